@@ -1,0 +1,7 @@
+import { CreateInstanceBoots1764230400000 } from './1764230400000-create-instance-boots';
+
+/**
+ * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
+ * compiled JavaScript, from ts under Jest, and from a bundled build. Never edit one after it lands.
+ */
+export const MIGRATIONS = [CreateInstanceBoots1764230400000];

@@ -1,0 +1,65 @@
+import { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from './app.module';
+import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
+import { TOLLGATE_VERSION } from './common/version';
+import type { TollgateConfig } from './config/config.types';
+import { HttpMetrics } from './observability/http-metrics.service';
+
+const MEBIBYTE = 1024 * 1024;
+/** LiteLLM sets no limit; an unbounded body is a memory DoS, so without `max_request_size_mb` 64 MB applies. */
+const DEFAULT_MAX_REQUEST_MB = 64;
+
+export interface CreateAppOptions {
+  logLevels?: LogLevel[] | false;
+}
+
+/** Builds the Nest application on Fastify with Tollgate's HTTP behaviour; does not listen. */
+export async function createApp(config: TollgateConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const maxRequestMb = config.general_settings.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB;
+  const adapter = new FastifyAdapter({
+    // Fastify counts bytes as they arrive, so neither a lying Content-Length nor a chunked body gets past it.
+    bodyLimit: Math.max(1, Math.floor(maxRequestMb * MEBIBYTE)),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: options.logLevels ?? ['log', 'warn', 'error'],
+    bufferLogs: false,
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(HttpMetrics);
+  fastify.decorateRequest('auth', null);
+  fastify.decorateRequest('routeDeclaration', null);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb));
+  setUpSwagger(app);
+  return app;
+}
+
+function setUpSwagger(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tollgate')
+      .setDescription('Enterprise LLM gateway: OpenAI-compatible API, virtual keys, budgets, spend and audit.')
+      .setVersion(TOLLGATE_VERSION)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Master key or virtual key (sk-…)' })
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'api-key', description: 'Azure-style key header' }, 'api-key')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}

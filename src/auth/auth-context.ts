@@ -1,0 +1,44 @@
+import type { RouteDeclaration } from './route-class';
+
+export type UserRole =
+  | 'proxy_admin'
+  | 'proxy_admin_viewer'
+  | 'org_admin'
+  | 'internal_user'
+  | 'internal_user_viewer'
+  | 'team'
+  | 'customer';
+
+/** Who is calling, established once per request by the authentication guard. */
+export interface AuthContext {
+  /** How the caller got in: the master key, no key on a public route, or an open proxy (no master key set). */
+  readonly method: 'master_key' | 'public' | 'open';
+  readonly role: UserRole | null;
+  readonly userId: string | null;
+  /** sha256 of the presented key, never the key itself. */
+  readonly apiKeyHash: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+    routeDeclaration: RouteDeclaration | null;
+  }
+}
+
+/** LiteLLM reports the master key's identity as this user id; tools filter on it. */
+export const MASTER_KEY_USER_ID = 'default_user_id';
+
+export const PUBLIC_CALLER: AuthContext = Object.freeze({
+  method: 'public',
+  role: null,
+  userId: null,
+  apiKeyHash: null,
+});
+
+export const OPEN_PROXY_CALLER: AuthContext = Object.freeze({
+  method: 'open',
+  role: 'proxy_admin',
+  userId: MASTER_KEY_USER_ID,
+  apiKeyHash: null,
+});

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { AuthenticationGuard } from './authentication.guard';
+import { RouteCatalog } from './route-catalog.service';
+import { RouteClassGuard } from './route-class.guard';
+
+/** The global guard chain, in DESIGN.md's order; later checks (IP, enforced params, limits) slot in here. */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    RouteCatalog,
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: RouteClassGuard },
+  ],
+  exports: [RouteCatalog],
+})
+export class AuthModule {}

@@ -1,0 +1,21 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/**
+ * Holds only the digest of the master key and compares digests in constant time, so neither the
+ * comparison time nor a heap dump reveals the key.
+ */
+export class MasterKeyMatcher {
+  private readonly digest: Buffer;
+
+  constructor(masterKey: string) {
+    this.digest = createHash('sha256').update(masterKey).digest();
+  }
+
+  matches(candidate: string): boolean {
+    return timingSafeEqual(this.digest, createHash('sha256').update(candidate).digest());
+  }
+}

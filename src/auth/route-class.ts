@@ -1,0 +1,41 @@
+/**
+ * Every HTTP route declares exactly one class; the global guards read it. Later features (allowed_routes,
+ * admin_only_routes, public_routes from config, per-key allowed routes) refine access per path, but
+ * never change the default class a route is declared with in code.
+ */
+export enum RouteClass {
+  /** No key needed (health probes, docs, metrics). */
+  Public = 'public',
+  /** The OpenAI-compatible LLM API: any valid key. */
+  Llm = 'llm',
+  /** Management API (keys, teams, …): admins, or callers the route itself authorises. */
+  Management = 'management',
+  /** Proxy admins only. */
+  AdminOnly = 'admin',
+}
+
+/**
+ * LiteLLM's route groups (`LiteLLMRoutes` enum) so config tokens such as `LiteLLMRoutes.public_routes`
+ * keep meaning the same set of routes.
+ */
+export type RouteGroup =
+  | 'public_routes'
+  | 'openai_routes'
+  | 'anthropic_routes'
+  | 'llm_api_routes'
+  | 'info_routes'
+  | 'management_routes'
+  | 'spend_tracking_routes'
+  | 'global_spend_tracking_routes'
+  | 'master_key_only_routes'
+  | 'self_managed_routes'
+  | 'internal_user_routes'
+  | 'org_admin_only_routes'
+  | 'health_routes';
+
+export interface RouteDeclaration {
+  routeClass: RouteClass;
+  groups: readonly RouteGroup[];
+}
+
+export const ROUTE_DECLARATION = Symbol('ROUTE_DECLARATION');

@@ -1,0 +1,47 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequestTooLargeError } from '../errors/http-errors';
+import { renderError } from './error-envelope';
+
+const MEBIBYTE = 1024 * 1024;
+
+/** The one place that turns thrown errors into HTTP responses (OpenAI envelope, status = int(code)). */
+@Catch()
+export class OpenAiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  /** @param maxRequestMb the body limit Fastify enforces, quoted in LiteLLM's "Request size is too large" text. */
+  constructor(private readonly maxRequestMb: number) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    sendError(reply, request, this.translate(exception, request), this.logger);
+  }
+
+  /** Fastify stops reading at the limit and reports 413; LiteLLM clients expect a 400 with this text. */
+  private translate(exception: unknown, request: FastifyRequest): unknown {
+    if (!(exception instanceof HttpException) || exception.getStatus() !== HttpStatus.PAYLOAD_TOO_LARGE) return exception;
+    const declared = Number(request.headers['content-length']);
+    const sizeMb = Number.isFinite(declared) && declared > 0 ? declared / MEBIBYTE : this.maxRequestMb;
+    return new RequestTooLargeError(sizeMb, this.maxRequestMb);
+  }
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): void {
+  const rendered = renderError(exception);
+  if (rendered.unexpected) {
+    // Name and message only: stacks and driver errors may carry SQL, paths or secrets.
+    const name = exception instanceof Error ? exception.name : typeof exception;
+    logger.error(`request ${request.id} ${request.method} ${request.url} failed: ${rendered.internalCode} ${name}`);
+  }
+  if (reply.sent || reply.raw.headersSent) {
+    // A stream already started: the status line is gone, so end the body instead of writing a second response.
+    if (!reply.raw.writableEnded) reply.raw.end();
+    return;
+  }
+  reply.header('x-request-id', request.id);
+  if (rendered.headers) reply.headers(rendered.headers);
+  reply.status(rendered.status).type('application/json').send(rendered.body);
+}

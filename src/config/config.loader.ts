@@ -1,0 +1,233 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { parseDocument } from 'yaml';
+import { ConfigError } from './config.errors';
+import {
+  GENERAL_SETTINGS_KEYS,
+  LITELLM_SETTINGS_KEYS,
+  MODEL_ENTRY_KEYS,
+  ROUTER_SETTINGS_KEYS,
+  TOP_LEVEL_KEYS,
+} from './config.known-keys';
+import { ConfigFileDto, isPostgresUrl } from './config.schema';
+import type { TollgateConfig } from './config.types';
+
+export interface LoadConfigOptions {
+  /** Path of a LiteLLM-style `config.yaml`; falls back to `CONFIG_FILE_PATH`. Without either the config is empty. */
+  configPath?: string;
+  /** Read-only: `environment_variables` from the file are layered over a copy, never written back. */
+  env: NodeJS.ProcessEnv;
+}
+
+type Env = Record<string, string | undefined>;
+type Mapping = Record<string, unknown>;
+
+const ENV_REF_PREFIX = 'os.environ/';
+const SECTION_KEYS = ['model_list', 'router_settings', 'litellm_settings', 'general_settings', 'guardrails'] as const;
+
+const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Compose files and `.env` loaders often set a variable to "" to mean "unset". */
+const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+
+/**
+ * Reads, resolves and validates a LiteLLM-compatible config file together with the environment.
+ * Unknown keys become `warnings`; every invalid value is collected into a single error.
+ * @throws ConfigError when the file cannot be read or parsed, a referenced variable is unset, or any value is invalid.
+ */
+export function loadConfig(options: LoadConfigOptions): TollgateConfig {
+  const rawPath = present(options.configPath) ?? present(options.env.CONFIG_FILE_PATH);
+  const configPath = rawPath === undefined ? undefined : resolve(rawPath);
+  const warnings: string[] = [];
+  const problems: string[] = [];
+
+  const file = configPath === undefined ? {} : readConfigFile(configPath, warnings);
+  warnUnknownKeys(file, warnings);
+
+  const environmentVariables = readEnvironmentVariables(file.environment_variables, options.env, problems);
+  const env: Env = { ...options.env, ...environmentVariables };
+
+  const unresolved = new Set<string>();
+  const sections: Mapping = {};
+  for (const key of SECTION_KEYS) {
+    // PyYAML gives None for an empty section (`router_settings:`); LiteLLM treats that as absent.
+    if (file[key] !== undefined && file[key] !== null) sections[key] = resolveEnvRefs(file[key], key, env, problems, unresolved);
+  }
+
+  const dto = plainToInstance(ConfigFileDto, sections);
+  const errors = validateSync(dto, { stopAtFirstError: true, forbidUnknownValues: false });
+  // A path whose env ref is unset already has its error; "is required" on top of it would only add noise.
+  for (const { path, message } of flattenErrors(errors)) if (!unresolved.has(path)) problems.push(`${path}: ${message}`);
+
+  const generalSettings = dto.general_settings ?? {};
+  const masterKey = deriveMasterKey(generalSettings.master_key, env, problems);
+  const databaseUrl = deriveDatabaseUrl(generalSettings.database_url, env, problems);
+
+  if (problems.length > 0) {
+    throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
+  }
+
+  return {
+    model_list: dto.model_list ?? [],
+    router_settings: dto.router_settings ?? {},
+    litellm_settings: dto.litellm_settings ?? {},
+    general_settings: generalSettings,
+    environment_variables: environmentVariables,
+    guardrails: dto.guardrails ?? [],
+    configPath,
+    masterKey,
+    databaseUrl,
+    dataDir: resolve(present(env.TOLLGATE_DATA_DIR) ?? '.tollgate'),
+    warnings,
+  };
+}
+
+function readConfigFile(configPath: string, warnings: string[]): Mapping {
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read config file ${configPath}: ${describeReadError(error)}`);
+  }
+
+  const document = parseDocument(text, { merge: true, prettyErrors: true });
+  // PyYAML, which LiteLLM uses, silently keeps the last of duplicate keys; accept that, but say so.
+  const duplicates = document.errors.filter((error) => error.code === 'DUPLICATE_KEY');
+  const fatal = document.errors.filter((error) => error.code !== 'DUPLICATE_KEY');
+  if (fatal.length > 0) {
+    // Only the first line: the rest quotes the source line, which may hold a literal secret.
+    const [first] = fatal;
+    throw new ConfigError(`Cannot parse config file ${configPath}: ${first.message.split('\n')[0].replace(/:$/, '')}`);
+  }
+  for (const duplicate of duplicates) {
+    const line = duplicate.linePos?.[0].line;
+    warnings.push(`duplicate key at line ${line ?? '?'} of ${configPath} (the last value wins)`);
+  }
+
+  const value: unknown = (duplicates.length > 0 ? parseDocument(text, { merge: true, uniqueKeys: false }) : document).toJS();
+  if (value === null || value === undefined) return {};
+  if (!isMapping(value)) throw new ConfigError(`Invalid configuration in ${configPath}: the top level must be a mapping of sections`);
+  return value;
+}
+
+function describeReadError(error: unknown): string {
+  const code = isMapping(error) && typeof error.code === 'string' ? error.code : undefined;
+  switch (code) {
+    case 'ENOENT':
+      return 'file not found';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return code ?? 'unreadable';
+  }
+}
+
+function warnUnknownKeys(file: Mapping, warnings: string[]): void {
+  const warn = (keys: Iterable<string>, known: ReadonlySet<string>, prefix: string): void => {
+    for (const key of keys) if (!known.has(key)) warnings.push(`unknown key ${prefix}${key} (ignored)`);
+  };
+  warn(Object.keys(file), TOP_LEVEL_KEYS, '');
+  const sectionKeys: [string, ReadonlySet<string>][] = [
+    ['router_settings', ROUTER_SETTINGS_KEYS],
+    ['litellm_settings', LITELLM_SETTINGS_KEYS],
+    ['general_settings', GENERAL_SETTINGS_KEYS],
+  ];
+  for (const [section, known] of sectionKeys) {
+    const value = file[section];
+    if (isMapping(value)) warn(Object.keys(value), known, `${section}.`);
+  }
+  // litellm_params and model_info legitimately carry arbitrary provider params and metadata, so only the entry is checked.
+  if (Array.isArray(file.model_list)) {
+    file.model_list.forEach((entry: unknown, index) => {
+      if (isMapping(entry)) warn(Object.keys(entry), MODEL_ENTRY_KEYS, `model_list[${index}].`);
+    });
+  }
+}
+
+function readEnvironmentVariables(value: unknown, env: Env, problems: string[]): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isMapping(value)) {
+    problems.push('environment_variables: must be a mapping of variable names to values');
+    return {};
+  }
+  const variables: Record<string, string> = {};
+  for (const [name, item] of Object.entries(value)) {
+    const path = `environment_variables.${name}`;
+    if (typeof item === 'number' || typeof item === 'boolean') {
+      variables[name] = String(item);
+    } else if (typeof item !== 'string') {
+      problems.push(`${path}: must be a string, number or boolean`);
+    } else if (item.startsWith(ENV_REF_PREFIX)) {
+      const resolved = lookupEnvRef(item, path, env, problems);
+      if (resolved !== undefined) variables[name] = resolved;
+    } else {
+      variables[name] = item;
+    }
+  }
+  return variables;
+}
+
+/** Returns a copy of `value` with every `os.environ/NAME` string replaced; unset refs are dropped and reported. */
+function resolveEnvRefs(value: unknown, path: string, env: Env, problems: string[], unresolved: Set<string>): unknown {
+  if (typeof value === 'string') {
+    if (!value.startsWith(ENV_REF_PREFIX)) return value;
+    const resolved = lookupEnvRef(value, path, env, problems);
+    if (resolved === undefined) unresolved.add(path);
+    return resolved;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => resolveEnvRefs(item, `${path}[${index}]`, env, problems, unresolved));
+  if (isMapping(value)) {
+    const copy: Mapping = {};
+    for (const [key, item] of Object.entries(value)) {
+      const resolved = resolveEnvRefs(item, `${path}.${key}`, env, problems, unresolved);
+      if (resolved !== undefined) copy[key] = resolved;
+    }
+    return copy;
+  }
+  return value;
+}
+
+function lookupEnvRef(reference: string, path: string, env: Env, problems: string[]): string | undefined {
+  const name = reference.slice(ENV_REF_PREFIX.length).trim();
+  if (name === '') {
+    problems.push(`${path}: '${ENV_REF_PREFIX}' must be followed by a variable name`);
+    return undefined;
+  }
+  const value = env[name];
+  if (value === undefined) problems.push(`${path}: environment variable ${name} is not set`);
+  return value;
+}
+
+/** One problem per key path: the first failed constraint is the most basic one (required, then type). */
+function flattenErrors(errors: ValidationError[], parentPath = '', parentIsList = false): { path: string; message: string }[] {
+  return errors.flatMap((error) => {
+    const path = parentIsList ? `${parentPath}[${error.property}]` : parentPath === '' ? error.property : `${parentPath}.${error.property}`;
+    const [message] = Object.values(error.constraints ?? {});
+    if (message !== undefined) return [{ path, message }];
+    return flattenErrors(error.children ?? [], path, Array.isArray(error.value));
+  });
+}
+
+function deriveMasterKey(fromFile: string | undefined, env: Env, problems: string[]): string | undefined {
+  if (fromFile !== undefined) return fromFile;
+  for (const name of ['LITELLM_MASTER_KEY', 'TOLLGATE_MASTER_KEY']) {
+    const value = present(env[name]);
+    if (value === undefined) continue;
+    // Same rule as general_settings.master_key: clients must be able to send it as a `sk-` bearer key.
+    if (!value.startsWith('sk-')) problems.push(`${name}: must start with 'sk-'`);
+    return value;
+  }
+  return undefined;
+}
+
+function deriveDatabaseUrl(fromFile: string | undefined, env: Env, problems: string[]): string | undefined {
+  const fromEnv = present(env.DATABASE_URL);
+  if (fromEnv === undefined) return fromFile;
+  if (!isPostgresUrl(fromEnv)) problems.push('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  return fromEnv;
+}

@@ -1,0 +1,344 @@
+import 'reflect-metadata';
+import { isIP } from 'node:net';
+import { Transform, Type } from 'class-transformer';
+import { IsDefined, IsOptional, ValidateBy, ValidateNested } from 'class-validator';
+import type {
+  GeneralSettings,
+  GuardrailConfigEntry,
+  LitellmParams,
+  LitellmSettings,
+  ModelDeploymentConfig,
+  ModelInfo,
+  RouterSettings,
+} from './config.types';
+
+/*
+ * Messages name the problem, never the value: the value may be an API key, a master key or a database password.
+ * Every checked property gets exactly one validator so an operator sees one reason per key.
+ */
+
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const BOOLEAN = /^(true|false|yes|no|on|off)$/i;
+
+export const ROUTING_STRATEGIES = [
+  'simple-shuffle',
+  'least-busy',
+  'usage-based-routing',
+  'usage-based-routing-v2',
+  'latency-based-routing',
+  'cost-based-routing',
+] as const;
+export const MODEL_MODES = [
+  'chat',
+  'completion',
+  'embedding',
+  'image_generation',
+  'audio_transcription',
+  'audio_speech',
+  'rerank',
+] as const;
+export const GUARDRAIL_MODES = ['pre_call', 'during_call', 'post_call', 'logging_only'] as const;
+const LLM_GUARD_MODES = ['all', 'key-specific', 'request-specific'] as const;
+const KEY_MANAGEMENT_SYSTEMS = [
+  'aws_kms',
+  'aws_secret_manager',
+  'google_kms',
+  'google_secret_manager',
+  'azure_key_vault',
+  'hashicorp_vault',
+  'local',
+] as const;
+
+function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
+}
+
+/** Env-resolved values are always strings, and LiteLLM users quote numbers freely (`rpm: "100"`). */
+const toNumber = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && NUMERIC.test(value.trim()) ? Number(value) : value), {
+    toClassOnly: true,
+  });
+
+/** Accepts what PyYAML (YAML 1.1) reads as booleans, so LiteLLM configs keep their meaning under YAML 1.2. */
+const toBoolean = (): PropertyDecorator =>
+  Transform(
+    ({ value }: { value: unknown }) =>
+      typeof value === 'string' && BOOLEAN.test(value.trim()) ? ['true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value,
+    { toClassOnly: true },
+  );
+
+const toText = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : value), {
+    toClassOnly: true,
+  });
+
+/** LiteLLM's docs show `callbacks: custom_callbacks.proxy_handler_instance` as a bare string. */
+const toList = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value), { toClassOnly: true });
+
+function check(name: string, test: (value: unknown) => boolean, message: string | ((value: unknown) => string)): PropertyDecorator {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value: unknown) => test(value),
+      defaultMessage: (args) => (typeof message === 'string' ? message : message(args?.value)),
+    },
+  });
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((item) => typeof item === 'string');
+
+export function isIpOrCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.trim().split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+export const isPostgresUrl = (value: unknown): boolean => typeof value === 'string' && /^postgres(ql)?:\/\/\S+$/.test(value);
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const RequiredText = (): PropertyDecorator =>
+  compose(
+    toText(),
+    check(
+      'requiredText',
+      (v) => typeof v === 'string' && v.trim() !== '',
+      (v) => (v === undefined || v === null ? 'is required' : 'must be a non-empty string'),
+    ),
+  );
+const Text = (): PropertyDecorator => compose(IsOptional(), toText(), check('text', (v) => typeof v === 'string', 'must be a string'));
+const Bool = (): PropertyDecorator =>
+  compose(IsOptional(), toBoolean(), check('bool', (v) => typeof v === 'boolean', 'must be a boolean (true or false)'));
+const numberCheck = (name: string, test: (n: number) => boolean, message: string): PropertyDecorator =>
+  compose(IsOptional(), toNumber(), check(name, (v) => typeof v === 'number' && Number.isFinite(v) && test(v), message));
+const NonNegativeNumber = (): PropertyDecorator => numberCheck('nonNegativeNumber', (n) => n >= 0, 'must be a number >= 0');
+const PositiveNumber = (): PropertyDecorator => numberCheck('positiveNumber', (n) => n > 0, 'must be a positive number');
+const NonNegativeInt = (): PropertyDecorator =>
+  numberCheck('nonNegativeInt', (n) => Number.isInteger(n) && n >= 0, 'must be a whole number >= 0');
+const PositiveInt = (): PropertyDecorator =>
+  numberCheck('positiveInt', (n) => Number.isInteger(n) && n > 0, 'must be a positive whole number');
+const Fraction = (): PropertyDecorator => numberCheck('fraction', (n) => n >= 0 && n <= 1, 'must be a number between 0 and 1');
+const StringList = (): PropertyDecorator => compose(IsOptional(), check('stringList', isStringList, 'must be a list of strings'));
+const CallbackList = (): PropertyDecorator =>
+  compose(IsOptional(), toList(), check('callbackList', isStringList, 'must be a list of callback names'));
+/** Banned keywords and blocked users are either inline lists or the path of a text file (LiteLLM accepts both). */
+const ListOrPath = (): PropertyDecorator =>
+  compose(IsOptional(), check('listOrPath', (v) => typeof v === 'string' || isStringList(v), 'must be a list of strings or a file path'));
+const List = (): PropertyDecorator => compose(IsOptional(), check('list', Array.isArray, 'must be a list'));
+const Mapping = (): PropertyDecorator => compose(IsOptional(), check('mapping', isMapping, 'must be a mapping'));
+const StringMap = (): PropertyDecorator =>
+  compose(
+    IsOptional(),
+    check('stringMap', (v) => isMapping(v) && Object.values(v).every((item) => typeof item === 'string'), 'must be a mapping of names to names'),
+  );
+const OneOf = (values: readonly string[]): PropertyDecorator =>
+  compose(IsOptional(), check('oneOf', (v) => typeof v === 'string' && values.includes(v), `must be one of: ${values.join(', ')}`));
+const HttpUrl = (): PropertyDecorator => compose(IsOptional(), check('httpUrl', isHttpUrl, 'must be an http(s) URL'));
+const PostgresUrl = (): PropertyDecorator =>
+  compose(
+    IsOptional(),
+    check('postgresUrl', isPostgresUrl, 'must be a postgres:// or postgresql:// URL'),
+  );
+const MasterKey = (): PropertyDecorator =>
+  compose(IsOptional(), toText(), check('masterKey', (v) => typeof v === 'string' && v.startsWith('sk-'), "must start with 'sk-'"));
+/** IP lists hold no secrets, so naming the bad entries is safe and saves the operator a hunt. */
+const IpList = (): PropertyDecorator =>
+  compose(
+    IsOptional(),
+    check(
+      'ipList',
+      (v) => isStringList(v) && v.every(isIpOrCidr),
+      (v) => {
+        const bad = Array.isArray(v) ? v.filter((item) => typeof item !== 'string' || !isIpOrCidr(item)) : [];
+        const named = bad.length > 0 ? ` (invalid: ${bad.map((item) => JSON.stringify(item)).join(', ')})` : '';
+        return `must be a list of IP addresses or CIDR ranges${named}`;
+      },
+    ),
+  );
+const GuardrailMode = (): PropertyDecorator => {
+  const isMode = (v: unknown): boolean => typeof v === 'string' && (GUARDRAIL_MODES as readonly string[]).includes(v);
+  return compose(
+    IsOptional(),
+    check(
+      'guardrailMode',
+      (v) => isMode(v) || (Array.isArray(v) && v.length > 0 && v.every(isMode)),
+      `must be one of ${GUARDRAIL_MODES.join(', ')}, or a list of them`,
+    ),
+  );
+};
+const Nested = (cls: () => new () => object, required = false): PropertyDecorator =>
+  compose(
+    required ? IsDefined({ message: 'is required' }) : IsOptional(),
+    check('mapping', isMapping, 'must be a mapping'),
+    ValidateNested(),
+    Type(cls),
+  );
+const NestedList = (cls: () => new () => object): PropertyDecorator =>
+  compose(IsOptional(), check('list', Array.isArray, 'must be a list'), ValidateNested({ each: true, message: 'must be a mapping' }), Type(cls));
+
+export class LitellmParamsDto implements LitellmParams {
+  [extra: string]: unknown;
+
+  @RequiredText() model!: string;
+  @HttpUrl() api_base?: string;
+  @Text() api_key?: string;
+  @Text() api_version?: string;
+  @Text() organization?: string;
+  @NonNegativeInt() rpm?: number;
+  @NonNegativeInt() tpm?: number;
+  @PositiveNumber() timeout?: number;
+  @PositiveNumber() stream_timeout?: number;
+  @NonNegativeInt() max_retries?: number;
+  @NonNegativeNumber() input_cost_per_token?: number;
+  @NonNegativeNumber() output_cost_per_token?: number;
+  @NonNegativeNumber() input_cost_per_second?: number;
+  @Text() region_name?: string;
+  @StringList() tags?: string[];
+  @Text() mock_response?: string;
+}
+
+export class ModelInfoDto implements ModelInfo {
+  [extra: string]: unknown;
+
+  @Text() id?: string;
+  @OneOf(MODEL_MODES) mode?: ModelInfo['mode'];
+  @Text() base_model?: string;
+}
+
+export class ModelDeploymentDto implements ModelDeploymentConfig {
+  @RequiredText() model_name!: string;
+  @Nested(() => LitellmParamsDto, true) litellm_params!: LitellmParamsDto;
+  @Nested(() => ModelInfoDto) model_info?: ModelInfoDto;
+}
+
+export class RouterSettingsDto implements RouterSettings {
+  [extra: string]: unknown;
+
+  @OneOf(ROUTING_STRATEGIES) routing_strategy?: string;
+  @NonNegativeInt() num_retries?: number;
+  @PositiveNumber() timeout?: number;
+  @PositiveNumber() stream_timeout?: number;
+  @NonNegativeInt() allowed_fails?: number;
+  @NonNegativeNumber() cooldown_time?: number;
+  @Bool() disable_cooldowns?: boolean;
+  @Mapping() retry_policy?: Record<string, unknown>;
+  @Mapping() allowed_fails_policy?: Record<string, unknown>;
+  @List() fallbacks?: unknown[];
+  @List() context_window_fallbacks?: unknown[];
+  @List() content_policy_fallbacks?: unknown[];
+  @StringList() default_fallbacks?: string[];
+  @NonNegativeInt() max_fallbacks?: number;
+  @StringMap() model_group_alias?: Record<string, string>;
+  @Bool() enable_pre_call_checks?: boolean;
+  @Bool() enable_tag_filtering?: boolean;
+  @Bool() tag_filtering_match_any?: boolean;
+  @Text() redis_host?: string;
+  @PositiveInt() redis_port?: number;
+  @Text() redis_password?: string;
+  @NonNegativeInt() default_max_parallel_requests?: number;
+  @Mapping() routing_strategy_args?: Record<string, unknown>;
+  @Mapping() default_litellm_params?: Record<string, unknown>;
+}
+
+export class LitellmSettingsDto implements LitellmSettings {
+  [extra: string]: unknown;
+
+  @CallbackList() callbacks?: string[];
+  @CallbackList() success_callback?: string[];
+  @CallbackList() failure_callback?: string[];
+  @CallbackList() service_callbacks?: string[];
+  @Bool() store_audit_logs?: boolean;
+  @ListOrPath() banned_keywords_list?: string | string[];
+  @ListOrPath() blocked_user_list?: string | string[];
+  @OneOf(LLM_GUARD_MODES) llm_guard_mode?: string;
+  @Fraction() google_moderation_confidence_threshold?: number;
+  @List() guardrails?: unknown[];
+  @NonNegativeNumber() max_budget?: number;
+  @Text() budget_duration?: string;
+  @NonNegativeInt() num_retries?: number;
+  @PositiveNumber() request_timeout?: number;
+  @Bool() drop_params?: boolean;
+  @List() context_window_fallbacks?: unknown[];
+  @StringList() default_fallbacks?: string[];
+  @Mapping() default_key_generate_params?: Record<string, unknown>;
+  @Mapping() upperbound_key_generate_params?: Record<string, unknown>;
+  @List() default_team_settings?: unknown[];
+  @Bool() cache?: boolean;
+  @Mapping() cache_params?: Record<string, unknown>;
+  @Bool() disable_end_user_cost_tracking?: boolean;
+  @Bool() turn_off_message_logging?: boolean;
+  @Bool() redact_user_api_key_info?: boolean;
+}
+
+export class GeneralSettingsDto implements GeneralSettings {
+  [extra: string]: unknown;
+
+  @MasterKey() master_key?: string;
+  @PostgresUrl() database_url?: string;
+  @PositiveInt() database_connection_pool_limit?: number;
+  @PositiveNumber() database_connection_timeout?: number;
+  @Bool() allow_requests_on_db_unavailable?: boolean;
+  @Bool() store_model_in_db?: boolean;
+  @PositiveNumber() max_request_size_mb?: number;
+  @PositiveNumber() max_response_size_mb?: number;
+  @StringList() public_routes?: string[];
+  @StringList() admin_only_routes?: string[];
+  @StringList() allowed_routes?: string[];
+  @IpList() allowed_ips?: string[];
+  @Bool() use_x_forwarded_for?: boolean;
+  @StringList() enforced_params?: string[];
+  @Bool() block_robots?: boolean;
+  @OneOf(KEY_MANAGEMENT_SYSTEMS) key_management_system?: string;
+  @Mapping() key_management_settings?: Record<string, unknown>;
+  @Bool() enable_jwt_auth?: boolean;
+  @NonNegativeInt() max_parallel_requests?: number;
+  @NonNegativeInt() global_max_parallel_requests?: number;
+  @Bool() background_health_checks?: boolean;
+  @PositiveNumber() health_check_interval?: number;
+  @Bool() health_check_details?: boolean;
+  @StringList() alerting?: string[];
+  @List() pass_through_endpoints?: unknown[];
+  @PositiveNumber() proxy_batch_write_at?: number;
+  @PositiveNumber() proxy_budget_rescheduler_min_time?: number;
+  @PositiveNumber() proxy_budget_rescheduler_max_time?: number;
+  @Bool() disable_spend_logs?: boolean;
+  @Bool() disable_reset_budget?: boolean;
+  @Bool() disable_master_key_return?: boolean;
+  @Text() maximum_spend_logs_retention_period?: string;
+  @Text() litellm_key_header_name?: string;
+}
+
+export class GuardrailParamsDto {
+  [extra: string]: unknown;
+
+  @RequiredText() guardrail!: string;
+  @GuardrailMode() mode?: string | string[];
+}
+
+export class GuardrailEntryDto implements GuardrailConfigEntry {
+  [extra: string]: unknown;
+
+  @RequiredText() guardrail_name!: string;
+  @Nested(() => GuardrailParamsDto, true) litellm_params!: GuardrailParamsDto;
+}
+
+/** The validated sections of a config file; `environment_variables` is checked by the loader before refs resolve. */
+export class ConfigFileDto {
+  @NestedList(() => ModelDeploymentDto) model_list?: ModelDeploymentDto[];
+  @Nested(() => RouterSettingsDto) router_settings?: RouterSettingsDto;
+  @Nested(() => LitellmSettingsDto) litellm_settings?: LitellmSettingsDto;
+  @Nested(() => GeneralSettingsDto) general_settings?: GeneralSettingsDto;
+  @NestedList(() => GuardrailEntryDto) guardrails?: GuardrailEntryDto[];
+}

@@ -1,0 +1,116 @@
+/**
+ * The resolved, validated shape of a LiteLLM-compatible `config.yaml` plus the environment.
+ * Field names keep LiteLLM's snake_case so a config file maps onto these types one to one.
+ * Values are already resolved: `os.environ/NAME` references are replaced by their values.
+ */
+
+export interface LitellmParams {
+  /** `provider/model`, e.g. `openai/gpt-4o`, `azure/my-deployment`, `mock/demo`. */
+  model: string;
+  api_base?: string;
+  api_key?: string;
+  api_version?: string;
+  organization?: string;
+  /** Per-deployment limits used by routing. */
+  rpm?: number;
+  tpm?: number;
+  /** Seconds. */
+  timeout?: number;
+  stream_timeout?: number;
+  max_retries?: number;
+  input_cost_per_token?: number;
+  output_cost_per_token?: number;
+  input_cost_per_second?: number;
+  region_name?: string;
+  tags?: string[];
+  mock_response?: string;
+  /** Any further provider parameter is passed through as given. */
+  [extra: string]: unknown;
+}
+
+export interface ModelInfo {
+  id?: string;
+  mode?: 'chat' | 'completion' | 'embedding' | 'image_generation' | 'audio_transcription' | 'audio_speech' | 'rerank';
+  base_model?: string;
+  [extra: string]: unknown;
+}
+
+export interface ModelDeploymentConfig {
+  model_name: string;
+  litellm_params: LitellmParams;
+  model_info?: ModelInfo;
+}
+
+export interface RouterSettings {
+  routing_strategy?: string;
+  num_retries?: number;
+  timeout?: number;
+  stream_timeout?: number;
+  allowed_fails?: number;
+  cooldown_time?: number;
+  model_group_alias?: Record<string, string>;
+  [extra: string]: unknown;
+}
+
+export interface LitellmSettings {
+  callbacks?: string[];
+  success_callback?: string[];
+  failure_callback?: string[];
+  store_audit_logs?: boolean;
+  max_budget?: number;
+  budget_duration?: string;
+  num_retries?: number;
+  request_timeout?: number;
+  drop_params?: boolean;
+  [extra: string]: unknown;
+}
+
+export interface GeneralSettings {
+  master_key?: string;
+  database_url?: string;
+  database_connection_pool_limit?: number;
+  database_connection_timeout?: number;
+  /** Megabytes; floats accepted (LiteLLM's docs use 0.000000001). */
+  max_request_size_mb?: number;
+  max_response_size_mb?: number;
+  public_routes?: string[];
+  admin_only_routes?: string[];
+  allowed_routes?: string[];
+  allowed_ips?: string[];
+  use_x_forwarded_for?: boolean;
+  enforced_params?: string[];
+  block_robots?: boolean;
+  max_parallel_requests?: number;
+  global_max_parallel_requests?: number;
+  litellm_key_header_name?: string;
+  [extra: string]: unknown;
+}
+
+export interface GuardrailConfigEntry {
+  guardrail_name: string;
+  litellm_params: { guardrail: string; mode?: string | string[]; [extra: string]: unknown };
+  [extra: string]: unknown;
+}
+
+export interface TollgateConfigFile {
+  model_list: ModelDeploymentConfig[];
+  router_settings: RouterSettings;
+  litellm_settings: LitellmSettings;
+  general_settings: GeneralSettings;
+  environment_variables: Record<string, string>;
+  guardrails: GuardrailConfigEntry[];
+}
+
+/** Everything the app needs at boot: the file plus the environment-derived settings. */
+export interface TollgateConfig extends TollgateConfigFile {
+  /** Absolute path of the file read, or undefined when started without one. */
+  configPath?: string;
+  /** Effective master key: `general_settings.master_key`, else `LITELLM_MASTER_KEY` / `TOLLGATE_MASTER_KEY`. */
+  masterKey?: string;
+  /** Effective database URL: `DATABASE_URL`, else `general_settings.database_url`; undefined → embedded PGlite. */
+  databaseUrl?: string;
+  /** Directory for embedded PGlite data and local journals (`TOLLGATE_DATA_DIR`, default `./.tollgate`). */
+  dataDir: string;
+  /** Non-fatal findings (unknown keys …) to log at boot. */
+  warnings: string[];
+}

@@ -1,0 +1,32 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
+import { DatabaseService } from './database.service';
+import { registerEntities } from './entity-registry';
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        {
+          provide: DatabaseService,
+          useFactory: (config: TollgateConfig) => DatabaseService.open(config),
+          inject: [TOLLGATE_CONFIG],
+        },
+        { provide: DataSource, useFactory: (db: DatabaseService) => db.dataSource, inject: [DatabaseService] },
+      ],
+      exports: [DatabaseService, DataSource],
+    };
+  }
+
+  /** Declares a module's entities; call it in that module's `imports` so they exist before the DataSource. */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  static forFeature(entities: readonly Function[]): DynamicModule {
+    registerEntities(entities);
+    return { module: DatabaseModule };
+  }
+}

@@ -1,0 +1,83 @@
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Route } from '../auth/route.decorator';
+import { RouteClass } from '../auth/route-class';
+import { ChatCompletionRequestDto, EmbeddingRequestDto, ModelListDto, TextCompletionRequestDto } from './dto/llm-request.dto';
+import { GatewayService } from './gateway.service';
+
+/** The OpenAI-compatible LLM API, under every path shape LiteLLM serves (plain, /v1, /engines, Azure). */
+@ApiTags('LLM API (OpenAI-compatible)')
+@Controller()
+export class GatewayController {
+  constructor(private readonly gateway: GatewayService) {}
+
+  @Post(['/v1/chat/completions', '/chat/completions'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create a chat completion (JSON or SSE stream)' })
+  @ApiBody({ type: ChatCompletionRequestDto })
+  chatCompletions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.gateway.handle('chat', request, reply);
+  }
+
+  @Post(['/engines/:model/chat/completions', '/openai/deployments/:model/chat/completions'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Chat completion with the model in the path (Azure OpenAI clients)' })
+  @ApiBody({ type: ChatCompletionRequestDto })
+  chatCompletionsForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
+    return this.gateway.handle('chat', request, reply, model);
+  }
+
+  @Post(['/v1/completions', '/completions'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create a text completion (legacy)' })
+  @ApiBody({ type: TextCompletionRequestDto })
+  completions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.gateway.handle('completion', request, reply);
+  }
+
+  @Post(['/engines/:model/completions', '/openai/deployments/:model/completions'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Text completion with the model in the path' })
+  @ApiBody({ type: TextCompletionRequestDto })
+  completionsForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
+    return this.gateway.handle('completion', request, reply, model);
+  }
+
+  @Post(['/v1/embeddings', '/embeddings'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create embeddings' })
+  @ApiBody({ type: EmbeddingRequestDto })
+  embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.gateway.handle('embedding', request, reply);
+  }
+
+  @Post(['/engines/:model/embeddings', '/openai/deployments/:model/embeddings'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Embeddings with the model in the path' })
+  @ApiBody({ type: EmbeddingRequestDto })
+  embeddingsForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
+    return this.gateway.handle('embedding', request, reply, model);
+  }
+
+  @Get(['/v1/models', '/models'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @ApiOperation({ summary: 'List the models the caller can use' })
+  @ApiOkResponse({ type: ModelListDto })
+  listModels(): ModelListDto {
+    return this.gateway.listModels();
+  }
+
+  @Get(['/v1/models/:model', '/models/:model'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @ApiOperation({ summary: 'Describe one model' })
+  retrieveModel(@Param('model') model: string): ModelListDto['data'][number] {
+    return this.gateway.retrieveModel(model);
+  }
+}

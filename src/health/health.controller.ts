@@ -1,0 +1,28 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Route } from '../auth/route.decorator';
+import { RouteClass } from '../auth/route-class';
+import { HealthService, ReadinessReport } from './health.service';
+
+@ApiTags('Health')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get(['liveliness', 'liveness'])
+  @Route(RouteClass.Public, 'public_routes', 'health_routes')
+  @ApiOperation({ summary: 'Liveness probe: the process is up' })
+  liveness(): string {
+    return "I'm alive!";
+  }
+
+  @Get('readiness')
+  @Route(RouteClass.Public, 'public_routes', 'health_routes')
+  @ApiOperation({ summary: 'Readiness probe: database reachable; 503 when not' })
+  async readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessReport> {
+    const report = await this.health.readiness();
+    reply.status(report.status === 'healthy' ? 200 : 503);
+    return report;
+  }
+}

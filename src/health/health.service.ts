@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { TOLLGATE_VERSION } from '../common/version';
+import { DatabaseService } from '../database/database.service';
+
+export interface ReadinessReport {
+  status: 'healthy' | 'unhealthy';
+  db: 'connected' | 'disconnected';
+  db_engine: 'embedded' | 'server';
+  cache: null;
+  litellm_version: string;
+  tollgate_version: string;
+  instance_id: string;
+  details: Record<string, unknown>;
+}
+
+const DB_CHECK_TIMEOUT_MS = 3000;
+
+/** LiteLLM's readiness fields (`status`, `db`, `cache`, `litellm_version`) from terminus checks. */
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly checks: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly database: DatabaseService,
+  ) {}
+
+  async readiness(): Promise<ReadinessReport> {
+    let healthy = true;
+    let details: Record<string, unknown>;
+    try {
+      const result = await this.checks.check([() => this.databaseIndicator()]);
+      details = result.details;
+    } catch (error) {
+      healthy = false;
+      details = (error as { response?: { details?: Record<string, unknown> } }).response?.details ?? {};
+    }
+    return {
+      status: healthy ? 'healthy' : 'unhealthy',
+      db: healthy ? 'connected' : 'disconnected',
+      db_engine: this.database.kind,
+      cache: null,
+      litellm_version: TOLLGATE_VERSION,
+      tollgate_version: TOLLGATE_VERSION,
+      instance_id: this.database.instanceId,
+      details,
+    };
+  }
+
+  private async databaseIndicator() {
+    const indicator = this.indicators.check('database');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.database.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), DB_CHECK_TIMEOUT_MS);
+        }),
+      ]);
+      return indicator.up({ engine: this.database.kind });
+    } catch (error) {
+      // The driver's message may name hosts or users; the probe only says that it failed.
+      return indicator.down({ engine: this.database.kind, message: error instanceof Error && error.message === 'timeout' ? 'timeout' : 'unreachable' });
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { TOLLGATE_VERSION } from './common/version';
+import { CLI_USAGE, parseCliArgs } from './config/cli-args';
+import { ConfigError } from './config/config.errors';
+import { loadConfig } from './config/config.loader';
+
+/** `tollgate --config <file> [--port 4000] [--host 0.0.0.0]`: exits non-zero with one clear message on bad config. */
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const logger = new Logger('Tollgate');
+  let cli;
+  try {
+    cli = parseCliArgs(argv, env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${CLI_USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (cli.help) return void process.stdout.write(`${CLI_USAGE}\n`);
+  if (cli.version) return void process.stdout.write(`${TOLLGATE_VERSION}\n`);
+
+  try {
+    const config = loadConfig({ configPath: cli.configPath, env });
+    // LiteLLM exports `environment_variables` for the providers and libraries it loads; so do we.
+    for (const [name, value] of Object.entries(config.environment_variables)) env[name] = value;
+    for (const warning of config.warnings) logger.warn(warning);
+    const app = await createApp(config);
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    await app.listen(cli.port, cli.host);
+    const shownHost = cli.host === '0.0.0.0' || cli.host === '::' ? 'localhost' : cli.host;
+    logger.log(`Tollgate ${TOLLGATE_VERSION} listening on http://${shownHost}:${cli.port} (docs at /docs)`);
+    if (config.configPath) logger.log(`config: ${config.configPath}, ${config.model_list.length} deployment(s)`);
+  } catch (error) {
+    // Boot errors are for an operator: the message, no stack (it can carry paths and values).
+    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`Tollgate failed to start: ${message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2));
+}

@@ -1,0 +1,23 @@
+import type { LitellmParams, ModelInfo } from '../config/config.types';
+
+export type ProviderId = 'openai' | 'azure' | 'mock';
+
+/** One configured upstream (a `model_list` entry), resolved and ready to call. */
+export interface Deployment {
+  /** `model_info.id`, or a stable hash of the entry when none is configured. */
+  readonly id: string;
+  /** The public model group name clients send (`model_name`). */
+  readonly modelName: string;
+  readonly provider: ProviderId;
+  /** The model name the provider expects (the part after `provider/`). */
+  readonly upstreamModel: string;
+  readonly apiBase?: string;
+  readonly apiKey?: string;
+  readonly apiVersion?: string;
+  readonly organization?: string;
+  readonly timeoutMs: number;
+  readonly streamTimeoutMs: number;
+  readonly region?: string;
+  readonly mode: NonNullable<ModelInfo['mode']>;
+  readonly params: Readonly<LitellmParams>;
+}

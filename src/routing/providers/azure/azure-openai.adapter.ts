@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { Deployment } from '../../deployment';
+import type { LlmOperation } from '../../openai.types';
+import { UpstreamHttp } from '../../upstream-http.service';
+import { OpenAiWireAdapter } from '../openai/openai-wire.adapter';
+
+/** GA version used when a deployment sets no `api_version`. */
+export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+const PATHS: Record<LlmOperation, string> = { chat: 'chat/completions', completion: 'completions', embedding: 'embeddings' };
+
+/**
+ * Azure OpenAI: the deployment name is in the path, the version in the query and the key in `api-key`.
+ * https://learn.microsoft.com/azure/ai-services/openai/reference
+ */
+@Injectable()
+export class AzureOpenAiAdapter extends OpenAiWireAdapter {
+  readonly id = 'azure' as const;
+  protected readonly label = 'AzureOpenAI';
+
+  constructor(http: UpstreamHttp) {
+    super(http);
+  }
+
+  protected endpoint(deployment: Deployment, operation: LlmOperation): string {
+    if (!deployment.apiBase) throw new Error(`azure deployment ${deployment.modelName} has no api_base`);
+    const base = deployment.apiBase.replace(/\/+$/, '');
+    const version = encodeURIComponent(deployment.apiVersion ?? DEFAULT_AZURE_API_VERSION);
+    return `${base}/openai/deployments/${encodeURIComponent(deployment.upstreamModel)}/${PATHS[operation]}?api-version=${version}`;
+  }
+
+  protected authHeaders(deployment: Deployment): Record<string, string> {
+    return deployment.apiKey ? { 'api-key': deployment.apiKey } : {};
+  }
+}

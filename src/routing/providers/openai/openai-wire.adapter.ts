@@ -1,0 +1,189 @@
+import type { Deployment, ProviderId } from '../../deployment';
+import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, EmbeddingResponse, LlmOperation, TextCompletionRequest } from '../../openai.types';
+import { UpstreamError, UpstreamFailureKind } from '../../routing.errors';
+import { ClientDisconnected, UpstreamTimeout } from '../../upstream-abort';
+import { UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
+import type { ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
+import { parseSse } from '../sse';
+
+/**
+ * Fields that steer Tollgate itself and must not reach the provider. Connection fields are dropped too:
+ * a request never chooses where Tollgate connects or with which credentials.
+ */
+const PROXY_ONLY_FIELDS = [
+  'metadata',
+  'tags',
+  'guardrails',
+  'fallbacks',
+  'context_window_fallbacks',
+  'num_retries',
+  'mock_response',
+  'mock_testing_fallbacks',
+  'mock_testing_rate_limit_error',
+  'mock_timeout',
+  'caching',
+  'cache',
+  'litellm_session_id',
+  'api_key',
+  'api_base',
+  'base_url',
+  'api_version',
+  'organization',
+] as const;
+
+const FORWARDED_HEADER = /^(x-ratelimit-|x-request-id$|openai-processing-ms$|retry-after$)/;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * Everything providers that speak OpenAI's wire format share; subclasses say where to send a call and how
+ * to authenticate it.
+ */
+export abstract class OpenAiWireAdapter implements ProviderAdapter {
+  abstract readonly id: ProviderId;
+  protected abstract readonly label: string;
+
+  constructor(private readonly http: UpstreamHttp) {}
+
+  protected abstract endpoint(deployment: Deployment, operation: LlmOperation): string;
+  protected abstract authHeaders(deployment: Deployment): Record<string, string>;
+
+  chat(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>> {
+    return this.json<CompletionObject>('chat', request, deployment, signal);
+  }
+
+  chatStream(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
+    return this.stream('chat', request, deployment, signal);
+  }
+
+  completion(request: TextCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>> {
+    return this.json<CompletionObject>('completion', request, deployment, signal);
+  }
+
+  completionStream(request: TextCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
+    return this.stream('completion', request, deployment, signal);
+  }
+
+  embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<EmbeddingResponse>> {
+    return this.json<EmbeddingResponse>('embedding', request, deployment, signal);
+  }
+
+  private async json<T>(operation: LlmOperation, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<T>> {
+    const response = await this.send(operation, this.upstreamBody(request, deployment, false), deployment, signal, deployment.timeoutMs);
+    try {
+      return { body: (await response.body.json()) as T, headers: forwardedHeaders(response) };
+    } catch (error) {
+      throw this.transportError(error, signal);
+    }
+  }
+
+  private async stream(operation: LlmOperation, request: object, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
+    const response = await this.send(operation, this.upstreamBody(request, deployment, true), deployment, signal, deployment.streamTimeoutMs);
+    return { headers: forwardedHeaders(response), chunks: this.chunks(response, signal) };
+  }
+
+  private async *chunks(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<CompletionObject> {
+    try {
+      for await (const chunk of parseSse(response.body)) {
+        const error = (chunk as { error?: { message?: string } }).error;
+        if (error) throw new UpstreamError('upstream', 500, this.label, error.message ?? 'stream error');
+        yield chunk;
+      }
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      throw this.transportError(error, signal);
+    } finally {
+      // Stop reading (and free the socket) when the consumer leaves early, e.g. the client disconnected.
+      if (!response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  private upstreamBody(request: object, deployment: Deployment, stream: boolean): string {
+    const body: Record<string, unknown> = { ...request, model: deployment.upstreamModel };
+    for (const field of PROXY_ONLY_FIELDS) delete body[field];
+    if (stream) {
+      // Always ask for usage so spend is exact; the gateway drops the usage chunk if the client did not ask.
+      const options = (body.stream_options as Record<string, unknown> | undefined) ?? {};
+      body.stream_options = { ...options, include_usage: true };
+      body.stream = true;
+    }
+    return JSON.stringify(body);
+  }
+
+  private async send(operation: LlmOperation, body: string, deployment: Deployment, signal: AbortSignal, idleTimeoutMs: number): Promise<UpstreamResponse> {
+    let response: UpstreamResponse;
+    try {
+      response = await this.http.post(
+        this.endpoint(deployment, operation),
+        { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.authHeaders(deployment) },
+        body,
+        signal,
+        idleTimeoutMs,
+      );
+    } catch (error) {
+      throw this.transportError(error, signal);
+    }
+    if (response.statusCode >= 400) throw await this.statusError(response);
+    return response;
+  }
+
+  private async statusError(response: UpstreamResponse): Promise<UpstreamError> {
+    const text = await readBounded(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
+    let detail = text || `HTTP ${response.statusCode}`;
+    try {
+      const parsed = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
+      detail = (typeof parsed.error === 'string' ? parsed.error : parsed.error?.message) ?? parsed.message ?? detail;
+    } catch {
+      // Not JSON: keep the (bounded, redacted) text.
+    }
+    const status = response.statusCode;
+    const retryAfter = header(response, 'retry-after');
+    return new UpstreamError(kindOfStatus(status), status, this.label, detail, retryAfter ? { 'retry-after': retryAfter } : undefined);
+  }
+
+  private transportError(error: unknown, signal: AbortSignal): Error {
+    if (error instanceof UpstreamError) return error;
+    const reason: unknown = signal.aborted ? signal.reason : undefined;
+    if (reason instanceof UpstreamTimeout) return new UpstreamError('timeout', 408, this.label, reason.message);
+    if (reason instanceof ClientDisconnected) return reason;
+    const code = (error as { code?: string }).code;
+    if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return new UpstreamError('timeout', 408, this.label, 'Request timed out waiting for the provider');
+    }
+    return new UpstreamError('unreachable', 500, this.label, `Connection error${code ? ` (${code})` : ''}`);
+  }
+}
+
+function kindOfStatus(status: number): UpstreamFailureKind {
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status === 408) return 'timeout';
+  if (status >= 500) return 'upstream';
+  return 'bad_request';
+}
+
+function header(response: UpstreamResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function forwardedHeaders(response: UpstreamResponse): ForwardedHeaders {
+  const forwarded: ForwardedHeaders = {};
+  for (const name in response.headers) {
+    if (!FORWARDED_HEADER.test(name)) continue;
+    const value = response.headers[name];
+    if (value !== undefined) forwarded[`llm_provider-${name}`] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return forwarded;
+}
+
+async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of body) {
+    parts.push(part);
+    size += part.length;
+    if (size >= limit) break;
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+}

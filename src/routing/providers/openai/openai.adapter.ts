@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import type { Deployment } from '../../deployment';
+import type { LlmOperation } from '../../openai.types';
+import { UpstreamHttp } from '../../upstream-http.service';
+import { OpenAiWireAdapter } from './openai-wire.adapter';
+
+const OPENAI_API_BASE = 'https://api.openai.com/v1';
+const PATHS: Record<LlmOperation, string> = { chat: '/chat/completions', completion: '/completions', embedding: '/embeddings' };
+
+/** OpenAI itself and any OpenAI-compatible server (`api_base`): vLLM, LM Studio, llama.cpp, another gateway. */
+@Injectable()
+export class OpenAiAdapter extends OpenAiWireAdapter {
+  readonly id = 'openai' as const;
+  protected readonly label = 'OpenAI';
+
+  constructor(http: UpstreamHttp) {
+    super(http);
+  }
+
+  protected endpoint(deployment: Deployment, operation: LlmOperation): string {
+    const base = (deployment.apiBase ?? OPENAI_API_BASE).replace(/\/+$/, '');
+    return `${base}${PATHS[operation]}`;
+  }
+
+  protected authHeaders(deployment: Deployment): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
+    if (deployment.organization) headers['openai-organization'] = deployment.organization;
+    return headers;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Deployment, ProviderId } from '../deployment';
+import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, EmbeddingResponse, TextCompletionRequest } from '../openai.types';
+
+/** Upstream headers worth passing on, already renamed `llm_provider-…` as LiteLLM does. */
+export type ForwardedHeaders = Record<string, string>;
+
+export interface JsonResult<T> {
+  body: T;
+  headers: ForwardedHeaders;
+}
+
+export interface StreamResult {
+  headers: ForwardedHeaders;
+  /** Chunks in the OpenAI chunk format, ending when the provider's stream ends. */
+  chunks: AsyncIterable<CompletionObject>;
+}
+
+/**
+ * What a provider must offer. Adapters translate between the canonical OpenAI format and the
+ * vendor's at the edge; they get credentials from the Deployment and never read config or env.
+ * `signal` aborts the upstream call (client gone, timeout, guardrail block).
+ */
+export interface ProviderAdapter {
+  readonly id: ProviderId;
+  chat(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>>;
+  chatStream(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult>;
+  completion(request: TextCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>>;
+  completionStream(request: TextCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult>;
+  embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<EmbeddingResponse>>;
+}
+
+export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

@@ -1,0 +1,43 @@
+import type { CompletionObject } from '../openai.types';
+
+/**
+ * Parses a `text/event-stream` body into the JSON objects of its `data:` events, stopping at `[DONE]`.
+ * Tolerates CRLF, events split across network chunks, comments and multi-line data.
+ */
+export async function* parseSse(body: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<CompletionObject> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const piece of body) {
+    buffer += typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true });
+    let boundary = findBoundary(buffer);
+    while (boundary) {
+      const event = buffer.slice(0, boundary.index);
+      buffer = buffer.slice(boundary.index + boundary.length);
+      const data = dataOf(event);
+      if (data === '[DONE]') return;
+      if (data !== undefined) yield JSON.parse(data) as CompletionObject;
+      boundary = findBoundary(buffer);
+    }
+  }
+  const data = dataOf(buffer);
+  if (data !== undefined && data !== '[DONE]') yield JSON.parse(data) as CompletionObject;
+}
+
+function findBoundary(buffer: string): { index: number; length: number } | undefined {
+  const lf = buffer.indexOf('\n\n');
+  const crlf = buffer.indexOf('\r\n\r\n');
+  if (lf < 0 && crlf < 0) return undefined;
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { index: crlf, length: 4 };
+  return { index: lf, length: 2 };
+}
+
+function dataOf(event: string): string | undefined {
+  let data: string | undefined;
+  for (const rawLine of event.split('\n')) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (!line.startsWith('data:')) continue;
+    const value = line.slice(line[5] === ' ' ? 6 : 5);
+    data = data === undefined ? value : `${data}\n${value}`;
+  }
+  return data?.trim() === '' ? undefined : data;
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ModelRegistry } from './model-registry.service';
+import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
+import { MockAdapter } from './providers/mock/mock.adapter';
+import { OpenAiAdapter } from './providers/openai/openai.adapter';
+import { PROVIDER_ADAPTERS } from './providers/provider-adapter';
+import { ProviderRegistry } from './providers/provider-registry.service';
+import { UpstreamHttp } from './upstream-http.service';
+
+@Module({
+  providers: [
+    UpstreamHttp,
+    OpenAiAdapter,
+    AzureOpenAiAdapter,
+    MockAdapter,
+    {
+      provide: PROVIDER_ADAPTERS,
+      useFactory: (...adapters: unknown[]) => adapters,
+      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter],
+    },
+    ProviderRegistry,
+    ModelRegistry,
+  ],
+  exports: [ModelRegistry, ProviderRegistry],
+})
+export class RoutingModule {}

@@ -1,0 +1,45 @@
+/** Why an upstream call was aborted; adapters turn a timeout into a 408 and a client abort into nothing. */
+export class UpstreamTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`Request timed out after ${timeoutMs / 1000}s`);
+    this.name = 'UpstreamTimeout';
+  }
+}
+
+export class ClientDisconnected extends Error {
+  constructor() {
+    super('Client closed the connection');
+    this.name = 'ClientDisconnected';
+  }
+}
+
+/**
+ * One AbortController per LLM call, fired by the client going away or by the deadline. `extend()` lets
+ * a stream that has started trade the first-byte deadline for the idle timeout of the transport.
+ */
+export class UpstreamCallControl {
+  private readonly controller = new AbortController();
+  private timer?: NodeJS.Timeout;
+
+  constructor(readonly timeoutMs: number) {
+    this.timer = setTimeout(() => this.controller.abort(new UpstreamTimeout(timeoutMs)), timeoutMs);
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clientDisconnected(): void {
+    this.controller.abort(new ClientDisconnected());
+  }
+
+  clearDeadline(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  dispose(): void {
+    this.clearDeadline();
+  }
+}
