@@ -14,7 +14,7 @@ const swc = [
 ];
 
 // NestJS 12 ships ES modules only; Jest's CommonJS runtime needs them compiled (Node 20 has no require(esm) in Jest).
-const esmPackages = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm'];
+const esmPackages = ['content-disposition', 'cookie', '@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm'];
 
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
@@ -24,6 +24,8 @@ const common = {
 };
 
 module.exports = {
+  // Only e2e suites come near this: they boot the app on a real (embedded) PostgreSQL.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/plugins'], testMatch: ['**/*.spec.ts'] },
     {
@@ -31,7 +33,7 @@ module.exports = {
       displayName: 'e2e',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
-      testTimeout: 60000,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],
 };

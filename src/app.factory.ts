@@ -31,6 +31,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: options.logLevels ?? ['log', 'warn', 'error'],
     bufferLogs: false,
+    abortOnError: false,
   });
 
   const fastify = app.getHttpAdapter().getInstance();

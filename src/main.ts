@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory';
 import { TOLLGATE_VERSION } from './common/version';
 import { CLI_USAGE, parseCliArgs } from './config/cli-args';
@@ -7,7 +8,7 @@ import { ConfigError } from './config/config.errors';
 import { loadConfig } from './config/config.loader';
 
 /** `tollgate --config <file> [--port 4000] [--host 0.0.0.0]`: exits non-zero with one clear message on bad config. */
-export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<NestFastifyApplication | undefined> {
   const logger = new Logger('Tollgate');
   let cli;
   try {
@@ -15,10 +16,12 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = p
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${CLI_USAGE}\n`);
     process.exitCode = 2;
-    return;
+    return undefined;
   }
-  if (cli.help) return void process.stdout.write(`${CLI_USAGE}\n`);
-  if (cli.version) return void process.stdout.write(`${TOLLGATE_VERSION}\n`);
+  if (cli.help || cli.version) {
+    process.stdout.write(cli.help ? `${CLI_USAGE}\n` : `${TOLLGATE_VERSION}\n`);
+    return undefined;
+  }
 
   try {
     const config = loadConfig({ configPath: cli.configPath, env });
@@ -31,11 +34,13 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = p
     const shownHost = cli.host === '0.0.0.0' || cli.host === '::' ? 'localhost' : cli.host;
     logger.log(`Tollgate ${TOLLGATE_VERSION} listening on http://${shownHost}:${cli.port} (docs at /docs)`);
     if (config.configPath) logger.log(`config: ${config.configPath}, ${config.model_list.length} deployment(s)`);
+    return app;
   } catch (error) {
     // Boot errors are for an operator: the message, no stack (it can carry paths and values).
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`Tollgate failed to start: ${message}\n`);
     process.exitCode = 1;
+    return undefined;
   }
 }
 

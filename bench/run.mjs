@@ -1,0 +1,789 @@
+#!/usr/bin/env node
+// Tollgate benchmark: what does the gateway add on top of an OpenAI-compatible provider?
+//
+//   npm run bench                               (= npm run build && node bench/run.mjs)
+//   node bench/run.mjs [--duration 8] [--warmup 2] [--concurrency 1,16,64]
+//                      [--scenarios chat,chat-stream,embeddings] [--quick]
+//                      [--mock-latency 0] [--chunk-delay 0] [--no-pin] [--out bench/out/latest.json]
+//
+// Starts test/support/mock-upstream.mjs and the built gateway (bin/tollgate.js --config
+// bench/bench.yaml) as child processes, then drives closed-loop load with an undici Pool:
+// every scenario × concurrency is measured direct-to-mock and through the gateway, back to back.
+// Prints markdown tables and writes bench/out/latest.json. Node built-ins + undici only.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Pool, request } from 'undici';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MOCK_SCRIPT = path.join(ROOT, 'test/support/mock-upstream.mjs');
+let GATEWAY_BIN = path.join(ROOT, 'bin/tollgate.js');
+const BENCH_CONFIG = path.join(ROOT, 'bench/bench.yaml');
+const MASTER_KEY = 'sk-bench-1234';
+const UPSTREAM_KEY = 'sk-upstream-bench';
+const HEALTH_PATH = '/health/liveliness';
+const HEALTH_TIMEOUT_MS = 60_000;
+
+const SCENARIOS = {
+  chat: {
+    path: '/v1/chat/completions',
+    stream: false,
+    body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello, how are you today?' }], max_tokens: 16 },
+    check: (text) => {
+      const j = JSON.parse(text);
+      if (typeof j?.choices?.[0]?.message?.content !== 'string') throw new Error('no choices[0].message.content');
+      if (typeof j?.usage?.total_tokens !== 'number') throw new Error('no usage.total_tokens');
+    },
+  },
+  'chat-stream': {
+    path: '/v1/chat/completions',
+    stream: true,
+    body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello, how are you today?' }], max_tokens: 16, stream: true },
+    check: (text) => {
+      const events = text.split('\n\n').map((b) => b.trim()).filter(Boolean);
+      if (events.at(-1) !== 'data: [DONE]') throw new Error('stream does not end with data: [DONE]');
+      const hasDelta = events.some((e) => {
+        if (!e.startsWith('data: {')) return false;
+        const j = JSON.parse(e.slice(6));
+        return typeof j?.choices?.[0]?.delta?.content === 'string' && j.choices[0].delta.content.length > 0;
+      });
+      if (!hasDelta) throw new Error('no content delta in the stream');
+    },
+  },
+  embeddings: {
+    path: '/v1/embeddings',
+    stream: false,
+    body: { model: 'text-embedding-3-small', input: 'The food was delicious and the waiter was very friendly.' },
+    check: (text) => {
+      const j = JSON.parse(text);
+      const e = j?.data?.[0]?.embedding;
+      if (!(Array.isArray(e) && e.length > 0) && typeof e !== 'string') throw new Error('no data[0].embedding');
+      if (typeof j?.usage?.prompt_tokens !== 'number') throw new Error('no usage.prompt_tokens');
+    },
+  },
+};
+
+// ------------------------------------------------------------------ args
+const { values: args } = parseArgs({
+  allowPositionals: false,
+  options: {
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string' },
+    scenarios: { type: 'string' },
+    quick: { type: 'boolean' },
+    'mock-latency': { type: 'string' },
+    'chunk-delay': { type: 'string' },
+    'no-pin': { type: 'boolean' },
+    out: { type: 'string' },
+    verbose: { type: 'boolean' },
+    'direct-only': { type: 'boolean' }, // hidden: measure only the mock (harness self-test)
+    'gateway-bin': { type: 'string' }, // hidden: another entry script in place of bin/tollgate.js (harness self-test)
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (args.help) {
+  console.log(
+    'usage: node bench/run.mjs [--duration s] [--warmup s] [--concurrency 1,16,64] [--scenarios chat,chat-stream,embeddings]\n' +
+      '                          [--quick] [--mock-latency ms] [--chunk-delay ms] [--no-pin] [--out file] [--verbose]',
+  );
+  process.exit(0);
+}
+const num = (v, d, name) => {
+  if (v === undefined) return d;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) die(`invalid --${name}: ${v}`);
+  return n;
+};
+const quick = !!args.quick;
+const cfg = {
+  durationS: num(args.duration, quick ? 2 : 8, 'duration'),
+  warmupS: num(args.warmup, quick ? 1 : 2, 'warmup'),
+  concurrency: (args.concurrency ?? (quick ? '1,16' : '1,16,64')).split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 1) die(`invalid --concurrency entry: ${s}`);
+    return n;
+  }),
+  scenarios: (args.scenarios ?? 'chat,chat-stream,embeddings').split(',').map((s) => s.trim()).filter(Boolean),
+  mockLatencyMs: num(args['mock-latency'], 0, 'mock-latency'),
+  chunkDelayMs: num(args['chunk-delay'], 0, 'chunk-delay'),
+  directOnly: !!args['direct-only'],
+  out: path.resolve(args.out ?? path.join(ROOT, 'bench/out/latest.json')),
+  verbose: !!args.verbose,
+};
+if (args['gateway-bin']) GATEWAY_BIN = path.resolve(args['gateway-bin']);
+for (const s of cfg.scenarios) if (!SCENARIOS[s]) die(`unknown scenario "${s}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
+
+function die(msg) {
+  console.error(`bench: ${msg}`);
+  process.exit(2);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error('[bench]', ...a);
+
+// ------------------------------------------------------------------ /proc helpers
+let CLK_TCK = 100;
+try {
+  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()) || 100;
+} catch {
+  /* keep default */
+}
+function readStat(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const r = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(r[1]), ticks: Number(r[11]) + Number(r[12]) };
+  } catch {
+    return null;
+  }
+}
+function readStatusKb(pid, field) {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+/** pid and all of its descendants. */
+function procTree(root) {
+  const kids = new Map();
+  let entries = [];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [root];
+  }
+  for (const d of entries) {
+    const c = d.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const st = readStat(d);
+    if (!st) continue;
+    if (!kids.has(st.ppid)) kids.set(st.ppid, []);
+    kids.get(st.ppid).push(Number(d));
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) for (const k of kids.get(out[i]) || []) out.push(k);
+  return out;
+}
+/** CPU µs and RSS (kB) summed over a process tree. */
+function snapshot(pid) {
+  if (!pid) return { cpuUs: 0, rssKb: 0, hwmKb: 0 };
+  let ticks = 0;
+  let rssKb = 0;
+  let hwmKb = 0;
+  for (const p of procTree(pid)) {
+    const st = readStat(p);
+    if (st) ticks += st.ticks;
+    rssKb += readStatusKb(p, 'VmRSS');
+    hwmKb += readStatusKb(p, 'VmHWM');
+  }
+  return { cpuUs: (ticks * 1e6) / CLK_TCK, rssKb, hwmKb };
+}
+
+// ------------------------------------------------------------------ processes
+const children = [];
+let tmpDir = null;
+let cleaned = false;
+
+function hasTaskset() {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    try {
+      fs.accessSync(path.join(dir, 'taskset'), fs.constants.X_OK);
+      return true;
+    } catch {
+      /* next */
+    }
+  }
+  return false;
+}
+const cpuCount = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const pinned = !args['no-pin'] && cpuCount >= 2 && process.platform === 'linux' && hasTaskset();
+
+function tail(buf, max = 8000) {
+  return buf.length > max ? '…' + buf.slice(-max) : buf;
+}
+
+function startChild(name, argv, { cpu, env } = {}) {
+  const [cmd, cmdArgs] = pinned && cpu !== undefined ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0], argv.slice(1)];
+  const child = spawn(cmd, cmdArgs, { cwd: ROOT, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const rec = { name, child, pid: child.pid, stdout: '', stderr: '', exited: false, exitCode: null };
+  // always drain the pipes (a full pipe would block the child's logging)
+  child.stdout.on('data', (d) => {
+    rec.stdout = (rec.stdout + d).slice(-64_000);
+    if (cfg.verbose) process.stderr.write(`[${name}] ${d}`);
+  });
+  child.stderr.on('data', (d) => {
+    rec.stderr = (rec.stderr + d).slice(-64_000);
+    if (cfg.verbose) process.stderr.write(`[${name}] ${d}`);
+  });
+  child.on('exit', (code, signal) => {
+    rec.exited = true;
+    rec.exitCode = code ?? signal;
+  });
+  child.on('error', (err) => {
+    rec.exited = true;
+    rec.exitCode = err.message;
+  });
+  children.push(rec);
+  return rec;
+}
+
+async function stopChildren() {
+  const live = children.filter((c) => !c.exited && c.pid);
+  for (const c of live) {
+    try {
+      process.kill(-c.pid, 'SIGTERM'); // its own process group (detached), i.e. only what we started
+    } catch {
+      try {
+        c.child.kill('SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && live.some((c) => !c.exited)) await sleep(50);
+  for (const c of live) {
+    if (c.exited) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      try {
+        c.child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
+
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  await stopChildren();
+  if (tmpDir) {
+    try {
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    } catch {
+      /* ignore */
+    }
+  }
+}
+process.on('exit', () => {
+  for (const c of children) {
+    if (c.exited || !c.pid) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    log(`${sig}: stopping children`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startMock() {
+  const port = await freePort();
+  const rec = startChild(
+    'mock',
+    [
+      process.execPath,
+      MOCK_SCRIPT,
+      '--port', String(port),
+      '--latency', String(cfg.mockLatencyMs),
+      '--chunk-delay', String(cfg.chunkDelayMs),
+      '--require-api-key', UPSTREAM_KEY,
+      // advertise limits a gateway can never exhaust, so none backs off during the run
+      '--rpm-limit', '1000000000',
+      '--tpm-limit', '1000000000000',
+    ],
+    { cpu: 0 },
+  );
+  const deadline = Date.now() + 10_000;
+  while (!/mock upstream listening on/.test(rec.stdout)) {
+    if (rec.exited) throw new Error(`mock upstream exited (${rec.exitCode}):\n${rec.stderr}${rec.stdout}`);
+    if (Date.now() > deadline) throw new Error(`mock upstream did not start in 10 s:\n${rec.stderr}${rec.stdout}`);
+    await sleep(20);
+  }
+  rec.port = port;
+  rec.origin = `http://127.0.0.1:${port}`;
+  return rec;
+}
+
+async function startGateway(mock) {
+  if (!fs.existsSync(GATEWAY_BIN)) throw new Error(`${path.relative(ROOT, GATEWAY_BIN)} not found — build the gateway first (npm run build)`);
+  const port = await freePort();
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-bench-'));
+  const env = { ...process.env, UPSTREAM_BASE_URL: `${mock.origin}/v1`, TOLLGATE_DATA_DIR: tmpDir };
+  delete env.LITELLM_MASTER_KEY;
+  const argv = [process.execPath, GATEWAY_BIN, '--config', BENCH_CONFIG, '--port', String(port)];
+  const rec = startChild('gateway', argv, { cpu: 1, env });
+  rec.port = port;
+  rec.origin = `http://127.0.0.1:${port}`;
+  rec.cmd = argv.slice(1).map((a) => path.relative(ROOT, a) || a).join(' ');
+  const t0 = Date.now();
+  let last = '';
+  while (true) {
+    if (rec.exited) {
+      throw new Error(`gateway exited during boot (${rec.exitCode})\n--- gateway stderr ---\n${tail(rec.stderr)}\n--- gateway stdout ---\n${tail(rec.stdout)}`);
+    }
+    if (Date.now() - t0 > HEALTH_TIMEOUT_MS) {
+      throw new Error(`gateway not healthy after ${HEALTH_TIMEOUT_MS / 1000} s (GET ${HEALTH_PATH}: ${last})\n--- gateway stderr ---\n${tail(rec.stderr)}\n--- gateway stdout ---\n${tail(rec.stdout)}`);
+    }
+    try {
+      const res = await request(`${rec.origin}${HEALTH_PATH}`, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
+      const text = await res.body.text();
+      if (res.statusCode === 200) break;
+      last = `${res.statusCode} ${text.slice(0, 200)}`;
+    } catch (err) {
+      last = err.code || err.message;
+    }
+    await sleep(200);
+  }
+  rec.bootMs = Date.now() - t0;
+  return rec;
+}
+
+async function mockStats(mock) {
+  const res = await request(`${mock.origin}/__stats`);
+  return res.body.json();
+}
+
+// ------------------------------------------------------------------ load
+function percentile(sorted, q) {
+  if (sorted.length === 0) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+const round = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+function summarize(values) {
+  if (values.length === 0) return { p50: null, p90: null, p99: null, mean: null, max: null };
+  const a = Float64Array.from(values).sort();
+  let sum = 0;
+  for (const v of a) sum += v;
+  return {
+    p50: round(percentile(a, 0.5)),
+    p90: round(percentile(a, 0.9)),
+    p99: round(percentile(a, 0.99)),
+    mean: round(sum / a.length),
+    max: round(a[a.length - 1]),
+  };
+}
+
+async function preflight(target, scenario) {
+  const sc = SCENARIOS[scenario];
+  const res = await request(`${target.origin}${sc.path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: target.auth },
+    body: JSON.stringify(sc.body),
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
+  const text = await res.body.text();
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    throw new Error(`preflight ${scenario} → ${target.name}: HTTP ${res.statusCode}\n${text.slice(0, 2000)}`);
+  }
+  try {
+    sc.check(text);
+  } catch (err) {
+    throw new Error(`preflight ${scenario} → ${target.name}: bad response (${err.message})\n${text.slice(0, 2000)}`);
+  }
+  return { status: res.statusCode, headers: res.headers, bytes: Buffer.byteLength(text) };
+}
+
+/**
+ * Closed loop: `concurrency` workers on a Pool of `concurrency` connections, each sending the next
+ * request as soon as the previous response has been read completely. Only requests that start and
+ * finish inside the measurement window are counted.
+ */
+async function runLoad(target, scenario, concurrency, mock, gatewayPid) {
+  const sc = SCENARIOS[scenario];
+  const body = JSON.stringify(sc.body);
+  const headers = { 'content-type': 'application/json', authorization: target.auth };
+  const pool = new Pool(target.origin, {
+    connections: concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000,
+  });
+  const lat = [];
+  const ttfb = [];
+  const statusCounts = {};
+  const errorSamples = [];
+  let errors = 0;
+  let warmupErrors = 0;
+  let sent = 0;
+
+  const t0 = performance.now();
+  const measureStart = t0 + cfg.warmupS * 1000;
+  const measureEnd = measureStart + cfg.durationS * 1000;
+  const mock0 = await mockStats(mock);
+  let startSnap = null;
+  let endSnap = null;
+  const snap = () => ({
+    at: performance.now(),
+    gw: gatewayPid ? snapshot(gatewayPid) : null,
+    mock: snapshot(mock.pid),
+    self: process.cpuUsage(),
+  });
+  // whichever comes first: the timer, or a worker noticing the boundary (timers lag under load)
+  const tStart = setTimeout(() => (startSnap ??= snap()), Math.max(0, measureStart - performance.now()));
+  const tEnd = setTimeout(() => (endSnap ??= snap()), Math.max(0, measureEnd - performance.now()));
+
+  const recordError = (inWindow, what) => {
+    if (inWindow) errors++;
+    else warmupErrors++;
+    if (errorSamples.length < 5) errorSamples.push(what);
+  };
+
+  async function worker() {
+    while (true) {
+      const start = performance.now();
+      if (start >= measureStart && !startSnap) startSnap = snap();
+      if (start >= measureEnd) {
+        endSnap ??= snap();
+        return;
+      }
+      const inWindow = start >= measureStart;
+      sent++;
+      let first = 0;
+      try {
+        const res = await pool.request({ path: sc.path, method: 'POST', headers, body });
+        const status = res.statusCode;
+        statusCounts[status] = (statusCounts[status] || 0) + 1;
+        if (status < 200 || status >= 300) {
+          const text = await res.body.text();
+          recordError(inWindow, { status, body: text.slice(0, 1000) });
+          continue;
+        }
+        let bytes = 0;
+        let tailStr = '';
+        for await (const chunk of res.body) {
+          if (first === 0) first = performance.now();
+          bytes += chunk.length;
+          if (sc.stream) tailStr = (tailStr + chunk.toString('latin1')).slice(-32);
+        }
+        const end = performance.now();
+        if (bytes === 0) {
+          recordError(inWindow, { status, body: '(empty body)' });
+          continue;
+        }
+        if (sc.stream && !tailStr.includes('[DONE]')) {
+          recordError(inWindow, { status, body: `(stream without [DONE], ends with ${JSON.stringify(tailStr)})` });
+          continue;
+        }
+        if (inWindow && end <= measureEnd) {
+          lat.push(end - start);
+          if (sc.stream) ttfb.push(first - start);
+        }
+      } catch (err) {
+        statusCounts.network = (statusCounts.network || 0) + 1;
+        recordError(inWindow, { status: 'network', body: `${err.code || ''} ${err.message}`.trim() });
+        await sleep(1);
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  clearTimeout(tStart);
+  clearTimeout(tEnd);
+  endSnap ??= snap();
+  await pool.close();
+  const mock1 = await mockStats(mock);
+  if (!startSnap || !endSnap) throw new Error('internal: CPU snapshots missing');
+
+  const wallS = (endSnap.at - startSnap.at) / 1000;
+  const n = lat.length;
+  const selfUs = endSnap.self.user + endSnap.self.system - startSnap.self.user - startSnap.self.system;
+  const mockUs = endSnap.mock.cpuUs - startSnap.mock.cpuUs;
+  const out = {
+    scenario,
+    target: target.name,
+    concurrency,
+    durationS: cfg.durationS,
+    requests: n,
+    rps: round(n / cfg.durationS, 1),
+    latencyMs: summarize(lat),
+    ttfbMs: sc.stream ? summarize(ttfb) : null,
+    errors,
+    warmupErrors,
+    statusCounts,
+    errorSamples,
+    sent,
+    upstreamPerReq: sent > 0 ? round((mock1.requests - mock0.requests) / sent, 3) : null,
+    mockAborted: mock1.aborted - mock0.aborted,
+    harnessCpuPct: round(((selfUs + mockUs) / 1e6 / wallS) * 100, 1),
+    mockCpuPct: round((mockUs / 1e6 / wallS) * 100, 1),
+  };
+  if (gatewayPid) {
+    const gwUs = endSnap.gw.cpuUs - startSnap.gw.cpuUs;
+    out.gatewayCpuPct = round((gwUs / 1e6 / wallS) * 100, 1);
+    out.gatewayCpuUsPerReq = n > 0 ? round(gwUs / n, 1) : null;
+    out.gatewayRssKb = endSnap.gw.rssKb;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ report
+const fmt = (x, d = 2) => (x === null || x === undefined ? '–' : Number(x).toFixed(d));
+const signed = (x, d = 2) => (x === null || x === undefined ? '–' : (x >= 0 ? '+' : '') + Number(x).toFixed(d));
+const mb = (kb) => (kb ? (kb / 1024).toFixed(1) + ' MB' : '–');
+
+function table(header, rows) {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i < 3 ? '---' : '--:')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function compare(results) {
+  const out = [];
+  for (const gw of results.filter((r) => r.target === 'gateway')) {
+    const d = results.find((r) => r.target === 'direct' && r.scenario === gw.scenario && r.concurrency === gw.concurrency);
+    if (!d) continue;
+    const sub = (a, b) => (a === null || b === null ? null : round(a - b));
+    out.push({
+      scenario: gw.scenario,
+      concurrency: gw.concurrency,
+      rpsDirect: d.rps,
+      rpsGateway: gw.rps,
+      rpsRatio: d.rps > 0 ? round(gw.rps / d.rps, 3) : null,
+      p50DirectMs: d.latencyMs.p50,
+      p50GatewayMs: gw.latencyMs.p50,
+      addedP50Ms: sub(gw.latencyMs.p50, d.latencyMs.p50),
+      addedP90Ms: sub(gw.latencyMs.p90, d.latencyMs.p90),
+      p99DirectMs: d.latencyMs.p99,
+      p99GatewayMs: gw.latencyMs.p99,
+      addedP99Ms: sub(gw.latencyMs.p99, d.latencyMs.p99),
+      addedTtfbP50Ms: gw.ttfbMs && d.ttfbMs ? sub(gw.ttfbMs.p50, d.ttfbMs.p50) : null,
+      addedTtfbP99Ms: gw.ttfbMs && d.ttfbMs ? sub(gw.ttfbMs.p99, d.ttfbMs.p99) : null,
+      gatewayCpuUsPerReq: gw.gatewayCpuUsPerReq,
+      gatewayErrors: gw.errors,
+    });
+  }
+  return out;
+}
+
+function report(doc) {
+  const m = doc.meta;
+  const lines = [];
+  lines.push(`## Tollgate bench — ${m.date}`);
+  lines.push('');
+  lines.push(
+    `node ${m.node}, ${m.cpuCount} CPU (${m.cpuModel}), ${m.pinned ? 'pinned: gateway on CPU 1, mock + load driver on CPU 0' : 'not pinned'}; ` +
+      `${m.durationS} s measured after ${m.warmupS} s warm-up per cell; mock latency ${m.mockLatencyMs} ms, chunk delay ${m.chunkDelayMs} ms` +
+      (m.directOnly ? '; **direct only** (no gateway)' : ''),
+  );
+  if (doc.gateway) {
+    const g = doc.gateway;
+    lines.push('');
+    lines.push(`Gateway: \`${g.cmd}\`, healthy after ${g.bootMs} ms; RSS ${mb(g.rssBootKb)} at rest after boot, ${mb(g.rssAfterKb)} after the run (peak ${mb(g.rssPeakKb)}).`);
+  }
+  if (doc.comparison.length) {
+    lines.push('');
+    lines.push('### Gateway vs direct (latency in ms, added = gateway − direct)');
+    lines.push('');
+    lines.push(
+      table(
+        ['scenario', 'c', 'rps direct', 'rps gateway', 'gw/direct', 'p50 direct', 'p50 gw', '+p50', 'p99 direct', 'p99 gw', '+p99', '+TTFB p50', '+TTFB p99', 'gw CPU µs/req', 'gw errors'],
+        doc.comparison.map((c) => [
+          c.scenario,
+          c.concurrency,
+          fmt(c.rpsDirect, 0),
+          fmt(c.rpsGateway, 0),
+          fmt(c.rpsRatio, 2),
+          fmt(c.p50DirectMs),
+          fmt(c.p50GatewayMs),
+          signed(c.addedP50Ms),
+          fmt(c.p99DirectMs),
+          fmt(c.p99GatewayMs),
+          signed(c.addedP99Ms),
+          signed(c.addedTtfbP50Ms),
+          signed(c.addedTtfbP99Ms),
+          fmt(c.gatewayCpuUsPerReq, 0),
+          c.gatewayErrors,
+        ]),
+      ),
+    );
+  }
+  lines.push('');
+  lines.push('### All runs (latency in ms)');
+  lines.push('');
+  lines.push(
+    table(
+      ['scenario', 'c', 'target', 'requests', 'rps', 'p50', 'p90', 'p99', 'TTFB p50', 'TTFB p99', 'errors', 'upstream/req', 'gw CPU %', 'harness CPU %'],
+      doc.results.map((r) => [
+        r.scenario,
+        r.concurrency,
+        r.target,
+        r.requests,
+        fmt(r.rps, 0),
+        fmt(r.latencyMs.p50),
+        fmt(r.latencyMs.p90),
+        fmt(r.latencyMs.p99),
+        fmt(r.ttfbMs?.p50),
+        fmt(r.ttfbMs?.p99),
+        r.errors + (r.warmupErrors ? ` (+${r.warmupErrors} warm-up)` : ''),
+        fmt(r.upstreamPerReq, 2),
+        fmt(r.gatewayCpuPct, 0),
+        fmt(r.harnessCpuPct, 0),
+      ]),
+    ),
+  );
+  lines.push('');
+  lines.push(
+    'harness CPU % = mock + load driver (one core when pinned: near 100 % means the harness, not the target, is the limit). ' +
+      'upstream/req ≈ 1.00 shows every request reached the mock. CPU µs/req is meaningful when the gateway is busy (c ≥ 16).',
+  );
+  return lines.join('\n');
+}
+
+// ------------------------------------------------------------------ main
+async function main() {
+  if (pinned) {
+    try {
+      execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    } catch {
+      log('could not pin the load driver to CPU 0');
+    }
+  }
+  log(`mock: starting ${path.relative(ROOT, MOCK_SCRIPT)}${pinned ? ' (CPU 0)' : ''}`);
+  const mock = await startMock();
+  let gateway = null;
+  if (!cfg.directOnly) {
+    log(`gateway: starting ${path.relative(ROOT, GATEWAY_BIN)} --config bench/bench.yaml${pinned ? ' (CPU 1)' : ''}`);
+    gateway = await startGateway(mock);
+    log(`gateway: healthy after ${gateway.bootMs} ms on ${gateway.origin}`);
+  }
+
+  const targets = [{ name: 'direct', origin: mock.origin, auth: `Bearer ${UPSTREAM_KEY}` }];
+  if (gateway) targets.push({ name: 'gateway', origin: gateway.origin, auth: `Bearer ${MASTER_KEY}` });
+
+  for (const scenario of cfg.scenarios) {
+    for (const t of targets) {
+      const before = await mockStats(mock);
+      await preflight(t, scenario);
+      const after = await mockStats(mock);
+      if (after.requests - before.requests < 1) throw new Error(`preflight ${scenario} → ${t.name}: the request never reached the mock upstream`);
+    }
+  }
+  let rssBootKb = 0;
+  let rssPeakKb = 0;
+  if (gateway) {
+    await sleep(1000);
+    rssBootKb = snapshot(gateway.pid).rssKb;
+  }
+
+  const results = [];
+  for (const scenario of cfg.scenarios) {
+    for (const c of cfg.concurrency) {
+      for (const t of targets) {
+        if (gateway && gateway.exited) throw new Error(`gateway exited (${gateway.exitCode})\n${tail(gateway.stderr)}`);
+        log(`${scenario} c=${c} → ${t.name} (${cfg.warmupS}+${cfg.durationS} s)`);
+        const r = await runLoad(t, scenario, c, mock, t.name === 'gateway' ? gateway.pid : 0);
+        results.push(r);
+        if (t.name === 'gateway') rssPeakKb = Math.max(rssPeakKb, r.gatewayRssKb || 0);
+        log(
+          `  ${r.requests} req, ${fmt(r.rps, 0)} rps, p50 ${fmt(r.latencyMs.p50)} ms, p99 ${fmt(r.latencyMs.p99)} ms` +
+            (r.ttfbMs ? `, TTFB p50 ${fmt(r.ttfbMs.p50)} ms` : '') +
+            `, errors ${r.errors}` +
+            (r.gatewayCpuUsPerReq !== undefined ? `, gw ${fmt(r.gatewayCpuUsPerReq, 0)} µs CPU/req` : ''),
+        );
+        await sleep(300);
+      }
+    }
+  }
+
+  let gatewayInfo = null;
+  if (gateway) {
+    await sleep(1000);
+    const s = snapshot(gateway.pid);
+    gatewayInfo = {
+      cmd: gateway.cmd,
+      pid: gateway.pid,
+      bootMs: gateway.bootMs,
+      rssBootKb,
+      rssAfterKb: s.rssKb,
+      rssPeakKb: Math.max(rssPeakKb, s.hwmKb, s.rssKb),
+    };
+  }
+
+  const cpus = os.cpus();
+  const doc = {
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      platform: `${os.type()} ${os.release()} ${os.arch()}`,
+      cpuCount,
+      cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+      pinned,
+      pinning: pinned ? { gateway: '1', mockAndDriver: '0' } : null,
+      durationS: cfg.durationS,
+      warmupS: cfg.warmupS,
+      concurrency: cfg.concurrency,
+      scenarios: cfg.scenarios,
+      mockLatencyMs: cfg.mockLatencyMs,
+      chunkDelayMs: cfg.chunkDelayMs,
+      directOnly: cfg.directOnly,
+      bodies: Object.fromEntries(cfg.scenarios.map((s) => [s, SCENARIOS[s].body])),
+    },
+    gateway: gatewayInfo,
+    comparison: compare(results),
+    results,
+  };
+
+  fs.mkdirSync(path.dirname(cfg.out), { recursive: true });
+  fs.writeFileSync(cfg.out, JSON.stringify(doc, null, 2) + '\n');
+  console.log(report(doc));
+  console.log('');
+  console.log(`written ${path.relative(process.cwd(), cfg.out) || cfg.out}`);
+
+  let failed = false;
+  for (const r of results) {
+    if (r.errors === 0 && r.warmupErrors === 0) continue;
+    const where = `${r.scenario} c=${r.concurrency} → ${r.target}`;
+    const sample = r.errorSamples[0];
+    const msg = `${where}: ${r.errors} errors during measurement, ${r.warmupErrors} during warm-up; statuses ${JSON.stringify(r.statusCounts)}; sample: ${sample ? `${sample.status} ${sample.body}` : '-'}`;
+    if (r.errors > 0) {
+      failed = true;
+      console.error(`bench: FAIL ${msg}`);
+    } else {
+      console.error(`bench: warning ${msg}`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+main()
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  })
+  .catch(async (err) => {
+    console.error(`bench: ${cfg.verbose && err && err.stack ? err.stack : err && err.message ? err.message : err}`);
+    await cleanup();
+    process.exit(1);
+  });

@@ -1,0 +1,715 @@
+#!/usr/bin/env node
+// Tollgate — standalone OpenAI-compatible mock provider (plain ESM, node:http, no dependencies).
+//
+// Used by the e2e tests (programmatically) and by the benchmark (as a child process):
+//
+//   const { startMockUpstream } = await import('../support/mock-upstream.mjs');
+//   const mock = await startMockUpstream({ latencyMs: 0, requireApiKey: 'sk-upstream' });
+//   mock.baseUrl        // 'http://127.0.0.1:PORT/v1'
+//   mock.stats          // live counters (same object for the life of the server)
+//   mock.requests       // last 50 requests: { method, path, pathname, query, headers, body }
+//   await mock.close();
+//
+//   node test/support/mock-upstream.mjs --port 18080 --latency 0
+//
+// Routes (each also without the /v1 prefix):
+//   POST /v1/chat/completions     JSON, or SSE when stream:true (stream_options.include_usage)
+//   POST /v1/completions          legacy text completion, JSON or SSE
+//   POST /v1/embeddings           float or base64 (Float32 LE) vectors, deterministic per input
+//   GET  /v1/models, /v1/models/{id}
+//   POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=…
+//                                 (Azure style; the model is the deployment name)
+//   GET  /__stats                 counters            GET  /__requests  the request log
+//   POST /__control               JSON merged into the options (live reconfiguration)
+//   POST /__reset                 resetStats()
+//
+// Behaviour by model name (or Azure deployment name):
+//   '400'…'599' (any 3-digit 4xx/5xx)  that status with an OpenAI error body (429 adds retry-after: 1)
+//   'slow' / 'slow-<ms>'               waits 5000 ms / <ms> before answering (cancelled if the client leaves)
+import http from 'node:http';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+export const DEFAULT_OPTIONS = Object.freeze({
+  port: 0,
+  host: '127.0.0.1',
+  latencyMs: 0,
+  chunkCount: 8,
+  chunkDelayMs: 0,
+  completionTokens: 16,
+  embedDim: 8,
+  requireApiKey: undefined,
+  rpmLimit: 10000,
+  tpmLimit: 1000000,
+  /** When true, requests over rpmLimit/tpmLimit in the current minute get a 429 (default: only advertised). */
+  enforceLimits: false,
+});
+
+export const MOCK_MODELS = Object.freeze(['mock-gpt', 'gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small', 'mock-embedding']);
+
+const REQUEST_LOG_SIZE = 50;
+const SLOW_DEFAULT_MS = 5000;
+const ERROR_MODEL_RE = /^[45]\d\d$/;
+const SLOW_MODEL_RE = /^slow(?:-(\d+))?$/;
+const AZURE_RE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)\/?$/;
+
+const STATUS_TYPES = {
+  400: 'invalid_request_error',
+  401: 'invalid_request_error',
+  403: 'invalid_request_error',
+  404: 'invalid_request_error',
+  429: 'requests',
+};
+
+/**
+ * Start a mock OpenAI-compatible upstream.
+ * @param {object} [options] see DEFAULT_OPTIONS
+ * @returns {Promise<{url: string, port: number, baseUrl: string, stats: object, requests: object[],
+ *   options: object, server: import('node:http').Server, setOptions(partial: object): object,
+ *   resetStats(): void, close(): Promise<void>}>}
+ */
+export async function startMockUpstream(options = {}) {
+  const opts = { ...DEFAULT_OPTIONS };
+  const stats = {
+    requests: 0,
+    chat: 0,
+    completions: 0,
+    embeddings: 0,
+    models: 0,
+    errors: 0,
+    aborted: 0,
+    completedStreams: 0,
+    inFlight: 0,
+  };
+  /** Last REQUEST_LOG_SIZE requests, oldest first. The array object is never replaced. */
+  const requests = [];
+  let seq = 0;
+  let winStart = Date.now();
+  let winRequests = 0;
+  let winTokens = 0;
+  let modelsBody = '';
+  const modelBodies = new Map();
+  const embedCache = new Map();
+  const idPrefix = `req_mock_${Date.now().toString(36)}_`;
+  let reqCounter = 0;
+
+  function applyOptions(partial) {
+    if (!partial || typeof partial !== 'object') return opts;
+    for (const [k, v] of Object.entries(partial)) {
+      if (v === undefined && k !== 'requireApiKey') continue;
+      opts[k] = v;
+    }
+    for (const k of ['latencyMs', 'chunkCount', 'chunkDelayMs', 'completionTokens', 'embedDim', 'rpmLimit', 'tpmLimit']) {
+      const n = Number(opts[k]);
+      opts[k] = Number.isFinite(n) && n >= 0 ? n : DEFAULT_OPTIONS[k];
+    }
+    opts.chunkCount = Math.max(1, Math.floor(opts.chunkCount));
+    opts.embedDim = Math.max(1, Math.floor(opts.embedDim));
+    opts.completionTokens = Math.floor(opts.completionTokens);
+    if (opts.requireApiKey === null || opts.requireApiKey === '') opts.requireApiKey = undefined;
+    embedCache.clear();
+    const created = 1700000000;
+    modelsBody = JSON.stringify({
+      object: 'list',
+      data: MOCK_MODELS.map((id) => ({ id, object: 'model', created, owned_by: 'mock' })),
+    });
+    modelBodies.clear();
+    for (const id of MOCK_MODELS) modelBodies.set(id, JSON.stringify({ id, object: 'model', created, owned_by: 'mock' }));
+    return opts;
+  }
+  applyOptions(options);
+
+  function resetStats() {
+    for (const k of Object.keys(stats)) if (k !== 'inFlight') stats[k] = 0;
+    requests.length = 0;
+    seq = 0;
+  }
+
+  // ------------------------------------------------------------------ headers
+  function rollWindow(now) {
+    if (now - winStart >= 60000) {
+      winStart = now;
+      winRequests = 0;
+      winTokens = 0;
+    }
+  }
+
+  /** Would one more request exceed the advertised limits of the current minute? */
+  function overLimit() {
+    rollWindow(Date.now());
+    return winRequests + 1 > opts.rpmLimit || winTokens > opts.tpmLimit;
+  }
+
+  /** x-ratelimit-* headers; counts the request (and its tokens) unless count is false. */
+  function rateHeaders(tokens, count) {
+    const now = Date.now();
+    rollWindow(now);
+    if (count) {
+      winRequests++;
+      winTokens += tokens;
+    }
+    const resetMs = Math.max(0, 60000 - (now - winStart));
+    const reset = resetMs >= 1000 ? `${Math.ceil(resetMs / 1000)}s` : `${resetMs}ms`;
+    return {
+      'x-ratelimit-limit-requests': String(opts.rpmLimit),
+      'x-ratelimit-remaining-requests': String(Math.max(0, opts.rpmLimit - winRequests)),
+      'x-ratelimit-limit-tokens': String(opts.tpmLimit),
+      'x-ratelimit-remaining-tokens': String(Math.max(0, opts.tpmLimit - winTokens)),
+      'x-ratelimit-reset-requests': reset,
+      'x-ratelimit-reset-tokens': reset,
+    };
+  }
+
+  function baseHeaders(ctx, contentType, tokens = 0) {
+    const h = rateHeaders(tokens, !ctx.control);
+    h['content-type'] = contentType;
+    h['x-request-id'] = ctx.requestId;
+    h['openai-processing-ms'] = String(Date.now() - ctx.start);
+    h['openai-version'] = '2020-10-01';
+    return h;
+  }
+
+  function sendJson(ctx, status, body, tokens = 0, extra) {
+    const { res } = ctx;
+    if (ctx.closed || res.headersSent) return;
+    const h = baseHeaders(ctx, 'application/json', tokens);
+    if (extra) Object.assign(h, extra);
+    h['content-length'] = Buffer.byteLength(body);
+    res.writeHead(status, h);
+    res.end(body);
+  }
+
+  function sendError(ctx, status, message, type, code, extra) {
+    if (status >= 400) stats.errors++;
+    const body = JSON.stringify({
+      error: { message, type: type ?? STATUS_TYPES[status] ?? 'api_error', param: null, code: code ?? null },
+    });
+    sendJson(ctx, status, body, 0, extra);
+  }
+
+  /** Run fn after ms (or synchronously when ms <= 0); cancelled if the client goes away. */
+  function after(ctx, ms, fn) {
+    if (ms <= 0) return fn();
+    ctx.timer = setTimeout(() => {
+      ctx.timer = null;
+      if (!ctx.closed) fn();
+    }, ms);
+  }
+
+  // ------------------------------------------------------------------ helpers
+  function checkAuth(req) {
+    const key = opts.requireApiKey;
+    if (key === undefined) return true;
+    const auth = req.headers.authorization;
+    if (auth !== undefined && auth === `Bearer ${key}`) return true;
+    return req.headers['api-key'] === String(key);
+  }
+
+  /** Error injection / slow models. Returns true when the request was taken over. */
+  function specialModel(ctx, model) {
+    if (typeof model !== 'string') return false;
+    if (ERROR_MODEL_RE.test(model)) {
+      const status = Number(model);
+      after(ctx, opts.latencyMs, () =>
+        sendError(ctx, status, `Mock upstream error ${model}`, 'mock_error', model, status === 429 ? { 'retry-after': '1' } : undefined),
+      );
+      return true;
+    }
+    return false;
+  }
+
+  function slowDelay(model) {
+    if (typeof model !== 'string') return 0;
+    const m = SLOW_MODEL_RE.exec(model);
+    if (!m) return 0;
+    return m[1] !== undefined ? Number(m[1]) : SLOW_DEFAULT_MS;
+  }
+
+  function contentText(content) {
+    if (typeof content === 'string') return content;
+    if (Array.isArray(content)) {
+      let s = '';
+      for (const part of content) {
+        if (typeof part === 'string') s += part;
+        else if (part && typeof part.text === 'string') s += part.text;
+      }
+      return s;
+    }
+    return '';
+  }
+
+  function splitText(text, n) {
+    const out = [];
+    const len = text.length;
+    for (let i = 0; i < n; i++) out.push(text.slice(Math.floor((i * len) / n), Math.floor(((i + 1) * len) / n)));
+    return out;
+  }
+
+  function usageOf(prompt, completion) {
+    return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  }
+
+  // ------------------------------------------------------------------ SSE
+  function stream(ctx, frames, usageFrame, tokens) {
+    const { res } = ctx;
+    const h = baseHeaders(ctx, 'text/event-stream', tokens);
+    h['cache-control'] = 'no-cache';
+    res.writeHead(200, h);
+    if (usageFrame) frames.push(usageFrame);
+    frames.push('data: [DONE]\n\n');
+    let i = 0;
+    const finish = () => {
+      stats.completedStreams++;
+      res.end();
+    };
+    if (opts.chunkDelayMs <= 0) {
+      for (; i < frames.length; i++) {
+        if (ctx.closed) return;
+        res.write(frames[i]);
+      }
+      return finish();
+    }
+    const step = () => {
+      ctx.timer = null;
+      if (ctx.closed) return;
+      res.write(frames[i++]);
+      if (i >= frames.length) return finish();
+      ctx.timer = setTimeout(step, opts.chunkDelayMs);
+    };
+    step();
+  }
+
+  // ------------------------------------------------------------------ handlers
+  function chatCompletions(ctx, body, model) {
+    stats.chat++;
+    if (!Array.isArray(body.messages)) {
+      return sendError(ctx, 400, "Missing required parameter: 'messages'.", 'invalid_request_error', 'missing_required_parameter');
+    }
+    let chars = 0;
+    let lastUser = '';
+    for (const m of body.messages) {
+      const t = contentText(m && m.content);
+      chars += t.length;
+      if (m && m.role === 'user') lastUser = t;
+    }
+    const promptTokens = Math.ceil(chars / 4) + 3 * body.messages.length;
+    const completionTokens = opts.completionTokens;
+    const usage = usageOf(promptTokens, completionTokens);
+    const text = 'Mock reply to: ' + lastUser.slice(0, 40);
+    const id = `chatcmpl-mock-${++seq}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (body.stream !== true) {
+      return sendJson(
+        ctx,
+        200,
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'stop' }],
+          usage,
+          system_fingerprint: null,
+        }),
+        usage.total_tokens,
+      );
+    }
+    const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
+    const parts = splitText(text, opts.chunkCount);
+    const frames = parts.map(
+      (p, i) =>
+        `${head}[{"index":0,"delta":${i === 0 ? `{"role":"assistant","content":${JSON.stringify(p)}}` : `{"content":${JSON.stringify(p)}}`},"logprobs":null,"finish_reason":null}]}\n\n`,
+    );
+    frames.push(`${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n\n`);
+    const includeUsage = !!(body.stream_options && body.stream_options.include_usage === true);
+    const usageFrame = includeUsage ? `${head}[],"usage":${JSON.stringify(usage)}}\n\n` : null;
+    stream(ctx, frames, usageFrame, usage.total_tokens);
+  }
+
+  function textCompletions(ctx, body, model) {
+    stats.completions++;
+    if (body.prompt === undefined) {
+      return sendError(ctx, 400, "Missing required parameter: 'prompt'.", 'invalid_request_error', 'missing_required_parameter');
+    }
+    let prompts;
+    if (typeof body.prompt === 'string') prompts = [body.prompt];
+    else if (Array.isArray(body.prompt) && body.prompt.length > 0 && typeof body.prompt[0] === 'number') prompts = [body.prompt];
+    else if (Array.isArray(body.prompt)) prompts = body.prompt.length ? body.prompt : [''];
+    else prompts = [String(body.prompt)];
+    let promptTokens = 0;
+    const texts = prompts.map((p) => {
+      const s = typeof p === 'string' ? p : Array.isArray(p) ? p.join(' ') : String(p);
+      promptTokens += Array.isArray(p) ? p.length : Math.ceil(s.length / 4);
+      return 'Mock completion for: ' + s.slice(0, 40);
+    });
+    const completionTokens = opts.completionTokens * texts.length;
+    const usage = usageOf(promptTokens, completionTokens);
+    const id = `cmpl-mock-${++seq}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (body.stream !== true) {
+      return sendJson(
+        ctx,
+        200,
+        JSON.stringify({
+          id,
+          object: 'text_completion',
+          created,
+          model,
+          choices: texts.map((text, index) => ({ text, index, logprobs: null, finish_reason: 'stop' })),
+          usage,
+          system_fingerprint: null,
+        }),
+        usage.total_tokens,
+      );
+    }
+    const head = `data: {"id":"${id}","object":"text_completion","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
+    const frames = splitText(texts[0], opts.chunkCount).map(
+      (p) => `${head}[{"text":${JSON.stringify(p)},"index":0,"logprobs":null,"finish_reason":null}]}\n\n`,
+    );
+    frames.push(`${head}[{"text":"","index":0,"logprobs":null,"finish_reason":"stop"}]}\n\n`);
+    const includeUsage = !!(body.stream_options && body.stream_options.include_usage === true);
+    const usageFrame = includeUsage ? `${head}[],"usage":${JSON.stringify(usage)}}\n\n` : null;
+    stream(ctx, frames, usageFrame, usage.total_tokens);
+  }
+
+  function embeddingFor(key) {
+    let e = embedCache.get(key);
+    if (e) return e;
+    const v = deterministicVector(key, opts.embedDim);
+    e = { float: JSON.stringify(Array.from(v)), base64: JSON.stringify(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')) };
+    if (embedCache.size >= 1000) embedCache.clear();
+    embedCache.set(key, e);
+    return e;
+  }
+
+  function embeddings(ctx, body, model) {
+    stats.embeddings++;
+    const input = body.input;
+    let inputs;
+    if (typeof input === 'string') inputs = [input];
+    else if (Array.isArray(input) && input.length > 0 && typeof input[0] === 'number') inputs = [input];
+    else if (Array.isArray(input) && input.length > 0) inputs = input;
+    else return sendError(ctx, 400, "Missing required parameter: 'input'.", 'invalid_request_error', 'missing_required_parameter');
+    const base64 = body.encoding_format === 'base64';
+    let promptTokens = 0;
+    const parts = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const item = inputs[i];
+      let key;
+      if (typeof item === 'string') {
+        key = item;
+        promptTokens += Math.ceil(item.length / 4);
+      } else if (Array.isArray(item)) {
+        key = 'tokens:' + item.join(',');
+        promptTokens += item.length;
+      } else {
+        return sendError(ctx, 400, `Invalid 'input[${i}]': expected a string or an array of tokens.`, 'invalid_request_error', 'invalid_value');
+      }
+      const e = embeddingFor(key);
+      parts.push(`{"object":"embedding","index":${i},"embedding":${base64 ? e.base64 : e.float}}`);
+    }
+    sendJson(
+      ctx,
+      200,
+      `{"object":"list","data":[${parts.join(',')}],"model":${JSON.stringify(model)},"usage":{"prompt_tokens":${promptTokens},"total_tokens":${promptTokens}}}`,
+      promptTokens,
+    );
+  }
+
+  // ------------------------------------------------------------------ server
+  function logRequest(req, pathname, query, body) {
+    if (requests.length >= REQUEST_LOG_SIZE) requests.shift();
+    requests.push({ method: req.method, path: req.url, pathname, query, headers: req.headers, body });
+  }
+
+  function handleControl(ctx, req, pathname, raw) {
+    if (req.method === 'GET' && pathname === '/__stats') return sendJson(ctx, 200, JSON.stringify(stats));
+    if (req.method === 'GET' && pathname === '/__requests') return sendJson(ctx, 200, JSON.stringify(requests));
+    if (req.method === 'GET' && pathname === '/__options') return sendJson(ctx, 200, JSON.stringify(opts));
+    if (req.method === 'POST' && pathname === '/__reset') {
+      resetStats();
+      return sendJson(ctx, 200, '{"ok":true}');
+    }
+    if (req.method === 'POST' && pathname === '/__control') {
+      let patch;
+      try {
+        patch = raw ? JSON.parse(raw) : {};
+      } catch {
+        return sendError(ctx, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error');
+      }
+      if (!patch || typeof patch !== 'object' || Array.isArray(patch)) {
+        return sendError(ctx, 400, 'Expected a JSON object.', 'invalid_request_error');
+      }
+      delete patch.port;
+      delete patch.host;
+      applyOptions(patch);
+      return sendJson(ctx, 200, JSON.stringify({ ok: true, options: opts }));
+    }
+    return sendError(ctx, 404, `Unknown request URL: ${req.method} ${pathname}.`, 'invalid_request_error', 'unknown_url');
+  }
+
+  function dispatch(ctx, req, pathname, query, raw) {
+    if (pathname.startsWith('/__')) return handleControl(ctx, req, pathname, raw);
+    stats.requests++;
+
+    let body = null;
+    let badJson = false;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        badJson = true;
+      }
+    }
+    logRequest(req, pathname, query, body);
+
+    let p = pathname;
+    let deployment;
+    const az = AZURE_RE.exec(p);
+    if (az) {
+      deployment = decodeURIComponent(az[1]);
+      p = '/' + az[2];
+    } else if (p.startsWith('/v1/')) {
+      p = p.slice(3);
+    }
+    if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+
+    const route =
+      p === '/chat/completions' ? 'chat' : p === '/completions' ? 'completions' : p === '/embeddings' ? 'embeddings'
+        : p === '/models' || p.startsWith('/models/') ? 'models' : null;
+
+    const later = (fn) => after(ctx, opts.latencyMs, fn);
+
+    if (route === null) {
+      return later(() => sendError(ctx, 404, `Unknown request URL: ${req.method} ${pathname}.`, 'invalid_request_error', 'unknown_url'));
+    }
+    if (!checkAuth(req)) {
+      return later(() =>
+        sendError(ctx, 401, 'Incorrect API key provided (mock upstream).', 'invalid_request_error', 'invalid_api_key'),
+      );
+    }
+    if (route === 'models') {
+      if (req.method !== 'GET') return later(() => sendError(ctx, 405, `Method ${req.method} not allowed.`, 'invalid_request_error'));
+      stats.models++;
+      if (p === '/models') return later(() => sendJson(ctx, 200, modelsBody));
+      const id = decodeURIComponent(p.slice('/models/'.length));
+      const one = modelBodies.get(id) ?? JSON.stringify({ id, object: 'model', created: 1700000000, owned_by: 'mock' });
+      return later(() => sendJson(ctx, 200, one));
+    }
+    if (req.method !== 'POST') return later(() => sendError(ctx, 405, `Method ${req.method} not allowed.`, 'invalid_request_error'));
+    if (badJson || body === null || typeof body !== 'object' || Array.isArray(body)) {
+      return later(() =>
+        sendError(ctx, 400, 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)', 'invalid_request_error'),
+      );
+    }
+
+    const model = deployment ?? (typeof body.model === 'string' ? body.model : 'mock-gpt');
+    if (opts.enforceLimits && overLimit()) {
+      stats[route]++;
+      return later(() => sendError(ctx, 429, 'Rate limit reached for requests (mock upstream).', 'requests', 'rate_limit_exceeded', { 'retry-after': '1' }));
+    }
+    if (specialModel(ctx, model)) {
+      stats[route]++;
+      return;
+    }
+    const handler = route === 'chat' ? chatCompletions : route === 'completions' ? textCompletions : embeddings;
+    after(ctx, opts.latencyMs + slowDelay(model), () => handler(ctx, body, model));
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = req.url || '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
+    const control = pathname.startsWith('/__');
+    const ctx = { req, res, control, start: Date.now(), requestId: `${idPrefix}${(++reqCounter).toString(36)}`, closed: false, timer: null };
+    if (!control) stats.inFlight++;
+    res.on('close', () => {
+      ctx.closed = true;
+      if (ctx.timer) {
+        clearTimeout(ctx.timer);
+        ctx.timer = null;
+      }
+      if (!control) {
+        stats.inFlight--;
+        if (!res.writableEnded) stats.aborted++;
+      }
+    });
+    req.on('error', () => {});
+    res.on('error', () => {});
+
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      chunks.push(c);
+      size += c.length;
+    });
+    req.on('end', () => {
+      if (ctx.closed) return;
+      const raw = size === 0 ? '' : chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+      try {
+        dispatch(ctx, req, pathname, query, raw);
+      } catch (err) {
+        if (!res.headersSent) sendError(ctx, 500, `Mock upstream internal error: ${err && err.message}`, 'server_error');
+        else res.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  server.on('clientError', (err, socket) => {
+    if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(opts.port) || 0, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = server.address().port;
+  const publicHost = opts.host === '0.0.0.0' || opts.host === '::' || opts.host === '' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${publicHost}:${port}`;
+  let closing = null;
+
+  return {
+    url,
+    port,
+    baseUrl: `${url}/v1`,
+    stats,
+    requests,
+    options: opts,
+    server,
+    setOptions(partial) {
+      const p = { ...partial };
+      delete p.port;
+      delete p.host;
+      return applyOptions(p);
+    },
+    resetStats,
+    close() {
+      if (!closing) {
+        closing = new Promise((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      }
+      return closing;
+    },
+  };
+}
+
+/** Deterministic unit-length Float32 vector for a text (FNV-1a seed + mulberry32). */
+export function deterministicVector(text, dim) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  let s = h >>> 0;
+  const v = new Float32Array(dim);
+  let norm = 0;
+  for (let i = 0; i < dim; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    v[i] = r * 2 - 1;
+    norm += v[i] * v[i];
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (let i = 0; i < dim; i++) v[i] = v[i] / norm;
+  return v;
+}
+
+// ------------------------------------------------------------------ CLI
+function isMain() {
+  if (!process.argv[1]) return false;
+  try {
+    if (import.meta.url === pathToFileURL(process.argv[1]).href) return true;
+    return realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1]);
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const { values } = parseArgs({
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      latency: { type: 'string' },
+      chunks: { type: 'string' },
+      'chunk-delay': { type: 'string' },
+      'completion-tokens': { type: 'string' },
+      'embed-dim': { type: 'string' },
+      'require-api-key': { type: 'string' },
+      'rpm-limit': { type: 'string' },
+      'tpm-limit': { type: 'string' },
+      'enforce-limits': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(
+      'usage: node test/support/mock-upstream.mjs [--port 18080] [--host 127.0.0.1] [--latency ms] [--chunks n]\n' +
+        '         [--chunk-delay ms] [--completion-tokens n] [--embed-dim n] [--require-api-key key]\n' +
+        '         [--rpm-limit n] [--tpm-limit n] [--enforce-limits] [--quiet]\n' +
+        'env: MOCK_PORT, MOCK_HOST, MOCK_LATENCY_MS, MOCK_CHUNKS, MOCK_CHUNK_DELAY_MS, MOCK_COMPLETION_TOKENS,\n' +
+        '     MOCK_EMBED_DIM, MOCK_REQUIRE_API_KEY, MOCK_RPM_LIMIT, MOCK_TPM_LIMIT (flags win)',
+    );
+    return;
+  }
+  const env = process.env;
+  const num = (flag, envName, dflt) => {
+    const raw = flag ?? env[envName];
+    if (raw === undefined || raw === '') return dflt;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`invalid number for ${envName}: ${raw}`);
+    return n;
+  };
+  const mock = await startMockUpstream({
+    port: num(values.port, 'MOCK_PORT', 18080),
+    host: values.host ?? env.MOCK_HOST ?? '127.0.0.1',
+    latencyMs: num(values.latency, 'MOCK_LATENCY_MS', 0),
+    chunkCount: num(values.chunks, 'MOCK_CHUNKS', DEFAULT_OPTIONS.chunkCount),
+    chunkDelayMs: num(values['chunk-delay'], 'MOCK_CHUNK_DELAY_MS', 0),
+    completionTokens: num(values['completion-tokens'], 'MOCK_COMPLETION_TOKENS', DEFAULT_OPTIONS.completionTokens),
+    embedDim: num(values['embed-dim'], 'MOCK_EMBED_DIM', DEFAULT_OPTIONS.embedDim),
+    requireApiKey: values['require-api-key'] ?? (env.MOCK_REQUIRE_API_KEY || undefined),
+    rpmLimit: num(values['rpm-limit'], 'MOCK_RPM_LIMIT', DEFAULT_OPTIONS.rpmLimit),
+    tpmLimit: num(values['tpm-limit'], 'MOCK_TPM_LIMIT', DEFAULT_OPTIONS.tpmLimit),
+    enforceLimits: values['enforce-limits'] ?? env.MOCK_ENFORCE_LIMITS === '1',
+  });
+  console.log(`mock upstream listening on ${mock.url}`);
+  if (!values.quiet) {
+    const o = mock.options;
+    console.log(
+      `pid=${process.pid} latency=${o.latencyMs}ms chunks=${o.chunkCount} chunkDelay=${o.chunkDelayMs}ms ` +
+        `completionTokens=${o.completionTokens} embedDim=${o.embedDim} requireApiKey=${o.requireApiKey ? 'yes' : 'no'}`,
+    );
+  }
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    mock.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (isMain()) {
+  main().catch((err) => {
+    console.error(`mock upstream: ${err && err.message ? err.message : err}`);
+    process.exit(1);
+  });
+}
