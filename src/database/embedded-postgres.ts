@@ -62,7 +62,11 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   mkdirSync(dataDir, { recursive: true });
   const releaseLock = acquireDataDirLock(dataDir);
   try {
-    const db = await PGlite.create(join(dataDir, 'pgdata'));
+    const db = await PGlite.create(join(dataDir, 'pgdata'), {
+      // PostgreSQL's default 128 MB buffer pool lives inside the WASM heap and would more than double
+      // the gateway's resident memory; the gateway's working set is small and the OS caches the files.
+      postgresqlconf: ['shared_buffers = 16MB', 'wal_buffers = 1MB', 'maintenance_work_mem = 16MB'],
+    });
     const port = await freeLoopbackPort();
     // PGlite is one backend session; the socket server queues queries from all connections onto it.
     // More than one connection is allowed so a health probe never waits for a free slot.
