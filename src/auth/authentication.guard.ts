@@ -6,7 +6,7 @@ import type { TollgateConfig } from '../config/config.types';
 import { extractApiKey } from './api-key.extractor';
 import { AuthContext, MASTER_KEY_USER_ID, OPEN_PROXY_CALLER, PUBLIC_CALLER } from './auth-context';
 import { UndeclaredRouteError } from './auth.errors';
-import { MasterKeyMatcher, sha256Hex } from './master-key';
+import { MasterKeyMatcher } from './master-key';
 import { RouteClass } from './route-class';
 import { RouteCatalog } from './route-catalog.service';
 
@@ -17,13 +17,17 @@ import { RouteCatalog } from './route-catalog.service';
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   private readonly masterKey?: MasterKeyMatcher;
+  private readonly masterCaller?: AuthContext;
   private readonly customHeader?: string;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly routes: RouteCatalog,
   ) {
-    if (config.masterKey) this.masterKey = new MasterKeyMatcher(config.masterKey);
+    if (config.masterKey) {
+      this.masterKey = new MasterKeyMatcher(config.masterKey);
+      this.masterCaller = Object.freeze({ method: 'master_key', role: 'proxy_admin', userId: MASTER_KEY_USER_ID, apiKeyHash: this.masterKey.hashHex });
+    }
     this.customHeader = config.general_settings.litellm_key_header_name;
     if (!this.masterKey) {
       new Logger('Auth').warn('No master key is set: every caller is treated as a proxy admin. Set general_settings.master_key.');
@@ -43,9 +47,7 @@ export class AuthenticationGuard implements CanActivate {
     if (!this.masterKey) return OPEN_PROXY_CALLER;
     const extracted = extractApiKey(request.headers, this.customHeader);
     if ('problem' in extracted) throw extracted.problem === 'missing' ? new MissingApiKeyError() : new MalformedApiKeyError();
-    if (this.masterKey.matches(extracted.key)) {
-      return { method: 'master_key', role: 'proxy_admin', userId: MASTER_KEY_USER_ID, apiKeyHash: sha256Hex(extracted.key) };
-    }
+    if (this.masterKey.matches(extracted.key)) return this.masterCaller as AuthContext;
     throw new InvalidApiKeyError();
   }
 }

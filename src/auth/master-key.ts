@@ -10,9 +10,12 @@ export function sha256Hex(value: string): string {
  */
 export class MasterKeyMatcher {
   private readonly digest: Buffer;
+  /** sha256 hex of the master key, what spend and audit rows record as the caller's key. */
+  readonly hashHex: string;
 
   constructor(masterKey: string) {
     this.digest = createHash('sha256').update(masterKey).digest();
+    this.hashHex = this.digest.toString('hex');
   }
 
   matches(candidate: string): boolean {

@@ -97,12 +97,16 @@ export class GatewayService {
 
   private async *sseEvents(stream: StreamResult, callId: string, clientWantsUsage: boolean, control: UpstreamCallControl): AsyncGenerator<string> {
     try {
-      for await (const chunk of stream.chunks) {
-        chunk.id = callId;
-        const isUsageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage;
-        if (isUsageOnly && !clientWantsUsage) continue;
-        if (!clientWantsUsage && chunk.usage !== undefined) delete chunk.usage;
-        yield `data: ${JSON.stringify(chunk)}\n\n`;
+      for await (const batch of stream.batches) {
+        let out = '';
+        for (const chunk of batch) {
+          chunk.id = callId;
+          const isUsageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage;
+          if (isUsageOnly && !clientWantsUsage) continue;
+          if (!clientWantsUsage && chunk.usage !== undefined) delete chunk.usage;
+          out += `data: ${JSON.stringify(chunk)}\n\n`;
+        }
+        if (out) yield out;
       }
       yield 'data: [DONE]\n\n';
     } catch (error) {

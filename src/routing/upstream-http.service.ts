@@ -1,5 +1,18 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Agent, Dispatcher, request } from 'undici';
+import { Agent, Dispatcher } from 'undici';
+
+export interface UpstreamEndpoint {
+  /** `http://host:port` */
+  origin: string;
+  /** Path and query. */
+  path: string;
+}
+
+/** Splits a URL once, at configuration time, into what the Agent needs per request. */
+export function toEndpoint(url: string): UpstreamEndpoint {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+}
 
 export interface UpstreamResponse {
   statusCode: number;
@@ -22,13 +35,15 @@ export class UpstreamHttp implements OnApplicationShutdown {
     connect: { timeout: 10_000 },
   });
 
-  async post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal, idleTimeoutMs: number): Promise<UpstreamResponse> {
-    const response = await request(url, {
+  /** `origin` and `path` are passed apart so no URL is parsed per call. */
+  async post(endpoint: UpstreamEndpoint, headers: Record<string, string>, body: string, signal: AbortSignal, idleTimeoutMs: number): Promise<UpstreamResponse> {
+    const response = await this.agent.request({
+      origin: endpoint.origin,
+      path: endpoint.path,
       method: 'POST',
       headers,
       body,
       signal,
-      dispatcher: this.agent,
       bodyTimeout: idleTimeoutMs,
     });
     return { statusCode: response.statusCode, headers: response.headers, body: response.body };

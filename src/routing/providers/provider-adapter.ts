@@ -11,8 +11,11 @@ export interface JsonResult<T> {
 
 export interface StreamResult {
   headers: ForwardedHeaders;
-  /** Chunks in the OpenAI chunk format, ending when the provider's stream ends. */
-  chunks: AsyncIterable<CompletionObject>;
+  /**
+   * Chunks in the OpenAI chunk format, grouped as they arrived from the network so the gateway can
+   * write each group in one socket write; ends when the provider's stream ends.
+   */
+  batches: AsyncIterable<CompletionObject[]>;
 }
 
 /**

@@ -5,7 +5,7 @@ async function collect(pieces: string[]): Promise<unknown[]> {
   async function* source() {
     for (const piece of pieces) yield Buffer.from(piece);
   }
-  for await (const event of parseSse(source())) out.push(event);
+  for await (const batch of parseSse(source())) out.push(...batch);
   return out;
 }
 
@@ -20,6 +20,16 @@ describe(parseSse.name, () => {
     expect(events).toEqual([{ id: 'a' }, { id: 'b' }]);
   });
 
+  it('should group events that arrived in one read', async () => {
+    const batches: unknown[][] = [];
+    async function* source() {
+      yield Buffer.from('data: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n"');
+      yield Buffer.from(':3}\n\ndata: [DONE]\n\n');
+    }
+    for await (const batch of parseSse(source())) batches.push(batch);
+    expect(batches).toEqual([[{ n: 1 }, { n: 2 }], [{ n: 3 }]]);
+  });
+
   it('should handle multi-byte characters split between chunks', async () => {
     const bytes = Buffer.from('data: {"c":"héllo"}\n\n');
     const events: unknown[] = [];
@@ -27,7 +37,7 @@ describe(parseSse.name, () => {
       yield bytes.subarray(0, 13);
       yield bytes.subarray(13);
     }
-    for await (const event of parseSse(source())) events.push(event);
+    for await (const batch of parseSse(source())) events.push(...batch);
     expect(events).toEqual([{ c: 'héllo' }]);
   });
 });

@@ -2,25 +2,34 @@ import type { CompletionObject } from '../openai.types';
 
 /**
  * Parses a `text/event-stream` body into the JSON objects of its `data:` events, stopping at `[DONE]`.
- * Tolerates CRLF, events split across network chunks, comments and multi-line data.
+ * Events that arrived in one network read are yielded together (one array per read), which lets the
+ * relay write them with one syscall instead of one per event. Tolerates CRLF, events split across
+ * reads, comments and multi-line data.
  */
-export async function* parseSse(body: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<CompletionObject> {
+export async function* parseSse(body: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<CompletionObject[]> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const piece of body) {
     buffer += typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true });
+    const batch: CompletionObject[] = [];
+    let done = false;
     let boundary = findBoundary(buffer);
     while (boundary) {
       const event = buffer.slice(0, boundary.index);
       buffer = buffer.slice(boundary.index + boundary.length);
       const data = dataOf(event);
-      if (data === '[DONE]') return;
-      if (data !== undefined) yield JSON.parse(data) as CompletionObject;
+      if (data === '[DONE]') {
+        done = true;
+        break;
+      }
+      if (data !== undefined) batch.push(JSON.parse(data) as CompletionObject);
       boundary = findBoundary(buffer);
     }
+    if (batch.length) yield batch;
+    if (done) return;
   }
   const data = dataOf(buffer);
-  if (data !== undefined && data !== '[DONE]') yield JSON.parse(data) as CompletionObject;
+  if (data !== undefined && data !== '[DONE]') yield [JSON.parse(data) as CompletionObject];
 }
 
 function findBoundary(buffer: string): { index: number; length: number } | undefined {

@@ -35,16 +35,16 @@ export class MockAdapter implements ProviderAdapter {
     const usage = usageOf(promptTokens(request.messages), content);
     const base = { id: mockId(), object: 'chat.completion.chunk', created: nowSeconds(), model: deployment.upstreamModel };
     const pieces = content.match(/\S+\s*/g) ?? [content];
-    async function* chunks(): AsyncGenerator<CompletionObject> {
-      yield { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
+    async function* batches(): AsyncGenerator<CompletionObject[]> {
+      yield [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }];
       for (const piece of pieces) {
         if (signal.aborted) return;
-        yield { ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] };
+        yield [{ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }];
       }
-      yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
-      yield { ...base, choices: [], usage };
+      yield [{ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }];
+      yield [{ ...base, choices: [], usage }];
     }
-    return { headers: {}, chunks: chunks() };
+    return { headers: {}, batches: batches() };
   }
 
   async completion(request: TextCompletionRequest, deployment: Deployment): Promise<JsonResult<CompletionObject>> {
@@ -69,15 +69,15 @@ export class MockAdapter implements ProviderAdapter {
     const usage = usageOf(estimateTokens(prompt), text);
     const base = { id: mockId(), object: 'text_completion', created: nowSeconds(), model: deployment.upstreamModel };
     const pieces = text.match(/\S+\s*/g) ?? [text];
-    async function* chunks(): AsyncGenerator<CompletionObject> {
+    async function* batches(): AsyncGenerator<CompletionObject[]> {
       for (const piece of pieces) {
         if (signal.aborted) return;
-        yield { ...base, choices: [{ index: 0, text: piece, logprobs: null, finish_reason: null }] };
+        yield [{ ...base, choices: [{ index: 0, text: piece, logprobs: null, finish_reason: null }] }];
       }
-      yield { ...base, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'stop' }] };
-      yield { ...base, choices: [], usage };
+      yield [{ ...base, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'stop' }] }];
+      yield [{ ...base, choices: [], usage }];
     }
-    return { headers: {}, chunks: chunks() };
+    return { headers: {}, batches: batches() };
   }
 
   async embeddings(request: EmbeddingRequest, deployment: Deployment): Promise<JsonResult<EmbeddingResponse>> {

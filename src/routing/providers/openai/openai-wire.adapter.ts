@@ -2,7 +2,7 @@ import type { Deployment, ProviderId } from '../../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, EmbeddingResponse, LlmOperation, TextCompletionRequest } from '../../openai.types';
 import { UpstreamError, UpstreamFailureKind } from '../../routing.errors';
 import { ClientDisconnected, UpstreamTimeout } from '../../upstream-abort';
-import { UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
+import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
 import type { ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
 import { parseSse } from '../sse';
 
@@ -42,6 +42,8 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   abstract readonly id: ProviderId;
   protected abstract readonly label: string;
 
+  private readonly endpoints = new WeakMap<Deployment, Partial<Record<LlmOperation, UpstreamEndpoint>>>();
+
   constructor(private readonly http: UpstreamHttp) {}
 
   protected abstract endpoint(deployment: Deployment, operation: LlmOperation): string;
@@ -78,15 +80,17 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
 
   private async stream(operation: LlmOperation, request: object, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
     const response = await this.send(operation, this.upstreamBody(request, deployment, true), deployment, signal, deployment.streamTimeoutMs);
-    return { headers: forwardedHeaders(response), chunks: this.chunks(response, signal) };
+    return { headers: forwardedHeaders(response), batches: this.batches(response, signal) };
   }
 
-  private async *chunks(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<CompletionObject> {
+  private async *batches(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<CompletionObject[]> {
     try {
-      for await (const chunk of parseSse(response.body)) {
-        const error = (chunk as { error?: { message?: string } }).error;
-        if (error) throw new UpstreamError('upstream', 500, this.label, error.message ?? 'stream error');
-        yield chunk;
+      for await (const batch of parseSse(response.body)) {
+        for (const chunk of batch) {
+          const error = (chunk as { error?: { message?: string } }).error;
+          if (error) throw new UpstreamError('upstream', 500, this.label, error.message ?? 'stream error');
+        }
+        yield batch;
       }
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
@@ -113,7 +117,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     let response: UpstreamResponse;
     try {
       response = await this.http.post(
-        this.endpoint(deployment, operation),
+        this.endpointOf(deployment, operation),
         { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.authHeaders(deployment) },
         body,
         signal,
@@ -124,6 +128,12 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     }
     if (response.statusCode >= 400) throw await this.statusError(response);
     return response;
+  }
+
+  private endpointOf(deployment: Deployment, operation: LlmOperation): UpstreamEndpoint {
+    let cached = this.endpoints.get(deployment);
+    if (!cached) this.endpoints.set(deployment, (cached = {}));
+    return (cached[operation] ??= toEndpoint(this.endpoint(deployment, operation)));
   }
 
   private async statusError(response: UpstreamResponse): Promise<UpstreamError> {
