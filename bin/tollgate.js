@@ -9,4 +9,4 @@ if (!existsSync(entry)) {
   process.stderr.write('Tollgate is not built yet: run `npm run build` (npm start does it for you).\n');
   process.exit(1);
 }
-require(entry).runCli(process.argv.slice(2));
+require(entry).runCli(process.argv.slice(2), process.env);

@@ -7,8 +7,11 @@ import { CLI_USAGE, parseCliArgs } from './config/cli-args';
 import { ConfigError } from './config/config.errors';
 import { loadConfig } from './config/config.loader';
 
-/** `tollgate --config <file> [--port 4000] [--host 0.0.0.0]`: exits non-zero with one clear message on bad config. */
-export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<NestFastifyApplication | undefined> {
+/**
+ * `tollgate --config <file> [--port 4000] [--host 0.0.0.0]`: exits non-zero with one clear message on bad config.
+ * `env` is the process environment, passed in by `bin/tollgate.js` so only the launcher and src/config touch it.
+ */
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<NestFastifyApplication | undefined> {
   const logger = new Logger('Tollgate');
   let cli;
   try {
@@ -42,8 +45,4 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = p
     process.exitCode = 1;
     return undefined;
   }
-}
-
-if (require.main === module) {
-  void runCli(process.argv.slice(2));
 }
