@@ -1,9 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
-
 /**
  * Holds only the digest of the master key and compares digests in constant time, so neither the
  * comparison time nor a heap dump reveals the key.

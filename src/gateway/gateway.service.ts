@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { renderError } from '../common/http/error-envelope';
 import { TOLLGATE_VERSION } from '../common/version';
 import type { Deployment } from '../routing/deployment';
@@ -71,22 +70,30 @@ export class GatewayService {
       // The first-byte deadline is met; from here the transport's idle timeout bounds the stream.
       control.clearDeadline();
       reply.headers(stream.headers);
-      reply.headers(SSE_HEADERS);
       reply.header('x-litellm-overhead-duration-ms', (upstreamStarted - started).toFixed(3));
-      const events = Readable.from(this.sseEvents(stream, callId, clientWantsUsage, control), { objectMode: false, highWaterMark: 1 });
-      return reply.status(200).send(events);
+      try {
+        await this.relaySse(reply, stream, callId, clientWantsUsage);
+      } finally {
+        control.dispose();
+        reply.raw.off('close', onClose);
+      }
+      return;
     }
 
     try {
       const upstreamStarted = performance.now();
+      if (operation === 'embedding') {
+        const result = await adapter.embeddings(body as EmbeddingRequest, deployment, control.signal);
+        const finished = performance.now();
+        this.timingHeaders(reply, result.headers, finished - started, finished - upstreamStarted);
+        return reply.status(200).type('application/json').send(result.rawJson);
+      }
       const result =
         operation === 'chat'
           ? await adapter.chat(body as ChatCompletionRequest, deployment, control.signal)
-          : operation === 'completion'
-            ? await adapter.completion(body as TextCompletionRequest, deployment, control.signal)
-            : await adapter.embeddings(body as EmbeddingRequest, deployment, control.signal);
+          : await adapter.completion(body as TextCompletionRequest, deployment, control.signal);
       const finished = performance.now();
-      if (operation !== 'embedding') (result.body as CompletionObject).id = callId;
+      result.body.id = callId;
       this.timingHeaders(reply, result.headers, finished - started, finished - upstreamStarted);
       return reply.status(200).send(result.body);
     } finally {
@@ -95,9 +102,18 @@ export class GatewayService {
     }
   }
 
-  private async *sseEvents(stream: StreamResult, callId: string, clientWantsUsage: boolean, control: UpstreamCallControl): AsyncGenerator<string> {
+  /**
+   * Writes the stream straight to the socket: one write per group of events that arrived together, no
+   * intermediate Readable. Backpressure is honoured; a client that leaves ends the loop, and leaving the
+   * loop early closes the upstream body.
+   */
+  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean): Promise<void> {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS });
     try {
       for await (const batch of stream.batches) {
+        if (res.destroyed) return;
         let out = '';
         for (const chunk of batch) {
           chunk.id = callId;
@@ -106,17 +122,15 @@ export class GatewayService {
           if (!clientWantsUsage && chunk.usage !== undefined) delete chunk.usage;
           out += `data: ${JSON.stringify(chunk)}\n\n`;
         }
-        if (out) yield out;
+        if (out && !res.write(out)) await drained(res);
       }
-      yield 'data: [DONE]\n\n';
+      res.end('data: [DONE]\n\n');
     } catch (error) {
-      if (error instanceof ClientDisconnected) return;
+      if (error instanceof ClientDisconnected || res.destroyed) return;
       // Headers are gone; the error travels as a final SSE event, as OpenAI and LiteLLM do mid-stream.
       const rendered = renderError(error);
       if (rendered.unexpected) this.logger.error(`stream ${callId} failed: ${rendered.internalCode}`);
-      yield `data: ${JSON.stringify(rendered.body)}\n\n`;
-    } finally {
-      control.dispose();
+      res.end(`data: ${JSON.stringify(rendered.body)}\n\n`);
     }
   }
 
@@ -143,6 +157,18 @@ export class GatewayService {
     }
     return headers;
   }
+}
+
+function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** LiteLLM's values, kept so clients that compare them see no difference. */

@@ -300,20 +300,8 @@ export async function startMockUpstream(options = {}) {
     const id = `chatcmpl-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     if (body.stream !== true) {
-      return sendJson(
-        ctx,
-        200,
-        JSON.stringify({
-          id,
-          object: 'chat.completion',
-          created,
-          model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'stop' }],
-          usage,
-          system_fingerprint: null,
-        }),
-        usage.total_tokens,
-      );
+      const choices = [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'stop' }];
+      return sendCompletion(ctx, { id, object: 'chat.completion', created, model, choices, usage });
     }
     const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
     const parts = splitText(text, opts.chunkCount);
@@ -325,6 +313,10 @@ export async function startMockUpstream(options = {}) {
     const includeUsage = !!(body.stream_options && body.stream_options.include_usage === true);
     const usageFrame = includeUsage ? `${head}[],"usage":${JSON.stringify(usage)}}\n\n` : null;
     stream(ctx, frames, usageFrame, usage.total_tokens);
+  }
+
+  function sendCompletion(ctx, completion) {
+    return sendJson(ctx, 200, JSON.stringify({ ...completion, system_fingerprint: null }), completion.usage.total_tokens);
   }
 
   function textCompletions(ctx, body, model) {
@@ -348,20 +340,8 @@ export async function startMockUpstream(options = {}) {
     const id = `cmpl-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     if (body.stream !== true) {
-      return sendJson(
-        ctx,
-        200,
-        JSON.stringify({
-          id,
-          object: 'text_completion',
-          created,
-          model,
-          choices: texts.map((text, index) => ({ text, index, logprobs: null, finish_reason: 'stop' })),
-          usage,
-          system_fingerprint: null,
-        }),
-        usage.total_tokens,
-      );
+      const choices = texts.map((text, index) => ({ text, index, logprobs: null, finish_reason: 'stop' }));
+      return sendCompletion(ctx, { id, object: 'text_completion', created, model, choices, usage });
     }
     const head = `data: {"id":"${id}","object":"text_completion","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
     const frames = splitText(texts[0], opts.chunkCount).map(

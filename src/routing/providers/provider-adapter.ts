@@ -1,11 +1,22 @@
 import type { Deployment, ProviderId } from '../deployment';
-import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, EmbeddingResponse, TextCompletionRequest } from '../openai.types';
+import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCompletionRequest } from '../openai.types';
 
 /** Upstream headers worth passing on, already renamed `llm_provider-…` as LiteLLM does. */
 export type ForwardedHeaders = Record<string, string>;
 
 export interface JsonResult<T> {
   body: T;
+  headers: ForwardedHeaders;
+}
+
+/**
+ * Embeddings are relayed without being parsed: vectors are the bulk of the bytes and the gateway never
+ * changes them, so only `usage` is read out (for spend).
+ */
+export interface EmbeddingResult {
+  /** The provider's JSON text, sent to the client as is. */
+  rawJson: string;
+  usage: { prompt_tokens: number; total_tokens: number } | null;
   headers: ForwardedHeaders;
 }
 
@@ -29,7 +40,7 @@ export interface ProviderAdapter {
   chatStream(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult>;
   completion(request: TextCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>>;
   completionStream(request: TextCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult>;
-  embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<EmbeddingResponse>>;
+  embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<EmbeddingResult>;
 }
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Deployment } from '../../deployment';
-import type { ChatCompletionRequest, ChatMessage, CompletionObject, EmbeddingRequest, EmbeddingResponse, TextCompletionRequest, Usage } from '../../openai.types';
-import type { JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
+import type { ChatCompletionRequest, ChatMessage, CompletionObject, EmbeddingRequest, TextCompletionRequest, Usage } from '../../openai.types';
+import type { EmbeddingResult, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
 
 const DEFAULT_EMBEDDING_DIMENSIONS = 1536;
 
@@ -80,7 +80,7 @@ export class MockAdapter implements ProviderAdapter {
     return { headers: {}, batches: batches() };
   }
 
-  async embeddings(request: EmbeddingRequest, deployment: Deployment): Promise<JsonResult<EmbeddingResponse>> {
+  async embeddings(request: EmbeddingRequest, deployment: Deployment): Promise<EmbeddingResult> {
     const inputs = Array.isArray(request.input) ? request.input : [request.input];
     const dimensions = typeof request.dimensions === 'number' && request.dimensions > 0 ? Math.min(request.dimensions, 8192) : DEFAULT_EMBEDDING_DIMENSIONS;
     let tokens = 0;
@@ -91,7 +91,8 @@ export class MockAdapter implements ProviderAdapter {
       const embedding = request.encoding_format === 'base64' ? Buffer.from(vector.buffer).toString('base64') : Array.from(vector);
       return { object: 'embedding', index, embedding };
     });
-    return { headers: {}, body: { object: 'list', data, model: deployment.upstreamModel, usage: { prompt_tokens: tokens, total_tokens: tokens } } };
+    const usage = { prompt_tokens: tokens, total_tokens: tokens };
+    return { headers: {}, usage, rawJson: JSON.stringify({ object: 'list', data, model: deployment.upstreamModel, usage }) };
   }
 }
 

@@ -1,9 +1,10 @@
 import type { Deployment, ProviderId } from '../../deployment';
-import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, EmbeddingResponse, LlmOperation, TextCompletionRequest } from '../../openai.types';
+import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../../openai.types';
 import { UpstreamError, UpstreamFailureKind } from '../../routing.errors';
 import { ClientDisconnected, UpstreamTimeout } from '../../upstream-abort';
 import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
-import type { ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
+import type { EmbeddingResult, ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
+import { usageFromJsonText } from '../usage-extractor';
 import { parseSse } from '../sse';
 
 /**
@@ -65,8 +66,15 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     return this.stream('completion', request, deployment, signal);
   }
 
-  embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<EmbeddingResponse>> {
-    return this.json<EmbeddingResponse>('embedding', request, deployment, signal);
+  async embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<EmbeddingResult> {
+    const response = await this.send('embedding', this.upstreamBody(request, deployment, false), deployment, signal, deployment.timeoutMs);
+    let rawJson: string;
+    try {
+      rawJson = await response.body.text();
+    } catch (error) {
+      throw this.transportError(error, signal);
+    }
+    return { rawJson, usage: usageFromJsonText(rawJson) as EmbeddingResult['usage'], headers: forwardedHeaders(response) };
   }
 
   private async json<T>(operation: LlmOperation, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<T>> {
