@@ -1,3 +1,4 @@
+import type { VirtualKeyRecord } from '../keys/virtual-key';
 import type { RouteDeclaration } from './route-class';
 
 export type UserRole =
@@ -12,11 +13,13 @@ export type UserRole =
 /** Who is calling, established once per request by the authentication guard. */
 export interface AuthContext {
   /** How the caller got in: the master key, no key on a public route, or an open proxy (no master key set). */
-  readonly method: 'master_key' | 'public' | 'open';
+  readonly method: 'master_key' | 'virtual_key' | 'public' | 'open';
   readonly role: UserRole | null;
   readonly userId: string | null;
   /** sha256 of the presented key, never the key itself. */
   readonly apiKeyHash: string | null;
+  /** The virtual key record when `method` is `virtual_key`. */
+  readonly key?: VirtualKeyRecord;
 }
 
 declare module 'fastify' {

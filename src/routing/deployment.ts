@@ -19,5 +19,7 @@ export interface Deployment {
   readonly streamTimeoutMs: number;
   readonly region?: string;
   readonly mode: NonNullable<ModelInfo['mode']>;
+  /** `model_info.base_model`: the catalog name to price an opaque deployment (e.g. an Azure deployment) by. */
+  readonly baseModel?: string;
   readonly params: Readonly<LitellmParams>;
 }

@@ -100,6 +100,7 @@ export class ModelRegistry {
       streamTimeoutMs: streamTimeoutSeconds * 1000,
       region: params.region_name,
       mode: entry.model_info?.mode ?? 'chat',
+      baseModel: entry.model_info?.base_model,
       params,
     };
   }

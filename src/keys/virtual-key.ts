@@ -1,0 +1,38 @@
+/**
+ * The in-memory view of a virtual key that authentication and limits work with on every request.
+ * Field names follow LiteLLM's key fields in camelCase; JSON-ish fields are already parsed.
+ */
+export interface VirtualKeyRecord {
+  /** sha256 hex of the plaintext key (LiteLLM's `token`); the primary key. */
+  readonly token: string;
+  /** `sk-...` + last 4 characters, for display. */
+  readonly keyName: string;
+  readonly keyAlias: string | null;
+  readonly userId: string | null;
+  readonly teamId: string | null;
+  /** Model names the key may call; empty = all. May contain `all-team-models`. */
+  readonly models: readonly string[];
+  /** Per-key model aliases: requested name → model group. */
+  readonly aliases: Readonly<Record<string, string>>;
+  /** Committed spend in USD; mutated in place by KeysService.recordSpend so the next call sees it. */
+  spend: number;
+  readonly maxBudget: number | null;
+  readonly softBudget: number | null;
+  readonly budgetDuration: string | null;
+  budgetResetAt: Date | null;
+  readonly tpmLimit: number | null;
+  readonly rpmLimit: number | null;
+  readonly maxParallelRequests: number | null;
+  readonly modelRpmLimit: Readonly<Record<string, number>>;
+  readonly modelTpmLimit: Readonly<Record<string, number>>;
+  readonly modelMaxBudget: Readonly<Record<string, unknown>>;
+  readonly expires: Date | null;
+  readonly blocked: boolean;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly permissions: Readonly<Record<string, unknown>>;
+  readonly allowedRoutes: readonly string[];
+  readonly enforcedParams: readonly string[];
+  readonly guardrails: readonly string[];
+  readonly tags: readonly string[];
+  readonly createdAt: Date;
+}
