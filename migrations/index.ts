@@ -1,7 +1,9 @@
 import { CreateInstanceBoots1764230400000 } from './1764230400000-create-instance-boots';
+import { CreateBudgetCounters1764300000000 } from './1764300000000-create-budget-counters';
+import { CreateVirtualKeys1764320000000 } from './1764320000000-create-virtual-keys';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
  * compiled JavaScript, from ts under Jest, and from a bundled build. Never edit one after it lands.
  */
-export const MIGRATIONS = [CreateInstanceBoots1764230400000];
+export const MIGRATIONS = [CreateInstanceBoots1764230400000, CreateBudgetCounters1764300000000, CreateVirtualKeys1764320000000];

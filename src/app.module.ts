@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { ObservabilityModule } from './observability/observability.module';
 
 @Module({})
@@ -18,6 +19,7 @@ export class AppModule {
         DatabaseModule.forRoot(),
         ObservabilityModule,
         AuthModule,
+        KeysModule,
         HealthModule,
         GatewayModule,
         DocsModule,

@@ -6,7 +6,9 @@ import type { CatalogedRoute } from '../src/auth/route-catalog.service';
 import { OpenAiExceptionFilter } from '../src/common/http/openai-exception.filter';
 import { ConfigModule } from '../src/config/config.module';
 import { loadConfig } from '../src/config/config.loader';
+import { DataSource } from 'typeorm';
 import { DatabaseService } from '../src/database/database.service';
+import { KeysRepository } from '../src/keys/keys.repository';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-platform-master';
@@ -128,7 +130,13 @@ describe('Route declarations', () => {
   class UndeclaredRouteModule {}
 
   it('should refuse to serve a route that declares no access class', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [UndeclaredRouteModule] }).compile();
+    // No database here: the key store is never reached, because the guard refuses before authenticating.
+    const moduleRef = await Test.createTestingModule({ imports: [UndeclaredRouteModule] })
+      .overrideProvider(KeysRepository)
+      .useValue({})
+      .overrideProvider(DataSource)
+      .useValue({})
+      .compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     app.useGlobalFilters(new OpenAiExceptionFilter(64));
     await app.init();

@@ -6,3 +6,22 @@ export class UndeclaredRouteError extends DomainError {
     super('GW_INTERNAL', `Route ${path} has no access class declared.`, { status: 500, type: 'internal_server_error' });
   }
 }
+
+export class ExpiredKeyError extends DomainError {
+  constructor(expires: Date) {
+    super(
+      'GW_KEY_EXPIRED',
+      `Authentication Error - Expired Key. Key Expiry time ${expires.toISOString()} and current time ${new Date().toISOString()}`,
+      { status: 400, type: 'expired_key', param: 'key' },
+    );
+  }
+}
+
+export class KeyBlockedError extends DomainError {
+  constructor() {
+    super('GW_KEY_BLOCKED', "Authentication Error, Key is blocked. Update via `/key/unblock` if you're admin.", {
+      status: 401,
+      type: 'auth_error',
+    });
+  }
+}

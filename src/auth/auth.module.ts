@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { KeysModule } from '../keys/keys.module';
 import { AuthenticationGuard } from './authentication.guard';
 import { RouteCatalog } from './route-catalog.service';
 import { RouteClassGuard } from './route-class.guard';
 
 /** The global guard chain, in DESIGN.md's order; later checks (IP, enforced params, limits) slot in here. */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, KeysModule],
   providers: [
     RouteCatalog,
     { provide: APP_GUARD, useClass: AuthenticationGuard },

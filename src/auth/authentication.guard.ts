@@ -5,14 +5,17 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { extractApiKey } from './api-key.extractor';
 import { AuthContext, MASTER_KEY_USER_ID, OPEN_PROXY_CALLER, PUBLIC_CALLER } from './auth-context';
-import { UndeclaredRouteError } from './auth.errors';
+import { ExpiredKeyError, KeyBlockedError, UndeclaredRouteError } from './auth.errors';
+import { KeysService } from '../keys/keys.service';
 import { MasterKeyMatcher } from './master-key';
 import { RouteClass } from './route-class';
 import { RouteCatalog } from './route-catalog.service';
 
 /**
- * First guard of the chain: establishes who is calling (`request.auth`) or refuses with LiteLLM's
- * 401 texts. Authorisation by route class is the next guard's job.
+ * First guard of the chain: establishes who is calling (`request.auth`) — master key, virtual key, or an
+ * open proxy — or refuses with LiteLLM's texts. Keys come from KeysService, whose cache is updated by every
+ * revocation before it is acknowledged, so a blocked, deleted or rotated-out key is refused at once.
+ * Authorisation by route class is the next guard's job.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -23,6 +26,7 @@ export class AuthenticationGuard implements CanActivate {
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly routes: RouteCatalog,
+    private readonly keys: KeysService,
   ) {
     if (config.masterKey) {
       this.masterKey = new MasterKeyMatcher(config.masterKey);
@@ -34,20 +38,36 @@ export class AuthenticationGuard implements CanActivate {
     }
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const declaration = this.routes.declarationOf(context.getHandler(), context.getClass());
     if (!declaration) throw new UndeclaredRouteError(request.routeOptions.url ?? request.url);
     request.routeDeclaration = declaration;
-    request.auth = declaration.routeClass === RouteClass.Public ? PUBLIC_CALLER : this.authenticate(request);
-    return true;
-  }
-
-  private authenticate(request: FastifyRequest): AuthContext {
-    if (!this.masterKey) return OPEN_PROXY_CALLER;
+    if (declaration.routeClass === RouteClass.Public) {
+      request.auth = PUBLIC_CALLER;
+      return true;
+    }
+    if (!this.masterKey) {
+      request.auth = OPEN_PROXY_CALLER;
+      return true;
+    }
     const extracted = extractApiKey(request.headers, this.customHeader);
     if ('problem' in extracted) throw extracted.problem === 'missing' ? new MissingApiKeyError() : new MalformedApiKeyError();
-    if (this.masterKey.matches(extracted.key)) return this.masterCaller as AuthContext;
-    throw new InvalidApiKeyError();
+    // The master key is checked first and synchronously: it needs no lookup.
+    if (this.masterKey.matches(extracted.key)) {
+      request.auth = this.masterCaller as AuthContext;
+      return true;
+    }
+    return this.authenticateVirtualKey(request, extracted.key);
+  }
+
+  private async authenticateVirtualKey(request: FastifyRequest, presented: string): Promise<boolean> {
+    if (!presented.startsWith('sk-')) throw new InvalidApiKeyError();
+    const key = await this.keys.authenticate(presented);
+    if (!key) throw new InvalidApiKeyError();
+    if (key.blocked) throw new KeyBlockedError();
+    if (key.expires && key.expires.getTime() <= Date.now()) throw new ExpiredKeyError(key.expires);
+    request.auth = { method: 'virtual_key', role: key.userId ? 'internal_user' : null, userId: key.userId, apiKeyHash: key.token, key };
+    return true;
   }
 }

@@ -11,6 +11,8 @@ export class RouteClassGuard implements CanActivate {
     const routeClass = request.routeDeclaration?.routeClass;
     if (routeClass === RouteClass.Public || routeClass === RouteClass.Llm) return true;
     if (request.auth?.role === 'proxy_admin') return true;
+    // Routes LiteLLM opens to internal users (own keys, own spend) authorise each caller in their service.
+    if (routeClass === RouteClass.Management && request.routeDeclaration?.groups.includes('internal_user_routes')) return true;
     throw new AdminOnlyRouteError(request.routeOptions.url ?? request.url);
   }
 }

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { LimitsModule } from '../limits/limits.module';
+import { PricingModule } from '../pricing/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
 import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 
 @Module({
-  imports: [RoutingModule],
+  imports: [RoutingModule, LimitsModule, PricingModule],
   controllers: [GatewayController],
   providers: [GatewayService],
 })

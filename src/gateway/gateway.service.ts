@@ -5,18 +5,25 @@ import { renderError } from '../common/http/error-envelope';
 import { TOLLGATE_VERSION } from '../common/version';
 import type { Deployment } from '../routing/deployment';
 import { ModelRegistry } from '../routing/model-registry.service';
-import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../routing/openai.types';
-import type { ForwardedHeaders, StreamResult } from '../routing/providers/provider-adapter';
+import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
+import type { StreamResult } from '../routing/providers/provider-adapter';
 import { ProviderRegistry } from '../routing/providers/provider-registry.service';
 import { ClientDisconnected, UpstreamCallControl } from '../routing/upstream-abort';
-import { validateLlmBody } from './request-validation';
+import { LimitsService } from '../limits/limits.service';
+import { resolveModelForKey } from '../limits/model-access';
+import type { VirtualKeyRecord } from '../keys/virtual-key';
+import { PricingService } from '../pricing/pricing.service';
+import { countChatPromptTokens, countTextTokens, estimateChatPromptTokens, estimateTextTokens } from '../pricing/token-counter';
+import { LlmRequest, validateLlmBody } from './request-validation';
 
 const ID_PREFIX: Record<LlmOperation, string> = { chat: 'chatcmpl-', completion: 'cmpl-', embedding: 'emb-' };
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
 /**
- * The OpenAI-compatible edge: validates the body, picks a deployment, calls its adapter with a deadline
- * and client-disconnect cancellation, and answers with Tollgate's own call id and LiteLLM's headers.
+ * The OpenAI-compatible edge: validates the body, checks the key's model access, picks a deployment, is
+ * admitted by the limits (rate windows, parallel slots, budget reservation), calls the adapter with a
+ * deadline and client-disconnect cancellation, settles the reservation to the actual cost, and answers
+ * with Tollgate's own call id and LiteLLM's headers.
  */
 @Injectable()
 export class GatewayService {
@@ -26,6 +33,8 @@ export class GatewayService {
   constructor(
     private readonly models: ModelRegistry,
     private readonly providers: ProviderRegistry,
+    private readonly limits: LimitsService,
+    private readonly pricing: PricingService,
   ) {}
 
   /** `GET /v1/models`: the model groups, in OpenAI's list format. */
@@ -41,8 +50,15 @@ export class GatewayService {
   async handle(operation: LlmOperation, request: FastifyRequest, reply: FastifyReply, pathModel?: string): Promise<void> {
     const started = performance.now();
     const body = validateLlmBody(request.body, operation, pathModel);
-    const deployment = this.models.pick(body.model);
+    const key = request.auth?.key;
+    const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks) : body.model;
+    const deployment = this.models.pick(requested);
     const adapter = this.providers.get(deployment.provider);
+    const admission = await this.limits.admit({
+      key,
+      model: deployment.modelName,
+      estimatedCost: this.limits.needsEstimate(key) ? this.estimateCost(operation, body, deployment, key) : 0,
+    });
     const callId = ID_PREFIX[operation] + request.id;
     const streaming = operation !== 'embedding' && (body as ChatCompletionRequest).stream === true;
     const control = new UpstreamCallControl(streaming ? deployment.streamTimeoutMs : deployment.timeoutMs);
@@ -51,72 +67,110 @@ export class GatewayService {
     };
     reply.raw.once('close', onClose);
     reply.headers(this.headersOf(deployment));
+    reply.headers(admission.headers);
     reply.header('x-litellm-call-id', callId);
-
-    if (streaming) {
-      const clientWantsUsage = (body as ChatCompletionRequest).stream_options?.include_usage === true;
-      let stream: StreamResult;
-      const upstreamStarted = performance.now();
-      try {
-        stream =
+    const upstreamStarted = performance.now();
+    try {
+      if (streaming) {
+        const stream =
           operation === 'chat'
             ? await adapter.chatStream(body as ChatCompletionRequest, deployment, control.signal)
             : await adapter.completionStream(body as TextCompletionRequest, deployment, control.signal);
-      } catch (error) {
-        control.dispose();
-        reply.raw.off('close', onClose);
-        throw error;
+        // The first-byte deadline is met; from here the transport's idle timeout bounds the stream.
+        control.clearDeadline();
+        reply.headers(stream.headers);
+        reply.header('x-litellm-overhead-duration-ms', (upstreamStarted - started).toFixed(3));
+        const clientWantsUsage = (body as ChatCompletionRequest).stream_options?.include_usage === true;
+        let outcome: StreamOutcome;
+        try {
+          outcome = await this.relaySse(reply, stream, callId, clientWantsUsage);
+        } catch (error) {
+          // The client is gone or already has the error event; nothing more can be sent.
+          if (error instanceof ClientDisconnected || error instanceof StreamFailed) return;
+          throw error;
+        }
+        const usage = outcome.usage ?? this.countStreamUsage(operation, body, deployment, outcome.completionText);
+        await admission.settle(this.pricing.costOf(deployment, usage, performance.now() - upstreamStarted), usage);
+        return;
       }
-      // The first-byte deadline is met; from here the transport's idle timeout bounds the stream.
-      control.clearDeadline();
-      reply.headers(stream.headers);
-      reply.header('x-litellm-overhead-duration-ms', (upstreamStarted - started).toFixed(3));
-      try {
-        await this.relaySse(reply, stream, callId, clientWantsUsage);
-      } finally {
-        control.dispose();
-        reply.raw.off('close', onClose);
-      }
-      return;
-    }
-
-    try {
-      const upstreamStarted = performance.now();
+      let usage: Usage | null | undefined;
+      let payload: unknown;
       if (operation === 'embedding') {
         const result = await adapter.embeddings(body as EmbeddingRequest, deployment, control.signal);
-        const finished = performance.now();
-        this.timingHeaders(reply, result.headers, finished - started, finished - upstreamStarted);
-        return reply.status(200).type('application/json').send(result.rawJson);
+        reply.headers(result.headers);
+        usage = result.usage ? { prompt_tokens: result.usage.prompt_tokens, completion_tokens: 0, total_tokens: result.usage.total_tokens } : null;
+        payload = result.rawJson;
+        reply.type('application/json');
+      } else {
+        const result =
+          operation === 'chat'
+            ? await adapter.chat(body as ChatCompletionRequest, deployment, control.signal)
+            : await adapter.completion(body as TextCompletionRequest, deployment, control.signal);
+        reply.headers(result.headers);
+        result.body.id = callId;
+        usage = result.body.usage;
+        payload = result.body;
       }
-      const result =
-        operation === 'chat'
-          ? await adapter.chat(body as ChatCompletionRequest, deployment, control.signal)
-          : await adapter.completion(body as TextCompletionRequest, deployment, control.signal);
       const finished = performance.now();
-      result.body.id = callId;
-      this.timingHeaders(reply, result.headers, finished - started, finished - upstreamStarted);
-      return reply.status(200).send(result.body);
+      const cost = this.pricing.costOf(deployment, usage, finished - upstreamStarted);
+      await admission.settle(cost, usage);
+      reply.header('x-litellm-response-cost', String(cost));
+      reply.header('x-litellm-response-duration-ms', (finished - started).toFixed(3));
+      reply.header('x-litellm-overhead-duration-ms', Math.max(0, upstreamStarted - started).toFixed(3));
+      return reply.status(200).send(payload);
     } finally {
+      // Failures and aborts reach here without a settlement; release() is a no-op after settle().
+      await admission.release();
       control.dispose();
       reply.raw.off('close', onClose);
     }
   }
 
   /**
+   * Prompt priced plus the most the reply can cost (max_tokens, else what this key's replies usually take).
+   * Token counts are estimated from characters here; settlement uses the provider's real usage.
+   */
+  private estimateCost(operation: LlmOperation, body: LlmRequest, deployment: Deployment, key: VirtualKeyRecord | undefined): number {
+    if (operation === 'embedding') {
+      const input = (body as EmbeddingRequest).input;
+      const tokens = Array.isArray(input) ? input.reduce<number>((sum, item) => sum + estimateTextTokens(item), 0) : estimateTextTokens(input);
+      return this.pricing.estimateCost(deployment, tokens, 0);
+    }
+    const promptTokens =
+      operation === 'chat' ? estimateChatPromptTokens((body as ChatCompletionRequest).messages) : estimateTextTokens((body as TextCompletionRequest).prompt);
+    const maxTokens = numberOr(body.max_completion_tokens, numberOr(body.max_tokens, this.limits.typicalCompletionTokens(key)));
+    return this.pricing.estimateCost(deployment, promptTokens, maxTokens);
+  }
+
+  /** A provider that sent no usage in its stream: count both sides with tiktoken. */
+  private countStreamUsage(operation: LlmOperation, body: LlmRequest, deployment: Deployment, completionText: string): Usage {
+    // An Azure deployment name says nothing about the tokenizer; its base model does.
+    const model = deployment.baseModel ?? deployment.upstreamModel;
+    const prompt =
+      operation === 'chat'
+        ? countChatPromptTokens((body as ChatCompletionRequest).messages, model)
+        : countTextTokens(typeof (body as TextCompletionRequest).prompt === 'string' ? ((body as TextCompletionRequest).prompt as string) : '', model);
+    const completion = countTextTokens(completionText, model);
+    return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  }
+
+  /**
    * Writes the stream straight to the socket: one write per group of events that arrived together, no
    * intermediate Readable. Backpressure is honoured; a client that leaves ends the loop, and leaving the
-   * loop early closes the upstream body.
+   * loop early closes the upstream body. Returns what settlement needs: the usage chunk, or the text.
    */
-  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean): Promise<void> {
+  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean): Promise<StreamOutcome> {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS });
+    const outcome: StreamOutcome = { usage: null, completionText: '' };
     try {
       for await (const batch of stream.batches) {
-        if (res.destroyed) return;
+        if (res.destroyed) throw new ClientDisconnected();
         let out = '';
         for (const chunk of batch) {
           chunk.id = callId;
+          collectCompletion(chunk, outcome);
           const isUsageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage;
           if (isUsageOnly && !clientWantsUsage) continue;
           if (!clientWantsUsage && chunk.usage !== undefined) delete chunk.usage;
@@ -125,19 +179,15 @@ export class GatewayService {
         if (out && !res.write(out)) await drained(res);
       }
       res.end('data: [DONE]\n\n');
+      return outcome;
     } catch (error) {
-      if (error instanceof ClientDisconnected || res.destroyed) return;
+      if (error instanceof ClientDisconnected || res.destroyed) throw new ClientDisconnected();
       // Headers are gone; the error travels as a final SSE event, as OpenAI and LiteLLM do mid-stream.
       const rendered = renderError(error);
       if (rendered.unexpected) this.logger.error(`stream ${callId} failed: ${rendered.internalCode}`);
       res.end(`data: ${JSON.stringify(rendered.body)}\n\n`);
+      throw new StreamFailed();
     }
-  }
-
-  private timingHeaders(reply: FastifyReply, forwarded: ForwardedHeaders, totalMs: number, upstreamMs: number): void {
-    reply.headers(forwarded);
-    reply.header('x-litellm-response-duration-ms', totalMs.toFixed(3));
-    reply.header('x-litellm-overhead-duration-ms', Math.max(0, totalMs - upstreamMs).toFixed(3));
   }
 
   /** Per-deployment headers never change, so they are built once. */
@@ -169,6 +219,32 @@ function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<v
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+interface StreamOutcome {
+  usage: Usage | null;
+  completionText: string;
+}
+
+/** A stream that failed after its headers were sent; the client already got the error event. */
+class StreamFailed extends Error {
+  constructor() {
+    super('stream failed after headers were sent');
+    this.name = 'StreamFailed';
+  }
+}
+
+function collectCompletion(chunk: CompletionObject, outcome: StreamOutcome): void {
+  if (chunk.usage) outcome.usage = chunk.usage;
+  const choices = chunk.choices as { delta?: { content?: unknown }; text?: unknown }[] | undefined;
+  const first = choices?.[0];
+  if (!first) return;
+  const piece = first.delta?.content ?? first.text;
+  if (typeof piece === 'string') outcome.completionText += piece;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 /** LiteLLM's values, kept so clients that compare them see no difference. */

@@ -1,7 +1,7 @@
 import { BadRequestError } from '../common/errors/http-errors';
 import type { ChatCompletionRequest, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../routing/openai.types';
 
-type LlmRequest = ChatCompletionRequest | TextCompletionRequest | EmbeddingRequest;
+export type LlmRequest = ChatCompletionRequest | TextCompletionRequest | EmbeddingRequest;
 
 const REQUIRED_FIELD: Record<LlmOperation, string> = { chat: 'messages', completion: 'prompt', embedding: 'input' };
 

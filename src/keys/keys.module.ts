@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { KeysController } from './keys.controller';
+import { KeysRepository } from './keys.repository';
+import { KeysService } from './keys.service';
+import { DeprecatedVirtualKeyEntity, VirtualKeyEntity } from './virtual-key.entity';
+
+/** Virtual keys: the management API and the lookups authentication and limits make on every request. */
+@Module({
+  imports: [DatabaseModule.forFeature([VirtualKeyEntity, DeprecatedVirtualKeyEntity])],
+  controllers: [KeysController],
+  providers: [KeysRepository, KeysService],
+  exports: [KeysService],
+})
+export class KeysModule {}

@@ -1,0 +1,647 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { AuthContext } from '../auth/auth-context';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
+import type { DeleteKeysDto, ListKeysQueryDto } from './dto/key-request.dto';
+import type { GenerateKeyDto, KeyParamsDto, RegenerateKeyDto, UpdateKeyDto } from './dto/key-params.dto';
+import type {
+  DeleteKeysResponseDto,
+  GenerateKeyResponseDto,
+  KeyInfoResponseDto,
+  KeyListResponseDto,
+  KeyRowDto,
+  KeysInfoResponseDto,
+  UpdateKeyResponseDto,
+} from './dto/key-response.dto';
+import { addDuration, parseDuration } from '../common/duration';
+import { KeyCache } from './key-cache';
+import { grantOf, METADATA_FIELDS, toRecord, toRow } from './key-mapper';
+import { assertCanWrite, assertWithinGrant, canModify, canRead, KeyCaller, resolveCaller } from './key-permissions';
+import { abbreviateKey, hashKey, isTokenHash, maskKey, newSecretKey, toTokenHash } from './key-secret';
+import { applyGenerateDefaults, enforceUpperbounds, KeySettings, readKeySettings } from './key-settings';
+import {
+  InvalidKeyRequestError,
+  KeyAccessDeniedError,
+  KeyAliasTakenError,
+  KeyFieldNotSupportedError,
+  KeyNotFoundError,
+} from './keys.errors';
+import { KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
+import { SerialQueue, SpendBuffer } from './spend-buffer';
+import type { VirtualKeyEntity } from './virtual-key.entity';
+import type { VirtualKeyRecord } from './virtual-key';
+
+const FLUSH_INTERVAL_MS = 250;
+const PRUNE_EVERY_TICKS = 2_400; // ~10 minutes
+const SHUTDOWN_FLUSH_ATTEMPTS = 5;
+const STALE_READ_RETRIES = 3;
+
+type KeyOperation = 'update' | 'regenerate' | 'block' | 'unblock' | 'delete';
+
+/**
+ * Virtual keys: the management API's operations and the hot-path lookups. Every mutation goes through this
+ * service and updates the in-process cache before it answers, so a revoked key is refused by the very next
+ * request; spend is added to the cached record at once and written to the database in coalesced batches.
+ */
+@Injectable()
+export class KeysService implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Keys');
+  private readonly settings: KeySettings;
+  private readonly cache = new KeyCache();
+  private readonly spend = new SpendBuffer();
+  /** Writes to keys and spend, one at a time: a flush never races a rotation, reset or delete of the same key. */
+  private readonly writes = new SerialQueue();
+  private readonly loading = new Map<string, Promise<VirtualKeyRecord | null>>();
+  private flushTimer?: NodeJS.Timeout;
+  private flushQueued = false;
+  private ticks = 0;
+
+  constructor(
+    private readonly repository: KeysRepository,
+    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+  ) {
+    this.settings = readKeySettings(config.litellm_settings);
+  }
+
+  onModuleInit(): void {
+    this.flushTimer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.flushTimer);
+    for (let attempt = 0; attempt < SHUTDOWN_FLUSH_ATTEMPTS && !this.spend.isEmpty; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      await this.flush();
+    }
+    await this.writes.drain();
+    if (!this.spend.isEmpty) this.logger.error('Could not write the last spend increments before shutdown; the database is unreachable.');
+  }
+
+  /**
+   * Resolves a presented key (plaintext) to its record: cache, then database, then rotated-out hashes still in
+   * their grace period (which resolve to the key's current record). Budgets whose window has passed are reset
+   * here, lazily. Blocked and expired keys are returned as they are: refusing them is the caller's decision.
+   * @returns the record, or null for an unknown, deleted or rotated-out key.
+   */
+  authenticate(presentedKey: string): Promise<VirtualKeyRecord | null> {
+    return this.resolve(hashKey(presentedKey));
+  }
+
+  /**
+   * Looks a key up by plaintext or hash, without following rotations.
+   * @returns the record, or null when no such key exists.
+   */
+  async get(tokenOrKey: string): Promise<VirtualKeyRecord | null> {
+    const token = toTokenHash(tokenOrKey);
+    const cached = this.cache.get(token);
+    if (cached) return this.withCurrentBudget(cached, Date.now());
+    const epoch = this.cache.epoch;
+    const entity = await this.repository.findByToken(token);
+    return entity ? this.adopt(entity, epoch) : null;
+  }
+
+  /**
+   * Adds a call's cost to a key. The cached record's `spend` grows at once, so the next budget check sees it;
+   * the database gets it with the next batched flush (~250 ms), retried until it succeeds.
+   * @param token the key's sha256 hash (`VirtualKeyRecord.token`), also valid after the key was rotated.
+   */
+  recordSpend(token: string, cost: number): void {
+    if (!Number.isFinite(cost) || cost <= 0) return;
+    const current = this.cache.current(token);
+    const record = this.cache.get(current);
+    if (record) record.spend += cost;
+    this.spend.add(current, cost);
+  }
+
+  /**
+   * POST /key/generate.
+   * @throws AdminOnlyRouteError, KeyAccessDeniedError, InvalidKeyRequestError, KeyUpperboundError, KeyAliasTakenError
+   */
+  async generate(auth: AuthContext | null, body: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
+    const caller = resolveCaller(auth, '/key/generate');
+    assertCanWrite(caller, '/key/generate');
+    rejectUnsupported(body);
+    const fields: GenerateKeyDto = { ...body };
+    const durationGiven = isSet(body.duration);
+    if (caller.kind === 'key') {
+      if (fields.user_id === undefined || fields.user_id === null) fields.user_id = caller.userId;
+      else if (fields.user_id !== caller.userId) {
+        throw new KeyAccessDeniedError(`User can only create keys for themselves. Got user_id=${fields.user_id}, Your ID=${caller.userId}`, 'user_id');
+      }
+    }
+    applyGenerateDefaults(fields, this.settings.defaults);
+    validateFields(fields);
+    enforceUpperbounds(fields, this.settings.upperbounds, true);
+    const key = fields.key ?? newSecretKey();
+    if (!key.startsWith('sk-')) {
+      throw new InvalidKeyRequestError(`Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: ${maskKey(key)}`, 'key');
+    }
+    const now = new Date();
+    const entity = newEntity(key, fields, now, auth?.userId ?? null);
+    const ownExpiry = caller.kind === 'key' ? caller.key.expires : null;
+    // A key that asked for no particular lifetime simply ends with the key that made it.
+    if (ownExpiry && !durationGiven && (entity.expires === null || entity.expires > ownExpiry)) entity.expires = ownExpiry;
+    if (caller.kind === 'key') assertWithinGrant(caller.key, grantOf(toRecord({ ...entity, createdAt: now, updatedAt: now })), null);
+    return this.writes.run(async () => {
+      await this.assertAliasFree(entity.keyAlias, null);
+      const saved = await this.repository.insert(entity);
+      const record = toRecord(saved);
+      this.cache.put(record);
+      this.loading.delete(saved.token);
+      return generateResponse(saved, key, record);
+    });
+  }
+
+  /**
+   * POST /key/update: only the fields given (non-null) change; a budget raise applies to the next request.
+   * @throws KeyNotFoundError, KeyAccessDeniedError, InvalidKeyRequestError, KeyUpperboundError, KeyAliasTakenError
+   */
+  async update(auth: AuthContext | null, body: UpdateKeyDto): Promise<UpdateKeyResponseDto> {
+    const caller = resolveCaller(auth, '/key/update');
+    assertCanWrite(caller, '/key/update');
+    rejectUnsupported(body);
+    const byAlias = body.key === undefined || body.key === null;
+    if (byAlias && !body.key_alias) throw new InvalidKeyRequestError('either key or key_alias must be provided', 'key');
+    validateFields(body);
+    enforceUpperbounds(body, this.settings.upperbounds, false);
+    return this.writes.run(async () => {
+      const existing = byAlias ? await this.repository.findByAlias(body.key_alias as string) : await this.repository.findByToken(toTokenHash(body.key as string));
+      if (!existing) throw new KeyNotFoundError();
+      this.assertMayModify(caller, existing, 'update');
+      const changes = changesFrom(body, existing, new Date(), auth?.userId ?? null, byAlias);
+      this.assertChangeAllowed(caller, existing, changes);
+      await this.assertAliasFree(changes.keyAlias, existing.token);
+      const saved = await this.repository.update(existing.token, changes);
+      if (!saved) throw new KeyNotFoundError();
+      const record = this.refreshed(saved, existing, changes);
+      this.cache.put(record);
+      return { key: saved.token, ...toRow(saved, record.spend, record.budgetResetAt) };
+    });
+  }
+
+  /**
+   * POST /key/delete, by keys (plaintext or hashes) or by key_aliases.
+   * @throws KeyNotFoundError when none exists, KeyAccessDeniedError when one is not the caller's (nothing is deleted then).
+   */
+  async delete(auth: AuthContext | null, body: DeleteKeysDto): Promise<DeleteKeysResponseDto> {
+    const caller = resolveCaller(auth, '/key/delete');
+    assertCanWrite(caller, '/key/delete');
+    const byAlias = !body.keys?.length;
+    if (byAlias && !body.key_aliases?.length) throw new InvalidKeyRequestError("At least one of 'keys' or 'key_aliases' must be provided.", 'keys');
+    return this.writes.run(async () => {
+      const rows = byAlias ? await this.repository.findByAliases(body.key_aliases ?? []) : await this.repository.findByTokens((body.keys ?? []).map(toTokenHash));
+      if (!rows.length) throw new KeyNotFoundError('No keys found');
+      for (const row of rows) this.assertMayModify(caller, row, 'delete');
+      const deleted = new Set(await this.repository.deleteMany(rows.map((row) => row.token)));
+      const now = Date.now();
+      for (const token of deleted) this.forget(token, now);
+      const gone = rows.filter((row) => deleted.has(row.token));
+      return { deleted_keys: byAlias ? gone.map((row) => row.keyAlias as string) : gone.map((row) => row.token) };
+    });
+  }
+
+  /**
+   * GET /key/info: the given key, or the caller's own without `key`.
+   * @throws KeyNotFoundError, KeyAccessDeniedError ("user not allowed to access this key's info")
+   */
+  async info(auth: AuthContext | null, key: string | undefined): Promise<KeyInfoResponseDto> {
+    const caller = resolveCaller(auth, '/key/info');
+    const token = key ? toTokenHash(key) : auth?.apiKeyHash;
+    const epoch = this.cache.epoch;
+    const entity = token ? await this.repository.findByToken(token) : null;
+    if (!entity) throw new KeyNotFoundError('Key not found in database');
+    if (!canRead(caller, entity)) throw new KeyAccessDeniedError("user not allowed to access this key's info", 'key');
+    const { token: hash, ...info } = this.liveRow(entity, epoch);
+    return { key: hash, info };
+  }
+
+  /**
+   * POST /v2/key/info.
+   * @throws KeyAccessDeniedError when one of the keys is not the caller's to see.
+   */
+  async infoMany(auth: AuthContext | null, keys: readonly string[]): Promise<KeysInfoResponseDto> {
+    const caller = resolveCaller(auth, '/v2/key/info');
+    const tokens = keys.map(toTokenHash);
+    const epoch = this.cache.epoch;
+    const rows = await this.repository.findByTokens(tokens);
+    if (rows.some((row) => !canRead(caller, row))) throw new KeyAccessDeniedError("user not allowed to access this key's info", 'keys');
+    return { key: tokens, info: rows.map((row) => this.liveRow(row, epoch)) };
+  }
+
+  /**
+   * GET /key/list, newest first by default. Non-admin keys list their owner's keys only.
+   * @throws KeyAccessDeniedError for another user's or team's keys.
+   */
+  async list(auth: AuthContext | null, query: ListKeysQueryDto): Promise<KeyListResponseDto> {
+    const caller = resolveCaller(auth, '/key/list');
+    const page = query.page ?? 1;
+    const size = query.size ?? 10;
+    const filter = { userId: query.user_id, teamId: query.team_id, keyAlias: query.key_alias, token: query.key_hash, createdBy: undefined as string | undefined };
+    if (caller.kind === 'key') {
+      if (caller.userId === null) {
+        throw new KeyAccessDeniedError("You are not authorized to access this endpoint. No 'user_id' is associated with your API key.", 'user_id');
+      }
+      if (query.user_id && query.user_id !== caller.userId) throw new KeyAccessDeniedError("You are not authorized to check another user's keys", 'user_id');
+      if (query.team_id && query.team_id !== caller.key.teamId) throw new KeyAccessDeniedError("You are not authorized to check this team's keys", 'team_id');
+      filter.userId = caller.userId;
+    }
+    if (query.include_created_by_keys && filter.userId) filter.createdBy = filter.userId;
+    const epoch = this.cache.epoch;
+    const sortBy: KeySortColumn = query.sort_by ?? 'created_at';
+    const { rows, total } = await this.repository.list(filter, page, size, sortBy, query.sort_order ?? 'desc');
+    return {
+      keys: query.return_full_object ? rows.map((row) => this.liveRow(row, epoch)) : rows.map((row) => row.token),
+      total_count: total,
+      current_page: page,
+      total_pages: Math.ceil(total / size),
+    };
+  }
+
+  /**
+   * POST /key/regenerate and /key/{key}/regenerate: a new secret for the same key (spend, limits and history
+   * kept), optionally with changed fields. Without `grace_period` the old secret stops at once; with it, the old
+   * secret resolves to this key until the period ends.
+   * @throws KeyNotFoundError, KeyAccessDeniedError, InvalidKeyRequestError, KeyUpperboundError, KeyAliasTakenError
+   */
+  async regenerate(auth: AuthContext | null, pathKey: string | undefined, body: RegenerateKeyDto): Promise<GenerateKeyResponseDto> {
+    const caller = resolveCaller(auth, '/key/regenerate');
+    assertCanWrite(caller, '/key/regenerate');
+    rejectUnsupported(body);
+    if (body.new_master_key !== undefined && body.new_master_key !== null) {
+      throw new KeyFieldNotSupportedError('new_master_key', 'is not supported: the master key is set in the config');
+    }
+    const given = body.key ?? pathKey;
+    if (!given) throw new InvalidKeyRequestError('No key passed in.', 'key');
+    if (body.new_key !== undefined && body.new_key !== null && !body.new_key.startsWith('sk-')) {
+      throw new InvalidKeyRequestError(
+        "New key must start with 'sk-'. This is to distinguish a key hash (used by litellm for logging / internal logic) from the actual key.",
+        'new_key',
+      );
+    }
+    const graceMs = graceMillis(body.grace_period);
+    validateFields(body);
+    enforceUpperbounds(body, this.settings.upperbounds, false);
+    return this.writes.run(async () => {
+      const existing = await this.repository.findByToken(toTokenHash(given));
+      if (!existing) throw new KeyNotFoundError();
+      this.assertMayModify(caller, existing, 'regenerate');
+      const newKey = body.new_key ?? newSecretKey();
+      const newToken = hashKey(newKey);
+      if (newToken === existing.token) throw new InvalidKeyRequestError('new_key must differ from the current key.', 'new_key');
+      const now = new Date();
+      const changes: VirtualKeyChanges = { ...changesFrom(body, existing, now, auth?.userId ?? null, false), keyName: abbreviateKey(newKey) };
+      this.assertChangeAllowed(caller, existing, changes);
+      await this.assertAliasFree(changes.keyAlias, existing.token);
+      const graceUntil = graceMs ? new Date(now.getTime() + graceMs) : null;
+      const saved = await this.repository.rotate(existing.token, newToken, changes, graceUntil);
+      if (!saved) throw new KeyNotFoundError();
+      const record = this.refreshed(saved, existing, changes);
+      this.spend.move(existing.token, newToken);
+      this.cache.rotate(existing.token, record, graceUntil, now.getTime());
+      this.loading.delete(existing.token);
+      this.loading.delete(newToken);
+      return generateResponse(saved, newKey, record);
+    });
+  }
+
+  /**
+   * POST /key/block: the key is refused from the next request on.
+   * @throws KeyNotFoundError, KeyAccessDeniedError, InvalidKeyRequestError
+   */
+  block(auth: AuthContext | null, key: string): Promise<KeyRowDto> {
+    return this.setBlocked(auth, key, true);
+  }
+
+  /**
+   * POST /key/unblock. Only an admin may lift a block, so an owner cannot undo an admin's decision.
+   * @throws KeyNotFoundError, KeyAccessDeniedError, InvalidKeyRequestError
+   */
+  unblock(auth: AuthContext | null, key: string): Promise<KeyRowDto> {
+    return this.setBlocked(auth, key, false);
+  }
+
+  private async setBlocked(auth: AuthContext | null, key: string, blocked: boolean): Promise<KeyRowDto> {
+    const route = blocked ? '/key/block' : '/key/unblock';
+    const caller = resolveCaller(auth, route);
+    assertCanWrite(caller, route);
+    if (!key.startsWith('sk-') && !isTokenHash(key)) throw new InvalidKeyRequestError('Invalid key format.', 'key');
+    return this.writes.run(async () => {
+      const existing = await this.repository.findByToken(toTokenHash(key));
+      if (!existing) throw new KeyNotFoundError();
+      this.assertMayModify(caller, existing, blocked ? 'block' : 'unblock');
+      if (!blocked && existing.blocked && caller.kind !== 'admin') throw new KeyAccessDeniedError('Only a proxy admin can unblock a key.', 'key');
+      const changes: VirtualKeyChanges = { blocked, updatedBy: auth?.userId ?? null };
+      const saved = await this.repository.update(existing.token, changes);
+      if (!saved) throw new KeyNotFoundError();
+      const record = this.refreshed(saved, existing, changes);
+      this.cache.put(record);
+      return toRow(saved, record.spend, record.budgetResetAt);
+    });
+  }
+
+  private async resolve(token: string): Promise<VirtualKeyRecord | null> {
+    const now = Date.now();
+    const cached = this.cache.get(token);
+    if (cached) return this.withCurrentBudget(cached, now);
+    const grace = this.cache.grace(token);
+    if (grace) {
+      if (grace.revokeAt.getTime() > now) return this.resolve(grace.activeToken);
+      this.cache.dropGrace(token);
+      this.cache.rememberMiss(token, now);
+      return null;
+    }
+    if (this.cache.isKnownMiss(token, now)) return null;
+    let load = this.loading.get(token);
+    if (!load) {
+      const started = this.load(token);
+      load = started.finally(() => {
+        if (this.loading.get(token) === load) this.loading.delete(token);
+      });
+      this.loading.set(token, load);
+    }
+    return load;
+  }
+
+  /** Reads a key (or a rotated-out hash) from the database; caches the answer unless a mutation raced the read. */
+  private async load(token: string, attempt = 0): Promise<VirtualKeyRecord | null> {
+    const epoch = this.cache.epoch;
+    const entity = await this.repository.findByToken(token);
+    const grace = entity ? null : await this.repository.findDeprecated(token);
+    if (this.cache.epoch !== epoch && attempt < STALE_READ_RETRIES) return this.load(token, attempt + 1);
+    const cacheable = this.cache.epoch === epoch;
+    const now = Date.now();
+    if (entity) return cacheable ? this.adopt(entity, epoch) : toRecord(entity, entity.spend + this.spend.pendingFor(entity.token));
+    if (grace && grace.revokeAt.getTime() > now) {
+      if (cacheable) this.cache.adoptGrace(token, grace);
+      return this.resolve(grace.activeToken);
+    }
+    if (cacheable) this.cache.rememberMiss(token, now);
+    return null;
+  }
+
+  /** The cached record for a row just read, caching it when no mutation happened since `epoch`. */
+  private adopt(entity: VirtualKeyEntity, epoch: number): VirtualKeyRecord {
+    const now = Date.now();
+    const cached = this.cache.get(entity.token);
+    if (cached) return this.withCurrentBudget(cached, now);
+    const record = toRecord(entity, entity.spend + this.spend.pendingFor(entity.token));
+    if (this.cache.epoch === epoch) this.cache.adopt(record);
+    return this.withCurrentBudget(record, now);
+  }
+
+  /** Starts a new budget window when the current one has passed: spend back to 0, next reset one window on. */
+  private withCurrentBudget(record: VirtualKeyRecord, now: number): VirtualKeyRecord {
+    const due = record.budgetResetAt;
+    if (!due || due.getTime() > now) return record;
+    const window = record.budgetDuration ? parseDuration(record.budgetDuration) : undefined;
+    // Windows stay aligned to the first reset time even when the key was idle for several of them.
+    const next = window ? new Date(due.getTime() + window * (Math.floor((now - due.getTime()) / window) + 1)) : null;
+    record.spend = 0;
+    record.budgetResetAt = next;
+    this.spend.discard(record.token);
+    const token = record.token;
+    this.writes.run(() => this.repository.resetSpend(token, next, new Date(now))).catch((error: unknown) => {
+      this.logger.warn(`could not persist a budget reset (${errorName(error)}); it is redone from the database on the next load`);
+    });
+    return record;
+  }
+
+  private liveSpend(entity: VirtualKeyEntity): number {
+    return this.cache.get(entity.token)?.spend ?? entity.spend + this.spend.pendingFor(entity.token);
+  }
+
+  /** A row with the spend callers see on the hot path (pending increments included, budget windows applied). */
+  private liveRow(entity: VirtualKeyEntity, epoch: number): KeyRowDto {
+    const record = this.adopt(entity, epoch);
+    return toRow(entity, record.spend, record.budgetResetAt);
+  }
+
+  /**
+   * The record after a write. Spend and budget window come from the cache, which runs ahead of the row; an
+   * admin's explicit spend replaces whatever was pending.
+   */
+  private refreshed(saved: VirtualKeyEntity, existing: VirtualKeyEntity, changes: VirtualKeyChanges): VirtualKeyRecord {
+    const cached = this.cache.get(existing.token);
+    let spend = this.liveSpend(existing);
+    if (changes.spend !== undefined) {
+      this.spend.discard(existing.token);
+      spend = changes.spend;
+    }
+    const record = toRecord(saved, spend);
+    if (cached && changes.budgetResetAt === undefined) record.budgetResetAt = cached.budgetResetAt;
+    return record;
+  }
+
+  private forget(token: string, now: number): void {
+    this.cache.remove(token, now);
+    this.spend.discard(token);
+    this.loading.delete(token);
+  }
+
+  private assertMayModify(caller: KeyCaller, target: VirtualKeyEntity, operation: KeyOperation): void {
+    if (!canModify(caller, target)) throw new KeyAccessDeniedError(`You are not authorized to ${operation} this key`, 'key');
+  }
+
+  /** What only an admin may change, and the "never grant more than you hold" rule for everyone else. */
+  private assertChangeAllowed(caller: KeyCaller, existing: VirtualKeyEntity, changes: VirtualKeyChanges): void {
+    if (caller.kind !== 'key') return;
+    if (changes.userId !== undefined && changes.userId !== existing.userId) {
+      throw new KeyAccessDeniedError(`User=${caller.userId} is not allowed to update key=${existing.keyName} to belong to user=${changes.userId}`, 'user_id');
+    }
+    if (changes.spend !== undefined) throw new KeyAccessDeniedError('Only a proxy admin can set the spend of a key.', 'spend');
+    if (changes.blocked === false && existing.blocked) throw new KeyAccessDeniedError('Only a proxy admin can unblock a key.', 'blocked');
+    const before = toRecord(existing);
+    const after = toRecord({ ...existing, ...changes });
+    assertWithinGrant(caller.key, grantOf(after), grantOf(before));
+  }
+
+  private async assertAliasFree(alias: string | null | undefined, ownToken: string | null): Promise<void> {
+    if (!alias) return;
+    const holder = await this.repository.findByAlias(alias);
+    if (holder && holder.token !== ownToken) throw new KeyAliasTakenError(alias);
+  }
+
+  private tick(): void {
+    if (++this.ticks % PRUNE_EVERY_TICKS === 0) {
+      this.writes.run(() => this.repository.pruneDeprecated(new Date())).catch((error: unknown) => {
+        this.logger.warn(`could not prune expired rotation grace entries (${errorName(error)})`);
+      });
+    }
+    if (!this.flushQueued && !this.spend.isEmpty) void this.flush();
+  }
+
+  private flush(): Promise<void> {
+    this.flushQueued = true;
+    return this.writes.run(async () => {
+      this.flushQueued = false;
+      const batch = this.spend.take();
+      if (!batch.size) return;
+      try {
+        await this.repository.addSpend(batch.increments);
+      } catch (error) {
+        this.spend.restore(batch);
+        this.logger.warn(`spend flush for ${batch.size} key(s) failed (${errorName(error)}); retrying`);
+      }
+    });
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/** Fields some LiteLLM version accepts that Tollgate does not implement: refused instead of silently ignored. */
+function rejectUnsupported(body: KeyParamsDto): void {
+  if (body.auto_rotate === true) throw new KeyFieldNotSupportedError('auto_rotate');
+  if (body.rotation_interval !== undefined && body.rotation_interval !== null) throw new KeyFieldNotSupportedError('rotation_interval');
+  if (body.organization_id !== undefined && body.organization_id !== null) throw new KeyFieldNotSupportedError('organization_id', 'is not supported yet (no organizations)');
+}
+
+function isSet<T>(value: T | null | undefined): value is T {
+  return value !== undefined && value !== null;
+}
+
+/**
+ * Checks what class-validator cannot: durations, signs, the value types inside maps.
+ * @throws InvalidKeyRequestError
+ */
+function validateFields(fields: KeyParamsDto & { temp_budget_increase?: number | null; temp_budget_expiry?: string | null }): void {
+  for (const field of ['max_budget', 'soft_budget', 'spend', 'temp_budget_increase'] as const) {
+    const value = fields[field];
+    if (isSet(value) && value < 0) throw new InvalidKeyRequestError(`${field} cannot be negative. Received: ${value}`, field);
+  }
+  if (isSet(fields.duration) && fields.duration !== '-1' && parseDuration(fields.duration) === undefined) {
+    throw new InvalidKeyRequestError(`Invalid duration '${fields.duration}'. Use a number followed by s, m, h, d, w or mo, e.g. 30d.`, 'duration');
+  }
+  if (isSet(fields.budget_duration) && parseDuration(fields.budget_duration) === undefined) {
+    throw new InvalidKeyRequestError(`Invalid budget_duration '${fields.budget_duration}'. Use a number followed by s, m, h, d, w or mo, e.g. 30d.`, 'budget_duration');
+  }
+  if (isSet(fields.aliases) && !Object.values(fields.aliases).every((target) => typeof target === 'string')) {
+    throw new InvalidKeyRequestError('aliases must map requested model names to model names (strings).', 'aliases');
+  }
+  for (const field of ['model_rpm_limit', 'model_tpm_limit'] as const) {
+    const limits = fields[field];
+    if (isSet(limits) && !Object.values(limits).every((limit) => typeof limit === 'number' && Number.isInteger(limit) && limit >= 0)) {
+      throw new InvalidKeyRequestError(`${field} must map model names to non-negative integers.`, field);
+    }
+  }
+  const increase = fields.temp_budget_increase;
+  const expiry = fields.temp_budget_expiry;
+  if (isSet(increase) !== isSet(expiry)) throw new InvalidKeyRequestError('temp_budget_increase and temp_budget_expiry must be set together', 'temp_budget_increase');
+  if (isSet(expiry) && Number.isNaN(Date.parse(expiry))) throw new InvalidKeyRequestError(`Invalid temp_budget_expiry '${expiry}'. Use an ISO 8601 date.`, 'temp_budget_expiry');
+}
+
+/** LiteLLM keeps these request fields inside `metadata`; the record surfaces them again. */
+function withMetadataFields(base: Record<string, unknown>, fields: KeyParamsDto): Record<string, unknown> {
+  const metadata = { ...base };
+  for (const name of METADATA_FIELDS) if (isSet(fields[name])) metadata[name] = fields[name];
+  return metadata;
+}
+
+function expiresFrom(duration: string, now: Date): Date | null {
+  return duration === '-1' ? null : (addDuration(now, duration) ?? null);
+}
+
+function newEntity(key: string, fields: GenerateKeyDto, now: Date, actor: string | null): NewVirtualKey {
+  return {
+    token: hashKey(key),
+    keyName: abbreviateKey(key),
+    keyAlias: fields.key_alias ?? null,
+    userId: fields.user_id ?? null,
+    teamId: fields.team_id ?? null,
+    models: fields.models ?? [],
+    aliases: fields.aliases ?? {},
+    config: fields.config ?? {},
+    spend: fields.spend ?? 0,
+    maxBudget: fields.max_budget ?? null,
+    softBudget: fields.soft_budget ?? null,
+    budgetDuration: fields.budget_duration ?? null,
+    budgetResetAt: fields.budget_duration ? (addDuration(now, fields.budget_duration) ?? null) : null,
+    tpmLimit: fields.tpm_limit ?? null,
+    rpmLimit: fields.rpm_limit ?? null,
+    maxParallelRequests: fields.max_parallel_requests ?? null,
+    modelMaxBudget: fields.model_max_budget ?? {},
+    modelSpend: {},
+    metadata: withMetadataFields(fields.metadata ?? {}, fields),
+    permissions: fields.permissions ?? {},
+    allowedCacheControls: fields.allowed_cache_controls ?? [],
+    allowedRoutes: fields.allowed_routes ?? [],
+    blocked: fields.blocked ?? false,
+    expires: fields.duration ? expiresFrom(fields.duration, now) : null,
+    budgetId: fields.budget_id ?? null,
+    createdBy: actor,
+    updatedBy: actor,
+  };
+}
+
+/** The columns an update or regeneration writes: only what the request sets (null = not set). */
+function changesFrom(
+  body: KeyParamsDto & { temp_budget_increase?: number | null; temp_budget_expiry?: string | null },
+  existing: VirtualKeyEntity,
+  now: Date,
+  actor: string | null,
+  aliasIdentifiesKey: boolean,
+): VirtualKeyChanges {
+  const changes: VirtualKeyChanges = { updatedBy: actor };
+  const copy = <K extends keyof VirtualKeyChanges>(property: K, value: VirtualKeyChanges[K] | null | undefined): void => {
+    if (isSet(value)) changes[property] = value;
+  };
+  if (!aliasIdentifiesKey) copy('keyAlias', body.key_alias);
+  copy('userId', body.user_id);
+  copy('teamId', body.team_id);
+  copy('models', body.models);
+  copy('aliases', body.aliases);
+  copy('config', body.config);
+  copy('spend', body.spend);
+  copy('maxBudget', body.max_budget);
+  copy('softBudget', body.soft_budget);
+  copy('budgetId', body.budget_id);
+  copy('maxParallelRequests', body.max_parallel_requests);
+  copy('tpmLimit', body.tpm_limit);
+  copy('rpmLimit', body.rpm_limit);
+  copy('modelMaxBudget', body.model_max_budget);
+  copy('permissions', body.permissions);
+  copy('allowedCacheControls', body.allowed_cache_controls);
+  copy('allowedRoutes', body.allowed_routes);
+  copy('blocked', body.blocked);
+  if (isSet(body.duration)) changes.expires = expiresFrom(body.duration, now);
+  if (isSet(body.budget_duration)) {
+    changes.budgetDuration = body.budget_duration;
+    changes.budgetResetAt = addDuration(now, body.budget_duration) ?? null;
+  }
+  const touchesMetadata = isSet(body.metadata) || METADATA_FIELDS.some((name) => isSet(body[name])) || isSet(body.temp_budget_increase);
+  if (touchesMetadata) {
+    // A metadata object replaces the stored one wholesale (an empty object clears it), as in LiteLLM.
+    const metadata = withMetadataFields(body.metadata ?? existing.metadata, body);
+    if (isSet(body.temp_budget_increase) && isSet(body.temp_budget_expiry)) {
+      metadata.temp_budget_increase = body.temp_budget_increase;
+      metadata.temp_budget_expiry = new Date(body.temp_budget_expiry).toISOString();
+    }
+    changes.metadata = metadata;
+  }
+  return changes;
+}
+
+/** `grace_period` as "24h", a digit string or a number of seconds; unset, empty or 0 = none. */
+function graceMillis(value: string | number | null | undefined): number {
+  if (value === undefined || value === null || value === '') return 0;
+  const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+  if (ms === undefined) throw new InvalidKeyRequestError(`Invalid grace_period '${String(value)}'. Use e.g. "24h", "2d" or a number of seconds.`, 'grace_period');
+  return ms;
+}
+
+function generateResponse(saved: VirtualKeyEntity, key: string, record: VirtualKeyRecord): GenerateKeyResponseDto {
+  const metadata = saved.metadata;
+  const echo = <T>(name: string): T | null => (metadata[name] as T | undefined) ?? null;
+  return {
+    ...toRow(saved, record.spend, record.budgetResetAt),
+    key,
+    token_id: saved.token,
+    model_rpm_limit: echo<Record<string, unknown>>('model_rpm_limit'),
+    model_tpm_limit: echo<Record<string, unknown>>('model_tpm_limit'),
+    guardrails: echo<string[]>('guardrails'),
+    tags: echo<string[]>('tags'),
+    enforced_params: echo<string[]>('enforced_params'),
+  };
+}

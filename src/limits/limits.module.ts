@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { KeysModule } from '../keys/keys.module';
+import { BudgetCounterService } from './budget-counter.service';
+import { COUNTER_STORE } from './counter-store';
+import { InMemoryCounterStore } from './in-memory-counter-store';
+import { LimitsService } from './limits.service';
+
+@Module({
+  imports: [KeysModule],
+  providers: [{ provide: COUNTER_STORE, useClass: InMemoryCounterStore }, BudgetCounterService, LimitsService],
+  exports: [LimitsService],
+})
+export class LimitsModule {}

@@ -1,0 +1,41 @@
+import { DomainError } from '../common/errors/domain-error';
+import type { VirtualKeyRecord } from '../keys/virtual-key';
+
+export class ModelNotAllowedError extends DomainError {
+  constructor(allowed: readonly string[], requested: string) {
+    super(
+      'GW_MODEL_NOT_ALLOWED',
+      `Authentication Error, API Key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${requested}`,
+      { status: 401, type: 'auth_error', param: 'model' },
+    );
+  }
+}
+
+/** Team-scoped access comes with teams; until then a key holding this marker is not narrowed by it. */
+const ALL_TEAM_MODELS = 'all-team-models';
+
+/**
+ * Resolves the key's alias for the requested model and checks the key may use it and every request
+ * `fallbacks` model (a fallback must not be a way around the key's model list).
+ * @returns the model group name to route to.
+ * @throws ModelNotAllowedError (401, LiteLLM's text).
+ */
+export function resolveModelForKey(key: VirtualKeyRecord | undefined, requested: string, fallbacks: unknown): string {
+  if (!key) return requested;
+  const resolved = key.aliases[requested] ?? requested;
+  const allowed = key.models.filter((model) => model !== ALL_TEAM_MODELS);
+  if (allowed.length === 0) return resolved;
+  const permits = (model: string): boolean => allowed.includes(model) || allowed.includes('*') || allowed.some((pattern) => matchesWildcard(pattern, model));
+  if (!permits(requested) && !permits(resolved)) throw new ModelNotAllowedError(allowed, requested);
+  if (Array.isArray(fallbacks)) {
+    for (const fallback of fallbacks) {
+      const name = typeof fallback === 'string' ? fallback : typeof fallback === 'object' && fallback !== null ? (fallback as { model?: unknown }).model : undefined;
+      if (typeof name === 'string' && !permits(key.aliases[name] ?? name)) throw new ModelNotAllowedError(allowed, name);
+    }
+  }
+  return resolved;
+}
+
+function matchesWildcard(pattern: string, model: string): boolean {
+  return pattern.endsWith('/*') && model.startsWith(pattern.slice(0, -1));
+}

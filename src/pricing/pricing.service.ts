@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import type { Deployment } from '../routing/deployment';
+import { PriceCatalog, type RateTier } from './price-catalog';
+
+/** What one deployment costs (USD per token or second) and, where the catalog knows, its limits and mode. */
+export interface ModelPrice {
+  inputCostPerToken: number;
+  outputCostPerToken: number;
+  /** Price of a prompt token served from the provider's cache; absent = cached tokens cost the input price. */
+  cacheReadInputTokenCost?: number;
+  /** Time-billed deployments: replaces token pricing when the call's duration is known. */
+  inputCostPerSecond?: number;
+  maxInputTokens?: number;
+  maxOutputTokens?: number;
+  /** LiteLLM mode: `chat`, `completion`, `embedding`, … */
+  mode?: string;
+  /** LiteLLM provider name (`openai`, `azure`, `anthropic`, `bedrock`, …). */
+  provider?: string;
+  /** `deployment`: custom prices in `litellm_params`; `catalog`: the price map; `unknown`: free, like LiteLLM. */
+  source: 'deployment' | 'catalog' | 'unknown';
+}
+
+/** Usage as providers report it; every field may be missing on a failed or partial call. */
+export interface CostUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}
+
+type Rates = Omit<RateTier, 'above'>;
+
+interface Resolved {
+  readonly price: ModelPrice;
+  /** `price` as rates, precomputed so the hot path allocates nothing. */
+  readonly base: Rates;
+  readonly tiers: readonly RateTier[];
+  readonly embedding: boolean;
+}
+
+const UNKNOWN: ModelPrice = Object.freeze({ inputCostPerToken: 0, outputCostPerToken: 0, source: 'unknown' });
+
+/**
+ * Prices LLM calls the way LiteLLM does. Precedence per deployment: custom prices in `litellm_params` →
+ * `model_info.base_model` → `provider/upstreamModel` → bare upstream model → model group name → free.
+ * Each deployment is resolved once; after that every method is a WeakMap hit plus arithmetic.
+ */
+@Injectable()
+export class PricingService {
+  private readonly catalog = new PriceCatalog();
+  private readonly resolved = new WeakMap<Deployment, Resolved>();
+
+  /** The price that applies to calls on this deployment. */
+  priceFor(deployment: Deployment): ModelPrice {
+    return this.resolve(deployment).price;
+  }
+
+  /** Catalog price of a LiteLLM model name (`gpt-4o`, `azure/gpt-4o`, `bedrock/anthropic.claude-…`). */
+  lookup(modelName: string): ModelPrice | undefined {
+    return this.catalog.lookup(modelName)?.price;
+  }
+
+  /**
+   * USD cost of a finished call: uncached prompt tokens at the input price, cached ones at the cache-read price,
+   * completion tokens at the output price (none for embeddings); time-billed deployments by duration instead.
+   * Never NaN, never negative.
+   */
+  costOf(deployment: Deployment, usage: CostUsage | null | undefined, durationMs?: number): number {
+    const resolved = this.resolve(deployment);
+    const { price, embedding } = resolved;
+    if (price.inputCostPerSecond !== undefined && price.inputCostPerSecond > 0 && count(durationMs) > 0) {
+      return finite((price.inputCostPerSecond * count(durationMs)) / 1000);
+    }
+    if (!usage) return 0;
+    const prompt = count(usage.prompt_tokens);
+    const cached = Math.min(count(usage.prompt_tokens_details?.cached_tokens), prompt);
+    const completion = embedding ? 0 : count(usage.completion_tokens);
+    const rates = ratesFor(resolved, prompt);
+    return finite((prompt - cached) * rates.input + cached * (rates.cacheRead ?? rates.input) + completion * rates.output);
+  }
+
+  /** Estimated cost before the call, for budget reservations: prompt tokens priced + maxCompletionTokens priced. */
+  estimateCost(deployment: Deployment, promptTokens: number, maxCompletionTokens: number): number {
+    const resolved = this.resolve(deployment);
+    const prompt = count(promptTokens);
+    const rates = ratesFor(resolved, prompt);
+    return finite(prompt * rates.input + (resolved.embedding ? 0 : count(maxCompletionTokens)) * rates.output);
+  }
+
+  private resolve(deployment: Deployment): Resolved {
+    let resolved = this.resolved.get(deployment);
+    if (!resolved) {
+      resolved = this.compute(deployment);
+      this.resolved.set(deployment, resolved);
+    }
+    return resolved;
+  }
+
+  private compute(deployment: Deployment): Resolved {
+    const entry = this.catalogEntry(deployment);
+    const catalogPrice = entry?.price ?? UNKNOWN;
+    const embedding = deployment.mode === 'embedding' || catalogPrice.mode === 'embedding';
+    const params = deployment.params;
+    const input = price(params.input_cost_per_token);
+    const output = price(params.output_cost_per_token);
+    const perSecond = price(params.input_cost_per_second);
+    if (input === undefined && output === undefined && perSecond === undefined) {
+      return resolvedOf(catalogPrice, entry?.tiers ?? [], embedding);
+    }
+    // A price left out falls back to the catalog's. A custom input price is a negotiated rate the catalog's
+    // cache discount says nothing about, so cached tokens then cost that rate too. Long-context tiers are dropped.
+    const custom: ModelPrice = Object.freeze({
+      ...catalogPrice,
+      inputCostPerToken: input ?? catalogPrice.inputCostPerToken,
+      outputCostPerToken: output ?? catalogPrice.outputCostPerToken,
+      cacheReadInputTokenCost: input === undefined ? catalogPrice.cacheReadInputTokenCost : undefined,
+      inputCostPerSecond: perSecond ?? catalogPrice.inputCostPerSecond,
+      source: 'deployment' as const,
+    });
+    return resolvedOf(custom, [], embedding);
+  }
+
+  private catalogEntry(deployment: Deployment): ReturnType<PriceCatalog['lookup']> {
+    const model = deployment.params.model;
+    const slash = typeof model === 'string' ? model.indexOf('/') : -1;
+    // Deployment.provider names the adapter (`openai` also serves `hosted_vllm/…`, `openai_like/…`); prices follow the LiteLLM prefix.
+    const provider = slash > 0 ? model.slice(0, slash) : undefined;
+    const candidates = [
+      deployment.baseModel,
+      provider ? `${provider}/${deployment.upstreamModel}` : undefined,
+      deployment.upstreamModel,
+      deployment.modelName,
+    ];
+    for (const name of candidates) {
+      const entry = name ? this.catalog.lookup(name) : undefined;
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+}
+
+function resolvedOf(price: ModelPrice, tiers: readonly RateTier[], embedding: boolean): Resolved {
+  const base = { input: price.inputCostPerToken, output: price.outputCostPerToken, cacheRead: price.cacheReadInputTokenCost };
+  return { price, base, tiers, embedding };
+}
+
+function ratesFor(resolved: Resolved, promptTokens: number): Rates {
+  let rates = resolved.base;
+  for (const tier of resolved.tiers) if (promptTokens > tier.above) rates = tier;
+  return rates;
+}
+
+function price(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+function finite(cost: number): number {
+  return Number.isFinite(cost) && cost > 0 ? cost : 0;
+}
