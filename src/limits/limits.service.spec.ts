@@ -1,0 +1,109 @@
+import type { TollgateConfig } from '../config/config.types';
+import type { KeysService } from '../keys/keys.service';
+import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { BudgetCounterService } from './budget-counter.service';
+import { InMemoryCounterStore } from './in-memory-counter-store';
+import { BudgetExceededError, RateLimitedError } from './limits.errors';
+import { LimitsService, SoftBudgetCrossed } from './limits.service';
+
+function keyRecord(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {
+  return {
+    token: 'hash-1',
+    keyName: 'sk-...abcd',
+    keyAlias: 'app',
+    userId: null,
+    teamId: null,
+    models: [],
+    aliases: {},
+    spend: 0,
+    maxBudget: null,
+    softBudget: null,
+    budgetDuration: null,
+    budgetResetAt: null,
+    tpmLimit: null,
+    rpmLimit: null,
+    maxParallelRequests: null,
+    modelRpmLimit: {},
+    modelTpmLimit: {},
+    modelMaxBudget: {},
+    expires: null,
+    blocked: false,
+    metadata: {},
+    permissions: {},
+    allowedRoutes: [],
+    enforcedParams: [],
+    guardrails: [],
+    tags: [],
+    createdAt: new Date(),
+    ...overrides,
+  };
+}
+
+describe(LimitsService.name, () => {
+  let store: InMemoryCounterStore;
+  let proxySpend: number;
+
+  const keys = { recordSpend: (_token: string, cost: number) => undefined as unknown as void } as unknown as KeysService;
+  const counters = {
+    proxySpend: () => proxySpend,
+    recordProxySpend: (cost: number) => void (proxySpend += cost),
+  } as unknown as BudgetCounterService;
+
+  function build(general: Record<string, unknown> = {}, litellm: Record<string, unknown> = {}, keysService: KeysService = keys): LimitsService {
+    const config = { general_settings: general, litellm_settings: litellm } as unknown as TollgateConfig;
+    return new LimitsService(store, keysService, counters, config);
+  }
+
+  beforeEach(() => {
+    store = new InMemoryCounterStore();
+    proxySpend = 0;
+  });
+
+  afterEach(() => store.onModuleDestroy());
+
+  it('should cap concurrent calls at global_max_parallel_requests and free the slot on release', async () => {
+    const sut = build({ global_max_parallel_requests: 1 });
+    const first = await sut.admit({ model: 'm', estimatedCost: 0 });
+    await expect(sut.admit({ model: 'm', estimatedCost: 0 })).rejects.toBeInstanceOf(RateLimitedError);
+    await first.release();
+    await expect(sut.admit({ model: 'm', estimatedCost: 0 })).resolves.toBeDefined();
+  });
+
+  it('should apply per-model rpm limits of a key and say what is left in headers', async () => {
+    const sut = build();
+    const key = keyRecord({ modelRpmLimit: { 'gpt-4o': 1 } });
+    const admitted = await sut.admit({ key, model: 'gpt-4o', estimatedCost: 0 });
+    expect(admitted.headers['x-litellm-key-remaining-requests-gpt-4o']).toBe('0');
+    await expect(sut.admit({ key, model: 'gpt-4o', estimatedCost: 0 })).rejects.toThrow('Crossed RPM Limit');
+    await expect(sut.admit({ key, model: 'other', estimatedCost: 0 })).resolves.toBeDefined();
+  });
+
+  it('should give back the budget reservation when a later check refuses the call', async () => {
+    const sut = build();
+    const key = keyRecord({ maxBudget: 1, maxParallelRequests: 0 });
+    await expect(sut.admit({ key, model: 'm', estimatedCost: 0.5 })).rejects.toBeInstanceOf(RateLimitedError);
+    expect(await store.reserved('budget:key:hash-1')).toBe(0);
+  });
+
+  it('should emit soft_budget_crossed once when settled spend crosses the soft budget', async () => {
+    const spendOf = new Map<string, number>();
+    const recordingKeys = {
+      recordSpend: (token: string, cost: number) => {
+        spendOf.set(token, (spendOf.get(token) ?? 0) + cost);
+        key.spend += cost;
+      },
+    } as unknown as KeysService;
+    const key = keyRecord({ softBudget: 1 });
+    const sut = build({}, {}, recordingKeys);
+    const events: SoftBudgetCrossed[] = [];
+    sut.events.on('soft_budget_crossed', (event: SoftBudgetCrossed) => events.push(event));
+    for (let i = 0; i < 3; i++) await (await sut.admit({ key, model: 'm', estimatedCost: 0.6 })).settle(0.6, { total_tokens: 10 });
+    expect(events).toEqual([{ token: 'hash-1', keyAlias: 'app', spend: 1.2, softBudget: 1 }]);
+  });
+
+  it('should refuse the master key too once the global proxy budget is spent', async () => {
+    const sut = build({}, { max_budget: 1 });
+    await (await sut.admit({ model: 'm', estimatedCost: 0.5 })).settle(1, { total_tokens: 1 });
+    await expect(sut.admit({ model: 'm', estimatedCost: 0.5 })).rejects.toBeInstanceOf(BudgetExceededError);
+  });
+});
