@@ -121,6 +121,10 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     const refused = await failure(ask(key, 'other'));
     expect(refused.status).toBe(401);
     expect(refused.message).toContain('API Key not allowed to access model');
+    const listed: string[] = [];
+    for await (const model of client(key).models.list()) listed.push(model.id);
+    expect(listed.sort()).toEqual(['cheap', 'priced']);
+    expect((await failure(client(key).models.retrieve('other'))).status).toBe(401);
     const viaFallback = await failure(
       client(key).chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'x' }], fallbacks: ['other'] } as OpenAI.ChatCompletionCreateParamsNonStreaming),
     );

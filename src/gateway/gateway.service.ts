@@ -37,13 +37,20 @@ export class GatewayService {
     private readonly pricing: PricingService,
   ) {}
 
-  /** `GET /v1/models`: the model groups, in OpenAI's list format. */
-  listModels(): { object: 'list'; data: { id: string; object: 'model'; created: number; owned_by: string }[] } {
-    return { object: 'list', data: this.models.modelNames().map((id) => modelCard(id)) };
+  /**
+   * `GET /v1/models`: the model groups the caller may use, in OpenAI's list format. A key with a model
+   * list sees those groups and its aliases, never the rest of the catalogue.
+   */
+  listModels(key: VirtualKeyRecord | undefined): { object: 'list'; data: ModelCard[] } {
+    const names = this.models.modelNames();
+    const visible = key && key.models.some((m) => m !== 'all-team-models') ? names.filter((name) => isUsable(key, name)) : names;
+    const aliases = key ? Object.keys(key.aliases).filter((alias) => isUsable(key, alias)) : [];
+    return { object: 'list', data: [...new Set([...visible, ...aliases])].map((id) => modelCard(id)) };
   }
 
-  retrieveModel(id: string): { id: string; object: 'model'; created: number; owned_by: string } {
-    this.models.pick(id);
+  /** @throws UnknownModelError, or ModelNotAllowedError for a model outside the key's list. */
+  retrieveModel(id: string, key: VirtualKeyRecord | undefined): ModelCard {
+    this.models.pick(resolveModelForKey(key, id, undefined));
     return modelCard(id);
   }
 
@@ -247,7 +254,23 @@ function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
+interface ModelCard {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+function isUsable(key: VirtualKeyRecord, model: string): boolean {
+  try {
+    resolveModelForKey(key, model, undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** LiteLLM's values, kept so clients that compare them see no difference. */
-function modelCard(id: string): { id: string; object: 'model'; created: number; owned_by: string } {
+function modelCard(id: string): ModelCard {
   return { id, object: 'model', created: 1677610602, owned_by: 'openai' };
 }
