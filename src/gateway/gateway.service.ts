@@ -15,6 +15,7 @@ import type { VirtualKeyRecord } from '../keys/virtual-key';
 import { PricingService } from '../pricing/pricing.service';
 import { countChatPromptTokens, countTextTokens, estimateChatPromptTokens, estimateTextTokens } from '../pricing/token-counter';
 import { LlmRequest, validateLlmBody } from './request-validation';
+import { completionTextOf, relayEvent, StreamFailed, StreamOutcome } from './sse-relay';
 
 const ID_PREFIX: Record<LlmOperation, string> = { chat: 'chatcmpl-', completion: 'cmpl-', embedding: 'emb-' };
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' };
@@ -96,7 +97,7 @@ export class GatewayService {
           if (error instanceof ClientDisconnected || error instanceof StreamFailed) return;
           throw error;
         }
-        const usage = outcome.usage ?? this.countStreamUsage(operation, body, deployment, outcome.completionText);
+        const usage = outcome.usage ?? this.countStreamUsage(operation, body, deployment, completionTextOf(outcome.unparsed));
         await admission.settle(this.pricing.costOf(deployment, usage, performance.now() - upstreamStarted), usage);
         return;
       }
@@ -170,18 +171,14 @@ export class GatewayService {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS });
-    const outcome: StreamOutcome = { usage: null, completionText: '' };
+    const outcome: StreamOutcome = { usage: null, unparsed: [] };
     try {
       for await (const batch of stream.batches) {
         if (res.destroyed) throw new ClientDisconnected();
         let out = '';
-        for (const chunk of batch) {
-          chunk.id = callId;
-          collectCompletion(chunk, outcome);
-          const isUsageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage;
-          if (isUsageOnly && !clientWantsUsage) continue;
-          if (!clientWantsUsage && chunk.usage !== undefined) delete chunk.usage;
-          out += `data: ${JSON.stringify(chunk)}\n\n`;
+        for (const data of batch) {
+          const event = relayEvent(data, callId, clientWantsUsage, outcome);
+          if (event) out += `data: ${event}\n\n`;
         }
         if (out && !res.write(out)) await drained(res);
       }
@@ -226,28 +223,6 @@ function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<v
     res.on('drain', done);
     res.on('close', done);
   });
-}
-
-interface StreamOutcome {
-  usage: Usage | null;
-  completionText: string;
-}
-
-/** A stream that failed after its headers were sent; the client already got the error event. */
-class StreamFailed extends Error {
-  constructor() {
-    super('stream failed after headers were sent');
-    this.name = 'StreamFailed';
-  }
-}
-
-function collectCompletion(chunk: CompletionObject, outcome: StreamOutcome): void {
-  if (chunk.usage) outcome.usage = chunk.usage;
-  const choices = chunk.choices as { delta?: { content?: unknown }; text?: unknown }[] | undefined;
-  const first = choices?.[0];
-  if (!first) return;
-  const piece = first.delta?.content ?? first.text;
-  if (typeof piece === 'string') outcome.completionText += piece;
 }
 
 function numberOr(value: unknown, fallback: number): number {

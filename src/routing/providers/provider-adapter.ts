@@ -23,10 +23,11 @@ export interface EmbeddingResult {
 export interface StreamResult {
   headers: ForwardedHeaders;
   /**
-   * Chunks in the OpenAI chunk format, grouped as they arrived from the network so the gateway can
-   * write each group in one socket write; ends when the provider's stream ends.
+   * Chunks in the OpenAI chunk format as JSON texts (the `data:` payloads), grouped as they arrived from
+   * the network so the gateway can write each group in one socket write; ends when the provider's stream
+   * ends. Texts rather than objects: the relay rewrites the id and reads usage without a full parse.
    */
-  batches: AsyncIterable<CompletionObject[]>;
+  batches: AsyncIterable<string[]>;
 }
 
 /**

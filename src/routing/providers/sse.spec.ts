@@ -5,7 +5,7 @@ async function collect(pieces: string[]): Promise<unknown[]> {
   async function* source() {
     for (const piece of pieces) yield Buffer.from(piece);
   }
-  for await (const batch of parseSse(source())) out.push(...batch);
+  for await (const batch of parseSse(source())) out.push(...batch.map((data) => JSON.parse(data) as unknown));
   return out;
 }
 
@@ -26,7 +26,7 @@ describe(parseSse.name, () => {
       yield Buffer.from('data: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n"');
       yield Buffer.from(':3}\n\ndata: [DONE]\n\n');
     }
-    for await (const batch of parseSse(source())) batches.push(batch);
+    for await (const batch of parseSse(source())) batches.push(batch.map((data) => JSON.parse(data) as unknown));
     expect(batches).toEqual([[{ n: 1 }, { n: 2 }], [{ n: 3 }]]);
   });
 
@@ -37,7 +37,7 @@ describe(parseSse.name, () => {
       yield bytes.subarray(0, 13);
       yield bytes.subarray(13);
     }
-    for await (const batch of parseSse(source())) events.push(...batch);
+    for await (const batch of parseSse(source())) events.push(...batch.map((data) => JSON.parse(data) as unknown));
     expect(events).toEqual([{ c: 'héllo' }]);
   });
 });

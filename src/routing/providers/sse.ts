@@ -1,17 +1,16 @@
-import type { CompletionObject } from '../openai.types';
-
 /**
- * Parses a `text/event-stream` body into the JSON objects of its `data:` events, stopping at `[DONE]`.
+ * Splits a `text/event-stream` body into the JSON texts of its `data:` events, stopping at `[DONE]`. The
+ * texts are not parsed here: the relay only rewrites the id and reads usage, which needs no full parse.
  * Events that arrived in one network read are yielded together (one array per read), which lets the
  * relay write them with one syscall instead of one per event. Tolerates CRLF, events split across
  * reads, comments and multi-line data.
  */
-export async function* parseSse(body: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<CompletionObject[]> {
+export async function* parseSse(body: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const piece of body) {
     buffer += typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true });
-    const batch: CompletionObject[] = [];
+    const batch: string[] = [];
     let done = false;
     let boundary = findBoundary(buffer);
     while (boundary) {
@@ -22,14 +21,14 @@ export async function* parseSse(body: AsyncIterable<Buffer | Uint8Array | string
         done = true;
         break;
       }
-      if (data !== undefined) batch.push(JSON.parse(data) as CompletionObject);
+      if (data !== undefined) batch.push(data);
       boundary = findBoundary(buffer);
     }
     if (batch.length) yield batch;
     if (done) return;
   }
   const data = dataOf(buffer);
-  if (data !== undefined && data !== '[DONE]') yield [JSON.parse(data) as CompletionObject];
+  if (data !== undefined && data !== '[DONE]') yield [data];
 }
 
 function findBoundary(buffer: string): { index: number; length: number } | undefined {

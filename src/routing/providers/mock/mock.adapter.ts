@@ -35,14 +35,14 @@ export class MockAdapter implements ProviderAdapter {
     const usage = usageOf(promptTokens(request.messages), content);
     const base = { id: mockId(), object: 'chat.completion.chunk', created: nowSeconds(), model: deployment.upstreamModel };
     const pieces = content.match(/\S+\s*/g) ?? [content];
-    async function* batches(): AsyncGenerator<CompletionObject[]> {
-      yield [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }];
+    async function* batches(): AsyncGenerator<string[]> {
+      yield [JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })];
       for (const piece of pieces) {
         if (signal.aborted) return;
-        yield [{ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }];
+        yield [JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })];
       }
-      yield [{ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }];
-      yield [{ ...base, choices: [], usage }];
+      yield [JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })];
+      yield [JSON.stringify({ ...base, choices: [], usage })];
     }
     return { headers: {}, batches: batches() };
   }
@@ -69,13 +69,13 @@ export class MockAdapter implements ProviderAdapter {
     const usage = usageOf(estimateTokens(prompt), text);
     const base = { id: mockId(), object: 'text_completion', created: nowSeconds(), model: deployment.upstreamModel };
     const pieces = text.match(/\S+\s*/g) ?? [text];
-    async function* batches(): AsyncGenerator<CompletionObject[]> {
+    async function* batches(): AsyncGenerator<string[]> {
       for (const piece of pieces) {
         if (signal.aborted) return;
-        yield [{ ...base, choices: [{ index: 0, text: piece, logprobs: null, finish_reason: null }] }];
+        yield [JSON.stringify({ ...base, choices: [{ index: 0, text: piece, logprobs: null, finish_reason: null }] })];
       }
-      yield [{ ...base, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'stop' }] }];
-      yield [{ ...base, choices: [], usage }];
+      yield [JSON.stringify({ ...base, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'stop' }] })];
+      yield [JSON.stringify({ ...base, choices: [], usage })];
     }
     return { headers: {}, batches: batches() };
   }

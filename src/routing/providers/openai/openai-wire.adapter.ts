@@ -91,11 +91,13 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     return { headers: forwardedHeaders(response), batches: this.batches(response, signal) };
   }
 
-  private async *batches(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<CompletionObject[]> {
+  private async *batches(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<string[]> {
     try {
       for await (const batch of parseSse(response.body)) {
-        for (const chunk of batch) {
-          const error = (chunk as { error?: { message?: string } }).error;
+        for (const data of batch) {
+          // Quoted keys inside content are escaped (\"error\"), so this only matches a real error key.
+          if (!data.includes('"error"')) continue;
+          const error = (JSON.parse(data) as { error?: { message?: string } }).error;
           if (error) throw new UpstreamError('upstream', 500, this.label, error.message ?? 'stream error');
         }
         yield batch;

@@ -1,0 +1,40 @@
+import { completionTextOf, relayEvent, StreamOutcome } from './sse-relay';
+
+const ID = 'chatcmpl-tollgate-1';
+const outcome = (): StreamOutcome => ({ usage: null, unparsed: [] });
+
+describe(relayEvent.name, () => {
+  it('should rewrite the id of an ordinary chunk without changing anything else', () => {
+    const data = '{"id":"chatcmpl-up","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi \\"usage\\""}}]}';
+    const sent = relayEvent(data, ID, false, outcome()) as string;
+    expect(JSON.parse(sent)).toEqual({ ...JSON.parse(data), id: ID });
+  });
+
+  it('should drop "usage":null for clients that did not ask for usage and keep it for those that did', () => {
+    const data = '{"id":"x","object":"chat.completion.chunk","choices":[],"usage":null}';
+    expect(JSON.parse(relayEvent(data, ID, false, outcome()) as string)).toEqual({ id: ID, object: 'chat.completion.chunk', choices: [] });
+    expect(JSON.parse(relayEvent(data, ID, true, outcome()) as string)).toEqual({ id: ID, object: 'chat.completion.chunk', choices: [], usage: null });
+  });
+
+  it('should capture usage and send the usage-only chunk only when asked', () => {
+    const data = '{"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}';
+    const quiet = outcome();
+    expect(relayEvent(data, ID, false, quiet)).toBeUndefined();
+    expect(quiet.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+    expect(JSON.parse(relayEvent(data, ID, true, outcome()) as string).usage.total_tokens).toBe(7);
+  });
+
+  it('should parse chunks whose id is not first and still rewrite it', () => {
+    const sent = relayEvent('{"object":"chat.completion.chunk","id":"x","choices":[]}', ID, false, outcome()) as string;
+    expect(JSON.parse(sent).id).toBe(ID);
+  });
+
+  it('should keep events until usage arrives, so a usage-less stream can be counted', () => {
+    const state = outcome();
+    relayEvent('{"id":"x","choices":[{"delta":{"content":"Hello"}}]}', ID, false, state);
+    relayEvent('{"id":"x","choices":[{"delta":{"content":" world"}}]}', ID, false, state);
+    expect(completionTextOf(state.unparsed)).toBe('Hello world');
+    relayEvent('{"id":"x","choices":[],"usage":{"total_tokens":2}}', ID, false, state);
+    expect(state.unparsed).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+import type { CompletionObject, Usage } from '../routing/openai.types';
+
+export interface StreamOutcome {
+  usage: Usage | null;
+  /** Events kept until usage arrives; only a provider that sends none has them parsed, to count tokens. */
+  unparsed: string[];
+}
+
+const ID_PREFIX_JSON = '{"id":"';
+
+const NULL_USAGE = '"usage":null';
+
+/**
+ * Rewrites one chunk's id to Tollgate's call id and picks up usage. The common chunk — id first, no usage
+ * or `"usage":null` (OpenAI sends that on every chunk once usage is requested) — is handled on the text;
+ * only the usage chunk and unusual layouts are parsed. Returns the text to send, or undefined for a
+ * usage-only chunk the client did not ask for.
+ */
+export function relayEvent(data: string, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome): string | undefined {
+  const usageAt = data.indexOf('"usage"');
+  const noUsage = usageAt < 0 || (data.startsWith(NULL_USAGE, usageAt) && data.indexOf('"usage"', usageAt + 7) < 0);
+  if (noUsage && data.startsWith(ID_PREFIX_JSON)) {
+    const idEnd = data.indexOf('"', ID_PREFIX_JSON.length);
+    const text = usageAt >= 0 && !clientWantsUsage ? withoutNullUsage(data, usageAt) : data;
+    if (idEnd > 0 && text !== undefined) {
+      if (outcome.usage === null) outcome.unparsed.push(data);
+      return ID_PREFIX_JSON + callId + text.slice(idEnd);
+    }
+  }
+  const chunk = JSON.parse(data) as CompletionObject;
+  chunk.id = callId;
+  if (chunk.usage) {
+    outcome.usage = chunk.usage;
+    outcome.unparsed.length = 0;
+  } else if (outcome.usage === null) {
+    outcome.unparsed.push(data);
+  }
+  if (!clientWantsUsage && chunk.usage !== undefined) {
+    if (chunk.usage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return undefined;
+    delete chunk.usage;
+  }
+  return JSON.stringify(chunk);
+}
+
+/** Drops `,"usage":null` (or `"usage":null,`) after the id; undefined when the layout is not that simple. */
+function withoutNullUsage(data: string, usageAt: number): string | undefined {
+  const end = usageAt + NULL_USAGE.length;
+  if (data[usageAt - 1] === ',') return data.slice(0, usageAt - 1) + data.slice(end);
+  if (data[end] === ',') return data.slice(0, usageAt) + data.slice(end + 1);
+  return undefined;
+}
+
+export function completionTextOf(events: readonly string[]): string {
+  let text = '';
+  for (const data of events) {
+    const choices = (JSON.parse(data) as { choices?: { delta?: { content?: unknown }; text?: unknown }[] }).choices;
+    const piece = choices?.[0]?.delta?.content ?? choices?.[0]?.text;
+    if (typeof piece === 'string') text += piece;
+  }
+  return text;
+}
+
+/** A stream that failed after its headers were sent; the client already got the error event. */
+export class StreamFailed extends Error {
+  constructor() {
+    super('stream failed after headers were sent');
+    this.name = 'StreamFailed';
+  }
+}
+
