@@ -131,6 +131,17 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     expect(viaFallback.status).toBe(401);
   });
 
+  it('should confine a key to its allowed_routes', async () => {
+    const key = await newKey({ allowed_routes: ['/chat/completions'] });
+    await ask(key);
+    const refused = await failure(client(key).embeddings.create({ model: 'priced', input: 'x' }));
+    expect(refused.status).toBe(403);
+    expect(refused.error).toMatchObject({ message: 'Route /v1/embeddings not allowed', type: 'auth_error', code: '403' });
+    const grouped = await newKey({ allowed_routes: ['LiteLLMRoutes.openai_routes'] });
+    await ask(grouped);
+    expect((await admin('/key/info', undefined, grouped)).status).toBe(403);
+  });
+
   it('should answer 429 with retry-after once rpm_limit is reached', async () => {
     const key = await newKey({ rpm_limit: 2 });
     await ask(key);
@@ -189,6 +200,33 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     expect(info.body.info.spend).toBeCloseTo(accepted * CALL_COST, 10);
   });
 
+  it('should charge a stream the client aborts midway for what it received, and free the reservation', async () => {
+    await mock.configure({ chunkDelayMs: 100 });
+    try {
+      const key = await newKey({ max_budget: 10 });
+      const controller = new AbortController();
+      const stream = await client(key).chat.completions.create(
+        { model: 'priced', messages: [{ role: 'user', content: 'a long answer please' }], stream: true, max_tokens: COMPLETION_TOKENS },
+        { signal: controller.signal },
+      );
+      let received = 0;
+      try {
+        for await (const _chunk of stream) if (++received === 3) controller.abort();
+      } catch {
+        // the SDK may end or throw on abort
+      }
+      let spend = 0;
+      for (let i = 0; i < 50 && spend === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        spend = (await admin<{ info: { spend: number } }>(`/key/info?key=${key}`)).body.info.spend;
+      }
+      expect(spend).toBeGreaterThan(0);
+      expect(spend).toBeLessThan(CALL_COST);
+    } finally {
+      await mock.configure({ chunkDelayMs: 0 });
+    }
+  });
+
   it('should reset spend when budget_duration passes', async () => {
     const key = await newKey({ max_budget: CALL_COST * 0.5, budget_duration: '1s' });
     await ask(key);
@@ -210,6 +248,11 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     const own = await admin<{ key: string; user_id: string }>('/key/generate', { max_budget: 0.5, models: ['priced'] }, userKey);
     expect(own.status).toBe(200);
     expect(own.body.user_id).toBe('alice');
+
+    const spent = await newKey({ user_id: 'bob', max_budget: CALL_COST * 0.5 });
+    await ask(spent);
+    const minted = await admin('/key/generate', { max_budget: CALL_COST * 0.1 }, spent);
+    expect(minted.status).toBe(403);
   });
 });
 

@@ -25,3 +25,10 @@ export class KeyBlockedError extends DomainError {
     });
   }
 }
+
+/** LiteLLM's per-key `allowed_routes` refusal. */
+export class RouteNotAllowedError extends DomainError {
+  constructor(path: string) {
+    super('GW_ROUTE_NOT_ALLOWED', `Route ${path} not allowed`, { status: 403, type: 'auth_error' });
+  }
+}

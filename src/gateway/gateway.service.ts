@@ -73,12 +73,13 @@ export class GatewayService {
     const onClose = (): void => {
       if (!reply.raw.writableFinished) control.clientDisconnected();
     };
-    reply.raw.once('close', onClose);
-    reply.headers(this.headersOf(deployment));
-    reply.headers(admission.headers);
-    reply.header('x-litellm-call-id', callId);
     const upstreamStarted = performance.now();
+    // Everything after admission sits in this try, so no path leaves a reservation or slot behind.
     try {
+      reply.raw.once('close', onClose);
+      reply.headers(this.headersOf(deployment));
+      reply.headers(admission.headers);
+      reply.header('x-litellm-call-id', callId);
       if (streaming) {
         const stream =
           operation === 'chat'
@@ -89,16 +90,18 @@ export class GatewayService {
         reply.headers(stream.headers);
         reply.header('x-litellm-overhead-duration-ms', (upstreamStarted - started).toFixed(3));
         const clientWantsUsage = (body as ChatCompletionRequest).stream_options?.include_usage === true;
-        let outcome: StreamOutcome;
+        const outcome: StreamOutcome = { usage: null, unparsed: [] };
+        let failure: unknown;
         try {
-          outcome = await this.relaySse(reply, stream, callId, clientWantsUsage);
+          await this.relaySse(reply, stream, callId, clientWantsUsage, outcome);
         } catch (error) {
-          // The client is gone or already has the error event; nothing more can be sent.
-          if (error instanceof ClientDisconnected || error instanceof StreamFailed) return;
-          throw error;
+          // The client is gone or already has the error event; nothing more can be sent, but what was
+          // generated until then was consumed and is charged, or aborting would be a way around budgets.
+          if (!(error instanceof ClientDisconnected || error instanceof StreamFailed)) failure = error;
         }
         const usage = outcome.usage ?? this.countStreamUsage(operation, body, deployment, completionTextOf(outcome.unparsed));
         await admission.settle(this.pricing.costOf(deployment, usage, performance.now() - upstreamStarted), usage);
+        if (failure) throw failure;
         return;
       }
       let usage: Usage | null | undefined;
@@ -124,7 +127,8 @@ export class GatewayService {
       await admission.settle(cost, usage);
       reply.header('x-litellm-response-cost', String(cost));
       reply.header('x-litellm-response-duration-ms', (finished - started).toFixed(3));
-      reply.header('x-litellm-overhead-duration-ms', Math.max(0, upstreamStarted - started).toFixed(3));
+      // Tollgate's own share: the whole call minus the time spent waiting for the provider.
+      reply.header('x-litellm-overhead-duration-ms', (upstreamStarted - started + (performance.now() - finished)).toFixed(3));
       return reply.status(200).send(payload);
     } finally {
       // Failures and aborts reach here without a settlement; release() is a no-op after settle().
@@ -165,13 +169,12 @@ export class GatewayService {
   /**
    * Writes the stream straight to the socket: one write per group of events that arrived together, no
    * intermediate Readable. Backpressure is honoured; a client that leaves ends the loop, and leaving the
-   * loop early closes the upstream body. Returns what settlement needs: the usage chunk, or the text.
+   * loop early closes the upstream body. Fills `outcome` with what settlement needs, even when it fails.
    */
-  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean): Promise<StreamOutcome> {
+  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome): Promise<void> {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS });
-    const outcome: StreamOutcome = { usage: null, unparsed: [] };
     try {
       for await (const batch of stream.batches) {
         if (res.destroyed) throw new ClientDisconnected();
@@ -183,7 +186,6 @@ export class GatewayService {
         if (out && !res.write(out)) await drained(res);
       }
       res.end('data: [DONE]\n\n');
-      return outcome;
     } catch (error) {
       if (error instanceof ClientDisconnected || res.destroyed) throw new ClientDisconnected();
       // Headers are gone; the error travels as a final SSE event, as OpenAI and LiteLLM do mid-stream.

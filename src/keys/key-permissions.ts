@@ -119,7 +119,9 @@ export function assertWithinGrant(own: VirtualKeyRecord, candidate: KeyGrant, be
   const changed = (dimension: keyof KeyGrant): boolean => before === null || canonical(candidate[dimension]) !== canonical(before[dimension]);
 
   if (changed('maxBudget') || changed('tempBudgetIncrease')) {
-    capAtMost('max_budget', candidate.maxBudget === null ? null : candidate.maxBudget + (candidate.tempBudgetIncrease ?? 0), own.maxBudget);
+    // What the caller has left, not its headline budget: an exhausted key must not mint a fresh one.
+    const remaining = own.maxBudget === null ? null : Math.max(0, own.maxBudget - own.spend);
+    capAtMost('max_budget', candidate.maxBudget === null ? null : candidate.maxBudget + (candidate.tempBudgetIncrease ?? 0), remaining);
   }
   if (changed('budgetDuration') && own.maxBudget !== null && candidate.budgetDuration !== null) {
     // A budget that resets hands out more money over time than a one-time budget, or than a slower reset.

@@ -85,7 +85,7 @@ describe(KeysService.name, () => {
 
   afterEach(async () => {
     repository.failSpendWrites = 0;
-    await sut.beforeApplicationShutdown();
+    await sut.onApplicationShutdown();
   });
 
   it('should store only the hash and resolve the key from the cache afterwards', async () => {
@@ -129,7 +129,7 @@ describe(KeysService.name, () => {
     expect((await sut.authenticate(key))?.spend).toBe(0.75);
     expect(repository.rows.get(token)?.spend).toBe(0);
     repository.failSpendWrites = 1;
-    await sut.beforeApplicationShutdown();
+    await sut.onApplicationShutdown();
     expect(repository.rows.get(token)?.spend).toBe(0.75);
   });
 
@@ -152,7 +152,7 @@ describe(KeysService.name, () => {
     expect(await sut.authenticate(key)).toBeNull();
     sut.recordSpend(token, 2);
     expect((await sut.authenticate(rotated.key))?.spend).toBe(3);
-    await sut.beforeApplicationShutdown();
+    await sut.onApplicationShutdown();
     expect(repository.rows.get(rotated.token)?.spend).toBe(3);
   });
 

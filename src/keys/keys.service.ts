@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { AuthContext } from '../auth/auth-context';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
@@ -44,7 +44,7 @@ type KeyOperation = 'update' | 'regenerate' | 'block' | 'unblock' | 'delete';
  * request; spend is added to the cached record at once and written to the database in coalesced batches.
  */
 @Injectable()
-export class KeysService implements OnModuleInit, BeforeApplicationShutdown {
+export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Keys');
   private readonly settings: KeySettings;
   private readonly cache = new KeyCache();
@@ -68,7 +68,8 @@ export class KeysService implements OnModuleInit, BeforeApplicationShutdown {
     this.flushTimer.unref();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** After the HTTP server has drained, so calls settling during the drain are flushed too. */
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
     for (let attempt = 0; attempt < SHUTDOWN_FLUSH_ATTEMPTS && !this.spend.isEmpty; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));

@@ -65,9 +65,12 @@ export class LimitsService {
     const slots: string[] = [];
     const reservations: { key: string; amount: number }[] = [];
     const headers: Record<string, string> = {};
+    const counted: string[] = [];
     const giveBack = async (): Promise<void> => {
       for (const slot of slots) await this.store.releaseSlot(slot);
       for (const r of reservations) await this.store.unreserve(r.key, r.amount);
+      // A refused call must not use up the request windows it was already counted in.
+      for (const window of counted) await this.store.addInWindow(window, MINUTE_MS, -1);
     };
     try {
       if (this.proxyMaxBudget !== undefined) {
@@ -77,7 +80,7 @@ export class LimitsService {
         }
         reservations.push({ key: 'budget:proxy', amount: estimate });
       }
-      if (key) await this.admitKey(key, model, estimate, slots, reservations, headers);
+      if (key) await this.admitKey(key, model, estimate, slots, reservations, headers, counted);
       if (this.globalMaxParallel !== undefined) {
         if (!(await this.store.acquireSlot('parallel:global', this.globalMaxParallel))) {
           throw new RateLimitedError(
@@ -111,6 +114,7 @@ export class LimitsService {
     slots: string[],
     reservations: { key: string; amount: number }[],
     headers: Record<string, string>,
+    counted: string[],
   ): Promise<void> {
     const id = key.token;
     if (key.maxBudget !== null) {
@@ -132,11 +136,11 @@ export class LimitsService {
       }
       slots.push(slot);
     }
-    await this.admitWindows(`key:${id}`, key.rpmLimit, key.tpmLimit, `api_key: ${key.keyName}`, headers, '');
+    await this.admitWindows(`key:${id}`, key.rpmLimit, key.tpmLimit, `api_key: ${key.keyName}`, headers, '', counted);
     const modelRpm = key.modelRpmLimit[model];
     const modelTpm = key.modelTpmLimit[model];
     if (modelRpm !== undefined || modelTpm !== undefined) {
-      await this.admitWindows(`key:${id}:model:${model}`, modelRpm ?? null, modelTpm ?? null, `api_key: ${key.keyName}, model: ${model}`, headers, model);
+      await this.admitWindows(`key:${id}:model:${model}`, modelRpm ?? null, modelTpm ?? null, `api_key: ${key.keyName}, model: ${model}`, headers, model, counted);
     }
   }
 
@@ -148,6 +152,7 @@ export class LimitsService {
     label: string,
     headers: Record<string, string>,
     model: string,
+    counted: string[],
   ): Promise<void> {
     const retryAfter = (MINUTE_MS - (Date.now() % MINUTE_MS)) / 1000;
     const suffix = model ? `-${model}` : '';
@@ -170,6 +175,7 @@ export class LimitsService {
     }
     if (rpmLimit !== null) {
       const { accepted, value } = await this.store.addInWindow(`rpm:${subject}`, MINUTE_MS, 1, rpmLimit);
+      if (accepted) counted.push(`rpm:${subject}`);
       const remaining = Math.max(0, rpmLimit - value);
       if (model) headers[`x-litellm-key-remaining-requests${suffix}`] = String(remaining);
       else {
@@ -206,7 +212,12 @@ export class LimitsService {
     if (soft !== null && before < soft && key.spend >= soft) {
       const event: SoftBudgetCrossed = { token: key.token, keyAlias: key.keyAlias, spend: key.spend, softBudget: soft };
       this.logger.warn(`key ${key.keyAlias ?? key.keyName} crossed its soft budget ${soft} (spend ${key.spend})`);
-      this.events.emit('soft_budget_crossed', event);
+      try {
+        this.events.emit('soft_budget_crossed', event);
+      } catch (error) {
+        // An alerting listener failing must not fail a call whose spend is already recorded.
+        this.logger.error(`soft_budget_crossed listener failed: ${(error as Error).name}`);
+      }
     }
   }
 }

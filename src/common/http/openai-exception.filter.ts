@@ -34,7 +34,8 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, exceptio
   if (rendered.unexpected) {
     // Name and message only: stacks and driver errors may carry SQL, paths or secrets.
     const name = exception instanceof Error ? exception.name : typeof exception;
-    logger.error(`request ${request.id} ${request.method} ${request.url} failed: ${rendered.internalCode} ${name}`);
+    // The route template, not the URL: paths and query strings can carry keys (/key/sk-…/regenerate).
+    logger.error(`request ${request.id} ${request.method} ${request.routeOptions.url ?? 'unmatched'} failed: ${rendered.internalCode} ${name}`);
   }
   if (reply.sent || reply.raw.headersSent) {
     // A stream already started: the status line is gone, so end the body instead of writing a second response.
