@@ -10,7 +10,12 @@ export const PROXY_BUDGET_ENTITY = { type: 'user', id: 'litellm-proxy-budget' } 
 interface Counter {
   spend: number;
   resetAt: Date | null;
+  /** Spend not yet written. */
   pending: number;
+  /** A budget reset not yet written; written by flush() in order with the increments. */
+  resetDue: boolean;
+  /** Bumped by every reset, so an increment written across a reset is not subtracted twice. */
+  generation: number;
 }
 
 const FLUSH_INTERVAL_MS = 250;
@@ -41,7 +46,7 @@ export class BudgetCounterService implements OnModuleInit, OnApplicationShutdown
       'SELECT entity_type, entity_id, spend, budget_reset_at FROM tollgate_budget_counters',
     );
     for (const row of rows) {
-      this.counters.set(`${row.entity_type}:${row.entity_id}`, { spend: Number(row.spend), resetAt: row.budget_reset_at, pending: 0 });
+      this.counters.set(`${row.entity_type}:${row.entity_id}`, { spend: Number(row.spend), resetAt: row.budget_reset_at, pending: 0, resetDue: false, generation: 0 });
     }
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS).unref();
   }
@@ -62,14 +67,15 @@ export class BudgetCounterService implements OnModuleInit, OnApplicationShutdown
     const key = `${type}:${id}`;
     let counter = this.counters.get(key);
     if (!counter) {
-      counter = { spend: 0, resetAt: this.nextReset(), pending: 0 };
+      counter = { spend: 0, resetAt: this.nextReset(), pending: 0, resetDue: false, generation: 0 };
       this.counters.set(key, counter);
     }
     if (counter.resetAt && counter.resetAt.getTime() <= Date.now()) {
       counter.spend = 0;
       counter.pending = 0;
+      counter.resetDue = true;
+      counter.generation++;
       counter.resetAt = this.nextReset();
-      void this.persistReset(type, id, counter.resetAt);
     }
     return counter;
   }
@@ -78,21 +84,33 @@ export class BudgetCounterService implements OnModuleInit, OnApplicationShutdown
     return this.budgetDurationMs ? new Date(Date.now() + this.budgetDurationMs) : null;
   }
 
-  /** Writes pending increments; an increment leaves memory only once its UPDATE committed. */
+  /**
+   * Writes pending increments and resets, one counter at a time and never two flushes at once, so a reset
+   * and the increments around it reach the database in the order they happened. An increment leaves
+   * memory only once its statement committed.
+   */
   async flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
       for (const [key, counter] of this.counters) {
-        if (counter.pending === 0) continue;
+        if (counter.pending === 0 && !counter.resetDue) continue;
         const amount = counter.pending;
+        const generation = counter.generation;
+        const reset = counter.resetDue;
         const [type, id] = splitKey(key);
         try {
           await this.dataSource.query(
-            `INSERT INTO tollgate_budget_counters (entity_type, entity_id, spend, budget_reset_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (entity_type, entity_id) DO UPDATE SET spend = tollgate_budget_counters.spend + EXCLUDED.spend, updated_at = now()`,
+            reset
+              ? `INSERT INTO tollgate_budget_counters (entity_type, entity_id, spend, budget_reset_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (entity_type, entity_id) DO UPDATE SET spend = EXCLUDED.spend, budget_reset_at = EXCLUDED.budget_reset_at, updated_at = now()`
+              : `INSERT INTO tollgate_budget_counters (entity_type, entity_id, spend, budget_reset_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (entity_type, entity_id) DO UPDATE SET spend = tollgate_budget_counters.spend + EXCLUDED.spend, updated_at = now()`,
             [type, id, amount, counter.resetAt],
           );
-          counter.pending -= amount;
+          if (counter.generation === generation) {
+            counter.pending -= amount;
+            if (reset) counter.resetDue = false;
+          }
         } catch (error) {
           this.logger.warn(`spend counter ${key} not persisted yet, will retry: ${(error as Error).name}`);
           return;
@@ -100,16 +118,6 @@ export class BudgetCounterService implements OnModuleInit, OnApplicationShutdown
       }
     })().finally(() => (this.flushing = undefined));
     return this.flushing;
-  }
-
-  private async persistReset(type: string, id: string, resetAt: Date | null): Promise<void> {
-    await this.dataSource
-      .query(
-        `INSERT INTO tollgate_budget_counters (entity_type, entity_id, spend, budget_reset_at) VALUES ($1, $2, 0, $3)
-         ON CONFLICT (entity_type, entity_id) DO UPDATE SET spend = 0, budget_reset_at = EXCLUDED.budget_reset_at, updated_at = now()`,
-        [type, id, resetAt],
-      )
-      .catch((error: Error) => this.logger.warn(`budget reset of ${type}:${id} not persisted: ${error.name}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
