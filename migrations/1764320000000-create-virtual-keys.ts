@@ -8,6 +8,7 @@ export class CreateVirtualKeys1764320000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE "tollgate_virtual_keys" (
         "token" TEXT PRIMARY KEY,
+        "key_id" UUID NOT NULL UNIQUE DEFAULT gen_random_uuid(),
         "key_name" TEXT NOT NULL,
         "key_alias" TEXT,
         "user_id" TEXT,

@@ -153,6 +153,13 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     expect(limited.headers?.get('x-ratelimit-remaining-requests')).toBe('0');
   });
 
+  it('should keep a key’s rate window across a rotation', async () => {
+    const key = await newKey({ rpm_limit: 1 });
+    await ask(key);
+    const rotated = await admin<{ key: string }>(`/key/${key}/regenerate`, {});
+    expect((await failure(ask(rotated.body.key))).status).toBe(429);
+  });
+
   it('should answer 429 once the minute’s tokens reach tpm_limit', async () => {
     const key = await newKey({ tpm_limit: 10 });
     await ask(key);

@@ -36,6 +36,7 @@ export function toRecord(entity: VirtualKeyEntity, spend = entity.spend): Virtua
   const metadata = Object.freeze({ ...entity.metadata });
   return {
     token: entity.token,
+    id: entity.keyId,
     keyName: entity.keyName,
     keyAlias: entity.keyAlias,
     userId: entity.userId,

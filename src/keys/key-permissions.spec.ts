@@ -8,6 +8,7 @@ import type { VirtualKeyRecord } from './virtual-key';
 function keyRecord(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {
   return {
     token: 'a'.repeat(64),
+    id: 'key-id-1',
     keyName: 'sk-...abcd',
     keyAlias: null,
     userId: 'alice',

@@ -4,8 +4,8 @@ import { KeyAliasTakenError, KeyAlreadyExistsError } from './keys.errors';
 import { DeprecatedVirtualKeyEntity, VirtualKeyEntity } from './virtual-key.entity';
 
 /** A key row before the database fills its timestamps. */
-export type NewVirtualKey = Omit<VirtualKeyEntity, 'createdAt' | 'updatedAt'>;
-export type VirtualKeyChanges = Partial<Omit<VirtualKeyEntity, 'token' | 'createdAt' | 'updatedAt'>>;
+export type NewVirtualKey = Omit<VirtualKeyEntity, 'keyId' | 'createdAt' | 'updatedAt'>;
+export type VirtualKeyChanges = Partial<Omit<VirtualKeyEntity, 'token' | 'keyId' | 'createdAt' | 'updatedAt'>>;
 
 export interface KeyListFilter {
   userId?: string;

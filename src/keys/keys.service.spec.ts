@@ -29,7 +29,7 @@ class FakeKeysRepository {
     return tokens.flatMap((token) => (this.rows.has(token) ? [this.rows.get(token) as VirtualKeyEntity] : []));
   }
   async insert(key: NewVirtualKey): Promise<VirtualKeyEntity> {
-    const row = { ...key, createdAt: new Date(), updatedAt: new Date() };
+    const row = { ...key, keyId: `id-${key.token}`, createdAt: new Date(), updatedAt: new Date() };
     this.rows.set(key.token, row);
     return { ...row };
   }

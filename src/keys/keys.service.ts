@@ -143,7 +143,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const ownExpiry = caller.kind === 'key' ? caller.key.expires : null;
     // A key that asked for no particular lifetime simply ends with the key that made it.
     if (ownExpiry && !durationGiven && (entity.expires === null || entity.expires > ownExpiry)) entity.expires = ownExpiry;
-    if (caller.kind === 'key') assertWithinGrant(caller.key, grantOf(toRecord({ ...entity, createdAt: now, updatedAt: now })), null);
+    if (caller.kind === 'key') assertWithinGrant(caller.key, grantOf(toRecord({ ...entity, keyId: '', createdAt: now, updatedAt: now })), null);
     return this.writes.run(async () => {
       await this.assertAliasFree(entity.keyAlias, null);
       const saved = await this.repository.insert(entity);

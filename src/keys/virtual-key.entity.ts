@@ -12,6 +12,10 @@ export class VirtualKeyEntity {
   @PrimaryColumn({ type: 'text' })
   token!: string;
 
+  /** Stable across rotations (the token changes); limits and counters are keyed by it. */
+  @Column({ name: 'key_id', type: 'uuid', insert: false, update: false })
+  keyId!: string;
+
   @Column({ name: 'key_name', type: 'text' })
   keyName!: string;
 

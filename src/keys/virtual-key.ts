@@ -5,6 +5,8 @@
 export interface VirtualKeyRecord {
   /** sha256 hex of the plaintext key (LiteLLM's `token`); the primary key. */
   readonly token: string;
+  /** Stable id of the key across rotations; rate windows, parallel slots and reservations are keyed by it. */
+  readonly id: string;
   /** `sk-...` + last 4 characters, for display. */
   readonly keyName: string;
   readonly keyAlias: string | null;

@@ -9,6 +9,7 @@ import { LimitsService, SoftBudgetCrossed } from './limits.service';
 function keyRecord(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {
   return {
     token: 'hash-1',
+    id: 'key-id-1',
     keyName: 'sk-...abcd',
     keyAlias: 'app',
     userId: null,

@@ -104,7 +104,7 @@ export class LimitsService {
 
   /** Completion tokens this key's calls usually take (moving average), for calls without max_tokens. */
   typicalCompletionTokens(key: VirtualKeyRecord | undefined): number {
-    return (key && this.completionAverages.get(key.token)) ?? DEFAULT_COMPLETION_ESTIMATE;
+    return (key && this.completionAverages.get(key.id)) ?? DEFAULT_COMPLETION_ESTIMATE;
   }
 
   private async admitKey(
@@ -116,7 +116,8 @@ export class LimitsService {
     headers: Record<string, string>,
     counted: string[],
   ): Promise<void> {
-    const id = key.token;
+    // The stable id, not the token: rotating a key must not reset its windows or hide its reservations.
+    const id = key.id;
     if (key.maxBudget !== null) {
       const budgetKey = `budget:key:${id}`;
       if (!(await this.store.reserve(budgetKey, estimate, key.spend, key.maxBudget))) {
@@ -198,15 +199,15 @@ export class LimitsService {
     if (!key) return;
     const totalTokens = usage.total_tokens ?? 0;
     if (usage.completion_tokens !== undefined) {
-      const previous = this.completionAverages.get(key.token);
+      const previous = this.completionAverages.get(key.id);
       const next = previous === undefined ? usage.completion_tokens : previous * 0.8 + usage.completion_tokens * 0.2;
-      if (previous !== undefined || this.completionAverages.size < MAX_TRACKED_AVERAGES) this.completionAverages.set(key.token, next);
+      if (previous !== undefined || this.completionAverages.size < MAX_TRACKED_AVERAGES) this.completionAverages.set(key.id, next);
     }
     const before = key.spend;
     this.keys.recordSpend(key.token, cost);
     if (totalTokens > 0) {
-      if (key.tpmLimit !== null) void this.store.addInWindow(`tpm:key:${key.token}`, MINUTE_MS, totalTokens);
-      if (key.modelTpmLimit[model] !== undefined) void this.store.addInWindow(`tpm:key:${key.token}:model:${model}`, MINUTE_MS, totalTokens);
+      if (key.tpmLimit !== null) void this.store.addInWindow(`tpm:key:${key.id}`, MINUTE_MS, totalTokens);
+      if (key.modelTpmLimit[model] !== undefined) void this.store.addInWindow(`tpm:key:${key.id}:model:${model}`, MINUTE_MS, totalTokens);
     }
     const soft = key.softBudget;
     if (soft !== null && before < soft && key.spend >= soft) {

@@ -10,7 +10,8 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
  * Creating a PGlite cluster costs ~10 s of CPU; migrating one once and copying its directory per suite
  * keeps every e2e suite on its own real database without paying that each time.
  */
-const migrationsDigest = createHash('sha1').update(MIGRATIONS.map((m) => m.name).join(',')).digest('hex').slice(0, 12);
+// The migrations' code, not just their names: an edited (not yet landed) migration must rebuild the template.
+const migrationsDigest = createHash('sha1').update(MIGRATIONS.map((m) => `${m.name}:${m.prototype.up.toString()}`).join(',')).digest('hex').slice(0, 12);
 export const TEMPLATE_DIR = join(tmpdir(), `tollgate-e2e-template-${migrationsDigest}`);
 
 export default async function globalSetup(): Promise<void> {
