@@ -12,11 +12,11 @@ export class RateLimitedError extends DomainError {
 }
 
 export class BudgetExceededError extends DomainError {
-  constructor(currentCost: number, maxBudget: number, scope: string) {
+  /** @param scope which budget ran out (`key`, `proxy`, …), for logs; LiteLLM's `param` stays null. */
+  constructor(currentCost: number, maxBudget: number, readonly scope: string) {
     super('GW_BUDGET_EXCEEDED', `Budget has been exceeded! Current cost: ${currentCost}, Max budget: ${maxBudget}`, {
       status: 400,
       type: 'budget_exceeded',
-      param: scope,
     });
   }
 }

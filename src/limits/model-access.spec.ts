@@ -18,7 +18,7 @@ describe(resolveModelForKey.name, () => {
   it('should refuse a model outside the list with LiteLLM’s 401 text', () => {
     const call = () => resolveModelForKey(key(['gpt-4o-mini']), 'gpt-4o', undefined);
     expect(call).toThrow(ModelNotAllowedError);
-    expect(call).toThrow('API Key not allowed to access model. This key can only access models=["gpt-4o-mini"]. Tried to access gpt-4o');
+    expect(call).toThrow("API Key not allowed to access model. This key can only access models=['gpt-4o-mini']. Tried to access gpt-4o");
   });
 
   it('should refuse request fallbacks the key may not use', () => {

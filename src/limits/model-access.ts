@@ -5,10 +5,15 @@ export class ModelNotAllowedError extends DomainError {
   constructor(allowed: readonly string[], requested: string) {
     super(
       'GW_MODEL_NOT_ALLOWED',
-      `Authentication Error, API Key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${requested}`,
+      `Authentication Error, API Key not allowed to access model. This key can only access models=${pythonList(allowed)}. Tried to access ${requested}`,
       { status: 401, type: 'auth_error', param: 'model' },
     );
   }
+}
+
+/** LiteLLM formats the list the way Python prints it; clients matching the text see the same. */
+function pythonList(items: readonly string[]): string {
+  return `[${items.map((item) => `'${item}'`).join(', ')}]`;
 }
 
 /** Team-scoped access comes with teams; until then a key holding this marker is not narrowed by it. */
