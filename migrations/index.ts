@@ -1,9 +1,15 @@
 import { CreateInstanceBoots1764230400000 } from './1764230400000-create-instance-boots';
 import { CreateBudgetCounters1764300000000 } from './1764300000000-create-budget-counters';
 import { CreateVirtualKeys1764320000000 } from './1764320000000-create-virtual-keys';
+import { CreateEndUsersAndBudgets1764340000000 } from './1764340000000-create-end-users-and-budgets';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
  * compiled JavaScript, from ts under Jest, and from a bundled build. Never edit one after it lands.
  */
-export const MIGRATIONS = [CreateInstanceBoots1764230400000, CreateBudgetCounters1764300000000, CreateVirtualKeys1764320000000];
+export const MIGRATIONS = [
+  CreateInstanceBoots1764230400000,
+  CreateBudgetCounters1764300000000,
+  CreateVirtualKeys1764320000000,
+  CreateEndUsersAndBudgets1764340000000,
+];

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
+import { CustomersModule } from './customers/customers.module';
 import type { TollgateConfig } from './config/config.types';
 import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
@@ -20,6 +21,7 @@ export class AppModule {
         ObservabilityModule,
         AuthModule,
         KeysModule,
+        CustomersModule,
         HealthModule,
         GatewayModule,
         DocsModule,

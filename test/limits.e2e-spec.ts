@@ -242,6 +242,29 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     await ask(key);
   });
 
+  it('should throttle an end user whose shared budget has tpm_limit 2, and refuse it while blocked', async () => {
+    expect((await admin('/budget/new', { budget_id: 'tiny-tpm', tpm_limit: 2 })).status).toBe(200);
+    expect((await admin('/customer/new', { user_id: 'customer-1', budget_id: 'tiny-tpm' })).status).toBe(200);
+    const master = client(MASTER_KEY);
+    const asCustomer = () => master.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'hi' }], user: 'customer-1' });
+    await asCustomer();
+    const throttled = await failure(asCustomer());
+    expect(throttled.status).toBe(429);
+    expect(throttled.message).toContain('rate limit type = customer');
+
+    expect((await admin('/end_user/new', { user_id: 'customer-2' })).status).toBe(200);
+    const asOther = () => master.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'hi' }], user: 'customer-2' });
+    await asOther();
+    await admin('/customer/block', { user_ids: ['customer-2'] });
+    const blocked = await failure(asOther());
+    expect(blocked.status).toBe(400);
+    expect(blocked.error).toMatchObject({ message: 'User blocked from making LLM API Calls. User=customer-2' });
+    await admin('/customer/unblock', { user_ids: ['customer-2'] });
+    await asOther();
+    const info = await admin<{ spend: number }>('/customer/info?end_user_id=customer-2');
+    expect(info.body.spend).toBeCloseTo(2 * CALL_COST, 10);
+  });
+
   it('should refuse privilege escalation by non-admin keys', async () => {
     const anonymous = await newKey();
     const denied = await admin('/key/generate', {}, anonymous);

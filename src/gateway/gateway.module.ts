@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CustomersModule } from '../customers/customers.module';
 import { LimitsModule } from '../limits/limits.module';
 import { PricingModule } from '../pricing/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
@@ -6,7 +7,7 @@ import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 
 @Module({
-  imports: [RoutingModule, LimitsModule, PricingModule],
+  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule],
   controllers: [GatewayController],
   providers: [GatewayService],
 })

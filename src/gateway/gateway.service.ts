@@ -9,6 +9,7 @@ import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOper
 import type { StreamResult } from '../routing/providers/provider-adapter';
 import { ProviderRegistry } from '../routing/providers/provider-registry.service';
 import { ClientDisconnected, UpstreamCallControl } from '../routing/upstream-abort';
+import { CustomersService } from '../customers/customers.service';
 import { LimitsService } from '../limits/limits.service';
 import { resolveModelForKey } from '../limits/model-access';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
@@ -36,6 +37,7 @@ export class GatewayService {
     private readonly providers: ProviderRegistry,
     private readonly limits: LimitsService,
     private readonly pricing: PricingService,
+    private readonly customers: CustomersService,
   ) {}
 
   /**
@@ -62,10 +64,14 @@ export class GatewayService {
     const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks) : body.model;
     const deployment = this.models.pick(requested);
     const adapter = this.providers.get(deployment.provider);
+    const endUserId = typeof body.user === 'string' && body.user !== '' ? body.user : undefined;
+    const endUser = endUserId === undefined ? null : await this.customers.findEndUser(endUserId);
     const admission = await this.limits.admit({
       key,
+      endUserId,
+      endUser,
       model: deployment.modelName,
-      estimatedCost: this.limits.needsEstimate(key) ? this.estimateCost(operation, body, deployment, key) : 0,
+      estimatedCost: this.limits.needsEstimate(key, endUser) ? this.estimateCost(operation, body, deployment, key) : 0,
     });
     const callId = ID_PREFIX[operation] + request.id;
     const streaming = operation !== 'embedding' && (body as ChatCompletionRequest).stream === true;

@@ -20,3 +20,10 @@ export class BudgetExceededError extends DomainError {
     });
   }
 }
+
+/** A blocked end user (the request's `user`), LiteLLM's text. */
+export class EndUserBlockedError extends DomainError {
+  constructor(userId: string) {
+    super('GW_END_USER_BLOCKED', `User blocked from making LLM API Calls. User=${userId}`, { status: 400, type: 'invalid_request_error', param: 'user' });
+  }
+}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CustomersModule } from '../customers/customers.module';
 import { KeysModule } from '../keys/keys.module';
 import { BudgetCounterService } from './budget-counter.service';
 import { COUNTER_STORE } from './counter-store';
@@ -6,7 +7,7 @@ import { InMemoryCounterStore } from './in-memory-counter-store';
 import { LimitsService } from './limits.service';
 
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, CustomersModule],
   providers: [{ provide: COUNTER_STORE, useClass: InMemoryCounterStore }, BudgetCounterService, LimitsService],
   exports: [LimitsService],
 })

@@ -1,9 +1,11 @@
 import type { TollgateConfig } from '../config/config.types';
+import type { CustomersService } from '../customers/customers.service';
+import type { EndUserRecord } from '../customers/end-user';
 import type { KeysService } from '../keys/keys.service';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import type { BudgetCounterService } from './budget-counter.service';
 import { InMemoryCounterStore } from './in-memory-counter-store';
-import { BudgetExceededError, RateLimitedError } from './limits.errors';
+import { BudgetExceededError, EndUserBlockedError, RateLimitedError } from './limits.errors';
 import { LimitsService, SoftBudgetCrossed } from './limits.service';
 
 function keyRecord(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {
@@ -50,9 +52,12 @@ describe(LimitsService.name, () => {
     recordProxySpend: (cost: number) => void (proxySpend += cost),
   } as unknown as BudgetCounterService;
 
+  const customerSpend = new Map<string, number>();
+  const customers = { recordSpend: (id: string, cost: number) => void customerSpend.set(id, (customerSpend.get(id) ?? 0) + cost) } as unknown as CustomersService;
+
   function build(general: Record<string, unknown> = {}, litellm: Record<string, unknown> = {}, keysService: KeysService = keys): LimitsService {
     const config = { general_settings: general, litellm_settings: litellm } as unknown as TollgateConfig;
-    return new LimitsService(store, keysService, counters, config);
+    return new LimitsService(store, keysService, counters, customers, config);
   }
 
   beforeEach(() => {
@@ -106,5 +111,27 @@ describe(LimitsService.name, () => {
     const sut = build({}, { max_budget: 1 });
     await (await sut.admit({ model: 'm', estimatedCost: 0.5 })).settle(1, { total_tokens: 1 });
     await expect(sut.admit({ model: 'm', estimatedCost: 0.5 })).rejects.toBeInstanceOf(BudgetExceededError);
+  });
+
+  it('should refuse a blocked end user with LiteLLM’s text', async () => {
+    const sut = build();
+    const endUser = { userId: 'u-1', blocked: true, spend: 0, budget: null } as unknown as EndUserRecord;
+    await expect(sut.admit({ model: 'm', estimatedCost: 0, endUserId: 'u-1', endUser })).rejects.toThrow(
+      new EndUserBlockedError('u-1').message,
+    );
+    expect(new EndUserBlockedError('u-1').message).toBe('User blocked from making LLM API Calls. User=u-1');
+  });
+
+  it('should throttle an end user on its budget tpm_limit and charge its spend', async () => {
+    const sut = build();
+    const endUser = {
+      userId: 'u-2',
+      blocked: false,
+      spend: 0,
+      budget: { budgetId: 'free', maxBudget: null, softBudget: null, tpmLimit: 2, rpmLimit: null, maxParallelRequests: null, budgetDuration: null },
+    } as unknown as EndUserRecord;
+    await (await sut.admit({ model: 'm', estimatedCost: 0, endUserId: 'u-2', endUser })).settle(0.5, { total_tokens: 5 });
+    await expect(sut.admit({ model: 'm', estimatedCost: 0, endUserId: 'u-2', endUser })).rejects.toThrow('rate limit type = customer. Crossed TPM Limit');
+    expect(customerSpend.get('u-2')).toBe(0.5);
   });
 });

@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
+import { CustomersService } from '../customers/customers.service';
+import type { EndUserRecord } from '../customers/end-user';
 import { KeysService } from '../keys/keys.service';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import { Admission, SettledUsage } from './admission';
 import { BudgetCounterService } from './budget-counter.service';
 import { COUNTER_STORE, CounterStore } from './counter-store';
-import { BudgetExceededError, RateLimitedError } from './limits.errors';
+import { BudgetExceededError, EndUserBlockedError, RateLimitedError } from './limits.errors';
 
 const MINUTE_MS = 60_000;
 /** Reservation for a reply of unknown length before a key has any history. */
@@ -17,6 +19,9 @@ const MAX_TRACKED_AVERAGES = 100_000;
 export interface AdmissionInput {
   /** The caller's virtual key; absent for the master key and an open proxy. */
   key?: VirtualKeyRecord;
+  /** The request's `user` (end user / customer) and its record when one exists. */
+  endUserId?: string;
+  endUser?: EndUserRecord | null;
   /** The model group the call goes to (after key aliases). */
   model: string;
   /** Estimated cost of the call in USD, reserved against budgets until the call settles. */
@@ -44,15 +49,18 @@ export class LimitsService {
   private readonly globalMaxParallel?: number;
   private readonly proxyMaxBudget?: number;
   private readonly completionAverages = new Map<string, number>();
+  private readonly trackEndUserSpend: boolean;
 
   constructor(
     @Inject(COUNTER_STORE) private readonly store: CounterStore,
     private readonly keys: KeysService,
     private readonly counters: BudgetCounterService,
+    private readonly customers: CustomersService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
     this.globalMaxParallel = config.general_settings.global_max_parallel_requests;
     this.proxyMaxBudget = config.litellm_settings.max_budget;
+    this.trackEndUserSpend = config.litellm_settings.disable_end_user_cost_tracking !== true;
   }
 
   /**
@@ -81,6 +89,7 @@ export class LimitsService {
         reservations.push({ key: 'budget:proxy', amount: estimate });
       }
       if (key) await this.admitKey(key, model, estimate, slots, reservations, headers, counted);
+      if (input.endUser) await this.admitEndUser(input.endUser, estimate, slots, reservations, counted);
       if (this.globalMaxParallel !== undefined) {
         if (!(await this.store.acquireSlot('parallel:global', this.globalMaxParallel))) {
           throw new RateLimitedError(
@@ -94,12 +103,14 @@ export class LimitsService {
       await giveBack();
       throw error;
     }
-    return new Admission(this.store, slots, reservations, headers, (cost, usage) => this.onSettled(key, model, cost, usage));
+    const endUser = input.endUser ?? undefined;
+    const endUserId = input.endUserId;
+    return new Admission(this.store, slots, reservations, headers, (cost, usage) => this.onSettled(key, model, cost, usage, endUserId, endUser));
   }
 
   /** Whether a budget applies to this caller, i.e. whether estimating the call's cost is worth its CPU. */
-  needsEstimate(key: VirtualKeyRecord | undefined): boolean {
-    return this.proxyMaxBudget !== undefined || (key !== undefined && key.maxBudget !== null);
+  needsEstimate(key: VirtualKeyRecord | undefined, endUser?: EndUserRecord | null): boolean {
+    return this.proxyMaxBudget !== undefined || (key !== undefined && key.maxBudget !== null) || (endUser?.budget?.maxBudget ?? null) !== null;
   }
 
   /** Completion tokens this key's calls usually take (moving average), for calls without max_tokens. */
@@ -145,6 +156,35 @@ export class LimitsService {
     }
   }
 
+  /** The request's `user`: blocked list, its budget (own or a shared `budget_id`) and its limits. */
+  private async admitEndUser(
+    endUser: EndUserRecord,
+    estimate: number,
+    slots: string[],
+    reservations: { key: string; amount: number }[],
+    counted: string[],
+  ): Promise<void> {
+    if (endUser.blocked) throw new EndUserBlockedError(endUser.userId);
+    const budget = endUser.budget;
+    if (!budget) return;
+    const id = endUser.userId;
+    if (budget.maxBudget !== null) {
+      const budgetKey = `budget:enduser:${id}`;
+      if (!(await this.store.reserve(budgetKey, estimate, endUser.spend, budget.maxBudget))) {
+        throw new BudgetExceededError(endUser.spend, budget.maxBudget, 'end_user');
+      }
+      reservations.push({ key: budgetKey, amount: estimate });
+    }
+    if (budget.maxParallelRequests !== null) {
+      const slot = `parallel:enduser:${id}`;
+      if (!(await this.store.acquireSlot(slot, budget.maxParallelRequests))) {
+        throw new RateLimitedError(`Max parallel request limit reached. Hit limit for customer: ${id}. max_parallel_requests: ${budget.maxParallelRequests}`, 1);
+      }
+      slots.push(slot);
+    }
+    await this.admitWindows(`enduser:${id}`, budget.rpmLimit, budget.tpmLimit, `customer: ${id}`, {}, '', counted, 'customer');
+  }
+
   /** Fixed one-minute windows, as LiteLLM's limiter: requests counted at admission, tokens at settlement. */
   private async admitWindows(
     subject: string,
@@ -154,6 +194,7 @@ export class LimitsService {
     headers: Record<string, string>,
     model: string,
     counted: string[],
+    limitType: 'key' | 'customer' = 'key',
   ): Promise<void> {
     const retryAfter = (MINUTE_MS - (Date.now() % MINUTE_MS)) / 1000;
     const suffix = model ? `-${model}` : '';
@@ -168,7 +209,7 @@ export class LimitsService {
       }
       if (used >= tpmLimit) {
         throw new RateLimitedError(
-          `LiteLLM Rate Limit Handler for rate limit type = key. Crossed TPM Limit. ${label}, tpm_limit: ${tpmLimit}, current_tpm: ${used}`,
+          `LiteLLM Rate Limit Handler for rate limit type = ${limitType}. Crossed TPM Limit. ${label}, tpm_limit: ${tpmLimit}, current_tpm: ${used}`,
           retryAfter,
           headers,
         );
@@ -186,7 +227,7 @@ export class LimitsService {
       }
       if (!accepted) {
         throw new RateLimitedError(
-          `LiteLLM Rate Limit Handler for rate limit type = key. Crossed RPM Limit. ${label}, rpm_limit: ${rpmLimit}, current_rpm: ${value}`,
+          `LiteLLM Rate Limit Handler for rate limit type = ${limitType}. Crossed RPM Limit. ${label}, rpm_limit: ${rpmLimit}, current_rpm: ${value}`,
           retryAfter,
           headers,
         );
@@ -194,10 +235,19 @@ export class LimitsService {
     }
   }
 
-  private onSettled(key: VirtualKeyRecord | undefined, model: string, cost: number, usage: SettledUsage): void {
+  private onSettled(
+    key: VirtualKeyRecord | undefined,
+    model: string,
+    cost: number,
+    usage: SettledUsage,
+    endUserId: string | undefined,
+    endUser: EndUserRecord | undefined,
+  ): void {
     this.counters.recordProxySpend(cost);
-    if (!key) return;
     const totalTokens = usage.total_tokens ?? 0;
+    if (endUserId !== undefined && this.trackEndUserSpend && cost > 0) this.customers.recordSpend(endUserId, cost);
+    if (endUser?.budget?.tpmLimit != null && totalTokens > 0) void this.store.addInWindow(`tpm:enduser:${endUser.userId}`, MINUTE_MS, totalTokens);
+    if (!key) return;
     if (usage.completion_tokens !== undefined) {
       const previous = this.completionAverages.get(key.id);
       const next = previous === undefined ? usage.completion_tokens : previous * 0.8 + usage.completion_tokens * 0.2;

@@ -1,0 +1,72 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Route } from '../auth/route.decorator';
+import { RouteClass } from '../auth/route-class';
+import { BudgetInfoQueryDto, BudgetsInfoDto, DeleteBudgetDto, NewBudgetDto, UpdateBudgetDto } from './dto/budget-request.dto';
+import { BudgetRowDto } from './dto/customer-response.dto';
+import { CustomersService } from './customers.service';
+
+/** LiteLLM's shared budgets (`LiteLLM_BudgetTable`), e.g. a "free-tier" that many customers use. Proxy admins only. */
+@ApiTags('Budgets')
+@Controller()
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+export class BudgetsController {
+  constructor(private readonly customers: CustomersService) {}
+
+  @Post('/budget/new')
+  @Route(RouteClass.AdminOnly, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create a budget (id generated when unset)' })
+  @ApiBody({ type: NewBudgetDto })
+  @ApiOkResponse({ type: BudgetRowDto })
+  createBudget(@Req() request: FastifyRequest, @Body() body: NewBudgetDto): Promise<BudgetRowDto> {
+    return this.customers.createBudget(request.auth, body);
+  }
+
+  @Post('/budget/info')
+  @Route(RouteClass.AdminOnly, 'management_routes', 'info_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Describe budgets by id (those that exist)' })
+  @ApiBody({ type: BudgetsInfoDto })
+  @ApiOkResponse({ type: [BudgetRowDto] })
+  describeBudgets(@Body() body: BudgetsInfoDto): Promise<BudgetRowDto[]> {
+    return this.customers.describeBudgets(body.budgets);
+  }
+
+  @Get('/budget/info')
+  @Route(RouteClass.AdminOnly, 'management_routes', 'info_routes')
+  @ApiOperation({ summary: 'Describe one budget' })
+  @ApiOkResponse({ type: BudgetRowDto })
+  describeBudget(@Query() query: BudgetInfoQueryDto): Promise<BudgetRowDto> {
+    return this.customers.describeBudget(query.budget_id);
+  }
+
+  @Post('/budget/update')
+  @Route(RouteClass.AdminOnly, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change a budget: the fields present change (null clears); its customers see it on their next call' })
+  @ApiBody({ type: UpdateBudgetDto })
+  @ApiOkResponse({ type: BudgetRowDto })
+  updateBudget(@Req() request: FastifyRequest, @Body() body: UpdateBudgetDto): Promise<BudgetRowDto> {
+    return this.customers.updateBudget(request.auth, body);
+  }
+
+  @Post('/budget/delete')
+  @Route(RouteClass.AdminOnly, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete a budget; its customers keep no budget' })
+  @ApiBody({ type: DeleteBudgetDto })
+  @ApiOkResponse({ type: BudgetRowDto })
+  deleteBudget(@Body() body: DeleteBudgetDto): Promise<BudgetRowDto> {
+    return this.customers.deleteBudget(body.id);
+  }
+
+  @Get('/budget/list')
+  @Route(RouteClass.AdminOnly, 'management_routes', 'info_routes')
+  @ApiOperation({ summary: 'List every budget, oldest first' })
+  @ApiOkResponse({ type: [BudgetRowDto] })
+  listBudgets(): Promise<BudgetRowDto[]> {
+    return this.customers.listBudgets();
+  }
+}

@@ -1,0 +1,551 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AuthContext } from '../auth/auth-context';
+import { addDuration, parseDuration } from '../common/duration';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
+import { SerialQueue, SpendBuffer } from '../keys/spend-buffer';
+import { ModelRegistry } from '../routing/model-registry.service';
+import { readBlockedUserList } from './blocked-user-list';
+import type { BudgetEntity } from './budget.entity';
+import { budgetWindowChange } from './budget-window';
+import { toBudget, toBudgetRow, toCustomerRow, toRecord, unstoredRecord } from './customer-mapper';
+import {
+  BudgetAndMaxBudgetError,
+  BudgetNotFoundError,
+  CustomerNotFoundError,
+  InvalidCustomerRequestError,
+  UnknownBudgetError,
+  UnknownDefaultModelError,
+} from './customers.errors';
+import { BudgetChanges, BudgetWrite, CustomersRepository, EndUserChanges, NewBudget, NewEndUser } from './customers.repository';
+import type { BudgetFieldsDto, NewBudgetDto, UpdateBudgetDto } from './dto/budget-request.dto';
+import type { NewCustomerDto, UpdateCustomerDto } from './dto/customer-request.dto';
+import type {
+  BlockCustomersResponseDto,
+  BudgetRowDto,
+  CustomerRowDto,
+  DeleteCustomersResponseDto,
+  UnblockCustomersResponseDto,
+} from './dto/customer-response.dto';
+import { EndUserCache } from './end-user-cache';
+import type { EndUserEntity } from './end-user.entity';
+import type { EndUserRecord } from './end-user';
+
+const FLUSH_INTERVAL_MS = 250;
+const SHUTDOWN_FLUSH_ATTEMPTS = 5;
+const STALE_READ_RETRIES = 3;
+
+/** The BudgetNewRequest fields a customer request may carry inline, in LiteLLM's order. */
+const INLINE_BUDGET_FIELDS = ['max_budget', 'soft_budget', 'max_parallel_requests', 'tpm_limit', 'rpm_limit', 'budget_duration', 'model_max_budget', 'budget_reset_at'] as const;
+
+/**
+ * End users (customers) and shared budgets: the management API's operations and the hot-path lookups the
+ * gateway makes for the `user` of a request. Every mutation goes through this service and updates the
+ * in-process cache before it answers; spend is added to the cached record at once and written to the
+ * database in coalesced batches.
+ */
+@Injectable()
+export class CustomersService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Customers');
+  private readonly cache = new EndUserCache();
+  private readonly spend = new SpendBuffer();
+  /** Writes to end users, budgets and spend, one at a time: a flush never races a reset or delete. */
+  private readonly writes = new SerialQueue();
+  private readonly loading = new Map<string, Promise<EndUserRecord | null>>();
+  /** `litellm_settings.blocked_user_list`; /customer/unblock removes ids from it (in memory, as LiteLLM). */
+  private readonly blockedByConfig: Set<string>;
+  private flushTimer?: NodeJS.Timeout;
+  private flushQueued = false;
+
+  constructor(
+    private readonly repository: CustomersRepository,
+    private readonly models: ModelRegistry,
+    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+  ) {
+    const listed = config.litellm_settings.blocked_user_list as string | string[] | undefined;
+    this.blockedByConfig = new Set(readBlockedUserList(listed, config.configPath));
+  }
+
+  onModuleInit(): void {
+    this.flushTimer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+  }
+
+  /** After the HTTP server has drained, so calls settling during the drain are flushed too. */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.flushTimer);
+    for (let attempt = 0; attempt < SHUTDOWN_FLUSH_ATTEMPTS && !this.spend.isEmpty; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      await this.flushSpend();
+    }
+    await this.writes.drain();
+    if (!this.spend.isEmpty) this.logger.error('Could not write the last end-user spend increments before shutdown; the database is unreachable.');
+  }
+
+  // ───────────────────────────── hot path ─────────────────────────────
+
+  /**
+   * The end user named by a request's `user`: cache, then database. Budgets whose window has passed are reset
+   * here, lazily. Blocked end users are returned as they are: refusing them is the caller's decision.
+   * @returns the record, or null when no row exists (an unknown end user has no budget or limits); ids in
+   * `litellm_settings.blocked_user_list` and end users with spend not yet written resolve without a row.
+   */
+  findEndUser(userId: string): Promise<EndUserRecord | null> {
+    const now = Date.now();
+    const cached = this.cache.get(userId);
+    if (cached) return Promise.resolve(this.withCurrentBudget(cached, now));
+    if (this.cache.isKnownMiss(userId, now)) return Promise.resolve(null);
+    let load = this.loading.get(userId);
+    if (!load) {
+      const started = this.load(userId);
+      load = started.finally(() => {
+        if (this.loading.get(userId) === load) this.loading.delete(userId);
+      });
+      this.loading.set(userId, load);
+    }
+    return load;
+  }
+
+  /**
+   * Adds a call's cost to an end user. The cached record's `spend` grows at once, so the next budget check
+   * sees it; the database gets it with the next batched flush (~250 ms), retried until it succeeds. An end
+   * user without a row gets one.
+   */
+  recordSpend(userId: string, cost: number): void {
+    if (!userId || !Number.isFinite(cost) || cost <= 0) return;
+    const record = this.cache.get(userId);
+    if (record) record.spend += cost;
+    else this.cache.forgetMiss(userId);
+    this.spend.add(userId, cost);
+  }
+
+  /** Writes pending spend increments now (the timer does it every 250 ms; shutdown does it last). */
+  flushSpend(): Promise<void> {
+    this.flushQueued = true;
+    return this.writes.run(async () => {
+      this.flushQueued = false;
+      const batch = this.spend.take();
+      if (!batch.size) return;
+      // Reads that straddle the write would count the batch twice or not at all: they retry instead.
+      this.cache.touch();
+      try {
+        await this.repository.addSpend(batch.increments);
+      } catch (error) {
+        this.spend.restore(batch);
+        this.logger.warn(`spend flush for ${batch.size} end user(s) failed (${errorName(error)}); retrying`);
+      } finally {
+        this.cache.touch();
+      }
+    });
+  }
+
+  // ───────────────────────────── /customer/* ─────────────────────────────
+
+  /**
+   * POST /customer/new. Inline budget fields create a budget row for the customer (as LiteLLM does).
+   * @throws BudgetAndMaxBudgetError, InvalidCustomerRequestError, UnknownDefaultModelError (422), UnknownBudgetError, CustomerExistsError
+   */
+  async createCustomer(auth: AuthContext | null, body: NewCustomerDto): Promise<CustomerRowDto> {
+    const inline = inlineBudgetFields(body);
+    assertBudgetXorBudgetId(body, inline);
+    validateBudgetFields(body);
+    if (isSet(body.spend) && body.spend < 0) throw new InvalidCustomerRequestError(`spend must be a non-negative finite number. Received: ${body.spend}`, 'spend');
+    this.assertModelOnProxy(body.default_model);
+    const actor = auth?.userId ?? null;
+    return this.writes.run(async () => {
+      const now = new Date();
+      let duration: string | null = null;
+      let budget: NewBudget | null = null;
+      if (isSet(body.budget_id)) {
+        const shared = await this.repository.findBudget(body.budget_id);
+        if (!shared) throw new UnknownBudgetError(body.budget_id);
+        duration = shared.budgetDuration;
+      } else if (inline.length) {
+        budget = newBudget(randomUUID(), body, now, actor);
+        duration = budget.budgetDuration;
+      }
+      const endUser: NewEndUser = {
+        userId: body.user_id,
+        alias: body.alias ?? null,
+        spend: body.spend ?? 0,
+        allowedModelRegion: body.allowed_model_region ?? null,
+        defaultModel: body.default_model ?? null,
+        budgetId: budget?.budgetId ?? body.budget_id ?? null,
+        blocked: body.blocked ?? false,
+        budgetResetAt: windowEnd(duration, now),
+      };
+      const saved = await this.repository.insertEndUser(endUser, budget);
+      // Spend recorded while the end user was unknown is still pending: it lands on this row with the next flush.
+      const record = toRecord(saved, saved.spend + this.spend.pendingFor(saved.userId), this.blockedByConfig.has(saved.userId));
+      this.cache.put(record);
+      this.loading.delete(saved.userId);
+      return toCustomerRow(saved, record.spend, record.budgetResetAt);
+    });
+  }
+
+  /**
+   * POST /customer/update: only the fields given (non-null) change. Budget fields change the customer's budget
+   * row — shared with every customer on it, as in LiteLLM — or create one when it has none.
+   * @throws CustomerNotFoundError, BudgetAndMaxBudgetError, InvalidCustomerRequestError, UnknownDefaultModelError, UnknownBudgetError
+   */
+  async updateCustomer(auth: AuthContext | null, body: UpdateCustomerDto): Promise<CustomerRowDto> {
+    const inline = inlineBudgetFields(body);
+    assertBudgetXorBudgetId(body, inline);
+    validateBudgetFields(body);
+    this.assertModelOnProxy(body.default_model);
+    const actor = auth?.userId ?? null;
+    return this.writes.run(async () => {
+      const existing = await this.repository.findEndUser(body.user_id);
+      if (!existing) throw new CustomerNotFoundError([body.user_id], 'user_id');
+      const now = new Date();
+      const changes: EndUserChanges = {};
+      if (isSet(body.alias)) changes.alias = body.alias;
+      if (isSet(body.blocked)) changes.blocked = body.blocked;
+      if (isSet(body.allowed_model_region)) changes.allowedModelRegion = body.allowed_model_region;
+      if (isSet(body.default_model)) changes.defaultModel = body.default_model;
+      let budgetWrite: BudgetWrite = null;
+      if (isSet(body.budget_id) && body.budget_id !== existing.budgetId) {
+        const shared = await this.repository.findBudget(body.budget_id);
+        if (!shared) throw new UnknownBudgetError(body.budget_id);
+        changes.budgetId = shared.budgetId;
+        changes.budgetResetAt = windowEnd(shared.budgetDuration, now);
+      } else if (inline.length && existing.budgetId) {
+        budgetWrite = { kind: 'update', budgetId: existing.budgetId, changes: budgetChanges(body, now, actor, false) };
+      } else if (inline.length) {
+        const budget = newBudget(randomUUID(), body, now, actor);
+        budgetWrite = { kind: 'create', budget };
+        changes.budgetId = budget.budgetId;
+        changes.budgetResetAt = windowEnd(budget.budgetDuration, now);
+      }
+      const saved = await this.repository.updateEndUser(existing.userId, changes, budgetWrite);
+      if (!saved) throw new CustomerNotFoundError([body.user_id], 'user_id');
+      const cached = this.cache.get(saved.userId);
+      const record = toRecord(saved, this.liveSpend(existing), this.blockedByConfig.has(saved.userId));
+      if (cached && changes.budgetResetAt === undefined) record.budgetResetAt = cached.budgetResetAt;
+      this.cache.put(record);
+      if (budgetWrite?.kind === 'update' && saved.budget) this.applyBudget(saved.budget);
+      return toCustomerRow(saved, record.spend, record.budgetResetAt);
+    });
+  }
+
+  /**
+   * POST /customer/delete: all or nothing.
+   * @throws CustomerNotFoundError naming every id that does not exist.
+   */
+  async deleteCustomers(userIds: readonly string[]): Promise<DeleteCustomersResponseDto> {
+    return this.writes.run(async () => {
+      const found = new Set((await this.repository.findEndUsers(userIds)).map((row) => row.userId));
+      const missing = userIds.filter((id) => !found.has(id));
+      if (missing.length) throw new CustomerNotFoundError(missing, 'user_ids');
+      const deleted = await this.repository.deleteEndUsers(userIds);
+      for (const userId of deleted) this.forget(userId);
+      return { deleted_customers: deleted.length, message: `Successfully deleted customers with ids: ${pythonList(userIds)}` };
+    });
+  }
+
+  /**
+   * GET /customer/info?end_user_id=
+   * @throws InvalidCustomerRequestError without an id, CustomerNotFoundError
+   */
+  async describeCustomer(endUserId: string | undefined): Promise<CustomerRowDto> {
+    if (!endUserId) throw new InvalidCustomerRequestError('end_user_id is required. Pass it as a query parameter: /customer/info?end_user_id=<id>', 'end_user_id');
+    const epoch = this.cache.epoch;
+    const entity = await this.repository.findEndUser(endUserId);
+    if (!entity) throw new CustomerNotFoundError([endUserId]);
+    return this.liveRow(entity, epoch);
+  }
+
+  /** GET /customer/list: every customer, oldest first. */
+  async listCustomers(): Promise<CustomerRowDto[]> {
+    const epoch = this.cache.epoch;
+    const rows = await this.repository.listEndUsers();
+    return rows.map((row) => this.liveRow(row, epoch));
+  }
+
+  /** POST /customer/block: upserts the rows with blocked=true; calls with these users are refused from the next request on. */
+  async blockCustomers(userIds: readonly string[]): Promise<BlockCustomersResponseDto> {
+    return this.writes.run(async () => {
+      const rows = await this.repository.setBlocked(userIds, true, true);
+      return { blocked_users: rows.map((row) => this.refresh(row)) };
+    });
+  }
+
+  /**
+   * POST /customer/unblock: clears the rows' flag and removes the ids from the configured blocked_user_list.
+   * @returns the ids still blocked.
+   */
+  async unblockCustomers(userIds: readonly string[]): Promise<UnblockCustomersResponseDto> {
+    return this.writes.run(async () => {
+      for (const userId of userIds) this.blockedByConfig.delete(userId);
+      const rows = await this.repository.setBlocked(userIds, false, false);
+      const stored = new Set(rows.map((row) => row.userId));
+      for (const row of rows) this.refresh(row);
+      for (const userId of userIds) {
+        if (!stored.has(userId)) {
+          this.cache.evict(userId);
+          this.loading.delete(userId);
+        }
+      }
+      const blocked = new Set([...this.blockedByConfig, ...(await this.repository.blockedUserIds())]);
+      return { blocked_users: [...blocked] };
+    });
+  }
+
+  // ───────────────────────────── /budget/* ─────────────────────────────
+
+  /**
+   * POST /budget/new.
+   * @throws InvalidCustomerRequestError, BudgetExistsError
+   */
+  async createBudget(auth: AuthContext | null, body: NewBudgetDto): Promise<BudgetRowDto> {
+    validateBudgetFields(body);
+    const budget = newBudget(body.budget_id ?? randomUUID(), body, new Date(), auth?.userId ?? null);
+    return this.writes.run(async () => toBudgetRow(await this.repository.insertBudget(budget)));
+  }
+
+  /**
+   * POST /budget/update: the fields present change (`null` clears); end users on the budget see it at once.
+   * @throws InvalidCustomerRequestError, BudgetNotFoundError
+   */
+  async updateBudget(auth: AuthContext | null, body: UpdateBudgetDto): Promise<BudgetRowDto> {
+    if (!isSet(body.budget_id)) throw new InvalidCustomerRequestError('budget_id is required', 'budget_id');
+    const budgetId = body.budget_id;
+    validateBudgetFields(body);
+    const changes = budgetChanges(body, new Date(), auth?.userId ?? null, true);
+    return this.writes.run(async () => {
+      const saved = await this.repository.updateBudget(budgetId, changes);
+      if (!saved) throw new BudgetNotFoundError(budgetId);
+      this.applyBudget(saved);
+      return toBudgetRow(saved);
+    });
+  }
+
+  /**
+   * POST /budget/info `{budgets: [...]}`: the rows that exist, as LiteLLM.
+   * @throws InvalidCustomerRequestError for an empty list.
+   */
+  async describeBudgets(budgetIds: readonly string[]): Promise<BudgetRowDto[]> {
+    if (!budgetIds.length) throw new InvalidCustomerRequestError(`Specify list of budget id's to query. Passed in=${pythonList(budgetIds)}`, 'budgets');
+    return (await this.repository.findBudgets(budgetIds)).map(toBudgetRow);
+  }
+
+  /**
+   * GET /budget/info?budget_id=
+   * @throws InvalidCustomerRequestError without an id, BudgetNotFoundError
+   */
+  async describeBudget(budgetId: string | undefined): Promise<BudgetRowDto> {
+    if (!budgetId) throw new InvalidCustomerRequestError('budget_id is required', 'budget_id');
+    const row = await this.repository.findBudget(budgetId);
+    if (!row) throw new BudgetNotFoundError(budgetId);
+    return toBudgetRow(row);
+  }
+
+  async listBudgets(): Promise<BudgetRowDto[]> {
+    return (await this.repository.listBudgets()).map(toBudgetRow);
+  }
+
+  /**
+   * POST /budget/delete `{id}`: end users on it keep no budget from the next request on.
+   * @throws BudgetNotFoundError
+   */
+  async deleteBudget(budgetId: string): Promise<BudgetRowDto> {
+    return this.writes.run(async () => {
+      const deleted = await this.repository.deleteBudget(budgetId);
+      if (!deleted) throw new BudgetNotFoundError(budgetId);
+      for (const record of this.cache.withBudget(budgetId)) {
+        record.budget = null;
+        record.budgetResetAt = null;
+      }
+      this.cache.touch();
+      return toBudgetRow(deleted);
+    });
+  }
+
+  // ───────────────────────────── internals ─────────────────────────────
+
+  /** Reads an end user from the database; caches the answer unless a mutation or flush raced the read. */
+  private async load(userId: string, attempt = 0): Promise<EndUserRecord | null> {
+    const epoch = this.cache.epoch;
+    const entity = await this.repository.findEndUser(userId);
+    if (this.cache.epoch !== epoch && attempt < STALE_READ_RETRIES) return this.load(userId, attempt + 1);
+    const cacheable = this.cache.epoch === epoch;
+    const now = Date.now();
+    const cached = this.cache.get(userId);
+    if (cached) return this.withCurrentBudget(cached, now);
+    const pending = this.spend.pendingFor(userId);
+    const blocked = this.blockedByConfig.has(userId);
+    let record: EndUserRecord;
+    if (entity) record = toRecord(entity, entity.spend + pending, blocked);
+    else if (pending > 0 || blocked) record = unstoredRecord(userId, pending, blocked);
+    else {
+      if (cacheable) this.cache.rememberMiss(userId, now);
+      return null;
+    }
+    if (cacheable) this.cache.adopt(record);
+    return this.withCurrentBudget(record, now);
+  }
+
+  /** Opens the first budget window, or starts a new one when the current one has passed (spend back to 0). */
+  private withCurrentBudget(record: EndUserRecord, now: number): EndUserRecord {
+    const change = budgetWindowChange(record, record.budget?.budgetDuration ?? null, now);
+    if (change.kind === 'none') return record;
+    const userId = record.userId;
+    record.budgetResetAt = change.resetAt;
+    let write: () => Promise<void>;
+    if (change.kind === 'start') {
+      const resetAt = change.resetAt;
+      write = () => this.repository.startWindow(userId, resetAt);
+    } else {
+      record.spend = 0;
+      this.spend.discard(userId);
+      const { dueAt, resetAt } = change;
+      write = () => this.repository.resetSpend(userId, resetAt, dueAt);
+    }
+    this.writes.run(write).catch((error: unknown) => {
+      this.logger.warn(`could not persist an end-user budget window (${errorName(error)}); it is redone from the database on the next load`);
+    });
+    return record;
+  }
+
+  /** Spend as the hot path sees it: the cached record's, else the row's plus what is not written yet. */
+  private liveSpend(entity: EndUserEntity): number {
+    return this.cache.get(entity.userId)?.spend ?? entity.spend + this.spend.pendingFor(entity.userId);
+  }
+
+  /** A row with the spend and budget window callers see on the hot path; caches it when no mutation raced the read. */
+  private liveRow(entity: EndUserEntity, epoch: number): CustomerRowDto {
+    const now = Date.now();
+    let record = this.cache.get(entity.userId);
+    if (!record) {
+      record = toRecord(entity, entity.spend + this.spend.pendingFor(entity.userId), this.blockedByConfig.has(entity.userId));
+      if (this.cache.epoch === epoch) this.cache.adopt(record);
+    }
+    record = this.withCurrentBudget(record, now);
+    return toCustomerRow(entity, record.spend, record.budgetResetAt);
+  }
+
+  /** Replaces the cached record of a row just written, keeping the live spend and budget window. */
+  private refresh(entity: EndUserEntity): CustomerRowDto {
+    const cached = this.cache.get(entity.userId);
+    const record = toRecord(entity, this.liveSpend(entity), this.blockedByConfig.has(entity.userId));
+    if (cached) record.budgetResetAt = cached.budgetResetAt;
+    this.cache.put(record);
+    this.loading.delete(entity.userId);
+    return toCustomerRow(entity, record.spend, record.budgetResetAt);
+  }
+
+  /** A budget row changed: every cached end user on it sees the new limits from the next request on. */
+  private applyBudget(budget: BudgetEntity): void {
+    for (const record of this.cache.withBudget(budget.budgetId)) record.budget = toBudget(budget);
+    this.cache.touch();
+  }
+
+  private forget(userId: string): void {
+    this.cache.evict(userId);
+    this.spend.discard(userId);
+    this.loading.delete(userId);
+  }
+
+  /** @throws UnknownDefaultModelError (422, as LiteLLM) */
+  private assertModelOnProxy(model: string | null | undefined): void {
+    if (!isSet(model)) return;
+    const names = this.models.modelNames();
+    if (!names.includes(model)) throw new UnknownDefaultModelError(model, names);
+  }
+
+  private tick(): void {
+    if (!this.flushQueued && !this.spend.isEmpty) void this.flushSpend();
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+function isSet<T>(value: T | null | undefined): value is T {
+  return value !== undefined && value !== null;
+}
+
+/** `['a', 'b']`, as LiteLLM's messages print Python lists. */
+function pythonList(values: readonly string[]): string {
+  return `[${values.map((value) => `'${value}'`).join(', ')}]`;
+}
+
+function inlineBudgetFields(body: BudgetFieldsDto): string[] {
+  return INLINE_BUDGET_FIELDS.filter((field) => isSet(body[field]));
+}
+
+/**
+ * LiteLLM refuses max_budget with budget_id ("Set either 'max_budget' or 'budget_id', not both."); Tollgate
+ * refuses every inline budget field with budget_id the same way rather than silently ignoring one of them.
+ * @throws BudgetAndMaxBudgetError, InvalidCustomerRequestError
+ */
+function assertBudgetXorBudgetId(body: { budget_id?: string | null }, inline: readonly string[]): void {
+  if (!isSet(body.budget_id) || !inline.length) return;
+  if (inline.includes('max_budget')) throw new BudgetAndMaxBudgetError();
+  throw new InvalidCustomerRequestError(`Set either '${inline[0]}' or 'budget_id', not both.`, 'budget_id');
+}
+
+/**
+ * Checks what class-validator cannot: signs, durations, dates, the shape of model_max_budget.
+ * @throws InvalidCustomerRequestError
+ */
+function validateBudgetFields(fields: BudgetFieldsDto): void {
+  for (const field of ['max_budget', 'soft_budget'] as const) {
+    const value = fields[field];
+    if (isSet(value) && value < 0) throw new InvalidCustomerRequestError(`${field} must be a non-negative finite number. Received: ${value}`, field);
+  }
+  if (isSet(fields.budget_duration) && parseDuration(fields.budget_duration) === undefined) {
+    throw new InvalidCustomerRequestError(`Invalid budget_duration '${fields.budget_duration}'. Use a number followed by s, m, h, d, w or mo, e.g. 30d.`, 'budget_duration');
+  }
+  if (isSet(fields.budget_reset_at) && Number.isNaN(Date.parse(fields.budget_reset_at))) {
+    throw new InvalidCustomerRequestError(`Invalid budget_reset_at '${fields.budget_reset_at}'. Use an ISO 8601 date.`, 'budget_reset_at');
+  }
+  const perModel = fields.model_max_budget;
+  if (isSet(perModel) && !Object.values(perModel).every((entry) => typeof entry === 'object' && entry !== null && !Array.isArray(entry))) {
+    throw new InvalidCustomerRequestError('model_max_budget must map model names to objects, e.g. {"gpt-4o": {"max_budget": 1, "budget_duration": "1d"}}.', 'model_max_budget');
+  }
+}
+
+function windowEnd(duration: string | null, now: Date): Date | null {
+  return duration ? (addDuration(now, duration) ?? null) : null;
+}
+
+function newBudget(budgetId: string, fields: BudgetFieldsDto, now: Date, actor: string | null): NewBudget {
+  const duration = fields.budget_duration ?? null;
+  return {
+    budgetId,
+    maxBudget: fields.max_budget ?? null,
+    softBudget: fields.soft_budget ?? null,
+    maxParallelRequests: fields.max_parallel_requests ?? null,
+    tpmLimit: fields.tpm_limit ?? null,
+    rpmLimit: fields.rpm_limit ?? null,
+    modelMaxBudget: fields.model_max_budget ?? null,
+    budgetDuration: duration,
+    budgetResetAt: isSet(fields.budget_reset_at) ? new Date(fields.budget_reset_at) : windowEnd(duration, now),
+    createdBy: actor,
+    updatedBy: actor,
+  };
+}
+
+/**
+ * The budget columns a request changes. `/budget/update` applies every field present, `null` included (LiteLLM's
+ * exclude_unset); a customer update applies only non-null fields. A new budget_duration starts a new window.
+ */
+function budgetChanges(fields: BudgetFieldsDto, now: Date, actor: string | null, nullClears: boolean): BudgetChanges {
+  const changes: BudgetChanges = { updatedBy: actor };
+  const given = <T>(value: T | null | undefined): value is T | null => value !== undefined && (nullClears || value !== null);
+  if (given(fields.max_budget)) changes.maxBudget = fields.max_budget;
+  if (given(fields.soft_budget)) changes.softBudget = fields.soft_budget;
+  if (given(fields.max_parallel_requests)) changes.maxParallelRequests = fields.max_parallel_requests;
+  if (given(fields.tpm_limit)) changes.tpmLimit = fields.tpm_limit;
+  if (given(fields.rpm_limit)) changes.rpmLimit = fields.rpm_limit;
+  if (given(fields.model_max_budget)) changes.modelMaxBudget = fields.model_max_budget;
+  if (given(fields.budget_duration)) {
+    changes.budgetDuration = fields.budget_duration;
+    changes.budgetResetAt = windowEnd(fields.budget_duration, now);
+  }
+  if (given(fields.budget_reset_at)) changes.budgetResetAt = fields.budget_reset_at === null ? null : new Date(fields.budget_reset_at);
+  return changes;
+}
