@@ -2,6 +2,7 @@ import { CreateInstanceBoots1764230400000 } from './1764230400000-create-instanc
 import { CreateBudgetCounters1764300000000 } from './1764300000000-create-budget-counters';
 import { CreateVirtualKeys1764320000000 } from './1764320000000-create-virtual-keys';
 import { CreateEndUsersAndBudgets1764340000000 } from './1764340000000-create-end-users-and-budgets';
+import { CreateTeamsUsersOrganizations1764360000000 } from './1764360000000-create-teams-users-organizations';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   CreateBudgetCounters1764300000000,
   CreateVirtualKeys1764320000000,
   CreateEndUsersAndBudgets1764340000000,
+  CreateTeamsUsersOrganizations1764360000000,
 ];

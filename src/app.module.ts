@@ -9,6 +9,7 @@ import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { TeamsModule } from './teams/teams.module';
 
 @Module({})
 export class AppModule {
@@ -22,6 +23,7 @@ export class AppModule {
         AuthModule,
         KeysModule,
         CustomersModule,
+        TeamsModule,
         HealthModule,
         GatewayModule,
         DocsModule,

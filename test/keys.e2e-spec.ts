@@ -287,6 +287,8 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
     });
 
     it('should let a user key manage its own keys within its own limits', async () => {
+      // Internal users exist in the user table; their keys carry the user's role.
+      for (const user_id of ['alice', 'bob']) expect((await post('/user/new', { user_id, auto_create_key: false })).status).toBe(200);
       const alice = await generate({ user_id: 'alice', max_budget: 1, models: ['demo'], rpm_limit: 10 });
       const bob = await generate({ user_id: 'bob' });
 

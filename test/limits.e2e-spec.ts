@@ -265,11 +265,45 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     expect(info.body.spend).toBeCloseTo(2 * CALL_COST, 10);
   });
 
+  it('should hold a team key to the team budget, the team models and the team block', async () => {
+    const team = await admin<{ team_id: string }>('/team/new', { team_alias: 'budgeted', max_budget: CALL_COST * 1.5, models: ['priced'] });
+    expect(team.status).toBe(200);
+    const key = await newKey({ team_id: team.body.team_id });
+    await ask(key);
+    await ask(key);
+    const overBudget = await failure(ask(key));
+    expect(overBudget.type).toBe('budget_exceeded');
+    expect(overBudget.message).toContain(`Max budget: ${CALL_COST * 1.5}`);
+
+    const open = await admin<{ team_id: string }>('/team/new', { models: ['priced'] });
+    const teamKey = await newKey({ team_id: open.body.team_id, models: ['all-team-models'] });
+    await ask(teamKey);
+    expect((await failure(ask(teamKey, 'other'))).status).toBe(401);
+    await admin('/team/block', { team_id: open.body.team_id });
+    const blocked = await failure(ask(teamKey));
+    expect(blocked.status).toBe(401);
+    expect(blocked.message).toContain('is blocked');
+  });
+
+  it('should hold a member to max_budget_in_team and a user to the user budget', async () => {
+    const team = await admin<{ team_id: string }>('/team/new', {});
+    expect((await admin('/team/member_add', { team_id: team.body.team_id, member: { role: 'user', user_id: 'member-1' }, max_budget_in_team: CALL_COST * 0.5 })).status).toBe(200);
+    const memberKey = await newKey({ team_id: team.body.team_id, user_id: 'member-1' });
+    await ask(memberKey);
+    expect((await failure(ask(memberKey))).type).toBe('budget_exceeded');
+
+    const user = await admin<{ key: string }>('/user/new', { user_id: 'spender', max_budget: CALL_COST * 0.5 });
+    await ask(user.body.key);
+    const second = await newKey({ user_id: 'spender' });
+    expect((await failure(ask(second))).type).toBe('budget_exceeded');
+  });
+
   it('should refuse privilege escalation by non-admin keys', async () => {
     const anonymous = await newKey();
     const denied = await admin('/key/generate', {}, anonymous);
     expect(denied.status).toBe(401);
 
+    for (const user_id of ['alice', 'bob']) expect((await admin('/user/new', { user_id, auto_create_key: false })).status).toBe(200);
     const userKey = await newKey({ user_id: 'alice', max_budget: 1, models: ['priced'] });
     const bigger = await admin('/key/generate', { max_budget: 100 }, userKey);
     expect(bigger.status).toBe(403);

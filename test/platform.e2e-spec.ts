@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config/config.loader';
 import { DataSource } from 'typeorm';
 import { DatabaseService } from '../src/database/database.service';
 import { KeysRepository } from '../src/keys/keys.repository';
+import { TeamsRepository } from '../src/teams/teams.repository';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-platform-master';
@@ -133,6 +134,8 @@ describe('Route declarations', () => {
     // No database here: the key store is never reached, because the guard refuses before authenticating.
     const moduleRef = await Test.createTestingModule({ imports: [UndeclaredRouteModule] })
       .overrideProvider(KeysRepository)
+      .useValue({})
+      .overrideProvider(TeamsRepository)
       .useValue({})
       .overrideProvider(DataSource)
       .useValue({})

@@ -32,3 +32,13 @@ export class RouteNotAllowedError extends DomainError {
     super('GW_ROUTE_NOT_ALLOWED', `Route ${path} not allowed`, { status: 403, type: 'auth_error' });
   }
 }
+
+/** A role that may not use this kind of route at all (e.g. a viewer calling a model). */
+export class RoleNotAllowedError extends DomainError {
+  constructor(role: string, route: string) {
+    super('GW_AUTH_FORBIDDEN', `Authentication Error, user not allowed to access this route, role= ${role}. Route=${route}`, {
+      status: 401,
+      type: 'auth_error',
+    });
+  }
+}

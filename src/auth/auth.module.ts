@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { KeysModule } from '../keys/keys.module';
+import { TeamsModule } from '../teams/teams.module';
 import { AuthenticationGuard } from './authentication.guard';
 import { RouteCatalog } from './route-catalog.service';
 import { RouteClassGuard } from './route-class.guard';
 
 /** The global guard chain, in DESIGN.md's order; later checks (IP, enforced params, limits) slot in here. */
 @Module({
-  imports: [DiscoveryModule, KeysModule],
+  imports: [DiscoveryModule, KeysModule, TeamsModule],
   providers: [
     RouteCatalog,
     { provide: APP_GUARD, useClass: AuthenticationGuard },

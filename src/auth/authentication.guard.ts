@@ -4,9 +4,10 @@ import { InvalidApiKeyError, MalformedApiKeyError, MissingApiKeyError } from '..
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { extractApiKey } from './api-key.extractor';
-import { AuthContext, MASTER_KEY_USER_ID, OPEN_PROXY_CALLER, PUBLIC_CALLER } from './auth-context';
+import { AuthContext, MASTER_KEY_USER_ID, OPEN_PROXY_CALLER, PUBLIC_CALLER, UserRole } from './auth-context';
 import { ExpiredKeyError, KeyBlockedError, UndeclaredRouteError } from './auth.errors';
 import { KeysService } from '../keys/keys.service';
+import { TeamsService } from '../teams/teams.service';
 import { MasterKeyMatcher } from './master-key';
 import { RouteClass } from './route-class';
 import { RouteCatalog } from './route-catalog.service';
@@ -27,6 +28,7 @@ export class AuthenticationGuard implements CanActivate {
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly routes: RouteCatalog,
     private readonly keys: KeysService,
+    private readonly teams: TeamsService,
   ) {
     if (config.masterKey) {
       this.masterKey = new MasterKeyMatcher(config.masterKey);
@@ -67,7 +69,15 @@ export class AuthenticationGuard implements CanActivate {
     if (!key) throw new InvalidApiKeyError();
     if (key.blocked) throw new KeyBlockedError();
     if (key.expires && key.expires.getTime() <= Date.now()) throw new ExpiredKeyError(key.expires);
-    request.auth = { method: 'virtual_key', role: key.userId ? 'internal_user' : null, userId: key.userId, apiKeyHash: key.token, key };
+    // The role is the owning user's (LiteLLM's user table); a key without a user may only call models.
+    const user = key.userId ? await this.teams.findUser(key.userId) : null;
+    request.auth = { method: 'virtual_key', role: toRole(user?.userRole), userId: key.userId, apiKeyHash: key.token, key };
     return true;
   }
+}
+
+const ROLES: ReadonlySet<string> = new Set(['proxy_admin', 'proxy_admin_viewer', 'org_admin', 'internal_user', 'internal_user_viewer']);
+
+function toRole(role: string | undefined): UserRole | null {
+  return role !== undefined && ROLES.has(role) ? (role as UserRole) : null;
 }

@@ -1,25 +1,42 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AdminOnlyRouteError } from '../common/errors/http-errors';
-import { RouteNotAllowedError } from './auth.errors';
+import { RoleNotAllowedError, RouteNotAllowedError } from './auth.errors';
 import { RouteClass } from './route-class';
 
-/** Second guard: what the authenticated caller may do with the route's declared class. */
+/**
+ * Second guard: what the authenticated caller's role may do with the route's declared class (LiteLLM's
+ * §2.0 step 10). Admins do everything; `proxy_admin_viewer` reads (info routes) but calls no model;
+ * internal users manage their own keys (the service checks ownership), viewers and keys without a user
+ * only read about themselves and call models.
+ */
 @Injectable()
 export class RouteClassGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const routeClass = request.routeDeclaration?.routeClass;
+    const declaration = request.routeDeclaration;
+    const routeClass = declaration?.routeClass;
     if (routeClass === RouteClass.Public) return true;
     const key = request.auth?.key;
     if (key && key.allowedRoutes.length > 0 && !isRouteAllowed(key.allowedRoutes, request)) {
       throw new RouteNotAllowedError(pathOf(request));
     }
-    if (routeClass === RouteClass.Llm) return true;
-    if (request.auth?.role === 'proxy_admin') return true;
-    // Routes LiteLLM opens to internal users (own keys, own spend) authorise each caller in their service.
-    if (routeClass === RouteClass.Management && request.routeDeclaration?.groups.includes('internal_user_routes')) return true;
-    throw new AdminOnlyRouteError(request.routeOptions.url ?? request.url);
+    const role = request.auth?.role ?? null;
+    const route = request.routeOptions.url ?? pathOf(request);
+    if (routeClass === RouteClass.Llm) {
+      if (role === 'proxy_admin_viewer') throw new RoleNotAllowedError(role, route);
+      return true;
+    }
+    if (role === 'proxy_admin') return true;
+    const groups: readonly string[] = declaration?.groups ?? [];
+    const readsOnly = groups.includes('info_routes') && request.method === 'GET';
+    if (role === 'proxy_admin_viewer' && readsOnly) return true;
+    if (routeClass === RouteClass.Management && groups.includes('internal_user_routes')) {
+      if (role === 'internal_user' || role === 'org_admin') return true;
+      // Any key may read about itself (e.g. GET /key/info); the service limits what it sees to its own.
+      if (readsOnly && request.auth?.method === 'virtual_key') return true;
+    }
+    throw new AdminOnlyRouteError(route);
   }
 }
 

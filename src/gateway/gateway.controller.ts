@@ -70,14 +70,14 @@ export class GatewayController {
   @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
   @ApiOperation({ summary: 'List the models the caller can use' })
   @ApiOkResponse({ type: ModelListDto })
-  listModels(@Req() request: FastifyRequest): ModelListDto {
+  listModels(@Req() request: FastifyRequest): Promise<ModelListDto> {
     return this.gateway.listModels(request.auth?.key);
   }
 
   @Get(['/v1/models/:model', '/models/:model'])
   @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
   @ApiOperation({ summary: 'Describe one model' })
-  retrieveModel(@Req() request: FastifyRequest, @Param('model') model: string): ModelListDto['data'][number] {
+  retrieveModel(@Req() request: FastifyRequest, @Param('model') model: string): Promise<ModelListDto['data'][number]> {
     return this.gateway.retrieveModel(model, request.auth?.key);
   }
 }

@@ -3,11 +3,12 @@ import { CustomersModule } from '../customers/customers.module';
 import { LimitsModule } from '../limits/limits.module';
 import { PricingModule } from '../pricing/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
+import { TeamsModule } from '../teams/teams.module';
 import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 
 @Module({
-  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule],
+  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule],
   controllers: [GatewayController],
   providers: [GatewayService],
 })

@@ -10,6 +10,8 @@ import type { StreamResult } from '../routing/providers/provider-adapter';
 import { ProviderRegistry } from '../routing/providers/provider-registry.service';
 import { ClientDisconnected, UpstreamCallControl } from '../routing/upstream-abort';
 import { CustomersService } from '../customers/customers.service';
+import type { TeamRecord } from '../teams/team';
+import { TeamsService } from '../teams/teams.service';
 import { LimitsService } from '../limits/limits.service';
 import { resolveModelForKey } from '../limits/model-access';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
@@ -38,22 +40,25 @@ export class GatewayService {
     private readonly limits: LimitsService,
     private readonly pricing: PricingService,
     private readonly customers: CustomersService,
+    private readonly teams: TeamsService,
   ) {}
 
   /**
    * `GET /v1/models`: the model groups the caller may use, in OpenAI's list format. A key with a model
    * list sees those groups and its aliases, never the rest of the catalogue.
    */
-  listModels(key: VirtualKeyRecord | undefined): { object: 'list'; data: ModelCard[] } {
+  async listModels(key: VirtualKeyRecord | undefined): Promise<{ object: 'list'; data: ModelCard[] }> {
     const names = this.models.modelNames();
-    const visible = key && key.models.some((m) => m !== 'all-team-models') ? names.filter((name) => isUsable(key, name)) : names;
-    const aliases = key ? Object.keys(key.aliases).filter((alias) => isUsable(key, alias)) : [];
+    const team = key?.teamId ? await this.teams.findTeam(key.teamId) : null;
+    const visible = key ? names.filter((name) => isUsable(key, name, team)) : names;
+    const aliases = key ? [...Object.keys(key.aliases), ...Object.keys(team?.modelAliases ?? {})].filter((alias) => isUsable(key, alias, team)) : [];
     return { object: 'list', data: [...new Set([...visible, ...aliases])].map((id) => modelCard(id)) };
   }
 
   /** @throws UnknownModelError, or ModelNotAllowedError for a model outside the key's list. */
-  retrieveModel(id: string, key: VirtualKeyRecord | undefined): ModelCard {
-    this.models.pick(resolveModelForKey(key, id, undefined));
+  async retrieveModel(id: string, key: VirtualKeyRecord | undefined): Promise<ModelCard> {
+    const team = key?.teamId ? await this.teams.findTeam(key.teamId) : null;
+    this.models.pick(resolveModelForKey(key, id, undefined, team));
     return modelCard(id);
   }
 
@@ -61,17 +66,20 @@ export class GatewayService {
     const started = performance.now();
     const body = validateLlmBody(request.body, operation, pathModel);
     const key = request.auth?.key;
-    const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks) : body.model;
+    // Lookups only for what the call is charged to; all are cached, so they cost no database round trip.
+    const team = key?.teamId ? await this.teams.findTeam(key.teamId) : null;
+    const user = key?.userId ? await this.teams.findUser(key.userId) : null;
+    const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
+    const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks, team) : body.model;
     const deployment = this.models.pick(requested);
     const adapter = this.providers.get(deployment.provider);
     const endUserId = typeof body.user === 'string' && body.user !== '' ? body.user : undefined;
     const endUser = endUserId === undefined ? null : await this.customers.findEndUser(endUserId);
+    const charged = { key, team, user, membership, endUserId, endUser };
     const admission = await this.limits.admit({
-      key,
-      endUserId,
-      endUser,
+      ...charged,
       model: deployment.modelName,
-      estimatedCost: this.limits.needsEstimate(key, endUser) ? this.estimateCost(operation, body, deployment, key) : 0,
+      estimatedCost: this.limits.needsEstimate(charged) ? this.estimateCost(operation, body, deployment, key) : 0,
     });
     const callId = ID_PREFIX[operation] + request.id;
     const streaming = operation !== 'embedding' && (body as ChatCompletionRequest).stream === true;
@@ -244,9 +252,9 @@ interface ModelCard {
   owned_by: string;
 }
 
-function isUsable(key: VirtualKeyRecord, model: string): boolean {
+function isUsable(key: VirtualKeyRecord, model: string, team: TeamRecord | null): boolean {
   try {
-    resolveModelForKey(key, model, undefined);
+    resolveModelForKey(key, model, undefined, team);
     return true;
   } catch {
     return false;

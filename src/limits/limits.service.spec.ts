@@ -1,6 +1,7 @@
 import type { TollgateConfig } from '../config/config.types';
 import type { CustomersService } from '../customers/customers.service';
 import type { EndUserRecord } from '../customers/end-user';
+import type { TeamsService } from '../teams/teams.service';
 import type { KeysService } from '../keys/keys.service';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import type { BudgetCounterService } from './budget-counter.service';
@@ -55,9 +56,11 @@ describe(LimitsService.name, () => {
   const customerSpend = new Map<string, number>();
   const customers = { recordSpend: (id: string, cost: number) => void customerSpend.set(id, (customerSpend.get(id) ?? 0) + cost) } as unknown as CustomersService;
 
+  const teams = { recordSpend: () => undefined } as unknown as TeamsService;
+
   function build(general: Record<string, unknown> = {}, litellm: Record<string, unknown> = {}, keysService: KeysService = keys): LimitsService {
     const config = { general_settings: general, litellm_settings: litellm } as unknown as TollgateConfig;
-    return new LimitsService(store, keysService, counters, customers, config);
+    return new LimitsService(store, keysService, counters, customers, teams, config);
   }
 
   beforeEach(() => {

@@ -4,12 +4,14 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { CustomersService } from '../customers/customers.service';
 import type { EndUserRecord } from '../customers/end-user';
+import type { TeamMembershipRecord, TeamRecord, UserRecord } from '../teams/team';
+import { TeamsService } from '../teams/teams.service';
 import { KeysService } from '../keys/keys.service';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import { Admission, SettledUsage } from './admission';
 import { BudgetCounterService } from './budget-counter.service';
 import { COUNTER_STORE, CounterStore } from './counter-store';
-import { BudgetExceededError, EndUserBlockedError, RateLimitedError } from './limits.errors';
+import { BudgetExceededError, EndUserBlockedError, RateLimitedError, TeamBlockedError } from './limits.errors';
 
 const MINUTE_MS = 60_000;
 /** Reservation for a reply of unknown length before a key has any history. */
@@ -19,6 +21,10 @@ const MAX_TRACKED_AVERAGES = 100_000;
 export interface AdmissionInput {
   /** The caller's virtual key; absent for the master key and an open proxy. */
   key?: VirtualKeyRecord;
+  /** The key's team, its owner (internal user) and the owner's membership in the team, when they exist. */
+  team?: TeamRecord | null;
+  user?: UserRecord | null;
+  membership?: TeamMembershipRecord | null;
   /** The request's `user` (end user / customer) and its record when one exists. */
   endUserId?: string;
   endUser?: EndUserRecord | null;
@@ -35,9 +41,34 @@ export interface SoftBudgetCrossed {
   softBudget: number;
 }
 
+type LimitType = 'key' | 'team' | 'user' | 'team_member' | 'customer';
+
+/** Anything that holds a budget and limits: a key, a team, an internal user, a team membership, an end user. */
+interface LimitSubject {
+  /** Counter namespace, stable across key rotations: `key:<id>`, `team:<id>`, … */
+  readonly ns: string;
+  readonly type: LimitType;
+  /** How LiteLLM's texts name it, e.g. `api_key: sk-...abcd`. */
+  readonly label: string;
+  readonly spend: number;
+  readonly maxBudget: number | null;
+  readonly maxParallel: number | null;
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+}
+
+interface Holdings {
+  slots: string[];
+  reservations: { key: string; amount: number }[];
+  counted: string[];
+  headers: Record<string, string>;
+}
+
+
 /**
  * Admission control for LLM calls: parallel slots, per-minute request and token windows, and budget
- * reservations, all in the CounterStore so the same rules hold across instances once it is Redis-backed.
+ * reservations for every holder a call is charged to (key, team, internal user, team membership, end user,
+ * the proxy), all in the CounterStore so the same rules hold across instances once it is Redis-backed.
  * A call is admitted while committed spend + open reservations < max budget, which bounds overspend under
  * concurrency to one estimate instead of one per in-flight call.
  */
@@ -56,6 +87,7 @@ export class LimitsService {
     private readonly keys: KeysService,
     private readonly counters: BudgetCounterService,
     private readonly customers: CustomersService,
+    private readonly teams: TeamsService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
     this.globalMaxParallel = config.general_settings.global_max_parallel_requests;
@@ -64,32 +96,32 @@ export class LimitsService {
   }
 
   /**
-   * @throws BudgetExceededError (400 budget_exceeded) when a key or the proxy budget has no headroom.
+   * @throws BudgetExceededError (400 budget_exceeded) when any budget the call is charged to has no headroom.
    * @throws RateLimitedError (429 + retry-after) when a parallel, rpm or tpm limit is reached.
+   * @throws TeamBlockedError / EndUserBlockedError for a blocked team or end user.
    */
   async admit(input: AdmissionInput): Promise<Admission> {
     const { key, model } = input;
     const estimate = Math.max(0, input.estimatedCost);
-    const slots: string[] = [];
-    const reservations: { key: string; amount: number }[] = [];
-    const headers: Record<string, string> = {};
-    const counted: string[] = [];
-    const giveBack = async (): Promise<void> => {
-      for (const slot of slots) await this.store.releaseSlot(slot);
-      for (const r of reservations) await this.store.unreserve(r.key, r.amount);
-      // A refused call must not use up the request windows it was already counted in.
-      for (const window of counted) await this.store.addInWindow(window, MINUTE_MS, -1);
-    };
+    const held: Holdings = { slots: [], reservations: [], counted: [], headers: {} };
     try {
+      if (input.team?.blocked) throw new TeamBlockedError(input.team.teamId);
+      if (input.endUser?.blocked) throw new EndUserBlockedError(input.endUser.userId);
       if (this.proxyMaxBudget !== undefined) {
         const committed = this.counters.proxySpend();
         if (!(await this.store.reserve('budget:proxy', estimate, committed, this.proxyMaxBudget))) {
           throw new BudgetExceededError(committed, this.proxyMaxBudget, 'proxy');
         }
-        reservations.push({ key: 'budget:proxy', amount: estimate });
+        held.reservations.push({ key: 'budget:proxy', amount: estimate });
       }
-      if (key) await this.admitKey(key, model, estimate, slots, reservations, headers, counted);
-      if (input.endUser) await this.admitEndUser(input.endUser, estimate, slots, reservations, counted);
+      if (key) {
+        await this.admitSubject(keySubject(key), estimate, held, true);
+        held.headers['x-litellm-key-spend'] = String(key.spend);
+        const modelRpm = key.modelRpmLimit[model];
+        const modelTpm = key.modelTpmLimit[model];
+        if (modelRpm !== undefined || modelTpm !== undefined) await this.admitModelWindows(key, model, modelRpm ?? null, modelTpm ?? null, held);
+      }
+      for (const subject of subjectsOf(input)) await this.admitSubject(subject, estimate, held, false);
       if (this.globalMaxParallel !== undefined) {
         if (!(await this.store.acquireSlot('parallel:global', this.globalMaxParallel))) {
           throw new RateLimitedError(
@@ -97,20 +129,19 @@ export class LimitsService {
             1,
           );
         }
-        slots.push('parallel:global');
+        held.slots.push('parallel:global');
       }
     } catch (error) {
-      await giveBack();
+      await this.giveBack(held);
       throw error;
     }
-    const endUser = input.endUser ?? undefined;
-    const endUserId = input.endUserId;
-    return new Admission(this.store, slots, reservations, headers, (cost, usage) => this.onSettled(key, model, cost, usage, endUserId, endUser));
+    return new Admission(this.store, held.slots, held.reservations, held.headers, (cost, usage) => this.onSettled(input, cost, usage));
   }
 
-  /** Whether a budget applies to this caller, i.e. whether estimating the call's cost is worth its CPU. */
-  needsEstimate(key: VirtualKeyRecord | undefined, endUser?: EndUserRecord | null): boolean {
-    return this.proxyMaxBudget !== undefined || (key !== undefined && key.maxBudget !== null) || (endUser?.budget?.maxBudget ?? null) !== null;
+  /** Whether a budget applies to this call, i.e. whether estimating its cost is worth the CPU. */
+  needsEstimate(input: Omit<AdmissionInput, 'model' | 'estimatedCost'>): boolean {
+    if (this.proxyMaxBudget !== undefined || (input.key !== undefined && input.key.maxBudget !== null)) return true;
+    return subjectsOf(input).some((subject) => subject.maxBudget !== null);
   }
 
   /** Completion tokens this key's calls usually take (moving average), for calls without max_tokens. */
@@ -118,116 +149,46 @@ export class LimitsService {
     return (key && this.completionAverages.get(key.id)) ?? DEFAULT_COMPLETION_ESTIMATE;
   }
 
-  private async admitKey(
-    key: VirtualKeyRecord,
-    model: string,
-    estimate: number,
-    slots: string[],
-    reservations: { key: string; amount: number }[],
-    headers: Record<string, string>,
-    counted: string[],
-  ): Promise<void> {
-    // The stable id, not the token: rotating a key must not reset its windows or hide its reservations.
-    const id = key.id;
-    if (key.maxBudget !== null) {
-      const budgetKey = `budget:key:${id}`;
-      if (!(await this.store.reserve(budgetKey, estimate, key.spend, key.maxBudget))) {
-        throw new BudgetExceededError(key.spend, key.maxBudget, 'key');
+  private async admitSubject(subject: LimitSubject, estimate: number, held: Holdings, describeInHeaders: boolean): Promise<void> {
+    if (subject.maxBudget !== null) {
+      const budgetKey = `budget:${subject.ns}`;
+      if (!(await this.store.reserve(budgetKey, estimate, subject.spend, subject.maxBudget))) {
+        throw new BudgetExceededError(subject.spend, subject.maxBudget, subject.type);
       }
-      reservations.push({ key: budgetKey, amount: estimate });
-      headers['x-litellm-key-max-budget'] = String(key.maxBudget);
+      held.reservations.push({ key: budgetKey, amount: estimate });
+      if (describeInHeaders) held.headers['x-litellm-key-max-budget'] = String(subject.maxBudget);
     }
-    headers['x-litellm-key-spend'] = String(key.spend);
-    if (key.maxParallelRequests !== null) {
-      const slot = `parallel:key:${id}`;
-      if (!(await this.store.acquireSlot(slot, key.maxParallelRequests))) {
+    if (subject.maxParallel !== null) {
+      const slot = `parallel:${subject.ns}`;
+      if (!(await this.store.acquireSlot(slot, subject.maxParallel))) {
+        throw new RateLimitedError(`Max parallel request limit reached. Hit limit for ${subject.label}. max_parallel_requests: ${subject.maxParallel}`, 1);
+      }
+      held.slots.push(slot);
+    }
+    const retryAfter = secondsToNextMinute();
+    const headers = describeInHeaders ? held.headers : {};
+    if (subject.tpm !== null) {
+      const used = await this.store.readWindow(`tpm:${subject.ns}`, MINUTE_MS);
+      headers['x-ratelimit-limit-tokens'] = String(subject.tpm);
+      headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, subject.tpm - used));
+      headers['x-litellm-key-tpm-limit'] = String(subject.tpm);
+      if (used >= subject.tpm) {
         throw new RateLimitedError(
-          `Max parallel request limit reached. Hit limit for api_key: ${key.keyName}. max_parallel_requests: ${key.maxParallelRequests}`,
-          1,
-        );
-      }
-      slots.push(slot);
-    }
-    await this.admitWindows(`key:${id}`, key.rpmLimit, key.tpmLimit, `api_key: ${key.keyName}`, headers, '', counted);
-    const modelRpm = key.modelRpmLimit[model];
-    const modelTpm = key.modelTpmLimit[model];
-    if (modelRpm !== undefined || modelTpm !== undefined) {
-      await this.admitWindows(`key:${id}:model:${model}`, modelRpm ?? null, modelTpm ?? null, `api_key: ${key.keyName}, model: ${model}`, headers, model, counted);
-    }
-  }
-
-  /** The request's `user`: blocked list, its budget (own or a shared `budget_id`) and its limits. */
-  private async admitEndUser(
-    endUser: EndUserRecord,
-    estimate: number,
-    slots: string[],
-    reservations: { key: string; amount: number }[],
-    counted: string[],
-  ): Promise<void> {
-    if (endUser.blocked) throw new EndUserBlockedError(endUser.userId);
-    const budget = endUser.budget;
-    if (!budget) return;
-    const id = endUser.userId;
-    if (budget.maxBudget !== null) {
-      const budgetKey = `budget:enduser:${id}`;
-      if (!(await this.store.reserve(budgetKey, estimate, endUser.spend, budget.maxBudget))) {
-        throw new BudgetExceededError(endUser.spend, budget.maxBudget, 'end_user');
-      }
-      reservations.push({ key: budgetKey, amount: estimate });
-    }
-    if (budget.maxParallelRequests !== null) {
-      const slot = `parallel:enduser:${id}`;
-      if (!(await this.store.acquireSlot(slot, budget.maxParallelRequests))) {
-        throw new RateLimitedError(`Max parallel request limit reached. Hit limit for customer: ${id}. max_parallel_requests: ${budget.maxParallelRequests}`, 1);
-      }
-      slots.push(slot);
-    }
-    await this.admitWindows(`enduser:${id}`, budget.rpmLimit, budget.tpmLimit, `customer: ${id}`, {}, '', counted, 'customer');
-  }
-
-  /** Fixed one-minute windows, as LiteLLM's limiter: requests counted at admission, tokens at settlement. */
-  private async admitWindows(
-    subject: string,
-    rpmLimit: number | null,
-    tpmLimit: number | null,
-    label: string,
-    headers: Record<string, string>,
-    model: string,
-    counted: string[],
-    limitType: 'key' | 'customer' = 'key',
-  ): Promise<void> {
-    const retryAfter = (MINUTE_MS - (Date.now() % MINUTE_MS)) / 1000;
-    const suffix = model ? `-${model}` : '';
-    if (tpmLimit !== null) {
-      const used = await this.store.readWindow(`tpm:${subject}`, MINUTE_MS);
-      const remaining = Math.max(0, tpmLimit - used);
-      if (model) headers[`x-litellm-key-remaining-tokens${suffix}`] = String(remaining);
-      else {
-        headers['x-ratelimit-limit-tokens'] = String(tpmLimit);
-        headers['x-ratelimit-remaining-tokens'] = String(remaining);
-        headers['x-litellm-key-tpm-limit'] = String(tpmLimit);
-      }
-      if (used >= tpmLimit) {
-        throw new RateLimitedError(
-          `LiteLLM Rate Limit Handler for rate limit type = ${limitType}. Crossed TPM Limit. ${label}, tpm_limit: ${tpmLimit}, current_tpm: ${used}`,
+          `LiteLLM Rate Limit Handler for rate limit type = ${subject.type}. Crossed TPM Limit. ${subject.label}, tpm_limit: ${subject.tpm}, current_tpm: ${used}`,
           retryAfter,
           headers,
         );
       }
     }
-    if (rpmLimit !== null) {
-      const { accepted, value } = await this.store.addInWindow(`rpm:${subject}`, MINUTE_MS, 1, rpmLimit);
-      if (accepted) counted.push(`rpm:${subject}`);
-      const remaining = Math.max(0, rpmLimit - value);
-      if (model) headers[`x-litellm-key-remaining-requests${suffix}`] = String(remaining);
-      else {
-        headers['x-ratelimit-limit-requests'] = String(rpmLimit);
-        headers['x-ratelimit-remaining-requests'] = String(remaining);
-        headers['x-litellm-key-rpm-limit'] = String(rpmLimit);
-      }
+    if (subject.rpm !== null) {
+      const { accepted, value } = await this.store.addInWindow(`rpm:${subject.ns}`, MINUTE_MS, 1, subject.rpm);
+      if (accepted) held.counted.push(`rpm:${subject.ns}`);
+      headers['x-ratelimit-limit-requests'] = String(subject.rpm);
+      headers['x-ratelimit-remaining-requests'] = String(Math.max(0, subject.rpm - value));
+      headers['x-litellm-key-rpm-limit'] = String(subject.rpm);
       if (!accepted) {
         throw new RateLimitedError(
-          `LiteLLM Rate Limit Handler for rate limit type = ${limitType}. Crossed RPM Limit. ${label}, rpm_limit: ${rpmLimit}, current_rpm: ${value}`,
+          `LiteLLM Rate Limit Handler for rate limit type = ${subject.type}. Crossed RPM Limit. ${subject.label}, rpm_limit: ${subject.rpm}, current_rpm: ${value}`,
           retryAfter,
           headers,
         );
@@ -235,18 +196,47 @@ export class LimitsService {
     }
   }
 
-  private onSettled(
-    key: VirtualKeyRecord | undefined,
-    model: string,
-    cost: number,
-    usage: SettledUsage,
-    endUserId: string | undefined,
-    endUser: EndUserRecord | undefined,
-  ): void {
+  /** A key's per-model limits (`model_rpm_limit`, `model_tpm_limit`), reported per model in headers. */
+  private async admitModelWindows(key: VirtualKeyRecord, model: string, rpm: number | null, tpm: number | null, held: Holdings): Promise<void> {
+    const ns = `key:${key.id}:model:${model}`;
+    const label = `api_key: ${key.keyName}, model: ${model}`;
+    if (tpm !== null) {
+      const used = await this.store.readWindow(`tpm:${ns}`, MINUTE_MS);
+      held.headers[`x-litellm-key-remaining-tokens-${model}`] = String(Math.max(0, tpm - used));
+      if (used >= tpm) {
+        throw new RateLimitedError(`LiteLLM Rate Limit Handler for rate limit type = key. Crossed TPM Limit. ${label}, tpm_limit: ${tpm}, current_tpm: ${used}`, secondsToNextMinute(), held.headers);
+      }
+    }
+    if (rpm !== null) {
+      const { accepted, value } = await this.store.addInWindow(`rpm:${ns}`, MINUTE_MS, 1, rpm);
+      if (accepted) held.counted.push(`rpm:${ns}`);
+      held.headers[`x-litellm-key-remaining-requests-${model}`] = String(Math.max(0, rpm - value));
+      if (!accepted) {
+        throw new RateLimitedError(`LiteLLM Rate Limit Handler for rate limit type = key. Crossed RPM Limit. ${label}, rpm_limit: ${rpm}, current_rpm: ${value}`, secondsToNextMinute(), held.headers);
+      }
+    }
+  }
+
+  private async giveBack(held: Holdings): Promise<void> {
+    for (const slot of held.slots) await this.store.releaseSlot(slot);
+    for (const r of held.reservations) await this.store.unreserve(r.key, r.amount);
+    // A refused call must not use up the request windows it was already counted in.
+    for (const window of held.counted) await this.store.addInWindow(window, MINUTE_MS, -1);
+  }
+
+  private onSettled(input: AdmissionInput, cost: number, usage: SettledUsage): void {
+    const { key, model } = input;
     this.counters.recordProxySpend(cost);
     const totalTokens = usage.total_tokens ?? 0;
-    if (endUserId !== undefined && this.trackEndUserSpend && cost > 0) this.customers.recordSpend(endUserId, cost);
-    if (endUser?.budget?.tpmLimit != null && totalTokens > 0) void this.store.addInWindow(`tpm:enduser:${endUser.userId}`, MINUTE_MS, totalTokens);
+    if (input.endUserId !== undefined && this.trackEndUserSpend && cost > 0) this.customers.recordSpend(input.endUserId, cost);
+    const teamId = input.team?.teamId ?? key?.teamId ?? null;
+    const userId = input.user?.userId ?? key?.userId ?? null;
+    if ((teamId !== null || userId !== null) && cost > 0) this.teams.recordSpend({ teamId, userId }, cost);
+    if (totalTokens > 0) {
+      for (const subject of subjectsOf(input)) {
+        if (subject.tpm !== null) void this.store.addInWindow(`tpm:${subject.ns}`, MINUTE_MS, totalTokens);
+      }
+    }
     if (!key) return;
     if (usage.completion_tokens !== undefined) {
       const previous = this.completionAverages.get(key.id);
@@ -271,4 +261,42 @@ export class LimitsService {
       }
     }
   }
+}
+
+function secondsToNextMinute(): number {
+  return (MINUTE_MS - (Date.now() % MINUTE_MS)) / 1000;
+}
+
+function keySubject(key: VirtualKeyRecord): LimitSubject {
+  // The stable id, not the token: rotating a key must not reset its windows or hide its reservations.
+  return {
+    ns: `key:${key.id}`,
+    type: 'key',
+    label: `api_key: ${key.keyName}`,
+    spend: key.spend,
+    maxBudget: key.maxBudget,
+    maxParallel: key.maxParallelRequests,
+    rpm: key.rpmLimit,
+    tpm: key.tpmLimit,
+  };
+}
+
+/** The holders other than the key a call is charged to and limited by. */
+function subjectsOf(input: Omit<AdmissionInput, 'model' | 'estimatedCost'>): LimitSubject[] {
+  const subjects: LimitSubject[] = [];
+  const { team, user, membership, endUser } = input;
+  if (team) {
+    subjects.push({ ns: `team:${team.teamId}`, type: 'team', label: `team: ${team.teamId}`, spend: team.spend, maxBudget: team.maxBudget, maxParallel: team.maxParallelRequests, rpm: team.rpmLimit, tpm: team.tpmLimit });
+  }
+  if (membership && membership.maxBudgetInTeam !== null) {
+    subjects.push({ ns: `member:${membership.teamId}:${membership.userId}`, type: 'team_member', label: `team member: ${membership.userId}`, spend: membership.spend, maxBudget: membership.maxBudgetInTeam, maxParallel: null, rpm: null, tpm: null });
+  }
+  if (user) {
+    subjects.push({ ns: `user:${user.userId}`, type: 'user', label: `user: ${user.userId}`, spend: user.spend, maxBudget: user.maxBudget, maxParallel: null, rpm: user.rpmLimit, tpm: user.tpmLimit });
+  }
+  const budget = endUser?.budget;
+  if (endUser && budget) {
+    subjects.push({ ns: `enduser:${endUser.userId}`, type: 'customer', label: `customer: ${endUser.userId}`, spend: endUser.spend, maxBudget: budget.maxBudget, maxParallel: budget.maxParallelRequests, rpm: budget.rpmLimit, tpm: budget.tpmLimit });
+  }
+  return subjects;
 }

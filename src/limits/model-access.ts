@@ -1,5 +1,6 @@
 import { DomainError } from '../common/errors/domain-error';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { TeamRecord } from '../teams/team';
 
 export class ModelNotAllowedError extends DomainError {
   constructor(allowed: readonly string[], requested: string) {
@@ -16,26 +17,29 @@ function pythonList(items: readonly string[]): string {
   return `[${items.map((item) => `'${item}'`).join(', ')}]`;
 }
 
-/** Team-scoped access comes with teams; until then a key holding this marker is not narrowed by it. */
+/** A key holding this marker may use whatever its team may use. */
 const ALL_TEAM_MODELS = 'all-team-models';
 
 /**
- * Resolves the key's alias for the requested model and checks the key may use it and every request
- * `fallbacks` model (a fallback must not be a way around the key's model list).
+ * Resolves the key's (then its team's) alias for the requested model and checks the key may use it and every
+ * request `fallbacks` model (a fallback must not be a way around the model list). A key's own list wins; a
+ * key without one, or holding `all-team-models`, gets its team's list.
  * @returns the model group name to route to.
  * @throws ModelNotAllowedError (401, LiteLLM's text).
  */
-export function resolveModelForKey(key: VirtualKeyRecord | undefined, requested: string, fallbacks: unknown): string {
+export function resolveModelForKey(key: VirtualKeyRecord | undefined, requested: string, fallbacks: unknown, team?: TeamRecord | null): string {
   if (!key) return requested;
-  const resolved = key.aliases[requested] ?? requested;
-  const allowed = key.models.filter((model) => model !== ALL_TEAM_MODELS);
+  const alias = (name: string): string => key.aliases[name] ?? team?.modelAliases[name] ?? name;
+  const resolved = alias(requested);
+  const own = key.models.filter((model) => model !== ALL_TEAM_MODELS);
+  const allowed = own.length > 0 ? own : (team?.models ?? []);
   if (allowed.length === 0) return resolved;
   const permits = (model: string): boolean => allowed.includes(model) || allowed.includes('*') || allowed.some((pattern) => matchesWildcard(pattern, model));
   if (!permits(requested) && !permits(resolved)) throw new ModelNotAllowedError(allowed, requested);
   if (Array.isArray(fallbacks)) {
     for (const fallback of fallbacks) {
       const name = typeof fallback === 'string' ? fallback : typeof fallback === 'object' && fallback !== null ? (fallback as { model?: unknown }).model : undefined;
-      if (typeof name === 'string' && !permits(key.aliases[name] ?? name)) throw new ModelNotAllowedError(allowed, name);
+      if (typeof name === 'string' && !permits(alias(name))) throw new ModelNotAllowedError(allowed, name);
     }
   }
   return resolved;

@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../keys/dto/dto-decorators';
+import { USER_ROLES } from '../team';
+
+/** User fields shared by /user/new and /user/update (LiteLLM's NewUserRequest / UpdateUserRequest). */
+export class UserFieldsDto {
+  @OptionalString('Email, unique across users', 'ada@example.com') user_email?: string | null;
+  @OptionalString('Human-friendly name') user_alias?: string | null;
+
+  @ApiPropertyOptional({ enum: USER_ROLES, nullable: true, default: 'internal_user' })
+  @IsOptional()
+  @IsIn([...USER_ROLES])
+  user_role?: (typeof USER_ROLES)[number] | null;
+
+  @OptionalString('Organization of the user (must exist)') organization_id?: string | null;
+  @OptionalNumber('User budget in USD, across all their keys') max_budget?: number | null;
+  @OptionalString('User spend resets to 0 after this window', '30d') budget_duration?: string | null;
+  @OptionalStringList('Model groups the user may call; empty = all') models?: string[] | null;
+  @OptionalCount() tpm_limit?: number | null;
+  @OptionalCount() rpm_limit?: number | null;
+  @OptionalCount() max_parallel_requests?: number | null;
+  @OptionalObject() metadata?: Record<string, unknown> | null;
+}
+
+export class NewUserDto extends UserFieldsDto {
+  @OptionalString('User id; a uuid is generated when unset') user_id?: string | null;
+  @OptionalString('Older clients: taken as user_alias when that is unset') user_name?: string | null;
+  @OptionalStringList('Team ids the user joins (as `user`)') teams?: string[] | null;
+  @OptionalString('A team the user joins; the generated key belongs to it') team_id?: string | null;
+  @OptionalBoolean('Generate a key for the user (default true)') auto_create_key?: boolean | null;
+  @OptionalBoolean('Accepted for compatibility; no email is sent') send_invite_email?: boolean | null;
+  @OptionalString('Lifetime of the generated key') duration?: string | null;
+  @OptionalObject('Model aliases of the generated key') aliases?: Record<string, unknown> | null;
+  @OptionalString('Alias of the generated key') key_alias?: string | null;
+  @OptionalNumber('Initial spend of the user, USD') spend?: number | null;
+}
+
+export class UpdateUserDto extends UserFieldsDto {
+  @OptionalString('The user to change (or user_email)') user_id?: string | null;
+  @OptionalNumber('Sets the user spend, USD (0 resets it)') spend?: number | null;
+}
+
+export class UserIdsDto {
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayNotEmpty() @IsString({ each: true }) user_ids!: string[];
+}
+
+export class UserInfoQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() user_id?: string;
+}
+
+export class UserListQueryDto {
+  @ApiPropertyOptional({ enum: USER_ROLES }) @IsOptional() @IsIn([...USER_ROLES]) role?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() user_ids?: string;
+  @ApiPropertyOptional({ default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) page?: number;
+  @ApiPropertyOptional({ default: 25 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) page_size?: number;
+}

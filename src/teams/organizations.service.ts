@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AuthContext } from '../auth/auth-context';
+import { parseDuration } from '../common/duration';
+import type { NewOrganizationDto, OrganizationMemberAddDto, UpdateOrganizationDto } from './dto/organization-request.dto';
+import { toOrganizationRow, toTeamRow } from './team-mapper';
+import { InvalidTeamRequestError, OrganizationNotFoundError, UserNotFoundError } from './teams.errors';
+import { OrganizationChanges, TeamsRepository } from './teams.repository';
+import { TeamsService } from './teams.service';
+import { USER_ROLES } from './team';
+
+type Json = Record<string, unknown>;
+const isSet = <T>(value: T | null | undefined): value is T => value !== undefined && value !== null;
+
+/** Organizations (LiteLLM_OrganizationTable) and their members. Not on the hot path: no cache. */
+@Injectable()
+export class OrganizationsService {
+  constructor(
+    private readonly repository: TeamsRepository,
+    private readonly teams: TeamsService,
+  ) {}
+
+  /** POST /organization/new: inline budget fields create the organization's budget row. @throws OrganizationExistsError */
+  async create(auth: AuthContext | null, body: NewOrganizationDto): Promise<Json> {
+    if (isSet(body.max_budget) && body.max_budget < 0) throw new InvalidTeamRequestError('max_budget must be non-negative', 'max_budget');
+    if (isSet(body.budget_duration) && parseDuration(body.budget_duration) === undefined) throw new InvalidTeamRequestError(`Invalid budget_duration '${body.budget_duration}'`, 'budget_duration');
+    const organizationId = body.organization_id ?? randomUUID();
+    const budgetId = body.budget_id ?? randomUUID();
+    const budget = isSet(body.budget_id)
+      ? null
+      : { budgetId, maxBudget: body.max_budget ?? null, tpmLimit: body.tpm_limit ?? null, rpmLimit: body.rpm_limit ?? null, maxParallelRequests: body.max_parallel_requests ?? null, budgetDuration: body.budget_duration ?? null };
+    const saved = await this.repository.insertOrganization(
+      {
+        organizationId,
+        organizationAlias: body.organization_alias ?? null,
+        models: body.models ?? [],
+        maxBudget: body.max_budget ?? null,
+        spend: 0,
+        budgetId,
+        tpmLimit: body.tpm_limit ?? null,
+        rpmLimit: body.rpm_limit ?? null,
+        metadata: body.metadata ?? {},
+        createdBy: auth?.userId ?? null,
+      },
+      budget,
+    );
+    return toOrganizationRow(saved);
+  }
+
+  /** GET /organization/info?organization_id= @throws OrganizationNotFoundError (404) */
+  async describe(organizationId: string | undefined): Promise<Json> {
+    if (!organizationId) throw new InvalidTeamRequestError('organization_id is required', 'organization_id');
+    const [row] = await this.describeMany([organizationId]);
+    return row;
+  }
+
+  /** POST /organization/info {organizations}: all or nothing. @throws OrganizationNotFoundError (404) */
+  async describeMany(organizationIds: readonly string[]): Promise<Json[]> {
+    const rows = await this.repository.findOrganizations(organizationIds);
+    const found = new Set(rows.map((row) => row.organizationId));
+    const missing = organizationIds.filter((id) => !found.has(id));
+    if (missing.length) throw new OrganizationNotFoundError(missing);
+    return Promise.all(rows.map((row) => this.withMembersAndTeams(toOrganizationRow(row), row.organizationId)));
+  }
+
+  async list(): Promise<Json[]> {
+    return (await this.repository.listOrganizations()).map(toOrganizationRow);
+  }
+
+  /** POST /organization/update: only the fields given (non-null) change. @throws OrganizationNotFoundError */
+  async update(body: UpdateOrganizationDto): Promise<Json> {
+    const changes: OrganizationChanges = {};
+    if (isSet(body.organization_alias)) changes.organizationAlias = body.organization_alias;
+    if (isSet(body.models)) changes.models = body.models;
+    if (isSet(body.max_budget)) changes.maxBudget = body.max_budget;
+    if (isSet(body.tpm_limit)) changes.tpmLimit = body.tpm_limit;
+    if (isSet(body.rpm_limit)) changes.rpmLimit = body.rpm_limit;
+    if (isSet(body.metadata)) changes.metadata = body.metadata;
+    const saved = await this.repository.updateOrganization(body.organization_id, changes);
+    if (!saved) throw new OrganizationNotFoundError([body.organization_id]);
+    return toOrganizationRow(saved);
+  }
+
+  /** POST /organization/delete {organization_ids}: all or nothing; teams and users keep no organization. */
+  async delete(organizationIds: readonly string[]): Promise<Json[]> {
+    const rows = await this.repository.findOrganizations(organizationIds);
+    const found = new Set(rows.map((row) => row.organizationId));
+    const missing = organizationIds.filter((id) => !found.has(id));
+    if (missing.length) throw new OrganizationNotFoundError(missing);
+    const deleted = await this.repository.deleteOrganizations(organizationIds);
+    this.teams.forgetOrganizations(organizationIds);
+    return deleted.map(toOrganizationRow);
+  }
+
+  /**
+   * POST /organization/member_add: existing users (by user_id or user_email) join with a role (default internal_user).
+   * @throws OrganizationNotFoundError, UserNotFoundError, InvalidTeamRequestError
+   */
+  async addMembers(body: OrganizationMemberAddDto): Promise<Json> {
+    const members = (Array.isArray(body.member) ? body.member : [body.member]).map((value) => {
+      if (typeof value !== 'object' || value === null) throw new InvalidTeamRequestError('member must be {role, user_id|user_email} objects', 'member');
+      const input = value as { role?: unknown; user_role?: unknown; user_id?: unknown; user_email?: unknown };
+      const role = input.role ?? input.user_role ?? 'internal_user';
+      if (typeof role !== 'string' || !(USER_ROLES as readonly string[]).includes(role)) throw new InvalidTeamRequestError(`Invalid organization member role '${String(role)}'`, 'member');
+      if (typeof input.user_id !== 'string' && typeof input.user_email !== 'string') throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in for each member', 'member');
+      return { role, userId: typeof input.user_id === 'string' ? input.user_id : null, userEmail: typeof input.user_email === 'string' ? input.user_email : null };
+    });
+    return this.repository.transaction(async (manager) => {
+      if (!(await this.repository.findOrganization(body.organization_id, manager))) throw new OrganizationNotFoundError([body.organization_id]);
+      const added: Json[] = [];
+      for (const member of members) {
+        const user = member.userId ? await this.repository.findUser(member.userId, manager) : await this.repository.findUserByEmail(member.userEmail!, manager);
+        if (!user) throw new UserNotFoundError([member.userId ?? member.userEmail!]);
+        await this.repository.upsertOrganizationMember(manager, body.organization_id, user.userId, member.role);
+        await this.repository.updateUser(manager, user.userId, { organizationId: body.organization_id });
+        added.push({ organization_id: body.organization_id, user_id: user.userId, user_email: user.userEmail, user_role: member.role });
+      }
+      return { organization_id: body.organization_id, updated_organization_memberships: added };
+    });
+  }
+
+  private async withMembersAndTeams(row: Json, organizationId: string): Promise<Json> {
+    const members = await this.repository.findOrganizationMembers(organizationId);
+    const teams = await this.repository.listTeams({ organizationId });
+    return {
+      ...row,
+      members: members.map((member) => ({ organization_id: member.organizationId, user_id: member.userId, user_role: member.userRole, created_at: member.createdAt.toISOString() })),
+      teams: teams.map((team) => toTeamRow(team, team.spend)),
+    };
+  }
+}

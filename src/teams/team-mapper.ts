@@ -1,0 +1,121 @@
+import type { OrganizationEntity, StoredMember, TeamEntity, UserEntity } from './entities';
+import type { MembershipRow } from './teams.repository';
+import type { TeamMembershipRecord, TeamRecord, UserRecord } from './team';
+
+type Json = Record<string, unknown>;
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function toTeamRecord(entity: TeamEntity, spend: number): TeamRecord {
+  return {
+    teamId: entity.teamId,
+    teamAlias: entity.teamAlias,
+    organizationId: entity.organizationId,
+    models: [...entity.models],
+    maxBudget: entity.maxBudget,
+    spend,
+    budgetDuration: entity.budgetDuration,
+    budgetResetAt: entity.budgetResetAt,
+    tpmLimit: entity.tpmLimit,
+    rpmLimit: entity.rpmLimit,
+    maxParallelRequests: entity.maxParallelRequests,
+    modelAliases: { ...entity.modelAliases },
+    blocked: entity.blocked,
+    metadata: { ...entity.metadata },
+    members: entity.membersWithRoles.map((member) => ({ userId: member.user_id, userEmail: member.user_email, role: member.role })),
+  };
+}
+
+export function toUserRecord(entity: UserEntity, spend: number): UserRecord {
+  return {
+    userId: entity.userId,
+    userEmail: entity.userEmail,
+    userRole: entity.userRole,
+    maxBudget: entity.maxBudget,
+    spend,
+    budgetResetAt: entity.budgetResetAt,
+    budgetDuration: entity.budgetDuration,
+    models: [...entity.models],
+    tpmLimit: entity.tpmLimit,
+    rpmLimit: entity.rpmLimit,
+    teams: [...entity.teams],
+  };
+}
+
+export function toMembershipRecord(row: MembershipRow, spend: number): TeamMembershipRecord {
+  return { teamId: row.teamId, userId: row.userId, spend, maxBudgetInTeam: row.maxBudget };
+}
+
+/** The team row as LiteLLM's API shows it, with the live spend and budget window. */
+export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date | null = entity.budgetResetAt): Json {
+  return {
+    team_id: entity.teamId,
+    team_alias: entity.teamAlias,
+    organization_id: entity.organizationId,
+    admins: entity.membersWithRoles.filter((member) => member.role === 'admin').map((member) => member.user_id),
+    members: entity.membersWithRoles.map((member) => member.user_id),
+    members_with_roles: entity.membersWithRoles.map((member: StoredMember) => ({ role: member.role, user_id: member.user_id, user_email: member.user_email })),
+    metadata: entity.metadata,
+    tpm_limit: entity.tpmLimit,
+    rpm_limit: entity.rpmLimit,
+    max_parallel_requests: entity.maxParallelRequests,
+    max_budget: entity.maxBudget,
+    budget_duration: entity.budgetDuration,
+    budget_reset_at: iso(budgetResetAt),
+    models: entity.models,
+    blocked: entity.blocked,
+    spend,
+    model_aliases: entity.modelAliases,
+    litellm_model_table: Object.keys(entity.modelAliases).length ? { model_aliases: entity.modelAliases } : null,
+    created_at: entity.createdAt.toISOString(),
+    updated_at: entity.updatedAt.toISOString(),
+  };
+}
+
+export function toUserRow(entity: UserEntity, spend: number, budgetResetAt: Date | null = entity.budgetResetAt): Json {
+  return {
+    user_id: entity.userId,
+    user_email: entity.userEmail,
+    user_alias: entity.userAlias,
+    user_role: entity.userRole,
+    teams: entity.teams,
+    organization_id: entity.organizationId,
+    max_budget: entity.maxBudget,
+    spend,
+    budget_duration: entity.budgetDuration,
+    budget_reset_at: iso(budgetResetAt),
+    models: entity.models,
+    tpm_limit: entity.tpmLimit,
+    rpm_limit: entity.rpmLimit,
+    metadata: entity.metadata,
+    created_at: entity.createdAt.toISOString(),
+    updated_at: entity.updatedAt.toISOString(),
+  };
+}
+
+export function toMembershipRow(row: MembershipRow, spend: number): Json {
+  return {
+    team_id: row.teamId,
+    user_id: row.userId,
+    spend,
+    budget_id: row.budgetId,
+    litellm_budget_table: row.budgetId ? { budget_id: row.budgetId, max_budget: row.maxBudget } : null,
+  };
+}
+
+export function toOrganizationRow(entity: OrganizationEntity): Json {
+  return {
+    organization_id: entity.organizationId,
+    organization_alias: entity.organizationAlias,
+    models: entity.models,
+    max_budget: entity.maxBudget,
+    spend: entity.spend,
+    budget_id: entity.budgetId,
+    tpm_limit: entity.tpmLimit,
+    rpm_limit: entity.rpmLimit,
+    metadata: entity.metadata,
+    litellm_budget_table: entity.budgetId ? { budget_id: entity.budgetId, max_budget: entity.maxBudget, tpm_limit: entity.tpmLimit, rpm_limit: entity.rpmLimit } : null,
+    created_at: entity.createdAt.toISOString(),
+    updated_at: entity.updatedAt.toISOString(),
+    created_by: entity.createdBy,
+  };
+}

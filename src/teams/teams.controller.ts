@@ -1,0 +1,103 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Route } from '../auth/route.decorator';
+import { RouteClass } from '../auth/route-class';
+import { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamIdDto, TeamIdsDto, TeamInfoQueryDto, TeamListQueryDto, UpdateTeamDto } from './dto/team-request.dto';
+import { TeamsService } from './teams.service';
+
+type Json = Record<string, unknown>;
+
+/** LiteLLM's team API. Proxy admins only in this first pass. */
+@ApiTags('Teams')
+@Controller()
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+export class TeamsController {
+  constructor(private readonly teams: TeamsService) {}
+
+  @Post('/team/new')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create a team; the caller becomes an admin member' })
+  @ApiBody({ type: NewTeamDto })
+  createTeam(@Req() request: FastifyRequest, @Body() body: NewTeamDto): Promise<Json> {
+    return this.teams.createTeam(request.auth, body);
+  }
+
+  @Post('/team/update')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change a team: {team_id, data}' })
+  @ApiBody({ type: UpdateTeamDto })
+  updateTeam(@Body() body: UpdateTeamDto): Promise<Json> {
+    return this.teams.updateTeam(body);
+  }
+
+  @Post('/team/delete')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete teams (all or none: 404 when one does not exist)' })
+  @ApiBody({ type: TeamIdsDto })
+  deleteTeams(@Body() body: TeamIdsDto): Promise<Json> {
+    return this.teams.deleteTeams(body.team_ids);
+  }
+
+  @Get('/team/info')
+  @Route(RouteClass.Management, 'management_routes', 'info_routes')
+  @ApiOperation({ summary: 'Describe a team, with its keys and memberships' })
+  describeTeam(@Req() request: FastifyRequest, @Query() query: TeamInfoQueryDto): Promise<Json> {
+    return this.teams.describeTeam(request.auth, query.team_id);
+  }
+
+  @Get('/team/list')
+  @Route(RouteClass.Management, 'management_routes', 'info_routes')
+  @ApiOperation({ summary: 'List teams, oldest first' })
+  listTeams(@Query() query: TeamListQueryDto): Promise<Json[]> {
+    return this.teams.listTeams(query);
+  }
+
+  @Post('/team/member_add')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add one member or a list (by user_id or user_email); unknown users are created' })
+  @ApiBody({ type: MemberAddDto })
+  addMembers(@Req() request: FastifyRequest, @Body() body: MemberAddDto): Promise<Json> {
+    return this.teams.addTeamMembers(request.auth, body);
+  }
+
+  @Post('/team/member_delete')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Remove a member from a team' })
+  @ApiBody({ type: MemberDeleteDto })
+  removeMember(@Body() body: MemberDeleteDto): Promise<Json> {
+    return this.teams.removeTeamMember(body);
+  }
+
+  @Post('/team/member_update')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Change a member's role or budget inside the team" })
+  @ApiBody({ type: MemberUpdateDto })
+  updateMember(@Req() request: FastifyRequest, @Body() body: MemberUpdateDto): Promise<Json> {
+    return this.teams.updateTeamMember(request.auth, body);
+  }
+
+  @Post('/team/block')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Block a team: its keys' LLM calls are refused" })
+  @ApiBody({ type: TeamIdDto })
+  block(@Body() body: TeamIdDto): Promise<Json> {
+    return this.teams.setTeamBlocked(body.team_id, true);
+  }
+
+  @Post('/team/unblock')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Unblock a team' })
+  @ApiBody({ type: TeamIdDto })
+  unblock(@Body() body: TeamIdDto): Promise<Json> {
+    return this.teams.setTeamBlocked(body.team_id, false);
+  }
+}

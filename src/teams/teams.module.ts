@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { KeysModule } from '../keys/keys.module';
+import { OrganizationEntity, OrganizationMemberEntity, TeamEntity, TeamMembershipEntity, UserEntity } from './entities';
+import { OrganizationsController } from './organizations.controller';
+import { OrganizationsService } from './organizations.service';
+import { TeamsController } from './teams.controller';
+import { TeamsRepository } from './teams.repository';
+import { TeamsService } from './teams.service';
+import { UsersController } from './users.controller';
+
+/** Teams, internal users and organizations: the management API and the lookups the gateway makes per key. */
+@Module({
+  imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule],
+  controllers: [TeamsController, UsersController, OrganizationsController],
+  providers: [TeamsRepository, TeamsService, OrganizationsService],
+  exports: [TeamsService],
+})
+export class TeamsModule {}

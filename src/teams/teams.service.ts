@@ -1,0 +1,760 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { AuthContext } from '../auth/auth-context';
+import { MASTER_KEY_USER_ID } from '../auth/auth-context';
+import { addDuration, parseDuration } from '../common/duration';
+import { budgetWindowChange } from '../customers/budget-window';
+import type { GenerateKeyDto } from '../keys/dto/key-params.dto';
+import type { ListKeysQueryDto } from '../keys/dto/key-request.dto';
+import { KeysService } from '../keys/keys.service';
+import { SerialQueue, SpendBuffer } from '../keys/spend-buffer';
+import type { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamFieldsDto, UpdateTeamDto } from './dto/team-request.dto';
+import type { NewUserDto, UpdateUserDto, UserListQueryDto } from './dto/user-request.dto';
+import type { StoredMember, TeamEntity, UserEntity } from './entities';
+import { addMembers, findMember, isMemberRole, memberLabel, MemberInput, withCreator } from './members';
+import { RecordCache } from './record-cache';
+import { toMembershipRecord, toMembershipRow, toTeamRecord, toTeamRow, toUserRecord, toUserRow } from './team-mapper';
+import type { TeamMembershipRecord, TeamRecord, UserRecord } from './team';
+import {
+  DuplicateMemberError,
+  InvalidTeamRequestError,
+  MemberNotFoundError,
+  TeamExistsError,
+  TeamNotFoundError,
+  TeamNotFoundForUpdateError,
+  UnknownOrganizationError,
+  UserNotFoundError,
+} from './teams.errors';
+import { membershipKey, MembershipRow, TeamChanges, TeamsRepository, UserChanges } from './teams.repository';
+
+const FLUSH_INTERVAL_MS = 250;
+const SHUTDOWN_FLUSH_ATTEMPTS = 5;
+type Json = Record<string, unknown>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Teams, team memberships and internal users: the management API's operations and the hot-path lookups the
+ * gateway makes for a key's team and owner. Every mutation goes through this service and updates or evicts the
+ * in-process caches before it answers; spend is added to the cached records at once and written to the database
+ * in coalesced batches.
+ */
+@Injectable()
+export class TeamsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Teams');
+  private readonly teams = new RecordCache<Mutable<TeamRecord>>();
+  private readonly users = new RecordCache<Mutable<UserRecord>>();
+  private readonly memberships = new RecordCache<Mutable<TeamMembershipRecord>>();
+  private readonly teamSpend = new SpendBuffer();
+  private readonly userSpend = new SpendBuffer();
+  private readonly memberSpend = new SpendBuffer();
+  private readonly writes = new SerialQueue();
+  private readonly loading = new Map<string, Promise<unknown>>();
+  private flushTimer?: NodeJS.Timeout;
+  private flushQueued = false;
+
+  constructor(
+    private readonly repository: TeamsRepository,
+    private readonly keys: KeysService,
+  ) {}
+
+  onModuleInit(): void {
+    this.flushTimer = setInterval(() => {
+      if (!this.flushQueued && !this.spendEmpty) void this.flushSpend();
+    }, FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.flushTimer);
+    for (let attempt = 0; attempt < SHUTDOWN_FLUSH_ATTEMPTS && !this.spendEmpty; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      await this.flushSpend();
+    }
+    await this.writes.drain();
+    if (!this.spendEmpty) this.logger.error('Could not write the last team/user spend increments before shutdown; the database is unreachable.');
+  }
+
+  // ───────────────────────────── hot path ─────────────────────────────
+
+  /** The team, from the cache or the database; a passed budget window is reset here, lazily. */
+  async findTeam(teamId: string): Promise<TeamRecord | null> {
+    const record = await this.cached(this.teams, `team:${teamId}`, teamId, async () => {
+      const entity = await this.repository.findTeam(teamId);
+      return entity ? toTeamRecord(entity, entity.spend + this.teamSpend.pendingFor(teamId)) : null;
+    });
+    return record ? this.withCurrentWindow(record, 'tollgate_teams', teamId, this.teamSpend) : null;
+  }
+
+  /** The internal user, from the cache or the database; a passed budget window is reset here, lazily. */
+  async findUser(userId: string): Promise<UserRecord | null> {
+    const record = await this.cached(this.users, `user:${userId}`, userId, async () => {
+      const entity = await this.repository.findUser(userId);
+      return entity ? toUserRecord(entity, entity.spend + this.userSpend.pendingFor(userId)) : null;
+    });
+    return record ? this.withCurrentWindow(record, 'tollgate_users', userId, this.userSpend) : null;
+  }
+
+  findMembership(teamId: string, userId: string): Promise<TeamMembershipRecord | null> {
+    const id = membershipKey(teamId, userId);
+    return this.cached(this.memberships, `member:${id}`, id, async () => {
+      const [row] = await this.repository.findMemberships({ teamId, userId });
+      return row ? toMembershipRecord(row, row.spend + this.memberSpend.pendingFor(id)) : null;
+    });
+  }
+
+  /**
+   * Adds a call's cost to its team, its user and (when both are known) the user's membership of the team. Cached
+   * records grow at once; the database gets the increments with the next batched flush (~250 ms), retried until
+   * it succeeds. Ids without a row are ignored by the write.
+   */
+  recordSpend(target: { teamId?: string | null; userId?: string | null }, cost: number): void {
+    if (!Number.isFinite(cost) || cost <= 0) return;
+    const { teamId, userId } = target;
+    if (teamId) {
+      const team = this.teams.get(teamId);
+      if (team) team.spend += cost;
+      this.teamSpend.add(teamId, cost);
+    }
+    if (userId) {
+      const user = this.users.get(userId);
+      if (user) user.spend += cost;
+      this.userSpend.add(userId, cost);
+    }
+    if (teamId && userId) {
+      const id = membershipKey(teamId, userId);
+      const membership = this.memberships.get(id);
+      if (membership) membership.spend += cost;
+      this.memberSpend.add(id, cost);
+    }
+  }
+
+  /** Writes the buffered spend increments now (also runs every 250 ms). */
+  async flushSpend(): Promise<void> {
+    this.flushQueued = true;
+    const teams = this.teamSpend.take();
+    const users = this.userSpend.take();
+    const members = this.memberSpend.take();
+    try {
+      await this.writes.run(() => this.repository.addSpend(teams.increments, users.increments, members.increments));
+    } catch (error) {
+      this.teamSpend.restore(teams);
+      this.userSpend.restore(users);
+      this.memberSpend.restore(members);
+      this.logger.warn(`could not write team/user spend (${error instanceof Error ? error.name : typeof error}); retrying with the next flush`);
+    } finally {
+      this.flushQueued = false;
+      this.teams.touch();
+      this.users.touch();
+      this.memberships.touch();
+    }
+  }
+
+  // ───────────────────────────── /team/* ─────────────────────────────
+
+  /**
+   * POST /team/new. The caller is added as admin (master key: default_user_id); members unknown as users are created.
+   * @throws InvalidTeamRequestError, TeamExistsError, UnknownOrganizationError
+   */
+  async createTeam(auth: AuthContext | null, body: NewTeamDto): Promise<Json> {
+    validateTeamFields(body);
+    const given = [
+      ...parseMembers(body.members_with_roles ?? [], 'members_with_roles', 'user'),
+      ...(body.admins ?? []).map((userId): StoredMember => ({ role: 'admin', user_id: userId, user_email: null })),
+      ...(body.members ?? []).map((userId): StoredMember => ({ role: 'user', user_id: userId, user_email: null })),
+    ];
+    const members = withCreator(given, auth?.userId ?? null);
+    const teamId = body.team_id ?? randomUUID();
+    return this.writes.run(async () => {
+      const saved = await this.repository.transaction(async (manager) => {
+        if (await this.repository.findTeam(teamId, manager)) throw new TeamExistsError(teamId);
+        await this.assertOrganization(manager, body.organization_id);
+        const resolved = await this.resolveMembers(manager, members);
+        const duplicates = addMembers([], resolved);
+        if ('duplicate' in duplicates) throw new DuplicateMemberError(teamId, memberLabel(duplicates.duplicate));
+        const now = new Date();
+        await this.repository.insertTeam(manager, {
+          teamId,
+          teamAlias: body.team_alias ?? null,
+          organizationId: body.organization_id ?? null,
+          membersWithRoles: duplicates.members,
+          models: body.models ?? [],
+          maxBudget: body.max_budget ?? null,
+          spend: 0,
+          budgetDuration: body.budget_duration ?? null,
+          budgetResetAt: windowEnd(body.budget_duration ?? null, now),
+          tpmLimit: body.tpm_limit ?? null,
+          rpmLimit: body.rpm_limit ?? null,
+          maxParallelRequests: body.max_parallel_requests ?? null,
+          modelAliases: stringMap(body.model_aliases),
+          metadata: withTagsAndGuardrails(body.metadata ?? {}, body),
+          blocked: body.blocked ?? false,
+        });
+        for (const member of duplicates.members) if (member.user_id) await this.repository.addMembership(manager, teamId, member.user_id);
+        return (await this.repository.findTeam(teamId, manager))!;
+      });
+      this.afterTeamWrite(saved, saved.membersWithRoles.map((member) => member.user_id));
+      return toTeamRow(saved, 0);
+    });
+  }
+
+  /**
+   * POST /team/update: only the fields given (non-null) change.
+   * @returns `{team_id, data: team_row}` as LiteLLM.
+   * @throws TeamNotFoundForUpdateError (400), InvalidTeamRequestError, UnknownOrganizationError
+   */
+  async updateTeam(body: UpdateTeamDto): Promise<Json> {
+    validateTeamFields(body);
+    return this.writes.run(async () => {
+      const saved = await this.repository.transaction(async (manager) => {
+        const existing = await this.repository.findTeam(body.team_id, manager);
+        if (!existing) throw new TeamNotFoundForUpdateError(body.team_id);
+        await this.assertOrganization(manager, body.organization_id);
+        const changes: TeamChanges = {};
+        if (isSet(body.team_alias)) changes.teamAlias = body.team_alias;
+        if (isSet(body.organization_id)) changes.organizationId = body.organization_id;
+        if (isSet(body.models)) changes.models = body.models;
+        if (isSet(body.max_budget)) changes.maxBudget = body.max_budget;
+        if (isSet(body.tpm_limit)) changes.tpmLimit = body.tpm_limit;
+        if (isSet(body.rpm_limit)) changes.rpmLimit = body.rpm_limit;
+        if (isSet(body.max_parallel_requests)) changes.maxParallelRequests = body.max_parallel_requests;
+        if (isSet(body.blocked)) changes.blocked = body.blocked;
+        if (isSet(body.model_aliases)) changes.modelAliases = stringMap(body.model_aliases);
+        if (isSet(body.budget_duration)) {
+          changes.budgetDuration = body.budget_duration;
+          changes.budgetResetAt = windowEnd(body.budget_duration, new Date());
+        }
+        if (isSet(body.metadata) || isSet(body.tags) || isSet(body.guardrails)) changes.metadata = withTagsAndGuardrails(body.metadata ?? existing.metadata, body);
+        await this.repository.updateTeam(manager, body.team_id, changes);
+        return (await this.repository.findTeam(body.team_id, manager))!;
+      });
+      const record = this.afterTeamWrite(saved, []);
+      return { team_id: saved.teamId, data: toTeamRow(saved, record.spend, record.budgetResetAt) };
+    });
+  }
+
+  /**
+   * POST /team/delete: all or nothing; memberships go and the team leaves its users' `teams`.
+   * @throws TeamNotFoundError (404) naming the ids that do not exist.
+   */
+  async deleteTeams(teamIds: readonly string[]): Promise<Json> {
+    return this.writes.run(async () => {
+      const found = new Set((await this.repository.findTeams(teamIds)).map((team) => team.teamId));
+      const missing = teamIds.filter((id) => !found.has(id));
+      if (missing.length) throw new TeamNotFoundError(missing);
+      await this.repository.deleteTeams(teamIds);
+      for (const teamId of teamIds) {
+        this.teams.evict(teamId);
+        this.teamSpend.discard(teamId);
+        this.loading.delete(`team:${teamId}`);
+      }
+      const gone = new Set(teamIds);
+      this.users.evictWhere((_, user) => user.teams.some((teamId) => gone.has(teamId)));
+      this.memberships.evictWhere((_, membership) => gone.has(membership.teamId));
+      this.loading.clear();
+      return { deleted_teams: [...teamIds], message: `Successfully deleted teams with ids: ${pythonList(teamIds)}` };
+    });
+  }
+
+  /**
+   * GET /team/info?team_id=
+   * @throws InvalidTeamRequestError without an id, TeamNotFoundError (404)
+   */
+  async describeTeam(auth: AuthContext | null, teamId: string | undefined): Promise<Json> {
+    if (!teamId) throw new InvalidTeamRequestError('Malformed request. No team id passed in.', 'team_id');
+    const entity = await this.repository.findTeam(teamId);
+    if (!entity) throw new TeamNotFoundError([teamId]);
+    const memberships = await this.repository.findMemberships({ teamId });
+    const keys = await this.keys.list(auth, { team_id: teamId, return_full_object: true, page: 1, size: 100 } as ListKeysQueryDto);
+    return {
+      team_id: teamId,
+      team_info: this.liveTeamRow(entity),
+      keys: keys.keys,
+      team_memberships: memberships.map((row) => this.liveMembershipRow(row)),
+    };
+  }
+
+  /** GET /team/list: every team (or those of a user / an organization), oldest first. */
+  async listTeams(filter: { user_id?: string; organization_id?: string }): Promise<Json[]> {
+    const rows = await this.repository.listTeams({ organizationId: filter.organization_id });
+    return rows.filter((team) => !filter.user_id || team.membersWithRoles.some((member) => member.user_id === filter.user_id)).map((team) => this.liveTeamRow(team));
+  }
+
+  /**
+   * POST /team/member_add: one member or a list, by user_id or user_email; unknown users are created.
+   * @throws TeamNotFoundForUpdateError, InvalidTeamRequestError, DuplicateMemberError (400)
+   */
+  async addTeamMembers(auth: AuthContext | null, body: MemberAddDto): Promise<Json> {
+    const adding = parseMembers(Array.isArray(body.member) ? body.member : [body.member], 'member', 'user');
+    if (!adding.length) throw new InvalidTeamRequestError('member is required: {role, user_id|user_email} or a list of them', 'member');
+    if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
+    return this.writes.run(async () => {
+      const result = await this.repository.transaction(async (manager) => {
+        const team = await this.repository.findTeam(body.team_id, manager);
+        if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
+        const resolved = await this.resolveMembers(manager, adding);
+        const merged = addMembers(team.membersWithRoles, resolved);
+        if ('duplicate' in merged) throw new DuplicateMemberError(team.teamId, memberLabel(merged.duplicate));
+        await this.repository.updateTeam(manager, team.teamId, { membersWithRoles: merged.members });
+        for (const member of resolved) {
+          await this.repository.addMembership(manager, team.teamId, member.user_id!);
+          if (isSet(body.max_budget_in_team)) await this.repository.setMemberBudget(manager, team.teamId, member.user_id!, body.max_budget_in_team, auth?.userId ?? null);
+        }
+        const userIds = resolved.map((member) => member.user_id!);
+        const users: (UserEntity | null)[] = [];
+        for (const userId of userIds) users.push(await this.repository.findUser(userId, manager));
+        const memberships = (await this.repository.findMemberships({ teamId: team.teamId }, manager)).filter((row) => userIds.includes(row.userId));
+        return { saved: (await this.repository.findTeam(team.teamId, manager))!, users, memberships, userIds };
+      });
+      const record = this.afterTeamWrite(result.saved, result.userIds);
+      return {
+        ...toTeamRow(result.saved, record.spend, record.budgetResetAt),
+        updated_users: result.users.filter((user): user is UserEntity => user !== null).map((user) => this.liveUserRow(user)),
+        updated_team_memberships: result.memberships.map((row) => this.liveMembershipRow(row)),
+      };
+    });
+  }
+
+  /**
+   * POST /team/member_delete {team_id, user_id|user_email}.
+   * @throws TeamNotFoundForUpdateError, MemberNotFoundError (400)
+   */
+  async removeTeamMember(body: MemberDeleteDto): Promise<Json> {
+    if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
+    return this.writes.run(async () => {
+      const { saved, userId } = await this.repository.transaction(async (manager) => {
+        const team = await this.repository.findTeam(body.team_id, manager);
+        if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
+        const index = findMember(team.membersWithRoles, body.user_id, body.user_email);
+        if (index < 0) throw new MemberNotFoundError(team.teamId, memberLabel(body));
+        const removed = team.membersWithRoles[index];
+        const members = team.membersWithRoles.filter((_, at) => at !== index);
+        await this.repository.updateTeam(manager, team.teamId, { membersWithRoles: members });
+        if (removed.user_id) await this.repository.removeMembership(manager, team.teamId, removed.user_id);
+        return { saved: (await this.repository.findTeam(team.teamId, manager))!, userId: removed.user_id };
+      });
+      const record = this.afterTeamWrite(saved, [userId]);
+      return toTeamRow(saved, record.spend, record.budgetResetAt);
+    });
+  }
+
+  /**
+   * POST /team/member_update {team_id, user_id|user_email, max_budget_in_team, role}.
+   * @throws TeamNotFoundForUpdateError, MemberNotFoundError (400)
+   */
+  async updateTeamMember(auth: AuthContext | null, body: MemberUpdateDto): Promise<Json> {
+    if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
+    if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
+    return this.writes.run(async () => {
+      const { saved, member } = await this.repository.transaction(async (manager) => {
+        const team = await this.repository.findTeam(body.team_id, manager);
+        if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
+        const index = findMember(team.membersWithRoles, body.user_id, body.user_email);
+        if (index < 0) throw new MemberNotFoundError(team.teamId, memberLabel(body));
+        const current = team.membersWithRoles[index];
+        if (isSet(body.role) && body.role !== current.role) {
+          const members = team.membersWithRoles.map((entry, at) => (at === index ? { ...entry, role: body.role! } : entry));
+          await this.repository.updateTeam(manager, team.teamId, { membersWithRoles: members });
+        }
+        if (isSet(body.max_budget_in_team) && current.user_id) {
+          await this.repository.addMembership(manager, team.teamId, current.user_id);
+          await this.repository.setMemberBudget(manager, team.teamId, current.user_id, body.max_budget_in_team, auth?.userId ?? null);
+        }
+        return { saved: (await this.repository.findTeam(team.teamId, manager))!, member: current };
+      });
+      this.afterTeamWrite(saved, [member.user_id]);
+      return { team_id: saved.teamId, user_id: member.user_id, user_email: member.user_email, max_budget_in_team: body.max_budget_in_team ?? null };
+    });
+  }
+
+  /** POST /team/block and /team/unblock. @throws TeamNotFoundForUpdateError */
+  async setTeamBlocked(teamId: string, blocked: boolean): Promise<Json> {
+    return this.writes.run(async () => {
+      const saved = await this.repository.transaction(async (manager) => {
+        if (!(await this.repository.updateTeam(manager, teamId, { blocked }))) throw new TeamNotFoundForUpdateError(teamId);
+        return (await this.repository.findTeam(teamId, manager))!;
+      });
+      const record = this.afterTeamWrite(saved, []);
+      return toTeamRow(saved, record.spend, record.budgetResetAt);
+    });
+  }
+
+  // ───────────────────────────── /user/* ─────────────────────────────
+
+  /**
+   * POST /user/new: the user, its teams' memberships and (unless auto_create_key is false) a key of its own.
+   * @throws InvalidTeamRequestError, UserExistsError, UnknownOrganizationError, TeamNotFoundForUpdateError
+   */
+  async createUser(auth: AuthContext | null, body: NewUserDto): Promise<Json> {
+    validateBudget(body);
+    if (isSet(body.spend) && body.spend < 0) throw new InvalidTeamRequestError(`spend must be non-negative. Received: ${body.spend}`, 'spend');
+    const userId = body.user_id ?? randomUUID();
+    const teamIds = [...new Set([...(body.teams ?? []), ...(isSet(body.team_id) ? [body.team_id] : [])])];
+    const saved = await this.writes.run(async () => {
+      const entity = await this.repository.transaction(async (manager) => {
+        await this.assertOrganization(manager, body.organization_id);
+        await this.repository.insertUser(manager, {
+          userId,
+          userEmail: body.user_email ?? null,
+          userAlias: body.user_alias ?? body.user_name ?? null,
+          userRole: body.user_role ?? 'internal_user',
+          teams: [],
+          maxBudget: body.max_budget ?? null,
+          spend: body.spend ?? 0,
+          budgetDuration: body.budget_duration ?? null,
+          budgetResetAt: windowEnd(body.budget_duration ?? null, new Date()),
+          models: body.models ?? [],
+          tpmLimit: body.tpm_limit ?? null,
+          rpmLimit: body.rpm_limit ?? null,
+          metadata: body.metadata ?? {},
+          organizationId: body.organization_id ?? null,
+        });
+        for (const teamId of teamIds) {
+          const team = await this.repository.findTeam(teamId, manager);
+          if (!team) throw new TeamNotFoundForUpdateError(teamId);
+          if (findMember(team.membersWithRoles, userId, null) < 0) {
+            const member: StoredMember = { role: 'user', user_id: userId, user_email: body.user_email ?? null };
+            await this.repository.updateTeam(manager, teamId, { membersWithRoles: [...team.membersWithRoles, member] });
+          }
+          await this.repository.addMembership(manager, teamId, userId);
+        }
+        return (await this.repository.findUser(userId, manager))!;
+      });
+      for (const teamId of teamIds) this.evictTeam(teamId);
+      this.users.put(entity.userId, toUserRecord(entity, entity.spend));
+      this.loading.delete(`user:${entity.userId}`);
+      return entity;
+    });
+    const row = toUserRow(saved, saved.spend);
+    if (body.auto_create_key === false) return { ...row, key: null };
+    const generated = await this.keys.generate(adminContext(auth), {
+      user_id: saved.userId,
+      team_id: body.team_id ?? null,
+      models: body.models ?? [],
+      duration: body.duration ?? null,
+      aliases: body.aliases ?? null,
+      key_alias: body.key_alias ?? null,
+    } as GenerateKeyDto);
+    return { ...row, key: generated.key, key_name: generated.key_name, key_alias: generated.key_alias, expires: generated.expires, token: generated.token_id };
+  }
+
+  /**
+   * GET /user/info?user_id= (the caller's own without one).
+   * @throws UserNotFoundError (404)
+   */
+  async describeUser(auth: AuthContext | null, userId: string | undefined): Promise<Json> {
+    const id = userId ?? auth?.userId ?? undefined;
+    if (!id) throw new InvalidTeamRequestError('user_id is required', 'user_id');
+    const entity = await this.repository.findUser(id);
+    if (!entity) throw new UserNotFoundError([id]);
+    const memberships = await this.repository.findMemberships({ userId: id });
+    const teams = await this.repository.findTeams(entity.teams);
+    const keys = await this.keys.list(auth, { user_id: id, return_full_object: true, page: 1, size: 100 } as ListKeysQueryDto);
+    return {
+      user_id: id,
+      user_info: this.liveUserRow(entity),
+      keys: keys.keys,
+      teams: teams.map((team) => ({
+        ...this.liveTeamRow(team),
+        team_memberships: memberships.filter((row) => row.teamId === team.teamId).map((row) => this.liveMembershipRow(row)),
+      })),
+    };
+  }
+
+  /**
+   * POST /user/update {user_id|user_email, …}: only the fields given (non-null) change; `spend` sets the spend.
+   * An unknown user_id is created (LiteLLM upserts, e.g. `litellm-proxy-budget`).
+   * @throws InvalidTeamRequestError, UserNotFoundError (unknown user_email), UserExistsError
+   */
+  async updateUser(body: UpdateUserDto): Promise<Json> {
+    validateBudget(body);
+    if (isSet(body.spend) && body.spend < 0) throw new InvalidTeamRequestError(`spend must be non-negative. Received: ${body.spend}`, 'spend');
+    if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
+    return this.writes.run(async () => {
+      const saved = await this.repository.transaction(async (manager) => {
+        const existing = isSet(body.user_id) ? await this.repository.findUser(body.user_id, manager) : await this.repository.findUserByEmail(body.user_email!, manager);
+        await this.assertOrganization(manager, body.organization_id);
+        const now = new Date();
+        if (!existing) {
+          if (!isSet(body.user_id)) throw new UserNotFoundError([body.user_email!], 'user_email');
+          await this.repository.insertUser(manager, {
+            userId: body.user_id,
+            userEmail: body.user_email ?? null,
+            userAlias: body.user_alias ?? null,
+            userRole: body.user_role ?? 'internal_user',
+            teams: [],
+            maxBudget: body.max_budget ?? null,
+            spend: body.spend ?? 0,
+            budgetDuration: body.budget_duration ?? null,
+            budgetResetAt: windowEnd(body.budget_duration ?? null, now),
+            models: body.models ?? [],
+            tpmLimit: body.tpm_limit ?? null,
+            rpmLimit: body.rpm_limit ?? null,
+            metadata: body.metadata ?? {},
+            organizationId: body.organization_id ?? null,
+          });
+          return (await this.repository.findUser(body.user_id, manager))!;
+        }
+        const changes: UserChanges = {};
+        if (isSet(body.user_email)) changes.userEmail = body.user_email;
+        if (isSet(body.user_alias)) changes.userAlias = body.user_alias;
+        if (isSet(body.user_role)) changes.userRole = body.user_role;
+        if (isSet(body.organization_id)) changes.organizationId = body.organization_id;
+        if (isSet(body.max_budget)) changes.maxBudget = body.max_budget;
+        if (isSet(body.models)) changes.models = body.models;
+        if (isSet(body.tpm_limit)) changes.tpmLimit = body.tpm_limit;
+        if (isSet(body.rpm_limit)) changes.rpmLimit = body.rpm_limit;
+        if (isSet(body.metadata)) changes.metadata = body.metadata;
+        if (isSet(body.spend)) changes.spend = body.spend;
+        if (isSet(body.budget_duration)) {
+          changes.budgetDuration = body.budget_duration;
+          changes.budgetResetAt = windowEnd(body.budget_duration, now);
+        }
+        await this.repository.updateUser(manager, existing.userId, changes);
+        return (await this.repository.findUser(existing.userId, manager))!;
+      });
+      if (isSet(body.spend)) this.userSpend.discard(saved.userId);
+      const cached = this.users.get(saved.userId);
+      const spend = isSet(body.spend) || !cached ? saved.spend + this.userSpend.pendingFor(saved.userId) : cached.spend;
+      const record = toUserRecord(saved, spend);
+      if (cached && !isSet(body.budget_duration)) record.budgetResetAt = cached.budgetResetAt;
+      this.users.put(saved.userId, record);
+      this.loading.delete(`user:${saved.userId}`);
+      return toUserRow(saved, record.spend, record.budgetResetAt);
+    });
+  }
+
+  /**
+   * POST /user/delete {user_ids}: all or nothing; their keys are deleted and they leave their teams.
+   * @throws UserNotFoundError (404) naming the ids that do not exist.
+   */
+  async deleteUsers(auth: AuthContext | null, userIds: readonly string[]): Promise<Json> {
+    return this.writes.run(async () => {
+      const found = await this.repository.findUsers(userIds);
+      const known = new Set(found.map((user) => user.userId));
+      const missing = userIds.filter((id) => !known.has(id));
+      if (missing.length) throw new UserNotFoundError(missing, 'user_ids');
+      for (const userId of userIds) {
+        const owned = await this.keys.list(auth, { user_id: userId, page: 1, size: 100 } as ListKeysQueryDto);
+        const tokens = owned.keys as string[];
+        if (tokens.length) await this.keys.delete(adminContext(auth), { keys: tokens });
+      }
+      const deleted = await this.repository.deleteUsers(userIds);
+      const gone = new Set(deleted);
+      for (const userId of deleted) {
+        this.users.evict(userId);
+        this.userSpend.discard(userId);
+      }
+      for (const user of found) for (const teamId of user.teams) this.evictTeam(teamId);
+      this.memberships.evictWhere((_, membership) => gone.has(membership.userId));
+      this.loading.clear();
+      return { deleted_users: deleted, message: `Successfully deleted users with ids: ${pythonList(deleted)}` };
+    });
+  }
+
+  /** GET /user/list, oldest first, paginated as LiteLLM's newer API. */
+  async listUsers(query: UserListQueryDto): Promise<Json> {
+    const page = query.page ?? 1;
+    const size = query.page_size ?? 25;
+    const userIds = query.user_ids ? query.user_ids.split(',').map((id) => id.trim()).filter(Boolean) : undefined;
+    const { rows, total } = await this.repository.listUsers({ role: query.role, userIds }, page, size);
+    return { users: rows.map((row) => this.liveUserRow(row)), total, page, page_size: size, total_pages: Math.ceil(total / size) };
+  }
+
+  /** Organizations were deleted: their teams' cached records lose the organization from the next lookup on. */
+  forgetOrganizations(organizationIds: readonly string[]): void {
+    const gone = new Set(organizationIds);
+    this.teams.evictWhere((_, team) => team.organizationId !== null && gone.has(team.organizationId));
+    this.loading.clear();
+  }
+
+  // ───────────────────────────── internals ─────────────────────────────
+
+  /** Cache, then one database read per id at a time; the answer is cached unless a mutation raced the read. */
+  private async cached<T>(cache: RecordCache<T>, loadingKey: string, id: string, read: () => Promise<T | null>): Promise<T | null> {
+    const hit = cache.get(id);
+    if (hit !== undefined) return hit;
+    const now = Date.now();
+    if (cache.isKnownMiss(id, now)) return null;
+    let load = this.loading.get(loadingKey) as Promise<T | null> | undefined;
+    if (!load) {
+      const epoch = cache.epoch;
+      const started = read().then((record) => {
+        if (cache.epoch !== epoch) return record;
+        const raced = cache.get(id);
+        if (raced !== undefined) return raced;
+        if (record === null) cache.rememberMiss(id, now);
+        else cache.adopt(id, record);
+        return record;
+      });
+      load = started.finally(() => {
+        if (this.loading.get(loadingKey) === load) this.loading.delete(loadingKey);
+      });
+      this.loading.set(loadingKey, load);
+    }
+    return load;
+  }
+
+  /** Opens the first budget window, or starts a new one when the current one has passed (spend back to 0). */
+  private withCurrentWindow<T extends { spend: number; budgetResetAt: Date | null; budgetDuration: string | null }>(
+    record: T,
+    table: 'tollgate_teams' | 'tollgate_users',
+    id: string,
+    buffer: SpendBuffer,
+  ): T {
+    const change = budgetWindowChange(record, record.budgetDuration, Date.now());
+    if (change.kind === 'none') return record;
+    record.budgetResetAt = change.resetAt;
+    let dueAt: Date | null = null;
+    if (change.kind === 'reset') {
+      record.spend = 0;
+      buffer.discard(id);
+      dueAt = change.dueAt;
+    }
+    const resetAt = change.resetAt;
+    this.writes.run(() => this.repository.resetSpend(table, id, resetAt, dueAt)).catch((error: unknown) => {
+      this.logger.warn(`could not persist a budget window (${error instanceof Error ? error.name : typeof error}); it is redone on the next load`);
+    });
+    return record;
+  }
+
+  /** A team row was written: its cached record is replaced (live spend kept); touched users and memberships are re-read. */
+  private afterTeamWrite(saved: TeamEntity, touchedUserIds: readonly (string | null)[]): TeamRecord {
+    const cached = this.teams.get(saved.teamId);
+    const record = toTeamRecord(saved, cached?.spend ?? saved.spend + this.teamSpend.pendingFor(saved.teamId));
+    if (cached && saved.budgetResetAt?.getTime() === cached.budgetResetAt?.getTime()) record.budgetResetAt = cached.budgetResetAt;
+    this.teams.put(saved.teamId, record);
+    this.loading.delete(`team:${saved.teamId}`);
+    for (const userId of touchedUserIds) {
+      if (!userId) continue;
+      this.users.evict(userId);
+      this.memberships.evict(membershipKey(saved.teamId, userId));
+      this.loading.delete(`user:${userId}`);
+      this.loading.delete(`member:${membershipKey(saved.teamId, userId)}`);
+    }
+    return record;
+  }
+
+  private evictTeam(teamId: string): void {
+    this.teams.evict(teamId);
+    this.loading.delete(`team:${teamId}`);
+  }
+
+  /** Users named by id or email: found, or created (LiteLLM creates unknown members). */
+  private async resolveMembers(manager: EntityManager, members: readonly StoredMember[]): Promise<StoredMember[]> {
+    const resolved: StoredMember[] = [];
+    for (const member of members) {
+      let user = member.user_id ? await this.repository.findUser(member.user_id, manager) : await this.repository.findUserByEmail(member.user_email!, manager);
+      if (!user) {
+        const userId = member.user_id ?? randomUUID();
+        await this.repository.insertUser(manager, {
+          userId,
+          userEmail: member.user_email,
+          userAlias: null,
+          userRole: 'internal_user',
+          teams: [],
+          maxBudget: null,
+          spend: 0,
+          budgetDuration: null,
+          budgetResetAt: null,
+          models: [],
+          tpmLimit: null,
+          rpmLimit: null,
+          metadata: {},
+          organizationId: null,
+        });
+        user = (await this.repository.findUser(userId, manager))!;
+      }
+      resolved.push({ role: member.role, user_id: user.userId, user_email: user.userEmail ?? member.user_email });
+    }
+    return resolved;
+  }
+
+  /** @throws UnknownOrganizationError (400) */
+  private async assertOrganization(manager: EntityManager, organizationId: string | null | undefined): Promise<void> {
+    if (isSet(organizationId) && !(await this.repository.findOrganization(organizationId, manager))) throw new UnknownOrganizationError(organizationId);
+  }
+
+  private get spendEmpty(): boolean {
+    return this.teamSpend.isEmpty && this.userSpend.isEmpty && this.memberSpend.isEmpty;
+  }
+
+  private liveTeamRow(entity: TeamEntity): Json {
+    const cached = this.teams.get(entity.teamId);
+    return toTeamRow(entity, cached?.spend ?? entity.spend + this.teamSpend.pendingFor(entity.teamId), cached?.budgetResetAt ?? entity.budgetResetAt);
+  }
+
+  private liveUserRow(entity: UserEntity): Json {
+    const cached = this.users.get(entity.userId);
+    return toUserRow(entity, cached?.spend ?? entity.spend + this.userSpend.pendingFor(entity.userId), cached?.budgetResetAt ?? entity.budgetResetAt);
+  }
+
+  private liveMembershipRow(row: MembershipRow): Json {
+    const id = membershipKey(row.teamId, row.userId);
+    return toMembershipRow(row, this.memberships.get(id)?.spend ?? row.spend + this.memberSpend.pendingFor(id));
+  }
+}
+
+/** The context TeamsService acts with on the keys module: the proxy admin, keeping the caller as actor. */
+function adminContext(auth: AuthContext | null): AuthContext {
+  return { method: 'master_key', role: 'proxy_admin', userId: auth?.userId ?? MASTER_KEY_USER_ID, apiKeyHash: auth?.apiKeyHash ?? null };
+}
+
+function isSet<T>(value: T | null | undefined): value is T {
+  return value !== undefined && value !== null;
+}
+
+function pythonList(values: readonly string[]): string {
+  return `[${values.map((value) => `'${value}'`).join(', ')}]`;
+}
+
+function windowEnd(duration: string | null, now: Date): Date | null {
+  return duration ? (addDuration(now, duration) ?? null) : null;
+}
+
+/**
+ * Members of a request, checked field by field (class-validator does not see inside `member`).
+ * @throws InvalidTeamRequestError
+ */
+export function parseMembers(values: readonly unknown[], param: string, defaultRole: 'admin' | 'user'): StoredMember[] {
+  return values.map((value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidTeamRequestError(`${param} must be {role, user_id|user_email} objects`, param);
+    const input = value as MemberInput & Record<string, unknown>;
+    const extra = Object.keys(input).filter((key) => !['role', 'user_id', 'user_email'].includes(key));
+    if (extra.length) throw new InvalidTeamRequestError(`property ${param}.${extra[0]} should not exist`, param);
+    const role = input.role ?? defaultRole;
+    if (!isMemberRole(role)) throw new InvalidTeamRequestError(`Invalid member role '${String(role)}'. Use 'admin' or 'user'.`, param);
+    for (const field of ['user_id', 'user_email'] as const) {
+      if (isSet(input[field]) && typeof input[field] !== 'string') throw new InvalidTeamRequestError(`${param}.${field} must be a string`, param);
+    }
+    if (!isSet(input.user_id) && !isSet(input.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in for each member', param);
+    return { role, user_id: input.user_id ?? null, user_email: input.user_email ?? null };
+  });
+}
+
+/** @throws InvalidTeamRequestError */
+function validateBudget(fields: { max_budget?: number | null; budget_duration?: string | null }): void {
+  if (isSet(fields.max_budget) && fields.max_budget < 0) throw new InvalidTeamRequestError(`max_budget must be non-negative. Received: ${fields.max_budget}`, 'max_budget');
+  if (isSet(fields.budget_duration) && parseDuration(fields.budget_duration) === undefined) {
+    throw new InvalidTeamRequestError(`Invalid budget_duration '${fields.budget_duration}'. Use a number followed by s, m, h, d, w or mo, e.g. 30d.`, 'budget_duration');
+  }
+}
+
+function validateTeamFields(fields: TeamFieldsDto): void {
+  validateBudget(fields);
+  if (isSet(fields.model_aliases) && !Object.values(fields.model_aliases).every((target) => typeof target === 'string')) {
+    throw new InvalidTeamRequestError('model_aliases must map alias names to model names', 'model_aliases');
+  }
+}
+
+function stringMap(value: Record<string, unknown> | null | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/** LiteLLM stores a team's `tags` and `guardrails` inside its metadata. */
+export function withTagsAndGuardrails(metadata: Record<string, unknown>, fields: { tags?: string[] | null; guardrails?: string[] | null }): Record<string, unknown> {
+  const merged = { ...metadata };
+  if (isSet(fields.tags)) merged.tags = fields.tags;
+  if (isSet(fields.guardrails)) merged.guardrails = fields.guardrails;
+  return merged;
+}

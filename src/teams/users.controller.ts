@@ -1,0 +1,58 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Route } from '../auth/route.decorator';
+import { RouteClass } from '../auth/route-class';
+import { NewUserDto, UpdateUserDto, UserIdsDto, UserInfoQueryDto, UserListQueryDto } from './dto/user-request.dto';
+import { TeamsService } from './teams.service';
+
+type Json = Record<string, unknown>;
+
+/** LiteLLM's internal-user API. Proxy admins only in this first pass. */
+@ApiTags('Internal users')
+@Controller()
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+export class UsersController {
+  constructor(private readonly teams: TeamsService) {}
+
+  @Post('/user/new')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create an internal user; returns the user plus a generated key' })
+  @ApiBody({ type: NewUserDto })
+  createUser(@Req() request: FastifyRequest, @Body() body: NewUserDto): Promise<Json> {
+    return this.teams.createUser(request.auth, body);
+  }
+
+  @Get('/user/info')
+  @Route(RouteClass.Management, 'management_routes', 'info_routes')
+  @ApiOperation({ summary: 'Describe a user, with its keys and teams' })
+  describeUser(@Req() request: FastifyRequest, @Query() query: UserInfoQueryDto): Promise<Json> {
+    return this.teams.describeUser(request.auth, query.user_id);
+  }
+
+  @Post('/user/update')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change a user (spend included); unknown user_ids are created' })
+  @ApiBody({ type: UpdateUserDto })
+  updateUser(@Body() body: UpdateUserDto): Promise<Json> {
+    return this.teams.updateUser(body);
+  }
+
+  @Post('/user/delete')
+  @Route(RouteClass.Management, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete users with their keys (all or none: 404 when one does not exist)' })
+  @ApiBody({ type: UserIdsDto })
+  deleteUsers(@Req() request: FastifyRequest, @Body() body: UserIdsDto): Promise<Json> {
+    return this.teams.deleteUsers(request.auth, body.user_ids);
+  }
+
+  @Get('/user/list')
+  @Route(RouteClass.Management, 'management_routes', 'info_routes')
+  @ApiOperation({ summary: 'List users, oldest first, paginated' })
+  listUsers(@Query() query: UserListQueryDto): Promise<Json> {
+    return this.teams.listUsers(query);
+  }
+}
