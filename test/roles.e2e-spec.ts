@@ -45,6 +45,16 @@ const POLICY: Record<string, PolicyRow> = {
     body: (caller) => ({ user_id: `customer-of-${caller}` }),
     expected: { admin: 200, adminViewer: 401, internalUser: 401, internalViewer: 401, keyWithoutUser: 401 },
   },
+  "GET /user/info (another user's)": {
+    method: 'GET',
+    path: () => '/user/info?user_id=someone-else',
+    expected: { admin: 200, adminViewer: 200, internalUser: 403, internalViewer: 403, keyWithoutUser: 403 },
+  },
+  'GET /user/info (own)': {
+    method: 'GET',
+    path: (caller) => `/user/info?user_id=user-${caller}`,
+    expected: { admin: 200, adminViewer: 200, internalUser: 200, internalViewer: 200, keyWithoutUser: 403 },
+  },
   'GET /v1/models': {
     method: 'GET',
     path: () => '/v1/models',
@@ -73,16 +83,17 @@ describe('Role matrix (e2e, hand-written policy)', () => {
 
   beforeAll(async () => {
     gateway = await startGateway(`general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n  - model_name: demo\n    litellm_params: { model: mock/demo }\n`);
-    const userKey = async (user_role: string): Promise<string> => {
-      const created = await call('POST', '/user/new', MASTER_KEY, { user_role });
+    expect((await call('POST', '/user/new', MASTER_KEY, { user_id: 'someone-else', auto_create_key: false })).status).toBe(200);
+    const userKey = async (user_role: string, caller: Caller): Promise<string> => {
+      const created = await call('POST', '/user/new', MASTER_KEY, { user_role, user_id: `user-${caller}` });
       expect(created.status).toBe(200);
       return created.json.key as string;
     };
-    keys.adminViewer = await userKey('proxy_admin_viewer');
-    keys.internalUser = await userKey('internal_user');
-    keys.internalViewer = await userKey('internal_user_viewer');
+    keys.adminViewer = await userKey('proxy_admin_viewer', 'adminViewer');
+    keys.internalUser = await userKey('internal_user', 'internalUser');
+    keys.internalViewer = await userKey('internal_user_viewer', 'internalViewer');
     keys.keyWithoutUser = (await call('POST', '/key/generate', MASTER_KEY, {})).json.key as string;
-    keys.admin = (await userKey('proxy_admin')) ?? MASTER_KEY;
+    keys.admin = await userKey('proxy_admin', 'admin');
   });
 
   afterAll(async () => {
@@ -100,4 +111,23 @@ describe('Role matrix (e2e, hand-written policy)', () => {
       });
     }
   }
+
+  it('should let a team admin, and only a team admin, manage the team members', async () => {
+    const team = await call('POST', '/team/new', MASTER_KEY, {
+      members_with_roles: [
+        { role: 'admin', user_id: 'user-internalUser' },
+        { role: 'user', user_id: 'user-internalViewer' },
+      ],
+    });
+    const teamId = team.json.team_id as string;
+    const addedByTeamAdmin = await call('POST', '/team/member_add', keys.internalUser, { team_id: teamId, member: { role: 'user', user_id: 'new-member' } });
+    expect(addedByTeamAdmin.status).toBe(200);
+    const byPlainMember = await call('POST', '/team/member_add', keys.internalViewer, { team_id: teamId, member: { role: 'user', user_id: 'other' } });
+    expect(byPlainMember.status).toBe(401);
+    const otherTeam = await call('POST', '/team/new', MASTER_KEY, {});
+    const byOutsider = await call('POST', '/team/member_add', keys.internalUser, { team_id: otherTeam.json.team_id, member: { role: 'user', user_id: 'x' } });
+    expect(byOutsider.status).toBe(403);
+    expect((await call('GET', `/team/info?team_id=${teamId}`, keys.internalViewer)).status).toBe(200);
+    expect((await call('GET', `/team/info?team_id=${otherTeam.json.team_id}`, keys.internalViewer)).status).toBe(403);
+  });
 });

@@ -31,6 +31,8 @@ export class RouteClassGuard implements CanActivate {
     const groups: readonly string[] = declaration?.groups ?? [];
     const readsOnly = groups.includes('info_routes') && request.method === 'GET';
     if (role === 'proxy_admin_viewer' && readsOnly) return true;
+    // Team member routes check team-admin rights in their service (LiteLLM's self_managed_routes).
+    if (routeClass === RouteClass.Management && groups.includes('self_managed_routes') && role !== null && role !== 'internal_user_viewer') return true;
     if (routeClass === RouteClass.Management && groups.includes('internal_user_routes')) {
       if (role === 'internal_user' || role === 'org_admin') return true;
       // Any key may read about itself (e.g. GET /key/info); the service limits what it sees to its own.

@@ -43,7 +43,7 @@ export class TeamsController {
   }
 
   @Get('/team/info')
-  @Route(RouteClass.Management, 'management_routes', 'info_routes')
+  @Route(RouteClass.Management, 'management_routes', 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: 'Describe a team, with its keys and memberships' })
   describeTeam(@Req() request: FastifyRequest, @Query() query: TeamInfoQueryDto): Promise<Json> {
     return this.teams.describeTeam(request.auth, query.team_id);
@@ -57,7 +57,7 @@ export class TeamsController {
   }
 
   @Post('/team/member_add')
-  @Route(RouteClass.Management, 'management_routes')
+  @Route(RouteClass.Management, 'management_routes', 'self_managed_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add one member or a list (by user_id or user_email); unknown users are created' })
   @ApiBody({ type: MemberAddDto })
@@ -66,16 +66,16 @@ export class TeamsController {
   }
 
   @Post('/team/member_delete')
-  @Route(RouteClass.Management, 'management_routes')
+  @Route(RouteClass.Management, 'management_routes', 'self_managed_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove a member from a team' })
   @ApiBody({ type: MemberDeleteDto })
-  removeMember(@Body() body: MemberDeleteDto): Promise<Json> {
-    return this.teams.removeTeamMember(body);
+  removeMember(@Req() request: FastifyRequest, @Body() body: MemberDeleteDto): Promise<Json> {
+    return this.teams.removeTeamMember(request.auth, body);
   }
 
   @Post('/team/member_update')
-  @Route(RouteClass.Management, 'management_routes')
+  @Route(RouteClass.Management, 'management_routes', 'self_managed_routes')
   @HttpCode(200)
   @ApiOperation({ summary: "Change a member's role or budget inside the team" })
   @ApiBody({ type: MemberUpdateDto })

@@ -76,3 +76,10 @@ export class UserNotFoundError extends DomainError {
     super('GW_NOT_FOUND', `User not found, passed user_id=${userIds.join(', ')}`, { status: 404, type: 'not_found_error', param });
   }
 }
+
+/** 403: the caller is authenticated but may not see or change this team or user. */
+export class TeamsAccessDeniedError extends DomainError {
+  constructor(message: string) {
+    super('GW_AUTH_FORBIDDEN', message, { status: 403, type: 'auth_error' });
+  }
+}

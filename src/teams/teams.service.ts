@@ -25,6 +25,7 @@ import {
   TeamNotFoundForUpdateError,
   UnknownOrganizationError,
   UserNotFoundError,
+  TeamsAccessDeniedError,
 } from './teams.errors';
 import { membershipKey, MembershipRow, TeamChanges, TeamsRepository, UserChanges } from './teams.repository';
 
@@ -264,8 +265,12 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
     if (!teamId) throw new InvalidTeamRequestError('Malformed request. No team id passed in.', 'team_id');
     const entity = await this.repository.findTeam(teamId);
     if (!entity) throw new TeamNotFoundError([teamId]);
+    if (!seesEverything(auth) && !entity.membersWithRoles.some((member) => member.user_id !== null && member.user_id === auth?.userId)) {
+      throw new TeamsAccessDeniedError(`user not allowed to access this team's info. Team=${teamId}`);
+    }
     const memberships = await this.repository.findMemberships({ teamId });
-    const keys = await this.keys.list(auth, { team_id: teamId, return_full_object: true, page: 1, size: 100 } as ListKeysQueryDto);
+    // Members may see the team's keys (hashes and settings, never secrets): list them with the admin's view.
+    const keys = await this.keys.list(asTeamViewer(auth), { team_id: teamId, return_full_object: true, page: 1, size: 100 } as ListKeysQueryDto);
     return {
       team_id: teamId,
       team_info: this.liveTeamRow(entity),
@@ -292,6 +297,7 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
       const result = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
         if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
+        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_add');
         const resolved = await this.resolveMembers(manager, adding);
         const merged = addMembers(team.membersWithRoles, resolved);
         if ('duplicate' in merged) throw new DuplicateMemberError(team.teamId, memberLabel(merged.duplicate));
@@ -319,12 +325,13 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
    * POST /team/member_delete {team_id, user_id|user_email}.
    * @throws TeamNotFoundForUpdateError, MemberNotFoundError (400)
    */
-  async removeTeamMember(body: MemberDeleteDto): Promise<Json> {
+  async removeTeamMember(auth: AuthContext | null, body: MemberDeleteDto): Promise<Json> {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
     return this.writes.run(async () => {
       const { saved, userId } = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
         if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
+        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_delete');
         const index = findMember(team.membersWithRoles, body.user_id, body.user_email);
         if (index < 0) throw new MemberNotFoundError(team.teamId, memberLabel(body));
         const removed = team.membersWithRoles[index];
@@ -349,6 +356,7 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
       const { saved, member } = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
         if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
+        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_update');
         const index = findMember(team.membersWithRoles, body.user_id, body.user_email);
         if (index < 0) throw new MemberNotFoundError(team.teamId, memberLabel(body));
         const current = team.membersWithRoles[index];
@@ -445,6 +453,7 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
   async describeUser(auth: AuthContext | null, userId: string | undefined): Promise<Json> {
     const id = userId ?? auth?.userId ?? undefined;
     if (!id) throw new InvalidTeamRequestError('user_id is required', 'user_id');
+    if (!seesEverything(auth) && id !== auth?.userId) throw new TeamsAccessDeniedError("user not allowed to access this user's info");
     const entity = await this.repository.findUser(id);
     if (!entity) throw new UserNotFoundError([id]);
     const memberships = await this.repository.findMemberships({ userId: id });
@@ -757,4 +766,24 @@ export function withTagsAndGuardrails(metadata: Record<string, unknown>, fields:
   if (isSet(fields.tags)) merged.tags = fields.tags;
   if (isSet(fields.guardrails)) merged.guardrails = fields.guardrails;
   return merged;
+}
+
+/** Proxy admins manage everything and admin viewers read everything; everyone else only what is theirs. */
+function seesEverything(auth: AuthContext | null): boolean {
+  return auth?.role === 'proxy_admin' || auth?.role === 'proxy_admin_viewer';
+}
+
+/**
+ * LiteLLM's self-managed team routes: a proxy admin, or an admin member of the team, may change its members.
+ * @throws TeamsAccessDeniedError (403)
+ */
+function assertTeamAdmin(auth: AuthContext | null, members: readonly { role: string; user_id: string | null }[], teamId: string, route: string): void {
+  if (auth?.role === 'proxy_admin') return;
+  const isTeamAdmin = auth?.userId != null && members.some((member) => member.role === 'admin' && member.user_id === auth.userId);
+  if (!isTeamAdmin) throw new TeamsAccessDeniedError(`Call not allowed. User not proxy admin OR team admin. route=${route}, team_id=${teamId}`);
+}
+
+/** The admin's read view, for listings a member is entitled to once membership was checked. */
+function asTeamViewer(auth: AuthContext | null): AuthContext {
+  return { method: auth?.method ?? 'master_key', role: 'proxy_admin', userId: auth?.userId ?? null, apiKeyHash: auth?.apiKeyHash ?? null };
 }

@@ -25,7 +25,7 @@ export class UsersController {
   }
 
   @Get('/user/info')
-  @Route(RouteClass.Management, 'management_routes', 'info_routes')
+  @Route(RouteClass.Management, 'management_routes', 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: 'Describe a user, with its keys and teams' })
   describeUser(@Req() request: FastifyRequest, @Query() query: UserInfoQueryDto): Promise<Json> {
     return this.teams.describeUser(request.auth, query.user_id);
