@@ -259,7 +259,7 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     const blocked = await failure(asOther());
     expect(blocked.status).toBe(400);
     expect(blocked.error).toMatchObject({ message: 'User blocked from making LLM API Calls. User=customer-2' });
-    await admin('/customer/unblock', { user_ids: ['customer-2'] });
+    await admin('/user/unblock', { user_ids: ['customer-2'] });
     await asOther();
     const info = await admin<{ spend: number }>('/customer/info?end_user_id=customer-2');
     expect(info.body.spend).toBeCloseTo(2 * CALL_COST, 10);
@@ -296,6 +296,20 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     await ask(user.body.key);
     const second = await newKey({ user_id: 'spender' });
     expect((await failure(ask(second))).type).toBe('budget_exceeded');
+  });
+
+  it('should apply a shared budget named by budget_id to keys that set no limits of their own', async () => {
+    expect((await admin('/budget/new', { budget_id: 'key-tier', rpm_limit: 1, max_budget: 100 })).status).toBe(200);
+    const tiered = await newKey({ budget_id: 'key-tier' });
+    const { response } = await ask(tiered);
+    expect(response.headers.get('x-ratelimit-limit-requests')).toBe('1');
+    expect((await failure(ask(tiered))).status).toBe(429);
+    const ownLimit = await newKey({ budget_id: 'key-tier', rpm_limit: 5 });
+    await ask(ownLimit);
+    await ask(ownLimit);
+    await admin('/budget/update', { budget_id: 'key-tier', rpm_limit: 3 });
+    const afterUpdate = await newKey({ budget_id: 'key-tier' });
+    expect((await ask(afterUpdate)).response.headers.get('x-ratelimit-limit-requests')).toBe('3');
   });
 
   it('should refuse privilege escalation by non-admin keys', async () => {

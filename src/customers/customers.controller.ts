@@ -62,7 +62,8 @@ export class CustomersController {
     return this.customers.listCustomers();
   }
 
-  @Post(['/customer/block', '/end_user/block'])
+  // /user/block and /user/unblock are LiteLLM's legacy spellings for end users, still in its docs.
+  @Post(['/customer/block', '/end_user/block', '/user/block'])
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Block end users (rows are created for unknown ids): their LLM calls are refused' })
@@ -72,7 +73,7 @@ export class CustomersController {
     return this.customers.blockCustomers(body.user_ids);
   }
 
-  @Post(['/customer/unblock', '/end_user/unblock'])
+  @Post(['/customer/unblock', '/end_user/unblock', '/user/unblock'])
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Unblock end users (also removes them from litellm_settings.blocked_user_list until restart)' })

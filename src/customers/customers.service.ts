@@ -30,7 +30,7 @@ import type {
 } from './dto/customer-response.dto';
 import { EndUserCache } from './end-user-cache';
 import type { EndUserEntity } from './end-user.entity';
-import type { EndUserRecord } from './end-user';
+import type { EndUserBudget, EndUserRecord } from './end-user';
 
 const FLUSH_INTERVAL_MS = 250;
 const SHUTDOWN_FLUSH_ATTEMPTS = 5;
@@ -53,6 +53,9 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
   /** Writes to end users, budgets and spend, one at a time: a flush never races a reset or delete. */
   private readonly writes = new SerialQueue();
   private readonly loading = new Map<string, Promise<EndUserRecord | null>>();
+  /** Shared budgets by id for keys that carry a `budget_id` (budget tiers); every budget write evicts its entry. */
+  private readonly sharedBudgets = new Map<string, EndUserBudget | null>();
+  private budgetEpoch = 0;
   /** `litellm_settings.blocked_user_list`; /customer/unblock removes ids from it (in memory, as LiteLLM). */
   private readonly blockedByConfig: Set<string>;
   private flushTimer?: NodeJS.Timeout;
@@ -301,7 +304,11 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
   async createBudget(auth: AuthContext | null, body: NewBudgetDto): Promise<BudgetRowDto> {
     validateBudgetFields(body);
     const budget = newBudget(body.budget_id ?? randomUUID(), body, new Date(), auth?.userId ?? null);
-    return this.writes.run(async () => toBudgetRow(await this.repository.insertBudget(budget)));
+    return this.writes.run(async () => {
+      const saved = await this.repository.insertBudget(budget);
+      this.forgetSharedBudget(saved.budgetId);
+      return toBudgetRow(saved);
+    });
   }
 
   /**
@@ -353,6 +360,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
     return this.writes.run(async () => {
       const deleted = await this.repository.deleteBudget(budgetId);
       if (!deleted) throw new BudgetNotFoundError(budgetId);
+      this.forgetSharedBudget(budgetId);
       for (const record of this.cache.withBudget(budgetId)) {
         record.budget = null;
         record.budgetResetAt = null;
@@ -360,6 +368,26 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
       this.cache.touch();
       return toBudgetRow(deleted);
     });
+  }
+
+  /**
+   * A shared budget row by id, cached (misses too) until a budget write evicts it: the limits of a key
+   * that names a `budget_id` instead of carrying its own.
+   */
+  async findBudget(budgetId: string): Promise<EndUserBudget | null> {
+    const cached = this.sharedBudgets.get(budgetId);
+    if (cached !== undefined) return cached;
+    const epoch = this.budgetEpoch;
+    const row = await this.repository.findBudget(budgetId);
+    const budget = row ? toBudget(row) : null;
+    // A budget write during the read may have made it stale: answer it, but do not keep it.
+    if (epoch === this.budgetEpoch && this.sharedBudgets.size < 10_000) this.sharedBudgets.set(budgetId, budget);
+    return budget;
+  }
+
+  private forgetSharedBudget(budgetId: string): void {
+    this.budgetEpoch++;
+    this.sharedBudgets.delete(budgetId);
   }
 
   // ───────────────────────────── internals ─────────────────────────────
@@ -438,6 +466,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
   /** A budget row changed: every cached end user on it sees the new limits from the next request on. */
   private applyBudget(budget: BudgetEntity): void {
     for (const record of this.cache.withBudget(budget.budgetId)) record.budget = toBudget(budget);
+    this.forgetSharedBudget(budget.budgetId);
     this.cache.touch();
   }
 

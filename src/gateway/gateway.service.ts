@@ -70,12 +70,13 @@ export class GatewayService {
     const team = key?.teamId ? await this.teams.findTeam(key.teamId) : null;
     const user = key?.userId ? await this.teams.findUser(key.userId) : null;
     const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
+    const keyBudget = key?.budgetId ? await this.customers.findBudget(key.budgetId) : null;
     const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks, team) : body.model;
     const deployment = this.models.pick(requested);
     const adapter = this.providers.get(deployment.provider);
     const endUserId = typeof body.user === 'string' && body.user !== '' ? body.user : undefined;
     const endUser = endUserId === undefined ? null : await this.customers.findEndUser(endUserId);
-    const charged = { key, team, user, membership, endUserId, endUser };
+    const charged = { key, keyBudget, team, user, membership, endUserId, endUser };
     const admission = await this.limits.admit({
       ...charged,
       model: deployment.modelName,

@@ -37,6 +37,7 @@ export function toRecord(entity: VirtualKeyEntity, spend = entity.spend): Virtua
   return {
     token: entity.token,
     id: entity.keyId,
+    budgetId: entity.budgetId,
     keyName: entity.keyName,
     keyAlias: entity.keyAlias,
     userId: entity.userId,

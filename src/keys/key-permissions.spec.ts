@@ -9,6 +9,7 @@ function keyRecord(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord 
   return {
     token: 'a'.repeat(64),
     id: 'key-id-1',
+    budgetId: null,
     keyName: 'sk-...abcd',
     keyAlias: null,
     userId: 'alice',

@@ -25,6 +25,8 @@ export interface VirtualKeyRecord {
   readonly tpmLimit: number | null;
   readonly rpmLimit: number | null;
   readonly maxParallelRequests: number | null;
+  /** A shared budget (`/budget/new`) whose limits apply where the key sets none of its own (budget tiers). */
+  readonly budgetId: string | null;
   readonly modelRpmLimit: Readonly<Record<string, number>>;
   readonly modelTpmLimit: Readonly<Record<string, number>>;
   readonly modelMaxBudget: Readonly<Record<string, unknown>>;

@@ -13,6 +13,7 @@ function keyRecord(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord 
   return {
     token: 'hash-1',
     id: 'key-id-1',
+    budgetId: null,
     keyName: 'sk-...abcd',
     keyAlias: 'app',
     userId: null,

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { CustomersService } from '../customers/customers.service';
-import type { EndUserRecord } from '../customers/end-user';
+import type { EndUserBudget, EndUserRecord } from '../customers/end-user';
 import type { TeamMembershipRecord, TeamRecord, UserRecord } from '../teams/team';
 import { TeamsService } from '../teams/teams.service';
 import { KeysService } from '../keys/keys.service';
@@ -21,6 +21,8 @@ const MAX_TRACKED_AVERAGES = 100_000;
 export interface AdmissionInput {
   /** The caller's virtual key; absent for the master key and an open proxy. */
   key?: VirtualKeyRecord;
+  /** The shared budget the key names with `budget_id`, when it exists. */
+  keyBudget?: EndUserBudget | null;
   /** The key's team, its owner (internal user) and the owner's membership in the team, when they exist. */
   team?: TeamRecord | null;
   user?: UserRecord | null;
@@ -115,7 +117,7 @@ export class LimitsService {
         held.reservations.push({ key: 'budget:proxy', amount: estimate });
       }
       if (key) {
-        await this.admitSubject(keySubject(key), estimate, held, true);
+        await this.admitSubject(keySubject(key, input.keyBudget), estimate, held, true);
         held.headers['x-litellm-key-spend'] = String(key.spend);
         const modelRpm = key.modelRpmLimit[model];
         const modelTpm = key.modelTpmLimit[model];
@@ -140,7 +142,7 @@ export class LimitsService {
 
   /** Whether a budget applies to this call, i.e. whether estimating its cost is worth the CPU. */
   needsEstimate(input: Omit<AdmissionInput, 'model' | 'estimatedCost'>): boolean {
-    if (this.proxyMaxBudget !== undefined || (input.key !== undefined && input.key.maxBudget !== null)) return true;
+    if (this.proxyMaxBudget !== undefined || (input.key !== undefined && keySubject(input.key, input.keyBudget).maxBudget !== null)) return true;
     return subjectsOf(input).some((subject) => subject.maxBudget !== null);
   }
 
@@ -246,7 +248,7 @@ export class LimitsService {
     const before = key.spend;
     this.keys.recordSpend(key.token, cost);
     if (totalTokens > 0) {
-      if (key.tpmLimit !== null) void this.store.addInWindow(`tpm:key:${key.id}`, MINUTE_MS, totalTokens);
+      if (keySubject(key, input.keyBudget).tpm !== null) void this.store.addInWindow(`tpm:key:${key.id}`, MINUTE_MS, totalTokens);
       if (key.modelTpmLimit[model] !== undefined) void this.store.addInWindow(`tpm:key:${key.id}:model:${model}`, MINUTE_MS, totalTokens);
     }
     const soft = key.softBudget;
@@ -267,17 +269,18 @@ function secondsToNextMinute(): number {
   return (MINUTE_MS - (Date.now() % MINUTE_MS)) / 1000;
 }
 
-function keySubject(key: VirtualKeyRecord): LimitSubject {
+/** The key's own limits, falling back to its shared budget's (`budget_id`) where it sets none. */
+function keySubject(key: VirtualKeyRecord, budget?: EndUserBudget | null): LimitSubject {
   // The stable id, not the token: rotating a key must not reset its windows or hide its reservations.
   return {
     ns: `key:${key.id}`,
     type: 'key',
     label: `api_key: ${key.keyName}`,
     spend: key.spend,
-    maxBudget: key.maxBudget,
-    maxParallel: key.maxParallelRequests,
-    rpm: key.rpmLimit,
-    tpm: key.tpmLimit,
+    maxBudget: key.maxBudget ?? budget?.maxBudget ?? null,
+    maxParallel: key.maxParallelRequests ?? budget?.maxParallelRequests ?? null,
+    rpm: key.rpmLimit ?? budget?.rpmLimit ?? null,
+    tpm: key.tpmLimit ?? budget?.tpmLimit ?? null,
   };
 }
 
