@@ -234,6 +234,24 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
     }
   });
 
+  it('should hold the concurrency target for a team budget and an end-user budget too', async () => {
+    const team = await admin<{ team_id: string }>('/team/new', { max_budget: CALL_COST * 10 });
+    const teamKey = await newKey({ team_id: team.body.team_id });
+    const teamResults = await Promise.allSettled(Array.from({ length: 200 }, () => ask(teamKey)));
+    const teamAccepted = teamResults.filter((r) => r.status === 'fulfilled').length;
+    expect(teamAccepted).toBeGreaterThanOrEqual(9);
+    expect(teamAccepted).toBeLessThanOrEqual(11);
+
+    await admin('/customer/new', { user_id: 'concurrent-customer', max_budget: CALL_COST * 10 });
+    const master = client(MASTER_KEY);
+    const asCustomer = () =>
+      master.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'hi' }], max_tokens: COMPLETION_TOKENS, user: 'concurrent-customer' });
+    const customerResults = await Promise.allSettled(Array.from({ length: 200 }, asCustomer));
+    const customerAccepted = customerResults.filter((r) => r.status === 'fulfilled').length;
+    expect(customerAccepted).toBeGreaterThanOrEqual(9);
+    expect(customerAccepted).toBeLessThanOrEqual(11);
+  });
+
   it('should reset spend when budget_duration passes', async () => {
     const key = await newKey({ max_budget: CALL_COST * 0.5, budget_duration: '1s' });
     await ask(key);

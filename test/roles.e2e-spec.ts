@@ -130,4 +130,26 @@ describe('Role matrix (e2e, hand-written policy)', () => {
     expect((await call('GET', `/team/info?team_id=${teamId}`, keys.internalViewer)).status).toBe(200);
     expect((await call('GET', `/team/info?team_id=${otherTeam.json.team_id}`, keys.internalViewer)).status).toBe(403);
   });
+
+  it('should let an org admin manage its own organization and its teams, and nothing else', async () => {
+    const org = await call('POST', '/organization/new', MASTER_KEY, { organization_alias: 'acme' });
+    const otherOrg = await call('POST', '/organization/new', MASTER_KEY, { organization_alias: 'other' });
+    const orgId = org.json.organization_id as string;
+    const boss = await call('POST', '/user/new', MASTER_KEY, { user_id: 'org-boss', user_role: 'org_admin' });
+    expect((await call('POST', '/organization/member_add', MASTER_KEY, { organization_id: orgId, member: { role: 'org_admin', user_id: 'org-boss' } })).status).toBe(200);
+    const bossKey = boss.json.key as string;
+
+    expect((await call('GET', `/organization/info?organization_id=${orgId}`, bossKey)).status).toBe(200);
+    expect((await call('GET', `/organization/info?organization_id=${otherOrg.json.organization_id}`, bossKey)).status).toBe(403);
+    expect((await call('POST', '/team/new', bossKey, { organization_id: orgId })).status).toBe(200);
+    expect((await call('POST', '/team/new', bossKey, { organization_id: otherOrg.json.organization_id })).status).toBe(403);
+    expect((await call('POST', '/team/new', bossKey, {})).status).toBe(403);
+
+    const orgTeam = await call('POST', '/team/new', MASTER_KEY, { organization_id: orgId });
+    const added = await call('POST', '/team/member_add', bossKey, { team_id: orgTeam.json.team_id, member: { role: 'user', user_id: 'hired' } });
+    expect(added.status).toBe(200);
+    const foreignTeam = await call('POST', '/team/new', MASTER_KEY, { organization_id: otherOrg.json.organization_id });
+    expect((await call('POST', '/team/member_add', bossKey, { team_id: foreignTeam.json.team_id, member: { role: 'user', user_id: 'x' } })).status).toBe(403);
+    expect((await call('POST', '/organization/member_add', bossKey, { organization_id: otherOrg.json.organization_id, member: { role: 'internal_user', user_id: 'org-boss' } })).status).toBe(403);
+  });
 });

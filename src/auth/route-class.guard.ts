@@ -31,6 +31,8 @@ export class RouteClassGuard implements CanActivate {
     const groups: readonly string[] = declaration?.groups ?? [];
     const readsOnly = groups.includes('info_routes') && request.method === 'GET';
     if (role === 'proxy_admin_viewer' && readsOnly) return true;
+    // Organization routes check that an org admin administers that organization in their service.
+    if (routeClass === RouteClass.Management && groups.includes('org_admin_only_routes') && role === 'org_admin') return true;
     // Team member routes check team-admin rights in their service (LiteLLM's self_managed_routes).
     if (routeClass === RouteClass.Management && groups.includes('self_managed_routes') && role !== null && role !== 'internal_user_viewer') return true;
     if (routeClass === RouteClass.Management && groups.includes('internal_user_routes')) {

@@ -32,10 +32,10 @@ export class OrganizationsController {
   }
 
   @Get('/organization/info')
-  @Route(RouteClass.Management, 'management_routes', 'info_routes')
+  @Route(RouteClass.Management, 'management_routes', 'info_routes', 'org_admin_only_routes')
   @ApiOperation({ summary: 'Describe an organization, with its members and teams' })
-  describe(@Query() query: OrganizationInfoQueryDto): Promise<Json> {
-    return this.organizations.describe(query.organization_id);
+  describe(@Req() request: FastifyRequest, @Query() query: OrganizationInfoQueryDto): Promise<Json> {
+    return this.organizations.describe(request.auth, query.organization_id);
   }
 
   @Post('/organization/info')
@@ -70,10 +70,10 @@ export class OrganizationsController {
   }
 
   @Post('/organization/member_add')
-  @Route(RouteClass.Management, 'management_routes')
+  @Route(RouteClass.Management, 'management_routes', 'org_admin_only_routes')
   @HttpCode(200)
   @ApiBody({ type: OrganizationMemberAddDto })
-  addMembers(@Body() body: OrganizationMemberAddDto): Promise<Json> {
-    return this.organizations.addMembers(body);
+  addMembers(@Req() request: FastifyRequest, @Body() body: OrganizationMemberAddDto): Promise<Json> {
+    return this.organizations.addMembers(request.auth, body);
   }
 }

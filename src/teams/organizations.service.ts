@@ -5,6 +5,7 @@ import { parseDuration } from '../common/duration';
 import type { NewOrganizationDto, OrganizationMemberAddDto, UpdateOrganizationDto } from './dto/organization-request.dto';
 import { toOrganizationRow, toTeamRow } from './team-mapper';
 import { InvalidTeamRequestError, OrganizationNotFoundError, UserNotFoundError } from './teams.errors';
+import { TeamsAccessDeniedError } from './teams.errors';
 import { OrganizationChanges, TeamsRepository } from './teams.repository';
 import { TeamsService } from './teams.service';
 import { USER_ROLES } from './team';
@@ -47,9 +48,22 @@ export class OrganizationsService {
     return toOrganizationRow(saved);
   }
 
+  /**
+   * Org admins manage their own organization; proxy admins every one.
+   * @throws TeamsAccessDeniedError (403)
+   */
+  async assertOrganizationAdmin(auth: AuthContext | null, organizationId: string): Promise<void> {
+    if (auth?.role === 'proxy_admin') return;
+    const members = auth?.userId ? await this.repository.findOrganizationMembers(organizationId) : [];
+    if (!members.some((member) => member.userId === auth?.userId && member.userRole === 'org_admin')) {
+      throw new TeamsAccessDeniedError(`user not allowed to manage organization=${organizationId}. Only proxy admins and its org admins may.`);
+    }
+  }
+
   /** GET /organization/info?organization_id= @throws OrganizationNotFoundError (404) */
-  async describe(organizationId: string | undefined): Promise<Json> {
+  async describe(auth: AuthContext | null, organizationId: string | undefined): Promise<Json> {
     if (!organizationId) throw new InvalidTeamRequestError('organization_id is required', 'organization_id');
+    if (auth?.role !== 'proxy_admin_viewer') await this.assertOrganizationAdmin(auth, organizationId);
     const [row] = await this.describeMany([organizationId]);
     return row;
   }
@@ -96,7 +110,8 @@ export class OrganizationsService {
    * POST /organization/member_add: existing users (by user_id or user_email) join with a role (default internal_user).
    * @throws OrganizationNotFoundError, UserNotFoundError, InvalidTeamRequestError
    */
-  async addMembers(body: OrganizationMemberAddDto): Promise<Json> {
+  async addMembers(auth: AuthContext | null, body: OrganizationMemberAddDto): Promise<Json> {
+    await this.assertOrganizationAdmin(auth, body.organization_id);
     const members = (Array.isArray(body.member) ? body.member : [body.member]).map((value) => {
       if (typeof value !== 'object' || value === null) throw new InvalidTeamRequestError('member must be {role, user_id|user_email} objects', 'member');
       const input = value as { role?: unknown; user_role?: unknown; user_id?: unknown; user_email?: unknown };

@@ -16,7 +16,7 @@ export class TeamsController {
   constructor(private readonly teams: TeamsService) {}
 
   @Post('/team/new')
-  @Route(RouteClass.Management, 'management_routes')
+  @Route(RouteClass.Management, 'management_routes', 'org_admin_only_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a team; the caller becomes an admin member' })
   @ApiBody({ type: NewTeamDto })

@@ -159,6 +159,10 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
    */
   async createTeam(auth: AuthContext | null, body: NewTeamDto): Promise<Json> {
     validateTeamFields(body);
+    // Org admins create teams in the organizations they administer, nowhere else.
+    if (auth?.role !== 'proxy_admin' && !(await this.isOrganizationAdmin(auth, body.organization_id ?? null))) {
+      throw new TeamsAccessDeniedError('Only proxy admins, or org admins inside their organization, may create teams.');
+    }
     const given = [
       ...parseMembers(body.members_with_roles ?? [], 'members_with_roles', 'user'),
       ...(body.admins ?? []).map((userId): StoredMember => ({ role: 'admin', user_id: userId, user_email: null })),
@@ -279,6 +283,13 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
+  /** Whether the caller is an `org_admin` member of the organization. */
+  private async isOrganizationAdmin(auth: AuthContext | null, organizationId: string | null): Promise<boolean> {
+    if (!organizationId || auth?.role !== 'org_admin' || !auth.userId) return false;
+    const members = await this.repository.findOrganizationMembers(organizationId);
+    return members.some((member) => member.userId === auth.userId && member.userRole === 'org_admin');
+  }
+
   /** GET /team/list: every team (or those of a user / an organization), oldest first. */
   async listTeams(filter: { user_id?: string; organization_id?: string }): Promise<Json[]> {
     const rows = await this.repository.listTeams({ organizationId: filter.organization_id });
@@ -293,11 +304,13 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
     const adding = parseMembers(Array.isArray(body.member) ? body.member : [body.member], 'member', 'user');
     if (!adding.length) throw new InvalidTeamRequestError('member is required: {role, user_id|user_email} or a list of them', 'member');
     if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
+    // Read before the transaction: the embedded database has one connection, which the transaction holds.
+    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const result = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
         if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
-        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_add');
+        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_add', organizationAdmin);
         const resolved = await this.resolveMembers(manager, adding);
         const merged = addMembers(team.membersWithRoles, resolved);
         if ('duplicate' in merged) throw new DuplicateMemberError(team.teamId, memberLabel(merged.duplicate));
@@ -327,11 +340,13 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
    */
   async removeTeamMember(auth: AuthContext | null, body: MemberDeleteDto): Promise<Json> {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
+    // Read before the transaction: the embedded database has one connection, which the transaction holds.
+    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const { saved, userId } = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
         if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
-        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_delete');
+        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_delete', organizationAdmin);
         const index = findMember(team.membersWithRoles, body.user_id, body.user_email);
         if (index < 0) throw new MemberNotFoundError(team.teamId, memberLabel(body));
         const removed = team.membersWithRoles[index];
@@ -352,11 +367,13 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
   async updateTeamMember(auth: AuthContext | null, body: MemberUpdateDto): Promise<Json> {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
     if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
+    // Read before the transaction: the embedded database has one connection, which the transaction holds.
+    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const { saved, member } = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
         if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
-        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_update');
+        assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_update', organizationAdmin);
         const index = findMember(team.membersWithRoles, body.user_id, body.user_email);
         if (index < 0) throw new MemberNotFoundError(team.teamId, memberLabel(body));
         const current = team.membersWithRoles[index];
@@ -774,11 +791,18 @@ function seesEverything(auth: AuthContext | null): boolean {
 }
 
 /**
- * LiteLLM's self-managed team routes: a proxy admin, or an admin member of the team, may change its members.
+ * LiteLLM's self-managed team routes: a proxy admin, an admin member of the team, or an org admin of the
+ * team's organization may change its members.
  * @throws TeamsAccessDeniedError (403)
  */
-function assertTeamAdmin(auth: AuthContext | null, members: readonly { role: string; user_id: string | null }[], teamId: string, route: string): void {
-  if (auth?.role === 'proxy_admin') return;
+function assertTeamAdmin(
+  auth: AuthContext | null,
+  members: readonly { role: string; user_id: string | null }[],
+  teamId: string,
+  route: string,
+  organizationAdmin: boolean,
+): void {
+  if (auth?.role === 'proxy_admin' || organizationAdmin) return;
   const isTeamAdmin = auth?.userId != null && members.some((member) => member.role === 'admin' && member.user_id === auth.userId);
   if (!isTeamAdmin) throw new TeamsAccessDeniedError(`Call not allowed. User not proxy admin OR team admin. route=${route}, team_id=${teamId}`);
 }
