@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { CustomersService } from '../src/customers/customers.service';
+import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-customers-master';
@@ -19,7 +20,6 @@ interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
 }
 
-type Json = Record<string, unknown>;
 type Row = Json & { user_id: string; spend: number; blocked: boolean; budget_id: string | null; litellm_budget_table: Json | null };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,16 +40,7 @@ describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
     if (gateway) discardStorage(gateway.storage);
   });
 
-  async function call<T = Json>(method: 'GET' | 'POST', path: string, body?: unknown, auth = MASTER_KEY): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${auth}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  }
-  const post = <T = Json>(path: string, body: unknown, auth?: string) => call<T>('POST', path, body, auth);
-  const get = <T = Json>(path: string, auth?: string) => call<T>('GET', path, undefined, auth);
+  const { call, post, get } = apiClient(() => gateway.url, MASTER_KEY);
 
   async function storedSpend(userId: string): Promise<number | undefined> {
     const rows = (await db.query('SELECT spend FROM tollgate_end_users WHERE user_id = $1', [userId])) as { spend: number }[];

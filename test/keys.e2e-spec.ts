@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { KeysService } from '../src/keys/keys.service';
+import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-keys-master';
@@ -24,7 +25,6 @@ interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
 }
 
-type Json = Record<string, unknown>;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,16 +45,7 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
     if (gateway) discardStorage(gateway.storage);
   });
 
-  async function call<T = Json>(method: 'GET' | 'POST', path: string, body?: unknown, auth = MASTER_KEY): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${auth}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  }
-  const post = <T = Json>(path: string, body: unknown, auth?: string) => call<T>('POST', path, body, auth);
-  const get = <T = Json>(path: string, auth?: string) => call<T>('GET', path, undefined, auth);
+  const { post, get } = apiClient(() => gateway.url, MASTER_KEY);
 
   async function generate(params: Json = {}, auth?: string): Promise<Json & { key: string; token: string }> {
     const { status, body } = await post<Json & { key: string; token: string }>('/key/generate', params, auth);

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { TeamsService } from '../src/teams/teams.service';
+import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-teams-master';
@@ -14,7 +15,6 @@ model_list:
 interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
 }
-type Json = Record<string, unknown>;
 type Member = { role: string; user_id: string | null; user_email: string | null };
 type TeamRow = Json & { team_id: string; members_with_roles: Member[]; spend: number; blocked: boolean; metadata: Json };
 
@@ -34,16 +34,7 @@ describe('Teams, internal users and organizations: LiteLLM management API (e2e)'
     if (gateway) discardStorage(gateway.storage);
   });
 
-  async function call<T = Json>(method: 'GET' | 'POST', path: string, body?: unknown, auth = MASTER_KEY): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${auth}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  }
-  const post = <T = Json>(path: string, body: unknown, auth?: string) => call<T>('POST', path, body, auth);
-  const get = <T = Json>(path: string, auth?: string) => call<T>('GET', path, undefined, auth);
+  const { post, get } = apiClient(() => gateway.url, MASTER_KEY);
 
   it('should run a team life cycle: creator auto-admin, member_add of a list, update, 404 after delete', async () => {
     const created = await post<TeamRow>('/team/new', {

@@ -1,10 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
-
-/** `pg` returns BIGINT as a string to stay exact; rpm/tpm limits are far below 2^53, so numbers are safe. */
-const bigintAsNumber: ValueTransformer = {
-  to: (value: number | null | undefined) => value,
-  from: (value: string | null) => (value === null ? null : Number(value)),
-};
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { bigintAsNumber } from '../database/column-transformers';
 
 /** LiteLLM's `LiteLLM_BudgetTable`: a budget and limits that end users (later keys, teams, members) share. */
 @Entity({ name: 'tollgate_budgets' })

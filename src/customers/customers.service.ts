@@ -4,7 +4,7 @@ import type { AuthContext } from '../auth/auth-context';
 import { addDuration, parseDuration } from '../common/duration';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
-import { SerialQueue, SpendBuffer } from '../keys/spend-buffer';
+import { SerialQueue, SpendBuffer, flushBeforeExit } from '../common/spend-buffer';
 import { ModelRegistry } from '../routing/model-registry.service';
 import { readBlockedUserList } from './blocked-user-list';
 import type { BudgetEntity } from './budget.entity';
@@ -33,7 +33,6 @@ import type { EndUserEntity } from './end-user.entity';
 import type { EndUserBudget, EndUserRecord } from './end-user';
 
 const FLUSH_INTERVAL_MS = 250;
-const SHUTDOWN_FLUSH_ATTEMPTS = 5;
 const STALE_READ_RETRIES = 3;
 
 /** The BudgetNewRequest fields a customer request may carry inline, in LiteLLM's order. */
@@ -78,12 +77,9 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
   /** After the HTTP server has drained, so calls settling during the drain are flushed too. */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
-    for (let attempt = 0; attempt < SHUTDOWN_FLUSH_ATTEMPTS && !this.spend.isEmpty; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-      await this.flushSpend();
+    if (!(await flushBeforeExit(() => this.spend.isEmpty, () => this.flushSpend(), this.writes))) {
+      this.logger.error('Could not write the last end-user spend increments before shutdown; the database is unreachable.');
     }
-    await this.writes.drain();
-    if (!this.spend.isEmpty) this.logger.error('Could not write the last end-user spend increments before shutdown; the database is unreachable.');
   }
 
   // ───────────────────────────── hot path ─────────────────────────────

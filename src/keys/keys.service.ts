@@ -27,13 +27,12 @@ import {
   KeyNotFoundError,
 } from './keys.errors';
 import { KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
-import { SerialQueue, SpendBuffer } from './spend-buffer';
+import { SerialQueue, SpendBuffer, flushBeforeExit } from '../common/spend-buffer';
 import type { VirtualKeyEntity } from './virtual-key.entity';
 import type { VirtualKeyRecord } from './virtual-key';
 
 const FLUSH_INTERVAL_MS = 250;
 const PRUNE_EVERY_TICKS = 2_400; // ~10 minutes
-const SHUTDOWN_FLUSH_ATTEMPTS = 5;
 const STALE_READ_RETRIES = 3;
 
 type KeyOperation = 'update' | 'regenerate' | 'block' | 'unblock' | 'delete';
@@ -71,12 +70,9 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   /** After the HTTP server has drained, so calls settling during the drain are flushed too. */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
-    for (let attempt = 0; attempt < SHUTDOWN_FLUSH_ATTEMPTS && !this.spend.isEmpty; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-      await this.flush();
+    if (!(await flushBeforeExit(() => this.spend.isEmpty, () => this.flush(), this.writes))) {
+      this.logger.error('Could not write the last spend increments before shutdown; the database is unreachable.');
     }
-    await this.writes.drain();
-    if (!this.spend.isEmpty) this.logger.error('Could not write the last spend increments before shutdown; the database is unreachable.');
   }
 
   /**

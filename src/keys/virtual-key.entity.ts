@@ -1,10 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
-
-/** `pg` returns BIGINT as a string to stay exact; rpm/tpm limits are far below 2^53, so numbers are safe. */
-const bigintAsNumber: ValueTransformer = {
-  to: (value: number | null | undefined) => value,
-  from: (value: string | null) => (value === null ? null : Number(value)),
-};
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { bigintAsNumber } from '../database/column-transformers';
 
 /** LiteLLM's `LiteLLM_VerificationToken`. Only the sha256 of a key is ever stored. */
 @Entity({ name: 'tollgate_virtual_keys' })

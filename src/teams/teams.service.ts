@@ -8,7 +8,7 @@ import { budgetWindowChange } from '../customers/budget-window';
 import type { GenerateKeyDto } from '../keys/dto/key-params.dto';
 import type { ListKeysQueryDto } from '../keys/dto/key-request.dto';
 import { KeysService } from '../keys/keys.service';
-import { SerialQueue, SpendBuffer } from '../keys/spend-buffer';
+import { SerialQueue, SpendBuffer, flushBeforeExit } from '../common/spend-buffer';
 import type { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamFieldsDto, UpdateTeamDto } from './dto/team-request.dto';
 import type { NewUserDto, UpdateUserDto, UserListQueryDto } from './dto/user-request.dto';
 import type { StoredMember, TeamEntity, UserEntity } from './entities';
@@ -30,7 +30,6 @@ import {
 import { membershipKey, MembershipRow, TeamChanges, TeamsRepository, UserChanges } from './teams.repository';
 
 const FLUSH_INTERVAL_MS = 250;
-const SHUTDOWN_FLUSH_ATTEMPTS = 5;
 type Json = Record<string, unknown>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -68,12 +67,9 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
-    for (let attempt = 0; attempt < SHUTDOWN_FLUSH_ATTEMPTS && !this.spendEmpty; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-      await this.flushSpend();
+    if (!(await flushBeforeExit(() => this.spendEmpty, () => this.flushSpend(), this.writes))) {
+      this.logger.error('Could not write the last team/user spend increments before shutdown; the database is unreachable.');
     }
-    await this.writes.drain();
-    if (!this.spendEmpty) this.logger.error('Could not write the last team/user spend increments before shutdown; the database is unreachable.');
   }
 
   // ───────────────────────────── hot path ─────────────────────────────

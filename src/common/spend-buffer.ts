@@ -68,3 +68,20 @@ export class SerialQueue {
     return this.tail.then(() => undefined);
   }
 }
+
+const SHUTDOWN_FLUSH_ATTEMPTS = 5;
+const SHUTDOWN_RETRY_DELAY_MS = 200;
+
+/**
+ * Shutdown's last chance for buffered spend: flushes until nothing is pending or the attempts run out (the
+ * database may be restarting too), then waits for queued writes.
+ * @returns whether everything was written.
+ */
+export async function flushBeforeExit(isEmpty: () => boolean, flush: () => Promise<void>, writes: SerialQueue): Promise<boolean> {
+  for (let attempt = 0; attempt < SHUTDOWN_FLUSH_ATTEMPTS && !isEmpty(); attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_RETRY_DELAY_MS));
+    await flush();
+  }
+  await writes.drain();
+  return isEmpty();
+}
