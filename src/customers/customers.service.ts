@@ -177,7 +177,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
       const saved = await this.repository.insertEndUser(endUser, budget);
       // Spend recorded while the end user was unknown is still pending: it lands on this row with the next flush.
       const record = toRecord(saved, saved.spend + this.spend.pendingFor(saved.userId), this.blockedByConfig.has(saved.userId));
-      this.cache.put(record);
+      this.cache.put(record.userId, record);
       this.loading.delete(saved.userId);
       return toCustomerRow(saved, record.spend, record.budgetResetAt);
     });
@@ -222,7 +222,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
       const cached = this.cache.get(saved.userId);
       const record = toRecord(saved, this.liveSpend(existing), this.blockedByConfig.has(saved.userId));
       if (cached && changes.budgetResetAt === undefined) record.budgetResetAt = cached.budgetResetAt;
-      this.cache.put(record);
+      this.cache.put(record.userId, record);
       if (budgetWrite?.kind === 'update' && saved.budget) this.applyBudget(saved.budget);
       return toCustomerRow(saved, record.spend, record.budgetResetAt);
     });
@@ -406,7 +406,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
       if (cacheable) this.cache.rememberMiss(userId, now);
       return null;
     }
-    if (cacheable) this.cache.adopt(record);
+    if (cacheable) this.cache.adopt(record.userId, record);
     return this.withCurrentBudget(record, now);
   }
 
@@ -443,7 +443,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
     let record = this.cache.get(entity.userId);
     if (!record) {
       record = toRecord(entity, entity.spend + this.spend.pendingFor(entity.userId), this.blockedByConfig.has(entity.userId));
-      if (this.cache.epoch === epoch) this.cache.adopt(record);
+      if (this.cache.epoch === epoch) this.cache.adopt(record.userId, record);
     }
     record = this.withCurrentBudget(record, now);
     return toCustomerRow(entity, record.spend, record.budgetResetAt);
@@ -454,7 +454,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
     const cached = this.cache.get(entity.userId);
     const record = toRecord(entity, this.liveSpend(entity), this.blockedByConfig.has(entity.userId));
     if (cached) record.budgetResetAt = cached.budgetResetAt;
-    this.cache.put(record);
+    this.cache.put(record.userId, record);
     this.loading.delete(entity.userId);
     return toCustomerRow(entity, record.spend, record.budgetResetAt);
   }

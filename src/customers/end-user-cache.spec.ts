@@ -11,7 +11,7 @@ describe(EndUserCache.name, () => {
     expect(sut.isKnownMiss('u1', 999)).toBe(true);
     expect(sut.isKnownMiss('u1', 1000)).toBe(false);
     sut.rememberMiss('u2', 0);
-    sut.put(record('u2'));
+    sut.put('u2', record('u2'));
     expect(sut.isKnownMiss('u2', 1)).toBe(false);
     sut.rememberMiss('u3', 0);
     sut.forgetMiss('u3');
@@ -25,10 +25,10 @@ describe(EndUserCache.name, () => {
     sut.rememberMiss('c', 0);
     expect(sut.isKnownMiss('a', 1)).toBe(false);
     expect(sut.isKnownMiss('c', 1)).toBe(true);
-    sut.adopt(record('x'));
-    sut.adopt(record('y'));
+    sut.adopt('x', record('x'));
+    sut.adopt('y', record('y'));
     sut.get('x');
-    sut.adopt(record('z'));
+    sut.adopt('z', record('z'));
     expect(sut.size).toBe(2);
     expect(sut.get('y')).toBeUndefined();
     expect(sut.get('x')).toBeDefined();
@@ -37,9 +37,9 @@ describe(EndUserCache.name, () => {
   it('should move the epoch on mutations but not on reads adopted from the database', () => {
     const sut = new EndUserCache();
     const start = sut.epoch;
-    sut.adopt(record('a'));
+    sut.adopt('a', record('a'));
     expect(sut.epoch).toBe(start);
-    sut.put(record('a'));
+    sut.put('a', record('a'));
     sut.evict('a');
     sut.touch();
     expect(sut.epoch).toBe(start + 3);
@@ -48,10 +48,10 @@ describe(EndUserCache.name, () => {
 
   it('should find the cached end users of a budget', () => {
     const sut = new EndUserCache();
-    sut.adopt(record('a', 'free'));
-    sut.adopt(record('b', 'paid'));
-    sut.adopt(record('c', 'free'));
-    sut.adopt(record('d'));
+    sut.adopt('a', record('a', 'free'));
+    sut.adopt('b', record('b', 'paid'));
+    sut.adopt('c', record('c', 'free'));
+    sut.adopt('d', record('d'));
     expect(sut.withBudget('free').map((r) => r.userId)).toEqual(['a', 'c']);
   });
 });

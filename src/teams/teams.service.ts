@@ -13,7 +13,7 @@ import type { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamFi
 import type { NewUserDto, UpdateUserDto, UserListQueryDto } from './dto/user-request.dto';
 import type { StoredMember, TeamEntity, UserEntity } from './entities';
 import { addMembers, findMember, isMemberRole, memberLabel, MemberInput, withCreator } from './members';
-import { RecordCache } from './record-cache';
+import { RecordCache } from '../common/record-cache';
 import { toMembershipRecord, toMembershipRow, toTeamRecord, toTeamRow, toUserRecord, toUserRow } from './team-mapper';
 import type { TeamMembershipRecord, TeamRecord, UserRecord } from './team';
 import {

@@ -6,9 +6,10 @@ export interface RecordCacheOptions {
 }
 
 /**
- * In-process view of teams, users or memberships by id. Exact on one instance because every mutation goes
- * through TeamsService, which updates this cache before answering; `epoch` lets a database read that raced a
- * mutation notice it and not cache what it read. Records are mutable: spend grows in place.
+ * In-process view of records by id (teams, users, memberships, end users), LRU-bounded, with short-lived
+ * negative entries. Exact on one instance because every mutation goes through the owning service, which
+ * updates this cache before answering; `epoch` lets a database read that raced a mutation notice it and not
+ * cache what it read. Records are mutable: spend grows in place.
  */
 export class RecordCache<T> {
   private readonly records = new Map<string, T>();
@@ -79,6 +80,15 @@ export class RecordCache<T> {
     if (until > now) return true;
     this.misses.delete(id);
     return false;
+  }
+
+  forgetMiss(id: string): void {
+    this.misses.delete(id);
+  }
+
+  /** Every cached record, for changes that must reach all records sharing something (e.g. a budget). */
+  values(): IterableIterator<T> {
+    return this.records.values();
   }
 
   rememberMiss(id: string, now: number): void {
