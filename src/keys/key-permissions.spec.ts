@@ -4,41 +4,9 @@ import { grantOf } from './key-mapper';
 import { assertCanWrite, assertWithinGrant, canModify, canRead, KeyGrant, resolveCaller } from './key-permissions';
 import { KeyAccessDeniedError } from './keys.errors';
 import type { VirtualKeyRecord } from './virtual-key';
+import { aVirtualKey } from '../../test/support/virtual-key.fixture';
 
-function keyRecord(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {
-  return {
-    token: 'a'.repeat(64),
-    id: 'key-id-1',
-    budgetId: null,
-    keyName: 'sk-...abcd',
-    keyAlias: null,
-    userId: 'alice',
-    teamId: null,
-    models: [],
-    aliases: {},
-    spend: 0,
-    maxBudget: null,
-    softBudget: null,
-    budgetDuration: null,
-    budgetResetAt: null,
-    tpmLimit: null,
-    rpmLimit: null,
-    maxParallelRequests: null,
-    modelRpmLimit: {},
-    modelTpmLimit: {},
-    modelMaxBudget: {},
-    expires: null,
-    blocked: false,
-    metadata: {},
-    permissions: {},
-    allowedRoutes: [],
-    enforcedParams: [],
-    guardrails: [],
-    tags: [],
-    createdAt: new Date(0),
-    ...overrides,
-  };
-}
+const keyRecord = (overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord => aVirtualKey({ userId: 'alice', ...overrides });
 
 const keyCaller = (key: VirtualKeyRecord, role: AuthContext['role'] = 'internal_user'): AuthContext => ({
   method: 'virtual_key',

@@ -4,45 +4,13 @@ import type { EndUserRecord } from '../customers/end-user';
 import type { TeamsService } from '../teams/teams.service';
 import type { KeysService } from '../keys/keys.service';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
+import { aVirtualKey } from '../../test/support/virtual-key.fixture';
 import type { BudgetCounterService } from './budget-counter.service';
 import { InMemoryCounterStore } from './in-memory-counter-store';
 import { BudgetExceededError, EndUserBlockedError, RateLimitedError } from './limits.errors';
 import { LimitsService, SoftBudgetCrossed } from './limits.service';
 
-function keyRecord(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {
-  return {
-    token: 'hash-1',
-    id: 'key-id-1',
-    budgetId: null,
-    keyName: 'sk-...abcd',
-    keyAlias: 'app',
-    userId: null,
-    teamId: null,
-    models: [],
-    aliases: {},
-    spend: 0,
-    maxBudget: null,
-    softBudget: null,
-    budgetDuration: null,
-    budgetResetAt: null,
-    tpmLimit: null,
-    rpmLimit: null,
-    maxParallelRequests: null,
-    modelRpmLimit: {},
-    modelTpmLimit: {},
-    modelMaxBudget: {},
-    expires: null,
-    blocked: false,
-    metadata: {},
-    permissions: {},
-    allowedRoutes: [],
-    enforcedParams: [],
-    guardrails: [],
-    tags: [],
-    createdAt: new Date(),
-    ...overrides,
-  };
-}
+const keyRecord = (overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord => aVirtualKey({ token: 'hash-1', keyAlias: 'app', ...overrides });
 
 describe(LimitsService.name, () => {
   let store: InMemoryCounterStore;
