@@ -3,6 +3,7 @@ import { CreateBudgetCounters1764300000000 } from './1764300000000-create-budget
 import { CreateVirtualKeys1764320000000 } from './1764320000000-create-virtual-keys';
 import { CreateEndUsersAndBudgets1764340000000 } from './1764340000000-create-end-users-and-budgets';
 import { CreateTeamsUsersOrganizations1764360000000 } from './1764360000000-create-teams-users-organizations';
+import { CreateSpendLogs1764400000000 } from './1764400000000-create-spend-logs';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   CreateVirtualKeys1764320000000,
   CreateEndUsersAndBudgets1764340000000,
   CreateTeamsUsersOrganizations1764360000000,
+  CreateSpendLogs1764400000000,
 ];

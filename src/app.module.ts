@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
@@ -9,6 +10,7 @@ import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { SpendModule } from './spend/spend.module';
 import { TeamsModule } from './teams/teams.module';
 
 @Module({})
@@ -19,6 +21,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(),
+        ScheduleModule.forRoot(),
+        SpendModule,
         ObservabilityModule,
         AuthModule,
         KeysModule,

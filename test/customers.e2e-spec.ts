@@ -1,7 +1,9 @@
 import { DataSource } from 'typeorm';
 import { CustomersService } from '../src/customers/customers.service';
+import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-customers-master';
 const CONFIG = `
@@ -27,11 +29,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
   let gateway: TestGateway;
   let customers: CustomersService;
+  let ledger: SpendLedgerService;
   let db: DataSource;
 
   beforeAll(async () => {
     gateway = await startGateway(CONFIG);
     customers = gateway.app.get(CustomersService);
+    ledger = gateway.app.get(SpendLedgerService);
     db = gateway.app.get(DataSource);
   });
 
@@ -212,29 +216,32 @@ describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
     expect((await customers.findEndUser('blockee'))?.blocked).toBe(true);
   });
 
-  it('should show recorded spend at once and persist it with the next flush, creating rows for unknown end users', async () => {
+  it('should show recorded spend at once, persist it through the ledger and create rows for unknown end users', async () => {
     await post('/customer/new', { user_id: 'spender', max_budget: 10 });
     const record = await customers.findEndUser('spender');
-    customers.recordSpend('spender', 0.125);
-    customers.recordSpend('spender', 0.125);
+    for (const cost of [0.125, 0.125]) {
+      ledger.record(spendRow({ end_user: 'spender', spend: cost }));
+      customers.recordSpend('spender', cost);
+    }
     expect(record?.spend).toBe(0.25);
     expect((await customers.findEndUser('spender'))?.spend).toBe(0.25);
     expect((await get<Row>('/customer/info?end_user_id=spender')).body.spend).toBe(0.25);
-    let stored: number | undefined = 0;
-    for (let attempt = 0; attempt < 20 && stored !== 0.25; attempt++) {
-      await sleep(100);
-      stored = await storedSpend('spender');
-    }
-    expect(stored).toBe(0.25);
+    await ledger.flush();
+    expect(await storedSpend('spender')).toBe(0.25);
 
     expect(await customers.findEndUser('walk-in')).toBeNull();
+    const walkIn = spendRow({ end_user: 'walk-in', spend: 0.5 });
+    ledger.record(walkIn);
     customers.recordSpend('walk-in', 0.5);
     expect(await customers.findEndUser('walk-in')).toMatchObject({ userId: 'walk-in', spend: 0.5, budget: null, blocked: false });
-    await customers.flushSpend();
+    await ledger.flush();
     expect(await storedSpend('walk-in')).toBe(0.5);
+    // The same call delivered twice (a journal replay) is counted once.
+    ledger.record(walkIn);
+    ledger.record(spendRow({ end_user: 'walk-in', spend: 0.25 }));
     customers.recordSpend('walk-in', 0.25);
     expect((await customers.findEndUser('walk-in'))?.spend).toBe(0.75);
-    await customers.flushSpend();
+    await ledger.flush();
     expect(await storedSpend('walk-in')).toBe(0.75);
     expect((await get<Row>('/customer/info?end_user_id=walk-in')).body).toMatchObject({ spend: 0.75, blocked: false });
   });

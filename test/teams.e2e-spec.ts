@@ -1,7 +1,9 @@
 import { DataSource } from 'typeorm';
 import { TeamsService } from '../src/teams/teams.service';
+import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-teams-master';
 const CONFIG = `
@@ -21,11 +23,13 @@ type TeamRow = Json & { team_id: string; members_with_roles: Member[]; spend: nu
 describe('Teams, internal users and organizations: LiteLLM management API (e2e)', () => {
   let gateway: TestGateway;
   let teams: TeamsService;
+  let ledger: SpendLedgerService;
   let db: DataSource;
 
   beforeAll(async () => {
     gateway = await startGateway(CONFIG);
     teams = gateway.app.get(TeamsService);
+    ledger = gateway.app.get(SpendLedgerService);
     db = gateway.app.get(DataSource);
   });
 
@@ -229,17 +233,19 @@ describe('Teams, internal users and organizations: LiteLLM management API (e2e)'
     }
   });
 
-  it('should add recorded spend to cached team, user and membership at once and persist it after a flush', async () => {
+  it('should add recorded spend to cached team, user and membership at once and persist it through the ledger', async () => {
     await post('/team/new', { team_id: 'spend-team', members_with_roles: [{ role: 'user', user_id: 'spender' }] });
     const team = await teams.findTeam('spend-team');
     const user = await teams.findUser('spender');
     const membership = await teams.findMembership('spend-team', 'spender');
-    teams.recordSpend({ teamId: 'spend-team', userId: 'spender' }, 0.25);
-    teams.recordSpend({ teamId: 'spend-team', userId: 'spender' }, 0.5);
+    for (const cost of [0.25, 0.5]) {
+      ledger.record(spendRow({ team_id: 'spend-team', user: 'spender', spend: cost }));
+      teams.recordSpend({ teamId: 'spend-team', userId: 'spender' }, cost);
+    }
     expect(team?.spend).toBe(0.75);
     expect(user?.spend).toBe(0.75);
     expect(membership?.spend).toBe(0.75);
-    await teams.flushSpend();
+    await ledger.flush();
     const [teamRow] = (await db.query(`SELECT spend FROM tollgate_teams WHERE team_id = 'spend-team'`)) as { spend: number }[];
     const [userRow] = (await db.query(`SELECT spend FROM tollgate_users WHERE user_id = 'spender'`)) as { spend: number }[];
     const [memberRow] = (await db.query(`SELECT spend FROM tollgate_team_memberships WHERE team_id = 'spend-team' AND user_id = 'spender'`)) as { spend: number }[];

@@ -130,8 +130,14 @@ guardrails:
       masterKey: undefined,
       databaseUrl: undefined,
       dataDir: resolve('.tollgate'),
+      spendLedger: { maxQueuedRows: 10_000 },
       warnings: [],
     });
+  });
+
+  it('should refuse a TOLLGATE_SPEND_BUFFER_ROWS that is not a positive integer', () => {
+    expect(() => loadConfig({ env: { TOLLGATE_SPEND_BUFFER_ROWS: '0' } })).toThrow(/TOLLGATE_SPEND_BUFFER_ROWS: must be a positive integer/);
+    expect(loadConfig({ env: { TOLLGATE_SPEND_BUFFER_ROWS: '50' } }).spendLedger.maxQueuedRows).toBe(50);
   });
 
   it('should fall back to CONFIG_FILE_PATH and treat an empty file as an empty config', () => {

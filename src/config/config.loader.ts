@@ -30,6 +30,8 @@ const SECTION_KEYS = ['model_list', 'router_settings', 'litellm_settings', 'gene
 
 const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
 /** Compose files and `.env` loaders often set a variable to "" to mean "unset". */
+/** ~1 KB a row: about 10 MB of memory before an outage's rows go only to the journal. */
+const DEFAULT_SPEND_BUFFER_ROWS = 10_000;
 const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
 /**
@@ -64,6 +66,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const generalSettings = dto.general_settings ?? {};
   const masterKey = deriveMasterKey(generalSettings.master_key, env, problems);
   const databaseUrl = deriveDatabaseUrl(generalSettings.database_url, env, problems);
+  const maxQueuedRows = positiveInteger(env.TOLLGATE_SPEND_BUFFER_ROWS, 'TOLLGATE_SPEND_BUFFER_ROWS', DEFAULT_SPEND_BUFFER_ROWS, problems);
 
   if (problems.length > 0) {
     throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
@@ -80,6 +83,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     masterKey,
     databaseUrl,
     dataDir: resolve(present(env.TOLLGATE_DATA_DIR) ?? '.tollgate'),
+    spendLedger: { maxQueuedRows },
     warnings,
   };
 }
@@ -230,4 +234,12 @@ function deriveDatabaseUrl(fromFile: string | undefined, env: Env, problems: str
   if (fromEnv === undefined) return fromFile;
   if (!isPostgresUrl(fromEnv)) problems.push('DATABASE_URL: must be a postgres:// or postgresql:// URL');
   return fromEnv;
+}
+
+function positiveInteger(raw: string | undefined, name: string, fallback: number, problems: string[]): number {
+  if (present(raw) === undefined) return fallback;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value > 0) return value;
+  problems.push(`${name}: must be a positive integer`);
+  return fallback;
 }

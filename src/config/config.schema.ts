@@ -119,6 +119,9 @@ const RequiredText = (): PropertyDecorator =>
     ),
   );
 const Text = (): PropertyDecorator => compose(IsOptional(), toText(), check('text', (v) => typeof v === 'string', 'must be a string'));
+/** LiteLLM's durations: `30s`, `30m`, `30h`, `30d`, `1w`, `1mo`. */
+const DurationText = (): PropertyDecorator =>
+  compose(IsOptional(), toText(), check('duration', (v) => typeof v === 'string' && /^\s*\d+\s*(s|m|h|d|w|mo)?\s*$/.test(v), 'must be a duration such as 30d, 12h or 1mo'));
 const Bool = (): PropertyDecorator =>
   compose(IsOptional(), toBoolean(), check('bool', (v) => typeof v === 'boolean', 'must be a boolean (true or false)'));
 const numberCheck = (name: string, test: (n: number) => boolean, message: string): PropertyDecorator =>
@@ -316,7 +319,8 @@ export class GeneralSettingsDto implements GeneralSettings {
   @Bool() disable_spend_logs?: boolean;
   @Bool() disable_reset_budget?: boolean;
   @Bool() disable_master_key_return?: boolean;
-  @Text() maximum_spend_logs_retention_period?: string;
+  @DurationText() maximum_spend_logs_retention_period?: string;
+  @DurationText() maximum_spend_logs_retention_interval?: string;
   @Text() litellm_key_header_name?: string;
 }
 

@@ -83,6 +83,12 @@ export interface GeneralSettings {
   max_parallel_requests?: number;
   global_max_parallel_requests?: number;
   litellm_key_header_name?: string;
+  /** Keep no per-call rows (counters are still kept, exactly once per call). */
+  disable_spend_logs?: boolean;
+  /** Spend rows older than this are pruned (`30d`); unset keeps them forever. */
+  maximum_spend_logs_retention_period?: string;
+  /** How often the pruning job runs (default `1d`). */
+  maximum_spend_logs_retention_interval?: string;
   [extra: string]: unknown;
 }
 
@@ -111,6 +117,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   databaseUrl?: string;
   /** Directory for embedded PGlite data and local journals (`TOLLGATE_DATA_DIR`, default `./.tollgate`). */
   dataDir: string;
+  /** The spend ledger's in-memory bound (`TOLLGATE_SPEND_BUFFER_ROWS`); beyond it rows wait only in the journal. */
+  spendLedger: { maxQueuedRows: number };
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
 }

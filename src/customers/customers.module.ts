@@ -1,3 +1,4 @@
+import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
 import { RoutingModule } from '../routing/routing.module';
@@ -10,7 +11,7 @@ import { EndUserEntity } from './end-user.entity';
 
 /** End users (customers) and shared budgets: the management API and the lookups the gateway makes per request `user`. */
 @Module({
-  imports: [DatabaseModule.forFeature([BudgetEntity, EndUserEntity]), RoutingModule],
+  imports: [DatabaseModule.forFeature([BudgetEntity, EndUserEntity]), RoutingModule, SpendModule],
   controllers: [CustomersController, BudgetsController],
   providers: [CustomersRepository, CustomersService],
   exports: [CustomersService],

@@ -121,19 +121,6 @@ export class CustomersRepository {
     return rows.map((row) => row.user_id);
   }
 
-  /**
-   * Applies coalesced spend increments in one statement; relative, so concurrent writers never lose each other's.
-   * End users without a row get one (LiteLLM tracks spend per end user whether or not it was created).
-   */
-  async addSpend(increments: ReadonlyMap<string, number>): Promise<void> {
-    if (!increments.size) return;
-    await this.dataSource.query(
-      `INSERT INTO "tollgate_end_users" AS u ("user_id", "spend") SELECT * FROM unnest($1::text[], $2::float8[])
-       ON CONFLICT ("user_id") DO UPDATE SET "spend" = u."spend" + EXCLUDED."spend"`,
-      [[...increments.keys()], [...increments.values()]],
-    );
-  }
-
   /** Starts a new budget window unless another writer already did (the row's reset time moved on). */
   async resetSpend(userId: string, nextResetAt: Date | null, dueAt: Date): Promise<void> {
     await this.dataSource.query(

@@ -1,4 +1,6 @@
 import type { TollgateConfig } from '../config/config.types';
+import { FakeSpendLedger } from '../spend/testing/fake-spend-ledger';
+import { SpendSubject } from '../spend/spend-subjects';
 import type { ModelRegistry } from '../routing/model-registry.service';
 import type { BudgetEntity } from './budget.entity';
 import type { CustomersRepository } from './customers.repository';
@@ -8,7 +10,6 @@ import type { EndUserEntity } from './end-user.entity';
 /** Just enough of CustomersRepository, in memory, with a switch to fail spend writes. */
 class FakeCustomersRepository {
   readonly rows = new Map<string, EndUserEntity>();
-  failSpendWrites = 0;
   lookups = 0;
   resets: [string, Date | null][] = [];
 
@@ -16,17 +17,6 @@ class FakeCustomersRepository {
     this.lookups++;
     const row = this.rows.get(userId);
     return row ? { ...row } : null;
-  }
-  async addSpend(increments: ReadonlyMap<string, number>): Promise<void> {
-    if (this.failSpendWrites > 0) {
-      this.failSpendWrites--;
-      throw new Error('database down');
-    }
-    for (const [userId, delta] of increments) {
-      const row = this.rows.get(userId) ?? endUser(userId);
-      row.spend += delta;
-      this.rows.set(userId, row);
-    }
   }
   async resetSpend(userId: string, next: Date | null): Promise<void> {
     this.resets.push([userId, next]);
@@ -57,10 +47,12 @@ const models = { modelNames: () => ['demo'] } as unknown as ModelRegistry;
 describe(CustomersService.name, () => {
   let repository: FakeCustomersRepository;
   let sut: CustomersService;
+  let ledger: FakeSpendLedger;
 
   beforeEach(() => {
     repository = new FakeCustomersRepository();
-    sut = new CustomersService(repository as unknown as CustomersRepository, models, config);
+    ledger = new FakeSpendLedger();
+    sut = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config);
   });
 
   it('should cache lookups, including misses, and resolve configured blocked ids without a row', async () => {
@@ -73,28 +65,26 @@ describe(CustomersService.name, () => {
     expect(await sut.findEndUser('banned')).toMatchObject({ userId: 'banned', blocked: true, budget: null });
   });
 
-  it('should keep spend increments across a failed flush and write them with the next one', async () => {
+  it('should add spend to the cached record at once, and read the row plus what the ledger has not committed', async () => {
     repository.rows.set('u1', endUser('u1'));
     const record = await sut.findEndUser('u1');
     sut.recordSpend('u1', 0.5);
     sut.recordSpend('u1', Number.NaN);
     sut.recordSpend('u1', -1);
     expect(record?.spend).toBe(0.5);
-    repository.failSpendWrites = 1;
-    await sut.flushSpend();
-    expect(repository.rows.get('u1')?.spend).toBe(0);
-    sut.recordSpend('u1', 0.25);
-    await sut.flushSpend();
-    expect(repository.rows.get('u1')?.spend).toBe(0.75);
-    expect((await sut.findEndUser('u1'))?.spend).toBe(0.75);
+    ledger.add(SpendSubject.endUser('u1'), 0.5);
+    const cold = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config);
+    expect((await cold.findEndUser('u1'))?.spend).toBe(0.5);
+    ledger.commit(SpendSubject.endUser('u1'), (amount) => (repository.rows.get('u1')!.spend += amount));
+    const afterCommit = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config);
+    expect((await afterCommit.findEndUser('u1'))?.spend).toBe(0.5);
   });
 
   it('should count spend of an unknown end user at once, forgetting the cached miss', async () => {
     expect(await sut.findEndUser('walk-in')).toBeNull();
+    ledger.add(SpendSubject.endUser('walk-in'), 0.5);
     sut.recordSpend('walk-in', 0.5);
     expect(await sut.findEndUser('walk-in')).toMatchObject({ userId: 'walk-in', spend: 0.5, budget: null });
-    await sut.onApplicationShutdown();
-    expect(repository.rows.get('walk-in')?.spend).toBe(0.5);
   });
 
   it('should reset spend lazily once the budget window has passed', async () => {

@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-context';
 import { addDuration, parseDuration } from '../common/duration';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
-import { SerialQueue, SpendBuffer, flushBeforeExit } from '../common/spend-buffer';
+import { SerialQueue } from '../common/serial-queue';
+import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { SpendSubject } from '../spend/spend-subjects';
 import { ModelRegistry } from '../routing/model-registry.service';
 import { readBlockedUserList } from './blocked-user-list';
 import type { BudgetEntity } from './budget.entity';
@@ -32,7 +34,6 @@ import { EndUserCache } from './end-user-cache';
 import type { EndUserEntity } from './end-user.entity';
 import type { EndUserBudget, EndUserRecord } from './end-user';
 
-const FLUSH_INTERVAL_MS = 250;
 const STALE_READ_RETRIES = 3;
 
 /** The BudgetNewRequest fields a customer request may carry inline, in LiteLLM's order. */
@@ -45,11 +46,10 @@ const INLINE_BUDGET_FIELDS = ['max_budget', 'soft_budget', 'max_parallel_request
  * database in coalesced batches.
  */
 @Injectable()
-export class CustomersService implements OnModuleInit, OnApplicationShutdown {
+export class CustomersService implements OnApplicationShutdown {
   private readonly logger = new Logger('Customers');
   private readonly cache = new EndUserCache();
-  private readonly spend = new SpendBuffer();
-  /** Writes to end users, budgets and spend, one at a time: a flush never races a reset or delete. */
+  /** Writes to end users and budgets, one at a time: a budget reset never races a delete. */
   private readonly writes = new SerialQueue();
   private readonly loading = new Map<string, Promise<EndUserRecord | null>>();
   /** Shared budgets by id for keys that carry a `budget_id` (budget tiers); every budget write evicts its entry. */
@@ -57,29 +57,21 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
   private budgetEpoch = 0;
   /** `litellm_settings.blocked_user_list`; /customer/unblock removes ids from it (in memory, as LiteLLM). */
   private readonly blockedByConfig: Set<string>;
-  private flushTimer?: NodeJS.Timeout;
-  private flushQueued = false;
 
   constructor(
     private readonly repository: CustomersRepository,
     private readonly models: ModelRegistry,
+    private readonly ledger: SpendLedgerService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
+    // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
+    ledger.onCommitted(() => this.cache.touch());
     const listed = config.litellm_settings.blocked_user_list as string | string[] | undefined;
     this.blockedByConfig = new Set(readBlockedUserList(listed, config.configPath));
   }
 
-  onModuleInit(): void {
-    this.flushTimer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
-    this.flushTimer.unref();
-  }
-
-  /** After the HTTP server has drained, so calls settling during the drain are flushed too. */
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.flushTimer);
-    if (!(await flushBeforeExit(() => this.spend.isEmpty, () => this.flushSpend(), this.writes))) {
-      this.logger.error('Could not write the last end-user spend increments before shutdown; the database is unreachable.');
-    }
+    await this.writes.drain();
   }
 
   // ───────────────────────────── hot path ─────────────────────────────
@@ -107,36 +99,14 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Adds a call's cost to an end user. The cached record's `spend` grows at once, so the next budget check
-   * sees it; the database gets it with the next batched flush (~250 ms), retried until it succeeds. An end
-   * user without a row gets one.
+   * Adds a call's cost to the cached end user so the next budget check sees it. The database gets it from the
+   * spend ledger, whose row for the call carries the same cost (and creates the end user's row if missing).
    */
   recordSpend(userId: string, cost: number): void {
     if (!userId || !Number.isFinite(cost) || cost <= 0) return;
     const record = this.cache.get(userId);
     if (record) record.spend += cost;
     else this.cache.forgetMiss(userId);
-    this.spend.add(userId, cost);
-  }
-
-  /** Writes pending spend increments now (the timer does it every 250 ms; shutdown does it last). */
-  flushSpend(): Promise<void> {
-    this.flushQueued = true;
-    return this.writes.run(async () => {
-      this.flushQueued = false;
-      const batch = this.spend.take();
-      if (!batch.size) return;
-      // Reads that straddle the write would count the batch twice or not at all: they retry instead.
-      this.cache.touch();
-      try {
-        await this.repository.addSpend(batch.increments);
-      } catch (error) {
-        this.spend.restore(batch);
-        this.logger.warn(`spend flush for ${batch.size} end user(s) failed (${errorName(error)}); retrying`);
-      } finally {
-        this.cache.touch();
-      }
-    });
   }
 
   // ───────────────────────────── /customer/* ─────────────────────────────
@@ -176,7 +146,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
       };
       const saved = await this.repository.insertEndUser(endUser, budget);
       // Spend recorded while the end user was unknown is still pending: it lands on this row with the next flush.
-      const record = toRecord(saved, saved.spend + this.spend.pendingFor(saved.userId), this.blockedByConfig.has(saved.userId));
+      const record = toRecord(saved, saved.spend + this.pendingFor(saved.userId), this.blockedByConfig.has(saved.userId));
       this.cache.put(record.userId, record);
       this.loading.delete(saved.userId);
       return toCustomerRow(saved, record.spend, record.budgetResetAt);
@@ -397,7 +367,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     const cached = this.cache.get(userId);
     if (cached) return this.withCurrentBudget(cached, now);
-    const pending = this.spend.pendingFor(userId);
+    const pending = this.pendingFor(userId);
     const blocked = this.blockedByConfig.has(userId);
     let record: EndUserRecord;
     if (entity) record = toRecord(entity, entity.spend + pending, blocked);
@@ -421,8 +391,8 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
       const resetAt = change.resetAt;
       write = () => this.repository.startWindow(userId, resetAt);
     } else {
-      record.spend = 0;
-      this.spend.discard(userId);
+      // Calls settled before the reset but not committed yet land on the reset row: count them in both places.
+      record.spend = this.pendingFor(userId);
       const { dueAt, resetAt } = change;
       write = () => this.repository.resetSpend(userId, resetAt, dueAt);
     }
@@ -434,7 +404,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
 
   /** Spend as the hot path sees it: the cached record's, else the row's plus what is not written yet. */
   private liveSpend(entity: EndUserEntity): number {
-    return this.cache.get(entity.userId)?.spend ?? entity.spend + this.spend.pendingFor(entity.userId);
+    return this.cache.get(entity.userId)?.spend ?? entity.spend + this.pendingFor(entity.userId);
   }
 
   /** A row with the spend and budget window callers see on the hot path; caches it when no mutation raced the read. */
@@ -442,7 +412,7 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     let record = this.cache.get(entity.userId);
     if (!record) {
-      record = toRecord(entity, entity.spend + this.spend.pendingFor(entity.userId), this.blockedByConfig.has(entity.userId));
+      record = toRecord(entity, entity.spend + this.pendingFor(entity.userId), this.blockedByConfig.has(entity.userId));
       if (this.cache.epoch === epoch) this.cache.adopt(record.userId, record);
     }
     record = this.withCurrentBudget(record, now);
@@ -468,7 +438,6 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
 
   private forget(userId: string): void {
     this.cache.evict(userId);
-    this.spend.discard(userId);
     this.loading.delete(userId);
   }
 
@@ -479,8 +448,8 @@ export class CustomersService implements OnModuleInit, OnApplicationShutdown {
     if (!names.includes(model)) throw new UnknownDefaultModelError(model, names);
   }
 
-  private tick(): void {
-    if (!this.flushQueued && !this.spend.isEmpty) void this.flushSpend();
+  private pendingFor(userId: string): number {
+    return this.ledger.pendingSpend(SpendSubject.endUser(userId));
   }
 }
 

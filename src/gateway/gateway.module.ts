@@ -1,3 +1,4 @@
+import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { LimitsModule } from '../limits/limits.module';
@@ -8,7 +9,7 @@ import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 
 @Module({
-  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule],
+  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule],
   controllers: [GatewayController],
   providers: [GatewayService],
 })

@@ -1,8 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { renderError } from '../common/http/error-envelope';
 import { TOLLGATE_VERSION } from '../common/version';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
+import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { buildSpendRow, type SpendCallFacts } from '../spend/spend-row.builder';
 import type { Deployment } from '../routing/deployment';
 import { ModelRegistry } from '../routing/model-registry.service';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
@@ -33,6 +37,7 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 export class GatewayService {
   private readonly logger = new Logger('Gateway');
   private readonly deploymentHeaders = new WeakMap<Deployment, Record<string, string>>();
+  private readonly trackEndUsers: boolean;
 
   constructor(
     private readonly models: ModelRegistry,
@@ -41,7 +46,11 @@ export class GatewayService {
     private readonly pricing: PricingService,
     private readonly customers: CustomersService,
     private readonly teams: TeamsService,
-  ) {}
+    private readonly ledger: SpendLedgerService,
+    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+  ) {
+    this.trackEndUsers = config.litellm_settings.disable_end_user_cost_tracking !== true;
+  }
 
   /**
    * `GET /v1/models`: the model groups the caller may use, in OpenAI's list format. A key with a model
@@ -65,14 +74,39 @@ export class GatewayService {
   async handle(operation: LlmOperation, request: FastifyRequest, reply: FastifyReply, pathModel?: string): Promise<void> {
     const started = performance.now();
     const body = validateLlmBody(request.body, operation, pathModel);
+    const streaming = operation !== 'embedding' && (body as ChatCompletionRequest).stream === true;
+    const call: CallLog = {
+      requestId: ID_PREFIX[operation] + request.id,
+      startTime: new Date(),
+      completionStartTime: null,
+      team: null,
+      deployment: null,
+      usage: null,
+      cost: 0,
+      providerResponseId: null,
+    };
+    let failure: unknown = null;
+    try {
+      await this.serve(operation, body, streaming, request, reply, call, started);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      this.recordCall(operation, body, streaming, request, call, failure);
+    }
+  }
+
+  private async serve(operation: LlmOperation, body: LlmRequest, streaming: boolean, request: FastifyRequest, reply: FastifyReply, call: CallLog, started: number): Promise<void> {
     const key = request.auth?.key;
     // Lookups only for what the call is charged to; all are cached, so they cost no database round trip.
     const team = key?.teamId ? await this.teams.findTeam(key.teamId) : null;
+    call.team = team;
     const user = key?.userId ? await this.teams.findUser(key.userId) : null;
     const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
     const keyBudget = key?.budgetId ? await this.customers.findBudget(key.budgetId) : null;
     const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks, team) : body.model;
     const deployment = this.models.pick(requested);
+    call.deployment = deployment;
     const adapter = this.providers.get(deployment.provider);
     const endUserId = typeof body.user === 'string' && body.user !== '' ? body.user : undefined;
     const endUser = endUserId === undefined ? null : await this.customers.findEndUser(endUserId);
@@ -82,8 +116,7 @@ export class GatewayService {
       model: deployment.modelName,
       estimatedCost: this.limits.needsEstimate(charged) ? this.estimateCost(operation, body, deployment, key) : 0,
     });
-    const callId = ID_PREFIX[operation] + request.id;
-    const streaming = operation !== 'embedding' && (body as ChatCompletionRequest).stream === true;
+    const callId = call.requestId;
     const control = new UpstreamCallControl(streaming ? deployment.streamTimeoutMs : deployment.timeoutMs);
     const onClose = (): void => {
       if (!reply.raw.writableFinished) control.clientDisconnected();
@@ -102,6 +135,7 @@ export class GatewayService {
             : await adapter.completionStream(body as TextCompletionRequest, deployment, control.signal);
         // The first-byte deadline is met; from here the transport's idle timeout bounds the stream.
         control.clearDeadline();
+        call.completionStartTime = new Date();
         reply.headers(stream.headers);
         reply.header('x-litellm-overhead-duration-ms', (upstreamStarted - started).toFixed(3));
         const clientWantsUsage = (body as ChatCompletionRequest).stream_options?.include_usage === true;
@@ -113,9 +147,13 @@ export class GatewayService {
           // The client is gone or already has the error event; nothing more can be sent, but what was
           // generated until then was consumed and is charged, or aborting would be a way around budgets.
           if (!(error instanceof ClientDisconnected || error instanceof StreamFailed)) failure = error;
+          else call.streamEndedEarly = error;
         }
         const usage = outcome.usage ?? this.countStreamUsage(operation, body, deployment, completionTextOf(outcome.unparsed));
-        await admission.settle(this.pricing.costOf(deployment, usage, performance.now() - upstreamStarted), usage);
+        call.usage = usage;
+        call.providerResponseId = outcome.providerResponseId ?? null;
+        call.cost = this.pricing.costOf(deployment, usage, performance.now() - upstreamStarted);
+        await admission.settle(call.cost, usage);
         if (failure) throw failure;
         return;
       }
@@ -133,12 +171,15 @@ export class GatewayService {
             ? await adapter.chat(body as ChatCompletionRequest, deployment, control.signal)
             : await adapter.completion(body as TextCompletionRequest, deployment, control.signal);
         reply.headers(result.headers);
+        call.providerResponseId = typeof result.body.id === 'string' ? result.body.id : null;
         result.body.id = callId;
         usage = result.body.usage;
         payload = result.body;
       }
       const finished = performance.now();
       const cost = this.pricing.costOf(deployment, usage, finished - upstreamStarted);
+      call.usage = usage ?? null;
+      call.cost = cost;
       await admission.settle(cost, usage);
       reply.header('x-litellm-response-cost', String(cost));
       reply.header('x-litellm-response-duration-ms', (finished - started).toFixed(3));
@@ -151,6 +192,47 @@ export class GatewayService {
       control.dispose();
       reply.raw.off('close', onClose);
     }
+  }
+
+  /** The ledger row of the call: every call that got past body validation has exactly one, failed or not. */
+  private recordCall(operation: LlmOperation, body: LlmRequest, stream: boolean, request: FastifyRequest, call: CallLog, thrown: unknown): void {
+    const auth = request.auth;
+    const key = auth?.key ?? null;
+    const failure = thrown ?? call.streamEndedEarly ?? null;
+    let failureFacts: SpendCallFacts['failure'] = null;
+    if (failure instanceof ClientDisconnected || failure instanceof StreamFailed) {
+      failureFacts = { errorClass: failure.name, errorCode: failure instanceof StreamFailed ? 'GW_STREAM_FAILED' : 'GW_CLIENT_DISCONNECTED', message: failure.message };
+    } else if (failure !== null) {
+      // The client-facing rendering: it never holds upstream bodies, secrets or stack traces.
+      const rendered = renderError(failure);
+      failureFacts = { errorClass: failure instanceof Error ? failure.name : 'Error', errorCode: rendered.internalCode, message: rendered.body.error.message };
+    }
+    const endUser = typeof body.user === 'string' && body.user !== '' && this.trackEndUsers ? body.user : null;
+    this.ledger.record(
+      buildSpendRow({
+        requestId: call.requestId,
+        operation,
+        stream,
+        apiKeyHash: auth?.apiKeyHash ?? null,
+        key,
+        callerUserId: auth?.userId ?? null,
+        team: call.team,
+        requestedModel: typeof body.model === 'string' ? body.model : '',
+        deployment: call.deployment,
+        requestMetadata: isRecord(body.metadata) ? body.metadata : null,
+        headerTags: headerTags(request.headers['x-litellm-tags']),
+        endUserId: endUser,
+        usage: call.usage,
+        cost: call.cost,
+        startTime: call.startTime,
+        endTime: new Date(),
+        completionStartTime: call.completionStartTime,
+        clientIp: request.ip ?? null,
+        providerResponseId: call.providerResponseId,
+        failure: failureFacts,
+        appliedGuardrails: [],
+      }),
+    );
   }
 
   /**
@@ -228,6 +310,34 @@ export class GatewayService {
     }
     return headers;
   }
+}
+
+/** What the call has established so far; the ledger row is built from it whether the call succeeds or not. */
+interface CallLog {
+  readonly requestId: string;
+  readonly startTime: Date;
+  completionStartTime: Date | null;
+  team: TeamRecord | null;
+  deployment: Deployment | null;
+  usage: Usage | null;
+  cost: number;
+  providerResponseId: string | null;
+  /** A stream the client left, or one that failed after its headers: charged, and logged as a failure. */
+  streamEndedEarly?: Error;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `x-litellm-tags: a,b` (LiteLLM's header form of request tags). */
+function headerTags(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  return joined
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
 }
 
 function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {

@@ -28,5 +28,27 @@ export function validateLlmBody(body: unknown, operation: LlmOperation, pathMode
     }
   }
   if (request.stream !== undefined && typeof request.stream !== 'boolean') throw new BadRequestError("'stream' must be a boolean.", 'stream');
+  if (request.metadata !== undefined && request.metadata !== null) validateMetadata(request.metadata);
   return request as unknown as LlmRequest;
+}
+
+const MAX_TAGS = 64;
+const MAX_TAG_LENGTH = 256;
+const MAX_SPEND_LOGS_METADATA_BYTES = 16 * 1024;
+
+/** `metadata.tags` and `metadata.spend_logs_metadata` end up on the spend row: refuse what cannot be stored faithfully. */
+function validateMetadata(metadata: unknown): void {
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new BadRequestError("'metadata' must be an object.", 'metadata');
+  const { tags, spend_logs_metadata: custom } = metadata as Record<string, unknown>;
+  if (tags !== undefined && tags !== null) {
+    if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) throw new BadRequestError("'metadata.tags' must be an array of strings.", 'metadata.tags');
+    if (tags.length > MAX_TAGS) throw new BadRequestError(`'metadata.tags' may hold at most ${MAX_TAGS} tags.`, 'metadata.tags');
+    if (tags.some((tag: string) => tag.length > MAX_TAG_LENGTH)) throw new BadRequestError(`A tag in 'metadata.tags' is longer than ${MAX_TAG_LENGTH} characters.`, 'metadata.tags');
+  }
+  if (custom !== undefined && custom !== null) {
+    if (typeof custom !== 'object' || Array.isArray(custom)) throw new BadRequestError("'metadata.spend_logs_metadata' must be an object.", 'metadata.spend_logs_metadata');
+    if (JSON.stringify(custom).length > MAX_SPEND_LOGS_METADATA_BYTES) {
+      throw new BadRequestError(`'metadata.spend_logs_metadata' is larger than ${MAX_SPEND_LOGS_METADATA_BYTES / 1024} KB.`, 'metadata.spend_logs_metadata');
+    }
+  }
 }

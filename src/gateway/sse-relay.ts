@@ -4,6 +4,8 @@ export interface StreamOutcome {
   usage: Usage | null;
   /** Events kept until usage arrives; only a provider that sends none has them parsed, to count tokens. */
   unparsed: string[];
+  /** The provider's own id of the completion (from the first chunk), kept on the spend row. */
+  providerResponseId?: string;
 }
 
 const ID_PREFIX_JSON = '{"id":"';
@@ -23,11 +25,13 @@ export function relayEvent(data: string, callId: string, clientWantsUsage: boole
     const idEnd = data.indexOf('"', ID_PREFIX_JSON.length);
     const text = usageAt >= 0 && !clientWantsUsage ? withoutNullUsage(data, usageAt) : data;
     if (idEnd > 0 && text !== undefined) {
+      outcome.providerResponseId ??= data.slice(ID_PREFIX_JSON.length, idEnd);
       if (outcome.usage === null) outcome.unparsed.push(data);
       return ID_PREFIX_JSON + callId + text.slice(idEnd);
     }
   }
   const chunk = JSON.parse(data) as CompletionObject;
+  if (typeof chunk.id === 'string') outcome.providerResponseId ??= chunk.id;
   chunk.id = callId;
   if (chunk.usage) {
     outcome.usage = chunk.usage;

@@ -39,6 +39,11 @@ export class KeyCache {
     return this.mutations;
   }
 
+  /** Marks a change made outside the cache (spend committed by the ledger), so reads straddling it are not cached. */
+  touch(): void {
+    this.mutations++;
+  }
+
   get(token: string): VirtualKeyRecord | undefined {
     return this.records.get(token);
   }

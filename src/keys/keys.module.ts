@@ -1,3 +1,4 @@
+import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
 import { KeysController } from './keys.controller';
@@ -7,7 +8,7 @@ import { DeprecatedVirtualKeyEntity, VirtualKeyEntity } from './virtual-key.enti
 
 /** Virtual keys: the management API and the lookups authentication and limits make on every request. */
 @Module({
-  imports: [DatabaseModule.forFeature([VirtualKeyEntity, DeprecatedVirtualKeyEntity])],
+  imports: [DatabaseModule.forFeature([VirtualKeyEntity, DeprecatedVirtualKeyEntity]), SpendModule],
   controllers: [KeysController],
   providers: [KeysRepository, KeysService],
   exports: [KeysService],

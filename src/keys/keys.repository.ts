@@ -148,16 +148,6 @@ export class KeysRepository {
     return { rows, total };
   }
 
-  /** Applies coalesced spend increments in one statement; relative, so concurrent writers never lose each other's. */
-  async addSpend(increments: ReadonlyMap<string, number>): Promise<void> {
-    if (!increments.size) return;
-    await this.dataSource.query(
-      `UPDATE "tollgate_virtual_keys" AS k SET "spend" = k."spend" + v.delta
-       FROM unnest($1::text[], $2::float8[]) AS v(token, delta) WHERE k."token" = v.token`,
-      [[...increments.keys()], [...increments.values()]],
-    );
-  }
-
   /** Starts a new budget window unless another writer already did (the row's reset time moved on). */
   async resetSpend(token: string, nextResetAt: Date | null, dueAt: Date): Promise<void> {
     await this.dataSource.query(

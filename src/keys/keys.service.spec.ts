@@ -1,5 +1,7 @@
 import type { AuthContext } from '../auth/auth-context';
 import type { TollgateConfig } from '../config/config.types';
+import { FakeSpendLedger } from '../spend/testing/fake-spend-ledger';
+import { SpendSubject } from '../spend/spend-subjects';
 import { hashKey } from './key-secret';
 import type { DeprecatedKey, KeysRepository, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
 import { KeysService } from './keys.service';
@@ -10,7 +12,6 @@ class FakeKeysRepository {
   readonly rows = new Map<string, VirtualKeyEntity>();
   readonly deprecated = new Map<string, DeprecatedKey>();
   lookups = 0;
-  failSpendWrites = 0;
   stallNextLookup?: Promise<void>;
 
   async findByToken(token: string): Promise<VirtualKeyEntity | null> {
@@ -51,16 +52,6 @@ class FakeKeysRepository {
   async deleteMany(tokens: readonly string[]): Promise<string[]> {
     return tokens.filter((token) => this.rows.delete(token));
   }
-  async addSpend(increments: ReadonlyMap<string, number>): Promise<void> {
-    if (this.failSpendWrites > 0) {
-      this.failSpendWrites--;
-      throw new Error('database down');
-    }
-    for (const [token, delta] of increments) {
-      const row = this.rows.get(token);
-      if (row) row.spend += delta;
-    }
-  }
   async resetSpend(token: string, next: Date | null): Promise<void> {
     const row = this.rows.get(token);
     if (row) Object.assign(row, { spend: 0, budgetResetAt: next });
@@ -75,16 +66,17 @@ const ADMIN: AuthContext = { method: 'master_key', role: 'proxy_admin', userId: 
 
 describe(KeysService.name, () => {
   let repository: FakeKeysRepository;
+  let ledger: FakeSpendLedger;
   let sut: KeysService;
 
   beforeEach(() => {
     repository = new FakeKeysRepository();
     const config = { litellm_settings: { upperbound_key_generate_params: { max_budget: 100 } } } as unknown as TollgateConfig;
-    sut = new KeysService(repository as unknown as KeysRepository, config);
+    ledger = new FakeSpendLedger();
+    sut = new KeysService(repository as unknown as KeysRepository, ledger.service, config);
   });
 
   afterEach(async () => {
-    repository.failSpendWrites = 0;
     await sut.onApplicationShutdown();
   });
 
@@ -112,7 +104,7 @@ describe(KeysService.name, () => {
 
   it('should not let a lookup that raced a delete bring the key back', async () => {
     const { key } = await sut.generate(ADMIN, {});
-    const fresh = new KeysService(repository as unknown as KeysRepository, { litellm_settings: {} } as unknown as TollgateConfig);
+    const fresh = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig);
     let release = (): void => undefined;
     repository.stallNextLookup = new Promise((resolve) => (release = resolve));
     const racing = fresh.authenticate(key);
@@ -122,15 +114,28 @@ describe(KeysService.name, () => {
     expect(await fresh.authenticate(key)).toBeNull();
   });
 
-  it('should add spend to the record at once and persist it with the next flush, retrying failures', async () => {
+  it('should add spend to the cached record at once, and read the row plus what the ledger has not committed', async () => {
     const { key, token } = await sut.generate(ADMIN, {});
+    const subject = SpendSubject.key(`id-${token}`);
     sut.recordSpend(token, 0.25);
+    ledger.add(subject, 0.25);
     sut.recordSpend(token, 0.5);
+    ledger.add(subject, 0.5);
     expect((await sut.authenticate(key))?.spend).toBe(0.75);
-    expect(repository.rows.get(token)?.spend).toBe(0);
-    repository.failSpendWrites = 1;
-    await sut.onApplicationShutdown();
-    expect(repository.rows.get(token)?.spend).toBe(0.75);
+    const cold = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig);
+    expect((await cold.authenticate(key))?.spend).toBe(0.75);
+    ledger.commit(subject, (amount) => (repository.rows.get(token)!.spend += amount));
+    const afterCommit = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig);
+    expect((await afterCommit.authenticate(key))?.spend).toBe(0.75);
+  });
+
+  it('should count spend not yet committed at a budget reset in the new window, as the row will', async () => {
+    const { key, token } = await sut.generate(ADMIN, { max_budget: 1, budget_duration: '1s' });
+    sut.recordSpend(token, 0.9);
+    ledger.add(SpendSubject.key(`id-${token}`), 0.1);
+    const record = await sut.authenticate(key);
+    (record as { budgetResetAt: Date | null }).budgetResetAt = new Date(Date.now() - 10);
+    expect((await sut.authenticate(key))?.spend).toBe(0.1);
   });
 
   it('should reset spend lazily once the budget window has passed', async () => {
@@ -152,8 +157,6 @@ describe(KeysService.name, () => {
     expect(await sut.authenticate(key)).toBeNull();
     sut.recordSpend(token, 2);
     expect((await sut.authenticate(rotated.key))?.spend).toBe(3);
-    await sut.onApplicationShutdown();
-    expect(repository.rows.get(rotated.token)?.spend).toBe(3);
   });
 
   it('should keep a rotated key working until its grace period ends', async () => {
@@ -161,7 +164,7 @@ describe(KeysService.name, () => {
     const rotated = await sut.regenerate(ADMIN, undefined, { key, grace_period: '1h' });
     expect((await sut.authenticate(key))?.token).toBe(rotated.token);
     repository.deprecated.set(hashKey(key), { activeToken: rotated.token, revokeAt: new Date(Date.now() - 1) });
-    const cold = new KeysService(repository as unknown as KeysRepository, { litellm_settings: {} } as unknown as TollgateConfig);
+    const cold = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig);
     expect(await cold.authenticate(key)).toBeNull();
   });
 

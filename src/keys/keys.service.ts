@@ -27,12 +27,13 @@ import {
   KeyNotFoundError,
 } from './keys.errors';
 import { KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
-import { SerialQueue, SpendBuffer, flushBeforeExit } from '../common/spend-buffer';
+import { SerialQueue } from '../common/serial-queue';
+import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { SpendSubject } from '../spend/spend-subjects';
 import type { VirtualKeyEntity } from './virtual-key.entity';
 import type { VirtualKeyRecord } from './virtual-key';
 
-const FLUSH_INTERVAL_MS = 250;
-const PRUNE_EVERY_TICKS = 2_400; // ~10 minutes
+const PRUNE_INTERVAL_MS = 10 * 60_000;
 const STALE_READ_RETRIES = 3;
 
 type KeyOperation = 'update' | 'regenerate' | 'block' | 'unblock' | 'delete';
@@ -47,32 +48,29 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Keys');
   private readonly settings: KeySettings;
   private readonly cache = new KeyCache();
-  private readonly spend = new SpendBuffer();
-  /** Writes to keys and spend, one at a time: a flush never races a rotation, reset or delete of the same key. */
+  /** Writes to keys, one at a time: a budget reset never races a rotation or delete of the same key. */
   private readonly writes = new SerialQueue();
   private readonly loading = new Map<string, Promise<VirtualKeyRecord | null>>();
-  private flushTimer?: NodeJS.Timeout;
-  private flushQueued = false;
-  private ticks = 0;
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly repository: KeysRepository,
+    private readonly ledger: SpendLedgerService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
     this.settings = readKeySettings(config.litellm_settings);
+    // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
+    ledger.onCommitted(() => this.cache.touch());
   }
 
   onModuleInit(): void {
-    this.flushTimer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
-    this.flushTimer.unref();
+    this.pruneTimer = setInterval(() => this.pruneRotatedOut(), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
   }
 
-  /** After the HTTP server has drained, so calls settling during the drain are flushed too. */
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.flushTimer);
-    if (!(await flushBeforeExit(() => this.spend.isEmpty, () => this.flush(), this.writes))) {
-      this.logger.error('Could not write the last spend increments before shutdown; the database is unreachable.');
-    }
+    clearInterval(this.pruneTimer);
+    await this.writes.drain();
   }
 
   /**
@@ -99,16 +97,14 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Adds a call's cost to a key. The cached record's `spend` grows at once, so the next budget check sees it;
-   * the database gets it with the next batched flush (~250 ms), retried until it succeeds.
+   * Adds a call's cost to the cached key so the next budget check sees it. The database gets it from the
+   * spend ledger, whose row for the call carries the same cost.
    * @param token the key's sha256 hash (`VirtualKeyRecord.token`), also valid after the key was rotated.
    */
   recordSpend(token: string, cost: number): void {
     if (!Number.isFinite(cost) || cost <= 0) return;
-    const current = this.cache.current(token);
-    const record = this.cache.get(current);
+    const record = this.cache.get(this.cache.current(token));
     if (record) record.spend += cost;
-    this.spend.add(current, cost);
   }
 
   /**
@@ -294,7 +290,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       const saved = await this.repository.rotate(existing.token, newToken, changes, graceUntil);
       if (!saved) throw new KeyNotFoundError();
       const record = this.refreshed(saved, existing, changes);
-      this.spend.move(existing.token, newToken);
       this.cache.rotate(existing.token, record, graceUntil, now.getTime());
       this.loading.delete(existing.token);
       this.loading.delete(newToken);
@@ -368,7 +363,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     if (this.cache.epoch !== epoch && attempt < STALE_READ_RETRIES) return this.load(token, attempt + 1);
     const cacheable = this.cache.epoch === epoch;
     const now = Date.now();
-    if (entity) return cacheable ? this.adopt(entity, epoch) : toRecord(entity, entity.spend + this.spend.pendingFor(entity.token));
+    if (entity) return cacheable ? this.adopt(entity, epoch) : toRecord(entity, entity.spend + this.pendingFor(entity));
     if (grace && grace.revokeAt.getTime() > now) {
       if (cacheable) this.cache.adoptGrace(token, grace);
       return this.resolve(grace.activeToken);
@@ -382,7 +377,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     const cached = this.cache.get(entity.token);
     if (cached) return this.withCurrentBudget(cached, now);
-    const record = toRecord(entity, entity.spend + this.spend.pendingFor(entity.token));
+    const record = toRecord(entity, entity.spend + this.pendingFor(entity));
     if (this.cache.epoch === epoch) this.cache.adopt(record);
     return this.withCurrentBudget(record, now);
   }
@@ -394,9 +389,9 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const window = record.budgetDuration ? parseDuration(record.budgetDuration) : undefined;
     // Windows stay aligned to the first reset time even when the key was idle for several of them.
     const next = window ? new Date(due.getTime() + window * (Math.floor((now - due.getTime()) / window) + 1)) : null;
-    record.spend = 0;
+    // Calls settled before the reset but not committed yet land on the reset row: count them in both places.
+    record.spend = this.ledger.pendingSpend(SpendSubject.key(record.id));
     record.budgetResetAt = next;
-    this.spend.discard(record.token);
     const token = record.token;
     this.writes.run(() => this.repository.resetSpend(token, next, new Date(now))).catch((error: unknown) => {
       this.logger.warn(`could not persist a budget reset (${errorName(error)}); it is redone from the database on the next load`);
@@ -405,7 +400,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private liveSpend(entity: VirtualKeyEntity): number {
-    return this.cache.get(entity.token)?.spend ?? entity.spend + this.spend.pendingFor(entity.token);
+    return this.cache.get(entity.token)?.spend ?? entity.spend + this.pendingFor(entity);
   }
 
   /** A row with the spend callers see on the hot path (pending increments included, budget windows applied). */
@@ -421,10 +416,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private refreshed(saved: VirtualKeyEntity, existing: VirtualKeyEntity, changes: VirtualKeyChanges): VirtualKeyRecord {
     const cached = this.cache.get(existing.token);
     let spend = this.liveSpend(existing);
-    if (changes.spend !== undefined) {
-      this.spend.discard(existing.token);
-      spend = changes.spend;
-    }
+    // An admin's explicit spend replaces the row's; what the ledger has not committed yet still lands on it.
+    if (changes.spend !== undefined) spend = changes.spend + this.pendingFor(existing);
     const record = toRecord(saved, spend);
     if (cached && changes.budgetResetAt === undefined) record.budgetResetAt = cached.budgetResetAt;
     return record;
@@ -432,7 +425,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
 
   private forget(token: string, now: number): void {
     this.cache.remove(token, now);
-    this.spend.discard(token);
     this.loading.delete(token);
   }
 
@@ -459,28 +451,15 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     if (holder && holder.token !== ownToken) throw new KeyAliasTakenError(alias);
   }
 
-  private tick(): void {
-    if (++this.ticks % PRUNE_EVERY_TICKS === 0) {
-      this.writes.run(() => this.repository.pruneDeprecated(new Date())).catch((error: unknown) => {
-        this.logger.warn(`could not prune expired rotation grace entries (${errorName(error)})`);
-      });
-    }
-    if (!this.flushQueued && !this.spend.isEmpty) void this.flush();
+  private pruneRotatedOut(): void {
+    this.writes.run(() => this.repository.pruneDeprecated(new Date())).catch((error: unknown) => {
+      this.logger.warn(`could not prune expired rotation grace entries (${errorName(error)})`);
+    });
   }
 
-  private flush(): Promise<void> {
-    this.flushQueued = true;
-    return this.writes.run(async () => {
-      this.flushQueued = false;
-      const batch = this.spend.take();
-      if (!batch.size) return;
-      try {
-        await this.repository.addSpend(batch.increments);
-      } catch (error) {
-        this.spend.restore(batch);
-        this.logger.warn(`spend flush for ${batch.size} key(s) failed (${errorName(error)}); retrying`);
-      }
-    });
+  /** Spend of the key the ledger has recorded but not committed to its row yet. */
+  private pendingFor(entity: VirtualKeyEntity): number {
+    return this.ledger.pendingSpend(SpendSubject.key(entity.keyId));
   }
 }
 

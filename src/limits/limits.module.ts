@@ -1,3 +1,4 @@
+import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { KeysModule } from '../keys/keys.module';
@@ -8,7 +9,7 @@ import { InMemoryCounterStore } from './in-memory-counter-store';
 import { LimitsService } from './limits.service';
 
 @Module({
-  imports: [KeysModule, CustomersModule, TeamsModule],
+  imports: [KeysModule, CustomersModule, TeamsModule, SpendModule],
   providers: [{ provide: COUNTER_STORE, useClass: InMemoryCounterStore }, BudgetCounterService, LimitsService],
   exports: [LimitsService],
 })

@@ -1,3 +1,4 @@
+import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
 import { KeysModule } from '../keys/keys.module';
@@ -11,7 +12,7 @@ import { UsersController } from './users.controller';
 
 /** Teams, internal users and organizations: the management API and the lookups the gateway makes per key. */
 @Module({
-  imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule],
+  imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule, SpendModule],
   controllers: [TeamsController, UsersController, OrganizationsController],
   providers: [TeamsRepository, TeamsService, OrganizationsService],
   exports: [TeamsService],

@@ -254,32 +254,6 @@ export class TeamsRepository {
 
   // ───────────── spend ─────────────
 
-  /** Applies coalesced spend increments, relative so concurrent writers never lose each other's. */
-  async addSpend(teams: ReadonlyMap<string, number>, users: ReadonlyMap<string, number>, memberships: ReadonlyMap<string, number>): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      if (teams.size) {
-        await manager.query(`UPDATE "tollgate_teams" t SET "spend" = t."spend" + d.amount FROM unnest($1::text[], $2::float8[]) AS d(id, amount) WHERE t."team_id" = d.id`, [
-          [...teams.keys()],
-          [...teams.values()],
-        ]);
-      }
-      if (users.size) {
-        await manager.query(`UPDATE "tollgate_users" u SET "spend" = u."spend" + d.amount FROM unnest($1::text[], $2::float8[]) AS d(id, amount) WHERE u."user_id" = d.id`, [
-          [...users.keys()],
-          [...users.values()],
-        ]);
-      }
-      if (memberships.size) {
-        const pairs = [...memberships.keys()].map(splitMembershipKey);
-        await manager.query(
-          `UPDATE "tollgate_team_memberships" m SET "spend" = m."spend" + d.amount FROM unnest($1::text[], $2::text[], $3::float8[]) AS d(team_id, user_id, amount)
-           WHERE m."team_id" = d.team_id AND m."user_id" = d.user_id`,
-          [pairs.map((pair) => pair[0]), pairs.map((pair) => pair[1]), [...memberships.values()]],
-        );
-      }
-    });
-  }
-
   /** Starts a new budget window unless another writer already did. */
   async resetSpend(table: 'tollgate_teams' | 'tollgate_users', id: string, nextResetAt: Date | null, dueAt: Date | null): Promise<void> {
     const column = table === 'tollgate_teams' ? 'team_id' : 'user_id';
@@ -291,12 +265,7 @@ export class TeamsRepository {
   }
 }
 
-/** Memberships are buffered under `teamId NUL userId`. */
+/** Memberships are cached under `teamId NUL userId`. */
 export function membershipKey(teamId: string, userId: string): string {
   return `${teamId}\u0000${userId}`;
-}
-
-export function splitMembershipKey(key: string): [string, string] {
-  const at = key.indexOf('\u0000');
-  return [key.slice(0, at), key.slice(at + 1)];
 }

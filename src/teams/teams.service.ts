@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuthContext } from '../auth/auth-context';
@@ -8,7 +8,9 @@ import { budgetWindowChange } from '../customers/budget-window';
 import type { GenerateKeyDto } from '../keys/dto/key-params.dto';
 import type { ListKeysQueryDto } from '../keys/dto/key-request.dto';
 import { KeysService } from '../keys/keys.service';
-import { SerialQueue, SpendBuffer, flushBeforeExit } from '../common/spend-buffer';
+import { SerialQueue } from '../common/serial-queue';
+import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { SpendSubject } from '../spend/spend-subjects';
 import type { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamFieldsDto, UpdateTeamDto } from './dto/team-request.dto';
 import type { NewUserDto, UpdateUserDto, UserListQueryDto } from './dto/user-request.dto';
 import type { StoredMember, TeamEntity, UserEntity } from './entities';
@@ -29,47 +31,39 @@ import {
 } from './teams.errors';
 import { membershipKey, MembershipRow, TeamChanges, TeamsRepository, UserChanges } from './teams.repository';
 
-const FLUSH_INTERVAL_MS = 250;
 type Json = Record<string, unknown>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Teams, team memberships and internal users: the management API's operations and the hot-path lookups the
  * gateway makes for a key's team and owner. Every mutation goes through this service and updates or evicts the
- * in-process caches before it answers; spend is added to the cached records at once and written to the database
- * in coalesced batches.
+ * in-process caches before it answers; spend is added to the cached records at once and reaches the database
+ * through the spend ledger.
  */
 @Injectable()
-export class TeamsService implements OnModuleInit, OnApplicationShutdown {
+export class TeamsService implements OnApplicationShutdown {
   private readonly logger = new Logger('Teams');
   private readonly teams = new RecordCache<Mutable<TeamRecord>>();
   private readonly users = new RecordCache<Mutable<UserRecord>>();
   private readonly memberships = new RecordCache<Mutable<TeamMembershipRecord>>();
-  private readonly teamSpend = new SpendBuffer();
-  private readonly userSpend = new SpendBuffer();
-  private readonly memberSpend = new SpendBuffer();
   private readonly writes = new SerialQueue();
   private readonly loading = new Map<string, Promise<unknown>>();
-  private flushTimer?: NodeJS.Timeout;
-  private flushQueued = false;
 
   constructor(
     private readonly repository: TeamsRepository,
     private readonly keys: KeysService,
-  ) {}
-
-  onModuleInit(): void {
-    this.flushTimer = setInterval(() => {
-      if (!this.flushQueued && !this.spendEmpty) void this.flushSpend();
-    }, FLUSH_INTERVAL_MS);
-    this.flushTimer.unref();
+    private readonly ledger: SpendLedgerService,
+  ) {
+    // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
+    ledger.onCommitted(() => {
+      this.teams.touch();
+      this.users.touch();
+      this.memberships.touch();
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.flushTimer);
-    if (!(await flushBeforeExit(() => this.spendEmpty, () => this.flushSpend(), this.writes))) {
-      this.logger.error('Could not write the last team/user spend increments before shutdown; the database is unreachable.');
-    }
+    await this.writes.drain();
   }
 
   // ───────────────────────────── hot path ─────────────────────────────
@@ -78,73 +72,41 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
   async findTeam(teamId: string): Promise<TeamRecord | null> {
     const record = await this.cached(this.teams, `team:${teamId}`, teamId, async () => {
       const entity = await this.repository.findTeam(teamId);
-      return entity ? toTeamRecord(entity, entity.spend + this.teamSpend.pendingFor(teamId)) : null;
+      return entity ? toTeamRecord(entity, entity.spend + this.ledger.pendingSpend(SpendSubject.team(teamId))) : null;
     });
-    return record ? this.withCurrentWindow(record, 'tollgate_teams', teamId, this.teamSpend) : null;
+    return record ? this.withCurrentWindow(record, 'tollgate_teams', teamId, SpendSubject.team(teamId)) : null;
   }
 
   /** The internal user, from the cache or the database; a passed budget window is reset here, lazily. */
   async findUser(userId: string): Promise<UserRecord | null> {
     const record = await this.cached(this.users, `user:${userId}`, userId, async () => {
       const entity = await this.repository.findUser(userId);
-      return entity ? toUserRecord(entity, entity.spend + this.userSpend.pendingFor(userId)) : null;
+      return entity ? toUserRecord(entity, entity.spend + this.ledger.pendingSpend(SpendSubject.user(userId))) : null;
     });
-    return record ? this.withCurrentWindow(record, 'tollgate_users', userId, this.userSpend) : null;
+    return record ? this.withCurrentWindow(record, 'tollgate_users', userId, SpendSubject.user(userId)) : null;
   }
 
   findMembership(teamId: string, userId: string): Promise<TeamMembershipRecord | null> {
     const id = membershipKey(teamId, userId);
     return this.cached(this.memberships, `member:${id}`, id, async () => {
       const [row] = await this.repository.findMemberships({ teamId, userId });
-      return row ? toMembershipRecord(row, row.spend + this.memberSpend.pendingFor(id)) : null;
+      return row ? toMembershipRecord(row, row.spend + this.ledger.pendingSpend(SpendSubject.membership(teamId, userId))) : null;
     });
   }
 
   /**
-   * Adds a call's cost to its team, its user and (when both are known) the user's membership of the team. Cached
-   * records grow at once; the database gets the increments with the next batched flush (~250 ms), retried until
-   * it succeeds. Ids without a row are ignored by the write.
+   * Adds a call's cost to the cached team, user and (when both are known) membership, so the next budget check
+   * sees it. The database gets it from the spend ledger, whose row for the call carries the same cost.
    */
   recordSpend(target: { teamId?: string | null; userId?: string | null }, cost: number): void {
     if (!Number.isFinite(cost) || cost <= 0) return;
     const { teamId, userId } = target;
-    if (teamId) {
-      const team = this.teams.get(teamId);
-      if (team) team.spend += cost;
-      this.teamSpend.add(teamId, cost);
-    }
-    if (userId) {
-      const user = this.users.get(userId);
-      if (user) user.spend += cost;
-      this.userSpend.add(userId, cost);
-    }
-    if (teamId && userId) {
-      const id = membershipKey(teamId, userId);
-      const membership = this.memberships.get(id);
-      if (membership) membership.spend += cost;
-      this.memberSpend.add(id, cost);
-    }
-  }
-
-  /** Writes the buffered spend increments now (also runs every 250 ms). */
-  async flushSpend(): Promise<void> {
-    this.flushQueued = true;
-    const teams = this.teamSpend.take();
-    const users = this.userSpend.take();
-    const members = this.memberSpend.take();
-    try {
-      await this.writes.run(() => this.repository.addSpend(teams.increments, users.increments, members.increments));
-    } catch (error) {
-      this.teamSpend.restore(teams);
-      this.userSpend.restore(users);
-      this.memberSpend.restore(members);
-      this.logger.warn(`could not write team/user spend (${error instanceof Error ? error.name : typeof error}); retrying with the next flush`);
-    } finally {
-      this.flushQueued = false;
-      this.teams.touch();
-      this.users.touch();
-      this.memberships.touch();
-    }
+    const team = teamId ? this.teams.get(teamId) : undefined;
+    if (team) team.spend += cost;
+    const user = userId ? this.users.get(userId) : undefined;
+    if (user) user.spend += cost;
+    const membership = teamId && userId ? this.memberships.get(membershipKey(teamId, userId)) : undefined;
+    if (membership) membership.spend += cost;
   }
 
   // ───────────────────────────── /team/* ─────────────────────────────
@@ -246,7 +208,6 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
       await this.repository.deleteTeams(teamIds);
       for (const teamId of teamIds) {
         this.teams.evict(teamId);
-        this.teamSpend.discard(teamId);
         this.loading.delete(`team:${teamId}`);
       }
       const gone = new Set(teamIds);
@@ -535,9 +496,8 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
         await this.repository.updateUser(manager, existing.userId, changes);
         return (await this.repository.findUser(existing.userId, manager))!;
       });
-      if (isSet(body.spend)) this.userSpend.discard(saved.userId);
       const cached = this.users.get(saved.userId);
-      const spend = isSet(body.spend) || !cached ? saved.spend + this.userSpend.pendingFor(saved.userId) : cached.spend;
+      const spend = isSet(body.spend) || !cached ? saved.spend + this.ledger.pendingSpend(SpendSubject.user(saved.userId)) : cached.spend;
       const record = toUserRecord(saved, spend);
       if (cached && !isSet(body.budget_duration)) record.budgetResetAt = cached.budgetResetAt;
       this.users.put(saved.userId, record);
@@ -565,7 +525,6 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
       const gone = new Set(deleted);
       for (const userId of deleted) {
         this.users.evict(userId);
-        this.userSpend.discard(userId);
       }
       for (const user of found) for (const teamId of user.teams) this.evictTeam(teamId);
       this.memberships.evictWhere((_, membership) => gone.has(membership.userId));
@@ -622,15 +581,15 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
     record: T,
     table: 'tollgate_teams' | 'tollgate_users',
     id: string,
-    buffer: SpendBuffer,
+    subject: string,
   ): T {
     const change = budgetWindowChange(record, record.budgetDuration, Date.now());
     if (change.kind === 'none') return record;
     record.budgetResetAt = change.resetAt;
     let dueAt: Date | null = null;
     if (change.kind === 'reset') {
-      record.spend = 0;
-      buffer.discard(id);
+      // Calls settled before the reset but not committed yet land on the reset row: count them in both places.
+      record.spend = this.ledger.pendingSpend(subject);
       dueAt = change.dueAt;
     }
     const resetAt = change.resetAt;
@@ -643,7 +602,7 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
   /** A team row was written: its cached record is replaced (live spend kept); touched users and memberships are re-read. */
   private afterTeamWrite(saved: TeamEntity, touchedUserIds: readonly (string | null)[]): TeamRecord {
     const cached = this.teams.get(saved.teamId);
-    const record = toTeamRecord(saved, cached?.spend ?? saved.spend + this.teamSpend.pendingFor(saved.teamId));
+    const record = toTeamRecord(saved, cached?.spend ?? saved.spend + this.ledger.pendingSpend(SpendSubject.team(saved.teamId)));
     if (cached && saved.budgetResetAt?.getTime() === cached.budgetResetAt?.getTime()) record.budgetResetAt = cached.budgetResetAt;
     this.teams.put(saved.teamId, record);
     this.loading.delete(`team:${saved.teamId}`);
@@ -697,23 +656,19 @@ export class TeamsService implements OnModuleInit, OnApplicationShutdown {
     if (isSet(organizationId) && !(await this.repository.findOrganization(organizationId, manager))) throw new UnknownOrganizationError(organizationId);
   }
 
-  private get spendEmpty(): boolean {
-    return this.teamSpend.isEmpty && this.userSpend.isEmpty && this.memberSpend.isEmpty;
-  }
-
   private liveTeamRow(entity: TeamEntity): Json {
     const cached = this.teams.get(entity.teamId);
-    return toTeamRow(entity, cached?.spend ?? entity.spend + this.teamSpend.pendingFor(entity.teamId), cached?.budgetResetAt ?? entity.budgetResetAt);
+    return toTeamRow(entity, cached?.spend ?? entity.spend + this.ledger.pendingSpend(SpendSubject.team(entity.teamId)), cached?.budgetResetAt ?? entity.budgetResetAt);
   }
 
   private liveUserRow(entity: UserEntity): Json {
     const cached = this.users.get(entity.userId);
-    return toUserRow(entity, cached?.spend ?? entity.spend + this.userSpend.pendingFor(entity.userId), cached?.budgetResetAt ?? entity.budgetResetAt);
+    return toUserRow(entity, cached?.spend ?? entity.spend + this.ledger.pendingSpend(SpendSubject.user(entity.userId)), cached?.budgetResetAt ?? entity.budgetResetAt);
   }
 
   private liveMembershipRow(row: MembershipRow): Json {
     const id = membershipKey(row.teamId, row.userId);
-    return toMembershipRow(row, this.memberships.get(id)?.spend ?? row.spend + this.memberSpend.pendingFor(id));
+    return toMembershipRow(row, this.memberships.get(id)?.spend ?? row.spend + this.ledger.pendingSpend(SpendSubject.membership(row.teamId, row.userId)));
   }
 }
 

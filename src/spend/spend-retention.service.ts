@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { DataSource } from 'typeorm';
+import { parseDuration } from '../common/duration';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
+
+const DEFAULT_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/** Rows per DELETE: short statements, so the single embedded connection is never held for long. */
+const DELETE_BATCH = 5_000;
+/** Idempotency records outlive any journal replay by far. */
+const APPLIED_RECORDS_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+const JOB_NAME = 'spend-log-retention';
+
+/**
+ * `general_settings.maximum_spend_logs_retention_period`: a scheduled job deletes spend rows (and their tag
+ * index rows) older than the period, in small batches. Counters keep their totals; only the per-call detail goes.
+ */
+@Injectable()
+export class SpendRetentionService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('SpendRetention');
+  private readonly retentionMs?: number;
+  private readonly intervalMs: number;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+  ) {
+    const period = config.general_settings.maximum_spend_logs_retention_period;
+    const interval = config.general_settings.maximum_spend_logs_retention_interval;
+    this.retentionMs = period ? parseDuration(period) : undefined;
+    this.intervalMs = (interval ? parseDuration(interval) : undefined) ?? DEFAULT_INTERVAL_MS;
+  }
+
+  onApplicationBootstrap(): void {
+    const timer = setInterval(() => void this.runOnce(), this.intervalMs);
+    timer.unref();
+    this.scheduler.addInterval(JOB_NAME, timer);
+    // Also soon after boot, so a gateway restarted daily still prunes.
+    setTimeout(() => void this.runOnce(), 5_000).unref();
+  }
+
+  /** Deletes what is older than the retention period. @returns rows of `tollgate_spend_logs` deleted. */
+  runOnce(now = new Date()): Promise<number> {
+    this.running ??= this.prune(now).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async prune(now: Date): Promise<number> {
+    let deleted = 0;
+    try {
+      await this.deleteInBatches(`DELETE FROM "tollgate_spend_applied" WHERE "request_id" IN (SELECT "request_id" FROM "tollgate_spend_applied" WHERE "applied_at" < $1 LIMIT ${DELETE_BATCH})`, new Date(now.getTime() - Math.max(APPLIED_RECORDS_KEPT_MS, this.retentionMs ?? 0)));
+      if (this.retentionMs === undefined) return 0;
+      const cutoff = new Date(now.getTime() - this.retentionMs);
+      await this.deleteInBatches(
+        `DELETE FROM "tollgate_spend_log_tags" WHERE ctid IN (SELECT ctid FROM "tollgate_spend_log_tags" WHERE "start_time" < $1 LIMIT ${DELETE_BATCH})`,
+        cutoff,
+      );
+      deleted = await this.deleteInBatches(
+        `DELETE FROM "tollgate_spend_logs" WHERE "request_id" IN (SELECT "request_id" FROM "tollgate_spend_logs" WHERE "start_time" < $1 LIMIT ${DELETE_BATCH})`,
+        cutoff,
+      );
+      if (deleted > 0) this.logger.log(`pruned ${deleted} spend row(s) older than ${cutoff.toISOString()}`);
+    } catch (error) {
+      this.logger.warn(`spend log retention did not run (${error instanceof Error ? error.name : typeof error}); it retries at the next interval`);
+    }
+    return deleted;
+  }
+
+  private async deleteInBatches(statement: string, cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = (await this.dataSource.query(statement, [cutoff])) as [unknown, number] | unknown[];
+      const count = affectedRows(result);
+      total += count;
+      if (count < DELETE_BATCH) return total;
+    }
+  }
+}
+
+/** TypeORM's postgres driver returns `[rows, affected]` for DELETE. */
+function affectedRows(result: unknown): number {
+  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+}
