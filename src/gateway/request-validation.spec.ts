@@ -29,6 +29,12 @@ describe(validateLlmBody.name, () => {
     [{ model: 'm' }, 'completion', "Missing required parameter: 'prompt'."],
     [{ model: 'm' }, 'embedding', "Missing required parameter: 'input'."],
     [{ model: 'm', input: 'x', stream: 'yes' }, 'embedding', "'stream' must be a boolean."],
+    [{ model: 'm', input: 'x', metadata: 'tags' }, 'embedding', "'metadata' must be an object."],
+    [{ model: 'm', input: 'x', metadata: { tags: 'a,b' } }, 'embedding', "'metadata.tags' must be an array of strings."],
+    [{ model: 'm', input: 'x', metadata: { tags: [1] } }, 'embedding', "'metadata.tags' must be an array of strings."],
+    [{ model: 'm', input: 'x', metadata: { tags: Array.from({ length: 65 }, (_, i) => `t${i}`) } }, 'embedding', "'metadata.tags' may hold at most 64 tags."],
+    [{ model: 'm', input: 'x', metadata: { spend_logs_metadata: ['x'] } }, 'embedding', "'metadata.spend_logs_metadata' must be an object."],
+    [{ model: 'm', input: 'x', metadata: { spend_logs_metadata: { big: 'x'.repeat(17_000) } } }, 'embedding', "'metadata.spend_logs_metadata' is larger than 16 KB."],
   ] as const)('should refuse %j for %s with a 400', (body, operation, message) => {
     const error = errorOf(() => validateLlmBody(body, operation));
     expect(error.status).toBe(400);
