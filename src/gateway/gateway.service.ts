@@ -85,6 +85,8 @@ export class GatewayService {
       cost: 0,
       providerResponseId: null,
     };
+    // Set first, so error responses name the call too and a client can find its (failure) row.
+    reply.header('x-litellm-call-id', call.requestId);
     let failure: unknown = null;
     try {
       await this.serve(operation, body, streaming, request, reply, call, started);
@@ -127,7 +129,6 @@ export class GatewayService {
       reply.raw.once('close', onClose);
       reply.headers(this.headersOf(deployment));
       reply.headers(admission.headers);
-      reply.header('x-litellm-call-id', callId);
       if (streaming) {
         const stream =
           operation === 'chat'
