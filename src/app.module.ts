@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SpendModule } from './spend/spend.module';
+import { SpendReportsModule } from './spend/reports/spend-reports.module';
 import { TeamsModule } from './teams/teams.module';
 
 @Module({})
@@ -23,6 +24,7 @@ export class AppModule {
         DatabaseModule.forRoot(),
         ScheduleModule.forRoot(),
         SpendModule,
+        SpendReportsModule,
         ObservabilityModule,
         AuthModule,
         KeysModule,

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { KeysService } from '../src/keys/keys.service';
+import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-keys-master';
 const CONFIG = `
@@ -33,11 +35,13 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
   let gateway: TestGateway;
   let keys: KeysService;
   let db: DataSource;
+  let ledger: SpendLedgerService;
 
   beforeAll(async () => {
     gateway = await startGateway(CONFIG);
     keys = gateway.app.get(KeysService);
     db = gateway.app.get(DataSource);
+    ledger = gateway.app.get(SpendLedgerService);
   });
 
   afterAll(async () => {
@@ -249,10 +253,13 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
     expect(duration.body.error.message).toBe('duration is over max limit set in config - user_value=400d; max_value=365d');
   });
 
-  it('should show recorded spend at once and persist it with the next flush', async () => {
+  it('should show recorded spend at once and persist it with the ledger\'s next batch', async () => {
     const { key, token } = await generate();
-    keys.recordSpend(token, 0.125);
-    keys.recordSpend(token, 0.125);
+    const [{ key_id: keyId }] = (await db.query('SELECT key_id FROM tollgate_virtual_keys WHERE token = $1', [token])) as { key_id: string }[];
+    for (const cost of [0.125, 0.125]) {
+      ledger.record(spendRow({ api_key: token, key_id: keyId, spend: cost }));
+      keys.recordSpend(token, cost);
+    }
     expect((await keys.authenticate(key))?.spend).toBe(0.25);
     expect(((await get<{ info: { spend: number } }>(`/key/info?key=${token}`)).body.info.spend)).toBe(0.25);
     let stored = 0;

@@ -1,3 +1,7 @@
+import { SpendLedgerService } from '../src/spend/spend-ledger.service';
+import { SpendLedgerWriter } from '../src/spend/spend-ledger.writer';
+import { SpendRetentionService } from '../src/spend/spend-retention.service';
+import { FakeSpendLedger } from '../src/spend/testing/fake-spend-ledger';
 import { Controller, Get, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -138,6 +142,12 @@ describe('Route declarations', () => {
       .overrideProvider(TeamsRepository)
       .useValue({})
       .overrideProvider(DataSource)
+      .useValue({})
+      .overrideProvider(SpendLedgerService)
+      .useValue(new FakeSpendLedger().service)
+      .overrideProvider(SpendLedgerWriter)
+      .useValue({})
+      .overrideProvider(SpendRetentionService)
       .useValue({})
       .compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
