@@ -54,7 +54,7 @@ export async function startGateway(yaml: string, options: StartOptions = {}): Pr
   };
 }
 
-async function freshStorage(): Promise<TestStorage> {
+export async function freshStorage(): Promise<TestStorage> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-'));
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
