@@ -85,6 +85,8 @@ describe('Platform: health, docs, routes, metrics, auth headers, storage (e2e)',
       body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content: 'count me' }] }),
     });
     const text = await (await get('/metrics')).text();
+    expect(text).toMatch(/^tollgate_spend_ledger_queued_rows 0$/m);
+    expect(text).toMatch(/^tollgate_spend_ledger_outage_seconds 0$/m);
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).toMatch(/tollgate_http_requests_total\{method="POST",route="\/v1\/chat\/completions",status_code="200"\} [1-9]/);
     expect(text).toContain('tollgate_http_request_duration_seconds_bucket');

@@ -2,9 +2,11 @@ import { Module } from '@nestjs/common';
 import { makeCounterProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { HTTP_REQUEST_DURATION, HTTP_REQUESTS_TOTAL, HttpMetrics } from './http-metrics.service';
 import { MetricsController } from './metrics.controller';
+import { SpendModule } from '../spend/spend.module';
+import { SpendLedgerMetrics } from './spend-ledger.metrics';
 
 @Module({
-  imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: true } })],
+  imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: true } }), SpendModule],
   providers: [
     makeCounterProvider({ name: HTTP_REQUESTS_TOTAL, help: 'HTTP requests served', labelNames: ['method', 'route', 'status_code'] }),
     makeHistogramProvider({
@@ -14,6 +16,7 @@ import { MetricsController } from './metrics.controller';
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     }),
     HttpMetrics,
+    SpendLedgerMetrics,
   ],
   exports: [HttpMetrics],
 })
