@@ -70,6 +70,9 @@ model_list:
     const acceptedBeforeOutage = accepted.length;
     await sleep(3_000);
     const acceptedDuringOutage = accepted.length - acceptedBeforeOutage;
+    const metrics = await (await fetch(`${gateway!.url}/metrics`)).text();
+    expect(Number(/^tollgate_spend_ledger_queued_rows (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^tollgate_spend_ledger_outage_seconds ([\d.]+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     startServer();
     await sleep(1_000);
     running = false;
