@@ -18,11 +18,11 @@ class FakeDatabase {
   statements = 0;
 
   readonly writer = {
-    insert: async (rows: readonly SpendLogRow[]): Promise<number> => {
+    insert: async (rowsJson: readonly string[]): Promise<number> => {
       this.statements++;
       if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
       let applied = 0;
-      for (const row of rows) {
+      for (const row of rowsJson.map((json) => JSON.parse(json) as SpendLogRow)) {
         if (this.rows.has(row.request_id)) continue;
         this.rows.set(row.request_id, row);
         applied++;

@@ -17,6 +17,8 @@ const SHUTDOWN_RETRY_MS = 200;
 
 interface QueuedRow {
   row: SpendLogRow;
+  /** The row as JSON, made once for the journal and reused for the database batch. */
+  json: string;
   segment: number;
 }
 
@@ -84,10 +86,13 @@ export class SpendLedgerService implements OnModuleInit, OnApplicationShutdown {
    */
   record(row: SpendLogRow): void {
     const held = this.queue.length < this.maxQueuedRows;
-    const segment = this.journal.append(row, held);
-    if (held) this.queue.push({ row, segment });
+    const json = JSON.stringify(row);
+    const segment = this.journal.append(json, held);
+    if (held) this.queue.push({ row, json, segment });
     if (row.spend > 0) for (const subject of spendSubjectsOf(row)) this.pending.set(subject, (this.pending.get(subject) ?? 0) + row.spend);
-    if (this.queue.length >= BATCH_SIZE && !this.writing) void this.write();
+    // A full batch goes at once, unless the database is failing: then the backoff decides (a retry per call
+    // would re-send the batch on every request of an outage).
+    if (this.queue.length >= BATCH_SIZE && !this.writing && Date.now() >= this.retryAt) void this.write();
   }
 
   /** Spend recorded for a subject but not committed yet; a record read from the database adds it. */
@@ -128,7 +133,7 @@ export class SpendLedgerService implements OnModuleInit, OnApplicationShutdown {
     this.writing = (async () => {
       while (this.queue.length > 0) {
         const batch = this.queue.slice(0, BATCH_SIZE);
-        if (!(await this.commitRows(batch.map((queued) => queued.row)))) return;
+        if (!(await this.commitRows(batch.map((queued) => queued.json)))) return;
         this.queue = this.queue.slice(batch.length);
         for (const queued of batch) {
           this.settlePending(queued.row);
@@ -143,7 +148,7 @@ export class SpendLedgerService implements OnModuleInit, OnApplicationShutdown {
 
   private async replayJournal(): Promise<void> {
     for await (const batch of this.journalBatches()) {
-      if (!(await this.commitRows(batch.rows))) return;
+      if (!(await this.commitRows(batch.rows.map((row) => JSON.stringify(row))))) return;
       batch.confirm();
       for (const row of batch.ownRows) this.settlePending(row);
       this.notifyCommitted();
@@ -155,16 +160,16 @@ export class SpendLedgerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** @returns whether the rows are committed; on failure schedules a retry with backoff. */
-  private async commitRows(rows: SpendLogRow[]): Promise<boolean> {
+  private async commitRows(rowsJson: string[]): Promise<boolean> {
     try {
-      await this.writer.insert(rows);
+      await this.writer.insert(rowsJson);
     } catch (error) {
       this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : FLUSH_INTERVAL_MS);
       this.retryAt = Date.now() + this.backoffMs;
       if (this.outageSince === null) {
         this.outageSince = Date.now();
         // Once per outage, not per retry: the log must stay readable while the database is down.
-        this.logger.warn(`spend rows cannot be written (${errorName(error)}); they wait in memory and the journal and are retried`);
+        this.logger.warn(`spend rows cannot be written (${errorName(error)}${sqlState(error)}); they wait in memory and the journal and are retried`);
       }
       return false;
     }
@@ -193,6 +198,12 @@ export class SpendLedgerService implements OnModuleInit, OnApplicationShutdown {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** PostgreSQL's SQLSTATE says what failed (e.g. 42703 undefined column) without quoting data or SQL. */
+function sqlState(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` ${code}` : '';
 }
 
 function errorName(error: unknown): string {

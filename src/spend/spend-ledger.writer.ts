@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
-import type { SpendLogRow } from './spend-log-row';
 
 /** Column list of `tollgate_spend_logs` with the types `jsonb_to_recordset` reads them as. */
 const COLUMNS: readonly [name: string, type: string][] = [
@@ -114,10 +113,13 @@ export class SpendLedgerWriter {
       SELECT count(*)::int AS applied FROM applied`;
   }
 
-  /** @returns how many of the rows were new (the rest were already written). */
-  async insert(rows: readonly SpendLogRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    const result: { applied: number }[] = await this.dataSource.query(this.statement, [JSON.stringify(rows)]);
+  /**
+   * @param rowsJson each row as JSON (`SpendLogRow`), as the journal already holds it.
+   * @returns how many of the rows were new (the rest were already written).
+   */
+  async insert(rowsJson: readonly string[]): Promise<number> {
+    if (rowsJson.length === 0) return 0;
+    const result: { applied: number }[] = await this.dataSource.query(this.statement, [`[${rowsJson.join(',')}]`]);
     return result[0]?.applied ?? 0;
   }
 }
