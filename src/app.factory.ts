@@ -38,6 +38,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   const metrics = app.get(HttpMetrics);
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('routeDeclaration', null);
+  fastify.decorateRequest('clientIp', null);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();

@@ -26,6 +26,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext | null;
     routeDeclaration: RouteDeclaration | null;
+    /** The caller's address: the socket's, or with `use_x_forwarded_for` the right-most untrusted X-Forwarded-For hop. */
+    clientIp: string | null;
   }
 }
 

@@ -228,7 +228,7 @@ export class GatewayService {
         startTime: call.startTime,
         endTime: new Date(),
         completionStartTime: call.completionStartTime,
-        clientIp: request.ip ?? null,
+        clientIp: request.clientIp ?? request.ip ?? null,
         providerResponseId: call.providerResponseId,
         failure: failureFacts,
         appliedGuardrails: [],
