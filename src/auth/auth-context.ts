@@ -1,5 +1,6 @@
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import type { RouteDeclaration } from './route-class';
+import type { RouteAccess } from './route-policy';
 
 export type UserRole =
   | 'proxy_admin'
@@ -28,6 +29,8 @@ declare module 'fastify' {
     routeDeclaration: RouteDeclaration | null;
     /** The caller's address: the socket's, or with `use_x_forwarded_for` the right-most untrusted X-Forwarded-For hop. */
     clientIp: string | null;
+    /** What `public_routes`, `admin_only_routes` and `allowed_routes` say about the route. */
+    routeAccess: RouteAccess | null;
   }
 }
 

@@ -26,10 +26,39 @@ export class KeyBlockedError extends DomainError {
   }
 }
 
-/** LiteLLM's per-key `allowed_routes` refusal. */
+/** `allowed_routes` (config or key) does not list the route. `param: "None"` as LiteLLM sends it. */
 export class RouteNotAllowedError extends DomainError {
   constructor(path: string) {
-    super('GW_ROUTE_NOT_ALLOWED', `Route ${path} not allowed`, { status: 403, type: 'auth_error' });
+    super('GW_ROUTE_NOT_ALLOWED', `Route ${path} not allowed`, { status: 403, type: 'auth_error', param: 'None' });
+  }
+}
+
+/** `general_settings.admin_only_routes` hit by anyone but a proxy admin. */
+export class ConfiguredAdminOnlyRouteError extends DomainError {
+  constructor(path: string) {
+    super('GW_AUTH_FORBIDDEN', `user not allowed to access this route. Route=${path} is an admin only route`, {
+      status: 403,
+      type: 'auth_error',
+      param: 'None',
+    });
+  }
+}
+
+/** `allowed_ips` does not admit the caller. */
+export class IpNotAllowedError extends DomainError {
+  constructor(ip: string | null) {
+    super('GW_AUTH_FORBIDDEN', `Access forbidden: IP address ${ip ?? 'unknown'} not allowed.`, { status: 403, type: 'auth_error', param: 'None' });
+  }
+}
+
+/** `enforced_params` (config or key): a required request parameter is missing. */
+export class EnforcedParamMissingError extends DomainError {
+  constructor(param: string) {
+    super('GW_AUTH_FORBIDDEN', `Authentication Error, BadRequest please pass param=${param} in request body. This is a required param`, {
+      status: 401,
+      type: 'auth_error',
+      param: 'None',
+    });
   }
 }
 

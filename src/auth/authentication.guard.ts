@@ -5,7 +5,10 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { extractApiKey } from './api-key.extractor';
 import { AuthContext, MASTER_KEY_USER_ID, OPEN_PROXY_CALLER, PUBLIC_CALLER, UserRole } from './auth-context';
-import { ExpiredKeyError, KeyBlockedError, UndeclaredRouteError } from './auth.errors';
+import { ExpiredKeyError, IpNotAllowedError, KeyBlockedError, RouteNotAllowedError, UndeclaredRouteError } from './auth.errors';
+import { ClientIpPolicy } from './client-ip';
+import { RouteAccess, RoutePolicy } from './route-policy';
+import { pathOf, templateOf } from './request-route';
 import { KeysService } from '../keys/keys.service';
 import { TeamsService } from '../teams/teams.service';
 import { MasterKeyMatcher } from './master-key';
@@ -23,6 +26,8 @@ export class AuthenticationGuard implements CanActivate {
   private readonly masterKey?: MasterKeyMatcher;
   private readonly masterCaller?: AuthContext;
   private readonly customHeader?: string;
+  private readonly ipPolicy: ClientIpPolicy;
+  private readonly routePolicy: RoutePolicy;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
@@ -35,6 +40,8 @@ export class AuthenticationGuard implements CanActivate {
       this.masterCaller = Object.freeze({ method: 'master_key', role: 'proxy_admin', userId: MASTER_KEY_USER_ID, apiKeyHash: this.masterKey.hashHex });
     }
     this.customHeader = config.general_settings.litellm_key_header_name;
+    this.ipPolicy = new ClientIpPolicy(config.general_settings);
+    this.routePolicy = new RoutePolicy(config.general_settings);
     if (!this.masterKey) {
       new Logger('Auth').warn('No master key is set: every caller is treated as a proxy admin. Set general_settings.master_key.');
     }
@@ -45,7 +52,14 @@ export class AuthenticationGuard implements CanActivate {
     const declaration = this.routes.declarationOf(context.getHandler(), context.getClass());
     if (!declaration) throw new UndeclaredRouteError(request.routeOptions.url ?? request.url);
     request.routeDeclaration = declaration;
-    if (declaration.routeClass === RouteClass.Public) {
+    // LiteLLM's order: the IP allow-list first, then what is exposed at all, then public routes, then keys.
+    const clientIp = this.ipPolicy.clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for']);
+    request.clientIp = clientIp;
+    if (!this.ipPolicy.isAllowed(clientIp)) throw new IpNotAllowedError(clientIp);
+    const access = this.routePolicy.isEmpty ? DECLARED_ONLY : this.routePolicy.accessOf({ path: pathOf(request), template: templateOf(request), declaration });
+    request.routeAccess = access;
+    if (!access.exposed) throw new RouteNotAllowedError(pathOf(request));
+    if (declaration.routeClass === RouteClass.Public || access.public) {
       request.auth = PUBLIC_CALLER;
       return true;
     }
@@ -75,6 +89,9 @@ export class AuthenticationGuard implements CanActivate {
     return true;
   }
 }
+
+/** No `public_routes` / `admin_only_routes` / `allowed_routes` configured: every route is as declared. */
+const DECLARED_ONLY: RouteAccess = Object.freeze({ public: false, adminOnly: false, exposed: true });
 
 const ROLES: ReadonlySet<string> = new Set(['proxy_admin', 'proxy_admin_viewer', 'org_admin', 'internal_user', 'internal_user_viewer']);
 

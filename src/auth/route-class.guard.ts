@@ -1,7 +1,11 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AdminOnlyRouteError } from '../common/errors/http-errors';
-import { RoleNotAllowedError, RouteNotAllowedError } from './auth.errors';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
+import { ConfiguredAdminOnlyRouteError, EnforcedParamMissingError, RoleNotAllowedError, RouteNotAllowedError } from './auth.errors';
+import { pathOf, templateOf } from './request-route';
+import { missingEnforcedParam } from './enforced-params';
 import { RouteClass } from './route-class';
 
 /**
@@ -12,19 +16,27 @@ import { RouteClass } from './route-class';
  */
 @Injectable()
 export class RouteClassGuard implements CanActivate {
+  private readonly enforcedParams: readonly string[];
+
+  constructor(@Inject(TOLLGATE_CONFIG) config: TollgateConfig) {
+    this.enforcedParams = config.general_settings.enforced_params ?? [];
+  }
+
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const declaration = request.routeDeclaration;
     const routeClass = declaration?.routeClass;
-    if (routeClass === RouteClass.Public) return true;
+    if (routeClass === RouteClass.Public || request.routeAccess?.public) return true;
     const key = request.auth?.key;
     if (key && key.allowedRoutes.length > 0 && !isRouteAllowed(key.allowedRoutes, request)) {
       throw new RouteNotAllowedError(pathOf(request));
     }
     const role = request.auth?.role ?? null;
+    if (request.routeAccess?.adminOnly && role !== 'proxy_admin') throw new ConfiguredAdminOnlyRouteError(pathOf(request));
     const route = request.routeOptions.url ?? pathOf(request);
     if (routeClass === RouteClass.Llm) {
       if (role === 'proxy_admin_viewer') throw new RoleNotAllowedError(role, route);
+      this.checkEnforcedParams(request, key?.enforcedParams);
       return true;
     }
     if (role === 'proxy_admin') return true;
@@ -42,14 +54,16 @@ export class RouteClassGuard implements CanActivate {
     }
     throw new AdminOnlyRouteError(route);
   }
+
+  /** `enforced_params` from config, then the key's own: the request must carry each (LLM routes only). */
+  private checkEnforcedParams(request: FastifyRequest, keyParams: readonly string[] | undefined): void {
+    if (this.enforcedParams.length === 0 && !keyParams?.length) return;
+    const missing = missingEnforcedParam(request.body, this.enforcedParams) ?? missingEnforcedParam(request.body, keyParams ?? []);
+    if (missing !== null) throw new EnforcedParamMissingError(missing);
+  }
 }
 
 const GROUP_TOKEN_PREFIX = 'LiteLLMRoutes.';
-
-function pathOf(request: FastifyRequest): string {
-  const query = request.url.indexOf('?');
-  return query < 0 ? request.url : request.url.slice(0, query);
-}
 
 /**
  * A key's `allowed_routes` lists paths (`/chat/completions`; with or without `/v1`, or the route template
@@ -57,7 +71,7 @@ function pathOf(request: FastifyRequest): string {
  */
 function isRouteAllowed(allowed: readonly string[], request: FastifyRequest): boolean {
   const path = pathOf(request);
-  const template = (request.routeOptions.url ?? path).replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  const template = templateOf(request);
   const bare = (p: string): string => (p.startsWith('/v1/') ? p.slice(3) : p);
   const groups = request.routeDeclaration?.groups ?? [];
   return allowed.some((entry) => {

@@ -122,6 +122,7 @@ export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'max_response_size_mb',
   'allowed_ips',
   'use_x_forwarded_for',
+  'trusted_proxies',
   'block_robots',
   'key_management_system',
   'key_management_settings',

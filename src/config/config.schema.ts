@@ -301,6 +301,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @StringList() allowed_routes?: string[];
   @IpList() allowed_ips?: string[];
   @Bool() use_x_forwarded_for?: boolean;
+  @IpList() trusted_proxies?: string[];
   @StringList() enforced_params?: string[];
   @Bool() block_robots?: boolean;
   @OneOf(KEY_MANAGEMENT_SYSTEMS) key_management_system?: string;

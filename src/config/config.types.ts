@@ -78,6 +78,8 @@ export interface GeneralSettings {
   allowed_routes?: string[];
   allowed_ips?: string[];
   use_x_forwarded_for?: boolean;
+  /** Proxies whose X-Forwarded-For is believed (Tollgate's; default loopback and private ranges). */
+  trusted_proxies?: string[];
   enforced_params?: string[];
   block_robots?: boolean;
   max_parallel_requests?: number;
