@@ -39,6 +39,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('routeDeclaration', null);
   fastify.decorateRequest('clientIp', null);
+  fastify.decorateRequest('routeAccess', null);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
