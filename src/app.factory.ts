@@ -4,7 +4,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
+import { answerClientError } from './common/http/client-error';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
+import { securityHeadersFor } from './common/http/security-headers';
 import { TOLLGATE_VERSION } from './common/version';
 import type { TollgateConfig } from './config/config.types';
 import { HttpMetrics } from './observability/http-metrics.service';
@@ -24,6 +26,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
     // Fastify counts bytes as they arrive, so neither a lying Content-Length nor a chunked body gets past it.
     bodyLimit: Math.max(1, Math.floor(maxRequestMb * MEBIBYTE)),
     genReqId: () => randomUUID(),
+    clientErrorHandler: answerClientError,
     requestIdHeader: false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
@@ -42,6 +45,8 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   fastify.decorateRequest('routeAccess', null);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // Set first thing, so errors, 404s and streams (relaySse writes the reply's headers) carry them too.
+    reply.headers(securityHeadersFor(request.url));
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,14 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { startBuiltGateway, type BuiltGateway } from './support/built-gateway';
 import { discardStorage, freshStorage, type TestStorage } from './support/gateway-harness';
 
-const ROOT = resolve(__dirname, '..');
 const MASTER_KEY = 'sk-export-master';
 const ROWS = 100_000;
 const MAX_RSS_GROWTH_MB = 50;
@@ -19,37 +15,27 @@ const MAX_RSS_GROWTH_MB = 50;
  */
 describe('Spend export memory (e2e, gateway in a child process)', () => {
   let storage: TestStorage;
-  let gateway: ChildProcess | undefined;
+  let gateway: BuiltGateway | undefined;
   let baseUrl: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('This suite runs the built gateway: run `npm run build` first (`npm test` does).');
     storage = await freshStorage();
     await seed(storage, ROWS);
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    const configPath = join(storage.dataDir, 'config.yaml');
-    writeFileSync(configPath, `general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n  - model_name: demo\n    litellm_params: { model: mock/demo }\n`);
-    const env: NodeJS.ProcessEnv = { ...process.env, TOLLGATE_DATA_DIR: storage.dataDir };
-    delete env.DATABASE_URL;
-    if (storage.databaseUrl) env.DATABASE_URL = storage.databaseUrl;
     // A tight old-generation cap makes V8 collect garbage as it goes instead of letting it pile up, so RSS shows
     // what the export holds; an export that buffered the table would not even fit.
-    gateway = spawn(process.execPath, ['--max-old-space-size=96', join(ROOT, 'bin/tollgate.js'), '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], { env, stdio: 'ignore' });
-    await waitUntilReady(baseUrl);
+    gateway = await startBuiltGateway(
+      `general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n  - model_name: demo\n    litellm_params: { model: mock/demo }\n`,
+      { storage, nodeArgs: ['--max-old-space-size=96'] },
+    );
+    baseUrl = gateway.url;
   });
 
   afterAll(async () => {
-    if (gateway && gateway.exitCode === null) {
-      const exited = new Promise((done) => gateway!.once('exit', done));
-      gateway.kill('SIGTERM');
-      await exited;
-    }
+    await gateway?.stop();
     if (storage) discardStorage(storage);
   });
 
   it.each(['csv', 'ndjson'] as const)('should stream %s of 100k rows with RSS growth under 50 MB', async (format) => {
-    const pid = gateway!.pid!;
     // Warm up: the export route, and the database reading every row once (a per-day summary over the whole
     // table: the database's buffers and caches reach their steady size while the answer stays a few rows).
     await (await fetch(`${baseUrl}/spend/logs/export?format=${format}&start_date=2000-01-01&end_date=2000-01-02`, { headers: auth() })).text();
@@ -57,9 +43,9 @@ describe('Spend export memory (e2e, gateway in a child process)', () => {
     const summary = await fetch(`${baseUrl}/spend/logs?start_date=2020-01-01&end_date=${today}`, { headers: auth() });
     expect(summary.status).toBe(200);
     await summary.text();
-    const baseline = rssMb(pid);
+    const baseline = gateway!.rssMb();
     let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 25);
+    const sampler = setInterval(() => (peak = Math.max(peak, gateway!.rssMb())), 25);
     let lines = 0;
     let bytes = 0;
     try {
@@ -119,34 +105,4 @@ async function seed(storage: TestStorage, count: number): Promise<void> {
     await client.end();
     await stop();
   }
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-async function waitUntilReady(baseUrl: string): Promise<void> {
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline) {
-    const ok = await fetch(`${baseUrl}/health/liveliness`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the gateway did not start within 45 s');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

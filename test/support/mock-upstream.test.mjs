@@ -412,6 +412,45 @@ test('client destroying the socket mid-stream is counted as aborted and writing 
   assert.equal(mock.stats.completedStreams, 0);
 });
 
+test('big-<bytes> model: a reply of exactly that many bytes, JSON without Content-Length and SSE in 64 KB chunks', async () => {
+  const bytes = 200_000;
+  const json = await post('/v1/chat/completions', { ...chatBody, model: `big-${bytes}` });
+  assert.equal(json.status, 200);
+  assert.equal(json.res.headers.get('content-length'), null);
+  assert.equal(json.json.choices[0].message.content, 'xxxxxxx '.repeat(bytes / 8));
+  assert.equal(json.json.usage.completion_tokens, bytes / 4);
+
+  const sse = await post('/v1/chat/completions', { ...chatBody, model: `big-${bytes}`, stream: true, stream_options: { include_usage: true } });
+  const events = sseEvents(sse.text);
+  assert.equal(events.at(-1), '[DONE]');
+  const contents = events.slice(1, -3).map((e) => e.choices[0].delta.content);
+  assert.deepEqual(contents.map((c) => c.length), [65536, 65536, 65536, bytes - 3 * 65536]);
+  assert.equal(events.at(-2).usage.completion_tokens, bytes / 4);
+  assert.equal(mock.stats.completedStreams, 1);
+});
+
+test('big-<bytes> model stops writing when the client stops reading and leaves', async () => {
+  await new Promise((resolve, reject) => {
+    const req = http.request(
+      `${mock.url}/v1/chat/completions`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false },
+      (res) => {
+        assert.equal(res.statusCode, 200);
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      },
+    );
+    req.on('error', () => {});
+    req.end(JSON.stringify({ ...chatBody, model: 'big-67108864' }));
+    setTimeout(() => reject(new Error('no data')), 3000).unref();
+  });
+  for (let i = 0; i < 100 && mock.stats.aborted === 0; i++) await sleep(10);
+  assert.equal(mock.stats.aborted, 1);
+  assert.equal(mock.stats.inFlight, 0);
+});
+
 test('request log keeps the last 50 requests', async () => {
   for (let i = 0; i < 55; i++) await post('/v1/embeddings', { model: 'e', input: `n${i}` });
   assert.equal(mock.requests.length, 50);

@@ -1,3 +1,4 @@
+import { pythonNumber } from '../python-number';
 import { DomainError } from './domain-error';
 
 /** Errors shared by several modules; module-specific ones live in `<module>.errors.ts`. */
@@ -45,11 +46,26 @@ export class InvalidJsonError extends DomainError {
   }
 }
 
+/** LiteLLM's text, numbers written as Python writes them (`Max size is 1e-09 MB`): clients match on it. */
 export class RequestTooLargeError extends DomainError {
   constructor(requestSizeMb: number, maxSizeMb: number) {
     super(
       'GW_REQUEST_TOO_LARGE',
-      `Request size is too large. Request size is ${requestSizeMb} MB. Max size is ${maxSizeMb} MB`,
+      `Request size is too large. Request size is ${pythonNumber(requestSizeMb, 'float')} MB. Max size is ${pythonNumber(maxSizeMb, 'config')} MB`,
+      { status: 400, type: 'bad_request_error', param: 'content-length' },
+    );
+  }
+}
+
+/**
+ * An upstream response over `max_response_size_mb`, in LiteLLM's words (and its `param`). The size is what was
+ * known when the call was stopped: the declared Content-Length, or the bytes read or relayed until then.
+ */
+export class ResponseTooLargeError extends DomainError {
+  constructor(responseSizeMb: number, maxSizeMb: number) {
+    super(
+      'GW_RESPONSE_TOO_LARGE',
+      `Response size is too large. Response size is ${pythonNumber(responseSizeMb, 'float')} MB. Max size is ${pythonNumber(maxSizeMb, 'config')} MB`,
       { status: 400, type: 'bad_request_error', param: 'content-length' },
     );
   }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestTooLargeError } from '../errors/http-errors';
 import { renderError } from './error-envelope';
+import { drainRefusedBody } from './refused-body';
 
 const MEBIBYTE = 1024 * 1024;
 
@@ -17,7 +18,9 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    sendError(reply, request, this.translate(exception, request), this.logger);
+    const translated = this.translate(exception, request);
+    if (translated instanceof RequestTooLargeError) drainRefusedBody(request.raw, reply);
+    sendError(reply, request, translated, this.logger);
   }
 
   /** Fastify stops reading at the limit and reports 413; LiteLLM clients expect a 400 with this text. */

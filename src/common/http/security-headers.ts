@@ -1,0 +1,37 @@
+/**
+ * Headers every response carries. Tollgate serves JSON, SSE and text to programs, never pages to be framed,
+ * sniffed or embedded by other sites, so the strictest values cost nothing. `cross-origin-resource-policy`
+ * only affects no-cors loads (an `<img>` or `<script>` on another site); CORS API calls are not affected.
+ */
+const API_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+/**
+ * Swagger UI is the one HTML page: its scripts and stylesheet come from Tollgate itself, it uses inline
+ * styles and data: images, and "Try it out" calls the API on the same origin. Nothing else is allowed.
+ */
+const DOCS_HEADERS: Readonly<Record<string, string>> = {
+  ...API_HEADERS,
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
+const DOCS_PATH = /^\/docs(?:[/?]|$)/;
+
+/** The security headers for a request URL (path and query). */
+export function securityHeadersFor(url: string): Readonly<Record<string, string>> {
+  return DOCS_PATH.test(url) ? DOCS_HEADERS : API_HEADERS;
+}
+
+/** The headers as raw HTTP lines, for answers written straight to a socket. */
+export function securityHeaderLines(): string {
+  return Object.entries(API_HEADERS)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+}
