@@ -69,3 +69,16 @@ describe(estimateChatPromptTokens.name, () => {
     expect(estimateChatPromptTokens([{ role: 'user', content: [{ type: 'text', text: 'abcd' }, { type: 'image_url' }] }])).toBe(3 + 3 + 1 + 85);
   });
 });
+
+describe('token counting of pathological text', () => {
+  it('should count very long runs without spaces in linear time, within a token per slice of the exact count', () => {
+    // 64 KB with no whitespace: whole-piece BPE would take minutes here; sliced it is instant.
+    const run = 'x'.repeat(64 * 1024);
+    const tokens = countTextTokens(run, 'gpt-4o');
+    const perSlice = countTextTokens('x'.repeat(256), 'gpt-4o');
+    expect(tokens).toBe(perSlice * 256);
+    const spaces = countTextTokens(' '.repeat(64 * 1024), 'gpt-4o');
+    expect(spaces).toBeGreaterThan(0);
+    expect(countTextTokens(`hello ${run} world`, 'gpt-4o')).toBeGreaterThan(tokens);
+  });
+});

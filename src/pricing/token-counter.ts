@@ -55,9 +55,28 @@ function isTextPart(part: unknown): part is { text: string } {
   return typeof part === 'object' && part !== null && typeof (part as { text?: unknown }).text === 'string';
 }
 
+/**
+ * Byte-pair encoding is quadratic in the length of one pre-tokenised piece, and a piece is a whole run of
+ * non-space (or space) characters: 16 KB of `x` would block the event loop for ~20 s. Runs longer than this are
+ * counted in slices of this size, which changes the count by at most a token per slice.
+ */
+const MAX_RUN = 256;
+const LONG_RUN = new RegExp(`\\S{${MAX_RUN + 1},}|\\s{${MAX_RUN + 1},}`, 'g');
+
 /** User text may contain `<|endoftext|>` and the like: count it as ordinary text instead of throwing. */
 function encode(encoder: Tiktoken, text: string): number {
-  return text === '' ? 0 : encoder.encode(text, [], []).length;
+  if (text === '') return 0;
+  if (text.length <= MAX_RUN) return encoder.encode(text, [], []).length;
+  let tokens = 0;
+  let from = 0;
+  for (const match of text.matchAll(LONG_RUN)) {
+    const at = match.index ?? 0;
+    if (at > from) tokens += encoder.encode(text.slice(from, at), [], []).length;
+    for (let slice = 0; slice < match[0].length; slice += MAX_RUN) tokens += encoder.encode(match[0].slice(slice, slice + MAX_RUN), [], []).length;
+    from = at + match[0].length;
+  }
+  if (from < text.length) tokens += encoder.encode(text.slice(from), [], []).length;
+  return tokens;
 }
 
 function encodingFor(model: string): EncodingName {
