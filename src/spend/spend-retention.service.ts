@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import { parseDuration } from '../common/duration';
@@ -17,11 +17,13 @@ const JOB_NAME = 'spend-log-retention';
  * index rows) older than the period, in small batches. Counters keep their totals; only the per-call detail goes.
  */
 @Injectable()
-export class SpendRetentionService implements OnApplicationBootstrap {
+export class SpendRetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SpendRetention');
   private readonly retentionMs?: number;
   private readonly intervalMs: number;
   private running?: Promise<number>;
+  private firstRun?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -39,11 +41,19 @@ export class SpendRetentionService implements OnApplicationBootstrap {
     timer.unref();
     this.scheduler.addInterval(JOB_NAME, timer);
     // Also soon after boot, so a gateway restarted daily still prunes.
-    setTimeout(() => void this.runOnce(), 5_000).unref();
+    this.firstRun = setTimeout(() => void this.runOnce(), 5_000).unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.firstRun);
+    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
+    await this.running;
   }
 
   /** Deletes what is older than the retention period. @returns rows of `tollgate_spend_logs` deleted. */
   runOnce(now = new Date()): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
     this.running ??= this.prune(now).finally(() => (this.running = undefined));
     return this.running;
   }
