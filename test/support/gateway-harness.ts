@@ -1,3 +1,4 @@
+import type { LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ export interface TestStorage {
 export interface StartOptions {
   env?: Record<string, string>;
   storage?: TestStorage;
+  /** Nest log levels (default: errors only). */
+  logLevels?: LogLevel[];
 }
 
 /**
@@ -41,7 +44,7 @@ export async function startGateway(yaml: string, options: StartOptions = {}): Pr
   delete env.DATABASE_URL;
   if (storage.databaseUrl) env.DATABASE_URL = storage.databaseUrl;
   const config = loadConfig({ configPath, env });
-  const app = await createApp(config, { logLevels: ['error'] });
+  const app = await createApp(config, { logLevels: options.logLevels ?? ['error'] });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -26,6 +26,10 @@
 // Behaviour by model name (or Azure deployment name):
 //   '400'…'599' (any 3-digit 4xx/5xx)  that status with an OpenAI error body (429 adds retry-after: 1)
 //   'slow' / 'slow-<ms>'               waits 5000 ms / <ms> before answering (cancelled if the client leaves)
+//   'big-<bytes>'                      chat only: the reply text is <bytes> bytes ('xxxxxxx xxx…'), sent in 64 KB
+//                                      writes that wait for the client (JSON without Content-Length, or SSE
+//                                      with one 64 KB chunk per event), so a client that stops reading stops
+//                                      it and is counted in `aborted`
 import http from 'node:http';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,6 +56,9 @@ const REQUEST_LOG_SIZE = 50;
 const SLOW_DEFAULT_MS = 5000;
 const ERROR_MODEL_RE = /^[45]\d\d$/;
 const SLOW_MODEL_RE = /^slow(?:-(\d+))?$/;
+const BIG_MODEL_RE = /^big-(\d+)$/;
+// Words rather than one run of letters: tokenizers are slow on very long unbroken runs.
+const BIG_PIECE = 'xxxxxxx '.repeat(8 * 1024);
 const AZURE_RE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)\/?$/;
 
 const STATUS_TYPES = {
@@ -280,6 +287,51 @@ export async function startMockUpstream(options = {}) {
     step();
   }
 
+  /**
+   * Writes piece(0) … piece(count - 1) one at a time, waiting for 'drain' whenever the socket is full, so a
+   * large response is never buffered whole and stops when the client goes away (it is then counted as aborted).
+   */
+  function writePieces(ctx, headers, count, piece, onDone) {
+    const { res } = ctx;
+    res.writeHead(200, headers);
+    let i = 0;
+    const next = () => {
+      while (i < count) {
+        if (ctx.closed) return;
+        if (!res.write(piece(i++))) return void res.once('drain', next);
+      }
+      if (onDone) onDone();
+      res.end();
+    };
+    next();
+  }
+
+  /** The 'big-<bytes>' model: a chat reply of exactly that many bytes of text. */
+  function bigChat(ctx, body, model, bytes, promptTokens) {
+    const usage = usageOf(promptTokens, Math.ceil(bytes / 4));
+    const id = `chatcmpl-mock-${++seq}`;
+    const created = Math.floor(Date.now() / 1000);
+    const pieces = Math.ceil(bytes / BIG_PIECE.length);
+    const text = (i) => (i < pieces - 1 ? BIG_PIECE : BIG_PIECE.slice(0, bytes - i * BIG_PIECE.length));
+    if (body.stream !== true) {
+      const head = `{"id":"${id}","object":"chat.completion","created":${created},"model":${JSON.stringify(model)},"choices":[{"index":0,"message":{"role":"assistant","content":"`;
+      const tail = `"},"logprobs":null,"finish_reason":"stop"}],"usage":${JSON.stringify(usage)},"system_fingerprint":null}`;
+      const parts = pieces + 2;
+      return writePieces(ctx, baseHeaders(ctx, 'application/json', usage.total_tokens), parts, (i) => (i === 0 ? head : i === parts - 1 ? tail : text(i - 1)));
+    }
+    const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
+    const frames = [`${head}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`];
+    const last = [`${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n\n`];
+    if (body.stream_options && body.stream_options.include_usage === true) last.push(`${head}[],"usage":${JSON.stringify(usage)}}\n\n`);
+    last.push('data: [DONE]\n\n');
+    const headers = baseHeaders(ctx, 'text/event-stream', usage.total_tokens);
+    headers['cache-control'] = 'no-cache';
+    const count = 1 + pieces + last.length;
+    const frame = (i) =>
+      i === 0 ? frames[0] : i <= pieces ? `${head}[{"index":0,"delta":{"content":"${text(i - 1)}"},"logprobs":null,"finish_reason":null}]}\n\n` : last[i - pieces - 1];
+    writePieces(ctx, headers, count, frame, () => stats.completedStreams++);
+  }
+
   // ------------------------------------------------------------------ handlers
   function chatCompletions(ctx, body, model) {
     stats.chat++;
@@ -294,6 +346,8 @@ export async function startMockUpstream(options = {}) {
       if (m && m.role === 'user') lastUser = t;
     }
     const promptTokens = Math.ceil(chars / 4) + 3 * body.messages.length;
+    const big = BIG_MODEL_RE.exec(model);
+    if (big) return bigChat(ctx, body, model, Number(big[1]), promptTokens);
     const completionTokens = opts.completionTokens;
     const usage = usageOf(promptTokens, completionTokens);
     const text = 'Mock reply to: ' + lastUser.slice(0, 40);
@@ -465,8 +519,10 @@ export async function startMockUpstream(options = {}) {
       return later(() => sendError(ctx, 404, `Unknown request URL: ${req.method} ${pathname}.`, 'invalid_request_error', 'unknown_url'));
     }
     if (!checkAuth(req)) {
+      // Like some providers, quote the key it was sent: the gateway must never pass that on to its client.
+      const presented = String(req.headers.authorization ?? req.headers['api-key'] ?? '').replace(/^Bearer /, '');
       return later(() =>
-        sendError(ctx, 401, 'Incorrect API key provided (mock upstream).', 'invalid_request_error', 'invalid_api_key'),
+        sendError(ctx, 401, `Incorrect API key provided: ${presented} (mock upstream).`, 'invalid_request_error', 'invalid_api_key'),
       );
     }
     if (route === 'models') {
