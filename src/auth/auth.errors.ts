@@ -71,3 +71,17 @@ export class RoleNotAllowedError extends DomainError {
     });
   }
 }
+
+/** A bearer JWT that does not verify (signature, algorithm, expiry, audience, issuer) or maps to nobody. */
+export class JwtRejectedError extends DomainError {
+  constructor(reason: string) {
+    super('GW_AUTH_INVALID_KEY', `Authentication Error, invalid JWT: ${reason}`, { status: 401, type: 'auth_error' });
+  }
+}
+
+/** `admin_allowed_routes` / `team_allowed_routes` do not cover the route. */
+export class JwtRouteNotAllowedError extends DomainError {
+  constructor(kind: 'admin' | 'team', path: string) {
+    super('GW_ROUTE_NOT_ALLOWED', `Authentication Error, a ${kind} JWT is not allowed to call route ${path}`, { status: 403, type: 'auth_error', param: 'None' });
+  }
+}

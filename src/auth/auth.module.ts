@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { KeysModule } from '../keys/keys.module';
 import { TeamsModule } from '../teams/teams.module';
-import { AuthenticationGuard } from './authentication.guard';
+import { AuthenticationGuard, CallerAuthenticator } from './authentication.guard';
+import { jwtAuthenticatorProvider } from './jwt/jwt.provider';
 import { RouteCatalog } from './route-catalog.service';
 import { RouteClassGuard } from './route-class.guard';
 
@@ -11,9 +12,11 @@ import { RouteClassGuard } from './route-class.guard';
   imports: [DiscoveryModule, KeysModule, TeamsModule],
   providers: [
     RouteCatalog,
+    CallerAuthenticator,
+    jwtAuthenticatorProvider,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RouteClassGuard },
   ],
-  exports: [RouteCatalog],
+  exports: [RouteCatalog, CallerAuthenticator],
 })
 export class AuthModule {}

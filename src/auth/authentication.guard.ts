@@ -9,20 +9,22 @@ import { ExpiredKeyError, IpNotAllowedError, KeyBlockedError, RouteNotAllowedErr
 import { ClientIpPolicy } from './client-ip';
 import { RouteAccess, RoutePolicy } from './route-policy';
 import { pathOf, templateOf } from './request-route';
+import { JwtAuthenticator } from './jwt/jwt-authenticator';
+import { JWT_AUTHENTICATOR } from './jwt/jwt.provider';
 import { KeysService } from '../keys/keys.service';
 import { TeamsService } from '../teams/teams.service';
 import { MasterKeyMatcher } from './master-key';
-import { RouteClass } from './route-class';
+import { RouteClass, type RouteDeclaration } from './route-class';
 import { RouteCatalog } from './route-catalog.service';
 
 /**
- * First guard of the chain: establishes who is calling (`request.auth`) — master key, virtual key, or an
- * open proxy — or refuses with LiteLLM's texts. Keys come from KeysService, whose cache is updated by every
- * revocation before it is acknowledged, so a blocked, deleted or rotated-out key is refused at once.
- * Authorisation by route class is the next guard's job.
+ * Establishes who is calling (`request.auth`) — master key, virtual key, JWT, or an open proxy — or refuses with
+ * LiteLLM's texts, after the IP allow-list and the config's route lists. Keys come from KeysService, whose cache
+ * is updated by every revocation before it is acknowledged, so a blocked, deleted or rotated-out key is refused
+ * at once. Used by the first guard of the chain and by routes served outside Nest (pass-through endpoints).
  */
 @Injectable()
-export class AuthenticationGuard implements CanActivate {
+export class CallerAuthenticator {
   private readonly masterKey?: MasterKeyMatcher;
   private readonly masterCaller?: AuthContext;
   private readonly customHeader?: string;
@@ -31,9 +33,9 @@ export class AuthenticationGuard implements CanActivate {
 
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
-    private readonly routes: RouteCatalog,
     private readonly keys: KeysService,
     private readonly teams: TeamsService,
+    @Inject(JWT_AUTHENTICATOR) private readonly jwt: JwtAuthenticator | null,
   ) {
     if (config.masterKey) {
       this.masterKey = new MasterKeyMatcher(config.masterKey);
@@ -47,11 +49,13 @@ export class AuthenticationGuard implements CanActivate {
     }
   }
 
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const declaration = this.routes.declarationOf(context.getHandler(), context.getClass());
-    if (!declaration) throw new UndeclaredRouteError(request.routeOptions.url ?? request.url);
-    request.routeDeclaration = declaration;
+  /**
+   * Sets `request.clientIp`, `request.routeAccess` and `request.auth`; synchronous for public routes and the
+   * master key, which need no lookup.
+   * @param keyHeader a further header to read the key from (a pass-through endpoint's `litellm_user_api_key`).
+   * @throws the refusal, in LiteLLM's words.
+   */
+  authenticate(request: FastifyRequest, declaration: RouteDeclaration, keyHeader?: string): true | Promise<true> {
     // LiteLLM's order: the IP allow-list first, then what is exposed at all, then public routes, then keys.
     const clientIp = this.ipPolicy.clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for']);
     request.clientIp = clientIp;
@@ -67,8 +71,14 @@ export class AuthenticationGuard implements CanActivate {
       request.auth = OPEN_PROXY_CALLER;
       return true;
     }
-    const extracted = extractApiKey(request.headers, this.customHeader);
+    const extracted = extractApiKey(request.headers, keyHeader ?? this.customHeader);
     if ('problem' in extracted) throw extracted.problem === 'missing' ? new MissingApiKeyError() : new MalformedApiKeyError();
+    if (this.jwt && JwtAuthenticator.looksLikeJwt(extracted.key)) {
+      return this.jwt.authenticate(extracted.key, { path: pathOf(request), template: templateOf(request), declaration }).then((auth) => {
+        request.auth = auth;
+        return true as const;
+      });
+    }
     // The master key is checked first and synchronously: it needs no lookup.
     if (this.masterKey.matches(extracted.key)) {
       request.auth = this.masterCaller as AuthContext;
@@ -77,7 +87,7 @@ export class AuthenticationGuard implements CanActivate {
     return this.authenticateVirtualKey(request, extracted.key);
   }
 
-  private async authenticateVirtualKey(request: FastifyRequest, presented: string): Promise<boolean> {
+  private async authenticateVirtualKey(request: FastifyRequest, presented: string): Promise<true> {
     if (!presented.startsWith('sk-')) throw new InvalidApiKeyError();
     const key = await this.keys.authenticate(presented);
     if (!key) throw new InvalidApiKeyError();
@@ -87,6 +97,23 @@ export class AuthenticationGuard implements CanActivate {
     const user = key.userId ? await this.teams.findUser(key.userId) : null;
     request.auth = { method: 'virtual_key', role: toRole(user?.userRole), userId: key.userId, apiKeyHash: key.token, key };
     return true;
+  }
+}
+
+/** First guard of the chain: the route's declaration, then who is calling. Authorisation is the next guard's job. */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  constructor(
+    private readonly routes: RouteCatalog,
+    private readonly authenticator: CallerAuthenticator,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const declaration = this.routes.declarationOf(context.getHandler(), context.getClass());
+    if (!declaration) throw new UndeclaredRouteError(request.routeOptions.url ?? request.url);
+    request.routeDeclaration = declaration;
+    return this.authenticator.authenticate(request, declaration);
   }
 }
 

@@ -23,6 +23,8 @@ type Handler = Function;
 export class RouteCatalog implements OnApplicationBootstrap {
   private readonly declarations = new WeakMap<Handler, RouteDeclaration | null>();
   private routes: CatalogedRoute[] = [];
+  /** Routes served outside Nest controllers (pass-through endpoints), declared by whoever registers them. */
+  private readonly external: CatalogedRoute[] = [];
 
   constructor(
     private readonly reflector: Reflector,
@@ -41,6 +43,11 @@ export class RouteCatalog implements OnApplicationBootstrap {
 
   list(): readonly CatalogedRoute[] {
     return this.routes;
+  }
+
+  /** Adds a route registered on Fastify directly, with the class it is served with. */
+  addExternal(route: CatalogedRoute): void {
+    this.external.push(route);
   }
 
   onApplicationBootstrap(): void {
@@ -71,7 +78,7 @@ export class RouteCatalog implements OnApplicationBootstrap {
         }
       }
     }
-    this.routes = routes.sort((a, b) => a.path.localeCompare(b.path));
+    this.routes = [...routes, ...this.external].sort((a, b) => a.path.localeCompare(b.path));
   }
 }
 

@@ -50,7 +50,7 @@ export class RouteClassGuard implements CanActivate {
     if (routeClass === RouteClass.Management && groups.includes('internal_user_routes')) {
       if (role === 'internal_user' || role === 'org_admin') return true;
       // Any key may read about itself (e.g. GET /key/info); the service limits what it sees to its own.
-      if (readsOnly && request.auth?.method === 'virtual_key') return true;
+      if (readsOnly && (request.auth?.method === 'virtual_key' || request.auth?.method === 'jwt')) return true;
     }
     throw new AdminOnlyRouteError(route);
   }

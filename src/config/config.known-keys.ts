@@ -127,6 +127,7 @@ export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'key_management_system',
   'key_management_settings',
   'enable_jwt_auth',
+  'allow_client_side_credentials',
   'litellm_jwtauth',
   'custom_auth',
   'custom_key_generate',

@@ -131,6 +131,7 @@ guardrails:
       databaseUrl: undefined,
       dataDir: resolve('.tollgate'),
       spendLedger: { maxQueuedRows: 10_000 },
+      jwt: { publicKeyUrl: undefined, audience: undefined, issuer: undefined },
       warnings: [],
     });
   });

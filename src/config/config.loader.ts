@@ -66,6 +66,10 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const generalSettings = dto.general_settings ?? {};
   const masterKey = deriveMasterKey(generalSettings.master_key, env, problems);
   const databaseUrl = deriveDatabaseUrl(generalSettings.database_url, env, problems);
+  const jwt = { publicKeyUrl: present(env.JWT_PUBLIC_KEY_URL), audience: present(env.JWT_AUDIENCE), issuer: present(env.JWT_ISSUER) };
+  if (generalSettings.enable_jwt_auth === true && !jwt.publicKeyUrl) {
+    problems.push('general_settings.enable_jwt_auth: set JWT_PUBLIC_KEY_URL to the identity provider\'s JWKS URL');
+  }
   const maxQueuedRows = positiveInteger(env.TOLLGATE_SPEND_BUFFER_ROWS, 'TOLLGATE_SPEND_BUFFER_ROWS', DEFAULT_SPEND_BUFFER_ROWS, problems);
 
   if (problems.length > 0) {
@@ -84,6 +88,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     databaseUrl,
     dataDir: resolve(present(env.TOLLGATE_DATA_DIR) ?? '.tollgate'),
     spendLedger: { maxQueuedRows },
+    jwt,
     warnings,
   };
 }
@@ -179,6 +184,13 @@ function readEnvironmentVariables(value: unknown, env: Env, problems: string[]):
 /** Returns a copy of `value` with every `os.environ/NAME` string replaced; unset refs are dropped and reported. */
 function resolveEnvRefs(value: unknown, path: string, env: Env, problems: string[], unresolved: Set<string>): unknown {
   if (typeof value === 'string') {
+    // LiteLLM's pass-through headers write `Authorization: "bearer os.environ/KEY"`: a scheme word, then the ref.
+    const prefixed = /^([A-Za-z][A-Za-z0-9-]* )(os\.environ\/.+)$/.exec(value);
+    if (prefixed) {
+      const resolved = lookupEnvRef(prefixed[2], path, env, problems);
+      if (resolved === undefined) unresolved.add(path);
+      return resolved === undefined ? undefined : prefixed[1] + resolved;
+    }
     if (!value.startsWith(ENV_REF_PREFIX)) return value;
     const resolved = lookupEnvRef(value, path, env, problems);
     if (resolved === undefined) unresolved.add(path);

@@ -149,6 +149,8 @@ const StringMap = (): PropertyDecorator =>
 const OneOf = (values: readonly string[]): PropertyDecorator =>
   compose(IsOptional(), check('oneOf', (v) => typeof v === 'string' && values.includes(v), `must be one of: ${values.join(', ')}`));
 const HttpUrl = (): PropertyDecorator => compose(IsOptional(), check('httpUrl', isHttpUrl, 'must be an http(s) URL'));
+const RequiredHttpUrl = (): PropertyDecorator =>
+  check('requiredHttpUrl', isHttpUrl, (v) => (v === undefined || v === null ? 'is required' : 'must be an http(s) URL'));
 const PostgresUrl = (): PropertyDecorator =>
   compose(
     IsOptional(),
@@ -285,6 +287,29 @@ export class LitellmSettingsDto implements LitellmSettings {
   @Bool() redact_user_api_key_info?: boolean;
 }
 
+/** One of `general_settings.pass_through_endpoints`. */
+export class PassThroughEndpointDto {
+  [extra: string]: unknown;
+  @RequiredText() path!: string;
+  @RequiredHttpUrl() target!: string;
+  @Mapping() headers?: Record<string, string>;
+  @Bool() forward_headers?: boolean;
+  @Bool() auth?: boolean;
+  @Bool() include_subpath?: boolean;
+}
+
+/** `general_settings.litellm_jwtauth` (LiteLLM's names). */
+export class JwtAuthSettingsDto {
+  [extra: string]: unknown;
+  @Text() admin_jwt_scope?: string;
+  @Text() team_id_jwt_field?: string;
+  @Text() user_id_jwt_field?: string;
+  @Text() end_user_id_jwt_field?: string;
+  @PositiveNumber() public_key_ttl?: number;
+  @StringList() admin_allowed_routes?: string[];
+  @StringList() team_allowed_routes?: string[];
+}
+
 export class GeneralSettingsDto implements GeneralSettings {
   [extra: string]: unknown;
 
@@ -307,13 +332,15 @@ export class GeneralSettingsDto implements GeneralSettings {
   @OneOf(KEY_MANAGEMENT_SYSTEMS) key_management_system?: string;
   @Mapping() key_management_settings?: Record<string, unknown>;
   @Bool() enable_jwt_auth?: boolean;
+  @Bool() allow_client_side_credentials?: boolean;
+  @Nested(() => JwtAuthSettingsDto) litellm_jwtauth?: JwtAuthSettingsDto;
   @NonNegativeInt() max_parallel_requests?: number;
   @NonNegativeInt() global_max_parallel_requests?: number;
   @Bool() background_health_checks?: boolean;
   @PositiveNumber() health_check_interval?: number;
   @Bool() health_check_details?: boolean;
   @StringList() alerting?: string[];
-  @List() pass_through_endpoints?: unknown[];
+  @NestedList(() => PassThroughEndpointDto) pass_through_endpoints?: PassThroughEndpointDto[];
   @PositiveNumber() proxy_batch_write_at?: number;
   @PositiveNumber() proxy_budget_rescheduler_min_time?: number;
   @PositiveNumber() proxy_budget_rescheduler_max_time?: number;

@@ -85,6 +85,20 @@ export interface GeneralSettings {
   max_parallel_requests?: number;
   global_max_parallel_requests?: number;
   litellm_key_header_name?: string;
+  /** Routes forwarded as they are to a fixed target, with server-side headers. */
+  pass_through_endpoints?: PassThroughEndpoint[];
+  enable_jwt_auth?: boolean;
+  /** Let requests carry `api_base` / `api_key` (LiteLLM's flag; keys can be allowed one by one too). */
+  allow_client_side_credentials?: boolean;
+  litellm_jwtauth?: {
+    admin_jwt_scope?: string;
+    team_id_jwt_field?: string;
+    user_id_jwt_field?: string;
+    end_user_id_jwt_field?: string;
+    public_key_ttl?: number;
+    admin_allowed_routes?: string[];
+    team_allowed_routes?: string[];
+  };
   /** Keep no per-call rows (counters are still kept, exactly once per call). */
   disable_spend_logs?: boolean;
   /** Spend rows older than this are pruned (`30d`); unset keeps them forever. */
@@ -92,6 +106,21 @@ export interface GeneralSettings {
   /** How often the pruning job runs (default `1d`). */
   maximum_spend_logs_retention_interval?: string;
   [extra: string]: unknown;
+}
+
+export interface PassThroughEndpoint {
+  /** Where clients call it, e.g. `/v1/rerank`. */
+  path: string;
+  /** Where Tollgate sends it (operator config; never taken from a request). */
+  target: string;
+  /** Added server-side (provider secrets); `litellm_user_api_key` names the header carrying the caller's key. */
+  headers?: Record<string, string>;
+  /** Forward the caller's own headers too (never its key). */
+  forward_headers?: boolean;
+  /** Require a Tollgate key (virtual key, master key or JWT). */
+  auth?: boolean;
+  /** Also serve `path/…`, appended to the target. */
+  include_subpath?: boolean;
 }
 
 export interface GuardrailConfigEntry {
@@ -121,6 +150,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   dataDir: string;
   /** The spend ledger's in-memory bound (`TOLLGATE_SPEND_BUFFER_ROWS`); beyond it rows wait only in the journal. */
   spendLedger: { maxQueuedRows: number };
+  /** JWT verification settings from the environment (`JWT_PUBLIC_KEY_URL`, `JWT_AUDIENCE`, `JWT_ISSUER`). */
+  jwt: { publicKeyUrl?: string; audience?: string; issuer?: string };
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
 }
