@@ -1,7 +1,7 @@
 import type { SpendLogMetadata, SpendLogRow } from './spend-log-row';
 
 /** LiteLLM's `call_type` values, which reports and dashboards filter on. */
-export const CALL_TYPES = { chat: 'acompletion', completion: 'atext_completion', embedding: 'aembedding' } as const;
+export const CALL_TYPES = { chat: 'acompletion', completion: 'atext_completion', embedding: 'aembedding', pass_through: 'pass_through_endpoint' } as const;
 
 /** Most tags one row keeps; more are refused at the edge (request-validation) so nothing is silently dropped. */
 export const MAX_TAGS_PER_ROW = 64;
