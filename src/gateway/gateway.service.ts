@@ -7,11 +7,13 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { SpendLedgerService } from '../spend/spend-ledger.service';
 import { buildSpendRow, type SpendCallFacts } from '../spend/spend-row.builder';
+import { applyClientSideCredentials, namesClientSideCredentials } from './client-credentials';
 import type { Deployment } from '../routing/deployment';
 import { ModelRegistry } from '../routing/model-registry.service';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
 import type { StreamResult } from '../routing/providers/provider-adapter';
 import { ProviderRegistry } from '../routing/providers/provider-registry.service';
+import { ResponseSizeLimit } from '../routing/response-size-limit';
 import { ClientDisconnected, UpstreamCallControl } from '../routing/upstream-abort';
 import { CustomersService } from '../customers/customers.service';
 import type { TeamRecord } from '../teams/team';
@@ -38,6 +40,9 @@ export class GatewayService {
   private readonly logger = new Logger('Gateway');
   private readonly deploymentHeaders = new WeakMap<Deployment, Record<string, string>>();
   private readonly trackEndUsers: boolean;
+  private readonly allowClientSideCredentials: boolean;
+  /** `max_response_size_mb` for streams, counted on what is relayed to the client. */
+  private readonly streamLimit: ResponseSizeLimit | undefined;
 
   constructor(
     private readonly models: ModelRegistry,
@@ -50,6 +55,9 @@ export class GatewayService {
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
     this.trackEndUsers = config.litellm_settings.disable_end_user_cost_tracking !== true;
+    this.allowClientSideCredentials = config.general_settings.allow_client_side_credentials === true;
+    const maxResponseMb = config.general_settings.max_response_size_mb;
+    this.streamLimit = maxResponseMb === undefined ? undefined : new ResponseSizeLimit(maxResponseMb);
   }
 
   /**
@@ -107,10 +115,11 @@ export class GatewayService {
     const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
     const keyBudget = key?.budgetId ? await this.customers.findBudget(key.budgetId) : null;
     const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks, team) : body.model;
-    const deployment = this.models.pick(requested);
+    const picked = this.models.pick(requested);
+    const deployment = namesClientSideCredentials(body) ? await applyClientSideCredentials(body as unknown as Record<string, unknown>, picked, key, this.allowClientSideCredentials) : picked;
     call.deployment = deployment;
     const adapter = this.providers.get(deployment.provider);
-    const endUserId = typeof body.user === 'string' && body.user !== '' ? body.user : undefined;
+    const endUserId = endUserOf(body, request);
     const endUser = endUserId === undefined ? null : await this.customers.findEndUser(endUserId);
     const charged = { key, keyBudget, team, user, membership, endUserId, endUser };
     const admission = await this.limits.admit({
@@ -208,7 +217,7 @@ export class GatewayService {
       const rendered = renderError(failure);
       failureFacts = { errorClass: failure instanceof Error ? failure.name : 'Error', errorCode: rendered.internalCode, message: rendered.body.error.message };
     }
-    const endUser = typeof body.user === 'string' && body.user !== '' && this.trackEndUsers ? body.user : null;
+    const endUser = this.trackEndUsers ? (endUserOf(body, request) ?? null) : null;
     this.ledger.record(
       buildSpendRow({
         requestId: call.requestId,
@@ -268,11 +277,15 @@ export class GatewayService {
    * Writes the stream straight to the socket: one write per group of events that arrived together, no
    * intermediate Readable. Backpressure is honoured; a client that leaves ends the loop, and leaving the
    * loop early closes the upstream body. Fills `outcome` with what settlement needs, even when it fails.
+   * A stream that would pass `max_response_size_mb` ends before the group that crosses it, with the
+   * error as its last event; what was relayed until then is charged like any stream that ends early.
    */
   private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome): Promise<void> {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS });
+    const limit = this.streamLimit;
+    let relayedBytes = 0;
     try {
       for await (const batch of stream.batches) {
         if (res.destroyed) throw new ClientDisconnected();
@@ -281,7 +294,13 @@ export class GatewayService {
           const event = relayEvent(data, callId, clientWantsUsage, outcome);
           if (event) out += `data: ${event}\n\n`;
         }
-        if (out && !res.write(out)) await drained(res);
+        if (!out) continue;
+        if (limit) {
+          relayedBytes += Buffer.byteLength(out);
+          // Throwing leaves the loop, which closes the upstream body: nothing more is read from the provider.
+          limit.check(relayedBytes);
+        }
+        if (!res.write(out)) await drained(res);
       }
       res.end('data: [DONE]\n\n');
     } catch (error) {
@@ -325,6 +344,12 @@ interface CallLog {
   providerResponseId: string | null;
   /** A stream the client left, or one that failed after its headers: charged, and logged as a failure. */
   streamEndedEarly?: Error;
+}
+
+/** The request's `user`, else the end user a JWT names (`end_user_id_jwt_field`). */
+function endUserOf(body: LlmRequest, request: FastifyRequest): string | undefined {
+  if (typeof body.user === 'string' && body.user !== '') return body.user;
+  return request.auth?.endUserId;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

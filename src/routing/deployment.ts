@@ -22,4 +22,6 @@ export interface Deployment {
   /** `model_info.base_model`: the catalog name to price an opaque deployment (e.g. an Azure deployment) by. */
   readonly baseModel?: string;
   readonly params: Readonly<LitellmParams>;
+  /** Set on a per-call copy whose `api_base` came from the request: every connection re-checks its address. */
+  readonly clientSupplied?: boolean;
 }

@@ -1,3 +1,4 @@
+import { DomainError } from '../../../common/errors/domain-error';
 import type { Deployment, ProviderId } from '../../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../../openai.types';
 import { UpstreamError, UpstreamFailureKind } from '../../routing.errors';
@@ -70,7 +71,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     const response = await this.send('embedding', this.upstreamBody(request, deployment, false), deployment, signal, deployment.timeoutMs);
     let rawJson: string;
     try {
-      rawJson = await response.body.text();
+      rawJson = await this.http.readText(response);
     } catch (error) {
       throw this.transportError(error, signal);
     }
@@ -80,7 +81,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   private async json<T>(operation: LlmOperation, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<T>> {
     const response = await this.send(operation, this.upstreamBody(request, deployment, false), deployment, signal, deployment.timeoutMs);
     try {
-      return { body: (await response.body.json()) as T, headers: forwardedHeaders(response) };
+      return { body: JSON.parse(await this.http.readText(response)) as T, headers: forwardedHeaders(response) };
     } catch (error) {
       throw this.transportError(error, signal);
     }
@@ -93,7 +94,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
 
   private async *batches(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<string[]> {
     try {
-      for await (const batch of parseSse(response.body)) {
+      for await (const batch of parseSse(this.http.streamBody(response))) {
         for (const data of batch) {
           // Quoted keys inside content are escaped (\"error\"), so this only matches a real error key.
           if (!data.includes('"error"')) continue;
@@ -103,7 +104,8 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
         yield batch;
       }
     } catch (error) {
-      if (error instanceof UpstreamError) throw error;
+      // Already meant for the client: a provider's error event, or a response over max_response_size_mb.
+      if (error instanceof DomainError) throw error;
       throw this.transportError(error, signal);
     } finally {
       // Stop reading (and free the socket) when the consumer leaves early, e.g. the client disconnected.
@@ -132,6 +134,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
         body,
         signal,
         idleTimeoutMs,
+        deployment.clientSupplied === true,
       );
     } catch (error) {
       throw this.transportError(error, signal);
@@ -161,7 +164,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   }
 
   private transportError(error: unknown, signal: AbortSignal): Error {
-    if (error instanceof UpstreamError) return error;
+    if (error instanceof DomainError) return error;
     const reason: unknown = signal.aborted ? signal.reason : undefined;
     if (reason instanceof UpstreamTimeout) return new UpstreamError('timeout', 408, this.label, reason.message);
     if (reason instanceof ClientDisconnected) return reason;
