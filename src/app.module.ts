@@ -10,6 +10,8 @@ import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { PassThroughModule } from './pass-through/pass-through.module';
+import { RobotsModule } from './robots/robots.module';
 import { SpendModule } from './spend/spend.module';
 import { SpendReportsModule } from './spend/reports/spend-reports.module';
 import { TeamsModule } from './teams/teams.module';
@@ -32,7 +34,9 @@ export class AppModule {
         TeamsModule,
         HealthModule,
         GatewayModule,
+        PassThroughModule,
         DocsModule,
+        RobotsModule,
       ],
     };
   }
