@@ -40,3 +40,39 @@ export interface VirtualKeyRecord {
   readonly tags: readonly string[];
   readonly createdAt: Date;
 }
+
+/**
+ * A key record with no limits, no models and no budget, for records that stand for something other than a stored
+ * key (a JWT's team or user) and for specs; `token`, `id` and `keyName` say what it is.
+ */
+export function unlimitedKeyRecord(identity: Pick<VirtualKeyRecord, 'token' | 'id' | 'keyName'> & Partial<VirtualKeyRecord>): VirtualKeyRecord {
+  return {
+    keyAlias: null,
+    userId: null,
+    teamId: null,
+    models: [],
+    aliases: {},
+    spend: 0,
+    maxBudget: null,
+    softBudget: null,
+    budgetDuration: null,
+    budgetResetAt: null,
+    tpmLimit: null,
+    rpmLimit: null,
+    maxParallelRequests: null,
+    budgetId: null,
+    modelRpmLimit: {},
+    modelTpmLimit: {},
+    modelMaxBudget: {},
+    expires: null,
+    blocked: false,
+    metadata: {},
+    permissions: {},
+    allowedRoutes: [],
+    enforcedParams: [],
+    guardrails: [],
+    tags: [],
+    createdAt: new Date(0),
+    ...identity,
+  };
+}

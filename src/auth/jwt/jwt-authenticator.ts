@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { Strategy as JwtStrategy, type StrategyOptionsWithoutRequest, type VerifiedCallback } from 'passport-jwt';
-import type { VirtualKeyRecord } from '../../keys/virtual-key';
+import { unlimitedKeyRecord, type VirtualKeyRecord } from '../../keys/virtual-key';
 import type { TeamRecord, UserRecord } from '../../teams/team';
 import type { AuthContext, UserRole } from '../auth-context';
 import { JwtRejectedError, JwtRouteNotAllowedError } from '../auth.errors';
@@ -153,37 +153,14 @@ export class JwtAuthenticator {
     let key = this.syntheticKeys.get(name);
     if (!key) {
       const digest = createHash('sha256').update(name).digest('hex');
-      key = {
+      key = unlimitedKeyRecord({
         token: digest,
         id: uuidFrom(digest),
         keyName: `jwt:${teamId ?? userId}`,
-        keyAlias: null,
         userId,
         teamId,
         models: teamId ? ['all-team-models'] : [],
-        aliases: {},
-        spend: 0,
-        maxBudget: null,
-        softBudget: null,
-        budgetDuration: null,
-        budgetResetAt: null,
-        tpmLimit: null,
-        rpmLimit: null,
-        maxParallelRequests: null,
-        budgetId: null,
-        modelRpmLimit: {},
-        modelTpmLimit: {},
-        modelMaxBudget: {},
-        expires: null,
-        blocked: false,
-        metadata: {},
-        permissions: {},
-        allowedRoutes: [],
-        enforcedParams: [],
-        guardrails: [],
-        tags: [],
-        createdAt: new Date(0),
-      };
+      });
       if (this.syntheticKeys.size >= MAX_SYNTHETIC_KEYS) this.syntheticKeys.clear();
       this.syntheticKeys.set(name, key);
     }
