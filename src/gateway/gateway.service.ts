@@ -102,7 +102,12 @@ export class GatewayService {
       failure = error;
       throw error;
     } finally {
-      this.recordCall(operation, body, streaming, request, call, failure);
+      try {
+        this.recordCall(operation, body, streaming, request, call, failure);
+      } catch (error) {
+        // Never let bookkeeping replace the call's own outcome; the log names the call so it can be reconciled.
+        this.logger.error(`spend row for ${call.requestId} not recorded: ${error instanceof Error ? error.name : typeof error}`);
+      }
     }
   }
 
