@@ -90,38 +90,14 @@ export const SPEND_LOG_FIELDS: readonly (keyof SpendLogView)[] = [
   'metadata',
 ];
 
+/** The view's camelCase fields are the table's snake_case columns; every other field is its column's name. */
+const COLUMN_OF: Partial<Record<keyof SpendLogView, string>> = { startTime: 'start_time', endTime: 'end_time', completionStartTime: 'completion_start_time' };
+
 /**
  * The columns every spend log query selects, qualified with the `sl` alias. Listed rather than `sl.*` so a
  * column the ledger adds later (or an internal one such as `key_id`) never leaks into responses unreviewed.
  */
-export const SPEND_LOG_COLUMNS = [
-  'request_id',
-  'call_type',
-  'api_key',
-  'spend',
-  'total_tokens',
-  'prompt_tokens',
-  'completion_tokens',
-  'start_time',
-  'end_time',
-  'completion_start_time',
-  'model',
-  'model_id',
-  'model_group',
-  'custom_llm_provider',
-  'api_base',
-  'user',
-  'end_user',
-  'team_id',
-  'organization_id',
-  'request_tags',
-  'requester_ip_address',
-  'cache_hit',
-  'status',
-  'metadata',
-]
-  .map((column) => `sl."${column}"`)
-  .join(', ');
+export const SPEND_LOG_COLUMNS = SPEND_LOG_FIELDS.map((field) => `sl."${COLUMN_OF[field] ?? field}"`).join(', ');
 
 /** Maps a database row to LiteLLM's spend log shape. */
 export function toSpendLogView(row: SpendLogRecord): SpendLogView {
