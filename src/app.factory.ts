@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
+import { AuditDenialRecorder } from './audit/audit-denials';
 import { answerClientError } from './common/http/client-error';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
 import { securityHeadersFor } from './common/http/security-headers';
@@ -53,7 +54,8 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
     metrics.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb));
+  const denials = app.get(AuditDenialRecorder);
+  app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb, (request, status) => denials.observe(request, status)));
   setUpSwagger(app);
   return app;
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
@@ -29,6 +30,7 @@ export class AppModule {
         SpendReportsModule,
         ObservabilityModule,
         AuthModule,
+        AuditModule,
         KeysModule,
         CustomersModule,
         TeamsModule,

@@ -64,6 +64,10 @@ const POLICY: Record<string, Policy> = {
   'GET /spend/users': 'own',
 
   'GET /spend/logs/export': 'admin',
+  'GET /audit': 'admin',
+  'GET /audit/{id}': 'admin',
+  'GET /audit/export': 'admin',
+  'GET /audit/verify': 'admin',
   'GET /global/spend/report': 'admin',
   'GET /global/spend/keys': 'admin',
   'GET /global/spend/teams': 'admin',

@@ -2,7 +2,7 @@ import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { SpendLedgerWriter } from '../src/spend/spend-ledger.writer';
 import { SpendRetentionService } from '../src/spend/spend-retention.service';
 import { FakeSpendLedger } from '../src/spend/testing/fake-spend-ledger';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuthModule } from '../src/auth/auth.module';
@@ -11,6 +11,8 @@ import { OpenAiExceptionFilter } from '../src/common/http/openai-exception.filte
 import { ConfigModule } from '../src/config/config.module';
 import { loadConfig } from '../src/config/config.loader';
 import { DataSource } from 'typeorm';
+import { UnitOfWork } from '../src/database/unit-of-work';
+import { AuditRetentionService } from '../src/audit/audit-retention.service';
 import { DatabaseService } from '../src/database/database.service';
 import { KeysRepository } from '../src/keys/keys.repository';
 import { TeamsRepository } from '../src/teams/teams.repository';
@@ -133,7 +135,12 @@ describe('Route declarations', () => {
     }
   }
 
-  @Module({ imports: [ConfigModule.forRoot(loadConfig({ env: {} })), AuthModule], controllers: [UndeclaredController] })
+  /** Stands in for the database module's unit of work, which nothing reaches here. */
+  @Global()
+  @Module({ providers: [{ provide: UnitOfWork, useValue: {} }], exports: [UnitOfWork] })
+  class NoDatabaseModule {}
+
+  @Module({ imports: [ConfigModule.forRoot(loadConfig({ env: {} })), NoDatabaseModule, AuthModule], controllers: [UndeclaredController] })
   class UndeclaredRouteModule {}
 
   it('should refuse to serve a route that declares no access class', async () => {
@@ -150,6 +157,8 @@ describe('Route declarations', () => {
       .overrideProvider(SpendLedgerWriter)
       .useValue({})
       .overrideProvider(SpendRetentionService)
+      .useValue({})
+      .overrideProvider(AuditRetentionService)
       .useValue({})
       .compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { ROUTE_DECLARATION, RouteClass, RouteDeclaration, RouteGroup } from './route-class';
+import { AUDITED_MUTATION, AuditedTable, ROUTE_DECLARATION, RouteClass, RouteDeclaration, RouteGroup } from './route-class';
 
 export interface CatalogedRoute {
   path: string;
@@ -10,6 +10,8 @@ export interface CatalogedRoute {
   endpoint: string;
   routeClass: RouteClass | null;
   groups: readonly RouteGroup[];
+  /** The table an `@Audited` route changes. */
+  audited?: AuditedTable;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -36,6 +38,8 @@ export class RouteCatalog implements OnApplicationBootstrap {
     let declaration = this.declarations.get(handler);
     if (declaration === undefined) {
       declaration = this.reflector.getAllAndOverride<RouteDeclaration | undefined>(ROUTE_DECLARATION, [handler, controller]) ?? null;
+      const audited = this.reflector.get<AuditedTable | undefined>(AUDITED_MUTATION, handler);
+      if (declaration && audited) declaration = { ...declaration, audited };
       this.declarations.set(handler, declaration);
     }
     return declaration;
@@ -73,6 +77,7 @@ export class RouteCatalog implements OnApplicationBootstrap {
               endpoint: `${controller.name}.${methodName}`,
               routeClass: declaration?.routeClass ?? null,
               groups: declaration?.groups ?? [],
+              ...(declaration?.audited ? { audited: declaration.audited } : {}),
             });
           }
         }

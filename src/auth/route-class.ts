@@ -33,9 +33,22 @@ export type RouteGroup =
   | 'org_admin_only_routes'
   | 'health_routes';
 
+/** LiteLLM's table names, which audit rows use in `table_name` so existing audit tooling keeps its filters. */
+export type AuditedTable =
+  | 'LiteLLM_VerificationToken'
+  | 'LiteLLM_TeamTable'
+  | 'LiteLLM_UserTable'
+  | 'LiteLLM_OrganizationTable'
+  | 'LiteLLM_EndUserTable'
+  | 'LiteLLM_BudgetTable'
+  | 'LiteLLM_ProxyModelTable';
+
 export interface RouteDeclaration {
   routeClass: RouteClass;
   groups: readonly RouteGroup[];
+  /** Set by `@Audited`: the route changes rows of this table, so it runs in one transaction with its audit row. */
+  audited?: AuditedTable;
 }
 
 export const ROUTE_DECLARATION = Symbol('ROUTE_DECLARATION');
+export const AUDITED_MUTATION = Symbol('AUDITED_MUTATION');

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import { ROUTE_DECLARATION, RouteClass, RouteDeclaration, RouteGroup } from './route-class';
+import { AUDITED_MUTATION, AuditedTable, ROUTE_DECLARATION, RouteClass, RouteDeclaration, RouteGroup } from './route-class';
 
 /**
  * Declares a route's access class and LiteLLM route groups, and documents its security in Swagger.
@@ -11,4 +11,13 @@ export function Route(routeClass: RouteClass, ...groups: RouteGroup[]): MethodDe
   const decorators: (ClassDecorator | MethodDecorator)[] = [SetMetadata(ROUTE_DECLARATION, declaration)];
   if (routeClass !== RouteClass.Public) decorators.push(ApiBearerAuth(), ApiSecurity('api-key'));
   return applyDecorators(...decorators);
+}
+
+/**
+ * Declares a management route that changes rows of `table`. With `store_audit_logs` on it runs in one transaction
+ * with the audit row its service writes, and a refused attempt at it writes a `denied` row. A test enumerates
+ * every mutating route and fails for one that is neither `@Audited` nor `@ReadOnlyRoute`.
+ */
+export function Audited(table: AuditedTable): MethodDecorator {
+  return SetMetadata(AUDITED_MUTATION, table);
 }

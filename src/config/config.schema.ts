@@ -265,6 +265,8 @@ export class LitellmSettingsDto implements LitellmSettings {
   @CallbackList() failure_callback?: string[];
   @CallbackList() service_callbacks?: string[];
   @Bool() store_audit_logs?: boolean;
+  @DurationText() audit_log_retention_period?: string;
+  @DurationText() audit_log_retention_interval?: string;
   @ListOrPath() banned_keywords_list?: string | string[];
   @ListOrPath() blocked_user_list?: string | string[];
   @OneOf(LLM_GUARD_MODES) llm_guard_mode?: string;
@@ -348,6 +350,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @Bool() disable_reset_budget?: boolean;
   @Bool() disable_master_key_return?: boolean;
   @DurationText() maximum_spend_logs_retention_period?: string;
+  @Text() audit_log_hmac_key?: string;
   @DurationText() maximum_spend_logs_retention_interval?: string;
   @Text() litellm_key_header_name?: string;
 }

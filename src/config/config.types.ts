@@ -57,6 +57,10 @@ export interface LitellmSettings {
   success_callback?: string[];
   failure_callback?: string[];
   store_audit_logs?: boolean;
+  /** How long audit rows are kept (`90d`); unset keeps them forever. */
+  audit_log_retention_period?: string;
+  /** How often the audit retention job runs (`1d` by default). */
+  audit_log_retention_interval?: string;
   max_budget?: number;
   budget_duration?: string;
   num_retries?: number;
@@ -103,6 +107,8 @@ export interface GeneralSettings {
   disable_spend_logs?: boolean;
   /** Spend rows older than this are pruned (`30d`); unset keeps them forever. */
   maximum_spend_logs_retention_period?: string;
+  /** Key of the audit log's HMAC chain (never stored in the database); `TOLLGATE_AUDIT_HMAC_KEY` also works. */
+  audit_log_hmac_key?: string;
   /** How often the pruning job runs (default `1d`). */
   maximum_spend_logs_retention_interval?: string;
   [extra: string]: unknown;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Route } from '../auth/route.decorator';
+import { Audited, Route } from '../auth/route.decorator';
 import { RouteClass } from '../auth/route-class';
 import { BudgetInfoQueryDto, BudgetsInfoDto, DeleteBudgetDto, NewBudgetDto, UpdateBudgetDto } from './dto/budget-request.dto';
 import { BudgetRowDto } from './dto/customer-response.dto';
@@ -15,6 +15,7 @@ export class BudgetsController {
   constructor(private readonly customers: CustomersService) {}
 
   @Post('/budget/new')
+  @Audited('LiteLLM_BudgetTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a budget (id generated when unset)' })
@@ -43,6 +44,7 @@ export class BudgetsController {
   }
 
   @Post('/budget/update')
+  @Audited('LiteLLM_BudgetTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change a budget: the fields present change (null clears); its customers see it on their next call' })
@@ -53,6 +55,7 @@ export class BudgetsController {
   }
 
   @Post('/budget/delete')
+  @Audited('LiteLLM_BudgetTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete a budget; its customers keep no budget' })

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Route } from '../auth/route.decorator';
+import { Audited, Route } from '../auth/route.decorator';
 import { RouteClass } from '../auth/route-class';
 import { CustomerIdsDto } from './dto/budget-request.dto';
 import { CustomerInfoQueryDto, NewCustomerDto, UpdateCustomerDto } from './dto/customer-request.dto';
@@ -16,6 +16,7 @@ export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 
   @Post(['/customer/new', '/end_user/new'])
+  @Audited('LiteLLM_EndUserTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a customer; inline budget fields create its budget row, or pass a shared budget_id' })
@@ -35,6 +36,7 @@ export class CustomersController {
   }
 
   @Post(['/customer/update', '/end_user/update'])
+  @Audited('LiteLLM_EndUserTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: "Change a customer; budget fields change its budget row (shared with every customer on it)" })
@@ -45,6 +47,7 @@ export class CustomersController {
   }
 
   @Post(['/customer/delete', '/end_user/delete'])
+  @Audited('LiteLLM_EndUserTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete customers (all or none: 404 when one does not exist)' })
@@ -64,6 +67,7 @@ export class CustomersController {
 
   // /user/block and /user/unblock are LiteLLM's legacy spellings for end users, still in its docs.
   @Post(['/customer/block', '/end_user/block', '/user/block'])
+  @Audited('LiteLLM_EndUserTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Block end users (rows are created for unknown ids): their LLM calls are refused' })
@@ -74,6 +78,7 @@ export class CustomersController {
   }
 
   @Post(['/customer/unblock', '/end_user/unblock', '/user/unblock'])
+  @Audited('LiteLLM_EndUserTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Unblock end users (also removes them from litellm_settings.blocked_user_list until restart)' })

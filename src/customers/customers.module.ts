@@ -1,3 +1,4 @@
+import { AuditModule } from '../audit/audit.module';
 import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
@@ -11,7 +12,7 @@ import { EndUserEntity } from './end-user.entity';
 
 /** End users (customers) and shared budgets: the management API and the lookups the gateway makes per request `user`. */
 @Module({
-  imports: [DatabaseModule.forFeature([BudgetEntity, EndUserEntity]), RoutingModule, SpendModule],
+  imports: [DatabaseModule.forFeature([BudgetEntity, EndUserEntity]), RoutingModule, SpendModule, AuditModule],
   controllers: [CustomersController, BudgetsController],
   providers: [CustomersRepository, CustomersService],
   exports: [CustomersService],

@@ -1,5 +1,6 @@
+import { UnitOfWork } from '../database/unit-of-work';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In, QueryDeepPartialEntity } from 'typeorm';
+import { EntityManager, In, QueryDeepPartialEntity } from 'typeorm';
 import { BudgetEntity } from './budget.entity';
 import { BudgetExistsError, CustomerExistsError, UnknownBudgetError } from './customers.errors';
 import { EndUserEntity } from './end-user.entity';
@@ -26,9 +27,9 @@ const pgCode = (error: unknown): string | undefined => (error as PgError).code;
 /** The only code that touches the ORM for end users and budgets. */
 @Injectable()
 export class CustomersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: UnitOfWork) {}
 
-  private endUsersWithBudget(manager: EntityManager = this.dataSource.manager) {
+  private endUsersWithBudget(manager: EntityManager = this.db.manager) {
     return manager
       .getRepository(EndUserEntity)
       .createQueryBuilder('u')
@@ -54,7 +55,7 @@ export class CustomersRepository {
    */
   async insertEndUser(endUser: NewEndUser, budget: NewBudget | null): Promise<EndUserEntity> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.db.transaction(async (manager) => {
         if (budget) await manager.insert(BudgetEntity, asBudgetWrite(budget));
         await manager.insert(EndUserEntity, endUser);
         const saved = await this.findEndUser(endUser.userId, manager);
@@ -75,7 +76,7 @@ export class CustomersRepository {
    */
   async updateEndUser(userId: string, changes: EndUserChanges, budgetWrite: BudgetWrite): Promise<EndUserEntity | null> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.db.transaction(async (manager) => {
         if (budgetWrite?.kind === 'create') await manager.insert(BudgetEntity, asBudgetWrite(budgetWrite.budget));
         if (budgetWrite?.kind === 'update') {
           await manager.update(BudgetEntity, { budgetId: budgetWrite.budgetId }, asBudgetWrite({ ...budgetWrite.changes, updatedAt: new Date() }));
@@ -94,7 +95,7 @@ export class CustomersRepository {
   async deleteEndUsers(userIds: readonly string[]): Promise<string[]> {
     if (!userIds.length) return [];
     // TypeORM answers a raw DELETE with [rows, rowCount].
-    const [rows] = (await this.dataSource.query(`DELETE FROM "tollgate_end_users" WHERE "user_id" = ANY($1::text[]) RETURNING "user_id"`, [[...userIds]])) as [
+    const [rows] = (await this.db.query(`DELETE FROM "tollgate_end_users" WHERE "user_id" = ANY($1::text[]) RETURNING "user_id"`, [[...userIds]])) as [
       { user_id: string }[],
       number,
     ];
@@ -105,25 +106,25 @@ export class CustomersRepository {
   async setBlocked(userIds: readonly string[], blocked: boolean, upsert: boolean): Promise<EndUserEntity[]> {
     if (!userIds.length) return [];
     if (upsert) {
-      await this.dataSource.query(
+      await this.db.query(
         `INSERT INTO "tollgate_end_users" ("user_id", "blocked") SELECT id, $2 FROM unnest($1::text[]) AS id
          ON CONFLICT ("user_id") DO UPDATE SET "blocked" = EXCLUDED."blocked", "updated_at" = now()`,
         [[...new Set(userIds)], blocked],
       );
     } else {
-      await this.dataSource.query(`UPDATE "tollgate_end_users" SET "blocked" = $2, "updated_at" = now() WHERE "user_id" = ANY($1::text[])`, [[...userIds], blocked]);
+      await this.db.query(`UPDATE "tollgate_end_users" SET "blocked" = $2, "updated_at" = now() WHERE "user_id" = ANY($1::text[])`, [[...userIds], blocked]);
     }
     return this.findEndUsers(userIds);
   }
 
   async blockedUserIds(): Promise<string[]> {
-    const rows = (await this.dataSource.query(`SELECT "user_id" FROM "tollgate_end_users" WHERE "blocked" ORDER BY "user_id"`)) as { user_id: string }[];
+    const rows = (await this.db.query(`SELECT "user_id" FROM "tollgate_end_users" WHERE "blocked" ORDER BY "user_id"`)) as { user_id: string }[];
     return rows.map((row) => row.user_id);
   }
 
   /** Starts a new budget window unless another writer already did (the row's reset time moved on). */
   async resetSpend(userId: string, nextResetAt: Date | null, dueAt: Date): Promise<void> {
-    await this.dataSource.query(
+    await this.db.query(
       `UPDATE "tollgate_end_users" SET "spend" = 0, "budget_reset_at" = $2 WHERE "user_id" = $1 AND "budget_reset_at" <= $3`,
       [userId, nextResetAt, dueAt],
     );
@@ -131,36 +132,36 @@ export class CustomersRepository {
 
   /** Opens the first budget window of an end user whose budget got a duration after it was linked. */
   async startWindow(userId: string, resetAt: Date): Promise<void> {
-    await this.dataSource.query(`UPDATE "tollgate_end_users" SET "budget_reset_at" = $2 WHERE "user_id" = $1 AND "budget_reset_at" IS NULL`, [userId, resetAt]);
+    await this.db.query(`UPDATE "tollgate_end_users" SET "budget_reset_at" = $2 WHERE "user_id" = $1 AND "budget_reset_at" IS NULL`, [userId, resetAt]);
   }
 
   findBudget(budgetId: string): Promise<BudgetEntity | null> {
-    return this.dataSource.getRepository(BudgetEntity).findOneBy({ budgetId });
+    return this.db.getRepository(BudgetEntity).findOneBy({ budgetId });
   }
 
   findBudgets(budgetIds: readonly string[]): Promise<BudgetEntity[]> {
     if (!budgetIds.length) return Promise.resolve([]);
-    return this.dataSource.getRepository(BudgetEntity).find({ where: { budgetId: In([...budgetIds]) }, order: { createdAt: 'ASC', budgetId: 'ASC' } });
+    return this.db.getRepository(BudgetEntity).find({ where: { budgetId: In([...budgetIds]) }, order: { createdAt: 'ASC', budgetId: 'ASC' } });
   }
 
   listBudgets(): Promise<BudgetEntity[]> {
-    return this.dataSource.getRepository(BudgetEntity).find({ order: { createdAt: 'ASC', budgetId: 'ASC' } });
+    return this.db.getRepository(BudgetEntity).find({ order: { createdAt: 'ASC', budgetId: 'ASC' } });
   }
 
   /** @throws BudgetExistsError */
   async insertBudget(budget: NewBudget): Promise<BudgetEntity> {
     try {
-      await this.dataSource.getRepository(BudgetEntity).insert(asBudgetWrite(budget));
+      await this.db.getRepository(BudgetEntity).insert(asBudgetWrite(budget));
     } catch (error) {
       if (pgCode(error) === '23505') throw new BudgetExistsError(budget.budgetId);
       throw error;
     }
-    return this.dataSource.getRepository(BudgetEntity).findOneByOrFail({ budgetId: budget.budgetId });
+    return this.db.getRepository(BudgetEntity).findOneByOrFail({ budgetId: budget.budgetId });
   }
 
   /** @returns the updated row, or null when the budget does not exist. */
   async updateBudget(budgetId: string, changes: BudgetChanges): Promise<BudgetEntity | null> {
-    const repository = this.dataSource.getRepository(BudgetEntity);
+    const repository = this.db.getRepository(BudgetEntity);
     const result = await repository.update({ budgetId }, asBudgetWrite({ ...changes, updatedAt: new Date() }));
     return result.affected ? repository.findOneBy({ budgetId }) : null;
   }
@@ -170,7 +171,7 @@ export class CustomersRepository {
    * @returns the deleted row, or null when it did not exist.
    */
   async deleteBudget(budgetId: string): Promise<BudgetEntity | null> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const row = await manager.findOneBy(BudgetEntity, { budgetId });
       if (!row) return null;
       await manager.update(EndUserEntity, { budgetId }, { budgetResetAt: null, updatedAt: new Date() });

@@ -1,3 +1,4 @@
+import { auditLogOff } from '../audit/audit-log.testing';
 import type { TollgateConfig } from '../config/config.types';
 import { FakeSpendLedger } from '../spend/testing/fake-spend-ledger';
 import { SpendSubject } from '../spend/spend-subjects';
@@ -52,7 +53,7 @@ describe(CustomersService.name, () => {
   beforeEach(() => {
     repository = new FakeCustomersRepository();
     ledger = new FakeSpendLedger();
-    sut = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config);
+    sut = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config, auditLogOff());
   });
 
   it('should cache lookups, including misses, and resolve configured blocked ids without a row', async () => {
@@ -73,10 +74,10 @@ describe(CustomersService.name, () => {
     sut.recordSpend('u1', -1);
     expect(record?.spend).toBe(0.5);
     ledger.add(SpendSubject.endUser('u1'), 0.5);
-    const cold = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config);
+    const cold = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config, auditLogOff());
     expect((await cold.findEndUser('u1'))?.spend).toBe(0.5);
     ledger.commit(SpendSubject.endUser('u1'), (amount) => (repository.rows.get('u1')!.spend += amount));
-    const afterCommit = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config);
+    const afterCommit = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config, auditLogOff());
     expect((await afterCommit.findEndUser('u1'))?.spend).toBe(0.5);
   });
 

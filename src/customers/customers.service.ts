@@ -1,3 +1,4 @@
+import { AuditLogService } from '../audit/audit-log.service';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-context';
@@ -63,6 +64,7 @@ export class CustomersService implements OnApplicationShutdown {
     private readonly models: ModelRegistry,
     private readonly ledger: SpendLedgerService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    private readonly audit: AuditLogService,
   ) {
     // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
     ledger.onCommitted(() => this.cache.touch());
@@ -145,6 +147,7 @@ export class CustomersService implements OnApplicationShutdown {
         budgetResetAt: windowEnd(duration, now),
       };
       const saved = await this.repository.insertEndUser(endUser, budget);
+      await this.audit.record({ table: END_USER_TABLE, objectId: saved.userId, action: 'created', after: toCustomerRow(saved, saved.spend) });
       // Spend recorded while the end user was unknown is still pending: it lands on this row with the next flush.
       const record = toRecord(saved, saved.spend + this.pendingFor(saved.userId), this.blockedByConfig.has(saved.userId));
       this.cache.put(record.userId, record);
@@ -189,6 +192,7 @@ export class CustomersService implements OnApplicationShutdown {
       }
       const saved = await this.repository.updateEndUser(existing.userId, changes, budgetWrite);
       if (!saved) throw new CustomerNotFoundError([body.user_id], 'user_id');
+      await this.audit.record({ table: END_USER_TABLE, objectId: saved.userId, action: 'updated', before: toCustomerRow(existing, existing.spend), after: toCustomerRow(saved, saved.spend) });
       const cached = this.cache.get(saved.userId);
       const record = toRecord(saved, this.liveSpend(existing), this.blockedByConfig.has(saved.userId));
       if (cached && changes.budgetResetAt === undefined) record.budgetResetAt = cached.budgetResetAt;
@@ -204,10 +208,15 @@ export class CustomersService implements OnApplicationShutdown {
    */
   async deleteCustomers(userIds: readonly string[]): Promise<DeleteCustomersResponseDto> {
     return this.writes.run(async () => {
-      const found = new Set((await this.repository.findEndUsers(userIds)).map((row) => row.userId));
+      const existing = await this.repository.findEndUsers(userIds);
+      const found = new Set(existing.map((row) => row.userId));
       const missing = userIds.filter((id) => !found.has(id));
       if (missing.length) throw new CustomerNotFoundError(missing, 'user_ids');
       const deleted = await this.repository.deleteEndUsers(userIds);
+      const gone = new Set(deleted);
+      for (const row of existing) {
+        if (gone.has(row.userId)) await this.audit.record({ table: END_USER_TABLE, objectId: row.userId, action: 'deleted', before: toCustomerRow(row, row.spend) });
+      }
       for (const userId of deleted) this.forget(userId);
       return { deleted_customers: deleted.length, message: `Successfully deleted customers with ids: ${pythonList(userIds)}` };
     });
@@ -235,7 +244,9 @@ export class CustomersService implements OnApplicationShutdown {
   /** POST /customer/block: upserts the rows with blocked=true; calls with these users are refused from the next request on. */
   async blockCustomers(userIds: readonly string[]): Promise<BlockCustomersResponseDto> {
     return this.writes.run(async () => {
+      const before = await this.repository.findEndUsers(userIds);
       const rows = await this.repository.setBlocked(userIds, true, true);
+      await this.auditBlocking('blocked', before, rows);
       return { blocked_users: rows.map((row) => this.refresh(row)) };
     });
   }
@@ -246,8 +257,11 @@ export class CustomersService implements OnApplicationShutdown {
    */
   async unblockCustomers(userIds: readonly string[]): Promise<UnblockCustomersResponseDto> {
     return this.writes.run(async () => {
-      for (const userId of userIds) this.blockedByConfig.delete(userId);
+      const before = await this.repository.findEndUsers(userIds);
       const rows = await this.repository.setBlocked(userIds, false, false);
+      await this.auditBlocking('unblocked', before, rows);
+      // After the rows: a refused audit row rolls the unblock back, and the configured list must stay as it was.
+      for (const userId of userIds) this.blockedByConfig.delete(userId);
       const stored = new Set(rows.map((row) => row.userId));
       for (const row of rows) this.refresh(row);
       for (const userId of userIds) {
@@ -261,6 +275,15 @@ export class CustomersService implements OnApplicationShutdown {
     });
   }
 
+  /** One row per end user whose flag was set (an upsert may create the end user: its row says so). */
+  private async auditBlocking(action: 'blocked' | 'unblocked', before: readonly EndUserEntity[], after: readonly EndUserEntity[]): Promise<void> {
+    const previous = new Map(before.map((row) => [row.userId, row]));
+    for (const row of after) {
+      const old = previous.get(row.userId);
+      await this.audit.record({ table: END_USER_TABLE, objectId: row.userId, action, before: old ? toCustomerRow(old, old.spend) : null, after: toCustomerRow(row, row.spend) });
+    }
+  }
+
   // ───────────────────────────── /budget/* ─────────────────────────────
 
   /**
@@ -272,6 +295,7 @@ export class CustomersService implements OnApplicationShutdown {
     const budget = newBudget(body.budget_id ?? randomUUID(), body, new Date(), auth?.userId ?? null);
     return this.writes.run(async () => {
       const saved = await this.repository.insertBudget(budget);
+      await this.audit.record({ table: BUDGET_TABLE, objectId: saved.budgetId, action: 'created', after: toBudgetRow(saved) });
       this.forgetSharedBudget(saved.budgetId);
       return toBudgetRow(saved);
     });
@@ -287,8 +311,10 @@ export class CustomersService implements OnApplicationShutdown {
     validateBudgetFields(body);
     const changes = budgetChanges(body, new Date(), auth?.userId ?? null, true);
     return this.writes.run(async () => {
-      const saved = await this.repository.updateBudget(budgetId, changes);
-      if (!saved) throw new BudgetNotFoundError(budgetId);
+      const existing = await this.repository.findBudget(budgetId);
+      const saved = existing ? await this.repository.updateBudget(budgetId, changes) : null;
+      if (!existing || !saved) throw new BudgetNotFoundError(budgetId);
+      await this.audit.record({ table: BUDGET_TABLE, objectId: budgetId, action: 'updated', before: toBudgetRow(existing), after: toBudgetRow(saved) });
       this.applyBudget(saved);
       return toBudgetRow(saved);
     });
@@ -326,6 +352,7 @@ export class CustomersService implements OnApplicationShutdown {
     return this.writes.run(async () => {
       const deleted = await this.repository.deleteBudget(budgetId);
       if (!deleted) throw new BudgetNotFoundError(budgetId);
+      await this.audit.record({ table: BUDGET_TABLE, objectId: budgetId, action: 'deleted', before: toBudgetRow(deleted) });
       this.forgetSharedBudget(budgetId);
       for (const record of this.cache.withBudget(budgetId)) {
         record.budget = null;
@@ -543,3 +570,6 @@ function budgetChanges(fields: BudgetFieldsDto, now: Date, actor: string | null,
   if (given(fields.budget_reset_at)) changes.budgetResetAt = fields.budget_reset_at === null ? null : new Date(fields.budget_reset_at);
   return changes;
 }
+
+const END_USER_TABLE = 'LiteLLM_EndUserTable';
+const BUDGET_TABLE = 'LiteLLM_BudgetTable';

@@ -4,6 +4,7 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { DatabaseService } from './database.service';
 import { registerEntities } from './entity-registry';
+import { UnitOfWork } from './unit-of-work';
 
 @Global()
 @Module({})
@@ -18,8 +19,9 @@ export class DatabaseModule {
           inject: [TOLLGATE_CONFIG],
         },
         { provide: DataSource, useFactory: (db: DatabaseService) => db.dataSource, inject: [DatabaseService] },
+        UnitOfWork,
       ],
-      exports: [DatabaseService, DataSource],
+      exports: [DatabaseService, DataSource, UnitOfWork],
     };
   }
 

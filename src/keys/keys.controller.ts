@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Route } from '../auth/route.decorator';
+import { Audited, Route } from '../auth/route.decorator';
 import { RouteClass } from '../auth/route-class';
 import { GenerateKeyDto, RegenerateKeyDto, UpdateKeyDto } from './dto/key-params.dto';
 import { BlockKeyDto, DeleteKeysDto, KeyInfoQueryDto, KeysInfoDto, ListKeysQueryDto } from './dto/key-request.dto';
@@ -24,6 +24,7 @@ export class KeysController {
   constructor(private readonly keys: KeysService) {}
 
   @Post('/key/generate')
+  @Audited('LiteLLM_VerificationToken')
   @Route(RouteClass.Management, 'management_routes', 'internal_user_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a virtual key; the key itself is returned only in this response' })
@@ -34,6 +35,7 @@ export class KeysController {
   }
 
   @Post('/key/update')
+  @Audited('LiteLLM_VerificationToken')
   @Route(RouteClass.Management, 'management_routes', 'internal_user_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change fields of a key; unset fields keep their value' })
@@ -44,6 +46,7 @@ export class KeysController {
   }
 
   @Post('/key/delete')
+  @Audited('LiteLLM_VerificationToken')
   @Route(RouteClass.Management, 'management_routes', 'internal_user_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete keys by value, hash or alias; they are refused from the next request on' })
@@ -80,6 +83,7 @@ export class KeysController {
   }
 
   @Post('/key/regenerate')
+  @Audited('LiteLLM_VerificationToken')
   @Route(RouteClass.Management, 'management_routes', 'internal_user_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate a key: new secret, same key; the old secret stops now or after grace_period' })
@@ -90,6 +94,7 @@ export class KeysController {
   }
 
   @Post('/key/:key/regenerate')
+  @Audited('LiteLLM_VerificationToken')
   @Route(RouteClass.Management, 'management_routes', 'internal_user_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate the key in the path (value or hash)' })
@@ -101,6 +106,7 @@ export class KeysController {
   }
 
   @Post('/key/block')
+  @Audited('LiteLLM_VerificationToken')
   @Route(RouteClass.Management, 'management_routes', 'internal_user_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Block a key: every request with it is refused until it is unblocked' })
@@ -111,6 +117,7 @@ export class KeysController {
   }
 
   @Post('/key/unblock')
+  @Audited('LiteLLM_VerificationToken')
   @Route(RouteClass.Management, 'management_routes', 'internal_user_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Unblock a key (proxy admins)' })

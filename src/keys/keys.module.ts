@@ -1,5 +1,6 @@
 import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { DatabaseModule } from '../database/database.module';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
@@ -8,7 +9,7 @@ import { DeprecatedVirtualKeyEntity, VirtualKeyEntity } from './virtual-key.enti
 
 /** Virtual keys: the management API and the lookups authentication and limits make on every request. */
 @Module({
-  imports: [DatabaseModule.forFeature([VirtualKeyEntity, DeprecatedVirtualKeyEntity]), SpendModule],
+  imports: [DatabaseModule.forFeature([VirtualKeyEntity, DeprecatedVirtualKeyEntity]), SpendModule, AuditModule],
   controllers: [KeysController],
   providers: [KeysRepository, KeysService],
   exports: [KeysService],

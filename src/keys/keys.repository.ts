@@ -1,5 +1,6 @@
+import { UnitOfWork } from '../database/unit-of-work';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, FindOptionsOrder, FindOptionsWhere, In, QueryDeepPartialEntity } from 'typeorm';
+import { EntityManager, FindOptionsOrder, FindOptionsWhere, In, QueryDeepPartialEntity } from 'typeorm';
 import { KeyAliasTakenError, KeyAlreadyExistsError } from './keys.errors';
 import { DeprecatedVirtualKeyEntity, VirtualKeyEntity } from './virtual-key.entity';
 
@@ -48,10 +49,10 @@ function translateUniqueViolation(error: unknown, alias: string | null | undefin
 /** The only code that touches the ORM for keys. */
 @Injectable()
 export class KeysRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: UnitOfWork) {}
 
   private get keys() {
-    return this.dataSource.getRepository(VirtualKeyEntity);
+    return this.db.getRepository(VirtualKeyEntity);
   }
 
   findByToken(token: string): Promise<VirtualKeyEntity | null> {
@@ -75,7 +76,7 @@ export class KeysRepository {
    */
   async insert(key: NewVirtualKey): Promise<VirtualKeyEntity> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.db.transaction(async (manager) => {
         // A caller-chosen key may equal a rotated-out one still in its grace period: the live key wins.
         await manager.delete(DeprecatedVirtualKeyEntity, { token: key.token });
         await manager.insert(VirtualKeyEntity, asWrite(key));
@@ -106,7 +107,7 @@ export class KeysRepository {
    */
   async rotate(oldToken: string, newToken: string, changes: VirtualKeyChanges, graceUntil: Date | null): Promise<VirtualKeyEntity | null> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.db.transaction(async (manager) => {
         await manager.delete(DeprecatedVirtualKeyEntity, { token: newToken });
         const result = await manager.update(VirtualKeyEntity, { token: oldToken }, asWrite({ ...changes, token: newToken, updatedAt: new Date() }));
         if (!result.affected) return null;
@@ -150,7 +151,7 @@ export class KeysRepository {
 
   /** Starts a new budget window unless another writer already did (the row's reset time moved on). */
   async resetSpend(token: string, nextResetAt: Date | null, dueAt: Date): Promise<void> {
-    await this.dataSource.query(
+    await this.db.query(
       `UPDATE "tollgate_virtual_keys" SET "spend" = 0, "budget_reset_at" = $2
        WHERE "token" = $1 AND "budget_reset_at" <= $3`,
       [token, nextResetAt, dueAt],
@@ -158,12 +159,12 @@ export class KeysRepository {
   }
 
   async findDeprecated(token: string): Promise<DeprecatedKey | null> {
-    const row = await this.dataSource.getRepository(DeprecatedVirtualKeyEntity).findOneBy({ token });
+    const row = await this.db.getRepository(DeprecatedVirtualKeyEntity).findOneBy({ token });
     return row ? { activeToken: row.activeToken, revokeAt: row.revokeAt } : null;
   }
 
   /** Removes grace entries whose period is over; they no longer resolve anyway. */
   async pruneDeprecated(now: Date): Promise<void> {
-    await this.dataSource.getRepository(DeprecatedVirtualKeyEntity).createQueryBuilder().delete().where('revoke_at <= :now', { now }).execute();
+    await this.db.getRepository(DeprecatedVirtualKeyEntity).createQueryBuilder().delete().where('revoke_at <= :now', { now }).execute();
   }
 }

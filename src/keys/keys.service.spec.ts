@@ -1,3 +1,4 @@
+import { auditLogOff } from '../audit/audit-log.testing';
 import type { AuthContext } from '../auth/auth-context';
 import type { TollgateConfig } from '../config/config.types';
 import { FakeSpendLedger } from '../spend/testing/fake-spend-ledger';
@@ -73,7 +74,7 @@ describe(KeysService.name, () => {
     repository = new FakeKeysRepository();
     const config = { litellm_settings: { upperbound_key_generate_params: { max_budget: 100 } } } as unknown as TollgateConfig;
     ledger = new FakeSpendLedger();
-    sut = new KeysService(repository as unknown as KeysRepository, ledger.service, config);
+    sut = new KeysService(repository as unknown as KeysRepository, ledger.service, config, auditLogOff());
   });
 
   afterEach(async () => {
@@ -104,7 +105,7 @@ describe(KeysService.name, () => {
 
   it('should not let a lookup that raced a delete bring the key back', async () => {
     const { key } = await sut.generate(ADMIN, {});
-    const fresh = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig);
+    const fresh = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
     let release = (): void => undefined;
     repository.stallNextLookup = new Promise((resolve) => (release = resolve));
     const racing = fresh.authenticate(key);
@@ -122,10 +123,10 @@ describe(KeysService.name, () => {
     sut.recordSpend(token, 0.5);
     ledger.add(subject, 0.5);
     expect((await sut.authenticate(key))?.spend).toBe(0.75);
-    const cold = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig);
+    const cold = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
     expect((await cold.authenticate(key))?.spend).toBe(0.75);
     ledger.commit(subject, (amount) => (repository.rows.get(token)!.spend += amount));
-    const afterCommit = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig);
+    const afterCommit = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
     expect((await afterCommit.authenticate(key))?.spend).toBe(0.75);
   });
 
@@ -164,7 +165,7 @@ describe(KeysService.name, () => {
     const rotated = await sut.regenerate(ADMIN, undefined, { key, grace_period: '1h' });
     expect((await sut.authenticate(key))?.token).toBe(rotated.token);
     repository.deprecated.set(hashKey(key), { activeToken: rotated.token, revokeAt: new Date(Date.now() - 1) });
-    const cold = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig);
+    const cold = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
     expect(await cold.authenticate(key)).toBeNull();
   });
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { AuthContext } from '../auth/auth-context';
+import { AuditLogService } from '../audit/audit-log.service';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import type { DeleteKeysDto, ListKeysQueryDto } from './dto/key-request.dto';
@@ -57,6 +58,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     private readonly repository: KeysRepository,
     private readonly ledger: SpendLedgerService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    private readonly audit: AuditLogService,
   ) {
     this.settings = readKeySettings(config.litellm_settings);
     // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
@@ -140,6 +142,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       await this.assertAliasFree(entity.keyAlias, null);
       const saved = await this.repository.insert(entity);
       const record = toRecord(saved);
+      // Before the cache: a row that cannot be written rolls the change back, and the cache must not have it.
+      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'created', after: toRow(saved, record.spend, record.budgetResetAt) });
       this.cache.put(record);
       this.loading.delete(saved.token);
       return generateResponse(saved, key, record);
@@ -168,6 +172,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       const saved = await this.repository.update(existing.token, changes);
       if (!saved) throw new KeyNotFoundError();
       const record = this.refreshed(saved, existing, changes);
+      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'updated', before: rowOf(existing), after: toRow(saved, record.spend, record.budgetResetAt) });
       this.cache.put(record);
       return { key: saved.token, ...toRow(saved, record.spend, record.budgetResetAt) };
     });
@@ -187,6 +192,9 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       if (!rows.length) throw new KeyNotFoundError('No keys found');
       for (const row of rows) this.assertMayModify(caller, row, 'delete');
       const deleted = new Set(await this.repository.deleteMany(rows.map((row) => row.token)));
+      for (const row of rows) {
+        if (deleted.has(row.token)) await this.audit.record({ table: KEY_TABLE, objectId: row.token, action: 'deleted', before: rowOf(row) });
+      }
       const now = Date.now();
       for (const token of deleted) this.forget(token, now);
       const gone = rows.filter((row) => deleted.has(row.token));
@@ -290,6 +298,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       const saved = await this.repository.rotate(existing.token, newToken, changes, graceUntil);
       if (!saved) throw new KeyNotFoundError();
       const record = this.refreshed(saved, existing, changes);
+      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'rotated', before: rowOf(existing), after: toRow(saved, record.spend, record.budgetResetAt) });
       this.cache.rotate(existing.token, record, graceUntil, now.getTime());
       this.loading.delete(existing.token);
       this.loading.delete(newToken);
@@ -327,6 +336,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       const saved = await this.repository.update(existing.token, changes);
       if (!saved) throw new KeyNotFoundError();
       const record = this.refreshed(saved, existing, changes);
+      const action = blocked ? 'blocked' : 'unblocked';
+      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action, before: rowOf(existing), after: toRow(saved, record.spend, record.budgetResetAt) });
       this.cache.put(record);
       return toRow(saved, record.spend, record.budgetResetAt);
     });
@@ -620,4 +631,11 @@ function generateResponse(saved: VirtualKeyEntity, key: string, record: VirtualK
     tags: echo<string[]>('tags'),
     enforced_params: echo<string[]>('enforced_params'),
   };
+}
+
+const KEY_TABLE = 'LiteLLM_VerificationToken';
+
+/** A stored key as audit rows show it (the API's row view; the hash is its id, never the secret). */
+function rowOf(entity: VirtualKeyEntity): KeyRowDto {
+  return toRow(entity, entity.spend, entity.budgetResetAt);
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Route } from '../auth/route.decorator';
+import { Audited, Route } from '../auth/route.decorator';
 import { RouteClass } from '../auth/route-class';
 import {
   NewOrganizationDto,
@@ -23,6 +23,7 @@ export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Post('/organization/new')
+  @Audited('LiteLLM_OrganizationTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create an organization (inline budget fields create its budget row)' })
@@ -48,6 +49,7 @@ export class OrganizationsController {
   }
 
   @Post('/organization/update')
+  @Audited('LiteLLM_OrganizationTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiBody({ type: UpdateOrganizationDto })
@@ -56,6 +58,7 @@ export class OrganizationsController {
   }
 
   @Post('/organization/delete')
+  @Audited('LiteLLM_OrganizationTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiBody({ type: OrganizationIdsDto })
@@ -70,6 +73,7 @@ export class OrganizationsController {
   }
 
   @Post('/organization/member_add')
+  @Audited('LiteLLM_OrganizationTable')
   @Route(RouteClass.Management, 'management_routes', 'org_admin_only_routes')
   @HttpCode(200)
   @ApiBody({ type: OrganizationMemberAddDto })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-context';
+import { AuditLogService } from '../audit/audit-log.service';
 import { parseDuration } from '../common/duration';
 import type { NewOrganizationDto, OrganizationMemberAddDto, UpdateOrganizationDto } from './dto/organization-request.dto';
 import { toOrganizationRow, toTeamRow } from './team-mapper';
@@ -19,6 +20,7 @@ export class OrganizationsService {
   constructor(
     private readonly repository: TeamsRepository,
     private readonly teams: TeamsService,
+    private readonly audit: AuditLogService,
   ) {}
 
   /** POST /organization/new: inline budget fields create the organization's budget row. @throws OrganizationExistsError */
@@ -45,6 +47,7 @@ export class OrganizationsService {
       },
       budget,
     );
+    await this.audit.record({ table: ORGANIZATION_TABLE, objectId: saved.organizationId, action: 'created', after: toOrganizationRow(saved) });
     return toOrganizationRow(saved);
   }
 
@@ -90,8 +93,10 @@ export class OrganizationsService {
     if (isSet(body.tpm_limit)) changes.tpmLimit = body.tpm_limit;
     if (isSet(body.rpm_limit)) changes.rpmLimit = body.rpm_limit;
     if (isSet(body.metadata)) changes.metadata = body.metadata;
-    const saved = await this.repository.updateOrganization(body.organization_id, changes);
-    if (!saved) throw new OrganizationNotFoundError([body.organization_id]);
+    const existing = await this.repository.findOrganization(body.organization_id);
+    const saved = existing ? await this.repository.updateOrganization(body.organization_id, changes) : null;
+    if (!existing || !saved) throw new OrganizationNotFoundError([body.organization_id]);
+    await this.audit.record({ table: ORGANIZATION_TABLE, objectId: saved.organizationId, action: 'updated', before: toOrganizationRow(existing), after: toOrganizationRow(saved) });
     return toOrganizationRow(saved);
   }
 
@@ -102,6 +107,7 @@ export class OrganizationsService {
     const missing = organizationIds.filter((id) => !found.has(id));
     if (missing.length) throw new OrganizationNotFoundError(missing);
     const deleted = await this.repository.deleteOrganizations(organizationIds);
+    for (const row of deleted) await this.audit.record({ table: ORGANIZATION_TABLE, objectId: row.organizationId, action: 'deleted', before: toOrganizationRow(row) });
     this.teams.forgetOrganizations(organizationIds);
     return deleted.map(toOrganizationRow);
   }
@@ -130,6 +136,7 @@ export class OrganizationsService {
         await this.repository.updateUser(manager, user.userId, { organizationId: body.organization_id });
         added.push({ organization_id: body.organization_id, user_id: user.userId, user_email: user.userEmail, user_role: member.role });
       }
+      await this.audit.record({ table: ORGANIZATION_TABLE, objectId: body.organization_id, action: 'member_added', updatedValues: { members: added } });
       return { organization_id: body.organization_id, updated_organization_memberships: added };
     });
   }
@@ -144,3 +151,5 @@ export class OrganizationsService {
     };
   }
 }
+
+const ORGANIZATION_TABLE = 'LiteLLM_OrganizationTable';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Route } from '../auth/route.decorator';
+import { Audited, Route } from '../auth/route.decorator';
 import { RouteClass } from '../auth/route-class';
 import { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamIdDto, TeamIdsDto, TeamInfoQueryDto, TeamListQueryDto, UpdateTeamDto } from './dto/team-request.dto';
 import { TeamsService } from './teams.service';
@@ -16,6 +16,7 @@ export class TeamsController {
   constructor(private readonly teams: TeamsService) {}
 
   @Post('/team/new')
+  @Audited('LiteLLM_TeamTable')
   @Route(RouteClass.Management, 'management_routes', 'org_admin_only_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a team; the caller becomes an admin member' })
@@ -25,6 +26,7 @@ export class TeamsController {
   }
 
   @Post('/team/update')
+  @Audited('LiteLLM_TeamTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change a team: {team_id, data}' })
@@ -34,6 +36,7 @@ export class TeamsController {
   }
 
   @Post('/team/delete')
+  @Audited('LiteLLM_TeamTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete teams (all or none: 404 when one does not exist)' })
@@ -57,6 +60,7 @@ export class TeamsController {
   }
 
   @Post('/team/member_add')
+  @Audited('LiteLLM_TeamTable')
   @Route(RouteClass.Management, 'management_routes', 'self_managed_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add one member or a list (by user_id or user_email); unknown users are created' })
@@ -66,6 +70,7 @@ export class TeamsController {
   }
 
   @Post('/team/member_delete')
+  @Audited('LiteLLM_TeamTable')
   @Route(RouteClass.Management, 'management_routes', 'self_managed_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove a member from a team' })
@@ -75,6 +80,7 @@ export class TeamsController {
   }
 
   @Post('/team/member_update')
+  @Audited('LiteLLM_TeamTable')
   @Route(RouteClass.Management, 'management_routes', 'self_managed_routes')
   @HttpCode(200)
   @ApiOperation({ summary: "Change a member's role or budget inside the team" })
@@ -84,6 +90,7 @@ export class TeamsController {
   }
 
   @Post('/team/block')
+  @Audited('LiteLLM_TeamTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: "Block a team: its keys' LLM calls are refused" })
@@ -93,6 +100,7 @@ export class TeamsController {
   }
 
   @Post('/team/unblock')
+  @Audited('LiteLLM_TeamTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Unblock a team' })

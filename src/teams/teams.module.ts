@@ -1,5 +1,6 @@
 import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { DatabaseModule } from '../database/database.module';
 import { KeysModule } from '../keys/keys.module';
 import { OrganizationEntity, OrganizationMemberEntity, TeamEntity, TeamMembershipEntity, UserEntity } from './entities';
@@ -12,7 +13,7 @@ import { UsersController } from './users.controller';
 
 /** Teams, internal users and organizations: the management API and the lookups the gateway makes per key. */
 @Module({
-  imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule, SpendModule],
+  imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule, SpendModule, AuditModule],
   controllers: [TeamsController, UsersController, OrganizationsController],
   providers: [TeamsRepository, TeamsService, OrganizationsService],
   exports: [TeamsService],

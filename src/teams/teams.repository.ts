@@ -1,6 +1,7 @@
+import { UnitOfWork } from '../database/unit-of-work';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, In, QueryDeepPartialEntity } from 'typeorm';
+import { EntityManager, In, QueryDeepPartialEntity } from 'typeorm';
 import { OrganizationEntity, OrganizationMemberEntity, TeamEntity, TeamMembershipEntity, UserEntity } from './entities';
 import { OrganizationExistsError, TeamExistsError, UserExistsError } from './teams.errors';
 
@@ -27,25 +28,25 @@ const partial = <T>(values: object): QueryDeepPartialEntity<T> => values as Quer
 /** The only code that touches the ORM for teams, internal users, memberships and organizations. */
 @Injectable()
 export class TeamsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: UnitOfWork) {}
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+    return this.db.transaction(work);
   }
 
   // ───────────── teams ─────────────
 
-  findTeam(teamId: string, manager: EntityManager = this.dataSource.manager): Promise<TeamEntity | null> {
+  findTeam(teamId: string, manager: EntityManager = this.db.manager): Promise<TeamEntity | null> {
     return manager.findOneBy(TeamEntity, { teamId });
   }
 
   findTeams(teamIds: readonly string[]): Promise<TeamEntity[]> {
     if (!teamIds.length) return Promise.resolve([]);
-    return this.dataSource.manager.find(TeamEntity, { where: { teamId: In([...teamIds]) }, order: { createdAt: 'ASC', teamId: 'ASC' } });
+    return this.db.manager.find(TeamEntity, { where: { teamId: In([...teamIds]) }, order: { createdAt: 'ASC', teamId: 'ASC' } });
   }
 
   listTeams(filter: { organizationId?: string }): Promise<TeamEntity[]> {
-    return this.dataSource.manager.find(TeamEntity, {
+    return this.db.manager.find(TeamEntity, {
       where: filter.organizationId ? { organizationId: filter.organizationId } : {},
       order: { createdAt: 'ASC', teamId: 'ASC' },
     });
@@ -68,7 +69,7 @@ export class TeamsRepository {
 
   /** Deletes teams with their memberships (cascade) and removes their ids from users' `teams`. */
   async deleteTeams(teamIds: readonly string[]): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.db.transaction(async (manager) => {
       await manager.query(`UPDATE "tollgate_users" SET "teams" = ARRAY(SELECT t FROM unnest("teams") t WHERE t <> ALL($1::text[])), "updated_at" = now() WHERE "teams" && $1::text[]`, [[...teamIds]]);
       await manager.delete(TeamEntity, { teamId: In([...teamIds]) });
     });
@@ -76,7 +77,7 @@ export class TeamsRepository {
 
   // ───────────── memberships ─────────────
 
-  async findMemberships(filter: { teamId?: string; userId?: string }, manager: EntityManager = this.dataSource.manager): Promise<MembershipRow[]> {
+  async findMemberships(filter: { teamId?: string; userId?: string }, manager: EntityManager = this.db.manager): Promise<MembershipRow[]> {
     const conditions: string[] = [];
     const parameters: string[] = [];
     if (filter.teamId !== undefined) conditions.push(`m."team_id" = $${parameters.push(filter.teamId)}`);
@@ -122,24 +123,24 @@ export class TeamsRepository {
 
   // ───────────── users ─────────────
 
-  findUser(userId: string, manager: EntityManager = this.dataSource.manager): Promise<UserEntity | null> {
+  findUser(userId: string, manager: EntityManager = this.db.manager): Promise<UserEntity | null> {
     return manager.findOneBy(UserEntity, { userId });
   }
 
-  findUserByEmail(userEmail: string, manager: EntityManager = this.dataSource.manager): Promise<UserEntity | null> {
+  findUserByEmail(userEmail: string, manager: EntityManager = this.db.manager): Promise<UserEntity | null> {
     return manager.findOneBy(UserEntity, { userEmail });
   }
 
   findUsers(userIds: readonly string[]): Promise<UserEntity[]> {
     if (!userIds.length) return Promise.resolve([]);
-    return this.dataSource.manager.find(UserEntity, { where: { userId: In([...userIds]) }, order: { createdAt: 'ASC', userId: 'ASC' } });
+    return this.db.manager.find(UserEntity, { where: { userId: In([...userIds]) }, order: { createdAt: 'ASC', userId: 'ASC' } });
   }
 
   async listUsers(filter: { role?: string; userIds?: string[] }, page: number, size: number): Promise<{ rows: UserEntity[]; total: number }> {
     const where: Record<string, unknown> = {};
     if (filter.role) where.userRole = filter.role;
     if (filter.userIds) where.userId = In(filter.userIds);
-    const [rows, total] = await this.dataSource.manager.findAndCount(UserEntity, { where, order: { createdAt: 'ASC', userId: 'ASC' }, skip: (page - 1) * size, take: size });
+    const [rows, total] = await this.db.manager.findAndCount(UserEntity, { where, order: { createdAt: 'ASC', userId: 'ASC' }, skip: (page - 1) * size, take: size });
     return { rows, total };
   }
 
@@ -165,7 +166,7 @@ export class TeamsRepository {
 
   /** Deletes users; their memberships go with them, and they leave the members_with_roles of their teams. */
   async deleteUsers(userIds: readonly string[]): Promise<string[]> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       await manager.query(
         `UPDATE "tollgate_teams" SET "members_with_roles" = COALESCE((SELECT jsonb_agg(m) FROM jsonb_array_elements("members_with_roles") m
            WHERE NOT (m->>'user_id' = ANY($1::text[]))), '[]'::jsonb), "updated_at" = now()
@@ -179,23 +180,23 @@ export class TeamsRepository {
 
   // ───────────── organizations ─────────────
 
-  findOrganization(organizationId: string, manager: EntityManager = this.dataSource.manager): Promise<OrganizationEntity | null> {
+  findOrganization(organizationId: string, manager: EntityManager = this.db.manager): Promise<OrganizationEntity | null> {
     return manager.findOneBy(OrganizationEntity, { organizationId });
   }
 
   findOrganizations(ids: readonly string[]): Promise<OrganizationEntity[]> {
     if (!ids.length) return Promise.resolve([]);
-    return this.dataSource.manager.find(OrganizationEntity, { where: { organizationId: In([...ids]) }, order: { createdAt: 'ASC', organizationId: 'ASC' } });
+    return this.db.manager.find(OrganizationEntity, { where: { organizationId: In([...ids]) }, order: { createdAt: 'ASC', organizationId: 'ASC' } });
   }
 
   listOrganizations(): Promise<OrganizationEntity[]> {
-    return this.dataSource.manager.find(OrganizationEntity, { order: { createdAt: 'ASC', organizationId: 'ASC' } });
+    return this.db.manager.find(OrganizationEntity, { order: { createdAt: 'ASC', organizationId: 'ASC' } });
   }
 
   /** Creates an organization and, first, its budget row when `budget` is given. @throws OrganizationExistsError */
   async insertOrganization(organization: NewOrganization, budget: Record<string, unknown> | null): Promise<OrganizationEntity> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.db.transaction(async (manager) => {
         if (budget) {
           await manager.query(
             `INSERT INTO "tollgate_budgets" ("budget_id", "max_budget", "tpm_limit", "rpm_limit", "max_parallel_requests", "budget_duration", "created_by", "updated_by")
@@ -213,7 +214,7 @@ export class TeamsRepository {
   }
 
   async updateOrganization(organizationId: string, changes: OrganizationChanges): Promise<OrganizationEntity | null> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const result = await manager.update(OrganizationEntity, { organizationId }, partial<OrganizationEntity>({ ...changes, updatedAt: new Date() }));
       if (!result.affected) return null;
       const saved = await manager.findOneByOrFail(OrganizationEntity, { organizationId });
@@ -231,7 +232,7 @@ export class TeamsRepository {
 
   /** Deletes organizations; their teams and users keep no organization (ON DELETE SET NULL). */
   async deleteOrganizations(ids: readonly string[]): Promise<OrganizationEntity[]> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const rows = await manager.find(OrganizationEntity, { where: { organizationId: In([...ids]) } });
       await manager.delete(OrganizationEntity, { organizationId: In([...ids]) });
       const budgets = rows.map((row) => row.budgetId).filter((id): id is string => id !== null);
@@ -241,7 +242,7 @@ export class TeamsRepository {
   }
 
   findOrganizationMembers(organizationId: string): Promise<OrganizationMemberEntity[]> {
-    return this.dataSource.manager.find(OrganizationMemberEntity, { where: { organizationId }, order: { createdAt: 'ASC', userId: 'ASC' } });
+    return this.db.manager.find(OrganizationMemberEntity, { where: { organizationId }, order: { createdAt: 'ASC', userId: 'ASC' } });
   }
 
   async upsertOrganizationMember(manager: EntityManager, organizationId: string, userId: string, userRole: string): Promise<void> {
@@ -258,9 +259,9 @@ export class TeamsRepository {
   async resetSpend(table: 'tollgate_teams' | 'tollgate_users', id: string, nextResetAt: Date | null, dueAt: Date | null): Promise<void> {
     const column = table === 'tollgate_teams' ? 'team_id' : 'user_id';
     if (dueAt === null) {
-      await this.dataSource.query(`UPDATE "${table}" SET "budget_reset_at" = $2 WHERE "${column}" = $1 AND "budget_reset_at" IS NULL`, [id, nextResetAt]);
+      await this.db.query(`UPDATE "${table}" SET "budget_reset_at" = $2 WHERE "${column}" = $1 AND "budget_reset_at" IS NULL`, [id, nextResetAt]);
     } else {
-      await this.dataSource.query(`UPDATE "${table}" SET "spend" = 0, "budget_reset_at" = $2 WHERE "${column}" = $1 AND "budget_reset_at" <= $3`, [id, nextResetAt, dueAt]);
+      await this.db.query(`UPDATE "${table}" SET "spend" = 0, "budget_reset_at" = $2 WHERE "${column}" = $1 AND "budget_reset_at" <= $3`, [id, nextResetAt, dueAt]);
     }
   }
 }

@@ -14,6 +14,7 @@ import { SpendSubject } from '../spend/spend-subjects';
 import type { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamFieldsDto, UpdateTeamDto } from './dto/team-request.dto';
 import type { NewUserDto, UpdateUserDto, UserListQueryDto } from './dto/user-request.dto';
 import type { StoredMember, TeamEntity, UserEntity } from './entities';
+import { AuditAction, AuditLogService } from '../audit/audit-log.service';
 import { addMembers, findMember, isMemberRole, memberLabel, MemberInput, withCreator } from './members';
 import { RecordCache } from '../common/record-cache';
 import { toMembershipRecord, toMembershipRow, toTeamRecord, toTeamRow, toUserRecord, toUserRow } from './team-mapper';
@@ -53,6 +54,7 @@ export class TeamsService implements OnApplicationShutdown {
     private readonly repository: TeamsRepository,
     private readonly keys: KeysService,
     private readonly ledger: SpendLedgerService,
+    private readonly audit: AuditLogService,
   ) {
     // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
     ledger.onCommitted(() => {
@@ -154,7 +156,9 @@ export class TeamsService implements OnApplicationShutdown {
           blocked: body.blocked ?? false,
         });
         for (const member of duplicates.members) if (member.user_id) await this.repository.addMembership(manager, teamId, member.user_id);
-        return (await this.repository.findTeam(teamId, manager))!;
+        const created = (await this.repository.findTeam(teamId, manager))!;
+        await this.auditTeam('created', null, created);
+        return created;
       });
       this.afterTeamWrite(saved, saved.membersWithRoles.map((member) => member.user_id));
       return toTeamRow(saved, 0);
@@ -189,7 +193,9 @@ export class TeamsService implements OnApplicationShutdown {
         }
         if (isSet(body.metadata) || isSet(body.tags) || isSet(body.guardrails)) changes.metadata = withTagsAndGuardrails(body.metadata ?? existing.metadata, body);
         await this.repository.updateTeam(manager, body.team_id, changes);
-        return (await this.repository.findTeam(body.team_id, manager))!;
+        const updated = (await this.repository.findTeam(body.team_id, manager))!;
+        await this.auditTeam('updated', existing, updated);
+        return updated;
       });
       const record = this.afterTeamWrite(saved, []);
       return { team_id: saved.teamId, data: toTeamRow(saved, record.spend, record.budgetResetAt) };
@@ -202,10 +208,12 @@ export class TeamsService implements OnApplicationShutdown {
    */
   async deleteTeams(teamIds: readonly string[]): Promise<Json> {
     return this.writes.run(async () => {
-      const found = new Set((await this.repository.findTeams(teamIds)).map((team) => team.teamId));
+      const existing = await this.repository.findTeams(teamIds);
+      const found = new Set(existing.map((team) => team.teamId));
       const missing = teamIds.filter((id) => !found.has(id));
       if (missing.length) throw new TeamNotFoundError(missing);
       await this.repository.deleteTeams(teamIds);
+      for (const team of existing) await this.auditTeam('deleted', team, null);
       for (const teamId of teamIds) {
         this.teams.evict(teamId);
         this.loading.delete(`team:${teamId}`);
@@ -280,7 +288,9 @@ export class TeamsService implements OnApplicationShutdown {
         const users: (UserEntity | null)[] = [];
         for (const userId of userIds) users.push(await this.repository.findUser(userId, manager));
         const memberships = (await this.repository.findMemberships({ teamId: team.teamId }, manager)).filter((row) => userIds.includes(row.userId));
-        return { saved: (await this.repository.findTeam(team.teamId, manager))!, users, memberships, userIds };
+        const saved = (await this.repository.findTeam(team.teamId, manager))!;
+        await this.auditTeam('member_added', team, saved);
+        return { saved, users, memberships, userIds };
       });
       const record = this.afterTeamWrite(result.saved, result.userIds);
       return {
@@ -310,7 +320,9 @@ export class TeamsService implements OnApplicationShutdown {
         const members = team.membersWithRoles.filter((_, at) => at !== index);
         await this.repository.updateTeam(manager, team.teamId, { membersWithRoles: members });
         if (removed.user_id) await this.repository.removeMembership(manager, team.teamId, removed.user_id);
-        return { saved: (await this.repository.findTeam(team.teamId, manager))!, userId: removed.user_id };
+        const saved = (await this.repository.findTeam(team.teamId, manager))!;
+        await this.auditTeam('member_removed', team, saved);
+        return { saved, userId: removed.user_id };
       });
       const record = this.afterTeamWrite(saved, [userId]);
       return toTeamRow(saved, record.spend, record.budgetResetAt);
@@ -342,7 +354,16 @@ export class TeamsService implements OnApplicationShutdown {
           await this.repository.addMembership(manager, team.teamId, current.user_id);
           await this.repository.setMemberBudget(manager, team.teamId, current.user_id, body.max_budget_in_team, auth?.userId ?? null);
         }
-        return { saved: (await this.repository.findTeam(team.teamId, manager))!, member: current };
+        const saved = (await this.repository.findTeam(team.teamId, manager))!;
+        // The member's budget lives in its membership row, not the team's: the row says what was asked for.
+        await this.audit.record({
+          table: TEAM_TABLE,
+          objectId: team.teamId,
+          action: 'member_updated',
+          before: { member: current },
+          updatedValues: { user_id: current.user_id, user_email: current.user_email, role: body.role ?? current.role, max_budget_in_team: body.max_budget_in_team ?? null },
+        });
+        return { saved, member: current };
       });
       this.afterTeamWrite(saved, [member.user_id]);
       return { team_id: saved.teamId, user_id: member.user_id, user_email: member.user_email, max_budget_in_team: body.max_budget_in_team ?? null };
@@ -353,8 +374,11 @@ export class TeamsService implements OnApplicationShutdown {
   async setTeamBlocked(teamId: string, blocked: boolean): Promise<Json> {
     return this.writes.run(async () => {
       const saved = await this.repository.transaction(async (manager) => {
-        if (!(await this.repository.updateTeam(manager, teamId, { blocked }))) throw new TeamNotFoundForUpdateError(teamId);
-        return (await this.repository.findTeam(teamId, manager))!;
+        const existing = await this.repository.findTeam(teamId, manager);
+        if (!existing || !(await this.repository.updateTeam(manager, teamId, { blocked }))) throw new TeamNotFoundForUpdateError(teamId);
+        const saved = (await this.repository.findTeam(teamId, manager))!;
+        await this.auditTeam(blocked ? 'blocked' : 'unblocked', existing, saved);
+        return saved;
       });
       const record = this.afterTeamWrite(saved, []);
       return toTeamRow(saved, record.spend, record.budgetResetAt);
@@ -400,7 +424,9 @@ export class TeamsService implements OnApplicationShutdown {
           }
           await this.repository.addMembership(manager, teamId, userId);
         }
-        return (await this.repository.findUser(userId, manager))!;
+        const created = (await this.repository.findUser(userId, manager))!;
+        await this.auditUser('created', null, created);
+        return created;
       });
       for (const teamId of teamIds) this.evictTeam(teamId);
       this.users.put(entity.userId, toUserRecord(entity, entity.spend));
@@ -476,7 +502,9 @@ export class TeamsService implements OnApplicationShutdown {
             metadata: body.metadata ?? {},
             organizationId: body.organization_id ?? null,
           });
-          return (await this.repository.findUser(body.user_id, manager))!;
+          const created = (await this.repository.findUser(body.user_id, manager))!;
+          await this.auditUser('created', null, created);
+          return created;
         }
         const changes: UserChanges = {};
         if (isSet(body.user_email)) changes.userEmail = body.user_email;
@@ -494,7 +522,9 @@ export class TeamsService implements OnApplicationShutdown {
           changes.budgetResetAt = windowEnd(body.budget_duration, now);
         }
         await this.repository.updateUser(manager, existing.userId, changes);
-        return (await this.repository.findUser(existing.userId, manager))!;
+        const updated = (await this.repository.findUser(existing.userId, manager))!;
+        await this.auditUser('updated', existing, updated);
+        return updated;
       });
       const cached = this.users.get(saved.userId);
       const spend = isSet(body.spend) || !cached ? saved.spend + this.ledger.pendingSpend(SpendSubject.user(saved.userId)) : cached.spend;
@@ -523,6 +553,7 @@ export class TeamsService implements OnApplicationShutdown {
       }
       const deleted = await this.repository.deleteUsers(userIds);
       const gone = new Set(deleted);
+      for (const user of found) if (gone.has(user.userId)) await this.auditUser('deleted', user, null);
       for (const userId of deleted) {
         this.users.evict(userId);
       }
@@ -550,6 +581,17 @@ export class TeamsService implements OnApplicationShutdown {
   }
 
   // ───────────────────────────── internals ─────────────────────────────
+
+  /** The audit row of a team change, with the team as the API shows it. */
+  private auditTeam(action: AuditAction, before: TeamEntity | null, after: TeamEntity | null): Promise<void> {
+    const teamId = (after ?? before)!.teamId;
+    return this.audit.record({ table: TEAM_TABLE, objectId: teamId, action, before: before && toTeamRow(before, before.spend), after: after && toTeamRow(after, after.spend) });
+  }
+
+  private auditUser(action: AuditAction, before: UserEntity | null, after: UserEntity | null): Promise<void> {
+    const userId = (after ?? before)!.userId;
+    return this.audit.record({ table: 'LiteLLM_UserTable', objectId: userId, action, before: before && toUserRow(before, before.spend), after: after && toUserRow(after, after.spend) });
+  }
 
   /** Cache, then one database read per id at a time; the answer is cached unless a mutation raced the read. */
   private async cached<T>(cache: RecordCache<T>, loadingKey: string, id: string, read: () => Promise<T | null>): Promise<T | null> {
@@ -645,6 +687,8 @@ export class TeamsService implements OnApplicationShutdown {
           organizationId: null,
         });
         user = (await this.repository.findUser(userId, manager))!;
+        // A user created by joining a team is a change of its own, with its own row.
+        await this.auditUser('created', null, user);
       }
       resolved.push({ role: member.role, user_id: user.userId, user_email: user.userEmail ?? member.user_email });
     }
@@ -762,3 +806,5 @@ function assertTeamAdmin(
 function asTeamViewer(auth: AuthContext | null): AuthContext {
   return { method: auth?.method ?? 'master_key', role: 'proxy_admin', userId: auth?.userId ?? null, apiKeyHash: auth?.apiKeyHash ?? null };
 }
+
+const TEAM_TABLE = 'LiteLLM_TeamTable';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Route } from '../auth/route.decorator';
+import { Audited, Route } from '../auth/route.decorator';
 import { RouteClass } from '../auth/route-class';
 import { NewUserDto, UpdateUserDto, UserIdsDto, UserInfoQueryDto, UserListQueryDto } from './dto/user-request.dto';
 import { TeamsService } from './teams.service';
@@ -16,6 +16,7 @@ export class UsersController {
   constructor(private readonly teams: TeamsService) {}
 
   @Post('/user/new')
+  @Audited('LiteLLM_UserTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create an internal user; returns the user plus a generated key' })
@@ -32,6 +33,7 @@ export class UsersController {
   }
 
   @Post('/user/update')
+  @Audited('LiteLLM_UserTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change a user (spend included); unknown user_ids are created' })
@@ -41,6 +43,7 @@ export class UsersController {
   }
 
   @Post('/user/delete')
+  @Audited('LiteLLM_UserTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete users with their keys (all or none: 404 when one does not exist)' })

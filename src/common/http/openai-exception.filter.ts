@@ -11,8 +11,14 @@ const MEBIBYTE = 1024 * 1024;
 export class OpenAiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  /** @param maxRequestMb the body limit Fastify enforces, quoted in LiteLLM's "Request size is too large" text. */
-  constructor(private readonly maxRequestMb: number) {}
+  /**
+   * @param maxRequestMb the body limit Fastify enforces, quoted in LiteLLM's "Request size is too large" text.
+   * @param onErrorResponse told the status of each error answered (the audit log records refused changes).
+   */
+  constructor(
+    private readonly maxRequestMb: number,
+    private readonly onErrorResponse?: (request: FastifyRequest, status: number) => void,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -20,7 +26,8 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const translated = this.translate(exception, request);
     if (translated instanceof RequestTooLargeError) drainRefusedBody(request.raw, reply);
-    sendError(reply, request, translated, this.logger);
+    const status = sendError(reply, request, translated, this.logger);
+    this.onErrorResponse?.(request, status);
   }
 
   /** Fastify stops reading at the limit and reports 413; LiteLLM clients expect a 400 with this text. */
@@ -32,7 +39,8 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   }
 }
 
-export function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): void {
+/** @returns the status the error maps to. */
+export function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): number {
   const rendered = renderError(exception);
   if (rendered.unexpected) {
     // Name and message only: stacks and driver errors may carry SQL, paths or secrets.
@@ -43,9 +51,10 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, exceptio
   if (reply.sent || reply.raw.headersSent) {
     // A stream already started: the status line is gone, so end the body instead of writing a second response.
     if (!reply.raw.writableEnded) reply.raw.end();
-    return;
+    return rendered.status;
   }
   reply.header('x-request-id', request.id);
   if (rendered.headers) reply.headers(rendered.headers);
   reply.status(rendered.status).type('application/json').send(rendered.body);
+  return rendered.status;
 }

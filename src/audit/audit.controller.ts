@@ -1,0 +1,50 @@
+import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Route } from '../auth/route.decorator';
+import { RouteClass } from '../auth/route-class';
+import type { AuditLogView } from './audit-log.service';
+import { AuditFilter, AuditPage, AuditQueryService, AuditSearch } from './audit-query.service';
+import { AuditVerifier, VerificationReport } from './audit-verifier.service';
+
+/** The audit log's read API, for proxy admins. Rows are only ever written by the changes they describe. */
+@ApiTags('Audit')
+@Controller()
+export class AuditController {
+  constructor(
+    private readonly queries: AuditQueryService,
+    private readonly verifier: AuditVerifier,
+  ) {}
+
+  @Get('/audit')
+  @Route(RouteClass.AdminOnly)
+  @ApiOperation({ summary: 'Search audit rows: page, page_size (≤100), changed_by, changed_by_api_key, table_name, object_id, action, start_date, end_date, sort_by, sort_order' })
+  search(@Query() query: AuditSearch): Promise<AuditPage> {
+    return this.queries.search(query);
+  }
+
+  @Get('/audit/verify')
+  @Route(RouteClass.AdminOnly)
+  @ApiOperation({ summary: 'Recompute the hash chain from the retention anchor; reports the first bad row' })
+  @ApiQuery({ name: 'head_seq', required: false, description: 'A chain head published earlier (log line or metric) that must still be in the chain' })
+  @ApiQuery({ name: 'head_hash', required: false })
+  verify(@Query('head_seq') headSeq?: string, @Query('head_hash') headHash?: string): Promise<VerificationReport> {
+    return this.verifier.verify({ seq: headSeq, hash: headHash });
+  }
+
+  @Get('/audit/export')
+  @Route(RouteClass.AdminOnly)
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOperation({ summary: 'Stream the audit log oldest first as NDJSON (default) or CSV, with the search filters' })
+  async export(@Query() query: AuditFilter & { format?: string }): Promise<StreamableFile> {
+    const { format, ...filter } = query;
+    const exported = await this.queries.export(format ?? 'ndjson', filter);
+    return new StreamableFile(exported.stream, { type: exported.contentType, disposition: `attachment; filename="${exported.fileName}"` });
+  }
+
+  @Get('/audit/:id')
+  @Route(RouteClass.AdminOnly)
+  @ApiOperation({ summary: 'One audit row by id' })
+  get(@Param('id') id: string): Promise<AuditLogView> {
+    return this.queries.get(id);
+  }
+}
