@@ -309,6 +309,15 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
     expect((await get('/audit/export?format=xml')).body).toMatchObject({ error: { code: '400', param: 'format' } });
   });
 
+  it('should keep one unbroken chain under concurrent changes', async () => {
+    const calls = await Promise.all(Array.from({ length: 24 }, (_, index) => call('POST', '/budget/new', { budget_id: `concurrent-${index}`, max_budget: index + 1 })));
+    expect(calls.map((result) => result.status)).toEqual(Array(24).fill(200));
+    const rows = (await Promise.all(calls.map((result) => rowsOf(result.requestId)))).flat();
+    expect(rows).toHaveLength(24);
+    expect(new Set(rows.map((row) => row.seq)).size).toBe(24);
+    expect(await verify()).toMatchObject({ valid: true, first_bad_row: null });
+  });
+
   it('should detect an UPDATE, a DELETE, an INSERT and a cut of the newest rows done directly in the database', async () => {
     const clean = await verify();
     expect(clean).toMatchObject({ valid: true, keyed: true, first_bad_row: null });
