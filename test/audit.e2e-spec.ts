@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import type { AuditLogView } from '../src/audit/audit-log.service';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
 import type { CatalogedRoute } from '../src/auth/route-catalog.service';
 import { apiClient, Json } from './support/api-client';
@@ -19,21 +20,8 @@ model_list:
     litellm_params: { model: mock/demo }
 `;
 
-interface AuditRow {
-  id: string;
-  seq: number;
-  updated_at: string;
-  changed_by: string | null;
-  changed_by_api_key: string | null;
-  action: string;
-  table_name: string;
-  object_id: string | null;
-  before_value: Json | null;
-  updated_values: Json | null;
-  request_id: string | null;
-  client_ip: string | null;
-  route: string | null;
-}
+/** The API's row, with the JSON values typed as objects. */
+type AuditRow = Omit<AuditLogView, 'before_value' | 'updated_values'> & { before_value: Json | null; updated_values: Json | null };
 interface AuditPage {
   audit_logs: AuditRow[];
   total: number;

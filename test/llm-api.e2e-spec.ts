@@ -114,6 +114,7 @@ describe('OpenAI-compatible LLM API (e2e, openai SDK → gateway → mock upstre
 
   it('should cancel the upstream request when the client aborts mid-stream', async () => {
     await mock.configure({ chunkDelayMs: 200 });
+    const before = await mock.stats();
     try {
       const controller = new AbortController();
       const stream = await client.chat.completions.create(
@@ -130,8 +131,9 @@ describe('OpenAI-compatible LLM API (e2e, openai SDK → gateway → mock upstre
         // Depending on timing the SDK ends the iteration or throws an abort error; both are fine here.
       }
       expect(received).toBeLessThan(6);
-      await waitFor(async () => (await mock.stats()).aborted === 1);
-      expect((await mock.stats()).completedStreams).toBe(0);
+      // Counted from before this test, so a slow machine finishing an earlier test's stream late cannot confuse it.
+      await waitFor(async () => (await mock.stats()).aborted === before.aborted + 1, 15_000);
+      expect((await mock.stats()).completedStreams).toBe(before.completedStreams);
     } finally {
       await mock.configure({ chunkDelayMs: 0 });
     }

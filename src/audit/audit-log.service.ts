@@ -27,24 +27,8 @@ export interface AuditChange {
   updatedValues?: object | null;
 }
 
-/** One audit row as the API returns it. */
-export interface AuditLogView {
-  id: string;
-  seq: number;
-  updated_at: string;
-  changed_by: string | null;
-  changed_by_api_key: string | null;
-  action: string;
-  table_name: string;
-  object_id: string | null;
-  before_value: unknown;
-  updated_values: unknown;
-  request_id: string | null;
-  client_ip: string | null;
-  route: string | null;
-  prev_hash: string;
-  row_hash: string;
-}
+/** One audit row as the API returns it: the chained fields and the row's own hash. */
+export type AuditLogView = ChainedFields & { row_hash: string };
 
 export interface ChainHead {
   seq: number;
@@ -57,23 +41,8 @@ export const AUDIT_CHAIN_LOCK_ID = 7_345_120_002;
 export const AUDIT_ROW_COLUMNS = `"id", "seq", "updated_at", "changed_by", "changed_by_api_key", "action", "table_name", "object_id",
   "before_value", "updated_values", "request_id", "client_ip", "route", "prev_hash", "row_hash"`;
 
-export interface AuditRowRecord {
-  id: string;
-  seq: string | number;
-  updated_at: Date;
-  changed_by: string | null;
-  changed_by_api_key: string | null;
-  action: string;
-  table_name: string;
-  object_id: string | null;
-  before_value: unknown;
-  updated_values: unknown;
-  request_id: string | null;
-  client_ip: string | null;
-  route: string | null;
-  prev_hash: string;
-  row_hash: string;
-}
+/** A row as the driver returns it: BIGINT as text, TIMESTAMPTZ as a Date. */
+export type AuditRowRecord = Omit<AuditLogView, 'seq' | 'updated_at'> & { seq: string | number; updated_at: Date };
 
 export function toAuditLogView(row: AuditRowRecord): AuditLogView {
   return { ...row, seq: Number(row.seq), updated_at: row.updated_at.toISOString() };

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../common/duration';
+import { RecurringJob } from '../common/recurring-job';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -23,52 +24,43 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
   private readonly logger = new Logger('AuditRetention');
   private readonly retentionMs?: number;
   private readonly period?: string;
-  private readonly intervalMs: number;
-  private running?: Promise<number>;
-  private firstRun?: NodeJS.Timeout;
-  private stopped = false;
+  private readonly job: RecurringJob<number>;
 
   constructor(
     private readonly db: UnitOfWork,
     private readonly audit: AuditLogService,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
     this.period = config.litellm_settings.audit_log_retention_period;
     this.retentionMs = this.period ? parseDuration(this.period) : undefined;
     const interval = config.litellm_settings.audit_log_retention_interval;
-    this.intervalMs = (interval ? parseDuration(interval) : undefined) ?? DEFAULT_INTERVAL_MS;
+    const intervalMs = (interval ? parseDuration(interval) : undefined) ?? DEFAULT_INTERVAL_MS;
+    this.job = new RecurringJob(scheduler, JOB_NAME, intervalMs, 0, (now) => this.prune(now));
   }
 
   onApplicationBootstrap(): void {
-    if (!this.audit.enabled || !this.retentionMs) return;
-    const timer = setInterval(() => void this.runOnce(), this.intervalMs);
-    timer.unref();
-    this.scheduler.addInterval(JOB_NAME, timer);
-    this.firstRun = setTimeout(() => void this.runOnce(), 5_000).unref();
+    if (this.audit.enabled && this.retentionMs) this.job.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.firstRun);
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Prunes what is older than the period at `now`. @returns audit rows deleted. */
   runOnce(now = new Date()): Promise<number> {
-    if (this.stopped || !this.audit.enabled || !this.retentionMs) return Promise.resolve(0);
-    this.running ??= this.prune(new Date(now.getTime() - this.retentionMs)).finally(() => (this.running = undefined));
-    return this.running;
+    if (!this.audit.enabled || !this.retentionMs) return Promise.resolve(0);
+    return this.job.runOnce(now);
   }
 
-  private async prune(cutoff: Date): Promise<number> {
+  private async prune(now: Date): Promise<number> {
+    const cutoff = new Date(now.getTime() - (this.retentionMs ?? 0));
     let total = 0;
     try {
       for (;;) {
         const deleted = await this.db.run(() => this.pruneBatch(cutoff));
         total += deleted;
-        if (deleted < PRUNE_BATCH || this.stopped) break;
+        if (deleted < PRUNE_BATCH || this.job.isStopped) break;
       }
     } catch (error) {
       this.logger.error(`audit retention stopped after ${total} rows: ${error instanceof Error ? error.name : typeof error}`);

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import { parseDuration } from '../common/duration';
+import { RecurringJob } from '../common/recurring-job';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 
@@ -20,42 +21,31 @@ const JOB_NAME = 'spend-log-retention';
 export class SpendRetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SpendRetention');
   private readonly retentionMs?: number;
-  private readonly intervalMs: number;
-  private running?: Promise<number>;
-  private firstRun?: NodeJS.Timeout;
-  private stopped = false;
+  private readonly job: RecurringJob<number>;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
     const period = config.general_settings.maximum_spend_logs_retention_period;
     const interval = config.general_settings.maximum_spend_logs_retention_interval;
     this.retentionMs = period ? parseDuration(period) : undefined;
-    this.intervalMs = (interval ? parseDuration(interval) : undefined) ?? DEFAULT_INTERVAL_MS;
+    const intervalMs = (interval ? parseDuration(interval) : undefined) ?? DEFAULT_INTERVAL_MS;
+    this.job = new RecurringJob(scheduler, JOB_NAME, intervalMs, 0, (now) => this.prune(now));
   }
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.runOnce(), this.intervalMs);
-    timer.unref();
-    this.scheduler.addInterval(JOB_NAME, timer);
-    // Also soon after boot, so a gateway restarted daily still prunes.
-    this.firstRun = setTimeout(() => void this.runOnce(), 5_000).unref();
+    this.job.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.firstRun);
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Deletes what is older than the retention period. @returns rows of `tollgate_spend_logs` deleted. */
   runOnce(now = new Date()): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
-    this.running ??= this.prune(now).finally(() => (this.running = undefined));
-    return this.running;
+    return this.job.runOnce(now);
   }
 
   private async prune(now: Date): Promise<number> {
