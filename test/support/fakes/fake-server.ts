@@ -26,7 +26,9 @@ export class FakeServer {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        Promise.resolve(this.handler(request, Buffer.concat(chunks), response)).catch(() => {
+        Promise.resolve()
+          .then(() => this.handler(request, Buffer.concat(chunks), response))
+          .catch(() => {
           if (!response.headersSent) response.writeHead(500).end();
         });
       });
