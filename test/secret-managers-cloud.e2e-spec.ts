@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiClient } from './support/api-client';
+import { AzureFake } from './support/fakes/azure-fake';
 import { GoogleFake } from './support/fakes/google-fake';
 import { captureOutput, chat, eventually, FAST_SECRET_TIMING } from './support/fakes/secrets-test-helpers';
+import { createTestPki, type TestPki } from './support/fakes/test-pki';
 import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
@@ -90,5 +92,57 @@ describe('Google Secret Manager over REST (e2e)', () => {
     expect(generated.status).toBe(200);
     expect(google.secrets.get('tollgate-reporting')).toEqual([generated.body.key]);
     for (const value of [KEY_V1, KEY_V2, generated.body.key]) expect(output.text()).not.toContain(value);
+  });
+});
+
+describe('Azure Key Vault over TLS (e2e)', () => {
+  let pki: TestPki;
+  let azure: AzureFake;
+  let mock: MockUpstreamProcess;
+  let gateway: TestGateway;
+  const output = captureOutput();
+
+  beforeAll(async () => {
+    pki = createTestPki();
+    azure = new AzureFake(pki);
+    await azure.server.start();
+    azure.secrets.set('OPENAI-API-KEY', KEY_V1);
+    mock = await startMockUpstreamProcess(['--require-api-key', KEY_V1]);
+    gateway = await startGateway(
+      config(mock, '  key_management_system: azure_key_vault\n  key_management_settings: { store_virtual_keys: true, access_mode: read_and_write }'),
+      { env: { ...azure.env(pki.caCertPath), ...FAST_SECRET_TIMING }, logLevels: ['log', 'warn', 'error'] },
+    );
+  });
+
+  afterAll(async () => {
+    output.restore();
+    await gateway?.close();
+    if (gateway) discardStorage(gateway.storage);
+    await mock?.close();
+    await azure?.server.stop();
+    pki?.remove();
+  });
+
+  it('should resolve a provider api_key after the Key Vault challenge and a client-credentials token', async () => {
+    expect((await chat(gateway, MASTER_KEY, 'managed')).status).toBe(200);
+    expect(azure.server.calls).toContain(`POST /${azure.tenantId}/oauth2/v2.0/token`);
+    expect(azure.server.calls).toContain('GET /secrets/OPENAI-API-KEY/');
+  });
+
+  it('should pick up a rotated secret and write generated keys back', async () => {
+    azure.secrets.set('OPENAI-API-KEY', KEY_V2);
+    await mock.configure({ requireApiKey: KEY_V2 });
+    await eventually(async () => expect((await chat(gateway, MASTER_KEY, 'managed')).status).toBe(200), 5000);
+
+    const generated = await apiClient(() => gateway.url, MASTER_KEY).post<{ key: string }>('/key/generate', { key_alias: 'support-bot' });
+    expect(azure.secrets.get('litellm-support-bot')).toBe(generated.body.key);
+    for (const value of [KEY_V1, KEY_V2, generated.body.key, azure.clientSecret]) expect(output.text()).not.toContain(value);
+  });
+
+  it('should stop boot when the service principal secret is wrong', async () => {
+    const booting = startGateway(config(mock, '  key_management_system: azure_key_vault'), {
+      env: { ...azure.env(pki.caCertPath), AZURE_CLIENT_SECRET: 'wrong-secret' },
+    });
+    await expect(booting).rejects.toThrow(/OPENAI_API_KEY: cannot be read from azure_key_vault/);
   });
 });

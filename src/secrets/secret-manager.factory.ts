@@ -30,7 +30,10 @@ function createVendorClient(settings: SecretManagerSettings, env: Env, problems:
       const { GoogleSecretManagerClient } = require('./clients/google-secret-manager.client') as typeof import('./clients/google-secret-manager.client');
       return new GoogleSecretManagerClient(env, problems);
     }
-    case 'azure_key_vault':
+    case 'azure_key_vault': {
+      const { AzureKeyVaultClient } = require('./clients/azure-key-vault.client') as typeof import('./clients/azure-key-vault.client');
+      return new AzureKeyVaultClient(env, problems);
+    }
     case 'google_kms':
       problems.push(`general_settings.key_management_system: ${settings.system} is not supported by this version`);
       return undefined;
