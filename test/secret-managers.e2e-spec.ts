@@ -1,4 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/config.loader';
+import { loadConfigWithSecrets } from '../src/secrets/config-secrets.loader';
 import { apiClient } from './support/api-client';
 import { AwsFake } from './support/fakes/aws-fake';
 import { captureOutput, chat, eventually, FAST_SECRET_TIMING } from './support/fakes/secrets-test-helpers';
@@ -258,5 +263,56 @@ general_settings:
     } finally {
       await vault.server.stop();
     }
+  });
+});
+
+describe('loadConfigWithSecrets with primary_secret_name (AWS fake)', () => {
+  const aws = new AwsFake();
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-primary-'));
+
+  beforeAll(async () => {
+    await aws.server.start();
+  });
+
+  afterAll(async () => {
+    await aws.server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should read each name from the one JSON secret, leave non-hosted names to the environment, and keep values live', async () => {
+    aws.secrets.set('tollgate/prod', JSON.stringify({ OPENAI_API_KEY: KEY_V1, MASTER: MASTER_KEY }));
+    const configPath = join(dir, 'config.yaml');
+    writeFileSync(
+      configPath,
+      `
+model_list:
+  - model_name: a
+    litellm_params: { model: openai/gpt-4o-mini, api_key: os.environ/OPENAI_API_KEY, organization: os.environ/OPENAI_ORG }
+general_settings:
+  master_key: os.environ/MASTER
+  key_management_system: aws_secret_manager
+  key_management_settings: { primary_secret_name: tollgate/prod, hosted_keys: [OPENAI_API_KEY, MASTER] }
+`,
+    );
+
+    const config = await loadConfigWithSecrets({ configPath, env: { ...aws.env(), ...FAST_SECRET_TIMING, OPENAI_ORG: 'org-from-env', OPENAI_API_KEY: 'sk-env' } });
+    try {
+      expect(config.masterKey).toBe(MASTER_KEY);
+      expect(config.model_list[0].litellm_params.organization).toBe('org-from-env');
+      expect(config.model_list[0].litellm_params.api_key).toBe(KEY_V1);
+
+      aws.secrets.set('tollgate/prod', JSON.stringify({ OPENAI_API_KEY: KEY_V2, MASTER: MASTER_KEY }));
+      await config.secretManager?.start();
+      await eventually(async () => expect(config.model_list[0].litellm_params.api_key).toBe(KEY_V2), 5000);
+    } finally {
+      await config.secretManager?.close();
+    }
+  });
+
+  it('should refuse a config naming a manager when loaded without one', () => {
+    const configPath = join(dir, 'plain.yaml');
+    writeFileSync(configPath, 'general_settings:\n  key_management_system: hashicorp_vault\n');
+
+    expect(() => loadConfig({ configPath, env: {} })).toThrow(/key_management_system: hashicorp_vault needs the secrets-aware loader/);
   });
 });

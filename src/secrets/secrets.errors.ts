@@ -33,7 +33,11 @@ export function describeFailure(error: unknown): string {
   // Node reports a refused connection to several addresses as an AggregateError whose parts carry the code.
   const nested = [details.cause, ...(Array.isArray(details.errors) ? details.errors : [])] as ({ code?: unknown } | undefined)[];
   const nestedCode = nested.map((inner) => inner?.code).find((value): value is string => typeof value === 'string');
-  const code = typeof details.code === 'string' || typeof details.code === 'number' ? String(details.code) : nestedCode;
+  // Some clients re-wrap a socket error as text ("AWS SDK error wrapper for Error: connect ECONNREFUSED …"):
+  // a Node error code in the message is safe to show, the rest of the message is not.
+  const message = error instanceof Error || typeof (error as { message?: unknown }).message === 'string' ? String((error as { message: unknown }).message) : '';
+  const codeInMessage = /\b(E[A-Z]{4,}|[A-Z_]*CERT[A-Z_]*)\b/.exec(message)?.[1];
+  const code = typeof details.code === 'string' || typeof details.code === 'number' ? String(details.code) : (nestedCode ?? codeInMessage);
   const status = details.$metadata?.httpStatusCode ?? details.statusCode;
   const name = typeof details.name === 'string' ? details.name : 'Error';
   const parts = [code !== undefined && code !== name ? `${name} ${code}` : name];
