@@ -103,12 +103,16 @@ general_settings:
     await eventually(async () => expect((await chat(gateway, MASTER_KEY, 'managed')).status).toBe(200), 5000);
   });
 
-  it('should write a generated virtual key into the manager under the configured prefix', async () => {
+  it('should write a generated (then regenerated) virtual key into the manager under the configured prefix', async () => {
     const generated = await api.post<{ key: string }>('/key/generate', { key_alias: 'billing-service' });
 
     expect(generated.status).toBe(200);
     expect(aws.secrets.get('tollgate/billing-service')).toBe(generated.body.key);
-    expect(output.text()).not.toContain(generated.body.key);
+
+    const regenerated = await api.post<{ key: string }>(`/key/${generated.body.key}/regenerate`, {});
+    expect(regenerated.status).toBe(200);
+    expect(aws.secrets.get('tollgate/billing-service')).toBe(regenerated.body.key);
+    for (const key of [generated.body.key, regenerated.body.key]) expect(output.text()).not.toContain(key);
   });
 
   it('should never write a secret value to the logs', () => {

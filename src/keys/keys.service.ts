@@ -280,7 +280,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const graceMs = graceMillis(body.grace_period);
     validateFields(body);
     enforceUpperbounds(body, this.settings.upperbounds, false);
-    return this.writes.run(async () => {
+    const response = await this.writes.run(async () => {
       const existing = await this.repository.findByToken(toTokenHash(given));
       if (!existing) throw new KeyNotFoundError();
       this.assertMayModify(caller, existing, 'regenerate');
@@ -300,6 +300,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       this.loading.delete(newToken);
       return generateResponse(saved, newKey, record);
     });
+    await this.secrets?.storeVirtualKey(response.key_alias ?? response.token_id, response.key);
+    return response;
   }
 
   /**
