@@ -1,6 +1,7 @@
 import type * as Sdk from '@google-cloud/secret-manager';
 import type { SecretManager } from '../secret-manager';
 import { type Env, presentEnv, requiredEnv } from '../secret-settings';
+import { describeFailure, SecretManagerError } from '../secrets.errors';
 
 const loadSdk = (): typeof Sdk => require('@google-cloud/secret-manager') as typeof Sdk;
 
@@ -23,6 +24,7 @@ export class GoogleSecretManagerClient implements SecretManager {
   readonly system = 'google_secret_manager' as const;
   private readonly client: Sdk.v1.SecretManagerServiceClient;
   private readonly project: string;
+  private credentials?: Promise<unknown>;
 
   constructor(env: Env, problems: string[]) {
     this.project = requiredEnv(env, 'GOOGLE_SECRET_MANAGER_PROJECT_ID', problems, 'google_secret_manager');
@@ -42,6 +44,7 @@ export class GoogleSecretManagerClient implements SecretManager {
   }
 
   async read(name: string): Promise<string | undefined> {
+    await this.authenticated();
     try {
       const [version] = await this.client.accessSecretVersion({ name: `${this.secretPath(name)}/versions/latest` }, { timeout: 10_000, maxRetries: 1 });
       const data = version.payload?.data;
@@ -54,6 +57,7 @@ export class GoogleSecretManagerClient implements SecretManager {
   }
 
   async write(name: string, value: string): Promise<void> {
+    await this.authenticated();
     const payload = { data: Buffer.from(value, 'utf8') };
     try {
       await this.client.addSecretVersion({ parent: this.secretPath(name), payload });
@@ -65,7 +69,20 @@ export class GoogleSecretManagerClient implements SecretManager {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    // Closing a client whose credentials never loaded rethrows that failure; there is nothing left to release.
+    await this.client.close().catch(() => undefined);
+  }
+
+  /**
+   * Loads the credentials before the client builds its API stub: gax derives one promise per method from the
+   * stub, and a credentials failure at that point would surface as unhandled rejections that end the process.
+   */
+  private authenticated(): Promise<unknown> {
+    this.credentials ??= this.client.auth.getClient().catch((error: unknown) => {
+      this.credentials = undefined;
+      throw new SecretManagerError(`Google credentials could not be loaded (${describeFailure(error)}; set GOOGLE_APPLICATION_CREDENTIALS)`);
+    });
+    return this.credentials;
   }
 
   private secretPath(name: string): string {
