@@ -95,6 +95,53 @@ describe('Google Secret Manager over REST (e2e)', () => {
   });
 });
 
+describe('Google Cloud KMS decryption (e2e)', () => {
+  const google = new GoogleFake();
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-gkms-'));
+  let mock: MockUpstreamProcess;
+
+  beforeAll(async () => {
+    await google.server.start();
+    mock = await startMockUpstreamProcess(['--require-api-key', KEY_V1]);
+  });
+
+  afterAll(async () => {
+    await mock?.close();
+    await google.server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should decrypt an encrypted os.environ value with GOOGLE_KMS_RESOURCE_NAME', async () => {
+    const gateway = await startGateway(config(mock, '  key_management_system: google_kms'), {
+      env: {
+        GOOGLE_KMS_RESOURCE_NAME: google.kmsKeyName,
+        GOOGLE_KMS_API_ENDPOINT: google.url,
+        GOOGLE_APPLICATION_CREDENTIALS: google.writeCredentials(dir),
+        OPENAI_API_KEY: google.encrypt(KEY_V1),
+      },
+    });
+    try {
+      expect((await chat(gateway, MASTER_KEY, 'managed')).status).toBe(200);
+      expect(google.server.calls).toContain(`POST /v1/${google.kmsKeyName}:decrypt`);
+    } finally {
+      await gateway.close();
+      discardStorage(gateway.storage);
+    }
+  });
+
+  it('should stop boot naming a value Cloud KMS cannot decrypt', async () => {
+    const booting = startGateway(config(mock, '  key_management_system: google_kms'), {
+      env: {
+        GOOGLE_KMS_RESOURCE_NAME: google.kmsKeyName,
+        GOOGLE_KMS_API_ENDPOINT: google.url,
+        GOOGLE_APPLICATION_CREDENTIALS: google.writeCredentials(dir),
+        OPENAI_API_KEY: Buffer.from('sk-plain-not-encrypted-value-123456').toString('base64'),
+      },
+    });
+    await expect(booting).rejects.toThrow(/os\.environ\/OPENAI_API_KEY: cannot be read from google_kms/);
+  });
+});
+
 describe('Azure Key Vault over TLS (e2e)', () => {
   let pki: TestPki;
   let azure: AzureFake;

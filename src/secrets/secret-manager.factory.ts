@@ -12,7 +12,7 @@ export function createSecretManager(settings: SecretManagerSettings, env: Env, p
   return manager === undefined || settings.primarySecretName === undefined ? manager : new PrimarySecretReader(manager, settings.primarySecretName);
 }
 
-function createVendorClient(settings: SecretManagerSettings, env: Env, problems: string[]): SecretManager | undefined {
+function createVendorClient(settings: SecretManagerSettings, env: Env, problems: string[]): SecretManager {
   switch (settings.system) {
     case 'aws_secret_manager': {
       const { AwsSecretsManagerClient } = require('./clients/aws-secrets-manager.client') as typeof import('./clients/aws-secrets-manager.client');
@@ -34,9 +34,10 @@ function createVendorClient(settings: SecretManagerSettings, env: Env, problems:
       const { AzureKeyVaultClient } = require('./clients/azure-key-vault.client') as typeof import('./clients/azure-key-vault.client');
       return new AzureKeyVaultClient(env, problems);
     }
-    case 'google_kms':
-      problems.push(`general_settings.key_management_system: ${settings.system} is not supported by this version`);
-      return undefined;
+    case 'google_kms': {
+      const { GoogleKmsSecretManager } = require('./clients/google-kms.client') as typeof import('./clients/google-kms.client');
+      return new GoogleKmsSecretManager(env, problems);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeServer, sendJson } from './fake-server';
@@ -12,6 +12,9 @@ export class GoogleFake {
   readonly project = 'tollgate-test-project';
   readonly clientEmail = `gateway@${this.project}.iam.gserviceaccount.com`;
   readonly secrets = new Map<string, string[]>();
+  /** The Cloud KMS key `GOOGLE_KMS_RESOURCE_NAME` names; its AES key never leaves the fake. */
+  readonly kmsKeyName = `projects/${this.project}/locations/global/keyRings/tollgate/cryptoKeys/config`;
+  private readonly kmsKey = randomBytes(32);
   private readonly keyId = randomBytes(8).toString('hex');
   private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   readonly server = new FakeServer((request, body, response) => {
@@ -19,6 +22,12 @@ export class GoogleFake {
     this.server.calls.push(`${request.method} ${url.pathname}`);
     if (!this.authorized(String(request.headers.authorization ?? ''))) {
       return sendJson(response, 401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+    }
+    if (request.method === 'POST' && url.pathname === `/v1/${this.kmsKeyName}:decrypt`) {
+      const ciphertext = Buffer.from((JSON.parse(body.toString('utf8')) as { ciphertext?: string }).ciphertext ?? '', 'base64');
+      const plaintext = this.open(ciphertext);
+      if (!plaintext) return sendJson(response, 400, { error: { code: 400, message: 'Decryption failed: the ciphertext is invalid.', status: 'INVALID_ARGUMENT' } });
+      return sendJson(response, 200, { plaintext: plaintext.toString('base64'), usedPrimary: true, protectionLevel: 'SOFTWARE' });
     }
     const prefix = `/v1/projects/${this.project}/secrets`;
     const notFound = (name: string): void =>
@@ -69,6 +78,25 @@ export class GoogleFake {
       }),
     );
     return path;
+  }
+
+  /** What `gcloud kms encrypt` would produce for the fake's key, base64-encoded. */
+  encrypt(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.kmsKey, iv);
+    const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');
+  }
+
+  private open(ciphertext: Buffer): Buffer | undefined {
+    if (ciphertext.length < 28) return undefined;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.kmsKey, ciphertext.subarray(0, 12));
+      decipher.setAuthTag(ciphertext.subarray(12, 28));
+      return Buffer.concat([decipher.update(ciphertext.subarray(28)), decipher.final()]);
+    } catch {
+      return undefined;
+    }
   }
 
   setSecret(name: string, value: string): void {
