@@ -13,6 +13,7 @@ import { KeysModule } from './keys/keys.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PassThroughModule } from './pass-through/pass-through.module';
 import { RobotsModule } from './robots/robots.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { SpendModule } from './spend/spend.module';
 import { SpendReportsModule } from './spend/reports/spend-reports.module';
 import { TeamsModule } from './teams/teams.module';
@@ -24,6 +25,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        SecretsModule,
         DatabaseModule.forRoot(),
         ScheduleModule.forRoot(),
         SpendModule,

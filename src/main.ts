@@ -5,7 +5,8 @@ import { createApp } from './app.factory';
 import { TOLLGATE_VERSION } from './common/version';
 import { CLI_USAGE, parseCliArgs } from './config/cli-args';
 import { ConfigError } from './config/config.errors';
-import { loadConfig } from './config/config.loader';
+import { loadConfigWithSecrets } from './secrets/config-secrets.loader';
+import { exportKmsDecryptedEnvironment } from './secrets/kms-boot-decryption';
 
 /**
  * `tollgate --config <file> [--port 4000] [--host 0.0.0.0]`: exits non-zero with one clear message on bad config.
@@ -27,7 +28,9 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
   }
 
   try {
-    const config = loadConfig({ configPath: cli.configPath, env });
+    // USE_AWS_KMS: decrypted LITELLM_SECRET_AWS_KMS_<NAME> values become <NAME> before anything reads them (DATABASE_URL).
+    for (const name of await exportKmsDecryptedEnvironment(env)) logger.log(`decrypted ${name} with AWS KMS`);
+    const config = await loadConfigWithSecrets({ configPath: cli.configPath, env });
     // LiteLLM exports `environment_variables` for the providers and libraries it loads; so do we.
     for (const [name, value] of Object.entries(config.environment_variables)) env[name] = value;
     for (const warning of config.warnings) logger.warn(warning);

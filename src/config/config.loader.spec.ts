@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './config.errors';
-import { loadConfig } from './config.loader';
+import { loadConfig, previewSecretManager, type SecretReference } from './config.loader';
 
 describe(loadConfig.name, () => {
   let dir: string;
@@ -491,5 +491,61 @@ general_settings:
       ['gpt-4o', 'mock/gpt-4o', undefined],
       ['text-embedding-3-small', 'mock/text-embedding-3-small', 'embedding'],
     ]);
+  });
+
+  describe('secret manager values', () => {
+    const yaml = `
+model_list:
+  - model_name: a
+    litellm_params: { model: openai/x, api_key: os.environ/OPENAI_API_KEY, organization: os.environ/ORG }
+general_settings:
+  key_management_system: aws_secret_manager
+  key_management_settings: { hosted_keys: [OPENAI_API_KEY], access_mode: read_and_write, store_virtual_keys: true }
+  pass_through_endpoints:
+    - { path: /rerank, target: "https://api.example.com/rerank", headers: { Authorization: "bearer os.environ/OPENAI_API_KEY" } }
+`;
+
+    it('should answer refs from the manager values first and report where each landed', () => {
+      const references: SecretReference[] = [];
+
+      const config = loadConfig({
+        configPath: writeConfig(yaml),
+        env: { OPENAI_API_KEY: 'sk-from-env', ORG: 'org-env' },
+        secretValues: { OPENAI_API_KEY: 'sk-from-manager' },
+        onSecretReference: (reference) => references.push(reference),
+      });
+
+      expect(config.model_list[0].litellm_params.api_key).toBe('sk-from-manager');
+      expect(config.model_list[0].litellm_params.organization).toBe('org-env');
+      expect(config.general_settings.pass_through_endpoints?.[0].headers?.Authorization).toBe('bearer sk-from-manager');
+      expect(references).toEqual([
+        { path: 'model_list[0].litellm_params.api_key', name: 'OPENAI_API_KEY', prefix: '' },
+        { path: 'general_settings.pass_through_endpoints[0].headers.Authorization', name: 'OPENAI_API_KEY', prefix: 'bearer ' },
+      ]);
+    });
+
+    it('should refuse a manager config loaded without manager values', () => {
+      const error = configErrorOf(() => sut(yaml, { OPENAI_API_KEY: 'sk-from-env', ORG: 'o' }));
+
+      expect(error.problems).toContain('general_settings.key_management_system: aws_secret_manager needs the secrets-aware loader (loadConfigWithSecrets)');
+    });
+
+    it('should validate key_management_settings', () => {
+      const error = configErrorOf(() =>
+        sut('general_settings:\n  key_management_system: local\n  key_management_settings: { access_mode: sometimes, hosted_keys: KEY }\n'),
+      );
+
+      expect(error.problems).toEqual([
+        'general_settings.key_management_settings.hosted_keys: must be a list of strings',
+        'general_settings.key_management_settings.access_mode: must be one of: read_only, write_only, read_and_write',
+      ]);
+    });
+
+    it('should preview the manager settings and every referenced name', () => {
+      const preview = previewSecretManager({ configPath: writeConfig(yaml), env: {} });
+
+      expect(preview.keyManagementSystem).toBe('aws_secret_manager');
+      expect(preview.referencedNames.sort()).toEqual(['OPENAI_API_KEY', 'ORG']);
+    });
   });
 });

@@ -20,6 +20,29 @@ export interface LoadConfigOptions {
   configPath?: string;
   /** Read-only: `environment_variables` from the file are layered over a copy, never written back. */
   env: NodeJS.ProcessEnv;
+  /**
+   * Values read from the configured secret manager (src/secrets), by env name: they answer `os.environ/NAME`
+   * before the environment does. Required when `key_management_system` names a manager, so that a config
+   * meant for a manager is never quietly resolved from the environment instead.
+   */
+  secretValues?: Readonly<Record<string, string>>;
+  /** Told of every `os.environ/NAME` answered from `secretValues`, so src/secrets can keep that value live. */
+  onSecretReference?: (reference: SecretReference) => void;
+}
+
+/** Where in the resolved config a manager-held value landed (`model_list[0].litellm_params.api_key`). */
+export interface SecretReference {
+  path: string;
+  name: string;
+  /** A scheme word kept in front of the value (`bearer ` in pass-through headers), else ''. */
+  prefix: string;
+}
+
+/** What src/secrets needs before the real load: the manager settings and every referenced env name. */
+export interface SecretManagerPreview {
+  keyManagementSystem?: unknown;
+  keyManagementSettings?: unknown;
+  referencedNames: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -48,14 +71,22 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const file = configPath === undefined ? {} : readConfigFile(configPath, warnings);
   warnUnknownKeys(file, warnings);
 
-  const environmentVariables = readEnvironmentVariables(file.environment_variables, options.env, problems);
-  const env: Env = { ...options.env, ...environmentVariables };
+  const secretValues = options.secretValues ?? {};
+  const environmentVariables = readEnvironmentVariables(file.environment_variables, { ...options.env, ...secretValues }, problems);
+  const env: Env = { ...options.env, ...environmentVariables, ...secretValues };
+  const system = isMapping(file.general_settings) ? file.general_settings.key_management_system : undefined;
+  if (typeof system === 'string' && system !== 'local' && options.secretValues === undefined) {
+    problems.push(`general_settings.key_management_system: ${system} needs the secrets-aware loader (loadConfigWithSecrets)`);
+  }
+  const onReference = (reference: SecretReference): void => {
+    if (Object.hasOwn(secretValues, reference.name)) options.onSecretReference?.(reference);
+  };
 
   const unresolved = new Set<string>();
   const sections: Mapping = {};
   for (const key of SECTION_KEYS) {
     // PyYAML gives None for an empty section (`router_settings:`); LiteLLM treats that as absent.
-    if (file[key] !== undefined && file[key] !== null) sections[key] = resolveEnvRefs(file[key], key, env, problems, unresolved);
+    if (file[key] !== undefined && file[key] !== null) sections[key] = resolveEnvRefs(file[key], key, env, problems, unresolved, onReference);
   }
 
   const dto = plainToInstance(ConfigFileDto, sections);
@@ -91,6 +122,27 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     jwt,
     warnings,
   };
+}
+
+/**
+ * Reads just enough of the file for src/secrets to build its manager before the real load: the
+ * `key_management_*` settings (unvalidated; the real load validates them) and every `os.environ/NAME` name.
+ * @throws ConfigError when the file cannot be read or parsed.
+ */
+export function previewSecretManager(options: LoadConfigOptions): SecretManagerPreview {
+  const rawPath = present(options.configPath) ?? present(options.env.CONFIG_FILE_PATH);
+  const file = rawPath === undefined ? {} : readConfigFile(resolve(rawPath), []);
+  const general = isMapping(file.general_settings) ? file.general_settings : {};
+  const names = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') {
+      const reference = /(?:^|^[A-Za-z][A-Za-z0-9-]* )os\.environ\/(.+)$/.exec(value);
+      if (reference && reference[1].trim() !== '') names.add(reference[1].trim());
+    } else if (Array.isArray(value)) value.forEach(collect);
+    else if (isMapping(value)) Object.values(value).forEach(collect);
+  };
+  for (const key of [...SECTION_KEYS, 'environment_variables']) collect(file[key]);
+  return { keyManagementSystem: general.key_management_system, keyManagementSettings: general.key_management_settings, referencedNames: [...names] };
 }
 
 function readConfigFile(configPath: string, warnings: string[]): Mapping {
@@ -182,25 +234,36 @@ function readEnvironmentVariables(value: unknown, env: Env, problems: string[]):
 }
 
 /** Returns a copy of `value` with every `os.environ/NAME` string replaced; unset refs are dropped and reported. */
-function resolveEnvRefs(value: unknown, path: string, env: Env, problems: string[], unresolved: Set<string>): unknown {
+function resolveEnvRefs(
+  value: unknown,
+  path: string,
+  env: Env,
+  problems: string[],
+  unresolved: Set<string>,
+  onReference: (reference: SecretReference) => void,
+): unknown {
   if (typeof value === 'string') {
     // LiteLLM's pass-through headers write `Authorization: "bearer os.environ/KEY"`: a scheme word, then the ref.
     const prefixed = /^([A-Za-z][A-Za-z0-9-]* )(os\.environ\/.+)$/.exec(value);
     if (prefixed) {
       const resolved = lookupEnvRef(prefixed[2], path, env, problems);
       if (resolved === undefined) unresolved.add(path);
+      else onReference({ path, name: prefixed[2].slice(ENV_REF_PREFIX.length).trim(), prefix: prefixed[1] });
       return resolved === undefined ? undefined : prefixed[1] + resolved;
     }
     if (!value.startsWith(ENV_REF_PREFIX)) return value;
     const resolved = lookupEnvRef(value, path, env, problems);
     if (resolved === undefined) unresolved.add(path);
+    else onReference({ path, name: value.slice(ENV_REF_PREFIX.length).trim(), prefix: '' });
     return resolved;
   }
-  if (Array.isArray(value)) return value.map((item, index) => resolveEnvRefs(item, `${path}[${index}]`, env, problems, unresolved));
+  if (Array.isArray(value)) {
+    return value.map((item, index) => resolveEnvRefs(item, `${path}[${index}]`, env, problems, unresolved, onReference));
+  }
   if (isMapping(value)) {
     const copy: Mapping = {};
     for (const [key, item] of Object.entries(value)) {
-      const resolved = resolveEnvRefs(item, `${path}.${key}`, env, problems, unresolved);
+      const resolved = resolveEnvRefs(item, `${path}.${key}`, env, problems, unresolved, onReference);
       if (resolved !== undefined) copy[key] = resolved;
     }
     return copy;

@@ -4,6 +4,8 @@ import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsOptional, ValidateBy, ValidateNested } from 'class-validator';
 import type {
   GeneralSettings,
+  KeyManagementSettings,
+  KeyManagementSystem,
   GuardrailConfigEntry,
   LitellmParams,
   LitellmSettings,
@@ -39,7 +41,7 @@ export const MODEL_MODES = [
 ] as const;
 export const GUARDRAIL_MODES = ['pre_call', 'during_call', 'post_call', 'logging_only'] as const;
 const LLM_GUARD_MODES = ['all', 'key-specific', 'request-specific'] as const;
-const KEY_MANAGEMENT_SYSTEMS = [
+export const KEY_MANAGEMENT_SYSTEMS: readonly KeyManagementSystem[] = [
   'aws_kms',
   'aws_secret_manager',
   'google_kms',
@@ -47,7 +49,8 @@ const KEY_MANAGEMENT_SYSTEMS = [
   'azure_key_vault',
   'hashicorp_vault',
   'local',
-] as const;
+];
+const SECRET_ACCESS_MODES = ['read_only', 'write_only', 'read_and_write'] as const;
 
 function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, key) => decorators.forEach((decorate) => decorate(target, key));
@@ -312,6 +315,16 @@ export class JwtAuthSettingsDto {
   @StringList() team_allowed_routes?: string[];
 }
 
+/** `general_settings.key_management_settings` (LiteLLM's names). */
+export class KeyManagementSettingsDto implements KeyManagementSettings {
+  [extra: string]: unknown;
+  @StringList() hosted_keys?: string[];
+  @Bool() store_virtual_keys?: boolean;
+  @Text() prefix_for_stored_virtual_keys?: string;
+  @OneOf(SECRET_ACCESS_MODES) access_mode?: KeyManagementSettings['access_mode'];
+  @Text() primary_secret_name?: string;
+}
+
 export class GeneralSettingsDto implements GeneralSettings {
   [extra: string]: unknown;
 
@@ -331,8 +344,8 @@ export class GeneralSettingsDto implements GeneralSettings {
   @IpList() trusted_proxies?: string[];
   @StringList() enforced_params?: string[];
   @Bool() block_robots?: boolean;
-  @OneOf(KEY_MANAGEMENT_SYSTEMS) key_management_system?: string;
-  @Mapping() key_management_settings?: Record<string, unknown>;
+  @OneOf(KEY_MANAGEMENT_SYSTEMS) key_management_system?: KeyManagementSystem;
+  @Nested(() => KeyManagementSettingsDto) key_management_settings?: KeyManagementSettingsDto;
   @Bool() enable_jwt_auth?: boolean;
   @Bool() allow_client_side_credentials?: boolean;
   @Nested(() => JwtAuthSettingsDto) litellm_jwtauth?: JwtAuthSettingsDto;

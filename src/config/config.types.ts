@@ -91,6 +91,8 @@ export interface GeneralSettings {
   litellm_key_header_name?: string;
   /** Routes forwarded as they are to a fixed target, with server-side headers. */
   pass_through_endpoints?: PassThroughEndpoint[];
+  key_management_system?: KeyManagementSystem;
+  key_management_settings?: KeyManagementSettings;
   enable_jwt_auth?: boolean;
   /** Let requests carry `api_base` / `api_key` (LiteLLM's flag; keys can be allowed one by one too). */
   allow_client_side_credentials?: boolean;
@@ -111,6 +113,30 @@ export interface GeneralSettings {
   audit_log_hmac_key?: string;
   /** How often the pruning job runs (default `1d`). */
   maximum_spend_logs_retention_interval?: string;
+  [extra: string]: unknown;
+}
+
+/** `general_settings.key_management_system` (LiteLLM's names). */
+export type KeyManagementSystem =
+  | 'aws_kms'
+  | 'aws_secret_manager'
+  | 'google_kms'
+  | 'google_secret_manager'
+  | 'azure_key_vault'
+  | 'hashicorp_vault'
+  | 'local';
+
+/** `general_settings.key_management_settings` (LiteLLM's names); read by src/secrets. */
+export interface KeyManagementSettings {
+  /** Only these env names are read from the manager; every other `os.environ/NAME` comes from the environment. */
+  hosted_keys?: string[];
+  /** Write each generated virtual key into the manager. */
+  store_virtual_keys?: boolean;
+  /** Name prefix of stored virtual keys (default `litellm/`). */
+  prefix_for_stored_virtual_keys?: string;
+  access_mode?: 'read_only' | 'write_only' | 'read_and_write';
+  /** One JSON secret holding many `NAME: value` pairs. */
+  primary_secret_name?: string;
   [extra: string]: unknown;
 }
 
@@ -160,4 +186,20 @@ export interface TollgateConfig extends TollgateConfigFile {
   jwt: { publicKeyUrl?: string; audience?: string; issuer?: string };
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
+  /** The configured secret manager (src/secrets), when `key_management_system` names one. */
+  secretManager?: ConfiguredSecretManager;
+}
+
+/**
+ * The live side of `key_management_system`, built by src/secrets while loading: manager-held values in the
+ * config are read through its cache, which it refreshes in the background once started.
+ */
+export interface ConfiguredSecretManager {
+  readonly system: KeyManagementSystem;
+  /** Starts the background refresh of the values the config holds. */
+  start(): Promise<void>;
+  /** Writes a newly generated virtual key when `store_virtual_keys` is on (resolves to false when it is off). */
+  storeVirtualKey(keyName: string, key: string): Promise<boolean>;
+  /** Stops refreshing and releases the client's connections. */
+  close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import type { AuthContext } from '../auth/auth-context';
 import { AuditLogService } from '../audit/audit-log.service';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
@@ -29,6 +29,7 @@ import {
 } from './keys.errors';
 import { KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
 import { SerialQueue } from '../common/serial-queue';
+import { SecretsService } from '../secrets/secrets.service';
 import { SpendLedgerService } from '../spend/spend-ledger.service';
 import { SpendSubject } from '../spend/spend-subjects';
 import type { VirtualKeyEntity } from './virtual-key.entity';
@@ -59,6 +60,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     private readonly ledger: SpendLedgerService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly audit: AuditLogService,
+    @Optional() private readonly secrets?: SecretsService,
   ) {
     this.settings = readKeySettings(config.litellm_settings);
     // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
@@ -138,7 +140,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     // A key that asked for no particular lifetime simply ends with the key that made it.
     if (ownExpiry && !durationGiven && (entity.expires === null || entity.expires > ownExpiry)) entity.expires = ownExpiry;
     if (caller.kind === 'key') assertWithinGrant(caller.key, grantOf(toRecord({ ...entity, keyId: '', createdAt: now, updatedAt: now })), null);
-    return this.writes.run(async () => {
+    const response = await this.writes.run(async () => {
       await this.assertAliasFree(entity.keyAlias, null);
       const saved = await this.repository.insert(entity);
       const record = toRecord(saved);
@@ -148,6 +150,9 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       this.loading.delete(saved.token);
       return generateResponse(saved, key, record);
     });
+    // key_management_settings.store_virtual_keys: src/secrets decides whether and where a copy goes.
+    await this.secrets?.storeVirtualKey(entity.keyAlias ?? entity.token, key);
+    return response;
   }
 
   /**
@@ -283,7 +288,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const graceMs = graceMillis(body.grace_period);
     validateFields(body);
     enforceUpperbounds(body, this.settings.upperbounds, false);
-    return this.writes.run(async () => {
+    const response = await this.writes.run(async () => {
       const existing = await this.repository.findByToken(toTokenHash(given));
       if (!existing) throw new KeyNotFoundError();
       this.assertMayModify(caller, existing, 'regenerate');
@@ -304,6 +309,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       this.loading.delete(newToken);
       return generateResponse(saved, newKey, record);
     });
+    await this.secrets?.storeVirtualKey(response.key_alias ?? response.token_id, response.key);
+    return response;
   }
 
   /**

@@ -93,7 +93,10 @@ export class ModelRegistry {
       provider,
       upstreamModel,
       apiBase: params.api_base,
-      apiKey: params.api_key,
+      // Read at call time: a key held in a secret manager is kept live by src/secrets, so rotation needs no restart.
+      get apiKey() {
+        return params.api_key;
+      },
       apiVersion: params.api_version,
       organization: params.organization,
       timeoutMs: timeoutSeconds * 1000,

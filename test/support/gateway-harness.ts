@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
-import { loadConfig } from '../../src/config/config.loader';
 import type { TollgateConfig } from '../../src/config/config.types';
+import { loadConfigWithSecrets } from '../../src/secrets/config-secrets.loader';
 import { TEMPLATE_DIR } from './global-setup';
 
 export interface TestGateway {
@@ -43,7 +43,7 @@ export async function startGateway(yaml: string, options: StartOptions = {}): Pr
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, TOLLGATE_DATA_DIR: storage.dataDir };
   delete env.DATABASE_URL;
   if (storage.databaseUrl) env.DATABASE_URL = storage.databaseUrl;
-  const config = loadConfig({ configPath, env });
+  const config = await loadConfigWithSecrets({ configPath, env });
   const app = await createApp(config, { logLevels: options.logLevels ?? ['error'] });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();

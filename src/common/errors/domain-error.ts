@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'GW_UPSTREAM_ERROR'
   | 'GW_UPSTREAM_TIMEOUT'
   | 'GW_UPSTREAM_UNREACHABLE'
+  | 'GW_SECRET_UNAVAILABLE'
   | 'GW_INTERNAL';
 
 /** OpenAI error `type` strings clients and LiteLLM's tests rely on. */
