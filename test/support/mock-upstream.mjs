@@ -25,6 +25,7 @@
 //
 // Behaviour by model name (or Azure deployment name):
 //   '400'…'599' (any 3-digit 4xx/5xx)  that status with an OpenAI error body (429 adds retry-after: 1)
+//   'context-overflow' / 'content-filtered'  400 with a context-window / content-filter message (router tests)
 //   'slow' / 'slow-<ms>'               waits 5000 ms / <ms> before answering (cancelled if the client leaves)
 //   'big-<bytes>'                      chat only: the reply text is <bytes> bytes ('xxxxxxx xxx…'), sent in 64 KB
 //                                      writes that wait for the client (JSON without Content-Length, or SSE
@@ -223,8 +224,29 @@ export async function startMockUpstream(options = {}) {
       );
       return true;
     }
+    if (routerFailure(ctx, model)) return true;
     return false;
   }
+
+  // ------------------------------------------------------------------ router tests (issue 10)
+  // 'context-overflow'  400 with OpenAI's context-window text (code context_length_exceeded)
+  // 'content-filtered'  400 with Azure's content-filter text (code content_filter)
+  function routerFailure(ctx, model) {
+    if (model === 'context-overflow') {
+      after(ctx, opts.latencyMs, () =>
+        sendError(ctx, 400, "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.", 'invalid_request_error', 'context_length_exceeded'),
+      );
+      return true;
+    }
+    if (model === 'content-filtered') {
+      after(ctx, opts.latencyMs, () =>
+        sendError(ctx, 400, "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", 'invalid_request_error', 'content_filter'),
+      );
+      return true;
+    }
+    return false;
+  }
+  // ------------------------------------------------------------------ end router tests
 
   function slowDelay(model) {
     if (typeof model !== 'string') return 0;
