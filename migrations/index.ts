@@ -4,6 +4,7 @@ import { CreateVirtualKeys1764320000000 } from './1764320000000-create-virtual-k
 import { CreateEndUsersAndBudgets1764340000000 } from './1764340000000-create-end-users-and-budgets';
 import { CreateTeamsUsersOrganizations1764360000000 } from './1764360000000-create-teams-users-organizations';
 import { CreateSpendLogs1764400000000 } from './1764400000000-create-spend-logs';
+import { CreateProxyModels1764600000000 } from './1764600000000-create-proxy-models';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   CreateEndUsersAndBudgets1764340000000,
   CreateTeamsUsersOrganizations1764360000000,
   CreateSpendLogs1764400000000,
+  CreateProxyModels1764600000000,
 ];

@@ -9,6 +9,7 @@ import { DocsModule } from './docs/docs.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { ModelsModule } from './models/models.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PassThroughModule } from './pass-through/pass-through.module';
 import { RobotsModule } from './robots/robots.module';
@@ -34,6 +35,7 @@ export class AppModule {
         TeamsModule,
         HealthModule,
         GatewayModule,
+        ModelsModule,
         PassThroughModule,
         DocsModule,
         RobotsModule,

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryDeepPartialEntity } from 'typeorm';
+import { ProxyModelEntity } from './proxy-model.entity';
+
+/** TypeORM's partial-entity type cannot express `unknown` JSON values; the jsonb columns take any JSON. */
+const asWrite = (values: object): QueryDeepPartialEntity<ProxyModelEntity> => values as QueryDeepPartialEntity<ProxyModelEntity>;
+
+export type NewProxyModel = Omit<ProxyModelEntity, 'createdAt' | 'updatedAt'>;
+
+/** The only code that touches the ORM for stored models. */
+@Injectable()
+export class ModelsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get models() {
+    return this.dataSource.getRepository(ProxyModelEntity);
+  }
+
+  list(): Promise<ProxyModelEntity[]> {
+    return this.models.find({ order: { createdAt: 'ASC', modelId: 'ASC' } });
+  }
+
+  find(modelId: string): Promise<ProxyModelEntity | null> {
+    return this.models.findOneBy({ modelId });
+  }
+
+  async insert(model: NewProxyModel): Promise<ProxyModelEntity> {
+    await this.models.insert(asWrite(model));
+    return (await this.find(model.modelId)) as ProxyModelEntity;
+  }
+
+  async update(modelId: string, changes: Partial<Pick<ProxyModelEntity, 'modelName' | 'litellmParams' | 'modelInfo' | 'updatedBy'>>): Promise<ProxyModelEntity | null> {
+    // updated_at is set explicitly: it is what other instances compare when they poll.
+    await this.models.update({ modelId }, asWrite({ ...changes, updatedAt: new Date() }));
+    return this.find(modelId);
+  }
+
+  async delete(modelId: string): Promise<boolean> {
+    const result = await this.models.delete({ modelId });
+    return (result.affected ?? 0) > 0;
+  }
+}
