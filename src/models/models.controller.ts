@@ -17,7 +17,7 @@ export class ModelsController {
   ) {}
 
   @Get(['/model/info', '/v1/model/info', '/v2/model/info'])
-  @Route(RouteClass.Llm, 'info_routes')
+  @Route(RouteClass.Management, 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: "Deployments the caller may use, credentials stripped (one with ?litellm_model_id=)" })
   @ApiQuery({ name: 'litellm_model_id', required: false })
   async modelInfo(@Req() request: FastifyRequest, @Query('litellm_model_id') litellmModelId?: string): Promise<{ data: ModelInfoEntry[] }> {
@@ -25,7 +25,7 @@ export class ModelsController {
   }
 
   @Get('/model_group/info')
-  @Route(RouteClass.Llm, 'info_routes')
+  @Route(RouteClass.Management, 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: 'Model groups the caller may use: providers, context window, prices, mode' })
   @ApiQuery({ name: 'model_group', required: false })
   async modelGroupInfo(@Req() request: FastifyRequest, @Query('model_group') group?: string): Promise<{ data: ModelGroupInfo[] }> {
