@@ -135,7 +135,14 @@ export class Router {
     const failed = new Set<string>();
     let retries = 0;
     for (;;) {
-      const deployment = await this.select(group, request, context, failed);
+      let deployment: Deployment;
+      try {
+        deployment = await this.select(group, request, context, failed);
+      } catch (error) {
+        // Nothing left to call in this group (e.g. the last deployment just cooled down): its retries end here.
+        facts.attemptedRetries += retries;
+        throw error;
+      }
       const timeoutMs = controls.timeoutMs ?? headerTimeoutMs(request.timeoutHeader) ?? (request.streaming ? deployment.streamTimeoutMs : deployment.timeoutMs);
       const control = new UpstreamCallControl(timeoutMs, request.clientSignal);
       const started = this.clock.now();
