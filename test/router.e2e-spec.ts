@@ -18,6 +18,8 @@ model_list:
   - { model_name: long-context, litellm_params: ${upstream('gpt-4o')}, model_info: { id: long-1 } }
   - { model_name: mixed, litellm_params: ${upstream('slow-2000', ', timeout: 0.3')}, model_info: { id: sluggish } }
   - { model_name: mixed, litellm_params: ${upstream('gpt-4o-mini')}, model_info: { id: healthy } }
+  - { model_name: stream-error, litellm_params: ${upstream('stream-error-first')}, model_info: { id: stream-error-1 } }
+  - { model_name: stream-drop, litellm_params: ${upstream('stream-then-drop')}, model_info: { id: stream-drop-1 } }
   - { model_name: regional, litellm_params: ${upstream('gpt-4o-mini', ', region_name: eu')}, model_info: { id: eu-dep } }
   - { model_name: regional, litellm_params: ${upstream('gpt-4o-mini', ', region_name: us')}, model_info: { id: us-dep } }
 router_settings:
@@ -25,7 +27,7 @@ router_settings:
   allowed_fails: 100
   allowed_fails_policy: { TimeoutErrorAllowedFails: 0 }
   cooldown_time: 3
-  fallbacks: [{ primary: [backup] }]
+  fallbacks: [{ primary: [backup] }, { stream-error: [backup] }, { stream-drop: [backup] }]
   context_window_fallbacks: [{ overflow: [long-context] }]
   model_group_alias: { friendly: backup }
 `;
@@ -75,6 +77,25 @@ describe('Router (e2e, openai SDK → gateway → mock upstream)', () => {
     expect(text.length).toBeGreaterThan(0);
     expect((await mock.stats()).requests).toBe(4);
     expect((await mock.stats()).completedStreams).toBe(1);
+  });
+
+  it('should fall back from a stream whose first event is an error, but never after a byte reached the client', async () => {
+    const recovered = await client.chat.completions.create({ model: 'stream-error', messages, stream: true, num_retries: 0 } as ChatCompletionCreateParamsStreaming);
+    let text = '';
+    for await (const chunk of recovered) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    expect((await mock.stats()).requests).toBe(2);
+
+    await mock.reset();
+    const dropped = await client.chat.completions.create({ model: 'stream-drop', messages, stream: true, num_retries: 0 } as ChatCompletionCreateParamsStreaming);
+    let partial = '';
+    const failure = await (async () => {
+      for await (const chunk of dropped) partial += chunk.choices[0]?.delta?.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(partial).toBe('partial ');
+    expect(failure).toBeDefined();
+    // The client already had the first chunk: no retry, no fallback, one upstream request.
+    expect((await mock.stats()).requests).toBe(1);
   });
 
   it("should honour the upstream's retry-after and answer its 429 once retries are used up", async () => {

@@ -26,6 +26,7 @@
 // Behaviour by model name (or Azure deployment name):
 //   '400'…'599' (any 3-digit 4xx/5xx)  that status with an OpenAI error body (429 adds retry-after: 1)
 //   'context-overflow' / 'content-filtered'  400 with a context-window / content-filter message (router tests)
+//   'stream-error-first' / 'stream-then-drop'  200 SSE: an error event first / one chunk, then the connection drops
 //   'slow' / 'slow-<ms>'               waits 5000 ms / <ms> before answering (cancelled if the client leaves)
 //   'big-<bytes>'                      chat only: the reply text is <bytes> bytes ('xxxxxxx xxx…'), sent in 64 KB
 //                                      writes that wait for the client (JSON without Content-Length, or SSE
@@ -242,6 +243,21 @@ export async function startMockUpstream(options = {}) {
       after(ctx, opts.latencyMs, () =>
         sendError(ctx, 400, "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", 'invalid_request_error', 'content_filter'),
       );
+      return true;
+    }
+    if (model === 'stream-error-first' || model === 'stream-then-drop') {
+      // 200 and an SSE body: one error event before anything else, or one content chunk then a dropped connection.
+      after(ctx, opts.latencyMs, () => {
+        if (ctx.closed) return;
+        ctx.res.writeHead(200, baseHeaders(ctx, 'text/event-stream'));
+        if (model === 'stream-error-first') {
+          ctx.res.end(`data: ${JSON.stringify({ error: { message: 'Mock stream failed before its first token', type: 'server_error', code: null } })}\n\n`);
+          return;
+        }
+        const chunk = { id: 'chatcmpl-mock-drop', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'partial ' }, finish_reason: null }] };
+        ctx.res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+        ctx.timer = setTimeout(() => ctx.res.destroy(), 50);
+      });
       return true;
     }
     return false;
