@@ -245,7 +245,7 @@ export class GatewayService {
     } finally {
       // Failures and aborts reach here without a settlement; release() is a no-op after settle().
       await admission.release();
-      routed?.finish();
+      routed?.finish(call.usage?.completion_tokens);
       reply.raw.off('close', onClose);
     }
   }

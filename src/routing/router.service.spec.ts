@@ -435,6 +435,38 @@ router_settings:
       for (let i = 0; i < 20; i++) expect((await sut.execute(request('small', {}, long), ok)).value).toBe('small-2');
     });
 
+    it('should skip deployments at their rpm this minute, and take them back the next minute', async () => {
+      const { sut, clock } = routerFor(`
+model_list:
+  - { model_name: g, litellm_params: { model: mock/a, rpm: 3 }, model_info: { id: a } }
+  - { model_name: g, litellm_params: { model: mock/b, rpm: 2 }, model_info: { id: b } }
+router_settings: { enable_pre_call_checks: true }
+`);
+      clock.value = 1_700_000_080_000;
+      expect(await countPicks(sut, 'g', 5)).toEqual({ a: 3, b: 2 });
+      const error = (await sut.execute(request('g'), ok).catch((e: unknown) => e)) as NoDeploymentsAvailableError;
+      expect(error).toBeInstanceOf(NoDeploymentsAvailableError);
+      expect(error.message).toContain('Try again in 20 seconds');
+      clock.advance(20_000);
+      await expect(sut.execute(request('g'), ok)).resolves.toBeDefined();
+    });
+
+    it('usage-based routing should count the completion tokens a call reports', async () => {
+      const { sut, state } = routerFor(`
+model_list:
+  - { model_name: g, litellm_params: { model: mock/a, tpm: 100000 }, model_info: { id: a } }
+router_settings: { routing_strategy: usage-based-routing }
+`);
+      const outcome = await sut.execute(request('g'), ok);
+      outcome.finish(500);
+      outcome.finish(500);
+      const used = (await state.usage(['a'])).get('a');
+      expect(used?.requests).toBe(1);
+      // The prompt estimate plus the 500 completion tokens, counted once.
+      expect(used?.tokens).toBeGreaterThan(500);
+      expect(used?.tokens).toBeLessThan(520);
+    });
+
     it('should hold max_parallel_requests per deployment', async () => {
       const { sut } = routerFor(ELIGIBILITY);
       const first = await sut.execute(request('one', { streaming: true }), ok);

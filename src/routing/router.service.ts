@@ -53,8 +53,11 @@ export interface RouteOutcome<T> {
   readonly maxRetries: number;
   readonly attemptedFallbacks: number;
   readonly timeoutMs: number;
-  /** Ends the successful attempt's bookkeeping (parallel slot, stream deadline); idempotent. */
-  finish(): void;
+  /**
+   * Ends the successful attempt's bookkeeping (parallel slot, stream deadline); idempotent. The completion
+   * tokens, when known, are added to the deployment's usage of the minute (usage-based routing, rpm/tpm checks).
+   */
+  finish(completionTokens?: number): void;
 }
 
 /** What the Router stamps on a failure it gives up on, so the error response carries the same facts. */
@@ -147,7 +150,12 @@ export class Router {
       const control = new UpstreamCallControl(timeoutMs, request.clientSignal);
       const started = this.clock.now();
       let finished = false;
-      const finish = (): void => {
+      let counted = false;
+      const finish = (completionTokens?: number): void => {
+        if (completionTokens !== undefined && completionTokens > 0 && !counted && this.tracksUsage()) {
+          counted = true;
+          void this.state.addUsage(deployment.id, 0, completionTokens);
+        }
         if (finished) return;
         finished = true;
         control.dispose();
@@ -209,6 +217,7 @@ export class Router {
         candidates = healthy;
       }
     }
+    if (this.policy.enablePreCallChecks) candidates = await this.withinRateLimits(group.group, candidates, context);
     // Retries go to a deployment that has not failed this request, while there is one.
     if (failed.size > 0) {
       const fresh = candidates.filter((d) => !failed.has(d.id));
@@ -292,7 +301,25 @@ export class Router {
   }
 
   private tracksUsage(): boolean {
-    return this.policy.strategy === 'usage-based-routing' || this.policy.strategy === 'usage-based-routing-v2';
+    return this.policy.strategy === 'usage-based-routing' || this.policy.strategy === 'usage-based-routing-v2' || this.policy.enablePreCallChecks;
+  }
+
+  /** Pre-call check: drops deployments whose `rpm` / `tpm` this minute has no room left for the call. */
+  private async withinRateLimits(model: string, candidates: readonly Deployment[], context: CallContext): Promise<readonly Deployment[]> {
+    if (!candidates.some((d) => d.params.rpm !== undefined || d.params.tpm !== undefined)) return candidates;
+    const usage = await this.state.usage(candidates.map((d) => d.id));
+    const tokens = context.promptTokens();
+    const open = candidates.filter((d) => {
+      const used = usage.get(d.id) ?? { requests: 0, tokens: 0 };
+      const rpm = numeric(d.params.rpm);
+      const tpm = numeric(d.params.tpm);
+      return (rpm === undefined || used.requests + 1 <= rpm) && (tpm === undefined || used.tokens + tokens <= tpm);
+    });
+    if (open.length === 0) {
+      const untilNextMinute = (60_000 - (this.clock.now() % 60_000)) / 1000;
+      throw new NoDeploymentsAvailableError(model, Math.ceil(untilNextMinute), true, []);
+    }
+    return open;
   }
 
   /**
