@@ -16,6 +16,7 @@ model_list:
   - { model_name: limited, litellm_params: ${upstream('429')}, model_info: { id: limited-1 } }
   - { model_name: overflow, litellm_params: ${upstream('context-overflow')}, model_info: { id: overflow-1 } }
   - { model_name: long-context, litellm_params: ${upstream('gpt-4o')}, model_info: { id: long-1 } }
+  - { model_name: filtered, litellm_params: ${upstream('content-filtered')}, model_info: { id: filtered-1 } }
   - { model_name: mixed, litellm_params: ${upstream('slow-2000', ', timeout: 0.3')}, model_info: { id: sluggish } }
   - { model_name: mixed, litellm_params: ${upstream('gpt-4o-mini')}, model_info: { id: healthy } }
   - { model_name: stream-error, litellm_params: ${upstream('stream-error-first')}, model_info: { id: stream-error-1 } }
@@ -29,6 +30,7 @@ router_settings:
   cooldown_time: 3
   fallbacks: [{ primary: [backup] }, { stream-error: [backup] }, { stream-drop: [backup] }]
   context_window_fallbacks: [{ overflow: [long-context] }]
+  content_policy_fallbacks: [{ filtered: [long-context] }]
   model_group_alias: { friendly: backup }
 `;
 }
@@ -109,11 +111,15 @@ describe('Router (e2e, openai SDK → gateway → mock upstream)', () => {
     expect((await mock.stats()).requests).toBe(2);
   });
 
-  it('should use context_window_fallbacks for a context-window error, without retrying it', async () => {
+  it('should use context_window_fallbacks / content_policy_fallbacks for those errors, without retrying them', async () => {
     const { response } = await chat({ model: 'overflow' });
     expect(response.headers.get('x-litellm-model-id')).toBe('long-1');
     expect(response.headers.get('x-litellm-attempted-retries')).toBe('0');
     expect((await mock.stats()).requests).toBe(2);
+
+    const filtered = await chat({ model: 'filtered' });
+    expect(filtered.response.headers.get('x-litellm-model-id')).toBe('long-1');
+    expect((await mock.stats()).requests).toBe(4);
   });
 
   it('should honour per-request fallbacks and mock_testing_fallbacks without calling the primary', async () => {
