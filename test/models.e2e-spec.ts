@@ -99,6 +99,10 @@ describe('Model management (e2e)', () => {
       .get(DataSource)
       .query(`INSERT INTO tollgate_proxy_models (model_id, model_name, litellm_params, model_info) VALUES ('elsewhere-1', 'from-elsewhere', $1, '{}')`, [JSON.stringify(params)]);
     await expect(ask('from-elsewhere')).rejects.toMatchObject({ status: 400 });
+    // Before the poll this instance does not know the id, yet it must not store a second model under it.
+    const clash = await admin<{ error: { message: string } }>('/model/new', { model_name: 'clash', litellm_params: { model: 'openai/gpt-4o' }, model_info: { id: 'elsewhere-1' } });
+    expect(clash.status).toBe(400);
+    expect(clash.json.error.message).toContain('already exists');
     await gateway.app.get(ModelsService).refresh();
     await expect(ask('from-elsewhere')).resolves.toBeDefined();
   });

@@ -24,9 +24,11 @@ export class ModelsRepository {
     return this.models.findOneBy({ modelId });
   }
 
-  async insert(model: NewProxyModel): Promise<ProxyModelEntity> {
-    await this.models.insert(asWrite(model));
-    return (await this.find(model.modelId)) as ProxyModelEntity;
+  /** Inserts the model; null when a row with its id already exists. */
+  async insertUnlessExists(model: NewProxyModel): Promise<ProxyModelEntity | null> {
+    const result = await this.models.createQueryBuilder().insert().values(asWrite(model)).orIgnore().execute();
+    if (result.identifiers.length === 0 || (result.raw as unknown[]).length === 0) return null;
+    return this.find(model.modelId);
   }
 
   async update(modelId: string, changes: Partial<Pick<ProxyModelEntity, 'modelName' | 'litellmParams' | 'modelInfo' | 'updatedBy'>>): Promise<ProxyModelEntity | null> {

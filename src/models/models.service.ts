@@ -118,7 +118,7 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
     const modelId = entry.model_info?.id ?? randomUUID();
     if (this.registry.registered().some((model) => model.id === modelId)) throw new BadRequestError(`Model with id=${modelId} already exists`, 'model_info.id');
     const actor = auth?.userId ?? null;
-    const row = await this.repository.insert({
+    const row = await this.repository.insertUnlessExists({
       modelId,
       modelName: entry.model_name,
       litellmParams: cipher.encryptParams(entry.litellm_params),
@@ -126,6 +126,8 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
       createdBy: actor,
       updatedBy: actor,
     });
+    // Another instance stored the same id since this one last polled.
+    if (!row) throw new BadRequestError(`Model with id=${modelId} already exists`, 'model_info.id');
     await this.refresh();
     return this.viewOf(row);
   }
