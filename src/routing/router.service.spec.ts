@@ -383,6 +383,19 @@ router_settings:
       expect(limited.attemptedRetries).toBe(1);
     });
 
+    it('should never cool a deployment down for a requested mock failure', async () => {
+      const { sut } = routerFor(`
+model_list:
+  - { model_name: g, litellm_params: { model: mock/a }, model_info: { id: a } }
+router_settings: { allowed_fails: 0 }
+`);
+      let attempts = 0;
+      const counted = ({ deployment }: Attempt): Promise<string> => (attempts++, Promise.resolve(deployment.id));
+      await expect(sut.execute(request('g', {}, { mock_testing_rate_limit_error: true }), counted)).rejects.toMatchObject({ status: 429 });
+      expect(attempts).toBe(0);
+      await expect(sut.execute(request('g'), counted)).resolves.toMatchObject({ value: 'a' });
+    });
+
     it('should skip fallback groups the caller may not use and default_fallbacks should catch the rest', async () => {
       const { sut } = routerFor(`
 model_list:

@@ -133,7 +133,7 @@ export class Router {
     call: (attempt: Attempt) => Promise<T>,
   ): Promise<RouteOutcome<T>> {
     if (isPrimary && controls.mockTestingFallbacks) {
-      throw new UpstreamError('upstream', 500, 'Router', `This is a mock exception for model=${group.group}, to trigger a fallback.`);
+      throw new MockTestingError('upstream', 500, `This is a mock exception for model=${group.group}, to trigger a fallback.`);
     }
     const failed = new Set<string>();
     let retries = 0;
@@ -163,7 +163,7 @@ export class Router {
       };
       try {
         if (isPrimary && retries === 0 && controls.mockTestingRateLimitError) {
-          throw new UpstreamError('rate_limited', 429, 'Router', `This is a mock rate limit error for model=${group.group}.`);
+          throw new MockTestingError('rate_limited', 429, `This is a mock rate limit error for model=${group.group}.`);
         }
         if (this.tracksUsage()) void this.state.addUsage(deployment.id, 1, context.promptTokens());
         const value = await call({ deployment, signal: control.signal, timeoutMs });
@@ -178,8 +178,8 @@ export class Router {
         if (request.clientSignal.aborted) throw new ClientDisconnected();
         const kind = failureKindOf(error);
         if (kind === undefined) throw error;
-        const isMock = error instanceof UpstreamError && error.message.includes('This is a mock ');
-        if (!isMock) await this.recordFailure(deployment, kind);
+        // A requested test failure says nothing about the deployment's health.
+        if (!(error instanceof MockTestingError)) await this.recordFailure(deployment, kind);
         failed.add(deployment.id);
         if (retries >= this.retriesFor(group.group, kind, controls)) {
           facts.attemptedRetries += retries;
@@ -400,6 +400,13 @@ export class Router {
       this.logger.warn(`fallback model ${name} is not configured; skipped`);
       return undefined;
     }
+  }
+}
+
+/** The failure `mock_testing_fallbacks` / `mock_testing_rate_limit_error` ask for; no provider is called. */
+class MockTestingError extends UpstreamError {
+  constructor(kind: 'upstream' | 'rate_limited', status: number, detail: string) {
+    super(kind, status, 'Router', detail);
   }
 }
 
