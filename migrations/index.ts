@@ -5,6 +5,7 @@ import { CreateEndUsersAndBudgets1764340000000 } from './1764340000000-create-en
 import { CreateTeamsUsersOrganizations1764360000000 } from './1764360000000-create-teams-users-organizations';
 import { CreateSpendLogs1764400000000 } from './1764400000000-create-spend-logs';
 import { CreateAuditLog1764500000000 } from './1764500000000-create-audit-log';
+import { CreateProxyModels1764600000000 } from './1764600000000-create-proxy-models';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   CreateTeamsUsersOrganizations1764360000000,
   CreateSpendLogs1764400000000,
   CreateAuditLog1764500000000,
+  CreateProxyModels1764600000000,
 ];

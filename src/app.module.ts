@@ -10,6 +10,7 @@ import { DocsModule } from './docs/docs.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { ModelsModule } from './models/models.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PassThroughModule } from './pass-through/pass-through.module';
 import { RobotsModule } from './robots/robots.module';
@@ -38,6 +39,7 @@ export class AppModule {
         TeamsModule,
         HealthModule,
         GatewayModule,
+        ModelsModule,
         PassThroughModule,
         DocsModule,
         RobotsModule,

@@ -12,6 +12,7 @@ const CONFIG = `
 general_settings:
   master_key: ${MASTER_KEY}
   audit_log_hmac_key: os.environ/AUDIT_HMAC_KEY
+  store_model_in_db: true
 litellm_settings:
   store_audit_logs: true
   audit_log_retention_period: 90d
@@ -128,7 +129,8 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
     );
     const unaudited = mutating.filter((route) => !route.audited).map((route) => route.path);
     expect(unaudited).toEqual([]);
-    expect(mutating.length).toBeGreaterThanOrEqual(35);
+    expect(mutating.length).toBeGreaterThanOrEqual(38);
+    expect(mutating.map((route) => route.path)).toEqual(expect.arrayContaining(['/model/new', '/model/update', '/model/delete', '/key/{key}/regenerate']));
 
     let counter = 0;
     const fresh = (prefix: string): string => `${prefix}-${++counter}-${Date.now()}`;
@@ -137,6 +139,8 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
     const newKey = async (): Promise<string> => (await post<{ key: string }>('/key/generate', {})).body.key;
     const newCustomer = async (): Promise<string> => (await post<{ user_id: string }>('/customer/new', { user_id: fresh('customer') })).body.user_id;
     const newBudget = async (): Promise<string> => (await post<{ budget_id: string }>('/budget/new', { budget_id: fresh('budget'), max_budget: 5 })).body.budget_id;
+    const newModel = async (): Promise<string> =>
+      (await post<{ model_id: string }>('/model/new', { model_name: fresh('model'), litellm_params: { model: 'mock/demo', api_key: 'sk-provider-secret-in-model' } })).body.model_id;
     const newOrganization = async (): Promise<string> => (await post<{ organization_id: string }>('/organization/new', { organization_alias: fresh('org') })).body.organization_id;
 
     /** A valid call of each route on objects made for it; the expected table comes from the route's declaration. */
@@ -192,6 +196,9 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
       '/budget/new': async () => ({ body: { budget_id: fresh('budget'), max_budget: 1 } }),
       '/budget/update': async () => ({ body: { budget_id: await newBudget(), max_budget: 9 } }),
       '/budget/delete': async () => ({ body: { id: await newBudget() } }),
+      '/model/new': async () => ({ body: { model_name: fresh('model'), litellm_params: { model: 'mock/demo', api_key: 'sk-provider-secret-in-model' } } }),
+      '/model/update': async () => ({ body: { model_id: await newModel(), litellm_params: { rpm: 10 } } }),
+      '/model/delete': async () => ({ body: { id: await newModel() } }),
     };
     const missingRecipes = mutating.map((route) => route.path).filter((path) => !recipes[path]);
     expect(missingRecipes).toEqual([]);
@@ -247,7 +254,7 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
     const [row] = await rowsOf(generated.requestId);
     expect(row.object_id).toBe(createHash('sha256').update(plaintext).digest('hex'));
     const exported = await (await fetch(`${gateway.url}/audit/export?format=ndjson`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).text();
-    for (const secret of [plaintext, 'sk-upstream-in-metadata-44', MASTER_KEY]) {
+    for (const secret of [plaintext, 'sk-upstream-in-metadata-44', MASTER_KEY, 'sk-provider-secret-in-model']) {
       expect(exported).not.toContain(secret);
       expect(JSON.stringify(row)).not.toContain(secret);
     }

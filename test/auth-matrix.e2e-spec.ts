@@ -41,6 +41,15 @@ const POLICY: Record<string, Policy> = {
   'GET /v1/models': 'llm',
   'GET /models/{model}': 'llm',
   'GET /v1/models/{model}': 'llm',
+  'GET /model/info': 'llm',
+  'GET /v1/model/info': 'llm',
+  'GET /v2/model/info': 'llm',
+  'GET /model_group/info': 'llm',
+
+  'GET /health': 'admin',
+  'POST /model/new': 'admin',
+  'POST /model/update': 'admin',
+  'POST /model/delete': 'admin',
 
   'POST /key/generate': 'own',
   'POST /key/update': 'own',

@@ -45,6 +45,8 @@ export const ROUTER_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'default_max_parallel_requests',
   'routing_strategy_args',
   'default_litellm_params',
+  'model_group_retry_policy',
+  'retry_after',
 ]);
 
 export const LITELLM_SETTINGS_KEYS: ReadonlySet<string> = new Set([

@@ -120,6 +120,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     dataDir: resolve(present(env.TOLLGATE_DATA_DIR) ?? '.tollgate'),
     spendLedger: { maxQueuedRows },
     jwt,
+    saltKey: present(env.LITELLM_SALT_KEY) ?? present(env.TOLLGATE_SALT_KEY),
     warnings,
   };
 }

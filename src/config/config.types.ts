@@ -184,6 +184,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   spendLedger: { maxQueuedRows: number };
   /** JWT verification settings from the environment (`JWT_PUBLIC_KEY_URL`, `JWT_AUDIENCE`, `JWT_ISSUER`). */
   jwt: { publicKeyUrl?: string; audience?: string; issuer?: string };
+  /** Key that encrypts credentials of models stored with `/model/new` (`LITELLM_SALT_KEY` / `TOLLGATE_SALT_KEY`). */
+  saltKey?: string;
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
   /** The configured secret manager (src/secrets), when `key_management_system` names one. */

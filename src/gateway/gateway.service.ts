@@ -14,7 +14,9 @@ import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOper
 import type { StreamResult } from '../routing/providers/provider-adapter';
 import { ProviderRegistry } from '../routing/providers/provider-registry.service';
 import { ResponseSizeLimit } from '../routing/response-size-limit';
-import { ClientDisconnected, UpstreamCallControl } from '../routing/upstream-abort';
+import { Router, routingFactsOf, routingHeaders, type RouteOutcome, type RouteRequest } from '../routing/router.service';
+import { withFirstBatch } from '../routing/stream-start';
+import { ClientDisconnected } from '../routing/upstream-abort';
 import { CustomersService } from '../customers/customers.service';
 import type { TeamRecord } from '../teams/team';
 import { TeamsService } from '../teams/teams.service';
@@ -38,7 +40,6 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 @Injectable()
 export class GatewayService {
   private readonly logger = new Logger('Gateway');
-  private readonly deploymentHeaders = new WeakMap<Deployment, Record<string, string>>();
   private readonly trackEndUsers: boolean;
   private readonly allowClientSideCredentials: boolean;
   /** `max_response_size_mb` for streams, counted on what is relayed to the client. */
@@ -47,6 +48,7 @@ export class GatewayService {
   constructor(
     private readonly models: ModelRegistry,
     private readonly providers: ProviderRegistry,
+    private readonly router: Router,
     private readonly limits: LimitsService,
     private readonly pricing: PricingService,
     private readonly customers: CustomersService,
@@ -120,10 +122,11 @@ export class GatewayService {
     const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
     const keyBudget = key?.budgetId ? await this.customers.findBudget(key.budgetId) : null;
     const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks, team) : body.model;
+    // A representative deployment of the group prices the admission estimate; the router picks the one called.
     const picked = this.models.pick(requested);
-    const deployment = namesClientSideCredentials(body) ? await applyClientSideCredentials(body as unknown as Record<string, unknown>, picked, key, this.allowClientSideCredentials) : picked;
+    const pinned = namesClientSideCredentials(body) ? await applyClientSideCredentials(body as unknown as Record<string, unknown>, picked, key, this.allowClientSideCredentials) : undefined;
+    let deployment = pinned ?? picked;
     call.deployment = deployment;
-    const adapter = this.providers.get(deployment.provider);
     const endUserId = endUserOf(body, request);
     const endUser = endUserId === undefined ? null : await this.customers.findEndUser(endUserId);
     const charged = { key, keyBudget, team, user, membership, endUserId, endUser };
@@ -133,24 +136,44 @@ export class GatewayService {
       estimatedCost: this.limits.needsEstimate(charged) ? this.estimateCost(operation, body, deployment, key) : 0,
     });
     const callId = call.requestId;
-    const control = new UpstreamCallControl(streaming ? deployment.streamTimeoutMs : deployment.timeoutMs);
+    const clientGone = new AbortController();
     const onClose = (): void => {
-      if (!reply.raw.writableFinished) control.clientDisconnected();
+      if (!reply.raw.writableFinished) clientGone.abort(new ClientDisconnected());
     };
+    const route: RouteRequest = {
+      model: requested as string,
+      operation,
+      body: body as unknown as Record<string, unknown>,
+      streaming,
+      clientSignal: clientGone.signal,
+      timeoutHeader: request.headers['x-litellm-timeout'],
+      allowedRegion: endUser?.allowedModelRegion,
+      mayUse: key ? (model) => isUsable(key, model, team) : undefined,
+      pinned,
+    };
+    let routed: RouteOutcome<unknown> | undefined;
     const upstreamStarted = performance.now();
     // Everything after admission sits in this try, so no path leaves a reservation or slot behind.
     try {
       reply.raw.once('close', onClose);
-      reply.headers(this.headersOf(deployment));
+      reply.header('x-litellm-version', TOLLGATE_VERSION);
       reply.headers(admission.headers);
       if (streaming) {
-        const stream =
-          operation === 'chat'
-            ? await adapter.chatStream(body as ChatCompletionRequest, deployment, control.signal)
-            : await adapter.completionStream(body as TextCompletionRequest, deployment, control.signal);
-        // The first-byte deadline is met; from here the transport's idle timeout bounds the stream.
-        control.clearDeadline();
+        // Retries and fallbacks happen only until the first events arrived, before anything reached the client.
+        const opened = await this.router.execute(route, async ({ deployment: target, signal }) => {
+          const adapter = this.providers.get(target.provider);
+          return withFirstBatch(
+            operation === 'chat'
+              ? await adapter.chatStream(body as ChatCompletionRequest, target, signal)
+              : await adapter.completionStream(body as TextCompletionRequest, target, signal),
+          );
+        });
+        routed = opened;
+        deployment = opened.deployment;
+        call.deployment = deployment;
+        const stream = opened.value;
         call.completionStartTime = new Date();
+        reply.headers(routingHeaders(opened));
         reply.headers(stream.headers);
         reply.header('x-litellm-overhead-duration-ms', (upstreamStarted - started).toFixed(3));
         const clientWantsUsage = (body as ChatCompletionRequest).stream_options?.include_usage === true;
@@ -175,16 +198,26 @@ export class GatewayService {
       let usage: Usage | null | undefined;
       let payload: unknown;
       if (operation === 'embedding') {
-        const result = await adapter.embeddings(body as EmbeddingRequest, deployment, control.signal);
+        const done = await this.router.execute(route, ({ deployment: target, signal }) => this.providers.get(target.provider).embeddings(body as EmbeddingRequest, target, signal));
+        routed = done;
+        deployment = done.deployment;
+        call.deployment = deployment;
+        reply.headers(routingHeaders(done));
+        const result = done.value;
         reply.headers(result.headers);
         usage = result.usage ? { prompt_tokens: result.usage.prompt_tokens, completion_tokens: 0, total_tokens: result.usage.total_tokens } : null;
         payload = result.rawJson;
         reply.type('application/json');
       } else {
-        const result =
-          operation === 'chat'
-            ? await adapter.chat(body as ChatCompletionRequest, deployment, control.signal)
-            : await adapter.completion(body as TextCompletionRequest, deployment, control.signal);
+        const done = await this.router.execute(route, ({ deployment: target, signal }) => {
+          const adapter = this.providers.get(target.provider);
+          return operation === 'chat' ? adapter.chat(body as ChatCompletionRequest, target, signal) : adapter.completion(body as TextCompletionRequest, target, signal);
+        });
+        routed = done;
+        deployment = done.deployment;
+        call.deployment = deployment;
+        reply.headers(routingHeaders(done));
+        const result = done.value;
         reply.headers(result.headers);
         call.providerResponseId = typeof result.body.id === 'string' ? result.body.id : null;
         result.body.id = callId;
@@ -201,10 +234,18 @@ export class GatewayService {
       // Tollgate's own share: the whole call minus the time spent waiting for the provider.
       reply.header('x-litellm-overhead-duration-ms', (upstreamStarted - started + (performance.now() - finished)).toFixed(3));
       return reply.status(200).send(payload);
+    } catch (error) {
+      const facts = routingFactsOf(error);
+      if (facts && !reply.sent) {
+        reply.header('x-litellm-attempted-retries', String(facts.attemptedRetries));
+        reply.header('x-litellm-max-retries', String(facts.maxRetries));
+        reply.header('x-litellm-attempted-fallbacks', String(facts.attemptedFallbacks));
+      }
+      throw error;
     } finally {
       // Failures and aborts reach here without a settlement; release() is a no-op after settle().
       await admission.release();
-      control.dispose();
+      routed?.finish(call.usage?.completion_tokens);
       reply.raw.off('close', onClose);
     }
   }
@@ -316,24 +357,6 @@ export class GatewayService {
       res.end(`data: ${JSON.stringify(rendered.body)}\n\n`);
       throw new StreamFailed();
     }
-  }
-
-  /** Per-deployment headers never change, so they are built once. */
-  private headersOf(deployment: Deployment): Record<string, string> {
-    let headers = this.deploymentHeaders.get(deployment);
-    if (!headers) {
-      headers = {
-        'x-litellm-model-id': deployment.id,
-        'x-litellm-version': TOLLGATE_VERSION,
-        'x-litellm-timeout': String(deployment.timeoutMs / 1000),
-        'x-litellm-attempted-retries': '0',
-        'x-litellm-attempted-fallbacks': '0',
-      };
-      if (deployment.apiBase) headers['x-litellm-model-api-base'] = deployment.apiBase;
-      if (deployment.region) headers['x-litellm-model-region'] = deployment.region;
-      this.deploymentHeaders.set(deployment, headers);
-    }
-    return headers;
   }
 }
 

@@ -1,14 +1,26 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Route } from '../auth/route.decorator';
 import { RouteClass } from '../auth/route-class';
+import { DeploymentHealthReport, DeploymentHealthService } from './deployment-health.service';
 import { HealthService, ReadinessReport } from './health.service';
 
 @ApiTags('Health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(
+    private readonly health: HealthService,
+    private readonly deployments: DeploymentHealthService,
+  ) {}
+
+  @Get()
+  @Route(RouteClass.Management, 'health_routes', 'info_routes')
+  @ApiOperation({ summary: 'Calls every deployment (by model_info.mode) and reports healthy and unhealthy endpoints' })
+  @ApiQuery({ name: 'model', required: false, description: 'Only this model group (or deployment id)' })
+  deploymentHealth(@Query('model') model?: string): Promise<DeploymentHealthReport> {
+    return this.deployments.check(model || undefined);
+  }
 
   @Get(['liveliness', 'liveness'])
   @Route(RouteClass.Public, 'public_routes', 'health_routes')

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { RoutingModule } from '../routing/routing.module';
+import { DeploymentHealthService } from './deployment-health.service';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), RoutingModule],
   controllers: [HealthController],
-  providers: [HealthService],
+  providers: [HealthService, DeploymentHealthService],
 })
 export class HealthModule {}

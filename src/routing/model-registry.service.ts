@@ -6,89 +6,176 @@ import type { Deployment, ProviderId } from './deployment';
 import { UnknownModelError, UnsupportedProviderError } from './routing.errors';
 
 const DEFAULT_TIMEOUT_SECONDS = 600;
+/** Wildcard expansions are memoised per requested name; clients choose the names, so the memo is bounded. */
+const MAX_WILDCARD_EXPANSIONS = 1000;
 
 /** LiteLLM provider prefixes that speak the OpenAI wire format. */
 const OPENAI_COMPATIBLE_PREFIXES = new Set(['openai', 'text-completion-openai', 'custom_openai', 'openai_like', 'hosted_vllm']);
 
-interface ModelGroup {
-  readonly name: string;
+/** Where a deployment was defined: the config file, or `/model/new` (stored in the database). */
+export type DeploymentSource = 'config' | 'db';
+
+/** A `model_list` entry as configured, with its resolved deployment (undefined when its provider is unsupported). */
+export interface RegisteredModel {
+  readonly entry: ModelDeploymentConfig;
+  readonly id: string;
+  readonly source: DeploymentSource;
+  readonly deployment?: Deployment;
+}
+
+/** The deployments a requested name resolves to. */
+export interface ResolvedModel {
+  /** The model group routed to (after `model_group_alias`), or the requested name for id / wildcard addressing. */
+  readonly group: string;
   readonly deployments: readonly Deployment[];
 }
 
 interface WildcardGroup {
+  readonly name: string;
   readonly pattern: RegExp;
-  readonly entry: ModelDeploymentConfig;
-  readonly template: Deployment;
+  readonly templates: Deployment[];
 }
 
-/** Knows the configured model groups and picks a deployment for a requested model name. */
+interface Catalogue {
+  readonly groups: Map<string, Deployment[]>;
+  readonly wildcards: WildcardGroup[];
+  readonly byId: Map<string, Deployment>;
+  /** `litellm_params.model` (e.g. `openai/gpt-4o-mini`) → the deployments configured with it. */
+  readonly byUpstreamName: Map<string, Deployment[]>;
+  readonly unsupported: Map<string, string>;
+  readonly models: RegisteredModel[];
+  readonly expansions: Map<string, Deployment[]>;
+}
+
+/**
+ * Knows the model groups: those of the config file plus those stored with `/model/new`. Resolves a
+ * requested name (alias, group, deployment id, `litellm_params.model`, wildcard) to its deployments; the
+ * Router chooses among them. Stored models are swapped in as one new catalogue, so a request always sees
+ * either the old or the new set, never half of each.
+ */
 @Injectable()
 export class ModelRegistry {
   private readonly logger = new Logger('Models');
-  private readonly groups = new Map<string, ModelGroup>();
-  private readonly wildcards: WildcardGroup[] = [];
   private readonly aliases: Record<string, string>;
-  private readonly unsupported = new Map<string, string>();
+  private readonly configEntries: readonly ModelDeploymentConfig[];
+  private storedEntries: readonly { id: string; entry: ModelDeploymentConfig }[] = [];
+  private catalogue: Catalogue;
 
   constructor(@Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig) {
     this.aliases = config.router_settings.model_group_alias ?? {};
-    for (const entry of config.model_list) this.add(entry);
-    for (const [model, provider] of this.unsupported) {
+    this.configEntries = config.model_list;
+    this.catalogue = this.build();
+    for (const [model, provider] of this.catalogue.unsupported) {
       this.logger.warn(`model ${model}: provider '${provider}' is not supported by this version; calls to it will fail`);
     }
   }
 
   /** Public model names, as `/v1/models` lists them. */
   modelNames(): string[] {
-    return [...new Set([...this.groups.keys(), ...this.wildcards.map((w) => w.entry.model_name)])];
+    const { groups, wildcards } = this.catalogue;
+    return [...new Set([...groups.keys(), ...wildcards.map((w) => w.name), ...Object.keys(this.aliases)])];
+  }
+
+  /** Every configured and stored model entry, in order (model info, health checks). */
+  registered(): readonly RegisteredModel[] {
+    return this.catalogue.models;
+  }
+
+  /** The deployment with this `model_info.id`, if any. */
+  byId(id: string): Deployment | undefined {
+    return this.catalogue.byId.get(id);
   }
 
   /**
-   * Resolves a requested model to one deployment of its group (uniform choice for now; the router
-   * issue brings strategies, cooldowns and fallbacks).
-   * @throws UnknownModelError when no group or wildcard matches.
+   * Resolves a requested name: `model_group_alias`, then a model group, a deployment id, a deployment's
+   * `litellm_params.model`, then wildcards.
+   * @throws UnknownModelError when nothing matches; UnsupportedProviderError for a provider this version lacks.
    */
-  pick(requested: unknown): Deployment {
+  resolve(requested: unknown): ResolvedModel {
     if (typeof requested !== 'string' || requested === '') throw new UnknownModelError(requested);
+    const catalogue = this.catalogue;
     const name = this.aliases[requested] ?? requested;
-    const group = this.groups.get(name);
-    if (group) {
-      const { deployments } = group;
-      return deployments.length === 1 ? deployments[0] : deployments[Math.floor(Math.random() * deployments.length)];
-    }
-    const wildcard = this.wildcards.find((w) => w.pattern.test(name));
-    if (wildcard) return this.expandWildcard(wildcard, name);
-    if (this.unsupported.has(name)) throw new UnsupportedProviderError(this.unsupported.get(name) as string, name);
+    const group = catalogue.groups.get(name);
+    if (group) return { group: name, deployments: group };
+    const pinned = catalogue.byId.get(name);
+    if (pinned) return { group: pinned.modelName, deployments: [pinned] };
+    const byUpstream = catalogue.byUpstreamName.get(name);
+    if (byUpstream) return { group: byUpstream[0].modelName, deployments: byUpstream };
+    const expanded = this.expandWildcard(catalogue, name);
+    if (expanded) return { group: name, deployments: expanded };
+    if (catalogue.unsupported.has(name)) throw new UnsupportedProviderError(catalogue.unsupported.get(name) as string, name);
     throw new UnknownModelError(requested);
   }
 
-  private add(entry: ModelDeploymentConfig): void {
+  /** True when `requested` names something the registry can route. */
+  knows(requested: string): boolean {
+    try {
+      this.resolve(requested);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * One deployment of the requested model, uniformly chosen: for callers that need a representative
+   * deployment (pricing a model, checking it exists), not for serving calls (the Router does that).
+   */
+  pick(requested: unknown): Deployment {
+    const { deployments } = this.resolve(requested);
+    return deployments.length === 1 ? deployments[0] : deployments[Math.floor(Math.random() * deployments.length)];
+  }
+
+  /** Replaces the models stored with `/model/new` (on this instance at once, on others when they poll). */
+  setStoredModels(models: readonly { id: string; entry: ModelDeploymentConfig }[]): void {
+    this.storedEntries = models;
+    this.catalogue = this.build();
+  }
+
+  private build(): Catalogue {
+    const catalogue: Catalogue = {
+      groups: new Map(),
+      wildcards: [],
+      byId: new Map(),
+      byUpstreamName: new Map(),
+      unsupported: new Map(),
+      models: [],
+      expansions: new Map(),
+    };
+    for (const entry of this.configEntries) this.add(catalogue, entry, 'config', entry.model_info?.id ?? stableDeploymentId(entry));
+    for (const { id, entry } of this.storedEntries) this.add(catalogue, entry, 'db', id);
+    return catalogue;
+  }
+
+  private add(catalogue: Catalogue, entry: ModelDeploymentConfig, source: DeploymentSource, id: string): void {
     const { provider, upstreamModel } = splitProviderModel(entry.litellm_params.model);
     const providerId = toProviderId(provider);
     if (!providerId) {
-      this.unsupported.set(entry.model_name, provider);
+      catalogue.unsupported.set(entry.model_name, provider);
+      catalogue.models.push({ entry, id, source });
       return;
     }
-    const deployment = this.build(entry, providerId, upstreamModel);
+    const deployment = this.deploymentOf(entry, id, providerId, upstreamModel);
+    catalogue.models.push({ entry, id, source, deployment });
     if (entry.model_name.includes('*')) {
-      this.wildcards.push({ pattern: globToRegExp(entry.model_name), entry, template: deployment });
+      const existing = catalogue.wildcards.find((w) => w.name === entry.model_name);
+      if (existing) existing.templates.push(deployment);
+      else catalogue.wildcards.push({ name: entry.model_name, pattern: globToRegExp(entry.model_name), templates: [deployment] });
       return;
     }
-    const existing = this.groups.get(entry.model_name);
-    this.groups.set(entry.model_name, {
-      name: entry.model_name,
-      deployments: existing ? [...existing.deployments, deployment] : [deployment],
-    });
+    catalogue.byId.set(id, deployment);
+    appendTo(catalogue.groups, entry.model_name, deployment);
+    appendTo(catalogue.byUpstreamName, entry.litellm_params.model, deployment);
   }
 
-  private build(entry: ModelDeploymentConfig, provider: ProviderId, upstreamModel: string): Deployment {
+  private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, upstreamModel: string): Deployment {
     const params = entry.litellm_params;
     const defaultTimeout =
       this.config.router_settings.timeout ?? this.config.litellm_settings.request_timeout ?? DEFAULT_TIMEOUT_SECONDS;
     const timeoutSeconds = params.timeout ?? defaultTimeout;
     const streamTimeoutSeconds = params.stream_timeout ?? this.config.router_settings.stream_timeout ?? timeoutSeconds;
     return {
-      id: entry.model_info?.id ?? stableDeploymentId(entry),
+      id,
       modelName: entry.model_name,
       provider,
       upstreamModel,
@@ -109,13 +196,26 @@ export class ModelRegistry {
   }
 
   /** `openai/*` serving `openai/gpt-4o` calls upstream model `gpt-4o`; `*` passes the name through. */
-  private expandWildcard(wildcard: WildcardGroup, requested: string): Deployment {
-    const { template, entry } = wildcard;
-    if (!template.upstreamModel.includes('*')) return template;
-    const prefix = entry.model_name.slice(0, entry.model_name.indexOf('*'));
+  private expandWildcard(catalogue: Catalogue, requested: string): Deployment[] | undefined {
+    const memo = catalogue.expansions.get(requested);
+    if (memo) return memo;
+    const wildcard = catalogue.wildcards.find((w) => w.pattern.test(requested));
+    if (!wildcard) return undefined;
+    const prefix = wildcard.name.slice(0, wildcard.name.indexOf('*'));
     const matched = requested.slice(prefix.length);
-    return { ...template, modelName: requested, upstreamModel: template.upstreamModel.replace('*', matched) };
+    const expanded = wildcard.templates.map((template) =>
+      template.upstreamModel.includes('*') ? { ...template, modelName: requested, upstreamModel: template.upstreamModel.replace('*', matched) } : template,
+    );
+    // Same object per name, so per-deployment caches (prices, headers) stay warm.
+    if (catalogue.expansions.size < MAX_WILDCARD_EXPANSIONS) catalogue.expansions.set(requested, expanded);
+    return expanded;
   }
+}
+
+function appendTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 export function splitProviderModel(model: string): { provider: string; upstreamModel: string } {
@@ -137,7 +237,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /** Same entry, same id across restarts and instances; the api key is left out so rotating it keeps the id. */
-function stableDeploymentId(entry: ModelDeploymentConfig): string {
+export function stableDeploymentId(entry: ModelDeploymentConfig): string {
   const { api_key: _apiKey, ...params } = entry.litellm_params;
   return createHash('sha256')
     .update(JSON.stringify({ model_name: entry.model_name, litellm_params: params }))

@@ -1,4 +1,7 @@
 import { DomainError } from '../common/errors/domain-error';
+import { refineBadRequest, type UpstreamFailureKind } from './provider-errors';
+
+export type { UpstreamFailureKind } from './provider-errors';
 
 export class UnknownModelError extends DomainError {
   constructor(model: unknown) {
@@ -30,13 +33,13 @@ export class UnsupportedOperationError extends DomainError {
   }
 }
 
-export type UpstreamFailureKind = 'rate_limited' | 'auth' | 'bad_request' | 'not_found' | 'timeout' | 'unreachable' | 'upstream';
-
 const EXCEPTION_NAMES: Record<UpstreamFailureKind, string> = {
   rate_limited: 'RateLimitError',
   auth: 'AuthenticationError',
   bad_request: 'BadRequestError',
   not_found: 'NotFoundError',
+  context_window_exceeded: 'ContextWindowExceededError',
+  content_policy: 'ContentPolicyViolationError',
   timeout: 'Timeout',
   unreachable: 'APIConnectionError',
   upstream: 'InternalServerError',
@@ -47,19 +50,24 @@ const EXCEPTION_NAMES: Record<UpstreamFailureKind, string> = {
  * LiteLLM's `litellm.<Exception>: …` form that clients and dashboards match on, with secrets removed.
  */
 export class UpstreamError extends DomainError {
+  readonly kind: UpstreamFailureKind;
+
   constructor(
-    readonly kind: UpstreamFailureKind,
+    kind: UpstreamFailureKind,
     status: number,
     providerLabel: string,
     detail: string,
     headers?: Record<string, string>,
   ) {
+    // Adapters that only know "a 400" still get the context-window / content-policy class the router needs.
+    if (kind === 'bad_request') kind = refineBadRequest(detail);
     const name = EXCEPTION_NAMES[kind];
     super(
       kind === 'timeout' ? 'GW_UPSTREAM_TIMEOUT' : kind === 'unreachable' ? 'GW_UPSTREAM_UNREACHABLE' : 'GW_UPSTREAM_ERROR',
       `litellm.${name}: ${providerLabel}Exception - ${redactSecrets(detail)}`,
       { status, type: typeForKind(kind), headers },
     );
+    this.kind = kind;
   }
 
   get retryable(): boolean {
@@ -77,6 +85,8 @@ function typeForKind(kind: UpstreamFailureKind): string {
       return 'timeout_error';
     case 'bad_request':
     case 'not_found':
+    case 'context_window_exceeded':
+    case 'content_policy':
       return 'invalid_request_error';
     default:
       return 'api_error';
@@ -89,4 +99,22 @@ export function redactSecrets(text: string): string {
     .replace(/\b(sk|pk|rk)-[A-Za-z0-9_\-*]{6,}/g, '$1-***')
     .replace(/(api[-_]?key|token|password|secret)(["'\s:=]+)[^\s"',}]+/gi, '$1$2***')
     .slice(0, 2000);
+}
+
+/** Every deployment of the group is cooling down, at its parallel limit or out of rpm/tpm: LiteLLM's 429. */
+export class NoDeploymentsAvailableError extends DomainError {
+  constructor(model: string, retryAfterSeconds: number, preCallChecks: boolean, coolingDown: readonly string[]) {
+    super(
+      'GW_RATE_LIMITED',
+      `No deployments available for selected model, Try again in ${retryAfterSeconds} seconds. Passed model=${model}. pre-call-checks=${preCallChecks ? 'True' : 'False'}, cooldown_list=[${coolingDown.map((id) => `'${id}'`).join(', ')}]`,
+      { status: 429, type: 'rate_limit_error', headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } },
+    );
+  }
+}
+
+/** No deployment of the group serves the caller's `allowed_model_region` or the request's tags. */
+export class NoEligibleDeploymentError extends DomainError {
+  constructor(model: string, reason: string) {
+    super('GW_BAD_REQUEST', `No deployments available for model=${model}: ${reason}`, { status: 400, type: 'invalid_request_error', param: 'model' });
+  }
 }

@@ -20,10 +20,22 @@ export class ClientDisconnected extends Error {
 export class UpstreamCallControl {
   private readonly controller = new AbortController();
   private timer?: NodeJS.Timeout;
+  private readonly onParentAbort?: () => void;
 
-  constructor(readonly timeoutMs: number) {
+  /** `parent` (the client's side) aborts this call too; each retry of one request gets its own control. */
+  constructor(
+    readonly timeoutMs: number,
+    private readonly parent?: AbortSignal,
+  ) {
     this.timer = setTimeout(() => this.controller.abort(new UpstreamTimeout(timeoutMs)), timeoutMs);
     this.timer.unref();
+    if (parent) {
+      if (parent.aborted) this.controller.abort(parent.reason);
+      else {
+        this.onParentAbort = () => this.controller.abort(parent.reason);
+        parent.addEventListener('abort', this.onParentAbort, { once: true });
+      }
+    }
   }
 
   get signal(): AbortSignal {
@@ -41,5 +53,6 @@ export class UpstreamCallControl {
 
   dispose(): void {
     this.clearDeadline();
+    if (this.onParentAbort) this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 }

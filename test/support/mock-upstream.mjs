@@ -25,6 +25,8 @@
 //
 // Behaviour by model name (or Azure deployment name):
 //   '400'…'599' (any 3-digit 4xx/5xx)  that status with an OpenAI error body (429 adds retry-after: 1)
+//   'context-overflow' / 'content-filtered'  400 with a context-window / content-filter message (router tests)
+//   'stream-error-first' / 'stream-then-drop'  200 SSE: an error event first / one chunk, then the connection drops
 //   'slow' / 'slow-<ms>'               waits 5000 ms / <ms> before answering (cancelled if the client leaves)
 //   'big-<bytes>'                      chat only: the reply text is <bytes> bytes ('xxxxxxx xxx…'), sent in 64 KB
 //                                      writes that wait for the client (JSON without Content-Length, or SSE
@@ -223,8 +225,44 @@ export async function startMockUpstream(options = {}) {
       );
       return true;
     }
+    if (routerFailure(ctx, model)) return true;
     return false;
   }
+
+  // ------------------------------------------------------------------ router tests (issue 10)
+  // 'context-overflow'  400 with OpenAI's context-window text (code context_length_exceeded)
+  // 'content-filtered'  400 with Azure's content-filter text (code content_filter)
+  function routerFailure(ctx, model) {
+    if (model === 'context-overflow') {
+      after(ctx, opts.latencyMs, () =>
+        sendError(ctx, 400, "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.", 'invalid_request_error', 'context_length_exceeded'),
+      );
+      return true;
+    }
+    if (model === 'content-filtered') {
+      after(ctx, opts.latencyMs, () =>
+        sendError(ctx, 400, "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", 'invalid_request_error', 'content_filter'),
+      );
+      return true;
+    }
+    if (model === 'stream-error-first' || model === 'stream-then-drop') {
+      // 200 and an SSE body: one error event before anything else, or one content chunk then a dropped connection.
+      after(ctx, opts.latencyMs, () => {
+        if (ctx.closed) return;
+        ctx.res.writeHead(200, baseHeaders(ctx, 'text/event-stream'));
+        if (model === 'stream-error-first') {
+          ctx.res.end(`data: ${JSON.stringify({ error: { message: 'Mock stream failed before its first token', type: 'server_error', code: null } })}\n\n`);
+          return;
+        }
+        const chunk = { id: 'chatcmpl-mock-drop', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'partial ' }, finish_reason: null }] };
+        ctx.res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+        ctx.timer = setTimeout(() => ctx.res.destroy(), 50);
+      });
+      return true;
+    }
+    return false;
+  }
+  // ------------------------------------------------------------------ end router tests
 
   function slowDelay(model) {
     if (typeof model !== 'string') return 0;

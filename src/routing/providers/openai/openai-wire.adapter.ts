@@ -23,6 +23,9 @@ const PROXY_ONLY_FIELDS = [
   'mock_testing_fallbacks',
   'mock_testing_rate_limit_error',
   'mock_timeout',
+  // Router controls (per-request deadline in seconds, content-policy fallbacks): Tollgate's, not the provider's.
+  'timeout',
+  'content_policy_fallbacks',
   'caching',
   'cache',
   'litellm_session_id',

@@ -1,0 +1,66 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Audited, Route } from '../auth/route.decorator';
+import { RouteClass } from '../auth/route-class';
+import { TeamsService } from '../teams/teams.service';
+import type { TeamRecord } from '../teams/team';
+import { ModelChangeBody, ModelGroupInfo, ModelInfoEntry, ModelsService, StoredModelView } from './models.service';
+
+/** LiteLLM's model API: deployment and group info for any key, changes for proxy admins. */
+@ApiTags('Models')
+@Controller()
+export class ModelsController {
+  constructor(
+    private readonly models: ModelsService,
+    private readonly teams: TeamsService,
+  ) {}
+
+  @Get(['/model/info', '/v1/model/info', '/v2/model/info'])
+  @Route(RouteClass.Management, 'info_routes', 'internal_user_routes')
+  @ApiOperation({ summary: "Deployments the caller may use, credentials stripped (one with ?litellm_model_id=)" })
+  @ApiQuery({ name: 'litellm_model_id', required: false })
+  async modelInfo(@Req() request: FastifyRequest, @Query('litellm_model_id') litellmModelId?: string): Promise<{ data: ModelInfoEntry[] }> {
+    return this.models.modelInfo(request.auth?.key, await this.teamOf(request), litellmModelId || undefined);
+  }
+
+  @Get('/model_group/info')
+  @Route(RouteClass.Management, 'info_routes', 'internal_user_routes')
+  @ApiOperation({ summary: 'Model groups the caller may use: providers, context window, prices, mode' })
+  @ApiQuery({ name: 'model_group', required: false })
+  async modelGroupInfo(@Req() request: FastifyRequest, @Query('model_group') group?: string): Promise<{ data: ModelGroupInfo[] }> {
+    return this.models.modelGroupInfo(request.auth?.key, await this.teamOf(request), group || undefined);
+  }
+
+  @Post('/model/new')
+  @Audited('LiteLLM_ProxyModelTable')
+  @Route(RouteClass.AdminOnly, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add a deployment (needs general_settings.store_model_in_db); live on every instance' })
+  createModel(@Req() request: FastifyRequest, @Body() body: ModelChangeBody): Promise<StoredModelView> {
+    return this.models.createModel(request.auth, body ?? {});
+  }
+
+  @Post('/model/update')
+  @Audited('LiteLLM_ProxyModelTable')
+  @Route(RouteClass.AdminOnly, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change a stored deployment; litellm_params and model_info are merged' })
+  updateModel(@Req() request: FastifyRequest, @Body() body: ModelChangeBody): Promise<StoredModelView> {
+    return this.models.updateModel(request.auth, body ?? {});
+  }
+
+  @Post('/model/delete')
+  @Audited('LiteLLM_ProxyModelTable')
+  @Route(RouteClass.AdminOnly, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete a stored deployment by id' })
+  deleteModel(@Req() request: FastifyRequest, @Body() body: ModelChangeBody): Promise<{ message: string; model_id: string }> {
+    return this.models.deleteModel(request.auth, body ?? {});
+  }
+
+  private teamOf(request: FastifyRequest): Promise<TeamRecord | null> {
+    const teamId = request.auth?.key?.teamId;
+    return teamId ? this.teams.findTeam(teamId) : Promise.resolve(null);
+  }
+}
