@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ModelRegistry } from './model-registry.service';
+import { AnthropicAdapter } from './providers/anthropic/anthropic.adapter';
 import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
 import { MockAdapter } from './providers/mock/mock.adapter';
 import { OpenAiAdapter } from './providers/openai/openai.adapter';
@@ -13,10 +14,11 @@ import { UpstreamHttp } from './upstream-http.service';
     OpenAiAdapter,
     AzureOpenAiAdapter,
     MockAdapter,
+    AnthropicAdapter,
     {
       provide: PROVIDER_ADAPTERS,
       useFactory: (...adapters: unknown[]) => adapters,
-      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter],
+      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter],
     },
     ProviderRegistry,
     ModelRegistry,
