@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ModelRegistry } from './model-registry.service';
 import { AnthropicAdapter } from './providers/anthropic/anthropic.adapter';
 import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
+import { OllamaAdapter, OllamaChatAdapter } from './providers/ollama/ollama.adapter';
 import { MockAdapter } from './providers/mock/mock.adapter';
 import { OpenAiAdapter } from './providers/openai/openai.adapter';
 import { PROVIDER_ADAPTERS } from './providers/provider-adapter';
@@ -15,10 +16,12 @@ import { UpstreamHttp } from './upstream-http.service';
     AzureOpenAiAdapter,
     MockAdapter,
     AnthropicAdapter,
+    OllamaAdapter,
+    OllamaChatAdapter,
     {
       provide: PROVIDER_ADAPTERS,
       useFactory: (...adapters: unknown[]) => adapters,
-      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter],
+      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter, OllamaAdapter, OllamaChatAdapter],
     },
     ProviderRegistry,
     ModelRegistry,

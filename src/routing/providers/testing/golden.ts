@@ -27,7 +27,8 @@ export function readJsonFixture<T>(dir: string, name: string): T {
 /** Values that change per run (timestamps, generated ids) replaced by placeholders. */
 function stableValues(key: string, value: unknown): unknown {
   if (key === 'created' && typeof value === 'number') return '<created>';
-  if (typeof value === 'string' && /^(chatcmpl|call)-[0-9a-f-]{36}$/.test(value)) return `<${value.split('-')[0]}-id>`;
+  if (typeof value === 'string' && /^chatcmpl-[0-9a-f-]{36}$/.test(value)) return '<chatcmpl-id>';
+  if (typeof value === 'string' && /^call_[0-9a-f]{24}$/.test(value)) return '<call-id>';
   return value;
 }
 
