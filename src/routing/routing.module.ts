@@ -3,6 +3,7 @@ import { ModelRegistry } from './model-registry.service';
 import { AnthropicAdapter } from './providers/anthropic/anthropic.adapter';
 import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
 import { OllamaAdapter, OllamaChatAdapter } from './providers/ollama/ollama.adapter';
+import { GeminiAdapter } from './providers/gemini/gemini.adapter';
 import { MockAdapter } from './providers/mock/mock.adapter';
 import { OpenAiAdapter } from './providers/openai/openai.adapter';
 import { PROVIDER_ADAPTERS } from './providers/provider-adapter';
@@ -18,10 +19,11 @@ import { UpstreamHttp } from './upstream-http.service';
     AnthropicAdapter,
     OllamaAdapter,
     OllamaChatAdapter,
+    GeminiAdapter,
     {
       provide: PROVIDER_ADAPTERS,
       useFactory: (...adapters: unknown[]) => adapters,
-      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter, OllamaAdapter, OllamaChatAdapter],
+      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter, OllamaAdapter, OllamaChatAdapter, GeminiAdapter],
     },
     ProviderRegistry,
     ModelRegistry,

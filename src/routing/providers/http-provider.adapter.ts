@@ -135,7 +135,12 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
     const text = await readBounded(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
     const detail = errorMessageOf(text) ?? (text || `HTTP ${response.statusCode}`);
     const retryAfter = response.headers['retry-after'];
-    return providerHttpError(this.label, response.statusCode, detail, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    return providerHttpError(this.label, this.upstreamStatusOf(response.statusCode, detail), detail, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  }
+
+  /** The status a failure really means, for providers whose codes say otherwise (e.g. a bad key as a 400). */
+  protected upstreamStatusOf(status: number, _detail: string): number {
+    return status;
   }
 
   protected transportError(error: unknown, signal: AbortSignal): Error {
