@@ -39,7 +39,7 @@ describe('Gemini translation (golden fixtures)', () => {
   });
 
   it('should answer a blocked prompt with an empty content_filter choice', () => {
-    const answer = fromGeminiResponse({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 5 } }, 'gemini') as { choices: { finish_reason: string }[] };
+    const answer = fromGeminiResponse({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 5 } }, 'gemini') as unknown as { choices: { finish_reason: string }[] };
     expect(answer.choices[0].finish_reason).toBe('content_filter');
   });
 });
