@@ -3,6 +3,7 @@ import { ModelRegistry } from './model-registry.service';
 import { AnthropicAdapter } from './providers/anthropic/anthropic.adapter';
 import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
 import { OllamaAdapter, OllamaChatAdapter } from './providers/ollama/ollama.adapter';
+import { BedrockAdapter } from './providers/bedrock/bedrock.adapter';
 import { GeminiAdapter } from './providers/gemini/gemini.adapter';
 import { MockAdapter } from './providers/mock/mock.adapter';
 import { OpenAiAdapter } from './providers/openai/openai.adapter';
@@ -20,10 +21,11 @@ import { UpstreamHttp } from './upstream-http.service';
     OllamaAdapter,
     OllamaChatAdapter,
     GeminiAdapter,
+    BedrockAdapter,
     {
       provide: PROVIDER_ADAPTERS,
       useFactory: (...adapters: unknown[]) => adapters,
-      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter, OllamaAdapter, OllamaChatAdapter, GeminiAdapter],
+      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter, OllamaAdapter, OllamaChatAdapter, GeminiAdapter, BedrockAdapter],
     },
     ProviderRegistry,
     ModelRegistry,
