@@ -4,6 +4,7 @@ import { AnthropicAdapter } from './providers/anthropic/anthropic.adapter';
 import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
 import { OllamaAdapter, OllamaChatAdapter } from './providers/ollama/ollama.adapter';
 import { BedrockAdapter } from './providers/bedrock/bedrock.adapter';
+import { CohereAdapter } from './providers/cohere/cohere.adapter';
 import { GeminiAdapter } from './providers/gemini/gemini.adapter';
 import { MockAdapter } from './providers/mock/mock.adapter';
 import { OpenAiAdapter } from './providers/openai/openai.adapter';
@@ -22,10 +23,11 @@ import { UpstreamHttp } from './upstream-http.service';
     OllamaChatAdapter,
     GeminiAdapter,
     BedrockAdapter,
+    CohereAdapter,
     {
       provide: PROVIDER_ADAPTERS,
       useFactory: (...adapters: unknown[]) => adapters,
-      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter, OllamaAdapter, OllamaChatAdapter, GeminiAdapter, BedrockAdapter],
+      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter, OllamaAdapter, OllamaChatAdapter, GeminiAdapter, BedrockAdapter, CohereAdapter],
     },
     ProviderRegistry,
     ModelRegistry,
