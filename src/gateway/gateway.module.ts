@@ -7,10 +7,12 @@ import { RoutingModule } from '../routing/routing.module';
 import { TeamsModule } from '../teams/teams.module';
 import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
+import { MediaController } from './media.controller';
+import { MediaService } from './media.service';
 
 @Module({
   imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule],
-  controllers: [GatewayController],
-  providers: [GatewayService],
+  controllers: [GatewayController, MediaController],
+  providers: [GatewayService, MediaService],
 })
 export class GatewayModule {}

@@ -1,11 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ModelRegistry } from './model-registry.service';
-import { AnthropicAdapter } from './providers/anthropic/anthropic.adapter';
 import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
-import { OllamaAdapter, OllamaChatAdapter } from './providers/ollama/ollama.adapter';
-import { BedrockAdapter } from './providers/bedrock/bedrock.adapter';
-import { CohereAdapter } from './providers/cohere/cohere.adapter';
-import { GeminiAdapter } from './providers/gemini/gemini.adapter';
+import { NATIVE_PROVIDER_ADAPTERS } from './providers/native-adapters';
 import { MockAdapter } from './providers/mock/mock.adapter';
 import { OpenAiAdapter } from './providers/openai/openai.adapter';
 import { PROVIDER_ADAPTERS } from './providers/provider-adapter';
@@ -18,16 +14,11 @@ import { UpstreamHttp } from './upstream-http.service';
     OpenAiAdapter,
     AzureOpenAiAdapter,
     MockAdapter,
-    AnthropicAdapter,
-    OllamaAdapter,
-    OllamaChatAdapter,
-    GeminiAdapter,
-    BedrockAdapter,
-    CohereAdapter,
+    ...NATIVE_PROVIDER_ADAPTERS,
     {
       provide: PROVIDER_ADAPTERS,
       useFactory: (...adapters: unknown[]) => adapters,
-      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, AnthropicAdapter, OllamaAdapter, OllamaChatAdapter, GeminiAdapter, BedrockAdapter, CohereAdapter],
+      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, ...NATIVE_PROVIDER_ADAPTERS],
     },
     ProviderRegistry,
     ModelRegistry,

@@ -46,10 +46,14 @@ export interface ProviderAdapter {
 
   /** Optional operations: a provider without one answers "model=… does not support …" (MediaService checks). */
   imageGeneration?(request: ImageGenerationRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
-  audioTranscription?(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
+  /** Relayed as the provider answers: JSON, or text/srt/vtt when `response_format` asks for it. */
+  audioTranscription?(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
   audioSpeech?(request: SpeechRequest, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
   moderation?(request: ModerationRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
   rerank?(request: RerankRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<RerankResponse>>;
+  /** The files API: an upload, and GET/DELETE on `files`, `files/{id}`, `files/{id}/content` (relayed as they are). */
+  createFile?(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
+  fileRequest?(method: 'GET' | 'DELETE', path: string, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
 }
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');
