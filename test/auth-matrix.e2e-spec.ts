@@ -54,6 +54,7 @@ const POLICY: Record<string, Policy> = {
   'POST /v1/moderations': 'llm',
   'POST /rerank': 'llm',
   'POST /v2/rerank': 'llm',
+  'POST /v1/rerank': 'llm',
   'POST /files': 'llm',
   'POST /v1/files': 'llm',
   'GET /files': 'llm',

@@ -118,7 +118,7 @@ ${openAi('gpt-image-1', 'gpt-image-1', '    model_info: { mode: image_generation
   });
 
   it('should rerank through Cohere, returning documents when asked, with search units on the spend row', async () => {
-    const response = await fetch(`${gateway.url}/rerank`, {
+    const response = await fetch(`${gateway.url}/v1/rerank`, {
       method: 'POST',
       headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'rerank-english', query: 'capital of france', documents: ['Berlin is in Germany', 'Paris is the capital of France', { text: 'France has wine' }], top_n: 2, return_documents: true }),
@@ -130,6 +130,16 @@ ${openAi('gpt-image-1', 'gpt-image-1', '    model_info: { mode: image_generation
     expect(body.meta.billed_units.search_units).toBe(1);
     expect(mock.requests[0].body?.documents).toEqual(['Berlin is in Germany', 'Paris is the capital of France', 'France has wine']);
     expect((await spendRow(response.headers.get('x-litellm-call-id'))).call_type).toBe('arerank');
+    for (const path of ['/rerank', '/v2/rerank']) {
+      const other = await fetch(`${gateway.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'rerank-english', query: 'france', documents: ['a', 'France'] }),
+      });
+      expect(((await other.json()) as { results: { index: number }[] }).results[0].index).toBe(1);
+    }
+    const unauthenticated = await fetch(`${gateway.url}/v1/rerank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(unauthenticated.status).toBe(401);
   });
 
   it('should upload, list, read, download and delete files', async () => {

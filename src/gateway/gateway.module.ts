@@ -1,5 +1,6 @@
 import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { CustomersModule } from '../customers/customers.module';
 import { LimitsModule } from '../limits/limits.module';
 import { PricingModule } from '../pricing/pricing.module';
@@ -11,7 +12,7 @@ import { MediaController } from './media.controller';
 import { MediaService } from './media.service';
 
 @Module({
-  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule],
+  imports: [AuthModule, RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule],
   controllers: [GatewayController, MediaController],
   providers: [GatewayService, MediaService],
 })

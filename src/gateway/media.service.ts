@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
+import { CallerAuthenticator } from '../auth/authentication.guard';
+import { RouteClass, type RouteDeclaration } from '../auth/route-class';
+import { RouteCatalog } from '../auth/route-catalog.service';
 import { BadRequestError } from '../common/errors/http-errors';
 import { renderError } from '../common/http/error-envelope';
 import { TOLLGATE_VERSION } from '../common/version';
@@ -37,6 +40,10 @@ export const MEDIA_OPERATIONS = {
 } as const;
 
 export type MediaOperation = keyof typeof MEDIA_OPERATIONS;
+
+/** Cohere's v1 SDK path; LiteLLM's docs also show it as a pass-through endpoint, which then keeps it. */
+const V1_RERANK_PATH = '/v1/rerank';
+const RERANK_DECLARATION: RouteDeclaration = Object.freeze({ routeClass: RouteClass.Llm, groups: ['llm_api_routes'] as const });
 
 /** What one call produced: the answer to send and the usage the provider reported (null when it reports none). */
 interface MediaAnswer {
@@ -80,6 +87,8 @@ export class MediaService implements OnModuleInit {
     private readonly teams: TeamsService,
     private readonly ledger: SpendLedgerService,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly authenticator: CallerAuthenticator,
+    private readonly catalog: RouteCatalog,
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
   ) {
     this.trackEndUsers = config.litellm_settings.disable_end_user_cost_tracking !== true;
@@ -91,8 +100,40 @@ export class MediaService implements OnModuleInit {
    */
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    if (!fastify || fastify.hasContentTypeParser('multipart/form-data')) return;
-    fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    if (!fastify) return;
+    if (!fastify.hasContentTypeParser('multipart/form-data')) {
+      fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    }
+    this.registerV1Rerank(fastify);
+  }
+
+  /**
+   * `POST /v1/rerank` is served here unless a configured pass-through endpoint claims that path (LiteLLM's own
+   * pass-through example is exactly Cohere's `/v1/rerank`), in which case the operator's route wins. Registered on
+   * Fastify, like pass-through routes, so the two never collide; authentication is the guards' own authenticator.
+   */
+  private registerV1Rerank(fastify: FastifyInstance): void {
+    const claimed = (this.config.general_settings.pass_through_endpoints ?? []).some((endpoint) => {
+      const path = `/${endpoint.path.replace(/^\/+|\/+$/g, '')}`;
+      return path === V1_RERANK_PATH || (endpoint.include_subpath === true && V1_RERANK_PATH.startsWith(`${path === '/' ? '' : path}/`));
+    });
+    if (claimed) return;
+    fastify.route({
+      method: 'POST',
+      url: V1_RERANK_PATH,
+      handler: async (request, reply) => {
+        try {
+          await this.authenticator.authenticate(request, RERANK_DECLARATION);
+          await this.rerank(request, reply);
+        } catch (error) {
+          const rendered = renderError(error);
+          if (rendered.unexpected) this.logger.error(`${V1_RERANK_PATH} failed: ${rendered.internalCode}`);
+          if (rendered.headers) reply.headers(rendered.headers);
+          await reply.status(rendered.status).send(rendered.body);
+        }
+      },
+    });
+    this.catalog.addExternal({ path: V1_RERANK_PATH, methods: ['POST'], endpoint: 'MediaController.rerank', routeClass: RERANK_DECLARATION.routeClass, groups: RERANK_DECLARATION.groups });
   }
 
   async imageGeneration(request: FastifyRequest, reply: FastifyReply, pathModel?: string): Promise<void> {
