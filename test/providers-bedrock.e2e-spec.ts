@@ -22,7 +22,7 @@ describe('Bedrock Converse adapter (e2e, openai SDK → gateway → SigV4-checki
     mock = await startMockProviderServer([bedrockMock]);
     const creds = `aws_access_key_id: os.environ/E2E_AWS_KEY_ID, aws_secret_access_key: os.environ/E2E_AWS_SECRET, aws_region_name: ${BEDROCK_TEST_REGION}`;
     const entry = (name: string, model: string, extra = creds): string => `  - model_name: ${name}\n    litellm_params: { model: bedrock/${model}, api_base: ${mock.url}, ${extra} }\n`;
-    const yaml = `general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n${entry('haiku', MODEL_ID)}${entry('haiku-converse', `converse/${MODEL_ID}`)}${entry('too-long', 'mock.too-long')}${entry('throttled', 'mock.throttled')}${entry('stream-throttle', 'mock.stream-throttle')}${entry('wrong-region', MODEL_ID, creds.replace(BEDROCK_TEST_REGION, 'eu-west-1'))}${entry('no-credentials', MODEL_ID, `aws_region_name: ${BEDROCK_TEST_REGION}`)}${entry('wrong-secret', MODEL_ID, creds.replace('os.environ/E2E_AWS_SECRET', 'not-the-secret'))}`;
+    const yaml = `general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n${entry('haiku', MODEL_ID)}${entry('haiku-converse', `converse/${MODEL_ID}`)}${entry('too-long', 'mock.too-long')}${entry('throttled', 'mock.throttled')}${entry('stream-throttle', 'mock.stream-throttle')}${entry('wrong-region', MODEL_ID, creds.replace(BEDROCK_TEST_REGION, 'eu-west-1'))}${entry('no-credentials', MODEL_ID, `aws_region_name: ${BEDROCK_TEST_REGION}`)}${entry('titan-embed', 'amazon.titan-embed-text-v2:0')}${entry('cohere-embed-bedrock', 'cohere.embed-english-v3')}${entry('wrong-secret', MODEL_ID, creds.replace('os.environ/E2E_AWS_SECRET', 'not-the-secret'))}`;
     gateway = await startGateway(yaml, { env: { E2E_AWS_KEY_ID: BEDROCK_TEST_CREDENTIALS.accessKeyId, E2E_AWS_SECRET: BEDROCK_TEST_CREDENTIALS.secretAccessKey } });
     client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   });
@@ -89,6 +89,16 @@ describe('Bedrock Converse adapter (e2e, openai SDK → gateway → SigV4-checki
     const streamedCall = streamed.choices[0].message.tool_calls?.[0];
     if (streamedCall?.type !== 'function') throw new Error('expected a function call');
     expect(JSON.parse(streamedCall.function.arguments)).toEqual({ input: 'Stock of nuts?' });
+  });
+
+  it('should embed with Titan (one signed InvokeModel per text) and Cohere on Bedrock', async () => {
+    const titan = await client.embeddings.create({ model: 'titan-embed', input: ['first text', 'second'], dimensions: 3, encoding_format: 'float' });
+    expect(titan.data.map((item) => item.embedding.length)).toEqual([3, 3]);
+    expect(titan.usage.prompt_tokens).toBe(5);
+    expect(mock.requests.map((request) => request.path)).toEqual([`/model/${encodeURIComponent('amazon.titan-embed-text-v2:0')}/invoke`, `/model/${encodeURIComponent('amazon.titan-embed-text-v2:0')}/invoke`]);
+    const cohere = await client.embeddings.create({ model: 'cohere-embed-bedrock', input: ['abc'], encoding_format: 'float' });
+    expect(cohere.data[0].embedding).toEqual([3, 1, 2]);
+    expect(mock.requests[2].body).toEqual({ texts: ['abc'], input_type: 'search_document' });
   });
 
   it('should map Bedrock errors: context window, throttling, a signature for the wrong region or with the wrong secret, no credentials', async () => {

@@ -7,7 +7,7 @@ import { ProviderHandler, RecordedProviderRequest, sendJson, tokensOf, words, wr
 export const BEDROCK_TEST_CREDENTIALS = { accessKeyId: 'AKIAMOCKBEDROCK00001', secretAccessKey: 'mock/bedrock+secret/key0000000000000001' };
 export const BEDROCK_TEST_REGION = 'us-west-2';
 
-const PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const PATH = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 
 interface Block {
@@ -31,6 +31,7 @@ export const bedrockMock: ProviderHandler = async ({ request, res }) => {
   const signatureProblem = await verifySignature(request);
   if (signatureProblem) return fail(res, 403, 'UnrecognizedClientException', signatureProblem);
   const body = request.body ?? {};
+  if (match[2] === 'invoke') return invokeEmbedding(res, modelId, body);
   const problem = validate(body);
   if (problem) return fail(res, 400, 'ValidationException', problem);
   if (modelId.endsWith('too-long')) return fail(res, 400, 'ValidationException', 'Input is too long for requested model.');
@@ -126,6 +127,22 @@ function validate(body: Record<string, unknown>): string | undefined {
   const config = (body.inferenceConfig ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(config)) if (!['maxTokens', 'temperature', 'topP', 'stopSequences'].includes(key)) return `inferenceConfig: unknown field ${key}`;
   return undefined;
+}
+
+/** InvokeModel for the two embedding families the adapter supports, with their own body shapes. */
+function invokeEmbedding(res: ServerResponse, modelId: string, body: Record<string, unknown>): true {
+  if (modelId.startsWith('amazon.titan-embed')) {
+    if (typeof body.inputText !== 'string') return fail(res, 400, 'ValidationException', 'Malformed input request: required key [inputText] not found');
+    const dimensions = typeof body.dimensions === 'number' ? body.dimensions : 4;
+    sendJson(res, 200, { embedding: Array.from({ length: dimensions }, (_, i) => (body.inputText as string).length / (i + 1)), inputTextTokenCount: tokensOf(body.inputText) });
+    return true;
+  }
+  if (modelId.startsWith('cohere.embed')) {
+    if (!Array.isArray(body.texts) || typeof body.input_type !== 'string') return fail(res, 400, 'ValidationException', 'Malformed input request: texts and input_type are required');
+    sendJson(res, 200, { id: 'emb', embeddings: (body.texts as string[]).map((text) => [text.length, 1, 2]), texts: body.texts });
+    return true;
+  }
+  return fail(res, 400, 'ValidationException', `The provided model identifier is invalid: ${modelId}`);
 }
 
 function fail(res: ServerResponse, status: number, type: string, message: string): true {

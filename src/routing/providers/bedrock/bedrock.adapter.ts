@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Deployment } from '../../deployment';
-import type { ChatCompletionRequest, CompletionObject } from '../../openai.types';
-import { UpstreamError } from '../../routing.errors';
+import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest } from '../../openai.types';
+import { UnsupportedOperationError, UpstreamError } from '../../routing.errors';
 import { UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
 import { HttpProviderAdapter } from '../http-provider.adapter';
-import type { JsonResult, StreamResult } from '../provider-adapter';
+import type { EmbeddingResult, JsonResult, StreamResult } from '../provider-adapter';
 import type { ChunkTranslator } from '../stream-translation';
 import { AwsStreamFrame, awsEventStreamFrames } from './aws-event-stream';
 import { ConverseChunkTranslator, ConverseResponse, ConverseStreamException, fromConverseResponse, toConverseRequest } from './bedrock.translation';
@@ -58,7 +58,43 @@ export class BedrockAdapter extends HttpProviderAdapter {
     return this.streamResult(response, signal, awsEventStreamFrames, guarded);
   }
 
-  private async call(deployment: Deployment, action: 'converse' | 'converse-stream', payload: object, signal: AbortSignal, streaming: boolean): Promise<UpstreamResponse> {
+  /**
+   * Embeddings have no Converse form: they use InvokeModel with the model family's own body. Titan takes one text
+   * per call (and reports its tokens); Cohere on Bedrock takes a batch (and reports none, so the input is counted at
+   * four characters a token, as the gateway's estimates are).
+   */
+  override async embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<EmbeddingResult> {
+    const texts = (Array.isArray(request.input) ? request.input : [request.input]).map((input) => (typeof input === 'string' ? input : JSON.stringify(input)));
+    const modelId = modelIdOf(deployment);
+    let vectors: number[][];
+    let tokens = 0;
+    let headers = {};
+    if (/(^|\.)cohere\.embed/.test(modelId)) {
+      const inputType = typeof request.input_type === 'string' ? request.input_type : 'search_document';
+      const response = await this.call(deployment, 'invoke', { texts, input_type: inputType }, signal, false);
+      vectors = (await this.readJson<{ embeddings?: number[][] }>(response, signal)).embeddings ?? [];
+      tokens = texts.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
+      headers = this.forwardedHeaders(response);
+    } else if (/(^|\.)amazon\.titan-embed/.test(modelId)) {
+      vectors = [];
+      for (const text of texts) {
+        const body: Record<string, unknown> = { inputText: text };
+        if (typeof request.dimensions === 'number') body.dimensions = request.dimensions;
+        const response = await this.call(deployment, 'invoke', body, signal, false);
+        const parsed = await this.readJson<{ embedding?: number[]; inputTextTokenCount?: number }>(response, signal);
+        vectors.push(parsed.embedding ?? []);
+        tokens += parsed.inputTextTokenCount ?? 0;
+        headers = this.forwardedHeaders(response);
+      }
+    } else {
+      throw new UnsupportedOperationError('embeddings (Bedrock embeddings support amazon.titan-embed-* and cohere.embed-*)', deployment.modelName);
+    }
+    const usage = { prompt_tokens: tokens, total_tokens: tokens };
+    const data = vectors.map((embedding, index) => ({ object: 'embedding', index, embedding }));
+    return { rawJson: JSON.stringify({ object: 'list', data, model: modelId, usage }), usage, headers };
+  }
+
+  private async call(deployment: Deployment, action: 'converse' | 'converse-stream' | 'invoke', payload: object, signal: AbortSignal, streaming: boolean): Promise<UpstreamResponse> {
     const region = regionOf(deployment);
     const base = endpointOf(deployment, region);
     // The model id may hold ':' and '/' (versions, ARNs): it is one path segment, so it is percent-encoded.
