@@ -1,4 +1,6 @@
 import OpenAI, { APIError } from 'openai';
+import { DataSource } from 'typeorm';
+import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
 import { ANTHROPIC_TEST_KEY, anthropicMock } from './support/mock-providers/anthropic.mock';
 import { MockProviderServer, startMockProviderServer } from './support/mock-providers/mock-provider-server';
@@ -105,6 +107,15 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
     expect(usage?.completion_tokens).toBeGreaterThan(0);
     expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
     expect(mock.requests[0].body?.stream).toBe(true);
+
+    // The stream is charged from Anthropic's own counts, and the row keeps Anthropic's message id.
+    await gateway.app.get(SpendLedgerService).flush();
+    const rows = (await gateway.app.get(DataSource).query('SELECT * FROM tollgate_spend_logs WHERE request_id = $1', [chunks[0].id])) as Record<string, unknown>[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0].prompt_tokens).toBe(usage?.prompt_tokens);
+    expect(rows[0].completion_tokens).toBe(usage?.completion_tokens);
+    expect(Number(rows[0].spend)).toBeGreaterThan(0);
+    expect(JSON.stringify(rows[0])).toContain('msg_mock');
   });
 
   it('should round-trip a tool call: tool_use out, tool_result back in', async () => {
