@@ -11,6 +11,9 @@ import type { ChunkTranslator } from '../stream-translation';
 import { AwsStreamFrame, awsEventStreamFrames } from './aws-event-stream';
 import { ConverseChunkTranslator, ConverseResponse, ConverseStreamException, fromConverseResponse, toConverseRequest } from './bedrock.translation';
 
+/** `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-3`… */
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+
 interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -157,8 +160,10 @@ function credentialsOf(deployment: Deployment): AwsCredentials {
 }
 
 function regionOf(deployment: Deployment): string {
-  const region = stringParam(deployment, 'aws_region_name') ?? deployment.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region || !/^[a-z0-9-]+$/.test(region)) {
+  // `region_name` doubles as LiteLLM's coarse region tag ("eu") for customer routing; only a real AWS region is used.
+  const tagged = deployment.region && AWS_REGION.test(deployment.region) ? deployment.region : undefined;
+  const region = stringParam(deployment, 'aws_region_name') ?? tagged ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region || !AWS_REGION.test(region)) {
     throw new UpstreamError('bad_request', 400, 'Bedrock', `no valid AWS region for model=${deployment.modelName}: set aws_region_name (or AWS_REGION)`);
   }
   return region;
