@@ -1,3 +1,4 @@
+import { deepStrictEqual } from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChunkTranslator, FrameReaderLike } from './golden.types';
@@ -13,7 +14,8 @@ export function expectGolden(dir: string, name: string, actual: unknown): void {
     if (process.env.CI) throw new Error(`golden file ${name} is missing`);
     writeFileSync(path, `${JSON.stringify(normalized, null, 2)}\n`);
   }
-  expect(normalized).toEqual(JSON.parse(readFileSync(path, 'utf8')));
+  // node:assert rather than Jest's expect, so this helper compiles without test globals; Jest shows its diff.
+  deepStrictEqual(normalized, JSON.parse(readFileSync(path, 'utf8')), `translation differs from golden file ${name}`);
 }
 
 export function readFixture(dir: string, name: string): string {
