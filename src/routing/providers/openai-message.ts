@@ -2,7 +2,10 @@ import type { ChatMessage } from '../openai.types';
 import { BadRequestError } from '../../common/errors/http-errors';
 
 /** One piece of an OpenAI message's content, in the shape adapters translate from. */
-export type ContentPart = { type: 'text'; text: string } | { type: 'image'; image: ImageSource };
+export type ContentPart = { type: 'text'; text: string; cacheControl?: CacheControl } | { type: 'image'; image: ImageSource; cacheControl?: CacheControl };
+
+/** Anthropic-style prompt-caching marker (`{"type": "ephemeral"}`), which LiteLLM accepts on OpenAI content parts. */
+export type CacheControl = Record<string, unknown>;
 
 /** An image either inline (data URL) or by reference (https URL). */
 export type ImageSource = { kind: 'inline'; mediaType: string; base64: string } | { kind: 'url'; url: string };
@@ -23,15 +26,25 @@ export function contentParts(content: unknown): ContentPart[] {
   if (content === null || content === undefined) return [];
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   if (!Array.isArray(content)) throw new BadRequestError('message content must be a string or a list of content parts', 'messages');
-  return content.map((part: unknown) => {
-    const typed = part as { type?: unknown; text?: unknown; image_url?: unknown };
-    if (typed.type === 'text' && typeof typed.text === 'string') return { type: 'text', text: typed.text };
+  return content.map((part: unknown): ContentPart => {
+    const typed = part as { type?: unknown; text?: unknown; image_url?: unknown; cache_control?: unknown };
+    const cacheControl = isCacheControl(typed.cache_control) ? { cacheControl: typed.cache_control } : {};
+    if (typed.type === 'text' && typeof typed.text === 'string') return { type: 'text', text: typed.text, ...cacheControl };
     if (typed.type === 'image_url') {
       const url = typeof typed.image_url === 'string' ? typed.image_url : (typed.image_url as { url?: unknown } | undefined)?.url;
-      if (typeof url === 'string') return { type: 'image', image: imageSourceOf(url) };
+      if (typeof url === 'string') return { type: 'image', image: imageSourceOf(url), ...cacheControl };
     }
     throw new BadRequestError(`unsupported content part type ${JSON.stringify(typed.type ?? null)} for this provider`, 'messages');
   });
+}
+
+function isCacheControl(value: unknown): value is CacheControl {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A message-level `cache_control` (LiteLLM's shorthand for marking the message's last block). */
+export function messageCacheControl(message: Record<string, unknown>): CacheControl | undefined {
+  return isCacheControl(message.cache_control) ? message.cache_control : undefined;
 }
 
 export function textOf(content: unknown): string {

@@ -6,6 +6,7 @@ import {
   ImageSource,
   isSystemRole,
   maxTokensOf,
+  messageCacheControl,
   parseArguments,
   stopSequences,
   textOf,
@@ -17,8 +18,8 @@ import { ChunkBuilder, ChunkTranslator, usageOf } from '../stream-translation';
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
 type AnthropicBlock =
-  | { type: 'text'; text: string }
-  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } }
+  | { type: 'text'; text: string; cache_control?: Record<string, unknown> }
+  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string }; cache_control?: Record<string, unknown> }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
   | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean }
   | { type: 'thinking'; thinking: string; signature?: string };
@@ -48,7 +49,7 @@ const PASSED_THROUGH = ['temperature', 'top_p', 'top_k', 'thinking'] as const;
 
 /** OpenAI chat request → Anthropic Messages request. */
 export function toAnthropicRequest(request: ChatCompletionRequest, upstreamModel: string, params: Record<string, unknown>, stream: boolean): Record<string, unknown> {
-  const system: { type: 'text'; text: string }[] = [];
+  const system: { type: 'text'; text: string; cache_control?: Record<string, unknown> }[] = [];
   const messages: AnthropicMessage[] = [];
   const push = (role: AnthropicMessage['role'], blocks: AnthropicBlock[]): void => {
     if (blocks.length === 0) return;
@@ -60,10 +61,12 @@ export function toAnthropicRequest(request: ChatCompletionRequest, upstreamModel
   };
   for (const message of request.messages) {
     if (isSystemRole(message.role)) {
-      const text = textOf(message.content);
-      if (text) system.push({ type: 'text', text });
+      // Parts keep their own cache_control, so a cached prefix can be marked precisely.
+      const parts = contentParts(message.content).filter((part) => part.type === 'text');
+      const blocks = parts.map((part) => ({ type: 'text' as const, text: part.type === 'text' ? part.text : '', ...(part.cacheControl ? { cache_control: part.cacheControl } : {}) }));
+      system.push(...withMessageCacheControl(blocks, message));
     } else if (message.role === 'user') {
-      push('user', userBlocks(message));
+      push('user', withMessageCacheControl(userBlocks(message), message));
     } else if (message.role === 'assistant') {
       push('assistant', assistantBlocks(message));
     } else if (message.role === 'tool' || message.role === 'function') {
@@ -98,7 +101,18 @@ export function toAnthropicRequest(request: ChatCompletionRequest, upstreamModel
 }
 
 function userBlocks(message: ChatMessage): AnthropicBlock[] {
-  return contentParts(message.content).map((part) => (part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image', source: imageSource(part.image) }));
+  return contentParts(message.content).map((part): AnthropicBlock => {
+    const block: AnthropicBlock = part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image', source: imageSource(part.image) };
+    return part.cacheControl ? ({ ...block, cache_control: part.cacheControl } as AnthropicBlock) : block;
+  });
+}
+
+/** A message-level `cache_control` marks the message's last block, where Anthropic's cache breakpoint goes. */
+function withMessageCacheControl<B extends object>(blocks: B[], message: ChatMessage): B[] {
+  const cacheControl = messageCacheControl(message);
+  if (!cacheControl || blocks.length === 0) return blocks;
+  const last = blocks[blocks.length - 1];
+  return [...blocks.slice(0, -1), { ...last, cache_control: cacheControl } as B];
 }
 
 function imageSource(image: ImageSource): Extract<AnthropicBlock, { type: 'image' }>['source'] {
