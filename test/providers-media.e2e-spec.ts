@@ -83,6 +83,13 @@ ${openAi('gpt-image-1', 'gpt-image-1', '    model_info: { mode: image_generation
     expect(mock.requests[0].headers['api-key']).toBe(AZURE_MEDIA_TEST_KEY);
   });
 
+  it('should use Azure’s resource-level files path with its api-version and a query', async () => {
+    const response = await fetch(`${gateway.url}/v1/files?model=azure-images&purpose=batch`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { object: string }).object).toBe('list');
+    expect(mock.requests[0].path).toBe('/openai/files?api-version=2024-10-21&purpose=batch');
+  });
+
   it('should relay synthesised speech as audio bytes', async () => {
     const response = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hello there' });
     expect(response.headers.get('content-type')).toBe('audio/mpeg');
@@ -147,7 +154,8 @@ ${openAi('gpt-image-1', 'gpt-image-1', '    model_info: { mode: image_generation
     expect(created.filename).toBe('batch.jsonl');
     expect(created.bytes).toBe(18);
     expect((await client.files.retrieve(created.id)).purpose).toBe('batch');
-    expect((await client.files.list()).data.map((file) => file.id)).toContain(created.id);
+    expect((await client.files.list({ purpose: 'batch' })).data.map((file) => file.id)).toContain(created.id);
+    expect(mock.requests[mock.requests.length - 1].path).toBe('/v1/files?purpose=batch');
     expect(await (await client.files.content(created.id)).text()).toBe('{"custom_id":"1"}\n');
     expect((await client.files.delete(created.id)).deleted).toBe(true);
     const missing = (await client.files.retrieve(created.id).catch((e: unknown) => e)) as APIError;

@@ -107,8 +107,12 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'files'), { 'content-type': contentType }, body, deployment, signal), signal);
   }
 
+  /** `path` may carry a query (`files?purpose=batch`); it is merged with the endpoint's own (Azure's api-version). */
   async fileRequest(method: 'GET' | 'DELETE', path: string, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
-    return this.relayed(await this.sendTo(method, this.mediaEndpoint(deployment, path), {}, undefined, deployment, signal), signal);
+    const [pathOnly, query] = path.split('?', 2);
+    const url = new URL(this.mediaEndpoint(deployment, pathOnly));
+    for (const [name, value] of new URLSearchParams(query ?? '')) url.searchParams.set(name, value);
+    return this.relayed(await this.sendTo(method, url.toString(), {}, undefined, deployment, signal), signal);
   }
 
   private async mediaJson(path: string, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
