@@ -150,6 +150,18 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
     expect(call.id).toMatch(/^toolu_mock/);
   });
 
+  it('should answer response_format json_schema with JSON content through a forced tool', async () => {
+    const data = await client.chat.completions.create({
+      model: 'claude',
+      messages: [{ role: 'user', content: 'json please' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { input: { type: 'string' } } } } },
+    });
+    expect(JSON.parse(data.choices[0].message.content ?? '')).toEqual({ input: 'json please' });
+    expect(data.choices[0].message.tool_calls).toBeUndefined();
+    expect(data.choices[0].finish_reason).toBe('stop');
+    expect(mock.requests[0].body?.tool_choice).toEqual({ type: 'tool', name: 'json_tool_call' });
+  });
+
   it('should answer /completions through the Messages API', async () => {
     const data = await client.completions.create({ model: 'claude', prompt: 'Complete me', max_tokens: 20 });
     expect(data.object).toBe('text_completion');

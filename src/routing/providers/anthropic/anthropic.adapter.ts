@@ -11,6 +11,7 @@ import {
   AnthropicStreamError,
   AnthropicStreamEvent,
   fromAnthropicResponse,
+  jsonModeSchema,
   toAnthropicRequest,
 } from './anthropic.translation';
 
@@ -35,13 +36,13 @@ export class AnthropicAdapter extends HttpProviderAdapter {
     const body = toAnthropicRequest(request, deployment.upstreamModel, deployment.params, false);
     const response = await this.post(messagesUrl(deployment), this.headers(deployment), JSON.stringify(body), deployment, signal, false);
     const headers = this.forwardedHeaders(response);
-    return { headers, body: fromAnthropicResponse(await this.readJson<AnthropicResponse>(response, signal)) };
+    return { headers, body: fromAnthropicResponse(await this.readJson<AnthropicResponse>(response, signal), jsonModeSchema(request) !== undefined) };
   }
 
   async chatStream(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
     const body = toAnthropicRequest(request, deployment.upstreamModel, deployment.params, true);
     const response = await this.post(messagesUrl(deployment), this.headers(deployment), JSON.stringify(body), deployment, signal, true);
-    return this.streamResult(response, signal, sseJsonFrames<AnthropicStreamEvent>, this.withStreamErrors(new AnthropicChunkTranslator(deployment.upstreamModel)));
+    return this.streamResult(response, signal, sseJsonFrames<AnthropicStreamEvent>, this.withStreamErrors(new AnthropicChunkTranslator(deployment.upstreamModel, jsonModeSchema(request) !== undefined)));
   }
 
   private headers(deployment: Deployment): Record<string, string> {

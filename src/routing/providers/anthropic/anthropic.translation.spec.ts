@@ -9,6 +9,7 @@ import {
   AnthropicStreamEvent,
   finishReasonOf,
   fromAnthropicResponse,
+  JSON_MODE_TOOL,
   toAnthropicRequest,
 } from './anthropic.translation';
 
@@ -58,6 +59,35 @@ describe('Anthropic translation (golden fixtures)', () => {
       messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{oops' } }] }],
     };
     expect(() => toAnthropicRequest(request, 'claude', {}, false)).toThrow('arguments must be a JSON object');
+  });
+
+  it('should ask for JSON through a forced tool and answer with its input as content, streamed too', async () => {
+    const request: ChatCompletionRequest = {
+      model: 'm',
+      messages: [{ role: 'user', content: 'Give me a city' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } } } } },
+    };
+    const body = toAnthropicRequest(request, 'claude', {}, false);
+    expect(body.tools).toEqual([{ name: JSON_MODE_TOOL, description: 'Answer with JSON matching this schema.', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }]);
+    expect(body.tool_choice).toEqual({ type: 'tool', name: JSON_MODE_TOOL });
+    const answer = fromAnthropicResponse(
+      { id: 'msg', model: 'claude', content: [{ type: 'tool_use', id: 't', name: JSON_MODE_TOOL, input: { city: 'Paris' } }], stop_reason: 'tool_use', usage: {} },
+      true,
+    ) as unknown as { choices: { message: { content: string; tool_calls?: unknown }; finish_reason: string }[] };
+    expect(answer.choices[0].message).toEqual({ role: 'assistant', content: '{"city":"Paris"}' });
+    expect(answer.choices[0].finish_reason).toBe('stop');
+    const translator = new AnthropicChunkTranslator('claude', true);
+    const chunks = [
+      ...translator.next({ type: 'message_start', message: { id: 'm', usage: {} } }),
+      ...translator.next({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: JSON_MODE_TOOL, input: {} } }),
+      ...translator.next({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"city":' } }),
+      ...translator.next({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '"Rome"}' } }),
+      ...translator.next({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 5 } }),
+      ...translator.end(),
+    ] as { choices: { delta?: { content?: string; tool_calls?: unknown }; finish_reason: string | null }[] }[];
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('')).toBe('{"city":"Rome"}');
+    expect(chunks.some((chunk) => chunk.choices[0]?.delta?.tool_calls)).toBe(false);
+    expect(chunks[chunks.length - 2].choices[0].finish_reason).toBe('stop');
   });
 
   it('should map stop reasons', () => {

@@ -44,6 +44,21 @@ interface AnthropicUsage {
   cache_read_input_tokens?: number;
 }
 
+/**
+ * Structured output the way LiteLLM does it on Anthropic: a forced tool whose input schema is the requested schema;
+ * its input comes back as the message content (JSON text), never as a tool call.
+ */
+export const JSON_MODE_TOOL = 'json_tool_call';
+
+/** The schema `response_format` asks for, when the answer must be JSON and the request has no tools of its own. */
+export function jsonModeSchema(request: ChatCompletionRequest): Record<string, unknown> | undefined {
+  if (functionToolsOf(request.tools).length) return undefined;
+  const format = request.response_format as { type?: string; json_schema?: { schema?: Record<string, unknown> } } | undefined;
+  if (format?.type === 'json_schema' && format.json_schema?.schema) return format.json_schema.schema;
+  if (format?.type === 'json_object') return { type: 'object', additionalProperties: true };
+  return undefined;
+}
+
 /** Fields with the same name and meaning on both sides. */
 const PASSED_THROUGH = ['temperature', 'top_p', 'top_k', 'thinking'] as const;
 
@@ -94,6 +109,11 @@ export function toAnthropicRequest(request: ChatCompletionRequest, upstreamModel
     }));
     const choice = toolChoiceOf(request.tool_choice, request.parallel_tool_calls);
     if (choice) body.tool_choice = choice;
+  }
+  const jsonSchema = jsonModeSchema(request);
+  if (jsonSchema) {
+    body.tools = [{ name: JSON_MODE_TOOL, description: 'Answer with JSON matching this schema.', input_schema: jsonSchema }];
+    body.tool_choice = { type: 'tool', name: JSON_MODE_TOOL };
   }
   if (typeof request.user === 'string' && request.user) body.metadata = { user_id: request.user };
   if (stream) body.stream = true;
@@ -166,24 +186,27 @@ export function usageFromAnthropic(usage: AnthropicUsage, outputTokens = usage.o
 }
 
 /** Anthropic Messages response → OpenAI chat.completion. */
-export function fromAnthropicResponse(response: AnthropicResponse): CompletionObject {
+export function fromAnthropicResponse(response: AnthropicResponse, jsonMode = false): CompletionObject {
   let text = '';
   let reasoning = '';
+  let json: string | undefined;
   const toolCalls: object[] = [];
   for (const block of response.content ?? []) {
     if (block.type === 'text') text += block.text;
     else if (block.type === 'thinking') reasoning += block.thinking;
+    else if (block.type === 'tool_use' && jsonMode && block.name === JSON_MODE_TOOL) json = JSON.stringify(block.input ?? {});
     else if (block.type === 'tool_use') toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
   }
-  const message: Record<string, unknown> = { role: 'assistant', content: text || (toolCalls.length ? null : '') };
+  const message: Record<string, unknown> = { role: 'assistant', content: json ?? (text || (toolCalls.length ? null : '')) };
   if (toolCalls.length) message.tool_calls = toolCalls;
   if (reasoning) message.reasoning_content = reasoning;
+  const finishReason = json !== undefined && response.stop_reason === 'tool_use' ? 'stop' : finishReasonOf(response.stop_reason);
   return {
     id: response.id,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: response.model,
-    choices: [{ index: 0, message, finish_reason: finishReasonOf(response.stop_reason), logprobs: null }],
+    choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
     usage: usageFromAnthropic(response.usage ?? {}),
   };
 }
@@ -229,8 +252,13 @@ export class AnthropicChunkTranslator implements ChunkTranslator<AnthropicStream
   private usage: AnthropicUsage = {};
   private outputTokens = 0;
   private stopReason: string | null = null;
+  /** Content blocks that are the JSON-mode tool: their input streams as content. */
+  private readonly jsonBlocks = new Set<number>();
 
-  constructor(model: string) {
+  constructor(
+    model: string,
+    private readonly jsonMode = false,
+  ) {
     this.chunks = new ChunkBuilder(model);
   }
 
@@ -244,6 +272,10 @@ export class AnthropicChunkTranslator implements ChunkTranslator<AnthropicStream
         return [this.chunks.delta({ content: '' })];
       case 'content_block_start': {
         const block = event.content_block;
+        if (block?.type === 'tool_use' && this.jsonMode && block.name === JSON_MODE_TOOL) {
+          this.jsonBlocks.add(event.index ?? 0);
+          return [];
+        }
         if (block?.type === 'tool_use') {
           const toolIndex = this.toolIndexOfBlock.size;
           this.toolIndexOfBlock.set(event.index ?? 0, toolIndex);
@@ -256,6 +288,7 @@ export class AnthropicChunkTranslator implements ChunkTranslator<AnthropicStream
         const delta = event.delta ?? {};
         if (delta.type === 'text_delta' && delta.text) return [this.chunks.delta({ content: delta.text })];
         if (delta.type === 'thinking_delta' && delta.thinking) return [this.chunks.delta({ reasoning_content: delta.thinking })];
+        if (delta.type === 'input_json_delta' && delta.partial_json && this.jsonBlocks.has(event.index ?? 0)) return [this.chunks.delta({ content: delta.partial_json })];
         if (delta.type === 'input_json_delta' && delta.partial_json) {
           const index = this.toolIndexOfBlock.get(event.index ?? 0) ?? 0;
           return [this.chunks.delta({ content: null, tool_calls: [{ index, function: { arguments: delta.partial_json } }] })];
@@ -275,6 +308,7 @@ export class AnthropicChunkTranslator implements ChunkTranslator<AnthropicStream
   }
 
   end(): object[] {
-    return [this.chunks.finish(finishReasonOf(this.stopReason)), this.chunks.usage(usageFromAnthropic(this.usage, this.outputTokens))];
+    const finishReason = this.jsonBlocks.size && this.stopReason === 'tool_use' ? 'stop' : finishReasonOf(this.stopReason);
+    return [this.chunks.finish(finishReason), this.chunks.usage(usageFromAnthropic(this.usage, this.outputTokens))];
   }
 }
