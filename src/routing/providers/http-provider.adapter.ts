@@ -103,7 +103,13 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
     try {
       for await (const frames of readFrames(this.http.streamBody(response))) {
         const out: string[] = [];
-        for (const frame of frames) for (const chunk of translator.next(frame)) out.push(JSON.stringify(chunk));
+        try {
+          for (const frame of frames) for (const chunk of translator.next(frame)) out.push(JSON.stringify(chunk));
+        } catch (error) {
+          // A provider error after some content in the same read: the content goes out first, as it was generated.
+          if (out.length) yield out;
+          throw error;
+        }
         if (out.length) yield out;
       }
       const closing = translator.end().map((chunk) => JSON.stringify(chunk));
