@@ -1,5 +1,6 @@
 import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { CustomersModule } from '../customers/customers.module';
 import { LimitsModule } from '../limits/limits.module';
 import { PricingModule } from '../pricing/pricing.module';
@@ -7,10 +8,12 @@ import { RoutingModule } from '../routing/routing.module';
 import { TeamsModule } from '../teams/teams.module';
 import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
+import { MediaController } from './media.controller';
+import { MediaService } from './media.service';
 
 @Module({
-  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule],
-  controllers: [GatewayController],
-  providers: [GatewayService],
+  imports: [AuthModule, RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule],
+  controllers: [GatewayController, MediaController],
+  providers: [GatewayService, MediaService],
 })
 export class GatewayModule {}

@@ -1,6 +1,6 @@
 import type { LitellmParams, ModelInfo } from '../config/config.types';
 
-export type ProviderId = 'openai' | 'azure' | 'mock';
+export type ProviderId = 'openai' | 'azure' | 'mock' | 'anthropic' | 'ollama' | 'ollama_chat' | 'gemini' | 'cohere' | 'bedrock' | 'text-completion-openai';
 
 /** One configured upstream (a `model_list` entry), resolved and ready to call. */
 export interface Deployment {

@@ -225,11 +225,25 @@ export function splitProviderModel(model: string): { provider: string; upstreamM
 }
 
 function toProviderId(prefix: string): ProviderId | undefined {
+  const native = NATIVE_PROVIDER_PREFIXES[prefix];
+  if (native) return native;
   if (OPENAI_COMPATIBLE_PREFIXES.has(prefix)) return 'openai';
   if (prefix === 'azure' || prefix === 'azure_text') return 'azure';
   if (prefix === 'mock') return 'mock';
   return undefined;
 }
+
+/** LiteLLM prefixes served by an adapter that speaks the provider's own wire format. */
+const NATIVE_PROVIDER_PREFIXES: Record<string, ProviderId> = {
+  anthropic: 'anthropic',
+  ollama: 'ollama',
+  ollama_chat: 'ollama_chat',
+  gemini: 'gemini',
+  cohere: 'cohere',
+  cohere_chat: 'cohere',
+  bedrock: 'bedrock',
+  'text-completion-openai': 'text-completion-openai',
+};
 
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');

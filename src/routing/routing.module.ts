@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PricingModule } from '../pricing/pricing.module';
 import { ModelRegistry } from './model-registry.service';
 import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
+import { NATIVE_PROVIDER_ADAPTERS } from './providers/native-adapters';
 import { MockAdapter } from './providers/mock/mock.adapter';
 import { OpenAiAdapter } from './providers/openai/openai.adapter';
 import { PROVIDER_ADAPTERS } from './providers/provider-adapter';
@@ -18,10 +19,11 @@ import { UpstreamHttp } from './upstream-http.service';
     OpenAiAdapter,
     AzureOpenAiAdapter,
     MockAdapter,
+    ...NATIVE_PROVIDER_ADAPTERS,
     {
       provide: PROVIDER_ADAPTERS,
       useFactory: (...adapters: unknown[]) => adapters,
-      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter],
+      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, ...NATIVE_PROVIDER_ADAPTERS],
     },
     ProviderRegistry,
     ModelRegistry,

@@ -62,10 +62,23 @@ export class UpstreamHttp implements OnApplicationShutdown {
   }
 
   /** `origin` and `path` are passed apart so no URL is parsed per call. */
-  async post(
+  post(
     endpoint: UpstreamEndpoint,
     headers: Record<string, string>,
-    body: string,
+    body: string | Buffer,
+    signal: AbortSignal,
+    idleTimeoutMs: number,
+    clientSupplied = false,
+  ): Promise<UpstreamResponse> {
+    return this.request('POST', endpoint, headers, body, signal, idleTimeoutMs, clientSupplied);
+  }
+
+  /** Any method; GET and DELETE serve the files API, a Buffer body multipart uploads. */
+  async request(
+    method: 'GET' | 'POST' | 'DELETE',
+    endpoint: UpstreamEndpoint,
+    headers: Record<string, string>,
+    body: string | Buffer | undefined,
     signal: AbortSignal,
     idleTimeoutMs: number,
     clientSupplied = false,
@@ -73,7 +86,7 @@ export class UpstreamHttp implements OnApplicationShutdown {
     const response = await (clientSupplied ? this.guardedAgent : this.agent).request({
       origin: endpoint.origin,
       path: endpoint.path,
-      method: 'POST',
+      method,
       headers,
       body,
       signal,

@@ -1,5 +1,6 @@
 import type { Deployment, ProviderId } from '../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCompletionRequest } from '../openai.types';
+import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, RerankRequest, RerankResponse, SpeechRequest } from './media.types';
 
 /** Upstream headers worth passing on, already renamed `llm_provider-…` as LiteLLM does. */
 export type ForwardedHeaders = Record<string, string>;
@@ -42,6 +43,17 @@ export interface ProviderAdapter {
   completion(request: TextCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>>;
   completionStream(request: TextCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult>;
   embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<EmbeddingResult>;
+
+  /** Optional operations: a provider without one answers "model=… does not support …" (MediaService checks). */
+  imageGeneration?(request: ImageGenerationRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
+  /** Relayed as the provider answers: JSON, or text/srt/vtt when `response_format` asks for it. */
+  audioTranscription?(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
+  audioSpeech?(request: SpeechRequest, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
+  moderation?(request: ModerationRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
+  rerank?(request: RerankRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<RerankResponse>>;
+  /** The files API: an upload, and GET/DELETE on `files`, `files/{id}`, `files/{id}/content` (relayed as they are). */
+  createFile?(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
+  fileRequest?(method: 'GET' | 'DELETE', path: string, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
 }
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Deployment } from '../../deployment';
 import type { LlmOperation } from '../../openai.types';
 import { UpstreamHttp } from '../../upstream-http.service';
+import { UnsupportedOperationError } from '../../routing.errors';
 import { OpenAiWireAdapter } from '../openai/openai-wire.adapter';
 
 /** GA version used when a deployment sets no `api_version`. */
@@ -26,6 +27,19 @@ export class AzureOpenAiAdapter extends OpenAiWireAdapter {
     const base = deployment.apiBase.replace(/\/+$/, '');
     const version = encodeURIComponent(deployment.apiVersion ?? DEFAULT_AZURE_API_VERSION);
     return `${base}/openai/deployments/${encodeURIComponent(deployment.upstreamModel)}/${PATHS[operation]}?api-version=${version}`;
+  }
+
+  /**
+   * Images and audio live under the deployment like chat does; files belong to the resource, not a deployment.
+   * Azure OpenAI has no moderation endpoint (content filtering is applied to every call instead).
+   */
+  protected mediaEndpoint(deployment: Deployment, path: string): string {
+    if (!deployment.apiBase) throw new Error(`azure deployment ${deployment.modelName} has no api_base`);
+    if (path === 'moderations') throw new UnsupportedOperationError('moderations', deployment.modelName);
+    const base = deployment.apiBase.replace(/\/+$/, '');
+    const version = encodeURIComponent(deployment.apiVersion ?? DEFAULT_AZURE_API_VERSION);
+    const scope = path === 'files' || path.startsWith('files/') ? '/openai' : `/openai/deployments/${encodeURIComponent(deployment.upstreamModel)}`;
+    return `${base}${scope}/${path}?api-version=${version}`;
   }
 
   protected authHeaders(deployment: Deployment): Record<string, string> {

@@ -1,10 +1,13 @@
 import { DomainError } from '../../../common/errors/domain-error';
 import type { Deployment, ProviderId } from '../../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../../openai.types';
-import { UpstreamError, UpstreamFailureKind } from '../../routing.errors';
+import { UpstreamError } from '../../routing.errors';
 import { ClientDisconnected, UpstreamTimeout } from '../../upstream-abort';
 import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
 import type { EmbeddingResult, ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
+import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, SpeechRequest } from '../media.types';
+import { encodeMultipart, readBytes } from '../multipart';
+import { providerHttpError } from '../provider-error-mapping';
 import { usageFromJsonText } from '../usage-extractor';
 import { parseSse } from '../sse';
 
@@ -52,6 +55,8 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   constructor(private readonly http: UpstreamHttp) {}
 
   protected abstract endpoint(deployment: Deployment, operation: LlmOperation): string;
+  /** Where a non-LLM operation goes: `images/generations`, `audio/speech`, `files/{id}`, … */
+  protected abstract mediaEndpoint(deployment: Deployment, path: string): string;
   protected abstract authHeaders(deployment: Deployment): Record<string, string>;
 
   chat(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>> {
@@ -79,6 +84,69 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
       throw this.transportError(error, signal);
     }
     return { rawJson, usage: usageFromJsonText(rawJson) as EmbeddingResult['usage'], headers: forwardedHeaders(response) };
+  }
+
+  async imageGeneration(request: ImageGenerationRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
+    return this.mediaJson('images/generations', request, deployment, signal);
+  }
+
+  async moderation(request: ModerationRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
+    return this.mediaJson('moderations', request, deployment, signal);
+  }
+
+  async audioSpeech(request: SpeechRequest, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
+    const body = this.upstreamBody(request, deployment, false);
+    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/speech'), { 'content-type': 'application/json' }, body, deployment, signal), signal);
+  }
+
+  async audioTranscription(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
+    const { body, contentType } = await encodeMultipart({ ...upload, fields: { ...upload.fields, model: deployment.upstreamModel } });
+    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/transcriptions'), { 'content-type': contentType }, body, deployment, signal), signal);
+  }
+
+  async createFile(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
+    const { model: _model, ...fields } = upload.fields;
+    const { body, contentType } = await encodeMultipart({ ...upload, fields });
+    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'files'), { 'content-type': contentType }, body, deployment, signal), signal);
+  }
+
+  /** `path` may carry a query (`files?purpose=batch`); it is merged with the endpoint's own (Azure's api-version). */
+  async fileRequest(method: 'GET' | 'DELETE', path: string, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
+    const [pathOnly, query] = path.split('?', 2);
+    const url = new URL(this.mediaEndpoint(deployment, pathOnly));
+    for (const [name, value] of new URLSearchParams(query ?? '')) url.searchParams.set(name, value);
+    return this.relayed(await this.sendTo(method, url.toString(), {}, undefined, deployment, signal), signal);
+  }
+
+  private async mediaJson(path: string, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
+    const response = await this.sendTo('POST', this.mediaEndpoint(deployment, path), { 'content-type': 'application/json' }, this.upstreamBody(request, deployment, false), deployment, signal);
+    try {
+      return { body: JSON.parse(await this.http.readText(response)) as JsonObject, headers: forwardedHeaders(response) };
+    } catch (error) {
+      throw this.transportError(error, signal);
+    }
+  }
+
+  private async relayed(response: UpstreamResponse, signal: AbortSignal): Promise<BinaryResult> {
+    const contentType = header(response, 'content-type') ?? 'application/octet-stream';
+    try {
+      return { contentType, body: await readBytes(this.http.streamBody(response)), headers: forwardedHeaders(response) };
+    } catch (error) {
+      throw this.transportError(error, signal);
+    } finally {
+      if (!response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  private async sendTo(method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, body: string | Buffer | undefined, deployment: Deployment, signal: AbortSignal): Promise<UpstreamResponse> {
+    let response: UpstreamResponse;
+    try {
+      response = await this.http.request(method, toEndpoint(url), { accept: '*/*', ...headers, ...this.authHeaders(deployment) }, body, signal, deployment.timeoutMs, deployment.clientSupplied === true);
+    } catch (error) {
+      throw this.transportError(error, signal);
+    }
+    if (response.statusCode >= 400) throw await this.statusError(response);
+    return response;
   }
 
   private async json<T>(operation: LlmOperation, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<T>> {
@@ -161,9 +229,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     } catch {
       // Not JSON: keep the (bounded, redacted) text.
     }
-    const status = response.statusCode;
-    const retryAfter = header(response, 'retry-after');
-    return new UpstreamError(kindOfStatus(status), status, this.label, detail, retryAfter ? { 'retry-after': retryAfter } : undefined);
+    return providerHttpError(this.label, response.statusCode, detail, header(response, 'retry-after'));
   }
 
   private transportError(error: unknown, signal: AbortSignal): Error {
@@ -177,15 +243,6 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     }
     return new UpstreamError('unreachable', 500, this.label, `Connection error${code ? ` (${code})` : ''}`);
   }
-}
-
-function kindOfStatus(status: number): UpstreamFailureKind {
-  if (status === 429) return 'rate_limited';
-  if (status === 401 || status === 403) return 'auth';
-  if (status === 404) return 'not_found';
-  if (status === 408) return 'timeout';
-  if (status >= 500) return 'upstream';
-  return 'bad_request';
 }
 
 function header(response: UpstreamResponse, name: string): string | undefined {

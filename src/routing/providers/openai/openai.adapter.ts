@@ -22,6 +22,10 @@ export class OpenAiAdapter extends OpenAiWireAdapter {
     return `${base}${PATHS[operation]}`;
   }
 
+  protected mediaEndpoint(deployment: Deployment, path: string): string {
+    return `${(deployment.apiBase ?? OPENAI_API_BASE).replace(/\/+$/, '')}/${path}`;
+  }
+
   protected authHeaders(deployment: Deployment): Record<string, string> {
     const headers: Record<string, string> = {};
     if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;

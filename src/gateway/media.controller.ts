@@ -1,0 +1,113 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Route } from '../auth/route.decorator';
+import { RouteClass } from '../auth/route-class';
+import { MediaService } from './media.service';
+
+/** The rest of the OpenAI-compatible surface: images, audio, moderations, rerank and files. */
+@ApiTags('LLM API (OpenAI-compatible)')
+@Controller()
+export class MediaController {
+  constructor(private readonly media: MediaService) {}
+
+  @Post(['/v1/images/generations', '/images/generations'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Generate images' })
+  images(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.media.imageGeneration(request, reply);
+  }
+
+  @Post('/openai/deployments/:model/images/generations')
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Generate images (Azure OpenAI clients)' })
+  imagesForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
+    return this.media.imageGeneration(request, reply, model);
+  }
+
+  @Post(['/v1/audio/speech', '/audio/speech'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Text to speech (audio bytes)' })
+  speech(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.media.speech(request, reply);
+  }
+
+  @Post('/openai/deployments/:model/audio/speech')
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Text to speech (Azure OpenAI clients)' })
+  speechForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
+    return this.media.speech(request, reply, model);
+  }
+
+  @Post(['/v1/audio/transcriptions', '/audio/transcriptions'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Transcribe audio (multipart upload, within max_request_size_mb)' })
+  transcriptions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.media.transcription(request, reply);
+  }
+
+  @Post('/openai/deployments/:model/audio/transcriptions')
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Transcribe audio (Azure OpenAI clients)' })
+  transcriptionsForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
+    return this.media.transcription(request, reply, model);
+  }
+
+  @Post(['/v1/moderations', '/moderations'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Classify text for policy violations (model optional)' })
+  moderations(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.media.moderation(request, reply);
+  }
+
+  @Post(['/rerank', '/v2/rerank'])
+  @Route(RouteClass.Llm, 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rerank documents against a query (Cohere format)' })
+  rerank(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.media.rerank(request, reply);
+  }
+
+  @Post(['/v1/files', '/files'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Upload a file (multipart, within max_request_size_mb)' })
+  createFile(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.media.createFile(request, reply);
+  }
+
+  @Get(['/v1/files', '/files'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @ApiOperation({ summary: 'List files' })
+  listFiles(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.media.fileRequest('GET', 'files', request, reply);
+  }
+
+  @Get(['/v1/files/:fileId', '/files/:fileId'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @ApiOperation({ summary: 'Describe a file' })
+  retrieveFile(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('fileId') fileId: string): Promise<void> {
+    return this.media.fileRequest('GET', `files/${encodeURIComponent(fileId)}`, request, reply);
+  }
+
+  @Get(['/v1/files/:fileId/content', '/files/:fileId/content'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @ApiOperation({ summary: 'Download a file’s content' })
+  fileContent(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('fileId') fileId: string): Promise<void> {
+    return this.media.fileRequest('GET', `files/${encodeURIComponent(fileId)}/content`, request, reply);
+  }
+
+  @Delete(['/v1/files/:fileId', '/files/:fileId'])
+  @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
+  @ApiOperation({ summary: 'Delete a file' })
+  deleteFile(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('fileId') fileId: string): Promise<void> {
+    return this.media.fileRequest('DELETE', `files/${encodeURIComponent(fileId)}`, request, reply);
+  }
+}
