@@ -39,6 +39,7 @@ describe('Security headers and robots.txt (e2e)', () => {
     const response = await fetch(`${gateway.url}${path}`, { headers });
     expect(response.status).toBe(status);
     expect(securityHeadersOf(response)).toEqual(API_HEADERS);
+    await response.arrayBuffer();
   });
 
   it('should put them on an SSE stream', async () => {
@@ -74,6 +75,8 @@ describe('Security headers and robots.txt (e2e)', () => {
       const script = await fetch(new URL(src, `${gateway.url}/docs`));
       expect(script.status).toBe(200);
       expect(script.headers.get('content-security-policy')).toBe(csp);
+      // Read to the end: an unread 1 MB bundle keeps its response open, and closing the gateway waits for it.
+      expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(0);
     }
   });
 
