@@ -350,6 +350,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @DurationText() maximum_spend_logs_retention_period?: string;
   @DurationText() maximum_spend_logs_retention_interval?: string;
   @Text() litellm_key_header_name?: string;
+  @StringList() guardrail_packages?: string[];
 }
 
 export class GuardrailParamsDto {

@@ -105,6 +105,8 @@ export interface GeneralSettings {
   maximum_spend_logs_retention_period?: string;
   /** How often the pruning job runs (default `1d`). */
   maximum_spend_logs_retention_interval?: string;
+  /** Third-party guardrail packages Tollgate may load by name (Tollgate's own guardrails are always allowed). */
+  guardrail_packages?: string[];
   [extra: string]: unknown;
 }
 

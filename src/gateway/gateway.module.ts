@@ -1,6 +1,7 @@
 import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
+import { GuardrailsModule } from '../guardrails/guardrails.module';
 import { LimitsModule } from '../limits/limits.module';
 import { PricingModule } from '../pricing/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
@@ -9,7 +10,7 @@ import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 
 @Module({
-  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule],
+  imports: [RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule, GuardrailsModule],
   controllers: [GatewayController],
   providers: [GatewayService],
 })

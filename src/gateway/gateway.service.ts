@@ -19,6 +19,8 @@ import { CustomersService } from '../customers/customers.service';
 import type { TeamRecord } from '../teams/team';
 import { TeamsService } from '../teams/teams.service';
 import { LimitsService } from '../limits/limits.service';
+import type { StreamGuard } from '../guardrails/guardrail-call';
+import { GuardrailsService } from '../guardrails/guardrails.service';
 import { resolveModelForKey } from '../limits/model-access';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import { PricingService } from '../pricing/pricing.service';
@@ -52,6 +54,7 @@ export class GatewayService {
     private readonly customers: CustomersService,
     private readonly teams: TeamsService,
     private readonly ledger: SpendLedgerService,
+    private readonly guardrails: GuardrailsService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
     this.trackEndUsers = config.litellm_settings.disable_end_user_cost_tracking !== true;
@@ -92,6 +95,7 @@ export class GatewayService {
       usage: null,
       cost: 0,
       providerResponseId: null,
+      appliedGuardrails: [],
     };
     // Set first, so error responses name the call too and a client can find its (failure) row.
     reply.header('x-litellm-call-id', call.requestId);
@@ -119,6 +123,11 @@ export class GatewayService {
     const user = key?.userId ? await this.teams.findUser(key.userId) : null;
     const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
     const keyBudget = key?.budgetId ? await this.customers.findBudget(key.budgetId) : null;
+    // Guardrails: pre_call rewrites (redaction) or blocks before routing and before any budget is reserved.
+    const guard = this.guardrails.select({ requestId: call.requestId, operation, body: body as unknown as Record<string, unknown>, key, team });
+    call.appliedGuardrails = guard.applied;
+    if (guard.applied.length > 0) reply.header('x-litellm-applied-guardrails', guard.applied.join(','));
+    await guard.preCall();
     const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks, team) : body.model;
     const picked = this.models.pick(requested);
     const deployment = namesClientSideCredentials(body) ? await applyClientSideCredentials(body as unknown as Record<string, unknown>, picked, key, this.allowClientSideCredentials) : picked;
@@ -138,16 +147,23 @@ export class GatewayService {
       if (!reply.raw.writableFinished) control.clientDisconnected();
     };
     const upstreamStarted = performance.now();
+    // Guardrails: during_call runs beside the provider call; a block cancels it through this signal.
+    const guardAbort = new AbortController();
+    const during = guard.duringCall(() => guardAbort.abort());
+    const signal = during ? AbortSignal.any([control.signal, guardAbort.signal]) : control.signal;
     // Everything after admission sits in this try, so no path leaves a reservation or slot behind.
     try {
       reply.raw.once('close', onClose);
       reply.headers(this.headersOf(deployment));
       reply.headers(admission.headers);
       if (streaming) {
-        const stream =
+        // No byte reaches the client before every during_call verdict is in.
+        const [stream] = await Promise.all([
           operation === 'chat'
-            ? await adapter.chatStream(body as ChatCompletionRequest, deployment, control.signal)
-            : await adapter.completionStream(body as TextCompletionRequest, deployment, control.signal);
+            ? adapter.chatStream(body as ChatCompletionRequest, deployment, signal)
+            : adapter.completionStream(body as TextCompletionRequest, deployment, signal),
+          during,
+        ]);
         // The first-byte deadline is met; from here the transport's idle timeout bounds the stream.
         control.clearDeadline();
         call.completionStartTime = new Date();
@@ -157,7 +173,7 @@ export class GatewayService {
         const outcome: StreamOutcome = { usage: null, unparsed: [] };
         let failure: unknown;
         try {
-          await this.relaySse(reply, stream, callId, clientWantsUsage, outcome);
+          await this.relaySse(reply, stream, callId, clientWantsUsage, outcome, guard.streamGuard());
         } catch (error) {
           // The client is gone or already has the error event; nothing more can be sent, but what was
           // generated until then was consumed and is charged, or aborting would be a way around budgets.
@@ -175,16 +191,16 @@ export class GatewayService {
       let usage: Usage | null | undefined;
       let payload: unknown;
       if (operation === 'embedding') {
-        const result = await adapter.embeddings(body as EmbeddingRequest, deployment, control.signal);
+        const [result] = await Promise.all([adapter.embeddings(body as EmbeddingRequest, deployment, signal), during]);
         reply.headers(result.headers);
         usage = result.usage ? { prompt_tokens: result.usage.prompt_tokens, completion_tokens: 0, total_tokens: result.usage.total_tokens } : null;
         payload = result.rawJson;
         reply.type('application/json');
       } else {
-        const result =
-          operation === 'chat'
-            ? await adapter.chat(body as ChatCompletionRequest, deployment, control.signal)
-            : await adapter.completion(body as TextCompletionRequest, deployment, control.signal);
+        const [result] = await Promise.all([
+          operation === 'chat' ? adapter.chat(body as ChatCompletionRequest, deployment, signal) : adapter.completion(body as TextCompletionRequest, deployment, signal),
+          during,
+        ]);
         reply.headers(result.headers);
         call.providerResponseId = typeof result.body.id === 'string' ? result.body.id : null;
         result.body.id = callId;
@@ -196,6 +212,8 @@ export class GatewayService {
       call.usage = usage ?? null;
       call.cost = cost;
       await admission.settle(cost, usage);
+      // Guardrails: post_call on the full reply (charged either way: the provider did the work).
+      await guard.postCall(payload);
       reply.header('x-litellm-response-cost', String(cost));
       reply.header('x-litellm-response-duration-ms', (finished - started).toFixed(3));
       // Tollgate's own share: the whole call minus the time spent waiting for the provider.
@@ -245,7 +263,7 @@ export class GatewayService {
         clientIp: request.clientIp ?? request.ip ?? null,
         providerResponseId: call.providerResponseId,
         failure: failureFacts,
-        appliedGuardrails: [],
+        appliedGuardrails: [...call.appliedGuardrails],
       }),
     );
   }
@@ -285,7 +303,7 @@ export class GatewayService {
    * A stream that would pass `max_response_size_mb` ends before the group that crosses it, with the
    * error as its last event; what was relayed until then is charged like any stream that ends early.
    */
-  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome): Promise<void> {
+  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome, streamGuard?: StreamGuard): Promise<void> {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS });
@@ -297,7 +315,10 @@ export class GatewayService {
         let out = '';
         for (const data of batch) {
           const event = relayEvent(data, callId, clientWantsUsage, outcome);
-          if (event) out += `data: ${event}\n\n`;
+          if (!event) continue;
+          // Guardrails: the stream guard holds back recent text until a sliding-window check has seen it.
+          if (streamGuard) for (const released of await streamGuard.push(event, completionTextOf([event]))) out += `data: ${released}\n\n`;
+          else out += `data: ${event}\n\n`;
         }
         if (!out) continue;
         if (limit) {
@@ -307,7 +328,8 @@ export class GatewayService {
         }
         if (!res.write(out)) await drained(res);
       }
-      res.end('data: [DONE]\n\n');
+      const held = streamGuard ? (await streamGuard.finish()).map((event) => `data: ${event}\n\n`).join('') : '';
+      res.end(`${held}data: [DONE]\n\n`);
     } catch (error) {
       if (error instanceof ClientDisconnected || res.destroyed) throw new ClientDisconnected();
       // Headers are gone; the error travels as a final SSE event, as OpenAI and LiteLLM do mid-stream.
@@ -349,6 +371,8 @@ interface CallLog {
   providerResponseId: string | null;
   /** A stream the client left, or one that failed after its headers: charged, and logged as a failure. */
   streamEndedEarly?: Error;
+  /** Names of the guardrails selected for the call (`x-litellm-applied-guardrails`, spend row). */
+  appliedGuardrails: readonly string[];
 }
 
 /** The request's `user`, else the end user a JWT names (`end_user_id_jwt_field`). */

@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'GW_UPSTREAM_ERROR'
   | 'GW_UPSTREAM_TIMEOUT'
   | 'GW_UPSTREAM_UNREACHABLE'
+  | 'GW_GUARDRAIL_BLOCKED'
+  | 'GW_GUARDRAIL_FAILED'
+  | 'GW_GUARDRAIL_FORBIDDEN'
   | 'GW_INTERNAL';
 
 /** OpenAI error `type` strings clients and LiteLLM's tests rely on. */
