@@ -31,6 +31,8 @@ const PLACEHOLDER = /^(?:x+|\*+|\.+|-+|<[^>]*>?|\$\{?[A-Za-z_].*|%\(?[A-Za-z_].*
 function looksLikeSecretValue(value: string): boolean {
   if (value.length < 6 || PLACEHOLDER.test(value)) return false;
   if (/[()[\]{}]/.test(value)) return false;
+  // File paths (private_key_path: /etc/ssl/…) name where a secret lives, not the secret.
+  if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(value)) return false;
   // Dotted names (config.password, self.token) are references, not values.
   if (/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(value)) return false;
   const hasDigit = /\d/.test(value);
@@ -106,6 +108,8 @@ const MAX_HIGH_ENTROPY_LENGTH = 512;
  */
 function isHighEntropyToken(token: string): boolean {
   if (token.length > MAX_HIGH_ENTROPY_LENGTH) return false;
+  // Subresource-integrity digests (package-lock.json, <script integrity>) are public hashes.
+  if (/^sha(?:1|256|384|512)-/.test(token)) return false;
   if (!/[a-z]/.test(token) || !/[A-Z]/.test(token) || !/\d/.test(token)) return false;
   // Paths and identifiers split into words are readable, not random.
   if (/[/_-]/.test(token) && token.split(/[/_-]/).every((part) => part.length < 16)) return false;
