@@ -211,14 +211,21 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
   const outputs = [...DEFAULT_OUTPUTS, ...(options.outputs ?? [])].map((output) => deepFreeze(clone(output)));
   const streams = [...DEFAULT_STREAMS, ...(options.streamTexts ?? [])];
 
+  const budgetMs = manifest.timeoutMs ?? 5000;
   const call = async (check: string, run: () => unknown, allowed: readonly string[]): Promise<Verdict | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`did not settle within its ${budgetMs} ms time budget`)), budgetMs);
+    });
     try {
-      const verdict = (await run()) as Verdict;
+      const verdict = (await Promise.race([Promise.resolve().then(run), overrun])) as Verdict;
       expect(check, describeVerdictProblem(verdict, allowed));
       return verdict;
     } catch (error) {
       expect(check, `threw on a well-formed input (${error instanceof Error ? error.message : String(error)}); a thrown error is a malfunction, not a verdict`);
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   };
 
