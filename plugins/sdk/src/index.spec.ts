@@ -61,7 +61,7 @@ describe(checkGuardrailConformance.name, () => {
   });
 
   it('should report a hook without its phase, a phase without its hook, and a foreign SDK range', async () => {
-    const plugin = defineGuardrail({
+    const plugin = defineGuardrail<Record<string, unknown>>({
       ...base,
       manifest: { ...base.manifest, sdk: '^2.0.0', phases: ['pre_call', 'post_call'] },
       create: () => ({ preCall: () => allow(), duringCall: () => allow() }),
@@ -78,7 +78,7 @@ describe(checkGuardrailConformance.name, () => {
 
   it('should report mutation in during_call, writes to the input, nondeterminism and blocks without a message', async () => {
     let calls = 0;
-    const plugin = defineGuardrail({
+    const plugin = defineGuardrail<Record<string, unknown>>({
       ...base,
       manifest: { ...base.manifest, phases: ['pre_call', 'during_call'] },
       create: () => ({
@@ -98,7 +98,7 @@ describe(checkGuardrailConformance.name, () => {
   });
 
   it('should report a hook that ignores its signal', async () => {
-    const plugin = defineGuardrail({ ...base, manifest: { ...base.manifest, timeoutMs: 20 }, create: () => ({ preCall: () => new Promise(() => undefined) }) });
+    const plugin = defineGuardrail<Record<string, unknown>>({ ...base, manifest: { ...base.manifest, timeoutMs: 20 }, create: () => ({ preCall: () => new Promise(() => undefined) }) });
     const { failures } = await checkGuardrailConformance(plugin, { config: {}, abortGraceMs: 50 });
     expect(failures).toContain('honours its signal: preCall() still pending 50 ms after its signal fired');
     expect(failures).toContain('pre_call verdicts: threw on a well-formed input (did not settle within its 20 ms time budget); a thrown error is a malfunction, not a verdict');
