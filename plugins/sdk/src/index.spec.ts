@@ -84,7 +84,7 @@ describe(checkGuardrailConformance.name, () => {
       create: () => ({
         preCall: (input) => {
           calls++;
-          if (input.messages[0]?.content === 'write') (input.messages as { content: unknown }[])[0].content = 'changed';
+          if (input.messages[0]?.content === 'write') (input.messages as unknown as { content: unknown }[])[0].content = 'changed';
           return calls % 2 === 0 ? block('') : allow();
         },
         duringCall: () => mutateMessages([]) as unknown as ReturnType<typeof allow>,
