@@ -207,6 +207,25 @@ describe('Guardrails (e2e, openai SDK → gateway → mock upstream)', () => {
     });
   });
 
+  describe('during_call and streams', () => {
+    it('should hold the first byte of a stream until during_call verdicts are in, so a block is a plain 400', async () => {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'stream me' }], guardrails: ['flaky-block-later'] }),
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(((await response.json()) as { error: { message: string } }).error.message).toBe('Violated guardrail policy');
+    });
+
+    it('should stream normally once during_call verdicts allow', async () => {
+      const { pieces, error } = await streamText('stream me please', { guardrails: ['parallel-keywords'] });
+      expect(error).toBeUndefined();
+      expect(pieces.join('')).toBe('Mock reply to: stream me please');
+    });
+  });
+
   describe('secrets in replies (hide-secrets with mode post_call)', () => {
     it('should catch an AWS key split across two stream chunks and send none of it', async () => {
       const key = await keyWith({ permissions: { hide_secrets: false } });
