@@ -171,6 +171,8 @@ describe('Guardrails (e2e, openai SDK → gateway → mock upstream)', () => {
       expect(error.status).toBe(400);
       expect(error.message).toContain('Keyword banned. Keyword=hello');
       expect(await upstreamSaw()).toBe('<nothing>');
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      expect(metrics).toMatch(/tollgate_guardrail_checks_total\{guardrail="banned_keywords",phase="pre_call",outcome="block"\} [1-9]/);
     });
 
     it('should refuse a reply that contains a banned keyword (post_call)', async () => {

@@ -66,6 +66,16 @@ describe(GuardrailCall.name, () => {
     await expect(new GuardrailCall([instance('t', throws, { onError: 'fail_open' })], 'chat', chat('x'), caller).preCall()).resolves.toBeUndefined();
   });
 
+  it('should report every hook call and its outcome to the observer', async () => {
+    const seen: string[] = [];
+    const observer = { observe: (name: string, phase: string, outcome: string) => void seen.push(`${name}/${phase}/${outcome}`) };
+    const redact = instance('r', { preCall: () => mutateMessages([{ role: 'user', content: 'y' }]) });
+    const kw = instance('kw', { preCall: () => block('no') });
+    await expect(new GuardrailCall([redact, kw], 'chat', chat('x'), caller, observer).preCall()).rejects.toBeInstanceOf(GuardrailBlockedError);
+    await expect(new GuardrailCall([instance('t', { preCall: () => Promise.reject(new Error('x')) }, { onError: 'fail_open' })], 'chat', chat('x'), caller, observer).preCall()).resolves.toBeUndefined();
+    expect(seen).toEqual(['r/pre_call/mutate', 'kw/pre_call/block', 't/pre_call/error']);
+  });
+
   it('should abort the hook signal when its time budget runs out', async () => {
     let aborted = false;
     const slow = { preCall: (_: unknown, ctx: { signal: AbortSignal }) => new Promise<never>(() => ctx.signal.addEventListener('abort', () => (aborted = true))) };
@@ -120,7 +130,7 @@ describe(GuardrailsService.name, () => {
   const hide = instance('hide_secrets', noop, { id: 'hide-secrets', form: 'callbacks' });
   const optional = instance('pii', noop, { defaultOn: false });
   const keyOnly = instance('inj', noop, { id: 'detect-prompt-injection', activation: 'key-specific' });
-  const sut = new GuardrailsService(registry([hide, optional, keyOnly]));
+  const sut = new GuardrailsService(registry([hide, optional, keyOnly]), { observe: () => undefined });
   const applied = (body: Record<string, unknown>, k = key(), t: TeamRecord | null = null) => sut.select({ requestId: 'r', operation: 'chat', body, key: k, team: t }).applied;
 
   it('should run default-on guardrails and the ones a request, key or team names', () => {

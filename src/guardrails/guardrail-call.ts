@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   contentText,
   type AllowVerdict,
@@ -9,6 +10,7 @@ import {
   type MaybePromise,
   type Verdict,
 } from '@tollgate/guardrail-sdk';
+import type { GuardrailObserver, GuardrailOutcome } from './guardrail.metrics';
 import type { GuardrailInstance } from './guardrail-registry';
 import { GuardrailBlockedError, GuardrailFailedError } from './guardrails.errors';
 
@@ -99,6 +101,7 @@ export class GuardrailCall {
     private readonly operation: GuardrailOperation,
     private readonly body: GuardrailBody,
     private readonly caller: GuardrailCaller,
+    private readonly observer?: GuardrailObserver,
   ) {
     this.applied = [...new Set(instances.map((instance) => instance.name))];
   }
@@ -223,6 +226,8 @@ export class GuardrailCall {
       logger: instance.logger,
       fetch: (resource, init) => fetch(resource, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
     };
+    const started = performance.now();
+    const report = (outcome: GuardrailOutcome): void => this.observer?.observe(instance.name, phase, outcome, (performance.now() - started) / 1000);
     let verdict: unknown;
     try {
       verdict = await new Promise<unknown>((resolve, reject) => {
@@ -232,13 +237,19 @@ export class GuardrailCall {
           .then(resolve, reject);
       });
     } catch (error) {
+      report(timedOut ? 'timeout' : 'error');
       return this.fail(instance, phase, timedOut ? 'timeout' : 'error', error);
     } finally {
       clearTimeout(timer);
       // Tells a plugin still working (e.g. on a request) that its answer is no longer wanted.
       if (!signal.aborted) budget.abort();
     }
-    return isVerdict(verdict, allowed) ? verdict : this.fail(instance, phase, 'invalid verdict');
+    if (!isVerdict(verdict, allowed)) {
+      report('invalid_verdict');
+      return this.fail(instance, phase, 'invalid verdict');
+    }
+    report(verdict.action);
+    return verdict;
   }
 
   /** `fail_open` lets the call pass with a warning; `fail_closed` (the default) refuses it. */

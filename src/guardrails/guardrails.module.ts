@@ -1,6 +1,8 @@
 import { Logger, Module } from '@nestjs/common';
+import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
+import { GUARDRAIL_CHECK_DURATION, GUARDRAIL_CHECKS_TOTAL, GuardrailMetrics } from './guardrail.metrics';
 import { GuardrailRegistry } from './guardrail-registry';
 import { GUARDRAIL_REGISTRY } from './guardrails.tokens';
 import { GuardrailsService } from './guardrails.service';
@@ -21,6 +23,14 @@ import { GuardrailsService } from './guardrails.service';
         return registry;
       },
     },
+    makeCounterProvider({ name: GUARDRAIL_CHECKS_TOTAL, help: 'Guardrail hook calls by outcome', labelNames: ['guardrail', 'phase', 'outcome'] }),
+    makeHistogramProvider({
+      name: GUARDRAIL_CHECK_DURATION,
+      help: 'Guardrail hook latency in seconds',
+      labelNames: ['guardrail', 'phase'],
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    }),
+    GuardrailMetrics,
     GuardrailsService,
   ],
   exports: [GuardrailsService],

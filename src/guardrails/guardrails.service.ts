@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { GuardrailOperation } from '@tollgate/guardrail-sdk';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import type { TeamRecord } from '../teams/team';
+import { GuardrailMetrics, type GuardrailObserver } from './guardrail.metrics';
 import { GuardrailCall, type GuardrailBody } from './guardrail-call';
 import type { GuardrailInstance, GuardrailRegistry } from './guardrail-registry';
 import { GUARDRAIL_REGISTRY } from './guardrails.tokens';
@@ -49,7 +50,10 @@ interface Switches {
  */
 @Injectable()
 export class GuardrailsService implements OnApplicationShutdown {
-  constructor(@Inject(GUARDRAIL_REGISTRY) private readonly registry: GuardrailRegistry) {}
+  constructor(
+    @Inject(GUARDRAIL_REGISTRY) private readonly registry: GuardrailRegistry,
+    @Inject(GuardrailMetrics) private readonly observer: GuardrailObserver,
+  ) {}
 
   /** True when any guardrail is configured; the gateway skips all guardrail work otherwise. */
   get configured(): boolean {
@@ -78,11 +82,13 @@ export class GuardrailsService implements OnApplicationShutdown {
       ]),
     };
     const selected = this.registry.instances.filter((instance) => runsFor(instance, switches));
-    return new GuardrailCall(selected, request.operation, request.body, {
-      requestId: request.requestId,
-      keyId: request.key?.token ?? null,
-      teamId: request.team?.teamId ?? null,
-    });
+    return new GuardrailCall(
+      selected,
+      request.operation,
+      request.body,
+      { requestId: request.requestId, keyId: request.key?.token ?? null, teamId: request.team?.teamId ?? null },
+      this.observer,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
