@@ -1,5 +1,5 @@
 import { allow, block, contentText, defineGuardrail, Guardrail, GuardrailInput } from '@tollgate/guardrail-sdk';
-import { scoreInjection } from './injection-heuristics';
+import { scoreInjectionInSlices } from './injection-heuristics';
 
 /** The instance config. */
 export interface DetectPromptInjectionConfig {
@@ -38,13 +38,13 @@ export default defineGuardrail<DetectPromptInjectionConfig>({
     const threshold = config.threshold ?? 1;
     const roles = new Set(config.roles ?? ['user']);
     const maxChars = config.max_chars ?? 65536;
-    const check = (input: GuardrailInput) => {
+    const check = async (input: GuardrailInput) => {
       for (const message of input.messages) {
         if (!roles.has(message.role)) continue;
         const text = contentText(message.content);
-        // Attacks sit at the start or the end of a prompt; a huge middle (a pasted document) is not scanned twice.
+        // Attacks sit at the start or the end of a prompt; a huge middle (a pasted document) is not scanned.
         const scanned = text.length > 2 * maxChars ? `${text.slice(0, maxChars)}\n${text.slice(-maxChars)}` : text;
-        const { score } = scoreInjection(scanned);
+        const { score } = await scoreInjectionInSlices(scanned);
         if (score >= threshold) return block(INJECTION_REFUSAL, { category: 'prompt_injection' });
       }
       return allow();

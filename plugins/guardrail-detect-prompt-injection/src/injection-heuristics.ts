@@ -52,16 +52,54 @@ export function normalise(text: string): string {
     .replace(/\s+/g, ' ');
 }
 
-/** The signals `text` shows and their total weight. */
-export function scoreInjection(text: string): { score: number; signals: string[] } {
-  const normalised = normalise(text);
+/** Indexes of the signals `normalised` shows. */
+function matchedSignals(normalised: string, into: Set<number>): void {
+  INJECTION_SIGNALS.forEach((signal, index) => {
+    if (!into.has(index) && signal.pattern.test(normalised)) into.add(index);
+  });
+}
+
+function scoreOf(matched: ReadonlySet<number>): { score: number; signals: string[] } {
   let score = 0;
   const signals: string[] = [];
-  for (const signal of INJECTION_SIGNALS) {
-    if (signal.pattern.test(normalised)) {
-      score += signal.weight;
-      if (!signals.includes(signal.name)) signals.push(signal.name);
-    }
+  for (const index of [...matched].sort((a, b) => a - b)) {
+    const signal = INJECTION_SIGNALS[index];
+    score += signal.weight;
+    if (!signals.includes(signal.name)) signals.push(signal.name);
   }
   return { score, signals };
+}
+
+/** The signals `text` shows and their total weight. */
+export function scoreInjection(text: string): { score: number; signals: string[] } {
+  const matched = new Set<number>();
+  matchedSignals(normalise(text), matched);
+  return scoreOf(matched);
+}
+
+const SLICE_CHARS = 8 * 1024;
+/** Longer than any phrase a signal matches, so a phrase cut by a slice boundary is whole in the next slice. */
+const SLICE_OVERLAP = 512;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * {@link scoreInjection} for long texts: overlapping 8 KB slices, yielding to the event loop between them, so a large
+ * prompt never stalls other requests. Same result as the one-pass score.
+ */
+export async function scoreInjectionInSlices(text: string): Promise<{ score: number; signals: string[] }> {
+  const normalised = normalise(text);
+  if (normalised.length <= SLICE_CHARS) return scoreOf(withSignals(normalised));
+  const matched = new Set<number>();
+  for (let start = 0; start < normalised.length; start += SLICE_CHARS - SLICE_OVERLAP) {
+    matchedSignals(normalised.slice(start, start + SLICE_CHARS), matched);
+    if (matched.size === INJECTION_SIGNALS.length || start + SLICE_CHARS >= normalised.length) break;
+    await nextTurn();
+  }
+  return scoreOf(matched);
+}
+
+function withSignals(normalised: string): Set<number> {
+  const matched = new Set<number>();
+  matchedSignals(normalised, matched);
+  return matched;
 }

@@ -91,12 +91,24 @@ describe('hide-secrets guardrail', () => {
       'keyword names without values': 'password_api_key_token_secret '.repeat(33_000),
       'private key header without end': '-----BEGIN RSA PRIVATE KEY-----\n'.repeat(30_000),
       'URL-ish runs': 'a://b:c'.repeat(140_000),
+      'name separators everywhere': '_-'.repeat(500_000),
+      'keywords with colons': 'password: '.repeat(100_000),
     };
 
     it.each(Object.keys(inputs))('should keep event-loop delay under 50 ms on %s', async (name) => {
       const text = inputs[name];
       const delay = await maxLoopDelayDuring(() => redactSecretsInSlices(text));
       expect(delay).toBeLessThan(50);
+    });
+
+    it('should never cut a private key block between two slices', async () => {
+      const body = Array.from({ length: 26 }, (_, i) => `${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'.repeat(2)}${String(i).padStart(2, '0')}`).join('\n');
+      const key = `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`;
+      // Lines without a blank one, so the slice cut (near 16 KB) would fall inside the block.
+      const text = `${'a line of ordinary text\n'.repeat(660)}${key}\nafter`;
+      const redacted = await redactSecretsInSlices(text);
+      expect(redacted.text.endsWith('[REDACTED]\nafter')).toBe(true);
+      expect(redacted.text).not.toContain('MIIEvQ');
     });
 
     it('should redact the same secrets in slices as in one pass', async () => {

@@ -46,10 +46,6 @@ const KEYWORD_NAMES =
   'api[_-]?key|apikey|api[_-]?token|access[_-]?key(?:[_-]?id)?|secret[_-]?access[_-]?key|secret[_-]?key|client[_-]?secret|secret|passwd|password|pwd|passphrase|auth[_-]?token|access[_-]?token|refresh[_-]?token|bearer[_-]?token|private[_-]?key|credentials?|token';
 
 const DETECTORS: readonly PatternDetector[] = [
-  {
-    type: 'Private Key',
-    pattern: /-----BEGIN[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16384}?-----END[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g,
-  },
   { type: 'AWS Access Key', pattern: new RegExp(`${TOKEN_START}(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}(?![A-Za-z0-9])`, 'g') },
   { type: 'GitHub Token', pattern: new RegExp(`${TOKEN_START}(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})`, 'g') },
   { type: 'GitLab Token', pattern: new RegExp(`${TOKEN_START}gl(?:pat|ptt|dt|rt|cbt|oas|soat|ft|imt|agent)-[A-Za-z0-9_-]{20,255}`, 'g') },
@@ -117,9 +113,32 @@ function isHighEntropyToken(token: string): boolean {
   return shannonEntropy(token) >= threshold;
 }
 
+const PRIVATE_KEY_BEGIN = /-----BEGIN[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const PRIVATE_KEY_END = /-----END[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const MAX_PRIVATE_KEY_CHARS = 16384;
+
+/**
+ * Private key blocks, from BEGIN to the next END. Found with two linear passes and a merge rather than one lazy
+ * pattern, which would rescan the rest of the text from every BEGIN (quadratic on repeated headers). A BEGIN with no
+ * END close enough is redacted alone, so at least the block is marked.
+ */
+function findPrivateKeys(text: string): SecretSpan[] {
+  const ends = [...text.matchAll(PRIVATE_KEY_END)];
+  const spans: SecretSpan[] = [];
+  let next = 0;
+  for (const begin of text.matchAll(PRIVATE_KEY_BEGIN)) {
+    const headerEnd = begin.index + begin[0].length;
+    while (next < ends.length && ends[next].index < headerEnd) next++;
+    const end = ends[next];
+    const close = end !== undefined && end.index + end[0].length - begin.index <= MAX_PRIVATE_KEY_CHARS;
+    spans.push({ start: begin.index, end: close ? end.index + end[0].length : headerEnd, type: 'Private Key' });
+  }
+  return spans;
+}
+
 /** Finds every secret in `text`; spans may overlap (see {@link mergeSpans}). */
 export function findSecrets(text: string, enabled?: ReadonlySet<string>): SecretSpan[] {
-  const spans: SecretSpan[] = [];
+  const spans: SecretSpan[] = !enabled || enabled.has('Private Key') ? findPrivateKeys(text) : [];
   for (const detector of DETECTORS) {
     if (enabled && !enabled.has(detector.type)) continue;
     detector.pattern.lastIndex = 0;
@@ -140,7 +159,7 @@ export function findSecrets(text: string, enabled?: ReadonlySet<string>): Secret
 }
 
 /** Every detector type name, for the `detectors` config option. */
-export const DETECTOR_TYPES: readonly string[] = [...DETECTORS.map((detector) => detector.type), 'Base64 High Entropy String'];
+export const DETECTOR_TYPES: readonly string[] = ['Private Key', ...DETECTORS.map((detector) => detector.type), 'Base64 High Entropy String'];
 
 /** Sorted, non-overlapping spans; the first detector to claim a region names it. */
 export function mergeSpans(spans: readonly SecretSpan[]): SecretSpan[] {
@@ -171,7 +190,7 @@ export function redactSecrets(text: string, replacement = '[REDACTED]', enabled?
   return { text: out, types: [...new Set(spans.map((span) => span.type))] };
 }
 
-const SLICE_CHARS = 32 * 1024;
+const SLICE_CHARS = 16 * 1024;
 const CUT_SEARCH_CHARS = 4 * 1024;
 
 /**
@@ -189,6 +208,7 @@ function sliceBoundaries(text: string): number[] {
     if (cut < from) cut = text.lastIndexOf('\n', limit);
     if (cut < from) cut = text.lastIndexOf(' ', limit);
     if (cut < from) cut = limit;
+    cut = afterOpenPrivateKey(text, cut);
     cuts.push(cut);
     at = cut;
   }
@@ -196,10 +216,22 @@ function sliceBoundaries(text: string): number[] {
   return cuts;
 }
 
+/** Moves a cut that falls inside a private key block to the end of that block (when it ends within 16 KB). */
+function afterOpenPrivateKey(text: string, cut: number): number {
+  const before = text.slice(Math.max(0, cut - MAX_PRIVATE_KEY_CHARS), cut);
+  if (before.lastIndexOf('-----BEGIN') <= before.lastIndexOf('-----END')) return cut;
+  const end = text.slice(cut, cut + MAX_PRIVATE_KEY_CHARS).search(PRIVATE_KEY_END_ONCE);
+  if (end < 0) return cut;
+  const lineEnd = text.indexOf('\n', cut + end);
+  return lineEnd < 0 || lineEnd > cut + MAX_PRIVATE_KEY_CHARS ? cut + end : lineEnd;
+}
+
+const PRIVATE_KEY_END_ONCE = /-----END[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
+
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * {@link redactSecrets} for texts of any size: scans 32 KB slices and yields to the event loop between them, so a
+ * {@link redactSecrets} for texts of any size: scans 16 KB slices and yields to the event loop between them, so a
  * 1 MB prompt never stalls other requests.
  */
 export async function redactSecretsInSlices(text: string, replacement = '[REDACTED]', enabled?: ReadonlySet<string>): Promise<{ text: string; types: string[] }> {
