@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The guardrail packages are npm workspaces: npm ci links them into node_modules/@tollgate.
+COPY plugins ./plugins
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -13,6 +15,7 @@ ENV NODE_ENV=production TOLLGATE_DATA_DIR=/data CONFIG_FILE_PATH=/app/config/con
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/plugins ./plugins
 COPY package.json ./
 COPY bin ./bin
 COPY config/demo.yaml ./config/config.yaml

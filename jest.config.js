@@ -21,6 +21,12 @@ const common = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json', 'mjs'],
   testEnvironment: 'node',
+  // The guardrail SDK from its sources, so unit tests need no build (plugins loaded at run time by the
+  // registry are real packages and go through Node's own resolution).
+  moduleNameMapper: {
+    '^@tollgate/guardrail-sdk$': '<rootDir>/plugins/sdk/src/index.ts',
+    '^@tollgate/guardrail-sdk/testing$': '<rootDir>/plugins/sdk/src/testing/index.ts',
+  },
 };
 
 module.exports = {

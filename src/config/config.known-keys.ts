@@ -112,6 +112,8 @@ export const LITELLM_SETTINGS_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
+  // Tollgate's own: third-party guardrail packages allowed to load (built-ins always are).
+  'guardrail_packages',
   'master_key',
   'database_url',
   'database_connection_pool_limit',

@@ -366,6 +366,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @Text() audit_log_hmac_key?: string;
   @DurationText() maximum_spend_logs_retention_interval?: string;
   @Text() litellm_key_header_name?: string;
+  @StringList() guardrail_packages?: string[];
 }
 
 export class GuardrailParamsDto {

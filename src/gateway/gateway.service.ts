@@ -21,6 +21,8 @@ import { CustomersService } from '../customers/customers.service';
 import type { TeamRecord } from '../teams/team';
 import { TeamsService } from '../teams/teams.service';
 import { LimitsService } from '../limits/limits.service';
+import type { StreamGuard } from '../guardrails/guardrail-call';
+import { GuardrailsService } from '../guardrails/guardrails.service';
 import { resolveModelForKey } from '../limits/model-access';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import { PricingService } from '../pricing/pricing.service';
@@ -54,6 +56,7 @@ export class GatewayService {
     private readonly customers: CustomersService,
     private readonly teams: TeamsService,
     private readonly ledger: SpendLedgerService,
+    private readonly guardrails: GuardrailsService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
     this.trackEndUsers = config.litellm_settings.disable_end_user_cost_tracking !== true;
@@ -94,6 +97,7 @@ export class GatewayService {
       usage: null,
       cost: 0,
       providerResponseId: null,
+      appliedGuardrails: [],
     };
     // Set first, so error responses name the call too and a client can find its (failure) row.
     reply.header('x-litellm-call-id', call.requestId);
@@ -121,6 +125,11 @@ export class GatewayService {
     const user = key?.userId ? await this.teams.findUser(key.userId) : null;
     const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
     const keyBudget = key?.budgetId ? await this.customers.findBudget(key.budgetId) : null;
+    // Guardrails: pre_call rewrites (redaction) or blocks before routing and before any budget is reserved.
+    const guard = this.guardrails.select({ requestId: call.requestId, operation, body: body as unknown as Record<string, unknown>, key, team });
+    call.appliedGuardrails = guard.applied;
+    if (guard.applied.length > 0) reply.header('x-litellm-applied-guardrails', guard.applied.join(','));
+    await guard.preCall();
     const requested = typeof body.model === 'string' ? resolveModelForKey(key, body.model, body.fallbacks, team) : body.model;
     // A representative deployment of the group prices the admission estimate; the router picks the one called.
     const picked = this.models.pick(requested);
@@ -140,12 +149,16 @@ export class GatewayService {
     const onClose = (): void => {
       if (!reply.raw.writableFinished) clientGone.abort(new ClientDisconnected());
     };
+    // Guardrails: during_call runs beside the provider call; a block stops the router like a client that left,
+    // so the running attempt is cancelled and nothing is retried or fallen back to.
+    const guardAbort = new AbortController();
+    const during = guard.duringCall(() => guardAbort.abort());
     const route: RouteRequest = {
       model: requested as string,
       operation,
       body: body as unknown as Record<string, unknown>,
       streaming,
-      clientSignal: clientGone.signal,
+      clientSignal: during ? AbortSignal.any([clientGone.signal, guardAbort.signal]) : clientGone.signal,
       timeoutHeader: request.headers['x-litellm-timeout'],
       allowedRegion: endUser?.allowedModelRegion,
       mayUse: key ? (model) => isUsable(key, model, team) : undefined,
@@ -160,14 +173,18 @@ export class GatewayService {
       reply.headers(admission.headers);
       if (streaming) {
         // Retries and fallbacks happen only until the first events arrived, before anything reached the client.
-        const opened = await this.router.execute(route, async ({ deployment: target, signal }) => {
-          const adapter = this.providers.get(target.provider);
-          return withFirstBatch(
-            operation === 'chat'
-              ? await adapter.chatStream(body as ChatCompletionRequest, target, signal)
-              : await adapter.completionStream(body as TextCompletionRequest, target, signal),
-          );
-        });
+        // Guardrails: no byte reaches the client before every during_call verdict is in.
+        const [opened] = await Promise.all([
+          this.router.execute(route, async ({ deployment: target, signal }) => {
+            const adapter = this.providers.get(target.provider);
+            return withFirstBatch(
+              operation === 'chat'
+                ? await adapter.chatStream(body as ChatCompletionRequest, target, signal)
+                : await adapter.completionStream(body as TextCompletionRequest, target, signal),
+            );
+          }),
+          during,
+        ]);
         routed = opened;
         deployment = opened.deployment;
         call.deployment = deployment;
@@ -180,7 +197,7 @@ export class GatewayService {
         const outcome: StreamOutcome = { usage: null, unparsed: [] };
         let failure: unknown;
         try {
-          await this.relaySse(reply, stream, callId, clientWantsUsage, outcome);
+          await this.relaySse(reply, stream, callId, clientWantsUsage, outcome, guard.streamGuard());
         } catch (error) {
           // The client is gone or already has the error event; nothing more can be sent, but what was
           // generated until then was consumed and is charged, or aborting would be a way around budgets.
@@ -198,7 +215,10 @@ export class GatewayService {
       let usage: Usage | null | undefined;
       let payload: unknown;
       if (operation === 'embedding') {
-        const done = await this.router.execute(route, ({ deployment: target, signal }) => this.providers.get(target.provider).embeddings(body as EmbeddingRequest, target, signal));
+        const [done] = await Promise.all([
+          this.router.execute(route, ({ deployment: target, signal }) => this.providers.get(target.provider).embeddings(body as EmbeddingRequest, target, signal)),
+          during,
+        ]);
         routed = done;
         deployment = done.deployment;
         call.deployment = deployment;
@@ -209,10 +229,13 @@ export class GatewayService {
         payload = result.rawJson;
         reply.type('application/json');
       } else {
-        const done = await this.router.execute(route, ({ deployment: target, signal }) => {
-          const adapter = this.providers.get(target.provider);
-          return operation === 'chat' ? adapter.chat(body as ChatCompletionRequest, target, signal) : adapter.completion(body as TextCompletionRequest, target, signal);
-        });
+        const [done] = await Promise.all([
+          this.router.execute(route, ({ deployment: target, signal }) => {
+            const adapter = this.providers.get(target.provider);
+            return operation === 'chat' ? adapter.chat(body as ChatCompletionRequest, target, signal) : adapter.completion(body as TextCompletionRequest, target, signal);
+          }),
+          during,
+        ]);
         routed = done;
         deployment = done.deployment;
         call.deployment = deployment;
@@ -229,6 +252,8 @@ export class GatewayService {
       call.usage = usage ?? null;
       call.cost = cost;
       await admission.settle(cost, usage);
+      // Guardrails: post_call on the full reply (charged either way: the provider did the work).
+      await guard.postCall(payload);
       reply.header('x-litellm-response-cost', String(cost));
       reply.header('x-litellm-response-duration-ms', (finished - started).toFixed(3));
       // Tollgate's own share: the whole call minus the time spent waiting for the provider.
@@ -286,7 +311,7 @@ export class GatewayService {
         clientIp: request.clientIp ?? request.ip ?? null,
         providerResponseId: call.providerResponseId,
         failure: failureFacts,
-        appliedGuardrails: [],
+        appliedGuardrails: [...call.appliedGuardrails],
       }),
     );
   }
@@ -326,7 +351,7 @@ export class GatewayService {
    * A stream that would pass `max_response_size_mb` ends before the group that crosses it, with the
    * error as its last event; what was relayed until then is charged like any stream that ends early.
    */
-  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome): Promise<void> {
+  private async relaySse(reply: FastifyReply, stream: StreamResult, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome, streamGuard?: StreamGuard): Promise<void> {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS });
@@ -338,7 +363,10 @@ export class GatewayService {
         let out = '';
         for (const data of batch) {
           const event = relayEvent(data, callId, clientWantsUsage, outcome);
-          if (event) out += `data: ${event}\n\n`;
+          if (!event) continue;
+          // Guardrails: the stream guard holds back recent text until a sliding-window check has seen it.
+          if (streamGuard) for (const released of await streamGuard.push(event, completionTextOf([event]))) out += `data: ${released}\n\n`;
+          else out += `data: ${event}\n\n`;
         }
         if (!out) continue;
         if (limit) {
@@ -348,7 +376,8 @@ export class GatewayService {
         }
         if (!res.write(out)) await drained(res);
       }
-      res.end('data: [DONE]\n\n');
+      const held = streamGuard ? (await streamGuard.finish()).map((event) => `data: ${event}\n\n`).join('') : '';
+      res.end(`${held}data: [DONE]\n\n`);
     } catch (error) {
       if (error instanceof ClientDisconnected || res.destroyed) throw new ClientDisconnected();
       // Headers are gone; the error travels as a final SSE event, as OpenAI and LiteLLM do mid-stream.
@@ -372,6 +401,8 @@ interface CallLog {
   providerResponseId: string | null;
   /** A stream the client left, or one that failed after its headers: charged, and logged as a failure. */
   streamEndedEarly?: Error;
+  /** Names of the guardrails selected for the call (`x-litellm-applied-guardrails`, spend row). */
+  appliedGuardrails: readonly string[];
 }
 
 /** The request's `user`, else the end user a JWT names (`end_user_id_jwt_field`). */

@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'GW_UPSTREAM_TIMEOUT'
   | 'GW_UPSTREAM_UNREACHABLE'
   | 'GW_SECRET_UNAVAILABLE'
+  | 'GW_GUARDRAIL_BLOCKED'
+  | 'GW_GUARDRAIL_FAILED'
+  | 'GW_GUARDRAIL_FORBIDDEN'
   | 'GW_INTERNAL';
 
 /** OpenAI error `type` strings clients and LiteLLM's tests rely on. */

@@ -1,0 +1,4 @@
+import blockedUserCheck from './blocked-user-check.guardrail';
+
+export type { BlockedUserCheckConfig } from './blocked-user-check.guardrail';
+export default blockedUserCheck;

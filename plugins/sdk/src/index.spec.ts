@@ -1,0 +1,106 @@
+import { allow, block, defineGuardrail, isGuardrailPlugin, mutateMessages, rewriteMessageTexts, toGuardrailId, type GuardrailDefinition } from './index';
+import { checkGuardrailConformance, userInput } from './testing';
+import { satisfiesVersionRange } from './version-range';
+
+const base: GuardrailDefinition<Record<string, unknown>> = {
+  manifest: { id: 'sample', version: '1.0.0', sdk: '^1.0.0', description: 'a sample', phases: ['pre_call'], configSchema: { type: 'object' } },
+  create: () => ({ preCall: () => allow() }),
+};
+
+describe('guardrail SDK', () => {
+  it('should brand plugins so any SDK copy recognises them', () => {
+    expect(isGuardrailPlugin(defineGuardrail(base))).toBe(true);
+    expect(isGuardrailPlugin({ manifest: base.manifest, create: base.create })).toBe(false);
+  });
+
+  it('should rewrite string contents and text parts without touching the originals', () => {
+    const messages = [
+      { role: 'user', content: 'a secret' },
+      { role: 'user', content: [{ type: 'text', text: 'secret b' }, { type: 'image_url', image_url: { url: 'x' } }] },
+      { role: 'assistant', content: null },
+    ];
+    const { messages: out, changed } = rewriteMessageTexts(messages, (text) => text.replace('secret', '***'));
+    expect(changed).toBe(true);
+    expect(out[0].content).toBe('a ***');
+    expect(out[1].content).toEqual([{ type: 'text', text: '*** b' }, { type: 'image_url', image_url: { url: 'x' } }]);
+    expect(messages[0].content).toBe('a secret');
+  });
+
+  it('should map configured names to ids', () => {
+    expect(toGuardrailId('hide_secrets')).toBe('hide-secrets');
+    expect(toGuardrailId(' Hide-Secrets ')).toBe('hide-secrets');
+  });
+
+  it.each([
+    ['1.0.0', '^1.0.0', true],
+    ['1.4.2', '^1.2.0', true],
+    ['2.0.0', '^1.0.0', false],
+    ['0.3.1', '^0.3.0', true],
+    ['0.4.0', '^0.3.0', false],
+    ['1.2.9', '~1.2.0', true],
+    ['1.3.0', '~1.2.0', false],
+    ['1.5.0', '>=1.0.0 <2.0.0', true],
+    ['1.5.0', '1.x', true],
+    ['3.0.0', '^1.0.0 || ^3.0.0', true],
+    ['1.0.0', '*', true],
+    ['1.0.0', 'nonsense', false],
+  ])('should tell whether %s satisfies %s', (version, range, expected) => {
+    expect(satisfiesVersionRange(version, range)).toBe(expected);
+  });
+});
+
+describe(checkGuardrailConformance.name, () => {
+  it('should pass a well-formed plugin', async () => {
+    const report = await checkGuardrailConformance(defineGuardrail(base), { config: {} });
+    expect(report.failures).toEqual([]);
+    expect(report.checks).toContain('hooks match phases');
+  });
+
+  it('should report a plain object that is not a plugin', async () => {
+    expect((await checkGuardrailConformance({}, { config: {} })).failures).toEqual(['brand: the export is not a value built by defineGuardrail()']);
+  });
+
+  it('should report a hook without its phase, a phase without its hook, and a foreign SDK range', async () => {
+    const plugin = defineGuardrail<Record<string, unknown>>({
+      ...base,
+      manifest: { ...base.manifest, sdk: '^2.0.0', phases: ['pre_call', 'post_call'] },
+      create: () => ({ preCall: () => allow(), duringCall: () => allow() }),
+    });
+    const { failures } = await checkGuardrailConformance(plugin, { config: {} });
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        'sdk range: range "^2.0.0" does not include this SDK (1.0.0)',
+        'hooks match phases: phase post_call declared but postCall() missing',
+        'hooks match phases: duringCall() present but phase during_call not declared',
+      ]),
+    );
+  });
+
+  it('should report mutation in during_call, writes to the input, nondeterminism and blocks without a message', async () => {
+    let calls = 0;
+    const plugin = defineGuardrail<Record<string, unknown>>({
+      ...base,
+      manifest: { ...base.manifest, phases: ['pre_call', 'during_call'] },
+      create: () => ({
+        preCall: (input) => {
+          calls++;
+          if (input.messages[0]?.content === 'write') (input.messages as unknown as { content: unknown }[])[0].content = 'changed';
+          return calls % 2 === 0 ? block('') : allow();
+        },
+        duringCall: () => mutateMessages([]) as unknown as ReturnType<typeof allow>,
+      }),
+    });
+    const { failures } = await checkGuardrailConformance(plugin, { config: {}, inputs: [userInput('write')] });
+    expect(failures.some((line) => line.startsWith('during_call never mutates: returned action "mutate"'))).toBe(true);
+    expect(failures.some((line) => line.startsWith('pre_call verdicts: threw on a well-formed input'))).toBe(true);
+    expect(failures).toContain('pre_call verdicts: blocked without a message for the caller');
+    expect(failures).toContain('deterministic: pre_call gave two different verdicts for the same input');
+  });
+
+  it('should report a hook that ignores its signal', async () => {
+    const plugin = defineGuardrail<Record<string, unknown>>({ ...base, manifest: { ...base.manifest, timeoutMs: 20 }, create: () => ({ preCall: () => new Promise(() => undefined) }) });
+    const { failures } = await checkGuardrailConformance(plugin, { config: {}, abortGraceMs: 50 });
+    expect(failures).toContain('honours its signal: preCall() still pending 50 ms after its signal fired');
+    expect(failures).toContain('pre_call verdicts: threw on a well-formed input (did not settle within its 20 ms time budget); a thrown error is a malfunction, not a verdict');
+  });
+});

@@ -1,0 +1,326 @@
+import { performance } from 'node:perf_hooks';
+import {
+  contentText,
+  type AllowVerdict,
+  type ChatMessage,
+  type GuardrailContext,
+  type GuardrailInput,
+  type GuardrailOperation,
+  type GuardrailPhase,
+  type MaybePromise,
+  type Verdict,
+} from '@tollgate/guardrail-sdk';
+import type { GuardrailObserver, GuardrailOutcome } from './guardrail.metrics';
+import type { GuardrailInstance } from './guardrail-registry';
+import { GuardrailBlockedError, GuardrailFailedError } from './guardrails.errors';
+
+/** Who is calling, for the hook context. */
+export interface GuardrailCaller {
+  readonly requestId: string;
+  readonly keyId: string | null;
+  readonly teamId: string | null;
+}
+
+/** The mutable request body the gateway forwards; pre_call rewrites land in it. */
+export type GuardrailBody = Record<string, unknown>;
+
+class HookTimedOut extends Error {
+  constructor() {
+    super('guardrail hook timed out');
+    this.name = 'HookTimedOut';
+  }
+}
+
+const ALLOW: AllowVerdict = Object.freeze({ action: 'allow' });
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** The messages a body carries: chat messages, or completion prompts / embedding inputs as user messages. */
+function messagesOf(operation: GuardrailOperation, body: GuardrailBody): ChatMessage[] {
+  if (operation === 'chat') return Array.isArray(body.messages) ? (body.messages as ChatMessage[]) : [];
+  const source = operation === 'completion' ? body.prompt : body.input;
+  const texts = typeof source === 'string' ? [source] : Array.isArray(source) && source.every((item) => typeof item === 'string') ? (source as string[]) : [];
+  return texts.map((content) => ({ role: 'user', content }));
+}
+
+/** Writes rewritten messages back into the body in the shape it came in. */
+function writeMessages(operation: GuardrailOperation, body: GuardrailBody, messages: readonly ChatMessage[]): void {
+  if (operation === 'chat') {
+    body.messages = structuredClone(messages);
+    return;
+  }
+  const field = operation === 'completion' ? 'prompt' : 'input';
+  const texts = messages.map((message) => contentText(message.content));
+  body[field] = typeof body[field] === 'string' ? texts[0] : texts;
+}
+
+interface ReplyChoice {
+  message?: { content?: unknown };
+  text?: unknown;
+}
+
+function choicesOf(reply: unknown): ReplyChoice[] {
+  return isRecord(reply) && Array.isArray(reply.choices) ? (reply.choices as ReplyChoice[]) : [];
+}
+
+function choiceText(choice: ReplyChoice): string {
+  if (typeof choice.text === 'string') return choice.text;
+  const content = choice.message?.content;
+  return typeof content === 'string' ? content : '';
+}
+
+function isVerdict(value: unknown, allowed: readonly string[]): value is Verdict {
+  if (!isRecord(value) || typeof value.action !== 'string' || !allowed.includes(value.action)) return false;
+  if (value.action === 'block') return typeof value.message === 'string' && value.message !== '' && (value.status === undefined || value.status === 400 || value.status === 403);
+  return true;
+}
+
+/**
+ * The guardrails selected for one call, and the call's progress through them: `preCall` (in priority order,
+ * each seeing the previous rewrite), `duringCall` (in parallel, beside the provider), `postCall` on the reply,
+ * and a {@link StreamGuard} for a streamed reply. Every hook runs under its instance's time budget; a throw, a
+ * timeout or a malformed verdict is a failure handled by `on_error`, never mistaken for a verdict.
+ */
+export class GuardrailCall {
+  /** Names of the selected instances, in run order (the `x-litellm-applied-guardrails` header and spend row). */
+  readonly applied: readonly string[];
+  private current?: GuardrailInput;
+
+  constructor(
+    private readonly instances: readonly GuardrailInstance[],
+    private readonly operation: GuardrailOperation,
+    private readonly body: GuardrailBody,
+    private readonly caller: GuardrailCaller,
+    private readonly observer?: GuardrailObserver,
+  ) {
+    this.applied = [...new Set(instances.map((instance) => instance.name))];
+  }
+
+  /** The frozen input hooks see; built on first use, so a call with no guardrail copies nothing. */
+  private get input(): GuardrailInput {
+    this.current ??= this.snapshot(messagesOf(this.operation, this.body));
+    return this.current;
+  }
+
+  private set input(input: GuardrailInput) {
+    this.current = input;
+  }
+
+  /** True when some selected instance runs in `phase`. */
+  runs(phase: GuardrailPhase): boolean {
+    return this.instances.some((instance) => instance.phases.has(phase));
+  }
+
+  /**
+   * Runs `pre_call` hooks one after another; rewrites are written back into the body before the provider sees it.
+   * @throws GuardrailBlockedError, GuardrailFailedError
+   */
+  async preCall(): Promise<void> {
+    let rewritten = false;
+    for (const instance of this.instances) {
+      if (!instance.phases.has('pre_call') || !instance.guardrail.preCall) continue;
+      const input = this.input;
+      const verdict = await this.run(instance, 'pre_call', (ctx) => instance.guardrail.preCall!(input, ctx), ['allow', 'block', 'mutate']);
+      if (verdict.action === 'block') throw new GuardrailBlockedError(instance.name, verdict.message, verdict.status);
+      if (verdict.action !== 'mutate') continue;
+      const messages = 'messages' in verdict ? verdict.messages : undefined;
+      if (!Array.isArray(messages) || messages.length !== input.messages.length || messages.some((message, i) => message?.role !== input.messages[i].role)) {
+        this.fail(instance, 'pre_call', 'invalid verdict');
+        continue;
+      }
+      this.input = this.snapshot(messages);
+      rewritten = true;
+    }
+    if (rewritten) writeMessages(this.operation, this.body, this.input.messages);
+  }
+
+  /**
+   * Starts every `during_call` hook; the promise settles once all allowed (or rejects on the first block or
+   * failure, after calling `onBlock` so the provider call can be cancelled). Undefined when none is selected.
+   */
+  duringCall(onBlock: () => void): Promise<void> | undefined {
+    const hooks = this.instances.filter((instance) => instance.phases.has('during_call') && instance.guardrail.duringCall);
+    if (hooks.length === 0) return undefined;
+    const input = this.input;
+    const verdicts = hooks.map(async (instance) => {
+      const verdict = await this.run(instance, 'during_call', (ctx) => instance.guardrail.duringCall!(input, ctx), ['allow', 'block']);
+      if (verdict.action === 'block') throw new GuardrailBlockedError(instance.name, verdict.message, verdict.status);
+    });
+    return Promise.all(verdicts).then(
+      () => undefined,
+      (error: unknown) => {
+        onBlock();
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Runs `post_call` hooks on a non-streamed reply (chat or text completion); rewrites replace the choices' text.
+   * @throws GuardrailBlockedError, GuardrailFailedError
+   */
+  async postCall(reply: unknown): Promise<void> {
+    const choices = choicesOf(reply);
+    if (choices.length === 0) return;
+    for (const instance of this.instances) {
+      if (!instance.phases.has('post_call') || !instance.guardrail.postCall) continue;
+      const output = deepFreeze({ texts: choices.map(choiceText) });
+      const input = this.input;
+      const verdict = await this.run(instance, 'post_call', (ctx) => instance.guardrail.postCall!(input, output, ctx), ['allow', 'block', 'mutate']);
+      if (verdict.action === 'block') throw new GuardrailBlockedError(instance.name, verdict.message, verdict.status);
+      if (verdict.action !== 'mutate') continue;
+      const texts = 'texts' in verdict ? verdict.texts : undefined;
+      if (!Array.isArray(texts) || texts.length !== choices.length || texts.some((text) => typeof text !== 'string')) {
+        this.fail(instance, 'post_call', 'invalid verdict');
+        continue;
+      }
+      choices.forEach((choice, i) => {
+        if (typeof choice.text === 'string') choice.text = texts[i];
+        else if (choice.message) choice.message.content = texts[i];
+      });
+    }
+  }
+
+  /** A guard for a streamed reply, or undefined when no selected instance checks streams. */
+  streamGuard(): StreamGuard | undefined {
+    const hooks = this.instances.filter((instance) => instance.phases.has('streaming') && instance.guardrail.onStreamWindow);
+    return hooks.length === 0 ? undefined : new StreamGuard(hooks, (instance, window) => this.run(instance, 'streaming', (ctx) => instance.guardrail.onStreamWindow!(window, this.input, ctx), ['allow', 'block']));
+  }
+
+  private snapshot(messages: readonly ChatMessage[]): GuardrailInput {
+    const metadata = isRecord(this.body.metadata) ? this.body.metadata : {};
+    return deepFreeze({
+      operation: this.operation,
+      model: typeof this.body.model === 'string' ? this.body.model : '',
+      messages: structuredClone(messages) as ChatMessage[],
+      user: typeof this.body.user === 'string' ? this.body.user : undefined,
+      metadata: structuredClone(metadata),
+    });
+  }
+
+  /** One hook under the instance's time budget; failures become `on_error` outcomes. */
+  private async run(instance: GuardrailInstance, phase: GuardrailPhase, invoke: (ctx: GuardrailContext) => MaybePromise<unknown>, allowed: readonly string[]): Promise<Verdict> {
+    const budget = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      budget.abort(new HookTimedOut());
+    }, instance.timeoutMs);
+    const signal = budget.signal;
+    const ctx: GuardrailContext = {
+      requestId: this.caller.requestId,
+      keyId: this.caller.keyId,
+      teamId: this.caller.teamId,
+      guardrailName: instance.name,
+      signal,
+      logger: instance.logger,
+      fetch: (resource, init) => fetch(resource, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+    };
+    const started = performance.now();
+    const report = (outcome: GuardrailOutcome): void => this.observer?.observe(instance.name, phase, outcome, (performance.now() - started) / 1000);
+    let verdict: unknown;
+    try {
+      verdict = await new Promise<unknown>((resolve, reject) => {
+        signal.addEventListener('abort', () => reject(new HookTimedOut()), { once: true });
+        Promise.resolve()
+          .then(() => invoke(ctx))
+          .then(resolve, reject);
+      });
+    } catch (error) {
+      report(timedOut ? 'timeout' : 'error');
+      return this.fail(instance, phase, timedOut ? 'timeout' : 'error', error);
+    } finally {
+      clearTimeout(timer);
+      // Tells a plugin still working (e.g. on a request) that its answer is no longer wanted.
+      if (!signal.aborted) budget.abort();
+    }
+    if (!isVerdict(verdict, allowed)) {
+      report('invalid_verdict');
+      return this.fail(instance, phase, 'invalid verdict');
+    }
+    report(verdict.action);
+    return verdict;
+  }
+
+  /** `fail_open` lets the call pass with a warning; `fail_closed` (the default) refuses it. */
+  private fail(instance: GuardrailInstance, phase: GuardrailPhase, reason: 'error' | 'timeout' | 'invalid verdict', cause?: unknown): AllowVerdict {
+    // The error's class only: its message may quote the request.
+    const kind = cause instanceof Error ? ` (${cause.name})` : '';
+    if (instance.onError === 'fail_open') {
+      instance.logger.warn(`${phase} ${reason}${kind}; the call goes on (on_error: fail_open)`);
+      return ALLOW;
+    }
+    instance.logger.error(`${phase} ${reason}${kind}; the call is refused (on_error: fail_closed)`);
+    throw new GuardrailFailedError(instance.name, reason, cause);
+  }
+}
+
+/** One checker of a streamed reply: its instance and how to run its hook on a window. */
+type WindowCheck = (instance: GuardrailInstance, window: { text: string; start: number; newTextAt: number; final: boolean }) => Promise<Verdict>;
+
+/**
+ * Checks a streamed reply on a sliding window and holds back the most recent text: each check sees the last
+ * `windowChars` characters already checked plus the new text, and an event is released only once at least
+ * `windowChars` characters have followed it. So a pattern up to `windowChars` long that is split across chunks is
+ * caught before any part of it reaches the client.
+ */
+export class StreamGuard {
+  readonly windowChars: number;
+  private tail = '';
+  private seen = 0;
+  private readonly held: { event: string; length: number }[] = [];
+  private heldChars = 0;
+
+  constructor(
+    private readonly instances: readonly GuardrailInstance[],
+    private readonly check: WindowCheck,
+  ) {
+    this.windowChars = Math.max(...instances.map((instance) => instance.streamWindowChars));
+  }
+
+  /**
+   * Takes one event and the reply text it carries; returns the events that may now be sent, oldest first.
+   * @throws GuardrailBlockedError, GuardrailFailedError (the stream must end with the error)
+   */
+  async push(event: string, text: string): Promise<string[]> {
+    if (text !== '') await this.checkWindow(text, false);
+    this.held.push({ event, length: text.length });
+    this.heldChars += text.length;
+    const released: string[] = [];
+    while (this.held.length > 0 && this.heldChars - this.held[0].length >= this.windowChars) {
+      const first = this.held.shift()!;
+      this.heldChars -= first.length;
+      released.push(first.event);
+    }
+    return released;
+  }
+
+  /** The final check at the end of the stream; returns every event still held. */
+  async finish(): Promise<string[]> {
+    await this.checkWindow('', true);
+    const released = this.held.map((item) => item.event);
+    this.held.length = 0;
+    this.heldChars = 0;
+    return released;
+  }
+
+  private async checkWindow(fresh: string, final: boolean): Promise<void> {
+    const window = { text: this.tail + fresh, start: this.seen - this.tail.length, newTextAt: this.tail.length, final };
+    for (const instance of this.instances) {
+      const verdict = await this.check(instance, window);
+      if (verdict.action === 'block') throw new GuardrailBlockedError(instance.name, verdict.message, verdict.status);
+    }
+    this.seen += fresh.length;
+    this.tail = window.text.slice(-this.windowChars);
+  }
+}
