@@ -1,3 +1,5 @@
+import { DomainError } from '../common/errors/domain-error';
+
 /** Why an upstream call was aborted; adapters turn a timeout into a 408 and a client abort into nothing. */
 export class UpstreamTimeout extends Error {
   constructor(readonly timeoutMs: number) {
@@ -6,10 +8,13 @@ export class UpstreamTimeout extends Error {
   }
 }
 
-export class ClientDisconnected extends Error {
+/**
+ * The client left before the answer: nothing can be sent, so this is not a server failure. It renders as
+ * nginx's 499 (never seen by the gone client) and is not logged as an error.
+ */
+export class ClientDisconnected extends DomainError {
   constructor() {
-    super('Client closed the connection');
-    this.name = 'ClientDisconnected';
+    super('GW_CLIENT_DISCONNECTED', 'Client closed the connection', { status: 499, type: 'client_closed_request' });
   }
 }
 

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'GW_GUARDRAIL_BLOCKED'
   | 'GW_GUARDRAIL_FAILED'
   | 'GW_GUARDRAIL_FORBIDDEN'
+  | 'GW_CLIENT_DISCONNECTED'
   | 'GW_INTERNAL';
 
 /** OpenAI error `type` strings clients and LiteLLM's tests rely on. */
