@@ -98,6 +98,12 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const masterKey = deriveMasterKey(generalSettings.master_key, env, problems);
   const databaseUrl = deriveDatabaseUrl(generalSettings.database_url, env, problems);
   const jwt = { publicKeyUrl: present(env.JWT_PUBLIC_KEY_URL), audience: present(env.JWT_AUDIENCE), issuer: present(env.JWT_ISSUER) };
+  const awsDefaults = {
+    aws_access_key_id: present(env.AWS_ACCESS_KEY_ID),
+    aws_secret_access_key: present(env.AWS_SECRET_ACCESS_KEY),
+    aws_session_token: present(env.AWS_SESSION_TOKEN),
+    aws_region_name: present(env.AWS_REGION) ?? present(env.AWS_DEFAULT_REGION),
+  };
   if (generalSettings.enable_jwt_auth === true && !jwt.publicKeyUrl) {
     problems.push('general_settings.enable_jwt_auth: set JWT_PUBLIC_KEY_URL to the identity provider\'s JWKS URL');
   }
@@ -120,6 +126,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     dataDir: resolve(present(env.TOLLGATE_DATA_DIR) ?? '.tollgate'),
     spendLedger: { maxQueuedRows },
     jwt,
+    awsDefaults,
     saltKey: present(env.LITELLM_SALT_KEY) ?? present(env.TOLLGATE_SALT_KEY),
     warnings,
   };

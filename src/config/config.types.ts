@@ -186,6 +186,11 @@ export interface TollgateConfig extends TollgateConfigFile {
   spendLedger: { maxQueuedRows: number };
   /** JWT verification settings from the environment (`JWT_PUBLIC_KEY_URL`, `JWT_AUDIENCE`, `JWT_ISSUER`). */
   jwt: { publicKeyUrl?: string; audience?: string; issuer?: string };
+  /**
+   * AWS credentials and region from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+   * `AWS_REGION` / `AWS_DEFAULT_REGION`), the defaults of Bedrock deployments that name none of their own.
+   */
+  awsDefaults: { aws_access_key_id?: string; aws_secret_access_key?: string; aws_session_token?: string; aws_region_name?: string };
   /** Key that encrypts credentials of models stored with `/model/new` (`LITELLM_SALT_KEY` / `TOLLGATE_SALT_KEY`). */
   saltKey?: string;
   /** Non-fatal findings (unknown keys …) to log at boot. */

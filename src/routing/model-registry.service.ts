@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
-import type { ModelDeploymentConfig, TollgateConfig } from '../config/config.types';
+import type { LitellmParams, ModelDeploymentConfig, TollgateConfig } from '../config/config.types';
+import { AWS_REGION } from './providers/bedrock/bedrock.adapter';
 import type { Deployment, ProviderId } from './deployment';
 import { UnknownModelError, UnsupportedProviderError } from './routing.errors';
 
@@ -169,7 +170,8 @@ export class ModelRegistry {
   }
 
   private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, upstreamModel: string): Deployment {
-    const params = entry.litellm_params;
+    // Adapters never read the environment: a Bedrock deployment without credentials of its own gets the process's.
+    const params = provider === 'bedrock' ? withDefaults(entry.litellm_params, awsDefaultsFor(entry.litellm_params, this.config.awsDefaults)) : entry.litellm_params;
     const defaultTimeout =
       this.config.router_settings.timeout ?? this.config.litellm_settings.request_timeout ?? DEFAULT_TIMEOUT_SECONDS;
     const timeoutSeconds = params.timeout ?? defaultTimeout;
@@ -257,4 +259,17 @@ export function stableDeploymentId(entry: ModelDeploymentConfig): string {
     .update(JSON.stringify({ model_name: entry.model_name, litellm_params: params }))
     .digest('hex')
     .slice(0, 32);
+}
+
+/** The environment's region applies only below the deployment's own `region_name` (which may name an AWS region). */
+function awsDefaultsFor(params: LitellmParams, defaults: TollgateConfig['awsDefaults'] | undefined): Record<string, string | undefined> {
+  if (!defaults) return {};
+  const ownAwsRegion = typeof params.region_name === 'string' && AWS_REGION.test(params.region_name);
+  return ownAwsRegion ? { ...defaults, aws_region_name: undefined } : defaults;
+}
+
+/** `params` with each default filled in where `params` has no value; the same object when nothing is missing. */
+function withDefaults(params: LitellmParams, defaults: Readonly<Record<string, string | undefined>> | undefined): LitellmParams {
+  const missing = Object.entries(defaults ?? {}).filter(([name, value]) => value !== undefined && (params[name] === undefined || params[name] === null || params[name] === ''));
+  return missing.length ? { ...Object.fromEntries(missing), ...Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined && value !== null && value !== '')) } as LitellmParams : params;
 }

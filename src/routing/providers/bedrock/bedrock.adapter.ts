@@ -12,7 +12,7 @@ import { AwsStreamFrame, awsEventStreamFrames } from './aws-event-stream';
 import { ConverseChunkTranslator, ConverseResponse, ConverseStreamException, fromConverseResponse, toConverseRequest } from './bedrock.translation';
 
 /** `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-3`… */
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 
 interface AwsCredentials {
   accessKeyId: string;
@@ -146,13 +146,13 @@ function stringParam(deployment: Deployment, name: string): string | undefined {
 }
 
 function hasSigningCredentials(deployment: Deployment): boolean {
-  return Boolean(stringParam(deployment, 'aws_access_key_id') ?? process.env.AWS_ACCESS_KEY_ID);
+  return Boolean(stringParam(deployment, 'aws_access_key_id'));
 }
 
 function credentialsOf(deployment: Deployment): AwsCredentials {
-  const accessKeyId = stringParam(deployment, 'aws_access_key_id') ?? process.env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = stringParam(deployment, 'aws_secret_access_key') ?? process.env.AWS_SECRET_ACCESS_KEY;
-  const sessionToken = stringParam(deployment, 'aws_session_token') ?? process.env.AWS_SESSION_TOKEN;
+  const accessKeyId = stringParam(deployment, 'aws_access_key_id');
+  const secretAccessKey = stringParam(deployment, 'aws_secret_access_key');
+  const sessionToken = stringParam(deployment, 'aws_session_token');
   if (!accessKeyId || !secretAccessKey) {
     throw new UpstreamError('auth', 401, 'Bedrock', `no AWS credentials for model=${deployment.modelName}: set aws_access_key_id and aws_secret_access_key (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)`);
   }
@@ -162,7 +162,7 @@ function credentialsOf(deployment: Deployment): AwsCredentials {
 function regionOf(deployment: Deployment): string {
   // `region_name` doubles as LiteLLM's coarse region tag ("eu") for customer routing; only a real AWS region is used.
   const tagged = deployment.region && AWS_REGION.test(deployment.region) ? deployment.region : undefined;
-  const region = stringParam(deployment, 'aws_region_name') ?? tagged ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const region = stringParam(deployment, 'aws_region_name') ?? tagged;
   if (!region || !AWS_REGION.test(region)) {
     throw new UpstreamError('bad_request', 400, 'Bedrock', `no valid AWS region for model=${deployment.modelName}: set aws_region_name (or AWS_REGION)`);
   }
