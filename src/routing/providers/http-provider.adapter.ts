@@ -2,9 +2,9 @@ import { DomainError } from '../../common/errors/domain-error';
 import type { Deployment, ProviderId } from '../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCompletionRequest } from '../openai.types';
 import { UnsupportedOperationError, UpstreamError } from '../routing.errors';
-import { ClientDisconnected, UpstreamTimeout } from '../upstream-abort';
 import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../upstream-http.service';
 import { chatRequestFromCompletion, textChunkFromChatChunk, textCompletionFromChat } from './completion-via-chat';
+import { readBounded, transportErrorOf } from './transport-errors';
 import { errorMessageOf, providerHttpError } from './provider-error-mapping';
 import type { EmbeddingResult, ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from './provider-adapter';
 import type { ChunkTranslator } from './stream-translation';
@@ -150,16 +150,7 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
   }
 
   protected transportError(error: unknown, signal: AbortSignal): Error {
-    if (error instanceof DomainError) return error;
-    const reason: unknown = signal.aborted ? signal.reason : undefined;
-    if (reason instanceof UpstreamTimeout) return new UpstreamError('timeout', 408, this.label, reason.message);
-    if (reason instanceof ClientDisconnected) return reason;
-    const code = (error as { code?: string }).code;
-    if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return new UpstreamError('timeout', 408, this.label, 'Request timed out waiting for the provider');
-    }
-    if (error instanceof SyntaxError) return new UpstreamError('upstream', 500, this.label, 'The provider sent a stream frame that is not valid');
-    return new UpstreamError('unreachable', 500, this.label, `Connection error${code ? ` (${code})` : ''}`);
+    return transportErrorOf(this.label, error, signal);
   }
 }
 
@@ -174,16 +165,6 @@ async function* mapBatches(batches: AsyncIterable<string[]>, map: (data: string)
   }
 }
 
-async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of body) {
-    parts.push(part);
-    size += part.length;
-    if (size >= limit) break;
-  }
-  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
-}
 
 /** Joins a configured base URL and a path, tolerating a trailing slash on the base. */
 export function joinUrl(base: string, path: string): string {

@@ -2,11 +2,11 @@ import { DomainError } from '../../../common/errors/domain-error';
 import type { Deployment, ProviderId } from '../../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../../openai.types';
 import { UpstreamError } from '../../routing.errors';
-import { ClientDisconnected, UpstreamTimeout } from '../../upstream-abort';
 import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
 import type { EmbeddingResult, ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
 import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, SpeechRequest } from '../media.types';
 import { encodeMultipart, readBytes } from '../multipart';
+import { readBounded, transportErrorOf } from '../transport-errors';
 import { providerHttpError } from '../provider-error-mapping';
 import { usageFromJsonText } from '../usage-extractor';
 import { parseSse } from '../sse';
@@ -233,15 +233,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   }
 
   private transportError(error: unknown, signal: AbortSignal): Error {
-    if (error instanceof DomainError) return error;
-    const reason: unknown = signal.aborted ? signal.reason : undefined;
-    if (reason instanceof UpstreamTimeout) return new UpstreamError('timeout', 408, this.label, reason.message);
-    if (reason instanceof ClientDisconnected) return reason;
-    const code = (error as { code?: string }).code;
-    if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return new UpstreamError('timeout', 408, this.label, 'Request timed out waiting for the provider');
-    }
-    return new UpstreamError('unreachable', 500, this.label, `Connection error${code ? ` (${code})` : ''}`);
+    return transportErrorOf(this.label, error, signal);
   }
 }
 
@@ -260,13 +252,3 @@ function forwardedHeaders(response: UpstreamResponse): ForwardedHeaders {
   return forwarded;
 }
 
-async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of body) {
-    parts.push(part);
-    size += part.length;
-    if (size >= limit) break;
-  }
-  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
-}
