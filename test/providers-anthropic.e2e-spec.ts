@@ -1,9 +1,9 @@
 import OpenAI, { APIError } from 'openai';
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { startGateway } from './support/gateway-harness';
 import { ANTHROPIC_TEST_KEY, anthropicMock } from './support/mock-providers/anthropic.mock';
-import { MockProviderServer, startMockProviderServer } from './support/mock-providers/mock-provider-server';
+import { useProviderGateway } from './support/provider-gateway';
 
 const MASTER_KEY = 'sk-e2e-master';
 
@@ -13,29 +13,15 @@ const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
 };
 
 describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking mock)', () => {
-  let mock: MockProviderServer;
-  let gateway: TestGateway;
-  let client: OpenAI;
-
-  beforeAll(async () => {
-    mock = await startMockProviderServer([anthropicMock]);
+  const env = useProviderGateway([anthropicMock], MASTER_KEY, async (mock) => {
     const entry = (name: string, model: string, key = 'os.environ/E2E_ANTHROPIC_KEY'): string =>
       `  - model_name: ${name}\n    litellm_params: { model: anthropic/${model}, api_base: ${mock.url}, api_key: ${key} }\n`;
     const yaml = `general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n${entry('claude', 'claude-3-5-sonnet-20240620')}${entry('claude-too-long', 'claude-too-long')}${entry('claude-overloaded', 'claude-overloaded')}${entry('claude-stream-error', 'claude-stream-error')}${entry('claude-wrong-key', 'claude-3-haiku-20240307', 'sk-ant-wrong-key-0000000000')}`;
-    gateway = await startGateway(yaml, { env: { E2E_ANTHROPIC_KEY: ANTHROPIC_TEST_KEY } });
-    client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    return startGateway(yaml, { env: { E2E_ANTHROPIC_KEY: ANTHROPIC_TEST_KEY } });
   });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await mock?.close();
-    if (gateway) discardStorage(gateway.storage);
-  });
-
-  beforeEach(() => void (mock.requests.length = 0));
 
   it('should translate a chat call to the Messages API and the answer back, priced from the catalog', async () => {
-    const { data, response } = await client.chat.completions
+    const { data, response } = await env.client.chat.completions
       .create({
         model: 'claude',
         messages: [
@@ -55,7 +41,7 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
     expect(Number(response.headers.get('x-litellm-response-cost'))).toBeGreaterThan(0);
     expect(response.headers.get('llm_provider-anthropic-ratelimit-requests-remaining')).toBe('99');
 
-    const [sent] = mock.requests;
+    const [sent] = env.mock.requests;
     expect(sent.headers['x-api-key']).toBe(ANTHROPIC_TEST_KEY);
     expect(sent.headers['anthropic-version']).toBe('2023-06-01');
     expect(sent.headers.authorization).toBeUndefined();
@@ -69,7 +55,7 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
   });
 
   it('should send images as image blocks', async () => {
-    const data = await client.chat.completions.create({
+    const data = await env.client.chat.completions.create({
       model: 'claude',
       messages: [
         {
@@ -82,13 +68,13 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
       ],
     });
     expect(data.choices[0].message.content).toContain('[1 image(s)]');
-    const content = (mock.requests[0].body?.messages as { content: unknown[] }[])[0].content;
+    const content = (env.mock.requests[0].body?.messages as { content: unknown[] }[])[0].content;
     expect(content[1]).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } });
-    expect(mock.requests[0].body?.max_tokens).toBe(4096);
+    expect(env.mock.requests[0].body?.max_tokens).toBe(4096);
   });
 
-  it('should stream through the openai client, with the finish reason and usage at the end', async () => {
-    const stream = await client.chat.completions.create({
+  it('should stream through the openai env.client, with the finish reason and usage at the end', async () => {
+    const stream = await env.client.chat.completions.create({
       model: 'claude',
       messages: [{ role: 'user', content: 'stream me some words please' }],
       stream: true,
@@ -106,11 +92,11 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
     expect(usage?.prompt_tokens).toBeGreaterThan(0);
     expect(usage?.completion_tokens).toBeGreaterThan(0);
     expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
-    expect(mock.requests[0].body?.stream).toBe(true);
+    expect(env.mock.requests[0].body?.stream).toBe(true);
 
     // The stream is charged from Anthropic's own counts, and the row keeps Anthropic's message id.
-    await gateway.app.get(SpendLedgerService).flush();
-    const rows = (await gateway.app.get(DataSource).query('SELECT * FROM tollgate_spend_logs WHERE request_id = $1', [chunks[0].id])) as Record<string, unknown>[];
+    await env.gateway.app.get(SpendLedgerService).flush();
+    const rows = (await env.gateway.app.get(DataSource).query('SELECT * FROM tollgate_spend_logs WHERE request_id = $1', [chunks[0].id])) as Record<string, unknown>[];
     expect(rows).toHaveLength(1);
     expect(rows[0].prompt_tokens).toBe(usage?.prompt_tokens);
     expect(rows[0].completion_tokens).toBe(usage?.completion_tokens);
@@ -120,27 +106,27 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
 
   it('should round-trip a tool call: tool_use out, tool_result back in', async () => {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
-    const first = await client.chat.completions.create({ model: 'claude', messages, tools: [WEATHER_TOOL], tool_choice: 'required' });
+    const first = await env.client.chat.completions.create({ model: 'claude', messages, tools: [WEATHER_TOOL], tool_choice: 'required' });
     const call = first.choices[0].message.tool_calls?.[0];
     expect(first.choices[0].finish_reason).toBe('tool_calls');
     expect(call?.type).toBe('function');
     if (call?.type !== 'function') throw new Error('expected a function call');
     expect(call.function.name).toBe('get_weather');
     expect(JSON.parse(call.function.arguments)).toEqual({ input: 'Weather in Paris?' });
-    expect(mock.requests[0].body?.tools).toEqual([{ name: 'get_weather', description: 'Weather for a city', input_schema: WEATHER_TOOL.function.parameters }]);
-    expect(mock.requests[0].body?.tool_choice).toEqual({ type: 'any' });
+    expect(env.mock.requests[0].body?.tools).toEqual([{ name: 'get_weather', description: 'Weather for a city', input_schema: WEATHER_TOOL.function.parameters }]);
+    expect(env.mock.requests[0].body?.tool_choice).toEqual({ type: 'any' });
 
     messages.push(first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'Sunny, 21°C' });
-    const second = await client.chat.completions.create({ model: 'claude', messages, tools: [WEATHER_TOOL] });
+    const second = await env.client.chat.completions.create({ model: 'claude', messages, tools: [WEATHER_TOOL] });
     expect(second.choices[0].message.content).toBe('The tool said: Sunny, 21°C');
-    const sentBack = mock.requests[1].body?.messages as { role: string; content: { type: string }[] }[];
+    const sentBack = env.mock.requests[1].body?.messages as { role: string; content: { type: string }[] }[];
     expect(sentBack.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
     expect(sentBack[1].content.map((block) => block.type)).toEqual(['text', 'tool_use']);
     expect(sentBack[2].content[0]).toEqual({ type: 'tool_result', tool_use_id: call.id, content: 'Sunny, 21°C' });
   });
 
   it('should stream a tool call as OpenAI tool_call deltas the SDK can assemble', async () => {
-    const stream = client.chat.completions.stream({ model: 'claude', messages: [{ role: 'user', content: 'Weather in Oslo?' }], tools: [WEATHER_TOOL] });
+    const stream = env.client.chat.completions.stream({ model: 'claude', messages: [{ role: 'user', content: 'Weather in Oslo?' }], tools: [WEATHER_TOOL] });
     const final = await stream.finalChatCompletion();
     const call = final.choices[0].message.tool_calls?.[0];
     expect(final.choices[0].finish_reason).toBe('tool_calls');
@@ -151,7 +137,7 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
   });
 
   it('should answer response_format json_schema with JSON content through a forced tool', async () => {
-    const data = await client.chat.completions.create({
+    const data = await env.client.chat.completions.create({
       model: 'claude',
       messages: [{ role: 'user', content: 'json please' }],
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { input: { type: 'string' } } } } },
@@ -159,34 +145,34 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
     expect(JSON.parse(data.choices[0].message.content ?? '')).toEqual({ input: 'json please' });
     expect(data.choices[0].message.tool_calls).toBeUndefined();
     expect(data.choices[0].finish_reason).toBe('stop');
-    expect(mock.requests[0].body?.tool_choice).toEqual({ type: 'tool', name: 'json_tool_call' });
+    expect(env.mock.requests[0].body?.tool_choice).toEqual({ type: 'tool', name: 'json_tool_call' });
   });
 
   it('should answer /completions through the Messages API', async () => {
-    const data = await client.completions.create({ model: 'claude', prompt: 'Complete me', max_tokens: 20 });
+    const data = await env.client.completions.create({ model: 'claude', prompt: 'Complete me', max_tokens: 20 });
     expect(data.object).toBe('text_completion');
     expect(data.choices[0].text).toBe('Claude echo: Complete me');
   });
 
   it('should map a prompt over the context window to ContextWindowExceededError (400)', async () => {
-    const error = await client.chat.completions.create({ model: 'claude-too-long', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const error = await env.client.chat.completions.create({ model: 'claude-too-long', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIError);
     expect((error as APIError).status).toBe(400);
     expect((error as APIError).message).toContain('litellm.ContextWindowExceededError: AnthropicException - prompt is too long');
   });
 
   it('should map overloaded (529) to a rate limit and a wrong key to 401 without echoing it', async () => {
-    const overloaded = (await client.chat.completions.create({ model: 'claude-overloaded', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
+    const overloaded = (await env.client.chat.completions.create({ model: 'claude-overloaded', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
     expect(overloaded.status).toBe(429);
     expect(overloaded.message).toContain('litellm.RateLimitError: AnthropicException - Overloaded');
-    const denied = (await client.chat.completions.create({ model: 'claude-wrong-key', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
+    const denied = (await env.client.chat.completions.create({ model: 'claude-wrong-key', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
     expect(denied.status).toBe(401);
     expect(denied.message).toContain('AuthenticationError');
     expect(JSON.stringify(denied.error)).not.toContain('sk-ant-wrong-key');
   });
 
   it('should end a stream with an error event when Anthropic sends one mid-stream', async () => {
-    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+    const response = await fetch(`${env.gateway.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'claude-stream-error', messages: [{ role: 'user', content: 'hi there' }], stream: true }),

@@ -1,7 +1,7 @@
 import OpenAI, { APIError } from 'openai';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { startGateway } from './support/gateway-harness';
 import { GEMINI_TEST_KEY, geminiMock } from './support/mock-providers/gemini.mock';
-import { MockProviderServer, startMockProviderServer } from './support/mock-providers/mock-provider-server';
+import { useProviderGateway } from './support/provider-gateway';
 
 const MASTER_KEY = 'sk-e2e-master';
 
@@ -16,29 +16,15 @@ const SEARCH_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
 };
 
 describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)', () => {
-  let mock: MockProviderServer;
-  let gateway: TestGateway;
-  let client: OpenAI;
-
-  beforeAll(async () => {
-    mock = await startMockProviderServer([geminiMock]);
+  const env = useProviderGateway([geminiMock], MASTER_KEY, async (mock) => {
     const entry = (name: string, model: string, key = 'os.environ/E2E_GEMINI_KEY', info = ''): string =>
       `  - model_name: ${name}\n    litellm_params: { model: gemini/${model}, api_base: ${mock.url}, api_key: ${key} }\n${info}`;
     const yaml = `general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n${entry('gemini-flash', 'gemini-1.5-flash')}${entry('gemini-too-long', 'gemini-too-long')}${entry('gemini-blocked', 'gemini-blocked')}${entry('gemini-bad-key', 'gemini-1.5-flash', 'AIza-wrong')}${entry('gemini-embed', 'text-embedding-004', 'os.environ/E2E_GEMINI_KEY', '    model_info: { mode: embedding }\n')}`;
-    gateway = await startGateway(yaml, { env: { E2E_GEMINI_KEY: GEMINI_TEST_KEY } });
-    client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    return startGateway(yaml, { env: { E2E_GEMINI_KEY: GEMINI_TEST_KEY } });
   });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await mock?.close();
-    if (gateway) discardStorage(gateway.storage);
-  });
-
-  beforeEach(() => void (mock.requests.length = 0));
 
   it('should call generateContent with the key in a header and translate the answer', async () => {
-    const { data, response } = await client.chat.completions
+    const { data, response } = await env.client.chat.completions
       .create({ model: 'gemini-flash', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hello Gemini' }], temperature: 0.5, n: 2 })
       .withResponse();
     expect(data.choices).toHaveLength(2);
@@ -46,7 +32,7 @@ describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)'
     expect(data.choices[0].finish_reason).toBe('stop');
     expect(data.usage?.prompt_tokens).toBeGreaterThan(0);
     expect(Number(response.headers.get('x-litellm-response-cost'))).toBeGreaterThan(0);
-    const [sent] = mock.requests;
+    const [sent] = env.mock.requests;
     expect(sent.path).toBe('/v1beta/models/gemini-1.5-flash:generateContent');
     expect(sent.headers['x-goog-api-key']).toBe(GEMINI_TEST_KEY);
     expect(sent.path).not.toContain('key=');
@@ -58,7 +44,7 @@ describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)'
   });
 
   it('should stream streamGenerateContent (SSE) to the openai client with usage at the end', async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await env.client.chat.completions.create({
       model: 'gemini-flash',
       messages: [{ role: 'user', content: 'stream these words to me' }],
       stream: true,
@@ -69,28 +55,28 @@ describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)'
     expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('')).toBe('Gemini echo: stream these words to me');
     expect(chunks.filter((chunk) => chunk.choices[0]?.delta?.content).length).toBeGreaterThan(3);
     expect(chunks[chunks.length - 1].usage?.completion_tokens).toBeGreaterThan(0);
-    expect(mock.requests[0].path).toBe('/v1beta/models/gemini-1.5-flash:streamGenerateContent?alt=sse');
+    expect(env.mock.requests[0].path).toBe('/v1beta/models/gemini-1.5-flash:streamGenerateContent?alt=sse');
   });
 
   it('should round-trip a tool call: functionCall out, functionResponse back in', async () => {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'How do I rotate keys?' }];
-    const first = await client.chat.completions.create({ model: 'gemini-flash', messages, tools: [SEARCH_TOOL], tool_choice: { type: 'function', function: { name: 'search_docs' } } });
+    const first = await env.client.chat.completions.create({ model: 'gemini-flash', messages, tools: [SEARCH_TOOL], tool_choice: { type: 'function', function: { name: 'search_docs' } } });
     const call = first.choices[0].message.tool_calls?.[0];
     expect(first.choices[0].finish_reason).toBe('tool_calls');
     if (call?.type !== 'function') throw new Error('expected a function call');
     expect(call.function.name).toBe('search_docs');
     expect(JSON.parse(call.function.arguments)).toEqual({ input: 'How do I rotate keys?' });
-    expect(mock.requests[0].body?.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['search_docs'] } });
+    expect(env.mock.requests[0].body?.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['search_docs'] } });
 
     messages.push(first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'POST /key/regenerate' });
-    const second = await client.chat.completions.create({ model: 'gemini-flash', messages, tools: [SEARCH_TOOL] });
+    const second = await env.client.chat.completions.create({ model: 'gemini-flash', messages, tools: [SEARCH_TOOL] });
     expect(second.choices[0].message.content).toBe('The function search_docs returned: {"content":"POST /key/regenerate"}');
-    const contents = mock.requests[1].body?.contents as { role: string }[];
+    const contents = env.mock.requests[1].body?.contents as { role: string }[];
     expect(contents.map((content) => content.role)).toEqual(['user', 'model', 'user']);
   });
 
   it('should stream a function call the SDK can assemble', async () => {
-    const final = await client.chat.completions.stream({ model: 'gemini-flash', messages: [{ role: 'user', content: 'Find budgets' }], tools: [SEARCH_TOOL] }).finalChatCompletion();
+    const final = await env.client.chat.completions.stream({ model: 'gemini-flash', messages: [{ role: 'user', content: 'Find budgets' }], tools: [SEARCH_TOOL] }).finalChatCompletion();
     const call = final.choices[0].message.tool_calls?.[0];
     if (call?.type !== 'function') throw new Error('expected a function call');
     expect(JSON.parse(call.function.arguments)).toEqual({ input: 'Find budgets' });
@@ -98,32 +84,32 @@ describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)'
   });
 
   it('should send inline images as inlineData', async () => {
-    const data = await client.chat.completions.create({
+    const data = await env.client.chat.completions.create({
       model: 'gemini-flash',
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe' }, { type: 'image_url', image_url: { url: 'data:image/webp;base64,UklGRg==' } }] }],
     });
     expect(data.choices[0].message.content).toBe('Gemini echo: Describe [1 media part(s)]');
-    expect((mock.requests[0].body?.contents as { parts: unknown[] }[])[0].parts[1]).toEqual({ inlineData: { mimeType: 'image/webp', data: 'UklGRg==' } });
+    expect((env.mock.requests[0].body?.contents as { parts: unknown[] }[])[0].parts[1]).toEqual({ inlineData: { mimeType: 'image/webp', data: 'UklGRg==' } });
   });
 
   it('should embed through batchEmbedContents', async () => {
-    const data = await client.embeddings.create({ model: 'gemini-embed', input: ['alpha', 'beta'], dimensions: 4, encoding_format: 'float' });
+    const data = await env.client.embeddings.create({ model: 'gemini-embed', input: ['alpha', 'beta'], dimensions: 4, encoding_format: 'float' });
     expect(data.data.map((item) => item.embedding.length)).toEqual([4, 4]);
     expect(data.usage.prompt_tokens).toBe(3); // estimated: ceil(5/4) + ceil(4/4)
-    expect(mock.requests[0].path).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
+    expect(env.mock.requests[0].path).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
   });
 
   it('should answer a blocked prompt with finish_reason content_filter', async () => {
-    const data = await client.chat.completions.create({ model: 'gemini-blocked', messages: [{ role: 'user', content: 'something unsafe' }] });
+    const data = await env.client.chat.completions.create({ model: 'gemini-blocked', messages: [{ role: 'user', content: 'something unsafe' }] });
     expect(data.choices[0].finish_reason).toBe('content_filter');
     expect(data.choices[0].message.content).toBe('');
   });
 
   it('should map token overflow to ContextWindowExceededError and a bad key to 401', async () => {
-    const tooLong = (await client.chat.completions.create({ model: 'gemini-too-long', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
+    const tooLong = (await env.client.chat.completions.create({ model: 'gemini-too-long', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
     expect(tooLong.status).toBe(400);
     expect(tooLong.message).toContain('litellm.ContextWindowExceededError: GeminiException - The input token');
-    const badKey = (await client.chat.completions.create({ model: 'gemini-bad-key', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
+    const badKey = (await env.client.chat.completions.create({ model: 'gemini-bad-key', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
     expect(badKey.status).toBe(401);
     expect(badKey.message).toContain('litellm.AuthenticationError: GeminiException - API key not valid');
   });

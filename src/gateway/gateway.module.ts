@@ -8,6 +8,7 @@ import { PricingModule } from '../pricing/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
 import { TeamsModule } from '../teams/teams.module';
 import { GatewayController } from './gateway.controller';
+import { ChargedPartiesLookup } from './charged-parties';
 import { GatewayService } from './gateway.service';
 import { MediaController } from './media.controller';
 import { MediaService } from './media.service';
@@ -15,6 +16,6 @@ import { MediaService } from './media.service';
 @Module({
   imports: [AuthModule, RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule, GuardrailsModule],
   controllers: [GatewayController, MediaController],
-  providers: [GatewayService, MediaService],
+  providers: [GatewayService, MediaService, ChargedPartiesLookup],
 })
 export class GatewayModule {}

@@ -10,7 +10,7 @@ import { buildSpendRow, type SpendCallFacts } from '../spend/spend-row.builder';
 import { applyClientSideCredentials, namesClientSideCredentials } from './client-credentials';
 import type { Deployment } from '../routing/deployment';
 import { ModelRegistry } from '../routing/model-registry.service';
-import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
+import type { ChatCompletionRequest, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
 import type { StreamResult } from '../routing/providers/provider-adapter';
 import { ProviderRegistry } from '../routing/providers/provider-registry.service';
 import { ResponseSizeLimit } from '../routing/response-size-limit';
@@ -18,6 +18,7 @@ import { Router, routingFactsOf, routingHeaders, type RouteOutcome, type RouteRe
 import { withFirstBatch } from '../routing/stream-start';
 import { ClientDisconnected } from '../routing/upstream-abort';
 import { CustomersService } from '../customers/customers.service';
+import { ChargedPartiesLookup } from './charged-parties';
 import type { TeamRecord } from '../teams/team';
 import { TeamsService } from '../teams/teams.service';
 import { LimitsService } from '../limits/limits.service';
@@ -58,6 +59,7 @@ export class GatewayService {
     private readonly ledger: SpendLedgerService,
     private readonly guardrails: GuardrailsService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    private readonly parties: ChargedPartiesLookup,
   ) {
     this.trackEndUsers = config.litellm_settings.disable_end_user_cost_tracking !== true;
     this.allowClientSideCredentials = config.general_settings.allow_client_side_credentials === true;
@@ -119,12 +121,8 @@ export class GatewayService {
 
   private async serve(operation: LlmOperation, body: LlmRequest, streaming: boolean, request: FastifyRequest, reply: FastifyReply, call: CallLog, started: number): Promise<void> {
     const key = request.auth?.key;
-    // Lookups only for what the call is charged to; all are cached, so they cost no database round trip.
-    const team = key?.teamId ? await this.teams.findTeam(key.teamId) : null;
+    const { team, user, membership, keyBudget } = await this.parties.of(key);
     call.team = team;
-    const user = key?.userId ? await this.teams.findUser(key.userId) : null;
-    const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
-    const keyBudget = key?.budgetId ? await this.customers.findBudget(key.budgetId) : null;
     // Guardrails: pre_call rewrites (redaction) or blocks before routing and before any budget is reserved.
     const guard = this.guardrails.select({ requestId: call.requestId, operation, body: body as unknown as Record<string, unknown>, key, team });
     call.appliedGuardrails = guard.applied;

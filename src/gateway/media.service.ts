@@ -11,6 +11,7 @@ import { TOLLGATE_VERSION } from '../common/version';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { CustomersService } from '../customers/customers.service';
+import { ChargedPartiesLookup } from './charged-parties';
 import { LimitsService } from '../limits/limits.service';
 import { resolveModelForKey } from '../limits/model-access';
 import { PricingService } from '../pricing/pricing.service';
@@ -27,7 +28,6 @@ import { ClientDisconnected } from '../routing/upstream-abort';
 import { SpendLedgerService } from '../spend/spend-ledger.service';
 import { buildSpendRow, type SpendCallFacts } from '../spend/spend-row.builder';
 import type { TeamRecord } from '../teams/team';
-import { TeamsService } from '../teams/teams.service';
 
 /** The operations MediaService serves, with LiteLLM's `call_type` for their spend rows. */
 export const MEDIA_OPERATIONS = {
@@ -85,13 +85,13 @@ export class MediaService implements OnModuleInit {
     private readonly limits: LimitsService,
     private readonly pricing: PricingService,
     private readonly customers: CustomersService,
-    private readonly teams: TeamsService,
     private readonly ledger: SpendLedgerService,
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: CallerAuthenticator,
     private readonly catalog: RouteCatalog,
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly router: Router,
+    private readonly parties: ChargedPartiesLookup,
   ) {
     this.trackEndUsers = config.litellm_settings.disable_end_user_cost_tracking !== true;
   }
@@ -265,11 +265,8 @@ export class MediaService implements OnModuleInit {
   ): Promise<void> {
     const started = performance.now();
     const key = request.auth?.key;
-    const team = key?.teamId ? await this.teams.findTeam(key.teamId) : null;
+    const { team, user, membership, keyBudget } = await this.parties.of(key);
     call.team = team;
-    const user = key?.userId ? await this.teams.findUser(key.userId) : null;
-    const membership = key?.teamId && key.userId ? await this.teams.findMembership(key.teamId, key.userId) : null;
-    const keyBudget = key?.budgetId ? await this.customers.findBudget(key.budgetId) : null;
     // The group's name (a model-less moderation resolves to the configured moderation group); the router picks its deployment.
     const group = this.models.pick(call.requestedModel === '' ? undefined : resolveModelForKey(key, call.requestedModel, undefined, team)).modelName;
     const endUserId = typeof body.user === 'string' && body.user !== '' ? body.user : request.auth?.endUserId;

@@ -1,7 +1,6 @@
-import { assertGuardrailConformance, recordingLogger, testContext, userInput } from '@tollgate/guardrail-sdk/testing';
+import { assertGuardrailConformance, longestBlockingCpuMs, recordingLogger, testContext, userInput } from '@tollgate/guardrail-sdk/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import detectPromptInjection, { INJECTION_REFUSAL } from './index';
 import { scoreInjection, scoreInjectionInSlices } from './injection-heuristics';
 
@@ -47,16 +46,10 @@ describe('detect-prompt-injection guardrail', () => {
     expect((await scoreInjectionInSlices(text)).score).toBeGreaterThanOrEqual(1);
   });
 
-  it('should keep event-loop delay under 50 ms on a 1 MB prompt and adversarial repeats', async () => {
+  it('should never block the event loop for 50 ms of CPU on a 1 MB prompt and adversarial repeats', async () => {
     const sut = await detectPromptInjection.create({}, init);
     for (const text of ['ignore '.repeat(150_000), 'a'.repeat(1_000_000), 'ignore all previous '.repeat(50_000)]) {
-      const histogram = monitorEventLoopDelay({ resolution: 5 });
-      histogram.enable();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      await sut.preCall!(userInput(text), testContext());
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      histogram.disable();
-      expect(histogram.max / 1e6).toBeLessThan(50);
+      expect(await longestBlockingCpuMs(async () => sut.preCall!(userInput(text), testContext()))).toBeLessThan(50);
     }
   });
 });

@@ -4,7 +4,7 @@ import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCom
 import { UnsupportedOperationError, UpstreamError } from '../routing.errors';
 import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../upstream-http.service';
 import { chatRequestFromCompletion, textChunkFromChatChunk, textCompletionFromChat } from './completion-via-chat';
-import { readBounded, transportErrorOf } from './transport-errors';
+import { forwardedHeadersOf, readBounded, transportErrorOf } from './upstream-response';
 import { errorMessageOf, providerHttpError } from './provider-error-mapping';
 import type { EmbeddingResult, ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from './provider-adapter';
 import type { ChunkTranslator } from './stream-translation';
@@ -123,13 +123,7 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
   }
 
   protected forwardedHeaders(response: UpstreamResponse): ForwardedHeaders {
-    const forwarded: ForwardedHeaders = {};
-    for (const name in response.headers) {
-      if (!FORWARDED_HEADER.test(name)) continue;
-      const value = response.headers[name];
-      if (value !== undefined) forwarded[`llm_provider-${name}`] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return forwarded;
+    return forwardedHeadersOf(response, FORWARDED_HEADER);
   }
 
   /** An error the provider reported inside a stream (Anthropic `error` event, Ollama `{error}` line…). */

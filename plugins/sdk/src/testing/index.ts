@@ -298,3 +298,30 @@ export async function assertGuardrailConformance<C>(plugin: unknown, options: Co
   if (report.failures.length > 0) throw new Error(`guardrail plugin does not conform to the SDK:\n- ${report.failures.join('\n- ')}`);
   return report;
 }
+
+/**
+ * The longest stretch of CPU time (ms) the event loop ran without yielding while `work` ran. A guardrail that scans
+ * long texts must yield between slices; this measures how well it does in CPU time, which — unlike wall-clock
+ * event-loop delay — other processes competing for the machine do not inflate.
+ */
+export async function longestBlockingCpuMs(work: () => Promise<unknown>): Promise<number> {
+  let longest = 0;
+  let last = process.cpuUsage();
+  let running = true;
+  const sample = (): void => {
+    const now = process.cpuUsage(last);
+    longest = Math.max(longest, (now.user + now.system) / 1000);
+    last = process.cpuUsage();
+    if (running) setImmediate(sample);
+  };
+  setImmediate(sample);
+  try {
+    await work();
+  } finally {
+    running = false;
+  }
+  // One more turn, so a stall at the very end is sampled too.
+  await new Promise((resolve) => setImmediate(resolve));
+  sample();
+  return longest;
+}

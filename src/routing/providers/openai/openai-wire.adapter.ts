@@ -6,7 +6,7 @@ import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '..
 import type { EmbeddingResult, ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
 import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, SpeechRequest } from '../media.types';
 import { encodeMultipart, readBytes } from '../multipart';
-import { readBounded, transportErrorOf } from '../transport-errors';
+import { forwardedHeadersOf, readBounded, transportErrorOf } from '../upstream-response';
 import { providerHttpError } from '../provider-error-mapping';
 import { usageFromJsonText } from '../usage-extractor';
 import { parseSse } from '../sse';
@@ -243,12 +243,6 @@ function header(response: UpstreamResponse, name: string): string | undefined {
 }
 
 function forwardedHeaders(response: UpstreamResponse): ForwardedHeaders {
-  const forwarded: ForwardedHeaders = {};
-  for (const name in response.headers) {
-    if (!FORWARDED_HEADER.test(name)) continue;
-    const value = response.headers[name];
-    if (value !== undefined) forwarded[`llm_provider-${name}`] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return forwarded;
+  return forwardedHeadersOf(response, FORWARDED_HEADER);
 }
 

@@ -1,6 +1,8 @@
 import { DomainError } from '../../common/errors/domain-error';
 import { UpstreamError } from '../routing.errors';
 import { ClientDisconnected, UpstreamTimeout } from '../upstream-abort';
+import type { UpstreamResponse } from '../upstream-http.service';
+import type { ForwardedHeaders } from './provider-adapter';
 
 /**
  * What a failed request to a provider means, for every adapter alike: the deadline (408), the client leaving
@@ -30,4 +32,15 @@ export async function readBounded(body: AsyncIterable<Buffer>, limit: number): P
     if (size >= limit) break;
   }
   return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+}
+
+/** The provider's response headers worth passing on (rate limits, request ids), renamed `llm_provider-…` as LiteLLM does. */
+export function forwardedHeadersOf(response: UpstreamResponse, worthForwarding: RegExp): ForwardedHeaders {
+  const forwarded: ForwardedHeaders = {};
+  for (const name in response.headers) {
+    if (!worthForwarding.test(name)) continue;
+    const value = response.headers[name];
+    if (value !== undefined) forwarded[`llm_provider-${name}`] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return forwarded;
 }
