@@ -73,7 +73,7 @@ describe('Anthropic adapter (e2e, openai SDK → gateway → Anthropic-speaking 
     expect(env.mock.requests[0].body?.max_tokens).toBe(4096);
   });
 
-  it('should stream through the openai env.client, with the finish reason and usage at the end', async () => {
+  it('should stream through the openai client, with the finish reason and usage at the end', async () => {
     const stream = await env.client.chat.completions.create({
       model: 'claude',
       messages: [{ role: 'user', content: 'stream me some words please' }],

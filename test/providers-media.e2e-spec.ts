@@ -26,19 +26,19 @@ describe('Images, audio, moderations, rerank and files through the router (e2e, 
     const openAi = (name: string, model: string, info = ''): string =>
       `  - model_name: ${name}\n    litellm_params: { model: openai/${model}, api_base: ${mock.url}/v1, api_key: os.environ/E2E_OPENAI_KEY }\n${info}`;
     const yaml = `general_settings:
-    master_key: ${MASTER_KEY}
-    max_request_size_mb: ${MAX_REQUEST_MB}
-  model_list:
-  ${openAi('gpt-image-1', 'gpt-image-1', '    model_info: { mode: image_generation }\n')}${openAi('dall-e-3', 'dall-e-3', '    model_info: { mode: image_generation }\n')}${openAi('tts-1', 'tts-1', '    model_info: { mode: audio_speech }\n')}${openAi('whisper-1', 'whisper-1', '    model_info: { mode: audio_transcription }\n')}${openAi('text-moderation-latest', 'text-moderation-latest')}  - model_name: azure-images
+  master_key: ${MASTER_KEY}
+  max_request_size_mb: ${MAX_REQUEST_MB}
+model_list:
+${openAi('gpt-image-1', 'gpt-image-1', '    model_info: { mode: image_generation }\n')}${openAi('dall-e-3', 'dall-e-3', '    model_info: { mode: image_generation }\n')}${openAi('tts-1', 'tts-1', '    model_info: { mode: audio_speech }\n')}${openAi('whisper-1', 'whisper-1', '    model_info: { mode: audio_transcription }\n')}${openAi('text-moderation-latest', 'text-moderation-latest')}  - model_name: azure-images
     litellm_params: { model: azure/my-dalle, api_base: ${mock.url}, api_key: os.environ/E2E_AZURE_KEY, api_version: "2024-10-21" }
-    - model_name: instruct
+  - model_name: instruct
     litellm_params: { model: text-completion-openai/gpt-3.5-turbo-instruct, api_base: ${mock.url}/v1, api_key: os.environ/E2E_OPENAI_KEY }
-    - model_name: rerank-english
+  - model_name: rerank-english
     litellm_params: { model: cohere/rerank-english-v3.0, api_base: ${mock.url}, api_key: os.environ/E2E_COHERE_KEY }
     model_info: { mode: rerank }
-    - model_name: claude
+  - model_name: claude
     litellm_params: { model: anthropic/claude-3-haiku-20240307, api_base: ${mock.url}, api_key: sk-ant-unused }
-  `;
+`;
     return startGateway(yaml, { env: { E2E_OPENAI_KEY: OPENAI_MEDIA_TEST_KEY, E2E_AZURE_KEY: AZURE_MEDIA_TEST_KEY, E2E_COHERE_KEY: COHERE_TEST_KEY } });
   });
 

@@ -72,7 +72,7 @@ describe("Ollama adapters (e2e): the article's config against an Ollama-speaking
     expect(sent.body).toEqual({ model: ollamaModel, stream: false, options: { temperature: 0.1, num_predict: 50 }, system: 'Be nice.', prompt: 'Hi there' });
   });
 
-  it('should stream NDJSON as SSE chunks to the openai env.client, with usage from the last line', async () => {
+  it('should stream NDJSON as SSE chunks to the openai client, with usage from the last line', async () => {
     const stream = await env.client.chat.completions.create({
       model: 'llama3:latest',
       messages: [{ role: 'user', content: 'tell me a long story now' }],
