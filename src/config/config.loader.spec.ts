@@ -132,6 +132,7 @@ guardrails:
       dataDir: resolve('.tollgate'),
       spendLedger: { maxQueuedRows: 10_000 },
       jwt: { publicKeyUrl: undefined, audience: undefined, issuer: undefined },
+      awsDefaults: {},
       warnings: [],
     });
   });

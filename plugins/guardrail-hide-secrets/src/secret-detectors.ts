@@ -190,16 +190,17 @@ export function redactSecrets(text: string, replacement = '[REDACTED]', enabled?
   return { text: out, types: [...new Set(spans.map((span) => span.type))] };
 }
 
-const SLICE_CHARS = 16 * 1024;
-const CUT_SEARCH_CHARS = 4 * 1024;
+// Small enough that one slice through every detector stays a few milliseconds even on a busy machine.
+const SLICE_CHARS = 4 * 1024;
+const CUT_SEARCH_CHARS = 1024;
 
 /**
  * Where to cut a long text so that no secret is split: at a blank line, else a newline, else a space near each
- * slice boundary. Only a 4 KB stretch without any whitespace is cut hard (no detector matches such a run anyway,
- * except the high-entropy one, which ignores runs over 512 characters).
+ * slice boundary. Only a 1 KB stretch without any whitespace is cut hard (no detector matches such a run anyway,
+ * except the high-entropy one, which ignores runs over 512 characters). Found one at a time, between the slices'
+ * scans, so finding them never blocks for the whole text either.
  */
-function sliceBoundaries(text: string): number[] {
-  const cuts: number[] = [];
+function* sliceBoundaries(text: string): Generator<number> {
   let at = 0;
   while (text.length - at > SLICE_CHARS) {
     const limit = at + SLICE_CHARS;
@@ -209,11 +210,10 @@ function sliceBoundaries(text: string): number[] {
     if (cut < from) cut = text.lastIndexOf(' ', limit);
     if (cut < from) cut = limit;
     cut = afterOpenPrivateKey(text, cut);
-    cuts.push(cut);
+    yield cut;
     at = cut;
   }
-  cuts.push(text.length);
-  return cuts;
+  yield text.length;
 }
 
 /** Moves a cut that falls inside a private key block to the end of that block (when it ends within 16 KB). */
@@ -231,7 +231,7 @@ const PRIVATE_KEY_END_ONCE = /-----END[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * {@link redactSecrets} for texts of any size: scans 16 KB slices and yields to the event loop between them, so a
+ * {@link redactSecrets} for texts of any size: scans 4 KB slices and yields to the event loop between them, so a
  * 1 MB prompt never stalls other requests.
  */
 export async function redactSecretsInSlices(text: string, replacement = '[REDACTED]', enabled?: ReadonlySet<string>): Promise<{ text: string; types: string[] }> {

@@ -1,4 +1,4 @@
-import { longestBlockingCpuMs } from './index';
+import { bestOf, longestBlockingMs } from './index';
 
 const spinFor = (ms: number): void => {
   const end = performance.now() + ms;
@@ -7,18 +7,23 @@ const spinFor = (ms: number): void => {
   }
 };
 
-describe('longestBlockingCpuMs', () => {
+describe('longestBlockingMs', () => {
   it('should see a synchronous stretch of work whole', async () => {
-    expect(await longestBlockingCpuMs(async () => spinFor(120))).toBeGreaterThan(90);
+    expect(await longestBlockingMs(async () => spinFor(120))).toBeGreaterThanOrEqual(119);
   });
 
   it('should see only the longest slice of work that yields between slices', async () => {
-    const measured = await longestBlockingCpuMs(async () => {
+    const measured = await bestOf(3, () => longestBlockingMs(async () => {
       for (let slice = 0; slice < 12; slice++) {
         spinFor(10);
         await new Promise((resolve) => setImmediate(resolve));
       }
-    });
+    }));
     expect(measured).toBeLessThan(60);
+  });
+
+  it('should keep the best of several measurements', async () => {
+    const values = [30, 12, 45];
+    expect(await bestOf(3, async () => values.shift() as number)).toBe(12);
   });
 });
