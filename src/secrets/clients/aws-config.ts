@@ -9,7 +9,7 @@ export interface AwsClientConfig {
 }
 
 /**
- * Client settings from the environment Tollgate was given (not the SDK's own process.env reads, so a test or
+ * Client settings from the environment Tollgate was given (not the SDK's own reads of the process environment, so a test or
  * launcher's env is the one used). `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` point at a VPC endpoint,
  * LocalStack or a test fake; without static keys the SDK's default chain (profile, SSO, IAM role) applies.
  */
