@@ -107,3 +107,15 @@ export function maxTokensOf(request: Record<string, unknown>, params: Record<str
 export function isSystemRole(role: string): boolean {
   return role === 'system' || role === 'developer';
 }
+
+/**
+ * Appends `blocks` as a turn of `role`, merged into the previous turn when that has the same role: Anthropic and
+ * Bedrock want user and assistant turns to alternate, so parallel tool results (or a tool result and a user remark)
+ * become one turn. An empty list adds nothing.
+ */
+export function appendTurn<Role, Block>(turns: { role: Role; content: Block[] }[], role: Role, blocks: Block[]): void {
+  if (blocks.length === 0) return;
+  const last = turns[turns.length - 1];
+  if (last?.role === role) last.content.push(...blocks);
+  else turns.push({ role, content: blocks });
+}

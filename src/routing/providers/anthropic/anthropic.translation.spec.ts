@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ChatCompletionRequest } from '../../openai.types';
 import { sseJsonFrames } from '../stream-translation';
-import { expectGolden, readFixture, readJsonFixture, translateRecordedStream } from '../testing/golden';
+import { expectGolden, readFixture, readJsonFixture, translateRecordedStream } from '../../../../test/support/golden';
 import {
   AnthropicChunkTranslator,
   AnthropicResponse,

@@ -1,6 +1,7 @@
 import type { ChatCompletionRequest, ChatMessage, CompletionObject, Usage } from '../../openai.types';
 import { BadRequestError } from '../../../common/errors/http-errors';
 import {
+  appendTurn,
   contentParts,
   functionToolsOf,
   ImageSource,
@@ -66,14 +67,7 @@ const PASSED_THROUGH = ['temperature', 'top_p', 'top_k', 'thinking'] as const;
 export function toAnthropicRequest(request: ChatCompletionRequest, upstreamModel: string, params: Record<string, unknown>, stream: boolean): Record<string, unknown> {
   const system: { type: 'text'; text: string; cache_control?: Record<string, unknown> }[] = [];
   const messages: AnthropicMessage[] = [];
-  const push = (role: AnthropicMessage['role'], blocks: AnthropicBlock[]): void => {
-    if (blocks.length === 0) return;
-    // Anthropic wants user and assistant turns to alternate: consecutive turns of one role (several tool results,
-    // a tool result followed by a user remark) become one turn.
-    const last = messages[messages.length - 1];
-    if (last?.role === role) last.content.push(...blocks);
-    else messages.push({ role, content: blocks });
-  };
+  const push = (role: AnthropicMessage['role'], blocks: AnthropicBlock[]): void => appendTurn(messages, role, blocks);
   for (const message of request.messages) {
     if (isSystemRole(message.role)) {
       // Parts keep their own cache_control, so a cached prefix can be marked precisely.

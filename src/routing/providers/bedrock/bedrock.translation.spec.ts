@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatCompletionRequest } from '../../openai.types';
-import { expectGolden, readJsonFixture, translateRecordedStream } from '../testing/golden';
+import { expectGolden, readJsonFixture, translateRecordedStream } from '../../../../test/support/golden';
 import { AwsStreamFrame, awsEventStreamFrames, encodeAwsEventStreamFrame } from './aws-event-stream';
 import { ConverseChunkTranslator, ConverseResponse, ConverseStreamException, finishReasonOf, fromConverseResponse, toConverseRequest } from './bedrock.translation';
 

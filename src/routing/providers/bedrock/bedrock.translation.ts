@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestError } from '../../../common/errors/http-errors';
 import type { ChatCompletionRequest, ChatMessage, CompletionObject, Usage } from '../../openai.types';
-import { contentParts, functionToolsOf, isSystemRole, maxTokensOf, parseArguments, stopSequences, textOf, toolCallsOf } from '../openai-message';
+import { appendTurn, contentParts, functionToolsOf, isSystemRole, maxTokensOf, parseArguments, stopSequences, textOf, toolCallsOf } from '../openai-message';
 import { ChunkBuilder, ChunkTranslator, usageOf } from '../stream-translation';
 import type { AwsStreamFrame } from './aws-event-stream';
 
@@ -37,13 +37,7 @@ const IMAGE_FORMATS: Record<string, string> = { 'image/png': 'png', 'image/jpeg'
 export function toConverseRequest(request: ChatCompletionRequest, params: Record<string, unknown>): Record<string, unknown> {
   const system: { text: string }[] = [];
   const messages: ConverseMessage[] = [];
-  const push = (role: ConverseMessage['role'], blocks: ConverseBlock[]): void => {
-    if (blocks.length === 0) return;
-    // Converse wants turns to alternate; tool results of parallel calls share one user turn.
-    const last = messages[messages.length - 1];
-    if (last?.role === role) last.content.push(...blocks);
-    else messages.push({ role, content: blocks });
-  };
+  const push = (role: ConverseMessage['role'], blocks: ConverseBlock[]): void => appendTurn(messages, role, blocks);
   for (const message of request.messages) {
     if (isSystemRole(message.role)) {
       const text = textOf(message.content);

@@ -1,11 +1,14 @@
 import { deepStrictEqual } from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChunkTranslator, FrameReaderLike } from './golden.types';
+import type { ChunkTranslator } from '../../src/routing/providers/stream-translation';
+
+export type FrameReaderLike<F> = (body: AsyncIterable<Buffer>) => AsyncIterable<F[]>;
 
 /**
  * Golden files: the expected translation of a fixture, checked in next to the adapter and reviewed like code.
- * `UPDATE_GOLDEN=1` rewrites them from the current output (then `git diff` shows what changed).
+ * `UPDATE_GOLDEN=1` rewrites them from the current output (then `git diff` shows what changed). Test tooling: it
+ * lives under test/, so it is never built into the gateway.
  */
 export function expectGolden(dir: string, name: string, actual: unknown): void {
   const path = join(dir, name);

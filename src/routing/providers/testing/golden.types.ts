@@ -1,2 +1,0 @@
-export type { ChunkTranslator } from '../stream-translation';
-export type FrameReaderLike<F> = (body: AsyncIterable<Buffer>) => AsyncIterable<F[]>;
