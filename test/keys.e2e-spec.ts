@@ -4,7 +4,7 @@ import { KeysService } from '../src/keys/keys.service';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { spendRow } from './support/spend-row.fixture';
+import { recordSettledCall, spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-keys-master';
 const CONFIG = `
@@ -184,13 +184,15 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
 
   it('should regenerate without grace: new secret, same key and spend, old secret refused at once', async () => {
     const original = await generate({ key_alias: 'rotate-now', max_budget: 9 });
-    keys.recordSpend(original.token, 0.5);
+    const [{ key_id: originalId }] = (await db.query('SELECT key_id FROM tollgate_virtual_keys WHERE token = $1', [original.token])) as { key_id: string }[];
+    await recordSettledCall(gateway.app, spendRow({ api_key: original.token, key_id: originalId, spend: 0.5 }));
     const rotated = await post<Json & { key: string; token: string }>(`/key/${original.key}/regenerate`, { max_budget: 10 });
     expect(rotated.status).toBe(200);
     expect(rotated.body.key).not.toBe(original.key);
     expect(rotated.body).toMatchObject({ token: sha256(rotated.body.key), token_id: sha256(rotated.body.key), key_alias: 'rotate-now', max_budget: 10, spend: 0.5 });
     expect(await keys.authenticate(original.key)).toBeNull();
-    expect(await keys.authenticate(rotated.body.key)).toMatchObject({ keyAlias: 'rotate-now', spend: 0.5, maxBudget: 10 });
+    expect(await keys.authenticate(rotated.body.key)).toMatchObject({ keyAlias: 'rotate-now', maxBudget: 10 });
+    expect((await get<{ info: { spend: number } }>(`/key/info?key=${rotated.body.key}`)).body.info.spend).toBe(0.5);
     expect((await post<ErrorBody>('/key/regenerate', { key: original.key })).status).toBe(404);
     const bodiless = await fetch(`${gateway.url}/key/${rotated.body.key}/regenerate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}` } });
     expect(bodiless.status).toBe(200);
@@ -198,7 +200,8 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
     expect(await keys.authenticate(rotated.body.key)).toBeNull();
     const byHash = await post<{ key: string }>('/key/regenerate', { key: afterBodiless.token });
     expect(byHash.status).toBe(200);
-    expect(await keys.authenticate(byHash.body.key)).toMatchObject({ keyAlias: 'rotate-now', spend: 0.5 });
+    expect(await keys.authenticate(byHash.body.key)).toMatchObject({ keyAlias: 'rotate-now' });
+    expect((await get<{ info: { spend: number } }>(`/key/info?key=${byHash.body.key}`)).body.info.spend).toBe(0.5);
   });
 
   it('should regenerate with a grace period: the old secret resolves to the new record until revoke_at', async () => {
@@ -256,11 +259,8 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
   it('should show recorded spend at once and persist it with the ledger\'s next batch', async () => {
     const { key, token } = await generate();
     const [{ key_id: keyId }] = (await db.query('SELECT key_id FROM tollgate_virtual_keys WHERE token = $1', [token])) as { key_id: string }[];
-    for (const cost of [0.125, 0.125]) {
-      ledger.record(spendRow({ api_key: token, key_id: keyId, spend: cost }));
-      keys.recordSpend(token, cost);
-    }
-    expect((await keys.authenticate(key))?.spend).toBe(0.25);
+    for (const cost of [0.125, 0.125]) await recordSettledCall(gateway.app, spendRow({ api_key: token, key_id: keyId, spend: cost }));
+    expect(await keys.authenticate(key)).not.toBeNull();
     expect(((await get<{ info: { spend: number } }>(`/key/info?key=${token}`)).body.info.spend)).toBe(0.25);
     let stored = 0;
     for (let attempt = 0; attempt < 20 && stored !== 0.25; attempt++) {

@@ -1,4 +1,6 @@
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
+import { SpendAccountsService } from '../src/spend/spend-accounts.service';
+import { CustomersRepository } from '../src/customers/customers.repository';
 import { SpendLedgerWriter } from '../src/spend/spend-ledger.writer';
 import { SpendRetentionService } from '../src/spend/spend-retention.service';
 import { FakeSpendLedger } from '../src/spend/testing/fake-spend-ledger';
@@ -157,6 +159,10 @@ describe('Route declarations', () => {
       .overrideProvider(SpendLedgerWriter)
       .useValue({})
       .overrideProvider(SpendRetentionService)
+      .useValue({})
+      .overrideProvider(SpendAccountsService)
+      .useValue({})
+      .overrideProvider(CustomersRepository)
       .useValue({})
       .overrideProvider(AuditRetentionService)
       .useValue({})

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
-import { TeamsService } from '../src/teams/teams.service';
+import { TeamDirectory } from '../src/teams/team-directory.service';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient, Json } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { spendRow } from './support/spend-row.fixture';
+import { recordSettledCall, spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-teams-master';
 const CONFIG = `
@@ -22,13 +22,13 @@ type TeamRow = Json & { team_id: string; members_with_roles: Member[]; spend: nu
 
 describe('Teams, internal users and organizations: LiteLLM management API (e2e)', () => {
   let gateway: TestGateway;
-  let teams: TeamsService;
+  let teams: TeamDirectory;
   let ledger: SpendLedgerService;
   let db: DataSource;
 
   beforeAll(async () => {
     gateway = await startGateway(CONFIG);
-    teams = gateway.app.get(TeamsService);
+    teams = gateway.app.get(TeamDirectory);
     ledger = gateway.app.get(SpendLedgerService);
     db = gateway.app.get(DataSource);
   });
@@ -117,7 +117,7 @@ describe('Teams, internal users and organizations: LiteLLM management API (e2e)'
     expect((await post<ErrorBody>('/team/member_add', { team_id: 'no-such-team', member: { user_id: 'bob' } })).status).toBe(400);
 
     expect((await post('/team/member_add', { team_id: 'members-team', member: { user_id: 'bob' }, max_budget_in_team: 5 })).status).toBe(200);
-    expect(await teams.findMembership('members-team', 'bob')).toEqual({ teamId: 'members-team', userId: 'bob', spend: 0, maxBudgetInTeam: 5 });
+    expect(await teams.findMembership('members-team', 'bob')).toEqual({ teamId: 'members-team', userId: 'bob', maxBudgetInTeam: 5 });
     const memberUpdate = await post('/team/member_update', { team_id: 'members-team', user_id: 'bob', max_budget_in_team: 1e-7, role: 'admin' });
     expect(memberUpdate).toEqual({ status: 200, body: { team_id: 'members-team', user_id: 'bob', user_email: null, max_budget_in_team: 1e-7 } });
     expect((await teams.findMembership('members-team', 'bob'))?.maxBudgetInTeam).toBe(1e-7);
@@ -171,7 +171,8 @@ describe('Teams, internal users and organizations: LiteLLM management API (e2e)'
     const spend = await post<Json>('/user/update', { user_id: userId, spend: 2.5, max_budget: 20 });
     expect(spend.status).toBe(200);
     expect(spend.body).toMatchObject({ spend: 2.5, max_budget: 20 });
-    expect(await teams.findUser(userId)).toMatchObject({ spend: 2.5, maxBudget: 20 });
+    expect(await teams.findUser(userId)).toMatchObject({ maxBudget: 20 });
+    expect((await get<{ user_info: Json }>(`/user/info?user_id=${userId}`)).body.user_info).toMatchObject({ spend: 2.5 });
     expect((await post('/user/update', { user_id: 'litellm-proxy-budget', spend: 0 })).status).toBe(200);
     expect((await post('/user/update', { user_id: 'litellm-proxy-budget', spend: 0 })).status).toBe(200);
 
@@ -233,24 +234,17 @@ describe('Teams, internal users and organizations: LiteLLM management API (e2e)'
     }
   });
 
-  it('should add recorded spend to cached team, user and membership at once and persist it through the ledger', async () => {
+  it('should show recorded spend of team, user and membership at once and persist it through the ledger', async () => {
     await post('/team/new', { team_id: 'spend-team', members_with_roles: [{ role: 'user', user_id: 'spender' }] });
-    const team = await teams.findTeam('spend-team');
-    const user = await teams.findUser('spender');
-    const membership = await teams.findMembership('spend-team', 'spender');
-    for (const cost of [0.25, 0.5]) {
-      ledger.record(spendRow({ team_id: 'spend-team', user: 'spender', spend: cost }));
-      teams.recordSpend({ teamId: 'spend-team', userId: 'spender' }, cost);
-    }
-    expect(team?.spend).toBe(0.75);
-    expect(user?.spend).toBe(0.75);
-    expect(membership?.spend).toBe(0.75);
+    for (const cost of [0.25, 0.5]) await recordSettledCall(gateway.app, spendRow({ team_id: 'spend-team', user: 'spender', spend: cost }));
+    const info = await get<{ team_info: TeamRow; team_memberships: { user_id: string; spend: number }[] }>('/team/info?team_id=spend-team');
+    expect(info.body.team_info.spend).toBe(0.75);
+    expect(info.body.team_memberships.find((membership) => membership.user_id === 'spender')?.spend).toBe(0.75);
+    expect((await get<{ user_info: Json }>('/user/info?user_id=spender')).body.user_info.spend).toBe(0.75);
     await ledger.flush();
     const [teamRow] = (await db.query(`SELECT spend FROM tollgate_teams WHERE team_id = 'spend-team'`)) as { spend: number }[];
     const [userRow] = (await db.query(`SELECT spend FROM tollgate_users WHERE user_id = 'spender'`)) as { spend: number }[];
     const [memberRow] = (await db.query(`SELECT spend FROM tollgate_team_memberships WHERE team_id = 'spend-team' AND user_id = 'spender'`)) as { spend: number }[];
     expect([teamRow.spend, userRow.spend, memberRow.spend]).toEqual([0.75, 0.75, 0.75]);
-    const info = await get<{ team_info: TeamRow }>('/team/info?team_id=spend-team');
-    expect(info.body.team_info.spend).toBe(0.75);
   });
 });

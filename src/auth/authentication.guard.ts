@@ -12,7 +12,7 @@ import { pathOf, templateOf } from './request-route';
 import { JwtAuthenticator } from './jwt/jwt-authenticator';
 import { JWT_AUTHENTICATOR } from './jwt/jwt.provider';
 import { KeysService } from '../keys/keys.service';
-import { TeamsService } from '../teams/teams.service';
+import { TeamDirectory } from '../teams/team-directory.service';
 import { MasterKeyMatcher } from './master-key';
 import { RouteClass, type RouteDeclaration } from './route-class';
 import { RouteCatalog } from './route-catalog.service';
@@ -34,7 +34,7 @@ export class CallerAuthenticator {
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly keys: KeysService,
-    private readonly teams: TeamsService,
+    private readonly teams: TeamDirectory,
     @Inject(JWT_AUTHENTICATOR) private readonly jwt: JwtAuthenticator | null,
   ) {
     if (config.masterKey) {

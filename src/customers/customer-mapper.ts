@@ -17,26 +17,21 @@ export function toBudget(entity: BudgetEntity): EndUserBudget {
   };
 }
 
-/**
- * The hot-path view of a stored end user. `spend` is passed in because the cache's value runs ahead of the
- * database by the increments not yet flushed; `blockedByConfig` is `litellm_settings.blocked_user_list`.
- */
-export function toRecord(entity: EndUserEntity, spend: number, blockedByConfig: boolean): EndUserRecord {
+/** The hot-path view of a stored end user; `blockedByConfig` is `litellm_settings.blocked_user_list`. */
+export function toRecord(entity: EndUserEntity, blockedByConfig: boolean): EndUserRecord {
   return {
     userId: entity.userId,
     alias: entity.alias,
     blocked: entity.blocked || blockedByConfig,
-    spend,
     allowedModelRegion: entity.allowedModelRegion,
     defaultModel: entity.defaultModel,
     budget: entity.budget ? toBudget(entity.budget) : null,
-    budgetResetAt: entity.budgetResetAt,
   };
 }
 
-/** An end user without a row: only known from spend not yet written, or from the config's blocked list. */
-export function unstoredRecord(userId: string, spend: number, blockedByConfig: boolean): EndUserRecord {
-  return { userId, alias: null, blocked: blockedByConfig, spend, allowedModelRegion: null, defaultModel: null, budget: null, budgetResetAt: null };
+/** An end user without a row, known from the config's blocked list. */
+export function unstoredRecord(userId: string, blockedByConfig: boolean): EndUserRecord {
+  return { userId, alias: null, blocked: blockedByConfig, allowedModelRegion: null, defaultModel: null, budget: null };
 }
 
 export function toBudgetRow(entity: BudgetEntity): BudgetRowDto {
@@ -58,7 +53,7 @@ export function toBudgetRow(entity: BudgetEntity): BudgetRowDto {
 }
 
 /** The customer as LiteLLM's API shows it, with the live spend and budget window. */
-export function toCustomerRow(entity: EndUserEntity, spend: number, budgetResetAt: Date | null = entity.budgetResetAt): CustomerRowDto {
+export function toCustomerRow(entity: EndUserEntity, spend: number, budgetResetAt: Date | null): CustomerRowDto {
   return {
     user_id: entity.userId,
     alias: entity.alias,

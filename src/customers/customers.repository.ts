@@ -122,19 +122,6 @@ export class CustomersRepository {
     return rows.map((row) => row.user_id);
   }
 
-  /** Starts a new budget window unless another writer already did (the row's reset time moved on). */
-  async resetSpend(userId: string, nextResetAt: Date | null, dueAt: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE "tollgate_end_users" SET "spend" = 0, "budget_reset_at" = $2 WHERE "user_id" = $1 AND "budget_reset_at" <= $3`,
-      [userId, nextResetAt, dueAt],
-    );
-  }
-
-  /** Opens the first budget window of an end user whose budget got a duration after it was linked. */
-  async startWindow(userId: string, resetAt: Date): Promise<void> {
-    await this.db.query(`UPDATE "tollgate_end_users" SET "budget_reset_at" = $2 WHERE "user_id" = $1 AND "budget_reset_at" IS NULL`, [userId, resetAt]);
-  }
-
   findBudget(budgetId: string): Promise<BudgetEntity | null> {
     return this.db.getRepository(BudgetEntity).findOneBy({ budgetId });
   }

@@ -1,6 +1,6 @@
 import { auditLogOff } from '../audit/audit-log.testing';
 import type { TollgateConfig } from '../config/config.types';
-import { FakeSpendLedger } from '../spend/testing/fake-spend-ledger';
+import { InMemoryLiveSpend } from '../spend/testing/in-memory-live-spend';
 import { SpendSubject } from '../spend/spend-subjects';
 import type { ModelRegistry } from '../routing/model-registry.service';
 import type { BudgetEntity } from './budget.entity';
@@ -48,12 +48,12 @@ const models = { modelNames: () => ['demo'] } as unknown as ModelRegistry;
 describe(CustomersService.name, () => {
   let repository: FakeCustomersRepository;
   let sut: CustomersService;
-  let ledger: FakeSpendLedger;
+  let spend: InMemoryLiveSpend;
 
   beforeEach(() => {
     repository = new FakeCustomersRepository();
-    ledger = new FakeSpendLedger();
-    sut = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config, auditLogOff());
+    spend = new InMemoryLiveSpend();
+    sut = new CustomersService(repository as unknown as CustomersRepository, models, spend.service, config, auditLogOff());
   });
 
   it('should cache lookups, including misses, and resolve configured blocked ids without a row', async () => {
@@ -66,35 +66,10 @@ describe(CustomersService.name, () => {
     expect(await sut.findEndUser('banned')).toMatchObject({ userId: 'banned', blocked: true, budget: null });
   });
 
-  it('should add spend to the cached record at once, and read the row plus what the ledger has not committed', async () => {
-    repository.rows.set('u1', endUser('u1'));
-    const record = await sut.findEndUser('u1');
-    sut.recordSpend('u1', 0.5);
-    sut.recordSpend('u1', Number.NaN);
-    sut.recordSpend('u1', -1);
-    expect(record?.spend).toBe(0.5);
-    ledger.add(SpendSubject.endUser('u1'), 0.5);
-    const cold = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config, auditLogOff());
-    expect((await cold.findEndUser('u1'))?.spend).toBe(0.5);
-    ledger.commit(SpendSubject.endUser('u1'), (amount) => (repository.rows.get('u1')!.spend += amount));
-    const afterCommit = new CustomersService(repository as unknown as CustomersRepository, models, ledger.service, config, auditLogOff());
-    expect((await afterCommit.findEndUser('u1'))?.spend).toBe(0.5);
-  });
-
-  it('should count spend of an unknown end user at once, forgetting the cached miss', async () => {
-    expect(await sut.findEndUser('walk-in')).toBeNull();
-    ledger.add(SpendSubject.endUser('walk-in'), 0.5);
-    sut.recordSpend('walk-in', 0.5);
-    expect(await sut.findEndUser('walk-in')).toMatchObject({ userId: 'walk-in', spend: 0.5, budget: null });
-  });
-
-  it('should reset spend lazily once the budget window has passed', async () => {
-    const passed = new Date(Date.now() - 1000);
-    repository.rows.set('u1', { ...endUser('u1', { budgetDuration: '1d' }, passed), spend: 3 });
-    const record = await sut.findEndUser('u1');
-    expect(record?.spend).toBe(0);
-    expect(record?.budgetResetAt?.getTime()).toBe(passed.getTime() + 86_400_000);
-    await sut.onApplicationShutdown();
-    expect(repository.resets).toEqual([['u1', new Date(passed.getTime() + 86_400_000)]]);
+  it('should show the live spend of a customer, seeded from its row', async () => {
+    repository.rows.set('u1', { ...endUser('u1'), spend: 2 });
+    spend.seeds.set(SpendSubject.endUser('u1'), 2);
+    await spend.charge(SpendSubject.endUser('u1'), 0.5);
+    expect((await sut.describeCustomer('u1')).spend).toBe(2.5);
   });
 });

@@ -6,12 +6,11 @@ import { addDuration, parseDuration } from '../common/duration';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { SerialQueue } from '../common/serial-queue';
-import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { LiveSpendService } from '../spend/live-spend.service';
 import { SpendSubject } from '../spend/spend-subjects';
 import { ModelRegistry } from '../routing/model-registry.service';
 import { readBlockedUserList } from './blocked-user-list';
 import type { BudgetEntity } from './budget.entity';
-import { budgetWindowChange } from './budget-window';
 import { toBudget, toBudgetRow, toCustomerRow, toRecord, unstoredRecord } from './customer-mapper';
 import {
   BudgetAndMaxBudgetError,
@@ -62,12 +61,10 @@ export class CustomersService implements OnApplicationShutdown {
   constructor(
     private readonly repository: CustomersRepository,
     private readonly models: ModelRegistry,
-    private readonly ledger: SpendLedgerService,
+    private readonly liveSpend: LiveSpendService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly audit: AuditLogService,
   ) {
-    // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
-    ledger.onCommitted(() => this.cache.touch());
     const listed = config.litellm_settings.blocked_user_list as string | string[] | undefined;
     this.blockedByConfig = new Set(readBlockedUserList(listed, config.configPath));
   }
@@ -79,15 +76,15 @@ export class CustomersService implements OnApplicationShutdown {
   // ───────────────────────────── hot path ─────────────────────────────
 
   /**
-   * The end user named by a request's `user`: cache, then database. Budgets whose window has passed are reset
-   * here, lazily. Blocked end users are returned as they are: refusing them is the caller's decision.
+   * The end user named by a request's `user`: cache, then database. Blocked end users are returned as they are:
+   * refusing them is the caller's decision.
    * @returns the record, or null when no row exists (an unknown end user has no budget or limits); ids in
-   * `litellm_settings.blocked_user_list` and end users with spend not yet written resolve without a row.
+   * `litellm_settings.blocked_user_list` resolve without a row.
    */
   findEndUser(userId: string): Promise<EndUserRecord | null> {
     const now = Date.now();
     const cached = this.cache.get(userId);
-    if (cached) return Promise.resolve(this.withCurrentBudget(cached, now));
+    if (cached) return Promise.resolve(cached);
     if (this.cache.isKnownMiss(userId, now)) return Promise.resolve(null);
     let load = this.loading.get(userId);
     if (!load) {
@@ -98,17 +95,6 @@ export class CustomersService implements OnApplicationShutdown {
       this.loading.set(userId, load);
     }
     return load;
-  }
-
-  /**
-   * Adds a call's cost to the cached end user so the next budget check sees it. The database gets it from the
-   * spend ledger, whose row for the call carries the same cost (and creates the end user's row if missing).
-   */
-  recordSpend(userId: string, cost: number): void {
-    if (!userId || !Number.isFinite(cost) || cost <= 0) return;
-    const record = this.cache.get(userId);
-    if (record) record.spend += cost;
-    else this.cache.forgetMiss(userId);
   }
 
   // ───────────────────────────── /customer/* ─────────────────────────────
@@ -147,12 +133,12 @@ export class CustomersService implements OnApplicationShutdown {
         budgetResetAt: windowEnd(duration, now),
       };
       const saved = await this.repository.insertEndUser(endUser, budget);
-      await this.audit.record({ table: END_USER_TABLE, objectId: saved.userId, action: 'created', after: toCustomerRow(saved, saved.spend) });
-      // Spend recorded while the end user was unknown is still pending: it lands on this row with the next flush.
-      const record = toRecord(saved, saved.spend + this.pendingFor(saved.userId), this.blockedByConfig.has(saved.userId));
-      this.cache.put(record.userId, record);
+      await this.audit.record({ table: END_USER_TABLE, objectId: saved.userId, action: 'created', after: toCustomerRow(saved, saved.spend, saved.budgetResetAt) });
+      this.cache.put(saved.userId, toRecord(saved, this.blockedByConfig.has(saved.userId)));
       this.loading.delete(saved.userId);
-      return toCustomerRow(saved, record.spend, record.budgetResetAt);
+      // Spend recorded while the end user was unknown is still pending: it lands on this row with the next flush.
+      await this.liveSpend.reset(SpendSubject.endUser(saved.userId), saved.spend, saved.budgetResetAt);
+      return this.row(saved);
     });
   }
 
@@ -192,13 +178,19 @@ export class CustomersService implements OnApplicationShutdown {
       }
       const saved = await this.repository.updateEndUser(existing.userId, changes, budgetWrite);
       if (!saved) throw new CustomerNotFoundError([body.user_id], 'user_id');
-      await this.audit.record({ table: END_USER_TABLE, objectId: saved.userId, action: 'updated', before: toCustomerRow(existing, existing.spend), after: toCustomerRow(saved, saved.spend) });
-      const cached = this.cache.get(saved.userId);
-      const record = toRecord(saved, this.liveSpend(existing), this.blockedByConfig.has(saved.userId));
-      if (cached && changes.budgetResetAt === undefined) record.budgetResetAt = cached.budgetResetAt;
-      this.cache.put(record.userId, record);
+      await this.audit.record({
+        table: END_USER_TABLE,
+        objectId: saved.userId,
+        action: 'updated',
+        before: toCustomerRow(existing, existing.spend, existing.budgetResetAt),
+        after: toCustomerRow(saved, saved.spend, saved.budgetResetAt),
+      });
+      this.cache.put(saved.userId, toRecord(saved, this.blockedByConfig.has(saved.userId)));
+      if (changes.budgetResetAt !== undefined) {
+        await this.liveSpend.reset(SpendSubject.endUser(saved.userId), (await this.row(existing)).spend, saved.budgetResetAt);
+      }
       if (budgetWrite?.kind === 'update' && saved.budget) this.applyBudget(saved.budget);
-      return toCustomerRow(saved, record.spend, record.budgetResetAt);
+      return this.row(saved);
     });
   }
 
@@ -215,7 +207,7 @@ export class CustomersService implements OnApplicationShutdown {
       const deleted = await this.repository.deleteEndUsers(userIds);
       const gone = new Set(deleted);
       for (const row of existing) {
-        if (gone.has(row.userId)) await this.audit.record({ table: END_USER_TABLE, objectId: row.userId, action: 'deleted', before: toCustomerRow(row, row.spend) });
+        if (gone.has(row.userId)) await this.audit.record({ table: END_USER_TABLE, objectId: row.userId, action: 'deleted', before: toCustomerRow(row, row.spend, row.budgetResetAt) });
       }
       for (const userId of deleted) this.forget(userId);
       return { deleted_customers: deleted.length, message: `Successfully deleted customers with ids: ${pythonList(userIds)}` };
@@ -228,17 +220,14 @@ export class CustomersService implements OnApplicationShutdown {
    */
   async describeCustomer(endUserId: string | undefined): Promise<CustomerRowDto> {
     if (!endUserId) throw new InvalidCustomerRequestError('end_user_id is required. Pass it as a query parameter: /customer/info?end_user_id=<id>', 'end_user_id');
-    const epoch = this.cache.epoch;
     const entity = await this.repository.findEndUser(endUserId);
     if (!entity) throw new CustomerNotFoundError([endUserId]);
-    return this.liveRow(entity, epoch);
+    return this.row(entity);
   }
 
   /** GET /customer/list: every customer, oldest first. */
   async listCustomers(): Promise<CustomerRowDto[]> {
-    const epoch = this.cache.epoch;
-    const rows = await this.repository.listEndUsers();
-    return rows.map((row) => this.liveRow(row, epoch));
+    return this.rows(await this.repository.listEndUsers());
   }
 
   /** POST /customer/block: upserts the rows with blocked=true; calls with these users are refused from the next request on. */
@@ -247,7 +236,8 @@ export class CustomersService implements OnApplicationShutdown {
       const before = await this.repository.findEndUsers(userIds);
       const rows = await this.repository.setBlocked(userIds, true, true);
       await this.auditBlocking('blocked', before, rows);
-      return { blocked_users: rows.map((row) => this.refresh(row)) };
+      for (const row of rows) this.refresh(row);
+      return { blocked_users: await this.rows(rows) };
     });
   }
 
@@ -280,7 +270,13 @@ export class CustomersService implements OnApplicationShutdown {
     const previous = new Map(before.map((row) => [row.userId, row]));
     for (const row of after) {
       const old = previous.get(row.userId);
-      await this.audit.record({ table: END_USER_TABLE, objectId: row.userId, action, before: old ? toCustomerRow(old, old.spend) : null, after: toCustomerRow(row, row.spend) });
+      await this.audit.record({
+        table: END_USER_TABLE,
+        objectId: row.userId,
+        action,
+        before: old ? toCustomerRow(old, old.spend, old.budgetResetAt) : null,
+        after: toCustomerRow(row, row.spend, row.budgetResetAt),
+      });
     }
   }
 
@@ -354,10 +350,7 @@ export class CustomersService implements OnApplicationShutdown {
       if (!deleted) throw new BudgetNotFoundError(budgetId);
       await this.audit.record({ table: BUDGET_TABLE, objectId: budgetId, action: 'deleted', before: toBudgetRow(deleted) });
       this.forgetSharedBudget(budgetId);
-      for (const record of this.cache.withBudget(budgetId)) {
-        record.budget = null;
-        record.budgetResetAt = null;
-      }
+      for (const record of this.cache.withBudget(budgetId)) record.budget = null;
       this.cache.touch();
       return toBudgetRow(deleted);
     });
@@ -385,7 +378,7 @@ export class CustomersService implements OnApplicationShutdown {
 
   // ───────────────────────────── internals ─────────────────────────────
 
-  /** Reads an end user from the database; caches the answer unless a mutation or flush raced the read. */
+  /** Reads an end user from the database; caches the answer unless a mutation raced the read. */
   private async load(userId: string, attempt = 0): Promise<EndUserRecord | null> {
     const epoch = this.cache.epoch;
     const entity = await this.repository.findEndUser(userId);
@@ -393,67 +386,35 @@ export class CustomersService implements OnApplicationShutdown {
     const cacheable = this.cache.epoch === epoch;
     const now = Date.now();
     const cached = this.cache.get(userId);
-    if (cached) return this.withCurrentBudget(cached, now);
-    const pending = this.pendingFor(userId);
+    if (cached) return cached;
     const blocked = this.blockedByConfig.has(userId);
     let record: EndUserRecord;
-    if (entity) record = toRecord(entity, entity.spend + pending, blocked);
-    else if (pending > 0 || blocked) record = unstoredRecord(userId, pending, blocked);
+    if (entity) record = toRecord(entity, blocked);
+    else if (blocked) record = unstoredRecord(userId, blocked);
     else {
       if (cacheable) this.cache.rememberMiss(userId, now);
       return null;
     }
     if (cacheable) this.cache.adopt(record.userId, record);
-    return this.withCurrentBudget(record, now);
-  }
-
-  /** Opens the first budget window, or starts a new one when the current one has passed (spend back to 0). */
-  private withCurrentBudget(record: EndUserRecord, now: number): EndUserRecord {
-    const change = budgetWindowChange(record, record.budget?.budgetDuration ?? null, now);
-    if (change.kind === 'none') return record;
-    const userId = record.userId;
-    record.budgetResetAt = change.resetAt;
-    let write: () => Promise<void>;
-    if (change.kind === 'start') {
-      const resetAt = change.resetAt;
-      write = () => this.repository.startWindow(userId, resetAt);
-    } else {
-      // Calls settled before the reset but not committed yet land on the reset row: count them in both places.
-      record.spend = this.pendingFor(userId);
-      const { dueAt, resetAt } = change;
-      write = () => this.repository.resetSpend(userId, resetAt, dueAt);
-    }
-    this.writes.run(write).catch((error: unknown) => {
-      this.logger.warn(`could not persist an end-user budget window (${errorName(error)}); it is redone from the database on the next load`);
-    });
     return record;
   }
 
-  /** Spend as the hot path sees it: the cached record's, else the row's plus what is not written yet. */
-  private liveSpend(entity: EndUserEntity): number {
-    return this.cache.get(entity.userId)?.spend ?? entity.spend + this.pendingFor(entity.userId);
+  /** Customers as the API shows them, with the spend and budget window every budget check sees. */
+  private async rows(entities: readonly EndUserEntity[]): Promise<CustomerRowDto[]> {
+    const live = await this.liveSpend.of(
+      entities.map((entity) => ({ account: SpendSubject.endUser(entity.userId), windowMs: windowOf(entity.budget?.budgetDuration ?? null) })),
+    );
+    return entities.map((entity, i) => toCustomerRow(entity, live[i].spend, live[i].resetAt === null ? null : new Date(live[i].resetAt)));
   }
 
-  /** A row with the spend and budget window callers see on the hot path; caches it when no mutation raced the read. */
-  private liveRow(entity: EndUserEntity, epoch: number): CustomerRowDto {
-    const now = Date.now();
-    let record = this.cache.get(entity.userId);
-    if (!record) {
-      record = toRecord(entity, entity.spend + this.pendingFor(entity.userId), this.blockedByConfig.has(entity.userId));
-      if (this.cache.epoch === epoch) this.cache.adopt(record.userId, record);
-    }
-    record = this.withCurrentBudget(record, now);
-    return toCustomerRow(entity, record.spend, record.budgetResetAt);
+  private async row(entity: EndUserEntity): Promise<CustomerRowDto> {
+    return (await this.rows([entity]))[0];
   }
 
-  /** Replaces the cached record of a row just written, keeping the live spend and budget window. */
-  private refresh(entity: EndUserEntity): CustomerRowDto {
-    const cached = this.cache.get(entity.userId);
-    const record = toRecord(entity, this.liveSpend(entity), this.blockedByConfig.has(entity.userId));
-    if (cached) record.budgetResetAt = cached.budgetResetAt;
-    this.cache.put(record.userId, record);
+  /** Replaces the cached record of a row just written. */
+  private refresh(entity: EndUserEntity): void {
+    this.cache.put(entity.userId, toRecord(entity, this.blockedByConfig.has(entity.userId)));
     this.loading.delete(entity.userId);
-    return toCustomerRow(entity, record.spend, record.budgetResetAt);
   }
 
   /** A budget row changed: every cached end user on it sees the new limits from the next request on. */
@@ -475,13 +436,6 @@ export class CustomersService implements OnApplicationShutdown {
     if (!names.includes(model)) throw new UnknownDefaultModelError(model, names);
   }
 
-  private pendingFor(userId: string): number {
-    return this.ledger.pendingSpend(SpendSubject.endUser(userId));
-  }
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }
 
 function isSet<T>(value: T | null | undefined): value is T {
@@ -573,3 +527,7 @@ function budgetChanges(fields: BudgetFieldsDto, now: Date, actor: string | null,
 
 const END_USER_TABLE = 'LiteLLM_EndUserTable';
 const BUDGET_TABLE = 'LiteLLM_BudgetTable';
+
+function windowOf(duration: string | null): number | null {
+  return duration ? (parseDuration(duration) ?? null) : null;
+}

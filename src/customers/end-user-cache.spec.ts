@@ -2,7 +2,7 @@ import { EndUserCache } from './end-user-cache';
 import type { EndUserRecord } from './end-user';
 
 const record = (userId: string, budgetId: string | null = null): EndUserRecord =>
-  ({ userId, spend: 0, budget: budgetId ? { budgetId } : null }) as EndUserRecord;
+  ({ userId, budget: budgetId ? { budgetId } : null }) as EndUserRecord;
 
 describe(EndUserCache.name, () => {
   it('should remember misses briefly and forget them when the end user is stored', () => {

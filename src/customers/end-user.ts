@@ -18,11 +18,7 @@ export interface EndUserRecord {
   alias: string | null;
   /** The row's flag, or the id being in `litellm_settings.blocked_user_list`. */
   blocked: boolean;
-  /** Committed spend in USD; mutated in place by CustomersService.recordSpend so the next call sees it. */
-  spend: number;
   allowedModelRegion: string | null;
   defaultModel: string | null;
   budget: EndUserBudget | null;
-  /** When `spend` next goes back to 0 (window = the budget's budget_duration); null = never. */
-  budgetResetAt: Date | null;
 }

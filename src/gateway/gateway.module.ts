@@ -1,21 +1,16 @@
-import { SpendModule } from '../spend/spend.module';
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { CustomersModule } from '../customers/customers.module';
-import { GuardrailsModule } from '../guardrails/guardrails.module';
-import { LimitsModule } from '../limits/limits.module';
-import { PricingModule } from '../pricing/pricing.module';
+import { PipelineModule } from '../pipeline/pipeline.module';
 import { RoutingModule } from '../routing/routing.module';
 import { TeamsModule } from '../teams/teams.module';
 import { GatewayController } from './gateway.controller';
-import { ChargedPartiesLookup } from './charged-parties';
 import { GatewayService } from './gateway.service';
 import { MediaController } from './media.controller';
 import { MediaService } from './media.service';
 
+/** The OpenAI-compatible HTTP edge: it translates wire formats; the call pipeline does the rest. */
 @Module({
-  imports: [AuthModule, RoutingModule, LimitsModule, PricingModule, CustomersModule, TeamsModule, SpendModule, GuardrailsModule],
+  imports: [PipelineModule, RoutingModule, TeamsModule],
   controllers: [GatewayController, MediaController],
-  providers: [GatewayService, MediaService, ChargedPartiesLookup],
+  providers: [GatewayService, MediaService],
 })
 export class GatewayModule {}

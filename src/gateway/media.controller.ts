@@ -67,7 +67,7 @@ export class MediaController {
     return this.media.moderation(request, reply);
   }
 
-  @Post(['/rerank', '/v2/rerank'])
+  @Post(['/rerank', '/v1/rerank', '/v2/rerank'])
   @Route(RouteClass.Llm, 'llm_api_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rerank documents against a query (Cohere format)' })

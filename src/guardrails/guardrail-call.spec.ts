@@ -2,7 +2,9 @@ import { allow, block, mutateMessages, type Guardrail, type GuardrailPhase } fro
 import { recordingLogger } from '@tollgate/guardrail-sdk/testing';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import type { TeamRecord } from '../teams/team';
+import { chatMessagesText, choicesReply, fieldsText } from '../pipeline/guardrail-texts';
 import { GuardrailCall } from './guardrail-call';
+import type { GuardrailObserver } from './guardrail.metrics';
 import type { GuardrailInstance, GuardrailRegistry } from './guardrail-registry';
 import { GuardrailBlockedError, GuardrailFailedError, GuardrailModificationForbiddenError } from './guardrails.errors';
 import { GuardrailsService } from './guardrails.service';
@@ -30,13 +32,19 @@ function instance(name: string, guardrail: Guardrail, overrides: Partial<Guardra
 const caller = { requestId: 'chatcmpl-1', keyId: null, teamId: null };
 const chat = (content: string): Record<string, unknown> => ({ model: 'm', messages: [{ role: 'user', content }] });
 
+/** The call as the pipeline builds it: the operation's text accessor over the body. */
+function guardrailCall(instances: GuardrailInstance[], operation: 'chat' | 'completion' | 'embedding', body: Record<string, unknown>, who = caller, observer?: GuardrailObserver): GuardrailCall {
+  const text = operation === 'chat' ? chatMessagesText(body) : fieldsText(body, [operation === 'completion' ? 'prompt' : 'input']);
+  return new GuardrailCall(instances, operation, body, text, who, observer);
+}
+
 describe(GuardrailCall.name, () => {
   it('should run pre_call in order, each seeing the previous rewrite, and write the result into the body', async () => {
     const seen: string[] = [];
     const upper = instance('upper', { preCall: (input) => mutateMessages([{ role: 'user', content: String(input.messages[0].content).toUpperCase() }]) });
     const spy = instance('spy', { preCall: (input) => (seen.push(String(input.messages[0].content)), allow()) });
     const body = chat('hello');
-    await new GuardrailCall([upper, spy], 'chat', body, caller).preCall();
+    await guardrailCall([upper, spy], 'chat', body, caller).preCall();
     expect(seen).toEqual(['HELLO']);
     expect(body.messages).toEqual([{ role: 'user', content: 'HELLO' }]);
   });
@@ -44,15 +52,15 @@ describe(GuardrailCall.name, () => {
   it('should write completion prompts and embedding inputs back in their own shape', async () => {
     const redact = instance('r', { preCall: (input) => mutateMessages(input.messages.map((m) => ({ ...m, content: 'x' }))) });
     const completion: Record<string, unknown> = { model: 'm', prompt: 'secret' };
-    await new GuardrailCall([redact], 'completion', completion, caller).preCall();
+    await guardrailCall([redact], 'completion', completion, caller).preCall();
     expect(completion.prompt).toBe('x');
     const embedding: Record<string, unknown> = { model: 'm', input: ['a', 'b'] };
-    await new GuardrailCall([redact], 'embedding', embedding, caller).preCall();
+    await guardrailCall([redact], 'embedding', embedding, caller).preCall();
     expect(embedding.input).toEqual(['x', 'x']);
   });
 
   it('should turn a block into GuardrailBlockedError with the plugin text', async () => {
-    const sut = new GuardrailCall([instance('kw', { preCall: () => block('Keyword banned. Keyword=hello') })], 'chat', chat('hello'), caller);
+    const sut = guardrailCall([instance('kw', { preCall: () => block('Keyword banned. Keyword=hello') })], 'chat', chat('hello'), caller);
     await expect(sut.preCall()).rejects.toEqual(new GuardrailBlockedError('kw', 'Keyword banned. Keyword=hello'));
   });
 
@@ -60,10 +68,10 @@ describe(GuardrailCall.name, () => {
     const throws = { preCall: () => Promise.reject(new Error('boom')) };
     const hangs = { preCall: () => new Promise<never>(() => undefined) };
     const nonsense = { preCall: () => ({ action: 'perhaps' }) as unknown as ReturnType<typeof allow> };
-    await expect(new GuardrailCall([instance('t', throws)], 'chat', chat('x'), caller).preCall()).rejects.toBeInstanceOf(GuardrailFailedError);
-    await expect(new GuardrailCall([instance('h', hangs, { timeoutMs: 20 })], 'chat', chat('x'), caller).preCall()).rejects.toThrow('Guardrail h did not answer in time');
-    await expect(new GuardrailCall([instance('n', nonsense)], 'chat', chat('x'), caller).preCall()).rejects.toThrow('Guardrail n returned an invalid verdict');
-    await expect(new GuardrailCall([instance('t', throws, { onError: 'fail_open' })], 'chat', chat('x'), caller).preCall()).resolves.toBeUndefined();
+    await expect(guardrailCall([instance('t', throws)], 'chat', chat('x'), caller).preCall()).rejects.toBeInstanceOf(GuardrailFailedError);
+    await expect(guardrailCall([instance('h', hangs, { timeoutMs: 20 })], 'chat', chat('x'), caller).preCall()).rejects.toThrow('Guardrail h did not answer in time');
+    await expect(guardrailCall([instance('n', nonsense)], 'chat', chat('x'), caller).preCall()).rejects.toThrow('Guardrail n returned an invalid verdict');
+    await expect(guardrailCall([instance('t', throws, { onError: 'fail_open' })], 'chat', chat('x'), caller).preCall()).resolves.toBeUndefined();
   });
 
   it('should report every hook call and its outcome to the observer', async () => {
@@ -71,31 +79,31 @@ describe(GuardrailCall.name, () => {
     const observer = { observe: (name: string, phase: string, outcome: string) => void seen.push(`${name}/${phase}/${outcome}`) };
     const redact = instance('r', { preCall: () => mutateMessages([{ role: 'user', content: 'y' }]) });
     const kw = instance('kw', { preCall: () => block('no') });
-    await expect(new GuardrailCall([redact, kw], 'chat', chat('x'), caller, observer).preCall()).rejects.toBeInstanceOf(GuardrailBlockedError);
-    await expect(new GuardrailCall([instance('t', { preCall: () => Promise.reject(new Error('x')) }, { onError: 'fail_open' })], 'chat', chat('x'), caller, observer).preCall()).resolves.toBeUndefined();
+    await expect(guardrailCall([redact, kw], 'chat', chat('x'), caller, observer).preCall()).rejects.toBeInstanceOf(GuardrailBlockedError);
+    await expect(guardrailCall([instance('t', { preCall: () => Promise.reject(new Error('x')) }, { onError: 'fail_open' })], 'chat', chat('x'), caller, observer).preCall()).resolves.toBeUndefined();
     expect(seen).toEqual(['r/pre_call/mutate', 'kw/pre_call/block', 't/pre_call/error']);
   });
 
   it('should abort the hook signal when its time budget runs out', async () => {
     let aborted = false;
     const slow = { preCall: (_: unknown, ctx: { signal: AbortSignal }) => new Promise<never>(() => ctx.signal.addEventListener('abort', () => (aborted = true))) };
-    await expect(new GuardrailCall([instance('s', slow as Guardrail, { timeoutMs: 10 })], 'chat', chat('x'), caller).preCall()).rejects.toBeInstanceOf(GuardrailFailedError);
+    await expect(guardrailCall([instance('s', slow as Guardrail, { timeoutMs: 10 })], 'chat', chat('x'), caller).preCall()).rejects.toBeInstanceOf(GuardrailFailedError);
     expect(aborted).toBe(true);
   });
 
   it('should refuse a pre_call rewrite that changes the messages and a during_call mutate', async () => {
     const drops = instance('d', { preCall: () => mutateMessages([]) });
-    await expect(new GuardrailCall([drops], 'chat', chat('x'), caller).preCall()).rejects.toThrow('returned an invalid verdict');
+    await expect(guardrailCall([drops], 'chat', chat('x'), caller).preCall()).rejects.toThrow('returned an invalid verdict');
     const mutates = instance('m', { duringCall: () => mutateMessages([]) as unknown as ReturnType<typeof allow> }, { phases: new Set(['during_call']) });
     let cancelled = false;
-    await expect(new GuardrailCall([mutates], 'chat', chat('x'), caller).duringCall(() => (cancelled = true))).rejects.toBeInstanceOf(GuardrailFailedError);
+    await expect(guardrailCall([mutates], 'chat', chat('x'), caller).duringCall(() => (cancelled = true))).rejects.toBeInstanceOf(GuardrailFailedError);
     expect(cancelled).toBe(true);
   });
 
   it('should rewrite or refuse a reply in post_call', async () => {
     const redact = instance('r', { postCall: (_input, output) => ({ action: 'mutate', texts: output.texts.map((t) => t.replace('AKIA', '[X]')) }) }, { phases: new Set(['post_call']) });
     const reply = { choices: [{ message: { role: 'assistant', content: 'key AKIA' } }] };
-    await new GuardrailCall([redact], 'chat', chat('x'), caller).postCall(reply);
+    await guardrailCall([redact], 'chat', chat('x'), caller).postCall(choicesReply(reply));
     expect(reply.choices[0].message.content).toBe('key [X]');
   });
 
@@ -103,7 +111,7 @@ describe(GuardrailCall.name, () => {
     const banned = instance('kw', { onStreamWindow: (window) => (window.text.includes('secret') ? block('Keyword banned. Keyword=secret') : allow()) }, { phases: new Set(['streaming']), streamWindowChars: 6 });
 
     it('should catch a word split across chunks before any part of it is released', async () => {
-      const guard = new GuardrailCall([banned], 'chat', chat('x'), caller).streamGuard()!;
+      const guard = guardrailCall([banned], 'chat', chat('x'), caller).streamGuard()!;
       const released: string[] = [];
       released.push(...(await guard.push('e1', 'this is a ')));
       released.push(...(await guard.push('e2', 'sec')));
@@ -112,7 +120,7 @@ describe(GuardrailCall.name, () => {
     });
 
     it('should release events once enough text follows them, and the rest at the end', async () => {
-      const guard = new GuardrailCall([banned], 'chat', chat('x'), caller).streamGuard()!;
+      const guard = guardrailCall([banned], 'chat', chat('x'), caller).streamGuard()!;
       expect(await guard.push('role', '')).toEqual([]);
       expect(await guard.push('a', 'hello ')).toEqual(['role']);
       expect(await guard.push('b', 'world, ')).toEqual(['a']);
@@ -131,7 +139,7 @@ describe(GuardrailsService.name, () => {
   const optional = instance('pii', noop, { defaultOn: false });
   const keyOnly = instance('inj', noop, { id: 'detect-prompt-injection', activation: 'key-specific' });
   const sut = new GuardrailsService(registry([hide, optional, keyOnly]), { observe: () => undefined });
-  const applied = (body: Record<string, unknown>, k = key(), t: TeamRecord | null = null) => sut.select({ requestId: 'r', operation: 'chat', body, key: k, team: t }).applied;
+  const applied = (body: Record<string, unknown>, k = key(), t: TeamRecord | null = null) => sut.select({ requestId: 'r', operation: 'chat', body, text: chatMessagesText(body), key: k, team: t }).applied;
 
   it('should run default-on guardrails and the ones a request, key or team names', () => {
     expect(applied(chat('x'))).toEqual(['hide_secrets']);

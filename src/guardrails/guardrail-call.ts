@@ -45,38 +45,18 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The messages a body carries: chat messages, or completion prompts / embedding inputs as user messages. */
-function messagesOf(operation: GuardrailOperation, body: GuardrailBody): ChatMessage[] {
-  if (operation === 'chat') return Array.isArray(body.messages) ? (body.messages as ChatMessage[]) : [];
-  const source = operation === 'completion' ? body.prompt : body.input;
-  const texts = typeof source === 'string' ? [source] : Array.isArray(source) && source.every((item) => typeof item === 'string') ? (source as string[]) : [];
-  return texts.map((content) => ({ role: 'user', content }));
+/** What guardrails see of a request's text, and where a `pre_call` rewrite is written back. */
+export interface GuardrailText {
+  /** The request's text as chat messages (a prompt, an input, a query: user messages). */
+  read(): ChatMessage[];
+  /** Writes rewritten messages back into the request in the shape it came in. */
+  write(messages: readonly ChatMessage[]): void;
 }
 
-/** Writes rewritten messages back into the body in the shape it came in. */
-function writeMessages(operation: GuardrailOperation, body: GuardrailBody, messages: readonly ChatMessage[]): void {
-  if (operation === 'chat') {
-    body.messages = structuredClone(messages);
-    return;
-  }
-  const field = operation === 'completion' ? 'prompt' : 'input';
-  const texts = messages.map((message) => contentText(message.content));
-  body[field] = typeof body[field] === 'string' ? texts[0] : texts;
-}
-
-interface ReplyChoice {
-  message?: { content?: unknown };
-  text?: unknown;
-}
-
-function choicesOf(reply: unknown): ReplyChoice[] {
-  return isRecord(reply) && Array.isArray(reply.choices) ? (reply.choices as ReplyChoice[]) : [];
-}
-
-function choiceText(choice: ReplyChoice): string {
-  if (typeof choice.text === 'string') return choice.text;
-  const content = choice.message?.content;
-  return typeof content === 'string' ? content : '';
+/** The text of a finished reply (one per choice), and where a `post_call` rewrite goes. */
+export interface GuardrailReply {
+  readonly texts: readonly string[];
+  write(texts: readonly string[]): void;
 }
 
 function isVerdict(value: unknown, allowed: readonly string[]): value is Verdict {
@@ -100,6 +80,7 @@ export class GuardrailCall {
     private readonly instances: readonly GuardrailInstance[],
     private readonly operation: GuardrailOperation,
     private readonly body: GuardrailBody,
+    private readonly text: GuardrailText,
     private readonly caller: GuardrailCaller,
     private readonly observer?: GuardrailObserver,
   ) {
@@ -108,7 +89,7 @@ export class GuardrailCall {
 
   /** The frozen input hooks see; built on first use, so a call with no guardrail copies nothing. */
   private get input(): GuardrailInput {
-    this.current ??= this.snapshot(messagesOf(this.operation, this.body));
+    this.current ??= this.snapshot(this.text.read());
     return this.current;
   }
 
@@ -141,7 +122,7 @@ export class GuardrailCall {
       this.input = this.snapshot(messages);
       rewritten = true;
     }
-    if (rewritten) writeMessages(this.operation, this.body, this.input.messages);
+    if (rewritten) this.text.write(structuredClone(this.input.messages) as ChatMessage[]);
   }
 
   /**
@@ -166,28 +147,26 @@ export class GuardrailCall {
   }
 
   /**
-   * Runs `post_call` hooks on a non-streamed reply (chat or text completion); rewrites replace the choices' text.
+   * Runs `post_call` hooks on a non-streamed reply; rewrites replace the reply's text.
    * @throws GuardrailBlockedError, GuardrailFailedError
    */
-  async postCall(reply: unknown): Promise<void> {
-    const choices = choicesOf(reply);
-    if (choices.length === 0) return;
+  async postCall(reply: GuardrailReply | undefined): Promise<void> {
+    if (!reply || reply.texts.length === 0) return;
+    let texts = reply.texts;
     for (const instance of this.instances) {
       if (!instance.phases.has('post_call') || !instance.guardrail.postCall) continue;
-      const output = deepFreeze({ texts: choices.map(choiceText) });
+      const output = deepFreeze({ texts: [...texts] });
       const input = this.input;
       const verdict = await this.run(instance, 'post_call', (ctx) => instance.guardrail.postCall!(input, output, ctx), ['allow', 'block', 'mutate']);
       if (verdict.action === 'block') throw new GuardrailBlockedError(instance.name, verdict.message, verdict.status);
       if (verdict.action !== 'mutate') continue;
-      const texts = 'texts' in verdict ? verdict.texts : undefined;
-      if (!Array.isArray(texts) || texts.length !== choices.length || texts.some((text) => typeof text !== 'string')) {
+      const rewritten = 'texts' in verdict ? verdict.texts : undefined;
+      if (!Array.isArray(rewritten) || rewritten.length !== texts.length || rewritten.some((text) => typeof text !== 'string')) {
         this.fail(instance, 'post_call', 'invalid verdict');
         continue;
       }
-      choices.forEach((choice, i) => {
-        if (typeof choice.text === 'string') choice.text = texts[i];
-        else if (choice.message) choice.message.content = texts[i];
-      });
+      texts = rewritten;
+      reply.write(rewritten);
     }
   }
 

@@ -3,7 +3,7 @@ import type { GuardrailOperation } from '@tollgate/guardrail-sdk';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import type { TeamRecord } from '../teams/team';
 import { GuardrailMetrics, type GuardrailObserver } from './guardrail.metrics';
-import { GuardrailCall, type GuardrailBody } from './guardrail-call';
+import { GuardrailCall, type GuardrailBody, type GuardrailText } from './guardrail-call';
 import type { GuardrailInstance, GuardrailRegistry } from './guardrail-registry';
 import { GUARDRAIL_REGISTRY } from './guardrails.tokens';
 import { GuardrailModificationForbiddenError } from './guardrails.errors';
@@ -12,8 +12,10 @@ import { GuardrailModificationForbiddenError } from './guardrails.errors';
 export interface GuardrailCallRequest {
   readonly requestId: string;
   readonly operation: GuardrailOperation;
-  /** The request body; pre_call rewrites are written into it. */
+  /** The request body: model, user, metadata and the per-request guardrail switches. */
   readonly body: GuardrailBody;
+  /** The request's text; pre_call rewrites are written back through it. */
+  readonly text: GuardrailText;
   readonly key: VirtualKeyRecord | undefined;
   readonly team: TeamRecord | null;
 }
@@ -86,6 +88,7 @@ export class GuardrailsService implements OnApplicationShutdown {
       selected,
       request.operation,
       request.body,
+      request.text,
       { requestId: request.requestId, keyId: request.key?.token ?? null, teamId: request.team?.teamId ?? null },
       this.observer,
     );

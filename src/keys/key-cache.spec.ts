@@ -1,7 +1,7 @@
 import { KeyCache } from './key-cache';
 import type { VirtualKeyRecord } from './virtual-key';
 
-const record = (token: string): VirtualKeyRecord => ({ token, spend: 0 }) as VirtualKeyRecord;
+const record = (token: string): VirtualKeyRecord => ({ token }) as VirtualKeyRecord;
 
 describe(KeyCache.name, () => {
   let sut: KeyCache;

@@ -28,11 +28,8 @@ function stringMap(value: unknown): Record<string, string> {
   return result;
 }
 
-/**
- * The hot-path view of a stored key. `spend` is passed in because the cache's value runs ahead of the
- * database by the increments not yet flushed.
- */
-export function toRecord(entity: VirtualKeyEntity, spend = entity.spend): VirtualKeyRecord {
+/** The hot-path view of a stored key (its live spend is the counter store's, not the record's). */
+export function toRecord(entity: VirtualKeyEntity): VirtualKeyRecord {
   const metadata = Object.freeze({ ...entity.metadata });
   return {
     token: entity.token,
@@ -44,11 +41,9 @@ export function toRecord(entity: VirtualKeyEntity, spend = entity.spend): Virtua
     teamId: entity.teamId,
     models: Object.freeze([...entity.models]),
     aliases: Object.freeze(stringMap(entity.aliases)),
-    spend,
     maxBudget: entity.maxBudget,
     softBudget: entity.softBudget,
     budgetDuration: entity.budgetDuration,
-    budgetResetAt: entity.budgetResetAt,
     tpmLimit: entity.tpmLimit,
     rpmLimit: entity.rpmLimit,
     maxParallelRequests: entity.maxParallelRequests,
@@ -94,8 +89,8 @@ export function grantOf(record: VirtualKeyRecord): KeyGrant {
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-/** The key as LiteLLM's management API shows it (snake_case columns), with the live spend. */
-export function toRow(entity: VirtualKeyEntity, spend: number, budgetResetAt: Date | null = entity.budgetResetAt): KeyRowDto {
+/** The key as LiteLLM's management API shows it (snake_case columns), with its live spend and budget window. */
+export function toRow(entity: VirtualKeyEntity, spend: number, budgetResetAt: Date | null): KeyRowDto {
   return {
     token: entity.token,
     key_name: entity.keyName,

@@ -112,15 +112,15 @@ function subsetOf(requested: readonly string[], own: readonly string[]): boolean
 /**
  * "No caller can mint or modify a credential with privileges beyond its own": checks a candidate key against the
  * caller's key. On a change (`before` given) only the dimensions that actually change are checked, so editing an
- * alias of a key an admin once granted more is still possible.
+ * alias of a key an admin once granted more is still possible. `ownSpend` is the caller key's live spend.
  * @throws KeyAccessDeniedError (403) naming the first dimension that exceeds the caller's own.
  */
-export function assertWithinGrant(own: VirtualKeyRecord, candidate: KeyGrant, before: KeyGrant | null): void {
+export function assertWithinGrant(own: VirtualKeyRecord, candidate: KeyGrant, before: KeyGrant | null, ownSpend = 0): void {
   const changed = (dimension: keyof KeyGrant): boolean => before === null || canonical(candidate[dimension]) !== canonical(before[dimension]);
 
   if (changed('maxBudget') || changed('tempBudgetIncrease')) {
     // What the caller has left, not its headline budget: an exhausted key must not mint a fresh one.
-    const remaining = own.maxBudget === null ? null : Math.max(0, own.maxBudget - own.spend);
+    const remaining = own.maxBudget === null ? null : Math.max(0, own.maxBudget - ownSpend);
     capAtMost('max_budget', candidate.maxBudget === null ? null : candidate.maxBudget + (candidate.tempBudgetIncrease ?? 0), remaining);
   }
   if (changed('budgetDuration') && own.maxBudget !== null && candidate.budgetDuration !== null) {

@@ -149,15 +149,6 @@ export class KeysRepository {
     return { rows, total };
   }
 
-  /** Starts a new budget window unless another writer already did (the row's reset time moved on). */
-  async resetSpend(token: string, nextResetAt: Date | null, dueAt: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE "tollgate_virtual_keys" SET "spend" = 0, "budget_reset_at" = $2
-       WHERE "token" = $1 AND "budget_reset_at" <= $3`,
-      [token, nextResetAt, dueAt],
-    );
-  }
-
   async findDeprecated(token: string): Promise<DeprecatedKey | null> {
     const row = await this.db.getRepository(DeprecatedVirtualKeyEntity).findOneBy({ token });
     return row ? { activeToken: row.activeToken, revokeAt: row.revokeAt } : null;

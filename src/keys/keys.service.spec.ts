@@ -1,7 +1,7 @@
 import { auditLogOff } from '../audit/audit-log.testing';
 import type { AuthContext } from '../auth/auth-context';
 import type { TollgateConfig } from '../config/config.types';
-import { FakeSpendLedger } from '../spend/testing/fake-spend-ledger';
+import { InMemoryLiveSpend } from '../spend/testing/in-memory-live-spend';
 import { SpendSubject } from '../spend/spend-subjects';
 import { hashKey } from './key-secret';
 import type { DeprecatedKey, KeysRepository, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
@@ -67,14 +67,14 @@ const ADMIN: AuthContext = { method: 'master_key', role: 'proxy_admin', userId: 
 
 describe(KeysService.name, () => {
   let repository: FakeKeysRepository;
-  let ledger: FakeSpendLedger;
+  let spend: InMemoryLiveSpend;
   let sut: KeysService;
 
   beforeEach(() => {
     repository = new FakeKeysRepository();
     const config = { litellm_settings: { upperbound_key_generate_params: { max_budget: 100 } } } as unknown as TollgateConfig;
-    ledger = new FakeSpendLedger();
-    sut = new KeysService(repository as unknown as KeysRepository, ledger.service, config, auditLogOff());
+    spend = new InMemoryLiveSpend();
+    sut = new KeysService(repository as unknown as KeysRepository, spend.service, config, auditLogOff());
   });
 
   afterEach(async () => {
@@ -105,7 +105,7 @@ describe(KeysService.name, () => {
 
   it('should not let a lookup that raced a delete bring the key back', async () => {
     const { key } = await sut.generate(ADMIN, {});
-    const fresh = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
+    const fresh = new KeysService(repository as unknown as KeysRepository, spend.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
     let release = (): void => undefined;
     repository.stallNextLookup = new Promise((resolve) => (release = resolve));
     const racing = fresh.authenticate(key);
@@ -115,49 +115,21 @@ describe(KeysService.name, () => {
     expect(await fresh.authenticate(key)).toBeNull();
   });
 
-  it('should add spend to the cached record at once, and read the row plus what the ledger has not committed', async () => {
+  it('should rotate a key keeping its spend (counted by the key id, not its hash)', async () => {
     const { key, token } = await sut.generate(ADMIN, {});
-    const subject = SpendSubject.key(`id-${token}`);
-    sut.recordSpend(token, 0.25);
-    ledger.add(subject, 0.25);
-    sut.recordSpend(token, 0.5);
-    ledger.add(subject, 0.5);
-    expect((await sut.authenticate(key))?.spend).toBe(0.75);
-    const cold = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
-    expect((await cold.authenticate(key))?.spend).toBe(0.75);
-    ledger.commit(subject, (amount) => (repository.rows.get(token)!.spend += amount));
-    const afterCommit = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
-    expect((await afterCommit.authenticate(key))?.spend).toBe(0.75);
-  });
-
-  it('should count spend not yet committed at a budget reset in the new window, as the row will', async () => {
-    const { key, token } = await sut.generate(ADMIN, { max_budget: 1, budget_duration: '1s' });
-    sut.recordSpend(token, 0.9);
-    ledger.add(SpendSubject.key(`id-${token}`), 0.1);
-    const record = await sut.authenticate(key);
-    (record as { budgetResetAt: Date | null }).budgetResetAt = new Date(Date.now() - 10);
-    expect((await sut.authenticate(key))?.spend).toBe(0.1);
-  });
-
-  it('should reset spend lazily once the budget window has passed', async () => {
-    const { key, token } = await sut.generate(ADMIN, { max_budget: 1, budget_duration: '1s' });
-    sut.recordSpend(token, 0.9);
-    const record = await sut.authenticate(key);
-    expect(record?.spend).toBe(0.9);
-    (record as { budgetResetAt: Date | null }).budgetResetAt = new Date(Date.now() - 10);
-    const after = await sut.authenticate(key);
-    expect(after?.spend).toBe(0);
-    expect(after?.budgetResetAt?.getTime()).toBeGreaterThan(Date.now());
-  });
-
-  it('should rotate a key keeping its spend, and forward spend recorded under the old hash', async () => {
-    const { key, token } = await sut.generate(ADMIN, {});
-    sut.recordSpend(token, 1);
+    await spend.charge(SpendSubject.key(`id-${token}`), 1);
     const rotated = await sut.regenerate(ADMIN, key, {});
     expect(rotated.spend).toBe(1);
     expect(await sut.authenticate(key)).toBeNull();
-    sut.recordSpend(token, 2);
-    expect((await sut.authenticate(rotated.key))?.spend).toBe(3);
+    await spend.charge(SpendSubject.key(`id-${token}`), 2);
+    expect((await sut.info(ADMIN, rotated.key)).info.spend).toBe(3);
+  });
+
+  it('should let an admin set the spend, on top of what the ledger has not committed yet', async () => {
+    const { key, token } = await sut.generate(ADMIN, {});
+    await spend.charge(SpendSubject.key(`id-${token}`), 5);
+    spend.ledger.add(SpendSubject.key(`id-${token}`), 0.25);
+    expect((await sut.update(ADMIN, { key, spend: 1 })).spend).toBe(1.25);
   });
 
   it('should keep a rotated key working until its grace period ends', async () => {
@@ -165,7 +137,7 @@ describe(KeysService.name, () => {
     const rotated = await sut.regenerate(ADMIN, undefined, { key, grace_period: '1h' });
     expect((await sut.authenticate(key))?.token).toBe(rotated.token);
     repository.deprecated.set(hashKey(key), { activeToken: rotated.token, revokeAt: new Date(Date.now() - 1) });
-    const cold = new KeysService(repository as unknown as KeysRepository, ledger.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
+    const cold = new KeysService(repository as unknown as KeysRepository, spend.service, { litellm_settings: {} } as unknown as TollgateConfig, auditLogOff());
     expect(await cold.authenticate(key)).toBeNull();
   });
 

@@ -30,7 +30,7 @@ import {
 import { KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
 import { SerialQueue } from '../common/serial-queue';
 import { SecretsService } from '../secrets/secrets.service';
-import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { LiveSpendService } from '../spend/live-spend.service';
 import { SpendSubject } from '../spend/spend-subjects';
 import type { VirtualKeyEntity } from './virtual-key.entity';
 import type { VirtualKeyRecord } from './virtual-key';
@@ -43,7 +43,7 @@ type KeyOperation = 'update' | 'regenerate' | 'block' | 'unblock' | 'delete';
 /**
  * Virtual keys: the management API's operations and the hot-path lookups. Every mutation goes through this
  * service and updates the in-process cache before it answers, so a revoked key is refused by the very next
- * request; spend is added to the cached record at once and written to the database in coalesced batches.
+ * request. Spend is not the record's: it lives in the counter store, which every response reads.
  */
 @Injectable()
 export class KeysService implements OnModuleInit, OnApplicationShutdown {
@@ -57,14 +57,12 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly repository: KeysRepository,
-    private readonly ledger: SpendLedgerService,
+    private readonly liveSpend: LiveSpendService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly audit: AuditLogService,
     @Optional() private readonly secrets?: SecretsService,
   ) {
     this.settings = readKeySettings(config.litellm_settings);
-    // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
-    ledger.onCommitted(() => this.cache.touch());
   }
 
   onModuleInit(): void {
@@ -79,8 +77,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Resolves a presented key (plaintext) to its record: cache, then database, then rotated-out hashes still in
-   * their grace period (which resolve to the key's current record). Budgets whose window has passed are reset
-   * here, lazily. Blocked and expired keys are returned as they are: refusing them is the caller's decision.
+   * their grace period (which resolve to the key's current record). Blocked and expired keys are returned as they
+   * are: refusing them is the caller's decision.
    * @returns the record, or null for an unknown, deleted or rotated-out key.
    */
   authenticate(presentedKey: string): Promise<VirtualKeyRecord | null> {
@@ -94,21 +92,10 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   async get(tokenOrKey: string): Promise<VirtualKeyRecord | null> {
     const token = toTokenHash(tokenOrKey);
     const cached = this.cache.get(token);
-    if (cached) return this.withCurrentBudget(cached, Date.now());
+    if (cached) return cached;
     const epoch = this.cache.epoch;
     const entity = await this.repository.findByToken(token);
     return entity ? this.adopt(entity, epoch) : null;
-  }
-
-  /**
-   * Adds a call's cost to the cached key so the next budget check sees it. The database gets it from the
-   * spend ledger, whose row for the call carries the same cost.
-   * @param token the key's sha256 hash (`VirtualKeyRecord.token`), also valid after the key was rotated.
-   */
-  recordSpend(token: string, cost: number): void {
-    if (!Number.isFinite(cost) || cost <= 0) return;
-    const record = this.cache.get(this.cache.current(token));
-    if (record) record.spend += cost;
   }
 
   /**
@@ -139,16 +126,18 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const ownExpiry = caller.kind === 'key' ? caller.key.expires : null;
     // A key that asked for no particular lifetime simply ends with the key that made it.
     if (ownExpiry && !durationGiven && (entity.expires === null || entity.expires > ownExpiry)) entity.expires = ownExpiry;
-    if (caller.kind === 'key') assertWithinGrant(caller.key, grantOf(toRecord({ ...entity, keyId: '', createdAt: now, updatedAt: now })), null);
+    if (caller.kind === 'key') assertWithinGrant(caller.key, grantOf(toRecord({ ...entity, keyId: '', createdAt: now, updatedAt: now })), null, await this.spendOf(caller.key));
     const response = await this.writes.run(async () => {
       await this.assertAliasFree(entity.keyAlias, null);
       const saved = await this.repository.insert(entity);
       const record = toRecord(saved);
+      const row = toRow(saved, saved.spend, saved.budgetResetAt);
       // Before the cache: a row that cannot be written rolls the change back, and the cache must not have it.
-      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'created', after: toRow(saved, record.spend, record.budgetResetAt) });
+      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'created', after: row });
       this.cache.put(record);
       this.loading.delete(saved.token);
-      return generateResponse(saved, key, record);
+      await this.liveSpend.reset(SpendSubject.key(saved.keyId), saved.spend, saved.budgetResetAt);
+      return generateResponse(row, key, saved);
     });
     // key_management_settings.store_virtual_keys: src/secrets decides whether and where a copy goes.
     await this.secrets?.storeVirtualKey(entity.keyAlias ?? entity.token, key);
@@ -172,14 +161,14 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       if (!existing) throw new KeyNotFoundError();
       this.assertMayModify(caller, existing, 'update');
       const changes = changesFrom(body, existing, new Date(), auth?.userId ?? null, byAlias);
-      this.assertChangeAllowed(caller, existing, changes);
+      await this.assertChangeAllowed(caller, existing, changes);
       await this.assertAliasFree(changes.keyAlias, existing.token);
       const saved = await this.repository.update(existing.token, changes);
       if (!saved) throw new KeyNotFoundError();
-      const record = this.refreshed(saved, existing, changes);
-      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'updated', before: rowOf(existing), after: toRow(saved, record.spend, record.budgetResetAt) });
-      this.cache.put(record);
-      return { key: saved.token, ...toRow(saved, record.spend, record.budgetResetAt) };
+      const row = await this.afterWrite(saved, changes);
+      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'updated', before: await this.row(existing), after: row });
+      this.cache.put(toRecord(saved));
+      return { key: saved.token, ...row };
     });
   }
 
@@ -198,7 +187,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       for (const row of rows) this.assertMayModify(caller, row, 'delete');
       const deleted = new Set(await this.repository.deleteMany(rows.map((row) => row.token)));
       for (const row of rows) {
-        if (deleted.has(row.token)) await this.audit.record({ table: KEY_TABLE, objectId: row.token, action: 'deleted', before: rowOf(row) });
+        if (deleted.has(row.token)) await this.audit.record({ table: KEY_TABLE, objectId: row.token, action: 'deleted', before: await this.row(row) });
       }
       const now = Date.now();
       for (const token of deleted) this.forget(token, now);
@@ -214,11 +203,10 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   async info(auth: AuthContext | null, key: string | undefined): Promise<KeyInfoResponseDto> {
     const caller = resolveCaller(auth, '/key/info');
     const token = key ? toTokenHash(key) : auth?.apiKeyHash;
-    const epoch = this.cache.epoch;
     const entity = token ? await this.repository.findByToken(token) : null;
     if (!entity) throw new KeyNotFoundError('Key not found in database');
     if (!canRead(caller, entity)) throw new KeyAccessDeniedError("user not allowed to access this key's info", 'key');
-    const { token: hash, ...info } = this.liveRow(entity, epoch);
+    const { token: hash, ...info } = await this.row(entity);
     return { key: hash, info };
   }
 
@@ -229,10 +217,9 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   async infoMany(auth: AuthContext | null, keys: readonly string[]): Promise<KeysInfoResponseDto> {
     const caller = resolveCaller(auth, '/v2/key/info');
     const tokens = keys.map(toTokenHash);
-    const epoch = this.cache.epoch;
     const rows = await this.repository.findByTokens(tokens);
     if (rows.some((row) => !canRead(caller, row))) throw new KeyAccessDeniedError("user not allowed to access this key's info", 'keys');
-    return { key: tokens, info: rows.map((row) => this.liveRow(row, epoch)) };
+    return { key: tokens, info: await this.rows(rows) };
   }
 
   /**
@@ -253,11 +240,10 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       filter.userId = caller.userId;
     }
     if (query.include_created_by_keys && filter.userId) filter.createdBy = filter.userId;
-    const epoch = this.cache.epoch;
     const sortBy: KeySortColumn = query.sort_by ?? 'created_at';
     const { rows, total } = await this.repository.list(filter, page, size, sortBy, query.sort_order ?? 'desc');
     return {
-      keys: query.return_full_object ? rows.map((row) => this.liveRow(row, epoch)) : rows.map((row) => row.token),
+      keys: query.return_full_object ? await this.rows(rows) : rows.map((row) => row.token),
       total_count: total,
       current_page: page,
       total_pages: Math.ceil(total / size),
@@ -297,17 +283,17 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       if (newToken === existing.token) throw new InvalidKeyRequestError('new_key must differ from the current key.', 'new_key');
       const now = new Date();
       const changes: VirtualKeyChanges = { ...changesFrom(body, existing, now, auth?.userId ?? null, false), keyName: abbreviateKey(newKey) };
-      this.assertChangeAllowed(caller, existing, changes);
+      await this.assertChangeAllowed(caller, existing, changes);
       await this.assertAliasFree(changes.keyAlias, existing.token);
       const graceUntil = graceMs ? new Date(now.getTime() + graceMs) : null;
       const saved = await this.repository.rotate(existing.token, newToken, changes, graceUntil);
       if (!saved) throw new KeyNotFoundError();
-      const record = this.refreshed(saved, existing, changes);
-      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'rotated', before: rowOf(existing), after: toRow(saved, record.spend, record.budgetResetAt) });
-      this.cache.rotate(existing.token, record, graceUntil, now.getTime());
+      const row = await this.afterWrite(saved, changes);
+      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'rotated', before: await this.row(existing), after: row });
+      this.cache.rotate(existing.token, toRecord(saved), graceUntil, now.getTime());
       this.loading.delete(existing.token);
       this.loading.delete(newToken);
-      return generateResponse(saved, newKey, record);
+      return generateResponse(row, newKey, saved);
     });
     await this.secrets?.storeVirtualKey(response.key_alias ?? response.token_id, response.key);
     return response;
@@ -342,18 +328,18 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       const changes: VirtualKeyChanges = { blocked, updatedBy: auth?.userId ?? null };
       const saved = await this.repository.update(existing.token, changes);
       if (!saved) throw new KeyNotFoundError();
-      const record = this.refreshed(saved, existing, changes);
+      const row = await this.afterWrite(saved, changes);
       const action = blocked ? 'blocked' : 'unblocked';
-      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action, before: rowOf(existing), after: toRow(saved, record.spend, record.budgetResetAt) });
-      this.cache.put(record);
-      return toRow(saved, record.spend, record.budgetResetAt);
+      await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action, before: await this.row(existing), after: row });
+      this.cache.put(toRecord(saved));
+      return row;
     });
   }
 
   private async resolve(token: string): Promise<VirtualKeyRecord | null> {
     const now = Date.now();
     const cached = this.cache.get(token);
-    if (cached) return this.withCurrentBudget(cached, now);
+    if (cached) return cached;
     const grace = this.cache.grace(token);
     if (grace) {
       if (grace.revokeAt.getTime() > now) return this.resolve(grace.activeToken);
@@ -381,7 +367,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     if (this.cache.epoch !== epoch && attempt < STALE_READ_RETRIES) return this.load(token, attempt + 1);
     const cacheable = this.cache.epoch === epoch;
     const now = Date.now();
-    if (entity) return cacheable ? this.adopt(entity, epoch) : toRecord(entity, entity.spend + this.pendingFor(entity));
+    if (entity) return cacheable ? this.adopt(entity, epoch) : toRecord(entity);
     if (grace && grace.revokeAt.getTime() > now) {
       if (cacheable) this.cache.adoptGrace(token, grace);
       return this.resolve(grace.activeToken);
@@ -392,53 +378,38 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
 
   /** The cached record for a row just read, caching it when no mutation happened since `epoch`. */
   private adopt(entity: VirtualKeyEntity, epoch: number): VirtualKeyRecord {
-    const now = Date.now();
     const cached = this.cache.get(entity.token);
-    if (cached) return this.withCurrentBudget(cached, now);
-    const record = toRecord(entity, entity.spend + this.pendingFor(entity));
+    if (cached) return cached;
+    const record = toRecord(entity);
     if (this.cache.epoch === epoch) this.cache.adopt(record);
-    return this.withCurrentBudget(record, now);
-  }
-
-  /** Starts a new budget window when the current one has passed: spend back to 0, next reset one window on. */
-  private withCurrentBudget(record: VirtualKeyRecord, now: number): VirtualKeyRecord {
-    const due = record.budgetResetAt;
-    if (!due || due.getTime() > now) return record;
-    const window = record.budgetDuration ? parseDuration(record.budgetDuration) : undefined;
-    // Windows stay aligned to the first reset time even when the key was idle for several of them.
-    const next = window ? new Date(due.getTime() + window * (Math.floor((now - due.getTime()) / window) + 1)) : null;
-    // Calls settled before the reset but not committed yet land on the reset row: count them in both places.
-    record.spend = this.ledger.pendingSpend(SpendSubject.key(record.id));
-    record.budgetResetAt = next;
-    const token = record.token;
-    this.writes.run(() => this.repository.resetSpend(token, next, new Date(now))).catch((error: unknown) => {
-      this.logger.warn(`could not persist a budget reset (${errorName(error)}); it is redone from the database on the next load`);
-    });
     return record;
   }
 
-  private liveSpend(entity: VirtualKeyEntity): number {
-    return this.cache.get(entity.token)?.spend ?? entity.spend + this.pendingFor(entity);
+  /** A key's live spend in its current budget window. */
+  private async spendOf(key: VirtualKeyRecord): Promise<number> {
+    return (await this.liveSpend.one(SpendSubject.key(key.id), windowOf(key.budgetDuration))).spend;
   }
 
-  /** A row with the spend callers see on the hot path (pending increments included, budget windows applied). */
-  private liveRow(entity: VirtualKeyEntity, epoch: number): KeyRowDto {
-    const record = this.adopt(entity, epoch);
-    return toRow(entity, record.spend, record.budgetResetAt);
+  /** The key as the API shows it, with the spend and budget window every budget check sees. */
+  private async row(entity: VirtualKeyEntity): Promise<KeyRowDto> {
+    return (await this.rows([entity]))[0];
+  }
+
+  private async rows(entities: readonly VirtualKeyEntity[]): Promise<KeyRowDto[]> {
+    const live = await this.liveSpend.of(entities.map((entity) => ({ account: SpendSubject.key(entity.keyId), windowMs: windowOf(entity.budgetDuration) })));
+    return entities.map((entity, i) => toRow(entity, live[i].spend, live[i].resetAt === null ? null : new Date(live[i].resetAt)));
   }
 
   /**
-   * The record after a write. Spend and budget window come from the cache, which runs ahead of the row; an
-   * admin's explicit spend replaces whatever was pending.
+   * The row after a write. An admin's explicit spend, or a new budget window, replaces what the counter store
+   * holds for the key; everything else leaves its live spend alone.
    */
-  private refreshed(saved: VirtualKeyEntity, existing: VirtualKeyEntity, changes: VirtualKeyChanges): VirtualKeyRecord {
-    const cached = this.cache.get(existing.token);
-    let spend = this.liveSpend(existing);
-    // An admin's explicit spend replaces the row's; what the ledger has not committed yet still lands on it.
-    if (changes.spend !== undefined) spend = changes.spend + this.pendingFor(existing);
-    const record = toRecord(saved, spend);
-    if (cached && changes.budgetResetAt === undefined) record.budgetResetAt = cached.budgetResetAt;
-    return record;
+  private async afterWrite(saved: VirtualKeyEntity, changes: VirtualKeyChanges): Promise<KeyRowDto> {
+    if (changes.spend !== undefined || changes.budgetResetAt !== undefined) {
+      const current = changes.spend === undefined ? (await this.row(saved)).spend : saved.spend;
+      await this.liveSpend.reset(SpendSubject.key(saved.keyId), current, saved.budgetResetAt);
+    }
+    return this.row(saved);
   }
 
   private forget(token: string, now: number): void {
@@ -451,7 +422,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** What only an admin may change, and the "never grant more than you hold" rule for everyone else. */
-  private assertChangeAllowed(caller: KeyCaller, existing: VirtualKeyEntity, changes: VirtualKeyChanges): void {
+  private async assertChangeAllowed(caller: KeyCaller, existing: VirtualKeyEntity, changes: VirtualKeyChanges): Promise<void> {
     if (caller.kind !== 'key') return;
     if (changes.userId !== undefined && changes.userId !== existing.userId) {
       throw new KeyAccessDeniedError(`User=${caller.userId} is not allowed to update key=${existing.keyName} to belong to user=${changes.userId}`, 'user_id');
@@ -460,7 +431,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     if (changes.blocked === false && existing.blocked) throw new KeyAccessDeniedError('Only a proxy admin can unblock a key.', 'blocked');
     const before = toRecord(existing);
     const after = toRecord({ ...existing, ...changes });
-    assertWithinGrant(caller.key, grantOf(after), grantOf(before));
+    assertWithinGrant(caller.key, grantOf(after), grantOf(before), await this.spendOf(caller.key));
   }
 
   private async assertAliasFree(alias: string | null | undefined, ownToken: string | null): Promise<void> {
@@ -475,10 +446,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  /** Spend of the key the ledger has recorded but not committed to its row yet. */
-  private pendingFor(entity: VirtualKeyEntity): number {
-    return this.ledger.pendingSpend(SpendSubject.key(entity.keyId));
-  }
 }
 
 function errorName(error: unknown): string {
@@ -625,11 +592,11 @@ function graceMillis(value: string | number | null | undefined): number {
   return ms;
 }
 
-function generateResponse(saved: VirtualKeyEntity, key: string, record: VirtualKeyRecord): GenerateKeyResponseDto {
+function generateResponse(row: KeyRowDto, key: string, saved: VirtualKeyEntity): GenerateKeyResponseDto {
   const metadata = saved.metadata;
   const echo = <T>(name: string): T | null => (metadata[name] as T | undefined) ?? null;
   return {
-    ...toRow(saved, record.spend, record.budgetResetAt),
+    ...row,
     key,
     token_id: saved.token,
     model_rpm_limit: echo<Record<string, unknown>>('model_rpm_limit'),
@@ -642,7 +609,6 @@ function generateResponse(saved: VirtualKeyEntity, key: string, record: VirtualK
 
 const KEY_TABLE = 'LiteLLM_VerificationToken';
 
-/** A stored key as audit rows show it (the API's row view; the hash is its id, never the secret). */
-function rowOf(entity: VirtualKeyEntity): KeyRowDto {
-  return toRow(entity, entity.spend, entity.budgetResetAt);
+function windowOf(duration: string | null): number | null {
+  return duration ? (parseDuration(duration) ?? null) : null;
 }

@@ -16,12 +16,10 @@ export interface VirtualKeyRecord {
   readonly models: readonly string[];
   /** Per-key model aliases: requested name → model group. */
   readonly aliases: Readonly<Record<string, string>>;
-  /** Committed spend in USD; mutated in place by KeysService.recordSpend so the next call sees it. */
-  spend: number;
   readonly maxBudget: number | null;
   readonly softBudget: number | null;
+  /** Length of the budget window; the window itself and the spend in it live in the counter store. */
   readonly budgetDuration: string | null;
-  budgetResetAt: Date | null;
   readonly tpmLimit: number | null;
   readonly rpmLimit: number | null;
   readonly maxParallelRequests: number | null;
@@ -52,11 +50,9 @@ export function unlimitedKeyRecord(identity: Pick<VirtualKeyRecord, 'token' | 'i
     teamId: null,
     models: [],
     aliases: {},
-    spend: 0,
     maxBudget: null,
     softBudget: null,
     budgetDuration: null,
-    budgetResetAt: null,
     tpmLimit: null,
     rpmLimit: null,
     maxParallelRequests: null,

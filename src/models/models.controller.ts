@@ -3,7 +3,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../auth/route.decorator';
 import { RouteClass } from '../auth/route-class';
-import { TeamsService } from '../teams/teams.service';
+import { TeamDirectory } from '../teams/team-directory.service';
 import type { TeamRecord } from '../teams/team';
 import { ModelChangeBody, ModelGroupInfo, ModelInfoEntry, ModelsService, StoredModelView } from './models.service';
 
@@ -13,7 +13,7 @@ import { ModelChangeBody, ModelGroupInfo, ModelInfoEntry, ModelsService, StoredM
 export class ModelsController {
   constructor(
     private readonly models: ModelsService,
-    private readonly teams: TeamsService,
+    private readonly teams: TeamDirectory,
   ) {}
 
   @Get(['/model/info', '/v1/model/info', '/v2/model/info'])

@@ -9,7 +9,7 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import { ModelDeploymentDto } from '../config/config.schema';
 import type { LitellmParams, ModelDeploymentConfig, ModelInfo, TollgateConfig } from '../config/config.types';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
-import { resolveModelForKey } from '../limits/model-access';
+import { resolveModelForKey } from '../pipeline/model-access';
 import { PricingService } from '../pricing/pricing.service';
 import { ModelRegistry, splitProviderModel, type RegisteredModel } from '../routing/model-registry.service';
 import type { TeamRecord } from '../teams/team';

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { request as undiciRequest } from 'undici';
 import { CallerAuthenticator } from '../auth/authentication.guard';
 import { RouteCatalog } from '../auth/route-catalog.service';
@@ -10,9 +9,9 @@ import { RouteClass, type RouteDeclaration } from '../auth/route-class';
 import { renderError } from '../common/http/error-envelope';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { PassThroughEndpoint, TollgateConfig } from '../config/config.types';
-import { PricingService } from '../pricing/pricing.service';
-import { SpendLedgerService } from '../spend/spend-ledger.service';
-import { buildSpendRow } from '../spend/spend-row.builder';
+import { EdgeCall } from '../gateway/edge-call';
+import { CallPipeline } from '../pipeline/call-pipeline.service';
+import { PASS_THROUGH, tokenUsageOf, type ProviderAnswer } from '../pipeline/operations';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** The caller's credentials and connection-level headers never travel to the target. */
@@ -21,7 +20,7 @@ const NOT_RETURNED = new Set(['connection', 'content-length', 'transfer-encoding
 /** The header that names where the caller's key travels (LiteLLM's), not a header to send. */
 const KEY_HEADER_SETTING = 'litellm_user_api_key';
 const TIMEOUT_MS = 600_000;
-/** A JSON reply is read whole to log its usage; larger ones are passed on without spend. */
+/** A JSON reply is read whole to price its usage; larger ones are passed on unpriced. */
 const MAX_ACCOUNTED_BYTES = 8 * 1024 * 1024;
 
 const PASS_THROUGH_DECLARATION: RouteDeclaration = Object.freeze({ routeClass: RouteClass.Llm, groups: ['llm_api_routes'] as const });
@@ -31,7 +30,9 @@ const PUBLIC_PASS_THROUGH: RouteDeclaration = Object.freeze({ routeClass: RouteC
  * `general_settings.pass_through_endpoints`: each `path` is forwarded to its fixed `target` with the method, query
  * and body as they came. With `auth: true` the caller needs a Tollgate key (checked like any LLM route: IP list,
  * key, JWT), which is never forwarded; the configured headers (provider secrets) are added here, server-side.
- * When the target answers JSON with `usage` and a `model`, the call is priced and written to the spend ledger.
+ * Every call is a governed call: the pipeline admits it (rate limits, parallel caps, budgets of the key, its team,
+ * user and organization), runs the guardrails on any text it carries, prices a JSON reply's usage, and writes
+ * its spend row.
  */
 @Injectable()
 export class PassThroughService implements OnModuleInit {
@@ -42,8 +43,7 @@ export class PassThroughService implements OnModuleInit {
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: CallerAuthenticator,
-    private readonly pricing: PricingService,
-    private readonly ledger: SpendLedgerService,
+    private readonly pipeline: CallPipeline,
     private readonly catalog: RouteCatalog,
   ) {
     this.endpoints = config.general_settings.pass_through_endpoints ?? [];
@@ -52,23 +52,31 @@ export class PassThroughService implements OnModuleInit {
   onModuleInit(): void {
     if (this.endpoints.length === 0) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    const shadowing = new Map<string, PassThroughEndpoint>();
     for (const endpoint of this.endpoints) {
       const path = endpoint.path.startsWith('/') ? endpoint.path : `/${endpoint.path}`;
       const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> => this.forward(endpoint, request, reply);
       const declaration = endpoint.auth ? PASS_THROUGH_DECLARATION : PUBLIC_PASS_THROUGH;
       const urls = endpoint.include_subpath ? [path, `${path.replace(/\/$/, '')}/*`] : [path];
       for (const url of urls) {
-        fastify.route({ method: [...METHODS], url, handler });
+        // A built-in route on the same path (LiteLLM's own example is Cohere's `/v1/rerank`): the operator's
+        // endpoint wins, answered before the built-in route runs.
+        if (METHODS.some((method) => fastify.hasRoute({ method, url }))) shadowing.set(url, endpoint);
+        else fastify.route({ method: [...METHODS], url, handler });
         this.catalog.addExternal({ path: url, methods: [...METHODS], endpoint: 'PassThrough', routeClass: declaration.routeClass, groups: declaration.groups });
       }
       this.logger.log(`pass-through ${path}${endpoint.include_subpath ? '/*' : ''} → ${new URL(endpoint.target).origin}${endpoint.auth ? ' (Tollgate key required)' : ''}`);
     }
+    if (shadowing.size > 0) {
+      fastify.addHook('preValidation', async (request, reply) => {
+        const query = request.url.indexOf('?');
+        const endpoint = shadowing.get(query < 0 ? request.url : request.url.slice(0, query));
+        if (endpoint) await this.forward(endpoint, request, reply);
+      });
+    }
   }
 
   private async forward(endpoint: PassThroughEndpoint, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const startTime = new Date();
-    const requestId = randomUUID();
-    reply.header('x-litellm-call-id', requestId);
     try {
       const keyHeader = endpoint.headers?.[KEY_HEADER_SETTING]?.toLowerCase();
       if (endpoint.auth) await this.authenticator.authenticate(request, PASS_THROUGH_DECLARATION, keyHeader);
@@ -76,29 +84,47 @@ export class PassThroughService implements OnModuleInit {
         await this.authenticator.authenticate(request, PUBLIC_PASS_THROUGH);
         request.auth = PUBLIC_CALLER;
       }
-      const upstream = await undiciRequest(targetUrl(endpoint, request), {
-        method: request.method as (typeof METHODS)[number],
-        headers: this.headersFor(endpoint, request, keyHeader),
-        body: bodyOf(request),
-        headersTimeout: TIMEOUT_MS,
-        bodyTimeout: TIMEOUT_MS,
+      const body = isRecord(request.body) ? request.body : {};
+      const edge = new EdgeCall(request, reply, {
+        idPrefix: PASS_THROUGH.idPrefix,
+        input: { body },
+        model: undefined,
+        target: {
+          id: endpoint.path,
+          apiBase: new URL(endpoint.target).origin,
+          invoke: (signal) => this.call(endpoint, request, keyHeader, signal),
+        },
       });
-      const contentType = String(upstream.headers['content-type'] ?? '');
-      reply.status(upstream.statusCode);
-      for (const [name, value] of Object.entries(upstream.headers)) {
-        if (value !== undefined && !NOT_RETURNED.has(name)) reply.header(name, value);
-      }
-      const declared = Number(upstream.headers['content-length'] ?? Number.NaN);
-      if (!contentType.includes('application/json') || declared > MAX_ACCOUNTED_BYTES) return reply.send(upstream.body);
-      const text = await upstream.body.text();
-      this.recordSpend(requestId, request, text, startTime);
-      return reply.send(text);
+      await edge.serve(() => this.pipeline.run(PASS_THROUGH, edge.request));
     } catch (error) {
       const rendered = renderError(error);
       if (rendered.unexpected) this.logger.error(`pass-through ${endpoint.path} failed: ${rendered.internalCode}`);
       if (rendered.headers) reply.headers(rendered.headers);
       return reply.status(rendered.status).send(rendered.body);
     }
+  }
+
+  /** The target's answer as it came (status, headers, body); a JSON reply with `usage` and a `model` is priced. */
+  private async call(endpoint: PassThroughEndpoint, request: FastifyRequest, keyHeader: string | undefined, signal: AbortSignal): Promise<ProviderAnswer> {
+    const upstream = await undiciRequest(targetUrl(endpoint, request), {
+      method: request.method as (typeof METHODS)[number],
+      headers: this.headersFor(endpoint, request, keyHeader),
+      body: bodyOf(request),
+      headersTimeout: TIMEOUT_MS,
+      bodyTimeout: TIMEOUT_MS,
+      signal,
+    });
+    const contentType = String(upstream.headers['content-type'] ?? '');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (value !== undefined && !NOT_RETURNED.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const declared = Number(upstream.headers['content-length'] ?? Number.NaN);
+    const answer = { kind: 'raw' as const, status: upstream.statusCode, contentType, headers, providerResponseId: null };
+    if (!contentType.includes('application/json') || declared > MAX_ACCOUNTED_BYTES) return { ...answer, payload: upstream.body, usage: null };
+    const text = await upstream.body.text();
+    const reply = parseJson(text);
+    return { ...answer, payload: text, usage: tokenUsageOf(reply?.usage), model: typeof reply?.model === 'string' ? reply.model : undefined };
   }
 
   /** Configured headers win; the caller's are added only with `forward_headers`, and never its credentials. */
@@ -117,48 +143,18 @@ export class PassThroughService implements OnModuleInit {
     }
     return headers;
   }
+}
 
-  /** LiteLLM logs pass-through calls whose reply carries usage; the model named in the reply prices it. */
-  private recordSpend(requestId: string, request: FastifyRequest, text: string, startTime: Date): void {
-    let reply: { model?: unknown; usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number; input_tokens?: number; output_tokens?: number } };
-    try {
-      reply = JSON.parse(text) as typeof reply;
-    } catch {
-      return;
-    }
-    const usage = reply?.usage;
-    if (!usage || typeof usage !== 'object') return;
-    const model = typeof reply.model === 'string' ? reply.model : '';
-    const prompt = usage.prompt_tokens ?? usage.input_tokens ?? 0;
-    const completion = usage.completion_tokens ?? usage.output_tokens ?? 0;
-    const price = model ? this.pricing.lookup(model) : undefined;
-    const cost = price ? prompt * price.inputCostPerToken + completion * price.outputCostPerToken : 0;
-    const auth = request.auth;
-    this.ledger.record(
-      buildSpendRow({
-        requestId,
-        operation: 'pass_through',
-        stream: false,
-        apiKeyHash: auth?.apiKeyHash ?? null,
-        key: auth?.key ?? null,
-        callerUserId: auth?.userId ?? null,
-        team: null,
-        requestedModel: model,
-        deployment: null,
-        requestMetadata: null,
-        headerTags: [],
-        endUserId: null,
-        usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.total_tokens ?? prompt + completion },
-        cost,
-        startTime,
-        endTime: new Date(),
-        completionStartTime: null,
-        clientIp: request.clientIp ?? request.ip ?? null,
-        providerResponseId: null,
-        failure: null,
-        appliedGuardrails: [],
-      }),
-    );
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,7 +7,8 @@ import type { Deployment } from './deployment';
 import { ModelRegistry } from './model-registry.service';
 import { Router, routingFactsOf, type Attempt, type RouteRequest } from './router.service';
 import { NoDeploymentsAvailableError, NoEligibleDeploymentError, UpstreamError } from './routing.errors';
-import { InMemoryRouterStateStore } from './state/in-memory-router-state.store';
+import { InMemoryCounterStore } from '../store/in-memory-counter-store';
+import { StoreRouterState } from './state/store-router-state';
 import type { Clock } from './state/router-state.store';
 
 class FakeClock implements Clock {
@@ -29,12 +30,14 @@ function seeded(seed = 42): () => number {
   };
 }
 
-function routerFor(yaml: string): { sut: Router; clock: FakeClock; state: InMemoryRouterStateStore; delays: number[] } {
+function routerFor(yaml: string): { sut: Router; clock: FakeClock; state: StoreRouterState; delays: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'router-spec-'));
   writeFileSync(join(dir, 'config.yaml'), yaml);
   const config = loadConfig({ configPath: join(dir, 'config.yaml'), env: {} });
   const clock = new FakeClock();
-  const state = new InMemoryRouterStateStore(clock);
+  const store = new InMemoryCounterStore(clock);
+  store.close();
+  const state = new StoreRouterState(store, clock);
   const sut = new Router(new ModelRegistry(config), new PricingService(), state, clock, config);
   sut.random = seeded();
   const delays: number[] = [];

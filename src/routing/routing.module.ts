@@ -8,12 +8,14 @@ import { OpenAiAdapter } from './providers/openai/openai.adapter';
 import { PROVIDER_ADAPTERS } from './providers/provider-adapter';
 import { ProviderRegistry } from './providers/provider-registry.service';
 import { Router } from './router.service';
-import { InMemoryRouterStateStore } from './state/in-memory-router-state.store';
-import { ROUTER_CLOCK, ROUTER_STATE_STORE, systemClock, type Clock } from './state/router-state.store';
+import { COUNTER_STORE, STORE_CLOCK, type Clock, type CounterStore } from '../store/counter-store';
+import { StoreModule } from '../store/store.module';
+import { ROUTER_CLOCK, ROUTER_STATE_STORE } from './state/router-state.store';
+import { StoreRouterState } from './state/store-router-state';
 import { UpstreamHttp } from './upstream-http.service';
 
 @Module({
-  imports: [PricingModule],
+  imports: [PricingModule, StoreModule],
   providers: [
     UpstreamHttp,
     OpenAiAdapter,
@@ -27,8 +29,8 @@ import { UpstreamHttp } from './upstream-http.service';
     },
     ProviderRegistry,
     ModelRegistry,
-    { provide: ROUTER_CLOCK, useValue: systemClock },
-    { provide: ROUTER_STATE_STORE, useFactory: (clock: Clock) => new InMemoryRouterStateStore(clock), inject: [ROUTER_CLOCK] },
+    { provide: ROUTER_CLOCK, useExisting: STORE_CLOCK },
+    { provide: ROUTER_STATE_STORE, useFactory: (store: CounterStore, clock: Clock) => new StoreRouterState(store, clock), inject: [COUNTER_STORE, STORE_CLOCK] },
     Router,
   ],
   exports: [ModelRegistry, ProviderRegistry, Router],

@@ -39,6 +39,7 @@ export class SpendLedgerService implements OnModuleInit, OnApplicationShutdown {
   /** Spend recorded but not yet committed, per subject (`key:<id>`, `team:<id>`, …): caches add it to what they read. */
   private readonly pending = new Map<string, number>();
   private readonly commitListeners: (() => void)[] = [];
+  private commits = 0;
   private writing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private backoffMs = 0;
@@ -98,6 +99,11 @@ export class SpendLedgerService implements OnModuleInit, OnApplicationShutdown {
   /** Spend recorded for a subject but not committed yet; a record read from the database adds it. */
   pendingSpend(subject: string): number {
     return this.pending.get(subject) ?? 0;
+  }
+
+  /** Grows with every commit: a database read taken while it changed may have missed or double-counted a batch. */
+  get commitCount(): number {
+    return this.commits;
   }
 
   /** Called after every commit, so caches can tell a read that straddled it from one that did not. */
@@ -192,6 +198,7 @@ export class SpendLedgerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private notifyCommitted(): void {
+    this.commits++;
     for (const listener of this.commitListeners) listener();
   }
 }

@@ -3,7 +3,7 @@ import { buildSpendRow, mergeSpendLogsMetadata, mergeTags, type SpendCallFacts }
 function facts(overrides: Partial<SpendCallFacts> = {}): SpendCallFacts {
   return {
     requestId: 'chatcmpl-1',
-    operation: 'chat',
+    callType: 'acompletion',
     stream: false,
     apiKeyHash: 'hash-of-key',
     key: { id: 'key-uuid', keyAlias: 'app', userId: 'alice', teamId: 'team-1', metadata: { tags: ['key-tag'], spend_logs_metadata: { source: 'key', owner: 'alice' } } },

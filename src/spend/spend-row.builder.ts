@@ -1,15 +1,13 @@
 import type { SpendLogMetadata, SpendLogRow } from './spend-log-row';
 
-/** LiteLLM's `call_type` values, which reports and dashboards filter on. */
-export const CALL_TYPES = { chat: 'acompletion', completion: 'atext_completion', embedding: 'aembedding', pass_through: 'pass_through_endpoint' } as const;
-
 /** Most tags one row keeps; more are refused at the edge (request-validation) so nothing is silently dropped. */
 export const MAX_TAGS_PER_ROW = 64;
 
 /** What the gateway knows about a finished (or failed) call; everything the row is built from. */
 export interface SpendCallFacts {
   requestId: string;
-  operation: keyof typeof CALL_TYPES;
+  /** LiteLLM's `call_type` (`acompletion`, `aembedding`, `pass_through_endpoint` …), which reports and dashboards filter on. */
+  callType: string;
   stream: boolean;
   /** sha256 of the key presented (virtual or master), null on an open proxy. */
   apiKeyHash: string | null;
@@ -69,7 +67,7 @@ export function buildSpendRow(facts: SpendCallFacts): SpendLogRow {
   };
   return {
     request_id: facts.requestId,
-    call_type: CALL_TYPES[facts.operation],
+    call_type: facts.callType,
     api_key: facts.apiKeyHash ?? '',
     key_id: key?.id ?? null,
     spend: Number.isFinite(facts.cost) && facts.cost > 0 ? facts.cost : 0,

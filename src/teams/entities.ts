@@ -17,6 +17,7 @@ export class OrganizationEntity {
   @Column({ name: 'max_budget', type: 'double precision', nullable: true }) maxBudget!: number | null;
   @Column({ type: 'double precision' }) spend!: number;
   @Column({ name: 'budget_id', type: 'text', nullable: true }) budgetId!: string | null;
+  @Column({ name: 'budget_reset_at', type: 'timestamptz', nullable: true }) budgetResetAt!: Date | null;
   @Column({ name: 'tpm_limit', type: 'bigint', nullable: true, transformer: bigintAsNumber }) tpmLimit!: number | null;
   @Column({ name: 'rpm_limit', type: 'bigint', nullable: true, transformer: bigintAsNumber }) rpmLimit!: number | null;
   @Column({ type: 'jsonb' }) metadata!: Record<string, unknown>;

@@ -8,7 +8,11 @@ import { toOrganizationRow, toTeamRow } from './team-mapper';
 import { InvalidTeamRequestError, OrganizationNotFoundError, UserNotFoundError } from './teams.errors';
 import { TeamsAccessDeniedError } from './teams.errors';
 import { OrganizationChanges, TeamsRepository } from './teams.repository';
-import { TeamsService } from './teams.service';
+import { CustomersService } from '../customers/customers.service';
+import { LiveSpendService } from '../spend/live-spend.service';
+import { SpendSubject } from '../spend/spend-subjects';
+import { TeamDirectory } from './team-directory.service';
+import type { OrganizationEntity, TeamEntity } from './entities';
 import { USER_ROLES } from './team';
 
 type Json = Record<string, unknown>;
@@ -19,8 +23,10 @@ const isSet = <T>(value: T | null | undefined): value is T => value !== undefine
 export class OrganizationsService {
   constructor(
     private readonly repository: TeamsRepository,
-    private readonly teams: TeamsService,
+    private readonly directory: TeamDirectory,
     private readonly audit: AuditLogService,
+    private readonly liveSpend: LiveSpendService,
+    private readonly customers: CustomersService,
   ) {}
 
   /** POST /organization/new: inline budget fields create the organization's budget row. @throws OrganizationExistsError */
@@ -40,6 +46,7 @@ export class OrganizationsService {
         maxBudget: body.max_budget ?? null,
         spend: 0,
         budgetId,
+        budgetResetAt: null,
         tpmLimit: body.tpm_limit ?? null,
         rpmLimit: body.rpm_limit ?? null,
         metadata: body.metadata ?? {},
@@ -47,8 +54,10 @@ export class OrganizationsService {
       },
       budget,
     );
-    await this.audit.record({ table: ORGANIZATION_TABLE, objectId: saved.organizationId, action: 'created', after: toOrganizationRow(saved) });
-    return toOrganizationRow(saved);
+    const row = toOrganizationRow(saved, saved.spend);
+    await this.audit.record({ table: ORGANIZATION_TABLE, objectId: saved.organizationId, action: 'created', after: row });
+    this.directory.organizationChanged(saved.organizationId);
+    return row;
   }
 
   /**
@@ -77,11 +86,12 @@ export class OrganizationsService {
     const found = new Set(rows.map((row) => row.organizationId));
     const missing = organizationIds.filter((id) => !found.has(id));
     if (missing.length) throw new OrganizationNotFoundError(missing);
-    return Promise.all(rows.map((row) => this.withMembersAndTeams(toOrganizationRow(row), row.organizationId)));
+    const live = await this.organizationRows(rows);
+    return Promise.all(rows.map((row, i) => this.withMembersAndTeams(live[i], row.organizationId)));
   }
 
   async list(): Promise<Json[]> {
-    return (await this.repository.listOrganizations()).map(toOrganizationRow);
+    return this.organizationRows(await this.repository.listOrganizations());
   }
 
   /** POST /organization/update: only the fields given (non-null) change. @throws OrganizationNotFoundError */
@@ -96,8 +106,10 @@ export class OrganizationsService {
     const existing = await this.repository.findOrganization(body.organization_id);
     const saved = existing ? await this.repository.updateOrganization(body.organization_id, changes) : null;
     if (!existing || !saved) throw new OrganizationNotFoundError([body.organization_id]);
-    await this.audit.record({ table: ORGANIZATION_TABLE, objectId: saved.organizationId, action: 'updated', before: toOrganizationRow(existing), after: toOrganizationRow(saved) });
-    return toOrganizationRow(saved);
+    const [before, after] = await this.organizationRows([existing, saved]);
+    await this.audit.record({ table: ORGANIZATION_TABLE, objectId: saved.organizationId, action: 'updated', before, after });
+    this.directory.organizationChanged(saved.organizationId);
+    return after;
   }
 
   /** POST /organization/delete {organization_ids}: all or nothing; teams and users keep no organization. */
@@ -107,9 +119,10 @@ export class OrganizationsService {
     const missing = organizationIds.filter((id) => !found.has(id));
     if (missing.length) throw new OrganizationNotFoundError(missing);
     const deleted = await this.repository.deleteOrganizations(organizationIds);
-    for (const row of deleted) await this.audit.record({ table: ORGANIZATION_TABLE, objectId: row.organizationId, action: 'deleted', before: toOrganizationRow(row) });
-    this.teams.forgetOrganizations(organizationIds);
-    return deleted.map(toOrganizationRow);
+    const rowsBefore = await this.organizationRows(deleted);
+    for (const [i, row] of deleted.entries()) await this.audit.record({ table: ORGANIZATION_TABLE, objectId: row.organizationId, action: 'deleted', before: rowsBefore[i] });
+    this.directory.organizationsDeleted(organizationIds);
+    return rowsBefore;
   }
 
   /**
@@ -147,9 +160,27 @@ export class OrganizationsService {
     return {
       ...row,
       members: members.map((member) => ({ organization_id: member.organizationId, user_id: member.userId, user_role: member.userRole, created_at: member.createdAt.toISOString() })),
-      teams: teams.map((team) => toTeamRow(team, team.spend)),
+      teams: await this.teamRows(teams),
     };
+  }
+
+  /** Organizations as the API shows them, with the spend every budget check sees. */
+  private async organizationRows(entities: readonly OrganizationEntity[]): Promise<Json[]> {
+    const budgets = await Promise.all(entities.map((entity) => (entity.budgetId ? this.customers.findBudget(entity.budgetId) : null)));
+    const live = await this.liveSpend.of(
+      entities.map((entity, i) => ({ account: SpendSubject.organization(entity.organizationId), windowMs: windowOf(budgets[i]?.budgetDuration ?? null) })),
+    );
+    return entities.map((entity, i) => toOrganizationRow(entity, live[i].spend));
+  }
+
+  private async teamRows(teams: readonly TeamEntity[]): Promise<Json[]> {
+    const live = await this.liveSpend.of(teams.map((team) => ({ account: SpendSubject.team(team.teamId), windowMs: windowOf(team.budgetDuration) })));
+    return teams.map((team, i) => toTeamRow(team, live[i].spend, live[i].resetAt === null ? null : new Date(live[i].resetAt)));
   }
 }
 
 const ORGANIZATION_TABLE = 'LiteLLM_OrganizationTable';
+
+function windowOf(duration: string | null): number | null {
+  return duration ? (parseDuration(duration) ?? null) : null;
+}

@@ -1,20 +1,18 @@
 import type { OrganizationEntity, StoredMember, TeamEntity, UserEntity } from './entities';
 import type { MembershipRow } from './teams.repository';
-import type { TeamMembershipRecord, TeamRecord, UserRecord } from './team';
+import type { OrganizationRecord, TeamMembershipRecord, TeamRecord, UserRecord } from './team';
 
 type Json = Record<string, unknown>;
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-export function toTeamRecord(entity: TeamEntity, spend: number): TeamRecord {
+export function toTeamRecord(entity: TeamEntity): TeamRecord {
   return {
     teamId: entity.teamId,
     teamAlias: entity.teamAlias,
     organizationId: entity.organizationId,
     models: [...entity.models],
     maxBudget: entity.maxBudget,
-    spend,
     budgetDuration: entity.budgetDuration,
-    budgetResetAt: entity.budgetResetAt,
     tpmLimit: entity.tpmLimit,
     rpmLimit: entity.rpmLimit,
     maxParallelRequests: entity.maxParallelRequests,
@@ -25,14 +23,12 @@ export function toTeamRecord(entity: TeamEntity, spend: number): TeamRecord {
   };
 }
 
-export function toUserRecord(entity: UserEntity, spend: number): UserRecord {
+export function toUserRecord(entity: UserEntity): UserRecord {
   return {
     userId: entity.userId,
     userEmail: entity.userEmail,
     userRole: entity.userRole,
     maxBudget: entity.maxBudget,
-    spend,
-    budgetResetAt: entity.budgetResetAt,
     budgetDuration: entity.budgetDuration,
     models: [...entity.models],
     tpmLimit: entity.tpmLimit,
@@ -41,12 +37,16 @@ export function toUserRecord(entity: UserEntity, spend: number): UserRecord {
   };
 }
 
-export function toMembershipRecord(row: MembershipRow, spend: number): TeamMembershipRecord {
-  return { teamId: row.teamId, userId: row.userId, spend, maxBudgetInTeam: row.maxBudget };
+export function toMembershipRecord(row: MembershipRow): TeamMembershipRecord {
+  return { teamId: row.teamId, userId: row.userId, maxBudgetInTeam: row.maxBudget };
+}
+
+export function toOrganizationRecord(entity: OrganizationEntity): OrganizationRecord {
+  return { organizationId: entity.organizationId, maxBudget: entity.maxBudget, tpmLimit: entity.tpmLimit, rpmLimit: entity.rpmLimit, budgetId: entity.budgetId };
 }
 
 /** The team row as LiteLLM's API shows it, with the live spend and budget window. */
-export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date | null = entity.budgetResetAt): Json {
+export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date | null): Json {
   return {
     team_id: entity.teamId,
     team_alias: entity.teamAlias,
@@ -71,7 +71,7 @@ export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date
   };
 }
 
-export function toUserRow(entity: UserEntity, spend: number, budgetResetAt: Date | null = entity.budgetResetAt): Json {
+export function toUserRow(entity: UserEntity, spend: number, budgetResetAt: Date | null): Json {
   return {
     user_id: entity.userId,
     user_email: entity.userEmail,
@@ -102,13 +102,13 @@ export function toMembershipRow(row: MembershipRow, spend: number): Json {
   };
 }
 
-export function toOrganizationRow(entity: OrganizationEntity): Json {
+export function toOrganizationRow(entity: OrganizationEntity, spend: number): Json {
   return {
     organization_id: entity.organizationId,
     organization_alias: entity.organizationAlias,
     models: entity.models,
     max_budget: entity.maxBudget,
-    spend: entity.spend,
+    spend,
     budget_id: entity.budgetId,
     tpm_limit: entity.tpmLimit,
     rpm_limit: entity.rpmLimit,

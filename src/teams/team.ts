@@ -11,16 +11,14 @@ export interface TeamMember {
   role: TeamMemberRole;
 }
 
-/** The in-memory view of a team the gateway reads on every call of a team key. `spend` is mutated in place. */
+/** The in-memory view of a team the gateway reads on every call of a team key (its live spend is the counter store's). */
 export interface TeamRecord {
   teamId: string;
   teamAlias: string | null;
   organizationId: string | null;
   models: readonly string[];
   maxBudget: number | null;
-  spend: number;
   budgetDuration: string | null;
-  budgetResetAt: Date | null;
   tpmLimit: number | null;
   rpmLimit: number | null;
   maxParallelRequests: number | null;
@@ -30,14 +28,12 @@ export interface TeamRecord {
   members: readonly TeamMember[];
 }
 
-/** The in-memory view of an internal user (LiteLLM_UserTable). `spend` is mutated in place. */
+/** The in-memory view of an internal user (LiteLLM_UserTable). */
 export interface UserRecord {
   userId: string;
   userEmail: string | null;
   userRole: string;
   maxBudget: number | null;
-  spend: number;
-  budgetResetAt: Date | null;
   budgetDuration: string | null;
   models: readonly string[];
   tpmLimit: number | null;
@@ -45,12 +41,20 @@ export interface UserRecord {
   teams: readonly string[];
 }
 
-/** A user's membership of a team: spend inside the team and its optional per-member budget. */
+/** A user's membership of a team and its optional per-member budget. */
 export interface TeamMembershipRecord {
   teamId: string;
   userId: string;
-  spend: number;
   maxBudgetInTeam: number | null;
+}
+
+/** An organization's own limits as the hot path reads them; a shared budget (`budgetId`) fills in the rest. */
+export interface OrganizationRecord {
+  organizationId: string;
+  maxBudget: number | null;
+  tpmLimit: number | null;
+  rpmLimit: number | null;
+  budgetId: string | null;
 }
 
 /** The user id LiteLLM's global proxy budget is tracked on. */

@@ -8,14 +8,16 @@ import { OrganizationsController } from './organizations.controller';
 import { OrganizationsService } from './organizations.service';
 import { TeamsController } from './teams.controller';
 import { TeamsRepository } from './teams.repository';
+import { TeamDirectory } from './team-directory.service';
 import { TeamsService } from './teams.service';
+import { CustomersModule } from '../customers/customers.module';
 import { UsersController } from './users.controller';
 
 /** Teams, internal users and organizations: the management API and the lookups the gateway makes per key. */
 @Module({
-  imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule, SpendModule, AuditModule],
+  imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule, SpendModule, AuditModule, CustomersModule],
   controllers: [TeamsController, UsersController, OrganizationsController],
-  providers: [TeamsRepository, TeamsService, OrganizationsService],
-  exports: [TeamsService],
+  providers: [TeamsRepository, TeamsService, OrganizationsService, TeamDirectory],
+  exports: [TeamsService, TeamDirectory],
 })
 export class TeamsModule {}

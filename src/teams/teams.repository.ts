@@ -256,14 +256,6 @@ export class TeamsRepository {
   // ───────────── spend ─────────────
 
   /** Starts a new budget window unless another writer already did. */
-  async resetSpend(table: 'tollgate_teams' | 'tollgate_users', id: string, nextResetAt: Date | null, dueAt: Date | null): Promise<void> {
-    const column = table === 'tollgate_teams' ? 'team_id' : 'user_id';
-    if (dueAt === null) {
-      await this.db.query(`UPDATE "${table}" SET "budget_reset_at" = $2 WHERE "${column}" = $1 AND "budget_reset_at" IS NULL`, [id, nextResetAt]);
-    } else {
-      await this.db.query(`UPDATE "${table}" SET "spend" = 0, "budget_reset_at" = $2 WHERE "${column}" = $1 AND "budget_reset_at" <= $3`, [id, nextResetAt, dueAt]);
-    }
-  }
 }
 
 /** Memberships are cached under `teamId NUL userId`. */

@@ -1,24 +1,25 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuthContext } from '../auth/auth-context';
 import { MASTER_KEY_USER_ID } from '../auth/auth-context';
 import { addDuration, parseDuration } from '../common/duration';
-import { budgetWindowChange } from '../customers/budget-window';
 import type { GenerateKeyDto } from '../keys/dto/key-params.dto';
 import type { ListKeysQueryDto } from '../keys/dto/key-request.dto';
 import { KeysService } from '../keys/keys.service';
 import { SerialQueue } from '../common/serial-queue';
-import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { LiveSpendService } from '../spend/live-spend.service';
 import { SpendSubject } from '../spend/spend-subjects';
 import type { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamFieldsDto, UpdateTeamDto } from './dto/team-request.dto';
 import type { NewUserDto, UpdateUserDto, UserListQueryDto } from './dto/user-request.dto';
 import type { StoredMember, TeamEntity, UserEntity } from './entities';
 import { AuditAction, AuditLogService } from '../audit/audit-log.service';
 import { addMembers, findMember, isMemberRole, memberLabel, MemberInput, withCreator } from './members';
-import { RecordCache } from '../common/record-cache';
-import { toMembershipRecord, toMembershipRow, toTeamRecord, toTeamRow, toUserRecord, toUserRow } from './team-mapper';
-import type { TeamMembershipRecord, TeamRecord, UserRecord } from './team';
+import { toMembershipRow, toTeamRow, toUserRow } from './team-mapper';
+import { TeamDirectory } from './team-directory.service';
+import { PROXY_BUDGET_USER_ID } from './team';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
 import {
   DuplicateMemberError,
   InvalidTeamRequestError,
@@ -30,85 +31,34 @@ import {
   UserNotFoundError,
   TeamsAccessDeniedError,
 } from './teams.errors';
-import { membershipKey, MembershipRow, TeamChanges, TeamsRepository, UserChanges } from './teams.repository';
+import { MembershipRow, TeamChanges, TeamsRepository, UserChanges } from './teams.repository';
 
 type Json = Record<string, unknown>;
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * Teams, team memberships and internal users: the management API's operations and the hot-path lookups the
- * gateway makes for a key's team and owner. Every mutation goes through this service and updates or evicts the
- * in-process caches before it answers; spend is added to the cached records at once and reaches the database
- * through the spend ledger.
+ * Teams, team memberships and internal users: the management API's operations. Every mutation tells the
+ * {@link TeamDirectory} (the hot-path view) before it answers; spend is read from the counter store.
  */
 @Injectable()
 export class TeamsService implements OnApplicationShutdown {
-  private readonly logger = new Logger('Teams');
-  private readonly teams = new RecordCache<Mutable<TeamRecord>>();
-  private readonly users = new RecordCache<Mutable<UserRecord>>();
-  private readonly memberships = new RecordCache<Mutable<TeamMembershipRecord>>();
   private readonly writes = new SerialQueue();
-  private readonly loading = new Map<string, Promise<unknown>>();
+  /** `litellm_settings.max_budget`: LiteLLM shows the proxy's global spend as the user `litellm-proxy-budget`. */
+  private readonly proxyBudget: { max: number | null; duration: string | null; windowMs: number | null };
 
   constructor(
     private readonly repository: TeamsRepository,
     private readonly keys: KeysService,
-    private readonly ledger: SpendLedgerService,
+    private readonly liveSpend: LiveSpendService,
     private readonly audit: AuditLogService,
+    private readonly directory: TeamDirectory,
+    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
-    // A read that straddles a ledger commit could count a batch twice or not at all: it is not cached.
-    ledger.onCommitted(() => {
-      this.teams.touch();
-      this.users.touch();
-      this.memberships.touch();
-    });
+    const duration = config.litellm_settings.budget_duration ?? null;
+    this.proxyBudget = { max: config.litellm_settings.max_budget ?? null, duration, windowMs: windowOf(duration) };
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.writes.drain();
-  }
-
-  // ───────────────────────────── hot path ─────────────────────────────
-
-  /** The team, from the cache or the database; a passed budget window is reset here, lazily. */
-  async findTeam(teamId: string): Promise<TeamRecord | null> {
-    const record = await this.cached(this.teams, `team:${teamId}`, teamId, async () => {
-      const entity = await this.repository.findTeam(teamId);
-      return entity ? toTeamRecord(entity, entity.spend + this.ledger.pendingSpend(SpendSubject.team(teamId))) : null;
-    });
-    return record ? this.withCurrentWindow(record, 'tollgate_teams', teamId, SpendSubject.team(teamId)) : null;
-  }
-
-  /** The internal user, from the cache or the database; a passed budget window is reset here, lazily. */
-  async findUser(userId: string): Promise<UserRecord | null> {
-    const record = await this.cached(this.users, `user:${userId}`, userId, async () => {
-      const entity = await this.repository.findUser(userId);
-      return entity ? toUserRecord(entity, entity.spend + this.ledger.pendingSpend(SpendSubject.user(userId))) : null;
-    });
-    return record ? this.withCurrentWindow(record, 'tollgate_users', userId, SpendSubject.user(userId)) : null;
-  }
-
-  findMembership(teamId: string, userId: string): Promise<TeamMembershipRecord | null> {
-    const id = membershipKey(teamId, userId);
-    return this.cached(this.memberships, `member:${id}`, id, async () => {
-      const [row] = await this.repository.findMemberships({ teamId, userId });
-      return row ? toMembershipRecord(row, row.spend + this.ledger.pendingSpend(SpendSubject.membership(teamId, userId))) : null;
-    });
-  }
-
-  /**
-   * Adds a call's cost to the cached team, user and (when both are known) membership, so the next budget check
-   * sees it. The database gets it from the spend ledger, whose row for the call carries the same cost.
-   */
-  recordSpend(target: { teamId?: string | null; userId?: string | null }, cost: number): void {
-    if (!Number.isFinite(cost) || cost <= 0) return;
-    const { teamId, userId } = target;
-    const team = teamId ? this.teams.get(teamId) : undefined;
-    if (team) team.spend += cost;
-    const user = userId ? this.users.get(userId) : undefined;
-    if (user) user.spend += cost;
-    const membership = teamId && userId ? this.memberships.get(membershipKey(teamId, userId)) : undefined;
-    if (membership) membership.spend += cost;
   }
 
   // ───────────────────────────── /team/* ─────────────────────────────
@@ -160,8 +110,9 @@ export class TeamsService implements OnApplicationShutdown {
         await this.auditTeam('created', null, created);
         return created;
       });
-      this.afterTeamWrite(saved, saved.membersWithRoles.map((member) => member.user_id));
-      return toTeamRow(saved, 0);
+      this.directory.teamChanged(saved.teamId, saved.membersWithRoles.map((member) => member.user_id));
+      await this.liveSpend.reset(SpendSubject.team(saved.teamId), 0, saved.budgetResetAt);
+      return toTeamRow(saved, 0, saved.budgetResetAt);
     });
   }
 
@@ -197,8 +148,9 @@ export class TeamsService implements OnApplicationShutdown {
         await this.auditTeam('updated', existing, updated);
         return updated;
       });
-      const record = this.afterTeamWrite(saved, []);
-      return { team_id: saved.teamId, data: toTeamRow(saved, record.spend, record.budgetResetAt) };
+      this.directory.teamChanged(saved.teamId);
+      if (isSet(body.budget_duration)) await this.liveSpend.reset(SpendSubject.team(saved.teamId), (await this.teamSpend(saved)).spend, saved.budgetResetAt);
+      return { team_id: saved.teamId, data: await this.teamRow(saved) };
     });
   }
 
@@ -214,14 +166,7 @@ export class TeamsService implements OnApplicationShutdown {
       if (missing.length) throw new TeamNotFoundError(missing);
       await this.repository.deleteTeams(teamIds);
       for (const team of existing) await this.auditTeam('deleted', team, null);
-      for (const teamId of teamIds) {
-        this.teams.evict(teamId);
-        this.loading.delete(`team:${teamId}`);
-      }
-      const gone = new Set(teamIds);
-      this.users.evictWhere((_, user) => user.teams.some((teamId) => gone.has(teamId)));
-      this.memberships.evictWhere((_, membership) => gone.has(membership.teamId));
-      this.loading.clear();
+      this.directory.teamsDeleted(teamIds);
       return { deleted_teams: [...teamIds], message: `Successfully deleted teams with ids: ${pythonList(teamIds)}` };
     });
   }
@@ -234,7 +179,9 @@ export class TeamsService implements OnApplicationShutdown {
     if (!teamId) throw new InvalidTeamRequestError('Malformed request. No team id passed in.', 'team_id');
     const entity = await this.repository.findTeam(teamId);
     if (!entity) throw new TeamNotFoundError([teamId]);
-    if (!seesEverything(auth) && !entity.membersWithRoles.some((member) => member.user_id !== null && member.user_id === auth?.userId)) {
+    // A key of the team reads its own team, as in LiteLLM; members read the teams they are in.
+    const ownTeamKey = auth?.key?.teamId === teamId;
+    if (!seesEverything(auth) && !ownTeamKey && !entity.membersWithRoles.some((member) => member.user_id !== null && member.user_id === auth?.userId)) {
       throw new TeamsAccessDeniedError(`user not allowed to access this team's info. Team=${teamId}`);
     }
     const memberships = await this.repository.findMemberships({ teamId });
@@ -242,9 +189,9 @@ export class TeamsService implements OnApplicationShutdown {
     const keys = await this.keys.list(asTeamViewer(auth), { team_id: teamId, return_full_object: true, page: 1, size: 100 } as ListKeysQueryDto);
     return {
       team_id: teamId,
-      team_info: this.liveTeamRow(entity),
+      team_info: await this.teamRow(entity),
       keys: keys.keys,
-      team_memberships: memberships.map((row) => this.liveMembershipRow(row)),
+      team_memberships: await this.membershipRows(memberships),
     };
   }
 
@@ -258,7 +205,7 @@ export class TeamsService implements OnApplicationShutdown {
   /** GET /team/list: every team (or those of a user / an organization), oldest first. */
   async listTeams(filter: { user_id?: string; organization_id?: string }): Promise<Json[]> {
     const rows = await this.repository.listTeams({ organizationId: filter.organization_id });
-    return rows.filter((team) => !filter.user_id || team.membersWithRoles.some((member) => member.user_id === filter.user_id)).map((team) => this.liveTeamRow(team));
+    return this.teamRows(rows.filter((team) => !filter.user_id || team.membersWithRoles.some((member) => member.user_id === filter.user_id)));
   }
 
   /**
@@ -270,7 +217,7 @@ export class TeamsService implements OnApplicationShutdown {
     if (!adding.length) throw new InvalidTeamRequestError('member is required: {role, user_id|user_email} or a list of them', 'member');
     if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
     // Read before the transaction: the embedded database has one connection, which the transaction holds.
-    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.findTeam(body.team_id))?.organizationId ?? null);
+    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.directory.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const result = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
@@ -292,11 +239,11 @@ export class TeamsService implements OnApplicationShutdown {
         await this.auditTeam('member_added', team, saved);
         return { saved, users, memberships, userIds };
       });
-      const record = this.afterTeamWrite(result.saved, result.userIds);
+      this.directory.teamChanged(result.saved.teamId, result.userIds);
       return {
-        ...toTeamRow(result.saved, record.spend, record.budgetResetAt),
-        updated_users: result.users.filter((user): user is UserEntity => user !== null).map((user) => this.liveUserRow(user)),
-        updated_team_memberships: result.memberships.map((row) => this.liveMembershipRow(row)),
+        ...(await this.teamRow(result.saved)),
+        updated_users: await this.userRows(result.users.filter((user): user is UserEntity => user !== null)),
+        updated_team_memberships: await this.membershipRows(result.memberships),
       };
     });
   }
@@ -308,7 +255,7 @@ export class TeamsService implements OnApplicationShutdown {
   async removeTeamMember(auth: AuthContext | null, body: MemberDeleteDto): Promise<Json> {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
     // Read before the transaction: the embedded database has one connection, which the transaction holds.
-    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.findTeam(body.team_id))?.organizationId ?? null);
+    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.directory.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const { saved, userId } = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
@@ -324,8 +271,8 @@ export class TeamsService implements OnApplicationShutdown {
         await this.auditTeam('member_removed', team, saved);
         return { saved, userId: removed.user_id };
       });
-      const record = this.afterTeamWrite(saved, [userId]);
-      return toTeamRow(saved, record.spend, record.budgetResetAt);
+      this.directory.teamChanged(saved.teamId, [userId]);
+      return this.teamRow(saved);
     });
   }
 
@@ -337,7 +284,7 @@ export class TeamsService implements OnApplicationShutdown {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
     if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
     // Read before the transaction: the embedded database has one connection, which the transaction holds.
-    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.findTeam(body.team_id))?.organizationId ?? null);
+    const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.directory.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const { saved, member } = await this.repository.transaction(async (manager) => {
         const team = await this.repository.findTeam(body.team_id, manager);
@@ -365,7 +312,7 @@ export class TeamsService implements OnApplicationShutdown {
         });
         return { saved, member: current };
       });
-      this.afterTeamWrite(saved, [member.user_id]);
+      this.directory.teamChanged(saved.teamId, [member.user_id]);
       return { team_id: saved.teamId, user_id: member.user_id, user_email: member.user_email, max_budget_in_team: body.max_budget_in_team ?? null };
     });
   }
@@ -380,8 +327,8 @@ export class TeamsService implements OnApplicationShutdown {
         await this.auditTeam(blocked ? 'blocked' : 'unblocked', existing, saved);
         return saved;
       });
-      const record = this.afterTeamWrite(saved, []);
-      return toTeamRow(saved, record.spend, record.budgetResetAt);
+      this.directory.teamChanged(saved.teamId);
+      return this.teamRow(saved);
     });
   }
 
@@ -428,12 +375,12 @@ export class TeamsService implements OnApplicationShutdown {
         await this.auditUser('created', null, created);
         return created;
       });
-      for (const teamId of teamIds) this.evictTeam(teamId);
-      this.users.put(entity.userId, toUserRecord(entity, entity.spend));
-      this.loading.delete(`user:${entity.userId}`);
+      for (const teamId of teamIds) this.directory.teamChanged(teamId, [entity.userId]);
+      this.directory.userChanged(entity.userId);
+      await this.liveSpend.reset(SpendSubject.user(entity.userId), entity.spend, entity.budgetResetAt);
       return entity;
     });
-    const row = toUserRow(saved, saved.spend);
+    const row = toUserRow(saved, saved.spend, saved.budgetResetAt);
     if (body.auto_create_key === false) return { ...row, key: null };
     const generated = await this.keys.generate(adminContext(auth), {
       user_id: saved.userId,
@@ -455,18 +402,21 @@ export class TeamsService implements OnApplicationShutdown {
     if (!id) throw new InvalidTeamRequestError('user_id is required', 'user_id');
     if (!seesEverything(auth) && id !== auth?.userId) throw new TeamsAccessDeniedError("user not allowed to access this user's info");
     const entity = await this.repository.findUser(id);
+    if (!entity && id === PROXY_BUDGET_USER_ID && this.proxyBudget.max !== null) return this.describeProxyBudget();
     if (!entity) throw new UserNotFoundError([id]);
     const memberships = await this.repository.findMemberships({ userId: id });
     const teams = await this.repository.findTeams(entity.teams);
     const keys = await this.keys.list(auth, { user_id: id, return_full_object: true, page: 1, size: 100 } as ListKeysQueryDto);
     return {
       user_id: id,
-      user_info: this.liveUserRow(entity),
+      user_info: await this.userRow(entity),
       keys: keys.keys,
-      teams: teams.map((team) => ({
-        ...this.liveTeamRow(team),
-        team_memberships: memberships.filter((row) => row.teamId === team.teamId).map((row) => this.liveMembershipRow(row)),
-      })),
+      teams: await Promise.all(
+        teams.map(async (team) => ({
+          ...(await this.teamRow(team)),
+          team_memberships: await this.membershipRows(memberships.filter((row) => row.teamId === team.teamId)),
+        })),
+      ),
     };
   }
 
@@ -526,13 +476,12 @@ export class TeamsService implements OnApplicationShutdown {
         await this.auditUser('updated', existing, updated);
         return updated;
       });
-      const cached = this.users.get(saved.userId);
-      const spend = isSet(body.spend) || !cached ? saved.spend + this.ledger.pendingSpend(SpendSubject.user(saved.userId)) : cached.spend;
-      const record = toUserRecord(saved, spend);
-      if (cached && !isSet(body.budget_duration)) record.budgetResetAt = cached.budgetResetAt;
-      this.users.put(saved.userId, record);
-      this.loading.delete(`user:${saved.userId}`);
-      return toUserRow(saved, record.spend, record.budgetResetAt);
+      this.directory.userChanged(saved.userId);
+      if (isSet(body.spend) || isSet(body.budget_duration)) {
+        const spend = isSet(body.spend) ? saved.spend : (await this.userSpend(saved)).spend;
+        await this.liveSpend.reset(SpendSubject.user(saved.userId), spend, saved.budgetResetAt);
+      }
+      return this.userRow(saved);
     });
   }
 
@@ -554,12 +503,8 @@ export class TeamsService implements OnApplicationShutdown {
       const deleted = await this.repository.deleteUsers(userIds);
       const gone = new Set(deleted);
       for (const user of found) if (gone.has(user.userId)) await this.auditUser('deleted', user, null);
-      for (const userId of deleted) {
-        this.users.evict(userId);
-      }
-      for (const user of found) for (const teamId of user.teams) this.evictTeam(teamId);
-      this.memberships.evictWhere((_, membership) => gone.has(membership.userId));
-      this.loading.clear();
+      this.directory.usersDeleted(deleted);
+      for (const user of found) for (const teamId of user.teams) this.directory.teamChanged(teamId);
       return { deleted_users: deleted, message: `Successfully deleted users with ids: ${pythonList(deleted)}` };
     });
   }
@@ -570,97 +515,27 @@ export class TeamsService implements OnApplicationShutdown {
     const size = query.page_size ?? 25;
     const userIds = query.user_ids ? query.user_ids.split(',').map((id) => id.trim()).filter(Boolean) : undefined;
     const { rows, total } = await this.repository.listUsers({ role: query.role, userIds }, page, size);
-    return { users: rows.map((row) => this.liveUserRow(row)), total, page, page_size: size, total_pages: Math.ceil(total / size) };
+    return { users: await this.userRows(rows), total, page, page_size: size, total_pages: Math.ceil(total / size) };
   }
 
-  /** Organizations were deleted: their teams' cached records lose the organization from the next lookup on. */
-  forgetOrganizations(organizationIds: readonly string[]): void {
-    const gone = new Set(organizationIds);
-    this.teams.evictWhere((_, team) => team.organizationId !== null && gone.has(team.organizationId));
-    this.loading.clear();
-  }
 
   // ───────────────────────────── internals ─────────────────────────────
 
   /** The audit row of a team change, with the team as the API shows it. */
   private auditTeam(action: AuditAction, before: TeamEntity | null, after: TeamEntity | null): Promise<void> {
     const teamId = (after ?? before)!.teamId;
-    return this.audit.record({ table: TEAM_TABLE, objectId: teamId, action, before: before && toTeamRow(before, before.spend), after: after && toTeamRow(after, after.spend) });
+    return this.audit.record({ table: TEAM_TABLE, objectId: teamId, action, before: before && toTeamRow(before, before.spend, before.budgetResetAt), after: after && toTeamRow(after, after.spend, after.budgetResetAt) });
   }
 
   private auditUser(action: AuditAction, before: UserEntity | null, after: UserEntity | null): Promise<void> {
     const userId = (after ?? before)!.userId;
-    return this.audit.record({ table: 'LiteLLM_UserTable', objectId: userId, action, before: before && toUserRow(before, before.spend), after: after && toUserRow(after, after.spend) });
-  }
-
-  /** Cache, then one database read per id at a time; the answer is cached unless a mutation raced the read. */
-  private async cached<T>(cache: RecordCache<T>, loadingKey: string, id: string, read: () => Promise<T | null>): Promise<T | null> {
-    const hit = cache.get(id);
-    if (hit !== undefined) return hit;
-    const now = Date.now();
-    if (cache.isKnownMiss(id, now)) return null;
-    let load = this.loading.get(loadingKey) as Promise<T | null> | undefined;
-    if (!load) {
-      const epoch = cache.epoch;
-      const started = read().then((record) => {
-        if (cache.epoch !== epoch) return record;
-        const raced = cache.get(id);
-        if (raced !== undefined) return raced;
-        if (record === null) cache.rememberMiss(id, now);
-        else cache.adopt(id, record);
-        return record;
-      });
-      load = started.finally(() => {
-        if (this.loading.get(loadingKey) === load) this.loading.delete(loadingKey);
-      });
-      this.loading.set(loadingKey, load);
-    }
-    return load;
-  }
-
-  /** Opens the first budget window, or starts a new one when the current one has passed (spend back to 0). */
-  private withCurrentWindow<T extends { spend: number; budgetResetAt: Date | null; budgetDuration: string | null }>(
-    record: T,
-    table: 'tollgate_teams' | 'tollgate_users',
-    id: string,
-    subject: string,
-  ): T {
-    const change = budgetWindowChange(record, record.budgetDuration, Date.now());
-    if (change.kind === 'none') return record;
-    record.budgetResetAt = change.resetAt;
-    let dueAt: Date | null = null;
-    if (change.kind === 'reset') {
-      // Calls settled before the reset but not committed yet land on the reset row: count them in both places.
-      record.spend = this.ledger.pendingSpend(subject);
-      dueAt = change.dueAt;
-    }
-    const resetAt = change.resetAt;
-    this.writes.run(() => this.repository.resetSpend(table, id, resetAt, dueAt)).catch((error: unknown) => {
-      this.logger.warn(`could not persist a budget window (${error instanceof Error ? error.name : typeof error}); it is redone on the next load`);
+    return this.audit.record({
+      table: 'LiteLLM_UserTable',
+      objectId: userId,
+      action,
+      before: before && toUserRow(before, before.spend, before.budgetResetAt),
+      after: after && toUserRow(after, after.spend, after.budgetResetAt),
     });
-    return record;
-  }
-
-  /** A team row was written: its cached record is replaced (live spend kept); touched users and memberships are re-read. */
-  private afterTeamWrite(saved: TeamEntity, touchedUserIds: readonly (string | null)[]): TeamRecord {
-    const cached = this.teams.get(saved.teamId);
-    const record = toTeamRecord(saved, cached?.spend ?? saved.spend + this.ledger.pendingSpend(SpendSubject.team(saved.teamId)));
-    if (cached && saved.budgetResetAt?.getTime() === cached.budgetResetAt?.getTime()) record.budgetResetAt = cached.budgetResetAt;
-    this.teams.put(saved.teamId, record);
-    this.loading.delete(`team:${saved.teamId}`);
-    for (const userId of touchedUserIds) {
-      if (!userId) continue;
-      this.users.evict(userId);
-      this.memberships.evict(membershipKey(saved.teamId, userId));
-      this.loading.delete(`user:${userId}`);
-      this.loading.delete(`member:${membershipKey(saved.teamId, userId)}`);
-    }
-    return record;
-  }
-
-  private evictTeam(teamId: string): void {
-    this.teams.evict(teamId);
-    this.loading.delete(`team:${teamId}`);
   }
 
   /** Users named by id or email: found, or created (LiteLLM creates unknown members). */
@@ -700,20 +575,66 @@ export class TeamsService implements OnApplicationShutdown {
     if (isSet(organizationId) && !(await this.repository.findOrganization(organizationId, manager))) throw new UnknownOrganizationError(organizationId);
   }
 
-  private liveTeamRow(entity: TeamEntity): Json {
-    const cached = this.teams.get(entity.teamId);
-    return toTeamRow(entity, cached?.spend ?? entity.spend + this.ledger.pendingSpend(SpendSubject.team(entity.teamId)), cached?.budgetResetAt ?? entity.budgetResetAt);
+  /** `/user/info?user_id=litellm-proxy-budget`: the global proxy budget and its live spend, as LiteLLM reports it. */
+  private async describeProxyBudget(): Promise<Json> {
+    const live = await this.liveSpend.one(SpendSubject.global, this.proxyBudget.windowMs);
+    return {
+      user_id: PROXY_BUDGET_USER_ID,
+      user_info: {
+        user_id: PROXY_BUDGET_USER_ID,
+        user_email: null,
+        user_role: null,
+        teams: [],
+        max_budget: this.proxyBudget.max,
+        spend: live.spend,
+        budget_duration: this.proxyBudget.duration,
+        budget_reset_at: instant(live.resetAt)?.toISOString() ?? null,
+        models: [],
+      },
+      keys: [],
+      teams: [],
+    };
   }
 
-  private liveUserRow(entity: UserEntity): Json {
-    const cached = this.users.get(entity.userId);
-    return toUserRow(entity, cached?.spend ?? entity.spend + this.ledger.pendingSpend(SpendSubject.user(entity.userId)), cached?.budgetResetAt ?? entity.budgetResetAt);
+  private teamSpend(entity: TeamEntity): Promise<{ spend: number; resetAt: number | null }> {
+    return this.liveSpend.one(SpendSubject.team(entity.teamId), windowOf(entity.budgetDuration));
   }
 
-  private liveMembershipRow(row: MembershipRow): Json {
-    const id = membershipKey(row.teamId, row.userId);
-    return toMembershipRow(row, this.memberships.get(id)?.spend ?? row.spend + this.ledger.pendingSpend(SpendSubject.membership(row.teamId, row.userId)));
+  private userSpend(entity: UserEntity): Promise<{ spend: number; resetAt: number | null }> {
+    return this.liveSpend.one(SpendSubject.user(entity.userId), windowOf(entity.budgetDuration));
   }
+
+  /** Teams as the API shows them, with the spend and window every budget check sees. */
+  private async teamRows(entities: readonly TeamEntity[]): Promise<Json[]> {
+    const live = await this.liveSpend.of(entities.map((entity) => ({ account: SpendSubject.team(entity.teamId), windowMs: windowOf(entity.budgetDuration) })));
+    return entities.map((entity, i) => toTeamRow(entity, live[i].spend, instant(live[i].resetAt)));
+  }
+
+  private async teamRow(entity: TeamEntity): Promise<Json> {
+    return (await this.teamRows([entity]))[0];
+  }
+
+  private async userRows(entities: readonly UserEntity[]): Promise<Json[]> {
+    const live = await this.liveSpend.of(entities.map((entity) => ({ account: SpendSubject.user(entity.userId), windowMs: windowOf(entity.budgetDuration) })));
+    return entities.map((entity, i) => toUserRow(entity, live[i].spend, instant(live[i].resetAt)));
+  }
+
+  private async userRow(entity: UserEntity): Promise<Json> {
+    return (await this.userRows([entity]))[0];
+  }
+
+  private async membershipRows(rows: readonly MembershipRow[]): Promise<Json[]> {
+    const live = await this.liveSpend.of(rows.map((row) => ({ account: SpendSubject.membership(row.teamId, row.userId), windowMs: null })));
+    return rows.map((row, i) => toMembershipRow(row, live[i].spend));
+  }
+}
+
+function windowOf(duration: string | null): number | null {
+  return duration ? (parseDuration(duration) ?? null) : null;
+}
+
+function instant(epochMs: number | null): Date | null {
+  return epochMs === null ? null : new Date(epochMs);
 }
 
 /** The context TeamsService acts with on the keys module: the proxy admin, keeping the caller as actor. */

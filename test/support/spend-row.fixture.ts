@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
+import { LimitsService, type LimitSubject } from '../../src/limits/limits.service';
 import type { SpendLogRow } from '../../src/spend/spend-log-row';
+import { SpendLedgerService } from '../../src/spend/spend-ledger.service';
+import { spendSubjectsOf } from '../../src/spend/spend-subjects';
 
 /** A successful chat call's ledger row; override what the test is about. */
 export function spendRow(overrides: Partial<SpendLogRow> = {}): SpendLogRow {
@@ -47,4 +51,16 @@ export function spendRow(overrides: Partial<SpendLogRow> = {}): SpendLogRow {
     },
     ...overrides,
   };
+}
+
+/**
+ * Charges a settled call the way the call pipeline does: its cost goes to the counter store for every account the
+ * row names (admitted, then settled), and the row goes to the ledger.
+ */
+export async function recordSettledCall(app: INestApplicationContext, row: SpendLogRow): Promise<void> {
+  const limits = app.get(LimitsService);
+  const subjects: LimitSubject[] = spendSubjectsOf(row).map((ns) => ({ ns, type: 'key', label: ns, budget: { max: null, windowMs: null }, maxParallel: null, rpm: null, tpm: null }));
+  const admission = await limits.admit({ subjects, estimatedCost: 0 });
+  await admission.settle(row.spend, { total_tokens: row.total_tokens });
+  app.get(SpendLedgerService).record(row);
 }

@@ -126,8 +126,21 @@ export interface ChatMessage {
   readonly [extra: string]: unknown;
 }
 
-/** What kind of call the input belongs to. Completion prompts and embedding inputs arrive as user messages. */
-export type GuardrailOperation = 'chat' | 'completion' | 'embedding';
+/**
+ * What kind of call the input belongs to. Everything but chat arrives as user messages: completion prompts,
+ * embedding inputs, image prompts, speech input, moderation input, a transcription's prompt, a rerank query and
+ * its documents, and the text of a pass-through body.
+ */
+export type GuardrailOperation =
+  | 'chat'
+  | 'completion'
+  | 'embedding'
+  | 'image_generation'
+  | 'speech'
+  | 'transcription'
+  | 'moderation'
+  | 'rerank'
+  | 'pass_through';
 
 /** The request, as every hook sees it. Treat it as read-only: the host freezes it. */
 export interface GuardrailInput {

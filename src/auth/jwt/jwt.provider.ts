@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { request } from 'undici';
 import { TOLLGATE_CONFIG } from '../../config/config.tokens';
 import type { TollgateConfig } from '../../config/config.types';
-import { TeamsService } from '../../teams/teams.service';
+import { TeamDirectory } from '../../teams/team-directory.service';
 import { JwtAuthenticator } from './jwt-authenticator';
 
 export const JWT_AUTHENTICATOR = Symbol('JWT_AUTHENTICATOR');
@@ -28,8 +28,8 @@ async function fetchJwks(url: string): Promise<unknown> {
 /** `null` unless `general_settings.enable_jwt_auth` is on. */
 export const jwtAuthenticatorProvider: Provider = {
   provide: JWT_AUTHENTICATOR,
-  inject: [TOLLGATE_CONFIG, TeamsService],
-  useFactory: (config: TollgateConfig, teams: TeamsService): JwtAuthenticator | null => {
+  inject: [TOLLGATE_CONFIG, TeamDirectory],
+  useFactory: (config: TollgateConfig, teams: TeamDirectory): JwtAuthenticator | null => {
     const publicKeyUrl = config.jwt.publicKeyUrl;
     if (config.general_settings.enable_jwt_auth !== true || !publicKeyUrl) return null;
     return new JwtAuthenticator(config.general_settings.litellm_jwtauth ?? {}, { ...config.jwt, publicKeyUrl }, teams, fetchJwks);

@@ -1,8 +1,7 @@
 /**
  * Routing state that several gateway instances must share: cooldowns, failure counts, in-flight calls,
- * per-minute usage and recent latencies of each deployment. It sits behind this small interface (DESIGN.md's
- * `store`), next to the limits' CounterStore; the in-memory implementation serves one instance, a Redis one
- * implements the same contract. Every method is atomic on its key.
+ * per-minute usage and recent latencies of each deployment. It is kept on the shared CounterStore's primitives
+ * (`StoreRouterState`), so it is per instance or shared exactly when the store is. Every method is atomic on its key.
  */
 export interface RouterStateStore {
   /** Counts one failure of `deploymentId` in the current window of `windowMs`; returns the count after it. */
@@ -31,12 +30,7 @@ export interface DeploymentUsage {
   tokens: number;
 }
 
-/** Time source of the routing state, replaceable so tests can move time instead of waiting. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+export type { Clock } from '../../store/counter-store';
 
 export const ROUTER_STATE_STORE = Symbol('ROUTER_STATE_STORE');
 export const ROUTER_CLOCK = Symbol('ROUTER_CLOCK');

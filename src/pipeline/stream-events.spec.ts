@@ -1,4 +1,4 @@
-import { completionTextOf, relayEvent, StreamOutcome } from './sse-relay';
+import { completionTextOf, relayEvent, StreamOutcome } from './stream-events';
 
 const ID = 'chatcmpl-tollgate-1';
 const outcome = (): StreamOutcome => ({ usage: null, unparsed: [] });

@@ -1,12 +1,15 @@
-import { InMemoryRouterStateStore } from './in-memory-router-state.store';
+import { InMemoryCounterStore } from '../../store/in-memory-counter-store';
+import { StoreRouterState } from './store-router-state';
 
-describe(InMemoryRouterStateStore.name, () => {
+describe(StoreRouterState.name, () => {
   const clock = { value: 120_000, now: () => clock.value };
-  let sut: InMemoryRouterStateStore;
+  let sut: StoreRouterState;
 
   beforeEach(() => {
     clock.value = 120_000;
-    sut = new InMemoryRouterStateStore(clock);
+    const store = new InMemoryCounterStore(clock);
+    store.close();
+    sut = new StoreRouterState(store, clock);
   });
 
   it('should count failures per window and forget them when the window ends', async () => {

@@ -1,0 +1,407 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { renderError } from '../common/http/error-envelope';
+import { TOLLGATE_VERSION } from '../common/version';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
+import type { GuardrailCall } from '../guardrails/guardrail-call';
+import { GuardrailsService } from '../guardrails/guardrails.service';
+import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { Admission } from '../limits/admission';
+import { LimitsService, type LimitSubject } from '../limits/limits.service';
+import { PricingService } from '../pricing/pricing.service';
+import { countChatPromptTokens, countTextTokens } from '../pricing/token-counter';
+import type { Deployment } from '../routing/deployment';
+import { ModelRegistry } from '../routing/model-registry.service';
+import type { ChatMessage, Usage } from '../routing/openai.types';
+import { ProviderRegistry } from '../routing/providers/provider-registry.service';
+import { Router, routingFactsOf, routingHeaders, type RouteOutcome, type RouteRequest } from '../routing/router.service';
+import { withFirstBatch } from '../routing/stream-start';
+import { ClientDisconnected } from '../routing/upstream-abort';
+import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { buildSpendRow, type SpendCallFacts } from '../spend/spend-row.builder';
+import type { TeamRecord } from '../teams/team';
+import type { CallOutcome, CallRequest, CallStream } from './call';
+import { ChargedPartiesLookup, type ChargedParties } from './charged-parties';
+import { applyClientSideCredentials, namesClientSideCredentials } from './client-credentials';
+import { resolveModelForKey } from './model-access';
+import type { CallInput, Operation, ProviderAnswer } from './operations';
+import { EndUserBlockedError, TeamBlockedError } from './pipeline.errors';
+import { ReplyLengths } from './reply-lengths';
+import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
+
+/** A stream's hold is renewed this often, so a lease in a shared store never expires under a long stream. */
+const STREAM_RENEW_MS = 60_000;
+const STREAM_LEASE_MS = 10 * 60_000;
+
+/** What the call has established so far; its spend row is built from it whether the call succeeds or not. */
+interface CallLog {
+  readonly startTime: Date;
+  completionStartTime: Date | null;
+  parties: ChargedParties | null;
+  deployment: Deployment | null;
+  /** The model a pass-through reply named, for its row when there is no deployment. */
+  answeredModel: string | null;
+  usage: Usage | null;
+  cost: number;
+  providerResponseId: string | null;
+  appliedGuardrails: readonly string[];
+  failure: unknown;
+}
+
+/**
+ * The one governed call. Every LLM edge (chat, completions, embeddings, images, audio, moderations, rerank,
+ * files, pass-through, and the edges to come) hands its call here, and every call goes through the same ordered
+ * stages: charged parties → guardrails `pre_call` → admission (blocked parties, model access, rate windows,
+ * parallel slots, budget reservations for every charged subject) → the router (or the fixed pass-through target)
+ * with `during_call` beside it → price → settle → `post_call` → one spend row, whatever happened (a stream the
+ * client aborts is charged for what was generated). An operation descriptor says what each stage does for it; no
+ * edge can skip a stage.
+ */
+@Injectable()
+export class CallPipeline {
+  private readonly logger = new Logger('CallPipeline');
+  private readonly allowClientSideCredentials: boolean;
+  private readonly replyLengths = new ReplyLengths();
+
+  constructor(
+    private readonly parties: ChargedPartiesLookup,
+    private readonly guardrails: GuardrailsService,
+    private readonly limits: LimitsService,
+    private readonly models: ModelRegistry,
+    private readonly providers: ProviderRegistry,
+    private readonly router: Router,
+    private readonly pricing: PricingService,
+    private readonly ledger: SpendLedgerService,
+    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+  ) {
+    this.allowClientSideCredentials = config.general_settings.allow_client_side_credentials === true;
+  }
+
+  /**
+   * Runs one call through every stage. A JSON or binary outcome is settled and recorded when this resolves; a
+   * stream is settled and recorded when it ends. On failure the error is thrown with the call's headers in
+   * `call.headers` and its (failure) row written.
+   */
+  async run(operation: Operation, call: CallRequest): Promise<CallOutcome> {
+    const log: CallLog = {
+      startTime: new Date(),
+      completionStartTime: null,
+      parties: null,
+      deployment: null,
+      answeredModel: null,
+      usage: null,
+      cost: 0,
+      providerResponseId: null,
+      appliedGuardrails: [],
+      failure: null,
+    };
+    // Set first, so error responses name the call too and a client can find its (failure) row.
+    call.headers['x-litellm-call-id'] = call.requestId;
+    let streamOwnsRecord = false;
+    try {
+      const outcome = await this.execute(operation, call, log);
+      streamOwnsRecord = outcome.kind === 'stream';
+      return outcome;
+    } catch (error) {
+      log.failure = error;
+      throw error;
+    } finally {
+      if (!streamOwnsRecord) this.record(operation, call, log);
+    }
+  }
+
+  private async execute(operation: Operation, call: CallRequest, log: CallLog): Promise<CallOutcome> {
+    const { input, caller } = call;
+    const body = input.body;
+    const key = caller?.key;
+    const parties = await this.parties.of(caller, endUserOf(body, caller?.endUserId));
+    log.parties = parties;
+
+    // Guardrails pre_call: rewrites (redaction) or blocks before routing and before any budget is reserved.
+    const text = this.guardrails.configured ? operation.text(input) : null;
+    const guard = text ? this.guardrails.select({ requestId: call.requestId, operation: operation.guardrailOperation, body, text, key, team: parties.team }) : undefined;
+    if (guard && guard.applied.length > 0) {
+      log.appliedGuardrails = guard.applied;
+      call.headers['x-litellm-applied-guardrails'] = guard.applied.join(',');
+    }
+    await guard?.preCall();
+
+    // Admission: blocked parties, model access, then every limit and budget of every charged subject.
+    if (parties.team?.blocked) throw new TeamBlockedError(parties.team.teamId);
+    if (parties.endUser?.blocked) throw new EndUserBlockedError(parties.endUser.userId);
+    let requested: string | undefined;
+    let pinned: Deployment | undefined;
+    if (!call.target) {
+      requested = call.model === undefined ? undefined : resolveModelForKey(key, call.model, body.fallbacks, parties.team);
+      // A representative deployment of the group prices the estimate; the router picks the one called.
+      const representative = this.models.pick(requested);
+      requested ??= representative.modelName;
+      pinned = namesClientSideCredentials(body) ? await applyClientSideCredentials(body, representative, key, this.allowClientSideCredentials) : undefined;
+      log.deployment = pinned ?? representative;
+    }
+    const subjects = this.parties.subjectsOf(parties, log.deployment?.modelName ?? '');
+    const estimatedCost = budgetApplies(subjects) ? this.estimateCost(operation, input, log.deployment, key) : 0;
+    const admission = await this.limits.admit({ subjects, estimatedCost });
+    Object.assign(call.headers, admission.headers);
+    call.headers['x-litellm-version'] = TOLLGATE_VERSION;
+
+    // Everything after admission sits in this try, so no path leaves a reservation or slot behind.
+    let routed: RouteOutcome<ProviderAnswer> | undefined;
+    let streamTakesOver = false;
+    const upstreamStarted = performance.now();
+    try {
+      const guardAbort = new AbortController();
+      const during = guard?.duringCall(() => guardAbort.abort());
+      const signal = during ? AbortSignal.any([call.signal, guardAbort.signal]) : call.signal;
+      let answer: ProviderAnswer;
+      if (call.target) {
+        [answer] = await Promise.all([call.target.invoke(signal), during]);
+      } else {
+        const route: RouteRequest = {
+          model: requested!,
+          operation: operation.routerOperation,
+          body,
+          streaming: call.streaming,
+          clientSignal: signal,
+          timeoutHeader: call.timeoutHeader,
+          allowedRegion: parties.endUser?.allowedModelRegion ?? null,
+          mayUse: key ? (model) => isUsable(key, model, parties.team) : undefined,
+          pinned,
+        };
+        // Guardrails during_call run beside the provider; a block cancels the running attempt (no retry, no
+        // fallback), and a stream holds its first byte until every verdict is in.
+        const [done] = await Promise.all([this.router.execute(route, ({ deployment, signal: attempt }) => this.invoke(operation, input, deployment, attempt, call.streaming)), during]);
+        routed = done;
+        log.deployment = done.deployment;
+        Object.assign(call.headers, routingHeaders(done));
+        answer = done.value;
+      }
+      Object.assign(call.headers, answer.kind === 'stream' ? answer.stream.headers : answer.headers);
+      if (answer.kind === 'stream') {
+        log.completionStartTime = new Date();
+        call.headers['x-litellm-overhead-duration-ms'] = (upstreamStarted - call.receivedAt).toFixed(3);
+        streamTakesOver = true;
+        return { kind: 'stream', stream: this.streamOf(operation, call, log, answer.stream.batches, { admission, routed, guard, upstreamStarted }) };
+      }
+      const finished = performance.now();
+      log.usage = answer.usage;
+      log.providerResponseId = answer.providerResponseId;
+      log.answeredModel = answer.kind === 'raw' ? (answer.model ?? null) : null;
+      log.cost = this.costOf(log, finished - upstreamStarted);
+      await admission.settle(log.cost, answer.usage);
+      this.replyLengths.observe(key, answer.usage);
+      routed?.finish(answer.usage?.completion_tokens);
+      // Guardrails post_call on the whole reply; the call is charged either way (the provider did the work).
+      await guard?.postCall(operation.replyText(answer));
+      call.headers['x-litellm-response-cost'] = String(log.cost);
+      call.headers['x-litellm-response-duration-ms'] = (finished - call.receivedAt).toFixed(3);
+      // Tollgate's own share: the whole call minus the time spent waiting for the provider.
+      call.headers['x-litellm-overhead-duration-ms'] = (upstreamStarted - call.receivedAt + (performance.now() - finished)).toFixed(3);
+      if (answer.kind === 'json') {
+        if (operation.streams) answer.body.id = call.requestId;
+        return { kind: 'json', status: 200, body: answer.body };
+      }
+      return { kind: 'raw', status: answer.status, contentType: answer.contentType, payload: answer.payload };
+    } catch (error) {
+      const facts = routingFactsOf(error);
+      if (facts) {
+        call.headers['x-litellm-attempted-retries'] = String(facts.attemptedRetries);
+        call.headers['x-litellm-max-retries'] = String(facts.maxRetries);
+        call.headers['x-litellm-attempted-fallbacks'] = String(facts.attemptedFallbacks);
+      }
+      throw error;
+    } finally {
+      if (!streamTakesOver) {
+        // Failures reach here without a settlement; release() is a no-op after settle().
+        await admission.release();
+        routed?.finish(log.usage?.completion_tokens);
+      }
+    }
+  }
+
+  /** One upstream attempt; a stream waits for its first events, so a failure before them is still retryable. */
+  private async invoke(operation: Operation, input: CallInput, deployment: Deployment, signal: AbortSignal, streaming: boolean): Promise<ProviderAnswer> {
+    const answer = await operation.invoke!(this.providers.get(deployment.provider), input, deployment, signal, streaming);
+    return answer.kind === 'stream' ? { kind: 'stream', stream: await withFirstBatch(answer.stream) } : answer;
+  }
+
+  /**
+   * The streamed reply as the edge reads it. Its end (complete, left early, or failed) settles the reservation to
+   * what was generated — the usage the provider reported, else tokens counted — and writes the spend row.
+   */
+  private streamOf(
+    operation: Operation,
+    call: CallRequest,
+    log: CallLog,
+    source: AsyncIterable<string[]>,
+    held: { admission: Admission; routed: RouteOutcome<ProviderAnswer> | undefined; guard: GuardrailCall | undefined; upstreamStarted: number },
+  ): CallStream {
+    const outcome: StreamOutcome = { usage: null, unparsed: [] };
+    const streamGuard = held.guard?.streamGuard();
+    let stopped: Error | undefined;
+    const pipeline = this;
+    async function* batches(): AsyncGenerator<string[]> {
+      let renewedAt = performance.now();
+      try {
+        for await (const batch of source) {
+          const out: string[] = [];
+          for (const data of batch) {
+            const event = relayEvent(data, call.requestId, call.includeUsage, outcome);
+            if (event === undefined) continue;
+            // The stream guard holds back recent text until a sliding-window check has seen it.
+            if (streamGuard) out.push(...(await streamGuard.push(event, completionTextOf([event]))));
+            else out.push(event);
+          }
+          if (performance.now() - renewedAt > STREAM_RENEW_MS) {
+            renewedAt = performance.now();
+            await held.admission.renew(STREAM_LEASE_MS);
+          }
+          if (out.length > 0) yield out;
+        }
+        if (streamGuard) {
+          const rest = await streamGuard.finish();
+          if (rest.length > 0) yield rest;
+        }
+      } catch (error) {
+        log.failure = error;
+        throw error;
+      } finally {
+        log.failure ??= stopped ?? (call.signal.aborted ? new ClientDisconnected() : null);
+        await pipeline.finishStream(operation, call, log, outcome, held);
+      }
+    }
+    return {
+      batches: batches(),
+      stop: (reason) => {
+        stopped ??= reason;
+      },
+    };
+  }
+
+  private async finishStream(
+    operation: Operation,
+    call: CallRequest,
+    log: CallLog,
+    outcome: StreamOutcome,
+    held: { admission: Admission; routed: RouteOutcome<ProviderAnswer> | undefined; upstreamStarted: number },
+  ): Promise<void> {
+    try {
+      // What was generated until the stream ended is charged, or leaving early would be a way around budgets.
+      const usage = outcome.usage ?? this.countStreamUsage(operation, call.input, log.deployment, completionTextOf(outcome.unparsed));
+      log.usage = usage;
+      log.providerResponseId = outcome.providerResponseId ?? null;
+      log.cost = this.costOf(log, performance.now() - held.upstreamStarted);
+      await held.admission.settle(log.cost, usage);
+      this.replyLengths.observe(call.caller?.key, usage);
+    } catch (error) {
+      this.logger.error(`stream ${call.requestId} could not be settled: ${error instanceof Error ? error.name : typeof error}`);
+    } finally {
+      await held.admission.release();
+      held.routed?.finish(log.usage?.completion_tokens);
+      this.record(operation, call, log);
+    }
+  }
+
+  private costOf(log: CallLog, durationMs: number): number {
+    if (log.deployment) return this.pricing.costOf(log.deployment, log.usage, durationMs);
+    const price = log.answeredModel ? this.pricing.lookup(log.answeredModel) : undefined;
+    if (!price || !log.usage) return 0;
+    const cost = (log.usage.prompt_tokens ?? 0) * price.inputCostPerToken + (log.usage.completion_tokens ?? 0) * price.outputCostPerToken;
+    return Number.isFinite(cost) && cost > 0 ? cost : 0;
+  }
+
+  /**
+   * The prompt priced plus the most the reply can cost (max_tokens, else what this key's replies usually take).
+   * Token counts are estimated from characters here; settlement uses the provider's real usage.
+   */
+  private estimateCost(operation: Operation, input: CallInput, deployment: Deployment | null, key: VirtualKeyRecord | undefined): number {
+    const estimate = operation.estimate(input);
+    const replyTokens = estimate.replyTokens ?? this.replyLengths.typical(key);
+    if (deployment) return this.pricing.estimateCost(deployment, estimate.promptTokens, replyTokens);
+    const price = typeof input.body.model === 'string' ? this.pricing.lookup(input.body.model) : undefined;
+    return price ? estimate.promptTokens * price.inputCostPerToken + replyTokens * price.outputCostPerToken : 0;
+  }
+
+  /** A provider that sent no usage in its stream: count both sides with tiktoken. */
+  private countStreamUsage(operation: Operation, input: CallInput, deployment: Deployment | null, completionText: string): Usage {
+    // An Azure deployment name says nothing about the tokenizer; its base model does.
+    const model = deployment ? (deployment.baseModel ?? deployment.upstreamModel) : '';
+    const body = input.body;
+    const prompt =
+      operation.name === 'chat'
+        ? countChatPromptTokens(Array.isArray(body.messages) ? (body.messages as ChatMessage[]) : [], model)
+        : countTextTokens(typeof body.prompt === 'string' ? body.prompt : '', model);
+    const completion = countTextTokens(completionText, model);
+    return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  }
+
+  /** The spend row of the call: every call that reached the pipeline has exactly one, failed or not. */
+  private record(operation: Operation, call: CallRequest, log: CallLog): void {
+    try {
+      const caller = call.caller;
+      const key = caller?.key ?? null;
+      const team = log.parties?.team ?? null;
+      const body = call.input.body;
+      this.ledger.record(
+        buildSpendRow({
+          requestId: call.requestId,
+          callType: operation.callType,
+          stream: call.streaming,
+          apiKeyHash: caller?.apiKeyHash ?? null,
+          key,
+          callerUserId: caller?.userId ?? null,
+          team,
+          requestedModel: call.model ?? log.answeredModel ?? '',
+          deployment: log.deployment ?? (call.target ? { id: call.target.id, modelName: log.answeredModel ?? '', provider: 'pass_through', upstreamModel: log.answeredModel ?? '', apiBase: call.target.apiBase } : null),
+          requestMetadata: isRecord(body.metadata) ? body.metadata : null,
+          headerTags: call.headerTags,
+          endUserId: log.parties?.endUserId ?? null,
+          usage: log.usage,
+          cost: log.cost,
+          startTime: log.startTime,
+          endTime: new Date(),
+          completionStartTime: log.completionStartTime,
+          clientIp: call.clientIp,
+          providerResponseId: log.providerResponseId,
+          failure: failureFacts(log.failure),
+          appliedGuardrails: [...log.appliedGuardrails],
+        }),
+      );
+    } catch (error) {
+      // Never let bookkeeping replace the call's own outcome; the log names the call so it can be reconciled.
+      this.logger.error(`spend row for ${call.requestId} not recorded: ${error instanceof Error ? error.name : typeof error}`);
+    }
+  }
+}
+
+/** The client-facing rendering of a failure: it never holds upstream bodies, secrets or stack traces. */
+function failureFacts(failure: unknown): SpendCallFacts['failure'] {
+  if (failure === null || failure === undefined) return null;
+  const rendered = renderError(failure);
+  return { errorClass: failure instanceof Error ? failure.name : 'Error', errorCode: rendered.internalCode, message: rendered.body.error.message };
+}
+
+/** The request's `user`, else the end user a JWT names (`end_user_id_jwt_field`). */
+function endUserOf(body: Record<string, unknown>, fromToken: string | undefined): string | undefined {
+  if (typeof body.user === 'string' && body.user !== '') return body.user;
+  return fromToken;
+}
+
+function budgetApplies(subjects: readonly LimitSubject[]): boolean {
+  return subjects.some((subject) => subject.budget?.max !== null && subject.budget?.max !== undefined);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether a key (and its team) may use a model group: fallbacks and `/v1/models` only offer those. */
+export function isUsable(key: VirtualKeyRecord, model: string, team: TeamRecord | null): boolean {
+  try {
+    resolveModelForKey(key, model, undefined, team);
+    return true;
+  } catch {
+    return false;
+  }
+}

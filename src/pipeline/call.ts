@@ -1,0 +1,55 @@
+import type { Readable } from 'node:stream';
+import type { AuthContext } from '../auth/auth-context';
+import type { JsonObject } from '../routing/providers/media.types';
+import type { CallInput, ProviderAnswer } from './operations';
+
+/** One governed call as an edge hands it to the pipeline, already translated from its wire format. */
+export interface CallRequest {
+  /** Tollgate's call id: the response id, `x-litellm-call-id` and the spend row's `request_id`. */
+  readonly requestId: string;
+  readonly caller: AuthContext | null;
+  readonly input: CallInput;
+  /** The model asked for (before key and team aliases); undefined for a pass-through. */
+  readonly model: string | undefined;
+  readonly streaming: boolean;
+  /** `stream_options.include_usage`: the usage chunk is relayed only when the client asked for it. */
+  readonly includeUsage: boolean;
+  readonly clientIp: string | null;
+  /** `x-litellm-tags`. */
+  readonly headerTags: readonly string[];
+  /** `x-litellm-timeout` (seconds). */
+  readonly timeoutHeader?: string | string[];
+  /** Aborted when the client goes away: the upstream call is cancelled and nothing more is tried. */
+  readonly signal: AbortSignal;
+  /** Response headers, filled as the call goes (also when it fails), for the edge to send. */
+  readonly headers: Record<string, string>;
+  /** `performance.now()` when the edge received the request. */
+  readonly receivedAt: number;
+  /** A pass-through's fixed target; routed operations have none. */
+  readonly target?: FixedTarget;
+}
+
+/** A configured upstream outside the router (a pass-through endpoint): called as it is, once. */
+export interface FixedTarget {
+  /** Stands for the deployment on the spend row. */
+  readonly id: string;
+  readonly apiBase: string;
+  invoke(signal: AbortSignal): Promise<ProviderAnswer>;
+}
+
+/** What the edge renders. */
+export type CallOutcome =
+  | { readonly kind: 'json'; readonly status: number; readonly body: JsonObject }
+  | { readonly kind: 'raw'; readonly status: number; readonly contentType: string; readonly payload: string | Buffer | Readable }
+  | { readonly kind: 'stream'; readonly stream: CallStream };
+
+/**
+ * A streamed reply as OpenAI chunk texts (id rewritten, usage chunk only when asked for, checked by the stream
+ * guardrails). Reading it to the end, leaving it early (break, `return()`) or it throwing ends the call: the
+ * reservation is settled to what was generated and the spend row written. An edge must read it or close it.
+ */
+export interface CallStream {
+  readonly batches: AsyncIterable<string[]>;
+  /** Why the edge stopped reading before the end (the client left, the reply grew too large); kept on the row. */
+  stop(reason: Error): void;
+}

@@ -1,0 +1,83 @@
+import { contentText, type ChatMessage } from '@tollgate/guardrail-sdk';
+import type { GuardrailReply, GuardrailText } from '../guardrails/guardrail-call';
+
+type Body = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A chat body's `messages`, read and written as they are. */
+export function chatMessagesText(body: Body): GuardrailText {
+  return {
+    read: () => (Array.isArray(body.messages) ? (body.messages as ChatMessage[]) : []),
+    write: (messages) => {
+      body.messages = messages as unknown[];
+    },
+  };
+}
+
+/**
+ * Text fields of a body as user messages, one per string, in field order: a string field gives one message, a list
+ * of strings one per item, a list of `{text}` objects (rerank documents, multimodal moderation input) one per text.
+ * A rewrite is written back into the same places, so the body keeps its shape.
+ */
+export function fieldsText(body: Body, fields: readonly string[]): GuardrailText {
+  type Slot = { read: () => string; write: (text: string) => void };
+  const slots = (): Slot[] => {
+    const found: Slot[] = [];
+    for (const field of fields) {
+      const value = body[field];
+      if (typeof value === 'string') found.push({ read: () => body[field] as string, write: (text) => (body[field] = text) });
+      else if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          if (typeof item === 'string') found.push({ read: () => value[i] as string, write: (text) => (value[i] = text) });
+          else if (isRecord(item) && typeof item.text === 'string') found.push({ read: () => item.text as string, write: (text) => (item.text = text) });
+        });
+      }
+    }
+    return found;
+  };
+  return {
+    read: () => slots().map((slot) => ({ role: 'user', content: slot.read() })),
+    write: (messages) => {
+      const targets = slots();
+      messages.forEach((message, i) => targets[i]?.write(contentText(message.content)));
+    },
+  };
+}
+
+/** A body whose text is chat messages when it has them, else its prompt or input fields (pass-through bodies). */
+export function anyBodyText(body: Body): GuardrailText {
+  return Array.isArray(body.messages) ? chatMessagesText(body) : fieldsText(body, ['prompt', 'input', 'query']);
+}
+
+interface ReplyChoice {
+  message?: { content?: unknown };
+  text?: unknown;
+}
+
+/** The text of each choice of a chat or text completion; a rewrite replaces it in place. */
+export function choicesReply(reply: Record<string, unknown>): GuardrailReply | undefined {
+  const choices = Array.isArray(reply.choices) ? (reply.choices as ReplyChoice[]) : [];
+  if (choices.length === 0) return undefined;
+  return {
+    texts: choices.map((choice) => (typeof choice.text === 'string' ? choice.text : typeof choice.message?.content === 'string' ? choice.message.content : '')),
+    write: (texts) =>
+      choices.forEach((choice, i) => {
+        if (typeof choice.text === 'string') choice.text = texts[i];
+        else if (choice.message) choice.message.content = texts[i];
+      }),
+  };
+}
+
+/** The `text` of a JSON reply (a transcription); a rewrite replaces it. */
+export function textFieldReply(reply: Record<string, unknown>): GuardrailReply | undefined {
+  if (typeof reply.text !== 'string') return undefined;
+  return {
+    texts: [reply.text],
+    write: (texts) => {
+      reply.text = texts[0];
+    },
+  };
+}

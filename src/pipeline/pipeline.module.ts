@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { CustomersModule } from '../customers/customers.module';
+import { GuardrailsModule } from '../guardrails/guardrails.module';
+import { LimitsModule } from '../limits/limits.module';
+import { PricingModule } from '../pricing/pricing.module';
+import { RoutingModule } from '../routing/routing.module';
+import { SpendModule } from '../spend/spend.module';
+import { TeamsModule } from '../teams/teams.module';
+import { CallPipeline } from './call-pipeline.service';
+import { ChargedPartiesLookup } from './charged-parties';
+
+/** The one governed call every LLM edge hands its calls to. */
+@Module({
+  imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule],
+  providers: [ChargedPartiesLookup, CallPipeline],
+  exports: [CallPipeline],
+})
+export class PipelineModule {}
