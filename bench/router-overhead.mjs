@@ -19,9 +19,10 @@ const dist = (path) => require(join(ROOT, 'dist/src', path));
 const { loadConfig } = dist('config/config.loader.js');
 const { ModelRegistry } = dist('routing/model-registry.service.js');
 const { Router } = dist('routing/router.service.js');
-const { PricingService } = dist('pricing/pricing.service.js');
-const { InMemoryRouterStateStore } = dist('routing/state/in-memory-router-state.store.js');
-const { systemClock } = dist('routing/state/router-state.store.js');
+const { PricingService } = dist('catalog/pricing.service.js');
+const { InMemoryCounterStore } = dist('store/in-memory-counter-store.js');
+const { systemClock } = dist('store/counter-store.js');
+const { StoreRouterState } = dist('routing/state/store-router-state.js');
 const { UpstreamCallControl } = dist('routing/upstream-abort.js');
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '200000' } } });
@@ -37,7 +38,7 @@ function routerFor(strategy) {
   const config = loadConfig({ configPath: join(dir, 'config.yaml'), env: {} });
   rmSync(dir, { recursive: true, force: true });
   const registry = new ModelRegistry(config);
-  return { registry, router: new Router(registry, new PricingService(), new InMemoryRouterStateStore(systemClock), systemClock, config) };
+  return { registry, router: new Router(registry, new PricingService(), new StoreRouterState(new InMemoryCounterStore(systemClock), systemClock), systemClock, config) };
 }
 
 const body = { model: 'g', messages: [{ role: 'user', content: 'Hello, how are you today?' }] };

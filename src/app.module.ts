@@ -16,7 +16,7 @@ import { PassThroughModule } from './pass-through/pass-through.module';
 import { RobotsModule } from './robots/robots.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { SpendModule } from './spend/spend.module';
-import { SpendReportsModule } from './spend/reports/spend-reports.module';
+import { SpendReportsModule } from './reports/spend-reports.module';
 import { TeamsModule } from './teams/teams.module';
 
 @Module({})

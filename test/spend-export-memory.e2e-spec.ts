@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../migrations';
+import { MIGRATIONS } from '../migrations/index';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { startBuiltGateway, type BuiltGateway } from './support/built-gateway';
 import { discardStorage, freshStorage, type TestStorage } from './support/gateway-harness';

@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { extractApiKey } from '../auth/api-key.extractor';
-import { MASTER_KEY_USER_ID } from '../auth/auth-context';
-import { templateOf } from '../auth/request-route';
+import { extractApiKey } from '../common/access/api-key.extractor';
+import { MASTER_KEY_USER_ID } from '../common/access/caller';
+import { templateOf } from '../common/http/request-route';
 
 /** Who made a change and through which request: the part of an audit row the service writing it does not know. */
 export interface AuditActor {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { AuditedTable } from '../auth/route-class';
+import type { AuditedTable } from '../common/access/route-class';
 import { actorOf } from './audit-actor';
 import { AuditLogService } from './audit-log.service';
 

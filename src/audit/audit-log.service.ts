@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, register } from 'prom-client';
-import type { AuditedTable } from '../auth/route-class';
+import type { AuditedTable } from '../common/access/route-class';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';

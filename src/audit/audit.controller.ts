@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import type { AuditLogView } from './audit-log.service';
 import { AuditFilter, AuditPage, AuditQueryService, AuditSearch } from './audit-query.service';
 import { AuditVerifier, VerificationReport } from './audit-verifier.service';

@@ -3,18 +3,18 @@ import type { FastifyRequest } from 'fastify';
 import { InvalidApiKeyError, MalformedApiKeyError, MissingApiKeyError } from '../common/errors/http-errors';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
-import { extractApiKey } from './api-key.extractor';
-import { AuthContext, MASTER_KEY_USER_ID, OPEN_PROXY_CALLER, PUBLIC_CALLER, UserRole } from './auth-context';
+import { extractApiKey } from '../common/access/api-key.extractor';
+import { AuthContext, MASTER_KEY_USER_ID, OPEN_PROXY_CALLER, PUBLIC_CALLER, UserRole } from '../common/access/caller';
 import { ExpiredKeyError, IpNotAllowedError, KeyBlockedError, RouteNotAllowedError, UndeclaredRouteError } from './auth.errors';
 import { ClientIpPolicy } from './client-ip';
 import { RouteAccess, RoutePolicy } from './route-policy';
-import { pathOf, templateOf } from './request-route';
+import { pathOf, templateOf } from '../common/http/request-route';
 import { JwtAuthenticator } from './jwt/jwt-authenticator';
 import { JWT_AUTHENTICATOR } from './jwt/jwt.provider';
 import { KeysService } from '../keys/keys.service';
 import { TeamDirectory } from '../teams/team-directory.service';
 import { MasterKeyMatcher } from './master-key';
-import { RouteClass, type RouteDeclaration } from './route-class';
+import { RouteClass, type RouteDeclaration } from '../common/access/route-class';
 import { RouteCatalog } from './route-catalog.service';
 
 /**

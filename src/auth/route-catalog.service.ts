@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { AUDITED_MUTATION, AuditedTable, ROUTE_DECLARATION, RouteClass, RouteDeclaration, RouteGroup } from './route-class';
+import { AUDITED_MUTATION, AuditedTable, ROUTE_DECLARATION, RouteClass, RouteDeclaration, RouteGroup } from '../common/access/route-class';
 
 export interface CatalogedRoute {
   path: string;

@@ -4,9 +4,9 @@ import { AdminOnlyRouteError } from '../common/errors/http-errors';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { ConfiguredAdminOnlyRouteError, EnforcedParamMissingError, RoleNotAllowedError, RouteNotAllowedError } from './auth.errors';
-import { pathOf, templateOf } from './request-route';
+import { pathOf, templateOf } from '../common/http/request-route';
 import { missingEnforcedParam } from './enforced-params';
-import { RouteClass } from './route-class';
+import { RouteClass } from '../common/access/route-class';
 
 /**
  * Second guard: what the authenticated caller's role may do with the route's declared class (LiteLLM's

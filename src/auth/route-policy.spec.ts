@@ -1,4 +1,4 @@
-import { RouteClass, type RouteDeclaration, type RouteGroup } from './route-class';
+import { RouteClass, type RouteDeclaration, type RouteGroup } from '../common/access/route-class';
 import { RoutePolicy, type RouteRef } from './route-policy';
 
 function route(path: string, groups: RouteGroup[], routeClass = RouteClass.Management, template = path): RouteRef {

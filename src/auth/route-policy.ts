@@ -1,16 +1,9 @@
-import type { RouteDeclaration } from './route-class';
+import type { RouteAccess, RouteDeclaration } from '../common/access/route-class';
+
+export type { RouteAccess } from '../common/access/route-class';
 
 const GROUP_TOKEN_PREFIX = 'LiteLLMRoutes.';
 
-/** What `general_settings` says about one route, on top of its declared class. */
-export interface RouteAccess {
-  /** `public_routes`: served without a key. */
-  readonly public: boolean;
-  /** `admin_only_routes`: proxy admins only (403 for anyone else). */
-  readonly adminOnly: boolean;
-  /** `allowed_routes`: exposed at all (every route when the list is unset). Binds the master key too. */
-  readonly exposed: boolean;
-}
 
 export interface RoutePolicySettings {
   public_routes?: readonly string[];

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Audited, Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Audited, Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import { BudgetInfoQueryDto, BudgetsInfoDto, DeleteBudgetDto, NewBudgetDto, UpdateBudgetDto } from './dto/budget-request.dto';
 import { BudgetRowDto } from './dto/customer-response.dto';
 import { CustomersService } from './customers.service';

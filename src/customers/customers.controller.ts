@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Audited, Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Audited, Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import { CustomerIdsDto } from './dto/budget-request.dto';
 import { CustomerInfoQueryDto, NewCustomerDto, UpdateCustomerDto } from './dto/customer-request.dto';
 import { BlockCustomersResponseDto, CustomerRowDto, DeleteCustomersResponseDto, UnblockCustomersResponseDto } from './dto/customer-response.dto';

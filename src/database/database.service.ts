@@ -2,7 +2,7 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../migrations';
+import { MIGRATIONS } from '../../migrations/index';
 import { TOLLGATE_VERSION } from '../common/version';
 import type { TollgateConfig } from '../config/config.types';
 import { startEmbeddedPostgres, EmbeddedPostgresHandle } from './embedded-postgres';

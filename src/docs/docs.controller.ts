@@ -1,8 +1,8 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import { CatalogedRoute, RouteCatalog } from '../auth/route-catalog.service';
 
 @ApiTags('Info')

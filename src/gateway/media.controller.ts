@@ -1,8 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import { MediaService } from './media.service';
 
 /** The rest of the OpenAI-compatible surface: images, audio, moderations, rerank and files. */

@@ -1,6 +1,6 @@
 import { allow, block, mutateMessages, type Guardrail, type GuardrailPhase } from '@tollgate/guardrail-sdk';
 import { recordingLogger } from '@tollgate/guardrail-sdk/testing';
-import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { TeamRecord } from '../teams/team';
 import { chatMessagesText, choicesReply, fieldsText } from '../pipeline/guardrail-texts';
 import { GuardrailCall } from './guardrail-call';

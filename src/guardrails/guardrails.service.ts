@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { GuardrailOperation } from '@tollgate/guardrail-sdk';
-import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { TeamRecord } from '../teams/team';
 import { GuardrailMetrics, type GuardrailObserver } from './guardrail.metrics';
 import { GuardrailCall, type GuardrailBody, type GuardrailText } from './guardrail-call';

@@ -1,8 +1,8 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import { DeploymentHealthReport, DeploymentHealthService } from './deployment-health.service';
 import { HealthService, ReadinessReport } from './health.service';
 

@@ -1,5 +1,5 @@
 import { KeyCache } from './key-cache';
-import type { VirtualKeyRecord } from './virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 
 const record = (token: string): VirtualKeyRecord => ({ token }) as VirtualKeyRecord;
 

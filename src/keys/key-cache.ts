@@ -1,4 +1,4 @@
-import type { VirtualKeyRecord } from './virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 
 export interface GraceEntry {
   activeToken: string;

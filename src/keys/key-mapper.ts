@@ -1,7 +1,7 @@
 import type { KeyRowDto } from './dto/key-response.dto';
 import type { KeyGrant } from './key-permissions';
 import type { VirtualKeyEntity } from './virtual-key.entity';
-import type { VirtualKeyRecord } from './virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 
 /** Metadata entries LiteLLM keeps inside `metadata` and Tollgate surfaces on the record. */
 export const METADATA_FIELDS = ['model_rpm_limit', 'model_tpm_limit', 'guardrails', 'tags', 'enforced_params'] as const;

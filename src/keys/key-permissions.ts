@@ -1,8 +1,8 @@
-import type { AuthContext } from '../auth/auth-context';
+import type { AuthContext } from '../common/access/caller';
 import { AdminOnlyRouteError } from '../common/errors/http-errors';
 import { parseDuration } from '../common/duration';
 import { KeyAccessDeniedError } from './keys.errors';
-import type { VirtualKeyRecord } from './virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 
 /**
  * Who is calling a key route, reduced to what the keys module decides on. No users table exists yet, so a

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Audited, Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Audited, Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import { GenerateKeyDto, RegenerateKeyDto, UpdateKeyDto } from './dto/key-params.dto';
 import { BlockKeyDto, DeleteKeysDto, KeyInfoQueryDto, KeysInfoDto, ListKeysQueryDto } from './dto/key-request.dto';
 import {

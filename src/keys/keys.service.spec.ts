@@ -1,5 +1,5 @@
 import { auditLogOff } from '../audit/audit-log.testing';
-import type { AuthContext } from '../auth/auth-context';
+import type { AuthContext } from '../common/access/caller';
 import type { TollgateConfig } from '../config/config.types';
 import { InMemoryLiveSpend } from '../spend/testing/in-memory-live-spend';
 import { SpendSubject } from '../spend/spend-subjects';

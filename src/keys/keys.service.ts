@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
-import type { AuthContext } from '../auth/auth-context';
+import type { AuthContext } from '../common/access/caller';
 import { AuditLogService } from '../audit/audit-log.service';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
@@ -33,7 +33,7 @@ import { SecretsService } from '../secrets/secrets.service';
 import { LiveSpendService } from '../spend/live-spend.service';
 import { SpendSubject } from '../spend/spend-subjects';
 import type { VirtualKeyEntity } from './virtual-key.entity';
-import type { VirtualKeyRecord } from './virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 const STALE_READ_RETRIES = 3;

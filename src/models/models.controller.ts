@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Audited, Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Audited, Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import { TeamDirectory } from '../teams/team-directory.service';
 import type { TeamRecord } from '../teams/team';
 import { ModelChangeBody, ModelGroupInfo, ModelInfoEntry, ModelsService, StoredModelView } from './models.service';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { DatabaseModule } from '../database/database.module';
-import { PricingModule } from '../pricing/pricing.module';
+import { PricingModule } from '../catalog/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
 import { TeamsModule } from '../teams/teams.module';
 import { ModelsController } from './models.controller';

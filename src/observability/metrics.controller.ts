@@ -2,8 +2,8 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
-import { Route } from '../auth/route.decorator';
-import { RouteClass } from '../auth/route-class';
+import { Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 
 /** `/metrics` is public in LiteLLM (scrapers carry no key); it exposes no secrets or per-key labels here. */
 @ApiTags('Metrics')

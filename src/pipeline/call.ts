@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { AuthContext } from '../auth/auth-context';
+import type { AuthContext } from '../common/access/caller';
 import type { JsonObject } from '../routing/providers/media.types';
 import type { CallInput, ProviderAnswer } from './operations';
 

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AuthContext } from '../auth/auth-context';
+import type { AuthContext } from '../common/access/caller';
 import { parseDuration } from '../common/duration';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { CustomersService } from '../customers/customers.service';
 import type { EndUserBudget, EndUserRecord } from '../customers/end-user';
-import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { LimitSubject } from '../limits/limits.service';
 import { SpendSubject } from '../spend/spend-subjects';
 import type { OrganizationRecord, TeamMembershipRecord, TeamRecord, UserRecord } from '../teams/team';

@@ -1,4 +1,4 @@
-import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { Deployment } from '../routing/deployment';
 import type { HostResolver } from '../routing/ssrf-guard';
 import { applyClientSideCredentials } from './client-credentials';

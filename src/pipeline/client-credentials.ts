@@ -1,5 +1,5 @@
 import { DomainError } from '../common/errors/domain-error';
-import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { Deployment } from '../routing/deployment';
 import { assertSafeUrl, systemResolver, type HostResolver } from '../routing/ssrf-guard';
 

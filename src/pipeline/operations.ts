@@ -1,7 +1,7 @@
 import type { GuardrailOperation } from '@tollgate/guardrail-sdk';
 import type { Readable } from 'node:stream';
 import type { GuardrailReply, GuardrailText } from '../guardrails/guardrail-call';
-import { estimateChatPromptTokens, estimateTextTokens } from '../pricing/token-counter';
+import { estimateChatPromptTokens, estimateTextTokens } from '../catalog/token-counter';
 import type { Deployment } from '../routing/deployment';
 import type { ChatCompletionRequest, ChatMessage, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
 import type { BinaryResult, JsonObject, MultipartUpload } from '../routing/providers/media.types';

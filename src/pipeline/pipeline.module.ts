@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { GuardrailsModule } from '../guardrails/guardrails.module';
 import { LimitsModule } from '../limits/limits.module';
-import { PricingModule } from '../pricing/pricing.module';
+import { PricingModule } from '../catalog/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
 import { SpendModule } from '../spend/spend.module';
 import { TeamsModule } from '../teams/teams.module';

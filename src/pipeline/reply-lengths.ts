@@ -1,4 +1,4 @@
-import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { Usage } from '../routing/openai.types';
 
 /** Reservation for a reply of unknown length before a key has any history. */

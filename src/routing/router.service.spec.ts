@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/config.loader';
-import { PricingService } from '../pricing/pricing.service';
+import { PricingService } from '../catalog/pricing.service';
 import type { Deployment } from './deployment';
 import { ModelRegistry } from './model-registry.service';
 import { Router, routingFactsOf, type Attempt, type RouteRequest } from './router.service';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
-import { PricingService } from '../pricing/pricing.service';
-import { estimateChatPromptTokens, estimateTextTokens } from '../pricing/token-counter';
+import { PricingService } from '../catalog/pricing.service';
+import { estimateChatPromptTokens, estimateTextTokens } from '../catalog/token-counter';
 import type { Deployment } from './deployment';
 import { ModelRegistry, type ResolvedModel } from './model-registry.service';
 import type { LlmOperation } from './openai.types';

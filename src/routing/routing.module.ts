@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PricingModule } from '../pricing/pricing.module';
+import { PricingModule } from '../catalog/pricing.module';
 import { ModelRegistry } from './model-registry.service';
 import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
 import { NATIVE_PROVIDER_ADAPTERS } from './providers/native-adapters';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { AuthContext } from '../auth/auth-context';
+import type { AuthContext } from '../common/access/caller';
 import { AuditLogService } from '../audit/audit-log.service';
 import { parseDuration } from '../common/duration';
 import type { NewOrganizationDto, OrganizationMemberAddDto, UpdateOrganizationDto } from './dto/organization-request.dto';

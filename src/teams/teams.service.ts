@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { AuthContext } from '../auth/auth-context';
-import { MASTER_KEY_USER_ID } from '../auth/auth-context';
+import type { AuthContext } from '../common/access/caller';
+import { MASTER_KEY_USER_ID } from '../common/access/caller';
 import { addDuration, parseDuration } from '../common/duration';
 import type { GenerateKeyDto } from '../keys/dto/key-params.dto';
 import type { ListKeysQueryDto } from '../keys/dto/key-request.dto';

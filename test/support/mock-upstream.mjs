@@ -3,7 +3,7 @@
 //
 // Used by the e2e tests (programmatically) and by the benchmark (as a child process):
 //
-//   const { startMockUpstream } = await import('../support/mock-upstream.mjs');
+//   const { startMockUpstream } = await import('./mock-upstream.mjs');
 //   const mock = await startMockUpstream({ latencyMs: 0, requireApiKey: 'sk-upstream' });
 //   mock.baseUrl        // 'http://127.0.0.1:PORT/v1'
 //   mock.stats          // live counters (same object for the life of the server)

@@ -1,4 +1,4 @@
-import { unlimitedKeyRecord, type VirtualKeyRecord } from '../../src/keys/virtual-key';
+import { unlimitedKeyRecord, type VirtualKeyRecord } from '../../src/common/access/virtual-key';
 
 /** A key record with no limits, for unit specs; override what the spec is about. */
 export function aVirtualKey(overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {

@@ -1,5 +1,5 @@
 import { allow, block, defineGuardrail, isGuardrailPlugin, mutateMessages, rewriteMessageTexts, toGuardrailId, type GuardrailDefinition } from './index';
-import { checkGuardrailConformance, userInput } from './testing';
+import { checkGuardrailConformance, userInput } from './testing/index';
 import { satisfiesVersionRange } from './version-range';
 
 const base: GuardrailDefinition<Record<string, unknown>> = {

@@ -1,8 +1,8 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { Strategy as JwtStrategy, type StrategyOptionsWithoutRequest, type VerifiedCallback } from 'passport-jwt';
-import { unlimitedKeyRecord, type VirtualKeyRecord } from '../../keys/virtual-key';
+import { unlimitedKeyRecord, type VirtualKeyRecord } from '../../common/access/virtual-key';
 import type { TeamRecord, UserRecord } from '../../teams/team';
-import type { AuthContext, UserRole } from '../auth-context';
+import type { AuthContext, UserRole } from '../../common/access/caller';
 import { JwtRejectedError, JwtRouteNotAllowedError } from '../auth.errors';
 import { RouteMatcher, type RouteRef } from '../route-policy';
 import { JwksCache } from './jwks-cache';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsOptional, IsString } from 'class-validator';
-import { OptionalCount, OptionalNumber, OptionalObject, OptionalString } from '../../keys/dto/dto-decorators';
+import { OptionalCount, OptionalNumber, OptionalObject, OptionalString } from '../../common/dto/dto-decorators';
 
 /** LiteLLM's BudgetNewRequest fields, shared by /budget/* and the inline budget of /customer/new and /customer/update. */
 export class BudgetFieldsDto {

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString } from 'class-validator';
-import { OptionalBoolean, OptionalNumber, OptionalString } from '../../keys/dto/dto-decorators';
+import { OptionalBoolean, OptionalNumber, OptionalString } from '../../common/dto/dto-decorators';
 import { BudgetFieldsDto } from './budget-request.dto';
 
 export const MODEL_REGIONS = ['eu', 'us'] as const;

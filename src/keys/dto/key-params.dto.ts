@@ -7,7 +7,7 @@ import {
   OptionalObject,
   OptionalString,
   OptionalStringList,
-} from './dto-decorators';
+} from '../../common/dto/dto-decorators';
 
 /** Fields shared by /key/generate, /key/update and /key/regenerate (LiteLLM's GenerateRequestBase + KeyRequestBase). */
 export class KeyParamsDto {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { OptionalStringList } from './dto-decorators';
+import { OptionalStringList } from '../../common/dto/dto-decorators';
 
 export class DeleteKeysDto {
   @OptionalStringList('Keys to delete, plaintext or hashes')

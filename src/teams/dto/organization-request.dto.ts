@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsDefined, IsOptional, IsString } from 'class-validator';
-import { OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../keys/dto/dto-decorators';
+import { OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
 
 export class OrganizationFieldsDto {
   @OptionalString('Human-friendly name') organization_alias?: string | null;

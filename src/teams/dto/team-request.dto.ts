@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
-import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../keys/dto/dto-decorators';
+import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
 
 /** Team fields shared by /team/new and /team/update (LiteLLM's NewTeamRequest / UpdateTeamRequest). */
 export class TeamFieldsDto {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../keys/dto/dto-decorators';
+import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
 import { USER_ROLES } from '../team';
 
 /** User fields shared by /user/new and /user/update (LiteLLM's NewUserRequest / UpdateUserRequest). */

@@ -1,4 +1,4 @@
-import type { AuthContext } from '../../auth/auth-context';
+import type { AuthContext } from '../common/access/caller';
 import { SpendAccessDeniedError } from './spend-reports.errors';
 
 /**

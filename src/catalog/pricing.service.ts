@@ -1,8 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { Deployment } from '../routing/deployment';
 import { PriceCatalog, type RateTier } from './price-catalog';
 
 /** What one deployment costs (USD per token or second) and, where the catalog knows, its limits and mode. */
+/**
+ * What pricing reads of a deployment: its names (for the catalog lookup) and its `litellm_params` (per-deployment
+ * prices). Routing's deployments satisfy it; the catalog knows nothing of routing.
+ */
+export interface PricedDeployment {
+  readonly modelName: string;
+  readonly upstreamModel: string;
+  readonly baseModel?: string;
+  readonly mode: string;
+  readonly params: Readonly<Record<string, unknown>> & { readonly model?: unknown };
+}
+
 export interface ModelPrice {
   inputCostPerToken: number;
   outputCostPerToken: number;
@@ -47,10 +58,10 @@ const UNKNOWN: ModelPrice = Object.freeze({ inputCostPerToken: 0, outputCostPerT
 @Injectable()
 export class PricingService {
   private readonly catalog = new PriceCatalog();
-  private readonly resolved = new WeakMap<Deployment, Resolved>();
+  private readonly resolved = new WeakMap<PricedDeployment, Resolved>();
 
   /** The price that applies to calls on this deployment. */
-  priceFor(deployment: Deployment): ModelPrice {
+  priceFor(deployment: PricedDeployment): ModelPrice {
     return this.resolve(deployment).price;
   }
 
@@ -64,7 +75,7 @@ export class PricingService {
    * completion tokens at the output price (none for embeddings); time-billed deployments by duration instead.
    * Never NaN, never negative.
    */
-  costOf(deployment: Deployment, usage: CostUsage | null | undefined, durationMs?: number): number {
+  costOf(deployment: PricedDeployment, usage: CostUsage | null | undefined, durationMs?: number): number {
     const resolved = this.resolve(deployment);
     const { price, embedding } = resolved;
     if (price.inputCostPerSecond !== undefined && price.inputCostPerSecond > 0 && count(durationMs) > 0) {
@@ -79,14 +90,14 @@ export class PricingService {
   }
 
   /** Estimated cost before the call, for budget reservations: prompt tokens priced + maxCompletionTokens priced. */
-  estimateCost(deployment: Deployment, promptTokens: number, maxCompletionTokens: number): number {
+  estimateCost(deployment: PricedDeployment, promptTokens: number, maxCompletionTokens: number): number {
     const resolved = this.resolve(deployment);
     const prompt = count(promptTokens);
     const rates = ratesFor(resolved, prompt);
     return finite(prompt * rates.input + (resolved.embedding ? 0 : count(maxCompletionTokens)) * rates.output);
   }
 
-  private resolve(deployment: Deployment): Resolved {
+  private resolve(deployment: PricedDeployment): Resolved {
     let resolved = this.resolved.get(deployment);
     if (!resolved) {
       resolved = this.compute(deployment);
@@ -95,7 +106,7 @@ export class PricingService {
     return resolved;
   }
 
-  private compute(deployment: Deployment): Resolved {
+  private compute(deployment: PricedDeployment): Resolved {
     const entry = this.catalogEntry(deployment);
     const catalogPrice = entry?.price ?? UNKNOWN;
     const embedding = deployment.mode === 'embedding' || catalogPrice.mode === 'embedding';
@@ -119,9 +130,9 @@ export class PricingService {
     return resolvedOf(custom, [], embedding);
   }
 
-  private catalogEntry(deployment: Deployment): ReturnType<PriceCatalog['lookup']> {
-    const model = deployment.params.model;
-    const slash = typeof model === 'string' ? model.indexOf('/') : -1;
+  private catalogEntry(deployment: PricedDeployment): ReturnType<PriceCatalog['lookup']> {
+    const model = typeof deployment.params.model === 'string' ? deployment.params.model : '';
+    const slash = model.indexOf('/');
     // Deployment.provider names the adapter (`openai` also serves `hosted_vllm/…`, `openai_like/…`); prices follow the LiteLLM prefix.
     const provider = slash > 0 ? model.slice(0, slash) : undefined;
     const candidates = [

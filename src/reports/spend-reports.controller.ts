@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, StreamableFile, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Route } from '../../auth/route.decorator';
-import { RouteClass } from '../../auth/route-class';
+import { Route } from '../common/access/route.decorator';
+import { RouteClass } from '../common/access/route-class';
 import {
   GlobalEndUsersDto,
   GlobalSpendReportQueryDto,

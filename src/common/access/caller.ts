@@ -1,6 +1,5 @@
-import type { VirtualKeyRecord } from '../keys/virtual-key';
-import type { RouteDeclaration } from './route-class';
-import type { RouteAccess } from './route-policy';
+import type { VirtualKeyRecord } from './virtual-key';
+import type { RouteAccess, RouteDeclaration } from './route-class';
 
 export type UserRole =
   | 'proxy_admin'

@@ -1,5 +1,5 @@
 import { DomainError } from '../common/errors/domain-error';
-import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { TeamRecord } from '../teams/team';
 
 export class ModelNotAllowedError extends DomainError {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { toTokenHash } from '../../keys/key-secret';
+import { toTokenHash } from '../keys/key-secret';
 import { daysOf, type DayRange } from './report-dates';
 import {
   shapeCustomerReport,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PricingModule } from '../../pricing/pricing.module';
-import { RoutingModule } from '../../routing/routing.module';
+import { PricingModule } from '../catalog/pricing.module';
+import { RoutingModule } from '../routing/routing.module';
 import { SpendCalculatorService } from './spend-calculator.service';
 import { SpendExportService } from './spend-export.service';
 import { SpendReportsController } from './spend-reports.controller';

@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { QueryRunner } from 'typeorm';
-import { MIGRATIONS } from '../../../migrations';
+import { MIGRATIONS } from '../../migrations/index';
 import { parseDayRange, type DayRange } from './report-dates';
 import { SpendExportService } from './spend-export.service';
 import { SPEND_LOG_FIELDS, type SpendLogView } from './spend-log-view';

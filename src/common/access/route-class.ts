@@ -52,3 +52,13 @@ export interface RouteDeclaration {
 
 export const ROUTE_DECLARATION = Symbol('ROUTE_DECLARATION');
 export const AUDITED_MUTATION = Symbol('AUDITED_MUTATION');
+
+/** What `general_settings` says about one route, on top of its declared class. */
+export interface RouteAccess {
+  /** `public_routes`: served without a key. */
+  readonly public: boolean;
+  /** `admin_only_routes`: proxy admins only (403 for anyone else). */
+  readonly adminOnly: boolean;
+  /** `allowed_routes`: exposed at all (every route when the list is unset). Binds the master key too. */
+  readonly exposed: boolean;
+}

@@ -1,5 +1,5 @@
-import type { AuthContext } from '../../auth/auth-context';
-import { aVirtualKey } from '../../../test/support/virtual-key.fixture';
+import type { AuthContext } from '../common/access/caller';
+import { aVirtualKey } from '../../test/support/virtual-key.fixture';
 import { addScopeCondition, requireWholeProxyScope, spendScopeOf } from './spend-scope';
 
 const keyCaller = (overrides: Partial<AuthContext> = {}, permissions: Record<string, unknown> = {}): AuthContext => ({

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../config/config.loader';
-import { PricingService } from '../../pricing/pricing.service';
-import { countChatPromptTokens } from '../../pricing/token-counter';
-import { ModelRegistry } from '../../routing/model-registry.service';
+import { loadConfig } from '../config/config.loader';
+import { PricingService } from '../catalog/pricing.service';
+import { countChatPromptTokens } from '../catalog/token-counter';
+import { ModelRegistry } from '../routing/model-registry.service';
 import { SpendCalculatorService } from './spend-calculator.service';
 
 const CONFIG = `

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../../common/errors/http-errors';
+import { BadRequestError } from '../common/errors/http-errors';
 import { InvalidReportDateError, MissingReportDatesError } from './spend-reports.errors';
 
 const DAY_MS = 86_400_000;

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { BadRequestError } from '../../common/errors/http-errors';
-import { PricingService, type CostUsage, type ModelPrice } from '../../pricing/pricing.service';
-import { countChatPromptTokens, countTextTokens } from '../../pricing/token-counter';
-import type { Deployment } from '../../routing/deployment';
-import { ModelRegistry } from '../../routing/model-registry.service';
-import { UnknownModelError } from '../../routing/routing.errors';
+import { BadRequestError } from '../common/errors/http-errors';
+import { PricingService, type CostUsage, type ModelPrice } from '../catalog/pricing.service';
+import { countChatPromptTokens, countTextTokens } from '../catalog/token-counter';
+import type { Deployment } from '../routing/deployment';
+import { ModelRegistry } from '../routing/model-registry.service';
+import { UnknownModelError } from '../routing/routing.errors';
 
 /** The body of `POST /spend/calculate` (LiteLLM's `SpendCalculateRequest`). */
 export interface SpendCalculation {

@@ -1,5 +1,5 @@
-import { DomainError } from '../../common/errors/domain-error';
-import { BadRequestError } from '../../common/errors/http-errors';
+import { DomainError } from '../common/errors/domain-error';
+import { BadRequestError } from '../common/errors/http-errors';
 
 /** A report date that is not a real calendar day written as YYYY-MM-DD (LiteLLM's `%Y-%m-%d`). */
 export class InvalidReportDateError extends BadRequestError {

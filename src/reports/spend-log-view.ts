@@ -1,4 +1,4 @@
-import type { SpendLogMetadata } from '../spend-log-row';
+import type { SpendLogMetadata } from '../spend/spend-log-row';
 
 /**
  * A `tollgate_spend_logs` row as the database driver returns it: timestamps as Date (pg) or string,

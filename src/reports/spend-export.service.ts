@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { BadRequestError } from '../../common/errors/http-errors';
-import { csvRecord } from '../../common/csv';
+import { BadRequestError } from '../common/errors/http-errors';
+import { csvRecord } from '../common/csv';
 import type { DayRange } from './report-dates';
 import { logConditions, whereClause, type SpendLogFilter } from './spend-reports.service';
 import { SPEND_LOG_COLUMNS, SPEND_LOG_FIELDS, toSpendLogView, type SpendLogRecord, type SpendLogView } from './spend-log-view';

@@ -1,4 +1,4 @@
-import type { VirtualKeyRecord } from '../keys/virtual-key';
+import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import { ModelNotAllowedError, resolveModelForKey } from './model-access';
 
 function key(models: string[], aliases: Record<string, string> = {}): VirtualKeyRecord {
