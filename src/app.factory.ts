@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AuditDenialRecorder } from './audit/audit-denials';
+import { OpenedResources } from './common/opened-resources';
 import { answerClientError } from './common/http/client-error';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
 import { securityHeadersFor } from './common/http/security-headers';
@@ -20,7 +21,10 @@ export interface CreateAppOptions {
   logLevels?: LogLevel[] | false;
 }
 
-/** Builds the Nest application on Fastify with Tollgate's HTTP behaviour; does not listen. */
+/**
+ * Builds and initialises the Nest application on Fastify with Tollgate's HTTP behaviour; does not listen.
+ * @throws whatever failed the boot, after closing everything the boot had opened
+ */
 export async function createApp(config: TollgateConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const maxRequestMb = config.general_settings.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB;
   const adapter = new FastifyAdapter({
@@ -32,12 +36,28 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: options.logLevels ?? ['log', 'warn', 'error'],
-    bufferLogs: false,
-    abortOnError: false,
-  });
+  const opened = new OpenedResources();
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opened), adapter, {
+      logger: options.logLevels ?? ['log', 'warn', 'error'],
+      bufferLogs: false,
+      abortOnError: false,
+    });
+    configure(app, maxRequestMb);
+    // Initialised here rather than in listen(), so a failing onModuleInit is a failed boot this function cleans up.
+    await app.init();
+    return app;
+  } catch (error) {
+    // A failed boot must leave nothing open (embedded database, data-directory lock), or the process never exits.
+    await app?.close().catch(() => undefined);
+    await opened.closeAll();
+    throw error;
+  }
+}
 
+/** Tollgate's HTTP behaviour on the built application: request ids, security headers, metrics, errors, docs. */
+function configure(app: NestFastifyApplication, maxRequestMb: number): void {
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(HttpMetrics);
   fastify.decorateRequest('auth', null);
@@ -57,7 +77,6 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   const denials = app.get(AuditDenialRecorder);
   app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb, (request, status) => denials.observe(request, status)));
   setUpSwagger(app);
-  return app;
 }
 
 function setUpSwagger(app: NestFastifyApplication): void {
