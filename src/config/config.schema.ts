@@ -313,6 +313,7 @@ export class JwtAuthSettingsDto {
   @PositiveNumber() public_key_ttl?: number;
   @StringList() admin_allowed_routes?: string[];
   @StringList() team_allowed_routes?: string[];
+  @Bool() allow_tokens_without_exp?: boolean;
 }
 
 /** `general_settings.key_management_settings` (LiteLLM's names). */

@@ -104,6 +104,8 @@ export interface GeneralSettings {
     public_key_ttl?: number;
     admin_allowed_routes?: string[];
     team_allowed_routes?: string[];
+    /** Accept JWTs without an `exp` claim (default false: such a token is refused, as LiteLLM does). */
+    allow_tokens_without_exp?: boolean;
   };
   /** Keep no per-call rows (counters are still kept, exactly once per call). */
   disable_spend_logs?: boolean;
