@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { AuditDenialRecorder } from './audit/audit-denials';
 import { OpenedResources } from './common/opened-resources';
 import { answerClientError } from './common/http/client-error';
+import { answerFrameworkError } from './common/http/framework-error';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
 import { securityHeadersFor } from './common/http/security-headers';
 import { TOLLGATE_VERSION } from './common/version';
@@ -32,32 +33,22 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
     bodyLimit: Math.max(1, Math.floor(maxRequestMb * MEBIBYTE)),
     genReqId: () => randomUUID(),
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     requestIdHeader: false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
+  // A failed boot must leave nothing open (embedded database, data-directory lock), or the process never exits.
   const opened = new OpenedResources();
-  let app: NestFastifyApplication | undefined;
-  try {
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opened), adapter, {
-      logger: options.logLevels ?? ['log', 'warn', 'error'],
-      bufferLogs: false,
-      abortOnError: false,
-    });
-    configure(app, maxRequestMb);
-    // Initialised here rather than in listen(), so a failing onModuleInit is a failed boot this function cleans up.
-    await app.init();
-    return app;
-  } catch (error) {
-    // A failed boot must leave nothing open (embedded database, data-directory lock), or the process never exits.
-    await app?.close().catch(() => undefined);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opened), adapter, {
+    logger: options.logLevels ?? ['log', 'warn', 'error'],
+    bufferLogs: false,
+    abortOnError: false,
+  }).catch(async (error: unknown) => {
     await opened.closeAll();
     throw error;
-  }
-}
+  });
 
-/** Tollgate's HTTP behaviour on the built application: request ids, security headers, metrics, errors, docs. */
-function configure(app: NestFastifyApplication, maxRequestMb: number): void {
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(HttpMetrics);
   fastify.decorateRequest('auth', null);
@@ -77,6 +68,13 @@ function configure(app: NestFastifyApplication, maxRequestMb: number): void {
   const denials = app.get(AuditDenialRecorder);
   app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb, (request, status) => denials.observe(request, status)));
   setUpSwagger(app);
+  // Initialised here rather than in listen(), so a failing onModuleInit is a failed boot cleaned up here too.
+  await app.init().catch(async (error: unknown) => {
+    await app.close().catch(() => undefined);
+    await opened.closeAll();
+    throw error;
+  });
+  return app;
 }
 
 function setUpSwagger(app: NestFastifyApplication): void {

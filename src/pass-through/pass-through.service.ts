@@ -13,6 +13,7 @@ import type { PassThroughEndpoint, TollgateConfig } from '../config/config.types
 import { PricingService } from '../pricing/pricing.service';
 import { SpendLedgerService } from '../spend/spend-ledger.service';
 import { buildSpendRow } from '../spend/spend-row.builder';
+import { forwardedUrl } from './forwarded-path';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** The caller's credentials and connection-level headers never travel to the target. */
@@ -76,7 +77,7 @@ export class PassThroughService implements OnModuleInit {
         await this.authenticator.authenticate(request, PUBLIC_PASS_THROUGH);
         request.auth = PUBLIC_CALLER;
       }
-      const upstream = await undiciRequest(targetUrl(endpoint, request), {
+      const upstream = await undiciRequest(forwardedUrl(endpoint, request.url), {
         method: request.method as (typeof METHODS)[number],
         headers: this.headersFor(endpoint, request, keyHeader),
         body: bodyOf(request),
@@ -160,17 +161,6 @@ export class PassThroughService implements OnModuleInit {
       }),
     );
   }
-}
-
-/** The target, plus the sub-path and query the caller sent; the origin is the configured one, always. */
-function targetUrl(endpoint: PassThroughEndpoint, request: FastifyRequest): string {
-  const base = new URL(endpoint.target);
-  const params = request.params as Record<string, string> | undefined;
-  const subpath = params?.['*'];
-  if (subpath) base.pathname = `${base.pathname.replace(/\/$/, '')}/${subpath.split('/').map(encodeURIComponent).join('/')}`;
-  const query = request.url.indexOf('?');
-  if (query >= 0) base.search = request.url.slice(query);
-  return base.toString();
 }
 
 function bodyOf(request: FastifyRequest): string | undefined {
