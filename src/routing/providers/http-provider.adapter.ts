@@ -67,7 +67,7 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
         body,
         signal,
         streaming ? deployment.streamTimeoutMs : deployment.timeoutMs,
-        deployment.clientSupplied === true,
+        deployment,
       );
     } catch (error) {
       throw this.transportError(error, signal);

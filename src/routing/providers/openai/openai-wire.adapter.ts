@@ -141,7 +141,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   private async sendTo(method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, body: string | Buffer | undefined, deployment: Deployment, signal: AbortSignal): Promise<UpstreamResponse> {
     let response: UpstreamResponse;
     try {
-      response = await this.http.request(method, toEndpoint(url), { accept: '*/*', ...headers, ...this.authHeaders(deployment) }, body, signal, deployment.timeoutMs, deployment.clientSupplied === true);
+      response = await this.http.request(method, toEndpoint(url), { accept: '*/*', ...headers, ...this.authHeaders(deployment) }, body, signal, deployment.timeoutMs, deployment);
     } catch (error) {
       throw this.transportError(error, signal);
     }
@@ -205,7 +205,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
         body,
         signal,
         idleTimeoutMs,
-        deployment.clientSupplied === true,
+        deployment,
       );
     } catch (error) {
       throw this.transportError(error, signal);
