@@ -321,7 +321,9 @@ export class JwtAuthSettingsDto {
 function isEgressEntry(value: unknown): boolean {
   if (typeof value !== 'string' || value.trim() === '') return false;
   const entry = value.trim();
-  return isIpOrCidr(entry) || /^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(entry);
+  // Digits and dots are an IPv4 address or range (`10.0.0.300` is a typo, not a host name), and so is anything with '/'.
+  if (/^[\d./]+$/.test(entry) || entry.includes('/') || entry.includes(':')) return isIpOrCidr(entry);
+  return /^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(entry);
 }
 
 /** Egress entries hold no secrets, so the bad ones are named. */
