@@ -1,6 +1,7 @@
 import { DomainError } from '../common/errors/domain-error';
 import type { VirtualKeyRecord } from '../keys/virtual-key';
 import type { Deployment } from '../routing/deployment';
+import { withoutCredentials } from '../routing/deployment-credentials';
 import { assertSafeUrl, systemResolver, type HostResolver } from '../routing/ssrf-guard';
 
 /** Request-body fields that would choose where Tollgate connects, or with what credentials. */
@@ -33,14 +34,6 @@ export class ClientSideBaseWithoutKeyError extends DomainError {
     );
   }
 }
-
-/**
- * Deployment params that authenticate to the provider or pick the identity to authenticate as (AWS keys, session
- * tokens, roles and profiles, Azure AD tokens and client secrets, Vertex credentials, extra headers): none of them
- * may travel with a call the request re-pointed. `max_tokens` and the like are not credentials.
- */
-const CREDENTIAL_PARAM =
-  /^(aws_|azure_|vertex_|google_|gcp_)|^(api_key|client_id|client_secret|tenant_id|headers|extra_headers|organization|token|secret|password|username|credentials)$|_(api_key|key_id|secret|secret_key|password|access_token|session_token|auth_token|ad_token|credentials)$/;
 
 /**
  * Client-side credentials (`api_base` / `base_url` / `api_key` in the request body): refused unless the proxy
@@ -79,9 +72,4 @@ export async function applyClientSideCredentials(
   const apiBase = (await assertSafeUrl(base, resolve)).toString().replace(/\/$/, '');
   for (const field of CLIENT_SIDE_FIELDS) delete body[field];
   return { ...deployment, apiBase, apiKey, apiVersion, organization: undefined, params: withoutCredentials(deployment.params), clientSupplied: true };
-}
-
-/** The deployment's params less everything that authenticates (see CREDENTIAL_PARAM). */
-export function withoutCredentials(params: Deployment['params']): Deployment['params'] {
-  return Object.fromEntries(Object.entries(params ?? {}).filter(([name]) => !CREDENTIAL_PARAM.test(name))) as Deployment['params'];
 }

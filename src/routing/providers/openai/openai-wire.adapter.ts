@@ -1,5 +1,6 @@
 import { DomainError } from '../../../common/errors/domain-error';
 import type { Deployment, ProviderId } from '../../deployment';
+import { withoutDeploymentSecrets } from '../../deployment-credentials';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../../openai.types';
 import { UpstreamError } from '../../routing.errors';
 import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
@@ -145,7 +146,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     } catch (error) {
       throw this.transportError(error, signal);
     }
-    if (response.statusCode >= 400) throw await this.statusError(response);
+    if (response.statusCode >= 400) throw await this.statusError(response, deployment);
     return response;
   }
 
@@ -210,7 +211,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     } catch (error) {
       throw this.transportError(error, signal);
     }
-    if (response.statusCode >= 400) throw await this.statusError(response);
+    if (response.statusCode >= 400) throw await this.statusError(response, deployment);
     return response;
   }
 
@@ -220,7 +221,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     return (cached[operation] ??= toEndpoint(this.endpoint(deployment, operation)));
   }
 
-  private async statusError(response: UpstreamResponse): Promise<UpstreamError> {
+  private async statusError(response: UpstreamResponse, deployment: Deployment): Promise<UpstreamError> {
     const text = await readBounded(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
     let detail = text || `HTTP ${response.statusCode}`;
     try {
@@ -229,7 +230,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     } catch {
       // Not JSON: keep the (bounded, redacted) text.
     }
-    return providerHttpError(this.label, response.statusCode, detail, header(response, 'retry-after'));
+    return providerHttpError(this.label, response.statusCode, withoutDeploymentSecrets(detail, deployment), header(response, 'retry-after'));
   }
 
   private transportError(error: unknown, signal: AbortSignal): Error {
