@@ -5,7 +5,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AuditDenialRecorder } from './audit/audit-denials';
+import { OpenedResources } from './common/opened-resources';
 import { answerClientError } from './common/http/client-error';
+import { answerFrameworkError } from './common/http/framework-error';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
 import { securityHeadersFor } from './common/http/security-headers';
 import { TOLLGATE_VERSION } from './common/version';
@@ -20,7 +22,10 @@ export interface CreateAppOptions {
   logLevels?: LogLevel[] | false;
 }
 
-/** Builds the Nest application on Fastify with Tollgate's HTTP behaviour; does not listen. */
+/**
+ * Builds and initialises the Nest application on Fastify with Tollgate's HTTP behaviour; does not listen.
+ * @throws whatever failed the boot, after closing everything the boot had opened
+ */
 export async function createApp(config: TollgateConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const maxRequestMb = config.general_settings.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB;
   const adapter = new FastifyAdapter({
@@ -28,14 +33,20 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
     bodyLimit: Math.max(1, Math.floor(maxRequestMb * MEBIBYTE)),
     genReqId: () => randomUUID(),
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     requestIdHeader: false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  // A failed boot must leave nothing open (embedded database, data-directory lock), or the process never exits.
+  const opened = new OpenedResources();
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opened), adapter, {
     logger: options.logLevels ?? ['log', 'warn', 'error'],
     bufferLogs: false,
     abortOnError: false,
+  }).catch(async (error: unknown) => {
+    await opened.closeAll();
+    throw error;
   });
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -57,6 +68,12 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   const denials = app.get(AuditDenialRecorder);
   app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb, (request, status) => denials.observe(request, status)));
   setUpSwagger(app);
+  // Initialised here rather than in listen(), so a failing onModuleInit is a failed boot cleaned up here too.
+  await app.init().catch(async (error: unknown) => {
+    await app.close().catch(() => undefined);
+    await opened.closeAll();
+    throw error;
+  });
   return app;
 }
 

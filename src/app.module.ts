@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
 import type { TollgateConfig } from './config/config.types';
+import type { OpenedResources } from './common/opened-resources';
 import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -21,13 +22,13 @@ import { TeamsModule } from './teams/teams.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: TollgateConfig): DynamicModule {
+  static forRoot(config: TollgateConfig, opened: OpenedResources): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         SecretsModule,
-        DatabaseModule.forRoot(),
+        DatabaseModule.forRoot(opened),
         ScheduleModule.forRoot(),
         SpendModule,
         SpendReportsModule,

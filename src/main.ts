@@ -27,6 +27,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     return undefined;
   }
 
+  let app: NestFastifyApplication | undefined;
   try {
     // USE_AWS_KMS: decrypted LITELLM_SECRET_AWS_KMS_<NAME> values become <NAME> before anything reads them (DATABASE_URL).
     for (const name of await exportKmsDecryptedEnvironment(env)) logger.log(`decrypted ${name} with AWS KMS`);
@@ -34,7 +35,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     // LiteLLM exports `environment_variables` for the providers and libraries it loads; so do we.
     for (const [name, value] of Object.entries(config.environment_variables)) env[name] = value;
     for (const warning of config.warnings) logger.warn(warning);
-    const app = await createApp(config);
+    app = await createApp(config);
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await app.listen(cli.port, cli.host);
     const shownHost = cli.host === '0.0.0.0' || cli.host === '::' ? 'localhost' : cli.host;
@@ -46,6 +47,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`Tollgate failed to start: ${message}\n`);
     process.exitCode = 1;
+    // Built but not listening (the port is taken): close it, or its database keeps the process alive.
+    await app?.close().catch(() => undefined);
     return undefined;
   }
 }

@@ -50,7 +50,7 @@ model_list:
     const { body } = await api.post<{ key: string }>('/key/generate', { permissions: { allow_client_side_credentials: true } });
     const before = ((await (await fetch(`${mock.baseUrl.replace(/\/v1$/, '')}/__stats`)).json()) as { requests: number }).requests;
     for (const base of [mock.baseUrl, 'http://2130706433/v1', 'http://169.254.169.254/latest', 'http://[::ffff:127.0.0.1]/v1', 'http://localhost/v1']) {
-      const refused = await chat(body.key, { api_base: base });
+      const refused = await chat(body.key, { api_base: base, api_key: 'sk-client-own' });
       expect(refused.status).toBe(400);
       expect(refused.message).toMatch(/^Rejected Request: the URL is not allowed/);
     }
@@ -58,5 +58,16 @@ model_list:
     expect(after).toBe(before);
     // The configured deployment still serves the same key.
     expect((await chat(body.key, {})).status).toBe(200);
+  });
+
+  it("should refuse an api_base or base_url that comes without the request's own api_key: the deployment's key stays with its host", async () => {
+    const { body } = await api.post<{ key: string }>('/key/generate', { permissions: { allow_client_side_credentials: true } });
+    for (const extra of [{ api_base: 'https://llm.customer.example/v1' }, { base_url: 'https://llm.customer.example/v1' }]) {
+      const refused = await chat(body.key, extra);
+      expect(refused.status).toBe(400);
+      expect(refused.message).toMatch(/^Rejected Request: (api_base|base_url) in the request body needs an api_key in the request body too/);
+    }
+    // Its own key for the configured host is fine: the call goes where the operator configured it.
+    expect((await chat(body.key, { api_key: 'sk-upstream' })).status).toBe(200);
   });
 });

@@ -140,6 +140,8 @@ model_list:
       'an expired token',
       () => jwt.sign({ client_id: 'jwt-team', exp: Math.floor(Date.now() / 1000) - 60 }, rsa.privateKey, { algorithm: 'RS256', keyid: rsa.kid, audience: AUDIENCE, issuer: ISSUER }),
     ],
+    // LiteLLM requires exp; a token without one would stay valid forever (litellm_jwtauth.allow_tokens_without_exp opts in).
+    ['a token without exp', () => jwt.sign({ client_id: 'jwt-team' }, rsa.privateKey, { algorithm: 'RS256', keyid: rsa.kid, audience: AUDIENCE, issuer: ISSUER })],
     ['a wrong audience', () => sign({ client_id: 'jwt-team' }, rsa, { audience: 'someone-else' })],
     ['a wrong issuer', () => sign({ client_id: 'jwt-team' }, rsa, { issuer: 'https://evil.example' })],
     ['no team, user or admin claim', () => sign({ hello: 'world' })],

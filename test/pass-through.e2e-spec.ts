@@ -1,7 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
+import { refusedSubpaths, SERVED_SUBPATHS } from './fixtures/security/pass-through-paths';
 import { apiClient } from './support/api-client';
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
 
@@ -49,6 +50,12 @@ general_settings:
     - path: /public-echo
       target: ${origin}/echo
       include_subpath: true
+    - path: /pt
+      target: ${origin}/v1
+      include_subpath: true
+      auth: true
+      headers:
+        Authorization: "bearer os.environ/TARGET_SECRET"
     - path: /custom-key
       target: ${origin}/custom
       auth: true
@@ -118,6 +125,52 @@ model_list:
     const sneaky = await fetch(`${gateway.url}/public-echo/%2F%2Fevil.example%2Fx`);
     expect(sneaky.status).toBe(200);
     expect(received[received.length - 1].url.startsWith('/echo/')).toBe(true);
+  });
+
+  /** A request with its path exactly as written (`curl --path-as-is`): fetch() would normalise it first. */
+  function sendAsIs(path: string, key: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(gateway.url);
+      const outgoing = httpRequest(
+        { host: url.hostname, port: url.port, method: 'POST', path, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end('{"model":"gpt-4o","messages":[]}');
+    });
+  }
+
+  it('should refuse with 400 every sub-path of the path-confusion corpus, and the target sees no path outside /v1', async () => {
+    const before = received.length;
+    const corpus = refusedSubpaths();
+    const notRefused: string[] = [];
+    for (const subpath of corpus) {
+      const response = await sendAsIs(`/pt${subpath}`, MASTER_KEY);
+      const error = (JSON.parse(response.body) as { error?: { code?: string; type?: string } }).error;
+      if (response.status !== 400 || error?.code !== '400') notRefused.push(`${subpath} → ${response.status}`);
+    }
+    expect(notRefused).toEqual([]);
+    // Refused before any connection: the operator's credential went nowhere.
+    expect(received.slice(before)).toEqual([]);
+  });
+
+  it('should forward the served sub-paths under the target path only, with the server-side credential', async () => {
+    const before = received.length;
+    for (const [sent, forwarded] of SERVED_SUBPATHS) {
+      const response = await sendAsIs(`/pt${sent}`, MASTER_KEY);
+      expect([sent, response.status]).toEqual([sent, 200]);
+      expect(received[received.length - 1].url).toBe(forwarded);
+    }
+    const seen = received.slice(before);
+    expect(seen).toHaveLength(SERVED_SUBPATHS.length);
+    for (const request of seen) {
+      expect(request.url).toMatch(/^\/v1\//);
+      expect(request.headers.authorization).toBe(`bearer ${TARGET_SECRET}`);
+    }
   });
 
   it("should read the caller's key from the configured header and not forward it", async () => {

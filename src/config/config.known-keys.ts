@@ -135,6 +135,7 @@ export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'enable_jwt_auth',
   'allow_client_side_credentials',
   'litellm_jwtauth',
+  'egress_policy',
   'custom_auth',
   'custom_key_generate',
   'max_parallel_requests',

@@ -347,6 +347,18 @@ general_settings:
     expect(config.general_settings.allowed_ips).toHaveLength(5);
   });
 
+  it('should read general_settings.egress_policy and name its invalid entries', () => {
+    const config = sut('general_settings: {egress_policy: {allow: [api.openai.com, "*.openai.azure.com", localhost, 10.0.0.0/8, "::1"], deny: [192.168.0.0/16], allow_metadata: "false"}}');
+    expect(config.general_settings.egress_policy).toEqual({ allow: ['api.openai.com', '*.openai.azure.com', 'localhost', '10.0.0.0/8', '::1'], deny: ['192.168.0.0/16'], allow_metadata: false });
+    expect(config.warnings).toEqual([]);
+    const error = configErrorOf(() => sut('general_settings: {egress_policy: {allow: ["http://x.example/v1", "a b", "10.0.0.300", "10.0.0.0/33"], deny: "10.0.0.0/8", allow_metadata: maybe}}'));
+    expect(error.problems).toEqual([
+      'general_settings.egress_policy.allow: must be a list of host names (*.example.com allowed), IP addresses or CIDR ranges (invalid: "http://x.example/v1", "a b", "10.0.0.300", "10.0.0.0/33")',
+      'general_settings.egress_policy.deny: must be a list of host names (*.example.com allowed), IP addresses or CIDR ranges',
+      'general_settings.egress_policy.allow_metadata: must be a boolean (true or false)',
+    ]);
+  });
+
   it('should reject invalid IPs and CIDR ranges in allowed_ips, naming them', () => {
     const error = configErrorOf(() => sut('general_settings: {allowed_ips: ["10.0.0.1", "10.0.0.300", "10.0.0.0/33", "2001:db8::/129", "::1/"]}'));
 

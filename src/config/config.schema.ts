@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsOptional, ValidateBy, ValidateNested } from 'class-validator';
 import type {
+  EgressPolicySettings,
   GeneralSettings,
   KeyManagementSettings,
   KeyManagementSystem,
@@ -313,6 +314,38 @@ export class JwtAuthSettingsDto {
   @PositiveNumber() public_key_ttl?: number;
   @StringList() admin_allowed_routes?: string[];
   @StringList() team_allowed_routes?: string[];
+  @Bool() allow_tokens_without_exp?: boolean;
+}
+
+/** A host name (`api.openai.com`), a wildcard below a domain (`*.openai.azure.com`), an IP address or a CIDR range. */
+function isEgressEntry(value: unknown): boolean {
+  if (typeof value !== 'string' || value.trim() === '') return false;
+  const entry = value.trim();
+  // Digits and dots are an IPv4 address or range (`10.0.0.300` is a typo, not a host name), and so is anything with '/'.
+  if (/^[\d./]+$/.test(entry) || entry.includes('/') || entry.includes(':')) return isIpOrCidr(entry);
+  return /^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(entry);
+}
+
+/** Egress entries hold no secrets, so the bad ones are named. */
+const EgressList = (): PropertyDecorator =>
+  compose(
+    IsOptional(),
+    check(
+      'egressList',
+      (v) => isStringList(v) && v.every(isEgressEntry),
+      (v) => {
+        const bad = Array.isArray(v) ? v.filter((item) => !isEgressEntry(item)) : [];
+        const named = bad.length > 0 ? ` (invalid: ${bad.map((item) => JSON.stringify(item)).join(', ')})` : '';
+        return `must be a list of host names (*.example.com allowed), IP addresses or CIDR ranges${named}`;
+      },
+    ),
+  );
+
+/** `general_settings.egress_policy` (Tollgate's). */
+export class EgressPolicyDto implements EgressPolicySettings {
+  @EgressList() allow?: string[];
+  @EgressList() deny?: string[];
+  @Bool() allow_metadata?: boolean;
 }
 
 /** `general_settings.key_management_settings` (LiteLLM's names). */
@@ -348,6 +381,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @Nested(() => KeyManagementSettingsDto) key_management_settings?: KeyManagementSettingsDto;
   @Bool() enable_jwt_auth?: boolean;
   @Bool() allow_client_side_credentials?: boolean;
+  @Nested(() => EgressPolicyDto) egress_policy?: EgressPolicyDto;
   @Nested(() => JwtAuthSettingsDto) litellm_jwtauth?: JwtAuthSettingsDto;
   @NonNegativeInt() max_parallel_requests?: number;
   @NonNegativeInt() global_max_parallel_requests?: number;

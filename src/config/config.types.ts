@@ -96,6 +96,8 @@ export interface GeneralSettings {
   enable_jwt_auth?: boolean;
   /** Let requests carry `api_base` / `api_key` (LiteLLM's flag; keys can be allowed one by one too). */
   allow_client_side_credentials?: boolean;
+  /** Where deployments may connect (Tollgate's); checked at every dial. Default: anywhere but cloud metadata. */
+  egress_policy?: EgressPolicySettings;
   litellm_jwtauth?: {
     admin_jwt_scope?: string;
     team_id_jwt_field?: string;
@@ -104,6 +106,8 @@ export interface GeneralSettings {
     public_key_ttl?: number;
     admin_allowed_routes?: string[];
     team_allowed_routes?: string[];
+    /** Accept JWTs without an `exp` claim (default false: such a token is refused, as LiteLLM does). */
+    allow_tokens_without_exp?: boolean;
   };
   /** Keep no per-call rows (counters are still kept, exactly once per call). */
   disable_spend_logs?: boolean;
@@ -116,6 +120,16 @@ export interface GeneralSettings {
   /** Third-party guardrail packages Tollgate may load by name (Tollgate's own guardrails are always allowed). */
   guardrail_packages?: string[];
   [extra: string]: unknown;
+}
+
+/** `general_settings.egress_policy` (Tollgate's). */
+export interface EgressPolicySettings {
+  /** When non-empty, the only hosts (`api.openai.com`, `*.openai.azure.com`), IPs and CIDRs deployments may reach. */
+  allow?: string[];
+  /** Hosts, IPs and CIDRs deployments may never reach; wins over `allow`. */
+  deny?: string[];
+  /** Let deployments reach cloud metadata endpoints (169.254.169.254, fd00:ec2::254, metadata.google.internal …). */
+  allow_metadata?: boolean;
 }
 
 /** `general_settings.key_management_system` (LiteLLM's names). */

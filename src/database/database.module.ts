@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { OpenedResources } from '../common/opened-resources';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { DatabaseService } from './database.service';
@@ -9,13 +10,14 @@ import { UnitOfWork } from './unit-of-work';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(): DynamicModule {
+  /** `opened` closes the database when the boot fails before Nest owns it (see OpenedResources). */
+  static forRoot(opened: OpenedResources): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [
         {
           provide: DatabaseService,
-          useFactory: (config: TollgateConfig) => DatabaseService.open(config),
+          useFactory: (config: TollgateConfig) => opened.track(DatabaseService.open(config), (database) => database.close()),
           inject: [TOLLGATE_CONFIG],
         },
         { provide: DataSource, useFactory: (db: DatabaseService) => db.dataSource, inject: [DatabaseService] },

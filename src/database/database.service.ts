@@ -20,6 +20,7 @@ const MIGRATION_LOCK_ID = 7_345_120_001;
 export class DatabaseService implements OnApplicationShutdown {
   private static readonly logger = new Logger('Database');
   readonly instanceId = randomUUID();
+  private closed?: Promise<void>;
 
   private constructor(
     readonly dataSource: DataSource,
@@ -89,9 +90,17 @@ export class DatabaseService implements OnApplicationShutdown {
     await this.dataSource.query('SELECT 1');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
-    await this.embedded?.stop();
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  /** Closes the connection, then the embedded engine and its data-directory lock; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+      await this.embedded?.stop();
+    })();
+    return this.closed;
   }
 }
 

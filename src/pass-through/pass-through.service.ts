@@ -12,6 +12,7 @@ import type { PassThroughEndpoint, TollgateConfig } from '../config/config.types
 import { EdgeCall } from '../gateway/edge-call';
 import { CallPipeline } from '../pipeline/call-pipeline.service';
 import { PASS_THROUGH, tokenUsageOf, type ProviderAnswer } from '../pipeline/operations';
+import { forwardedUrl } from './forwarded-path';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** The caller's credentials and connection-level headers never travel to the target. */
@@ -84,6 +85,8 @@ export class PassThroughService implements OnModuleInit {
         await this.authenticator.authenticate(request, PUBLIC_PASS_THROUGH);
         request.auth = PUBLIC_CALLER;
       }
+      // A sub-path that would leave the target's path is refused before anything is admitted or sent.
+      const url = forwardedUrl(endpoint, request.url);
       const body = isRecord(request.body) ? request.body : {};
       const edge = new EdgeCall(request, reply, {
         idPrefix: PASS_THROUGH.idPrefix,
@@ -92,7 +95,7 @@ export class PassThroughService implements OnModuleInit {
         target: {
           id: endpoint.path,
           apiBase: new URL(endpoint.target).origin,
-          invoke: (signal) => this.call(endpoint, request, keyHeader, signal),
+          invoke: (signal) => this.call(endpoint, url, request, keyHeader, signal),
         },
       });
       await edge.serve(() => this.pipeline.run(PASS_THROUGH, edge.request));
@@ -105,8 +108,8 @@ export class PassThroughService implements OnModuleInit {
   }
 
   /** The target's answer as it came (status, headers, body); a JSON reply with `usage` and a `model` is priced. */
-  private async call(endpoint: PassThroughEndpoint, request: FastifyRequest, keyHeader: string | undefined, signal: AbortSignal): Promise<ProviderAnswer> {
-    const upstream = await undiciRequest(targetUrl(endpoint, request), {
+  private async call(endpoint: PassThroughEndpoint, url: string, request: FastifyRequest, keyHeader: string | undefined, signal: AbortSignal): Promise<ProviderAnswer> {
+    const upstream = await undiciRequest(url, {
       method: request.method as (typeof METHODS)[number],
       headers: this.headersFor(endpoint, request, keyHeader),
       body: bodyOf(request),
@@ -156,17 +159,6 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The target, plus the sub-path and query the caller sent; the origin is the configured one, always. */
-function targetUrl(endpoint: PassThroughEndpoint, request: FastifyRequest): string {
-  const base = new URL(endpoint.target);
-  const params = request.params as Record<string, string> | undefined;
-  const subpath = params?.['*'];
-  if (subpath) base.pathname = `${base.pathname.replace(/\/$/, '')}/${subpath.split('/').map(encodeURIComponent).join('/')}`;
-  const query = request.url.indexOf('?');
-  if (query >= 0) base.search = request.url.slice(query);
-  return base.toString();
 }
 
 function bodyOf(request: FastifyRequest): string | undefined {

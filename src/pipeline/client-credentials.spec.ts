@@ -29,7 +29,55 @@ describe(applyClientSideCredentials.name, () => {
 
   it('should refuse an allowed api_base that points inside the network', async () => {
     for (const base of ['http://169.254.169.254/latest', 'https://internal.customer.example', 'http://[::ffff:127.0.0.1]:8080']) {
-      await expect(applyClientSideCredentials({ api_base: base }, deployment, undefined, true, resolver)).rejects.toThrow('Rejected Request: the URL is not allowed');
+      await expect(applyClientSideCredentials({ api_base: base, api_key: 'sk-customer' }, deployment, undefined, true, resolver)).rejects.toThrow('Rejected Request: the URL is not allowed');
     }
+  });
+
+  it('should refuse an allowed api_base or base_url without an api_key of the request, before resolving the host', async () => {
+    const resolved: string[] = [];
+    const recording: HostResolver = async (host) => {
+      resolved.push(host);
+      return resolver(host);
+    };
+    for (const body of [{ api_base: 'https://llm.customer.example/v1' }, { base_url: 'https://llm.customer.example/v1' }, { api_base: 'https://llm.customer.example/v1', api_key: '' }, { base_url: 'https://llm.customer.example/v1', api_key: null }]) {
+      await expect(applyClientSideCredentials({ ...body }, deployment, undefined, true, recording)).rejects.toThrow(/needs an api_key in the request body too/);
+    }
+    expect(resolved).toEqual([]);
+  });
+
+  it("should carry none of the deployment's credentials to a re-pointed call", async () => {
+    const bedrock = {
+      ...deployment,
+      provider: 'bedrock',
+      organization: 'org-operator',
+      params: {
+        model: 'bedrock/anthropic.claude',
+        api_key: 'sk-configured',
+        aws_access_key_id: 'AKIAOPERATOR',
+        aws_secret_access_key: 'operator-secret',
+        aws_session_token: 'operator-session',
+        aws_role_name: 'operator-role',
+        aws_region_name: 'us-east-1',
+        azure_ad_token: 'operator-ad-token',
+        client_secret: 'operator-client-secret',
+        vertex_credentials: '{"private_key":"operator"}',
+        extra_headers: { authorization: 'Bearer operator' },
+        organization: 'org-operator',
+        input_cost_per_token: 0.001,
+        max_tokens: 100,
+        temperature: 0.2,
+      },
+    } as unknown as Deployment;
+    const chosen = await applyClientSideCredentials({ api_base: 'https://llm.customer.example/v1', api_key: 'sk-customer' }, bedrock, undefined, true, resolver);
+    expect(chosen.apiKey).toBe('sk-customer');
+    expect(chosen.organization).toBeUndefined();
+    expect(chosen.params).toEqual({ model: 'bedrock/anthropic.claude', input_cost_per_token: 0.001, max_tokens: 100, temperature: 0.2 });
+    expect(JSON.stringify(chosen)).not.toMatch(/operator|AKIA|sk-configured/);
+  });
+
+  it('should keep the configured host, and the configured client, for a request that sets only its own api_key', async () => {
+    const chosen = await applyClientSideCredentials({ api_key: 'sk-customer' }, deployment, undefined, true, resolver);
+    expect(chosen).toMatchObject({ apiBase: deployment.apiBase, apiKey: 'sk-customer' });
+    expect(chosen.clientSupplied).toBeUndefined();
   });
 });

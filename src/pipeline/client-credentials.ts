@@ -1,6 +1,7 @@
 import { DomainError } from '../common/errors/domain-error';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { Deployment } from '../routing/deployment';
+import { withoutCredentials } from '../routing/deployment-credentials';
 import { assertSafeUrl, systemResolver, type HostResolver } from '../routing/ssrf-guard';
 
 /** Request-body fields that would choose where Tollgate connects, or with what credentials. */
@@ -23,13 +24,26 @@ export class ClientSideCredentialsNotAllowedError extends DomainError {
   }
 }
 
+/** A request that points the call at another host without bringing the credential to use there. */
+export class ClientSideBaseWithoutKeyError extends DomainError {
+  constructor(field: string) {
+    super(
+      'GW_BAD_REQUEST',
+      `Rejected Request: ${field} in the request body needs an api_key in the request body too; the deployment's own credentials are only sent to the hosts configured for it.`,
+      { status: 400, type: 'invalid_request_error', param: 'api_key' },
+    );
+  }
+}
+
 /**
  * Client-side credentials (`api_base` / `base_url` / `api_key` in the request body): refused unless the proxy
  * (`general_settings.allow_client_side_credentials`) or the key (`permissions.allow_client_side_credentials`)
  * explicitly allows them; when allowed, the URL must resolve to public addresses only, and the call goes to a copy
  * of the deployment pointing there, marked so the upstream client re-checks every address it connects to.
+ * A request that changes where the call goes must bring its own `api_key`: the copy keeps none of the deployment's
+ * credentials (its key, organization, AWS / Azure AD / Vertex credentials), which stay with the configured hosts.
  * @returns the deployment to call (the configured one when the request names no credentials).
- * @throws ClientSideCredentialsNotAllowedError, UnsafeUrlError (both 400)
+ * @throws ClientSideCredentialsNotAllowedError, ClientSideBaseWithoutKeyError, UnsafeUrlError (all 400)
  */
 export async function applyClientSideCredentials(
   body: Record<string, unknown>,
@@ -42,14 +56,20 @@ export async function applyClientSideCredentials(
   if (supplied.length === 0) return deployment;
   const allowed = allowedByConfig || key?.permissions.allow_client_side_credentials === true;
   if (!allowed) throw new ClientSideCredentialsNotAllowedError(supplied[0]);
-  const base = body.api_base ?? body.base_url;
-  let apiBase = deployment.apiBase;
-  if (base !== undefined && base !== null) {
-    if (typeof base !== 'string') throw new ClientSideCredentialsNotAllowedError('api_base');
-    apiBase = (await assertSafeUrl(base, resolve)).toString().replace(/\/$/, '');
-  }
-  const apiKey = typeof body.api_key === 'string' ? body.api_key : deployment.apiKey;
+  const baseField = body.api_base !== undefined && body.api_base !== null ? 'api_base' : body.base_url !== undefined && body.base_url !== null ? 'base_url' : undefined;
   const apiVersion = typeof body.api_version === 'string' ? body.api_version : deployment.apiVersion;
+  if (baseField === undefined) {
+    // Same host as configured: the caller may use its own key there (or only change api_version).
+    const apiKey = typeof body.api_key === 'string' ? body.api_key : deployment.apiKey;
+    for (const field of CLIENT_SIDE_FIELDS) delete body[field];
+    return { ...deployment, apiKey, apiVersion };
+  }
+  const base = body[baseField];
+  if (typeof base !== 'string') throw new ClientSideCredentialsNotAllowedError(baseField);
+  // Checked before the URL is resolved: a request refused anyway causes no DNS query either.
+  if (typeof body.api_key !== 'string' || body.api_key.trim() === '') throw new ClientSideBaseWithoutKeyError(baseField);
+  const apiKey = body.api_key;
+  const apiBase = (await assertSafeUrl(base, resolve)).toString().replace(/\/$/, '');
   for (const field of CLIENT_SIDE_FIELDS) delete body[field];
-  return { ...deployment, apiBase, apiKey, apiVersion, clientSupplied: true };
+  return { ...deployment, apiBase, apiKey, apiVersion, organization: undefined, params: withoutCredentials(deployment.params), clientSupplied: true };
 }

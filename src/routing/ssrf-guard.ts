@@ -49,6 +49,50 @@ const FORBIDDEN = (() => {
   return list;
 })();
 
+/**
+ * Cloud instance-metadata and credential endpoints: AWS IMDS (also GCP, Azure, OpenStack, Oracle, DigitalOcean)
+ * 169.254.169.254 and fd00:ec2::254, ECS task credentials 169.254.170.2, EKS Pod Identity 169.254.170.23 and
+ * fd00:ec2::23, Tencent 169.254.0.23, Alibaba 100.100.100.200, Oracle's legacy 192.0.0.192.
+ */
+const METADATA_ADDRESSES = (() => {
+  const list = new BlockList();
+  for (const address of ['169.254.169.254', '169.254.170.2', '169.254.170.23', '169.254.0.23', '100.100.100.200', '192.0.0.192']) list.addAddress(address, 'ipv4');
+  for (const address of ['fd00:ec2::254', 'fd00:ec2::23']) list.addAddress(address, 'ipv6');
+  return list;
+})();
+
+/** Names that resolve to a metadata service from inside a cloud instance (GCP, AWS, Tencent). */
+export const METADATA_HOSTNAMES: ReadonlySet<string> = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.tencentyun.com',
+]);
+
+/**
+ * The address to classify: brackets and zone removed, and the IPv4 address an IPv6 form embeds (mapped,
+ * compatible, NAT64, 6to4) when it has one, so `::ffff:169.254.169.254` is checked as 169.254.169.254.
+ * @returns null when the text is not an IP address.
+ */
+export function canonicalAddress(address: string): { ip: string; family: 'ipv4' | 'ipv6' } | null {
+  const bare = address.startsWith('[') ? address.slice(1, -1) : address;
+  const zone = bare.indexOf('%');
+  const ip = zone >= 0 ? bare.slice(0, zone) : bare;
+  const family = isIP(ip);
+  if (family === 4) return { ip, family: 'ipv4' };
+  if (family !== 6) return null;
+  const embedded = embeddedIpv4(ip);
+  return embedded !== null ? { ip: embedded, family: 'ipv4' } : { ip, family: 'ipv6' };
+}
+
+/** Whether the address is a cloud metadata endpoint, in any of its IPv4 or IPv6 spellings. */
+export function isMetadataAddress(address: string): boolean {
+  const canonical = canonicalAddress(address);
+  return canonical !== null && METADATA_ADDRESSES.check(canonical.ip, canonical.family);
+}
+
 /** @returns why the address is forbidden, or null when it is a public unicast address. */
 export function forbiddenAddressReason(address: string): string | null {
   const ip = address.startsWith('[') ? address.slice(1, -1) : address;

@@ -1,10 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent, Dispatcher } from 'undici';
-import { forbiddenAddressReason } from './ssrf-guard';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
+import type { Deployment } from './deployment';
+import { EgressPolicy, EgressPolicyRefusedCallError, egressRefusalOf } from './egress-policy';
 import { ReadableBody, readTextWithin, ResponseSizeLimit, streamWithin } from './response-size-limit';
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface UpstreamEndpoint {
   /** `http://host:port` */
@@ -18,6 +20,9 @@ export function toEndpoint(url: string): UpstreamEndpoint {
   const parsed = new URL(url);
   return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
 }
+
+/** The deployment a call is for: which client dials (configured or request-chosen base) and whom a refusal names. */
+export type UpstreamCaller = Pick<Deployment, 'id' | 'modelName' | 'clientSupplied'>;
 
 export interface UpstreamResponse {
   statusCode: number;
@@ -35,30 +40,34 @@ export class UpstreamHttp implements OnApplicationShutdown {
   /** Undefined when `max_response_size_mb` is not set: LiteLLM sets no limit either. */
   readonly responseLimit: ResponseSizeLimit | undefined;
 
-  private readonly agent = new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    pipelining: 1,
-    // Deadlines are owned by UpstreamCallControl; the idle body timeout is set per request.
-    headersTimeout: 0,
-    connect: { timeout: 10_000 },
-  });
+  /** For configured and stored deployments: every dial is checked against `general_settings.egress_policy`. */
+  private readonly agent: Agent;
 
   /**
    * For base URLs a request supplied (client-side credentials): every connection re-resolves the host and refuses
-   * loopback, private, link-local and metadata addresses, so a name that passed the check cannot be re-pointed
-   * inside the network between the check and the connection (DNS rebinding).
+   * loopback, private, link-local and metadata addresses (and what the egress policy refuses), so a name that
+   * passed the check cannot be re-pointed inside the network between the check and the connection (DNS rebinding).
    */
-  private readonly guardedAgent = new Agent({
-    keepAliveTimeout: 10_000,
-    pipelining: 1,
-    headersTimeout: 0,
-    connect: { timeout: 10_000, lookup: publicOnlyLookup },
-  });
+  private readonly guardedAgent: Agent;
 
   constructor(@Inject(TOLLGATE_CONFIG) config: TollgateConfig) {
     const maxMb = config.general_settings.max_response_size_mb;
     this.responseLimit = maxMb === undefined ? undefined : new ResponseSizeLimit(maxMb);
+    const egress = new EgressPolicy(config.general_settings.egress_policy);
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      pipelining: 1,
+      // Deadlines are owned by UpstreamCallControl; the idle body timeout is set per request.
+      headersTimeout: 0,
+      connect: egress.connector({ timeoutMs: CONNECT_TIMEOUT_MS, publicOnly: false }),
+    });
+    this.guardedAgent = new Agent({
+      keepAliveTimeout: 10_000,
+      pipelining: 1,
+      headersTimeout: 0,
+      connect: egress.connector({ timeoutMs: CONNECT_TIMEOUT_MS, publicOnly: true }),
+    });
   }
 
   /** `origin` and `path` are passed apart so no URL is parsed per call. */
@@ -68,12 +77,15 @@ export class UpstreamHttp implements OnApplicationShutdown {
     body: string | Buffer,
     signal: AbortSignal,
     idleTimeoutMs: number,
-    clientSupplied = false,
+    caller: UpstreamCaller,
   ): Promise<UpstreamResponse> {
-    return this.request('POST', endpoint, headers, body, signal, idleTimeoutMs, clientSupplied);
+    return this.request('POST', endpoint, headers, body, signal, idleTimeoutMs, caller);
   }
 
-  /** Any method; GET and DELETE serve the files API, a Buffer body multipart uploads. */
+  /**
+   * Any method; GET and DELETE serve the files API, a Buffer body multipart uploads.
+   * @throws EgressPolicyRefusedCallError (502) when the egress policy refused the dial; undici's errors otherwise
+   */
   async request(
     method: 'GET' | 'POST' | 'DELETE',
     endpoint: UpstreamEndpoint,
@@ -81,18 +93,25 @@ export class UpstreamHttp implements OnApplicationShutdown {
     body: string | Buffer | undefined,
     signal: AbortSignal,
     idleTimeoutMs: number,
-    clientSupplied = false,
+    caller: UpstreamCaller,
   ): Promise<UpstreamResponse> {
-    const response = await (clientSupplied ? this.guardedAgent : this.agent).request({
-      origin: endpoint.origin,
-      path: endpoint.path,
-      method,
-      headers,
-      body,
-      signal,
-      bodyTimeout: idleTimeoutMs,
-    });
-    return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+    try {
+      const response = await (caller.clientSupplied === true ? this.guardedAgent : this.agent).request({
+        origin: endpoint.origin,
+        path: endpoint.path,
+        method,
+        headers,
+        body,
+        signal,
+        bodyTimeout: idleTimeoutMs,
+      });
+      return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      const refusal = egressRefusalOf(error);
+      // A request-chosen base is the caller's doing: the generic connection error, as before, names no deployment.
+      if (refusal && caller.clientSupplied !== true) throw new EgressPolicyRefusedCallError(caller, refusal);
+      throw error;
+    }
   }
 
   /**
@@ -112,18 +131,4 @@ export class UpstreamHttp implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.agent.close(), this.guardedAgent.close()]);
   }
-}
-
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** `dns.lookup` that fails for any address a caller-chosen URL must not reach. */
-function publicOnlyLookup(hostname: string, options: object, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const list = addresses as LookupAddress[];
-    const forbidden = list.map((entry) => forbiddenAddressReason(entry.address)).find((reason) => reason !== null);
-    if (forbidden) return callback(Object.assign(new Error(`refused to connect: ${forbidden}`), { code: 'EACCES' }), []);
-    const wantsAll = (options as { all?: boolean }).all === true;
-    return wantsAll ? callback(null, list) : callback(null, list[0].address, list[0].family);
-  });
 }

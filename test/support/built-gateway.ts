@@ -62,6 +62,47 @@ export async function startBuiltGateway(yaml: string, options: BuiltGatewayOptio
   return { url, port, pid: child.pid!, storage, rssMb: () => rssMb(child.pid!), stop };
 }
 
+export interface BootFailure {
+  /** The exit code, or null when the process had to be killed at the deadline (it hung). */
+  code: number | null;
+  stderr: string;
+  elapsedMs: number;
+  storage: TestStorage;
+}
+
+/**
+ * Runs the built gateway with a config that must fail its boot and waits for the process to end by itself;
+ * at `deadlineMs` it is killed and reported with `code: null`. The caller discards `storage`.
+ */
+export async function runBuiltGatewayToExit(yaml: string, options: { deadlineMs: number; port?: number }): Promise<BootFailure> {
+  if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('This suite runs the built gateway: run `npm run build` first (`npm test` does).');
+  const storage = await freshStorage();
+  const configPath = join(storage.dataDir, 'config.yaml');
+  writeFileSync(configPath, yaml);
+  const env: NodeJS.ProcessEnv = { ...process.env, TOLLGATE_DATA_DIR: storage.dataDir };
+  delete env.DATABASE_URL;
+  if (storage.databaseUrl) env.DATABASE_URL = storage.databaseUrl;
+  const port = options.port ?? (await freePort());
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolveExit) => {
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolveExit(null);
+    }, options.deadlineMs);
+    child.once('exit', (exitCode) => {
+      clearTimeout(deadline);
+      resolveExit(exitCode);
+    });
+  });
+  return { code, stderr, elapsedMs: Date.now() - started, storage };
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);

@@ -17,6 +17,11 @@ export interface JwtAuthSettings {
   public_key_ttl?: number;
   admin_allowed_routes?: string[];
   team_allowed_routes?: string[];
+  /**
+   * Accept tokens that carry no `exp` claim (Tollgate's setting; off by default, as in LiteLLM, which requires
+   * `exp`): such a token never expires, so one that leaks stays valid until its signing key is rotated.
+   */
+  allow_tokens_without_exp?: boolean;
 }
 
 export interface JwtEnvironment {
@@ -56,6 +61,7 @@ export class JwtAuthenticator {
   private readonly endUserField?: string;
   private readonly adminRoutes: RouteMatcher;
   private readonly teamRoutes: RouteMatcher;
+  private readonly requireExpiry: boolean;
   /** One stable record per team (and user) a token names, so limits and spend rows group by it. */
   private readonly syntheticKeys = new Map<string, VirtualKeyRecord>();
 
@@ -71,6 +77,7 @@ export class JwtAuthenticator {
     this.endUserField = settings.end_user_id_jwt_field;
     this.adminRoutes = new RouteMatcher(settings.admin_allowed_routes ?? DEFAULT_ADMIN_ROUTES);
     this.teamRoutes = new RouteMatcher(settings.team_allowed_routes ?? DEFAULT_TEAM_ROUTES);
+    this.requireExpiry = settings.allow_tokens_without_exp !== true;
     this.jwks = new JwksCache(environment.publicKeyUrl, (settings.public_key_ttl ?? 600) * 1000, UNKNOWN_KID_COOLDOWN_MS, fetchJwks);
     const options: StrategyOptionsWithoutRequest = {
       jwtFromRequest: (request: { token?: string }) => request.token ?? null,
@@ -134,7 +141,9 @@ export class JwtAuthenticator {
         fail(reason: unknown): void;
         error(reason: unknown): void;
       };
-      attempt.success = (claims) => resolve(claims);
+      // jsonwebtoken checks `exp` only when the token has one; a token without it would never expire.
+      attempt.success = (claims) =>
+        this.requireExpiry && claims.exp === undefined ? reject(new JwtRejectedError('the token has no expiry (exp claim)')) : resolve(claims);
       attempt.fail = (reason) => reject(reason instanceof JwtRejectedError ? reason : new JwtRejectedError(describe(reason)));
       attempt.error = (reason) => reject(new JwtRejectedError(describe(reason)));
       attempt.authenticate({ token } as never);

@@ -1,5 +1,6 @@
 import { DomainError } from '../../common/errors/domain-error';
 import type { Deployment, ProviderId } from '../deployment';
+import { withoutDeploymentSecrets } from '../deployment-credentials';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCompletionRequest } from '../openai.types';
 import { UnsupportedOperationError, UpstreamError } from '../routing.errors';
 import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../upstream-http.service';
@@ -67,12 +68,12 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
         body,
         signal,
         streaming ? deployment.streamTimeoutMs : deployment.timeoutMs,
-        deployment.clientSupplied === true,
+        deployment,
       );
     } catch (error) {
       throw this.transportError(error, signal);
     }
-    if (response.statusCode >= 400) throw await this.statusError(response);
+    if (response.statusCode >= 400) throw await this.statusError(response, deployment);
     return response;
   }
 
@@ -131,9 +132,9 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
     return providerHttpError(this.label, status, detail);
   }
 
-  private async statusError(response: UpstreamResponse): Promise<UpstreamError> {
+  private async statusError(response: UpstreamResponse, deployment: Deployment): Promise<UpstreamError> {
     const text = await readBounded(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
-    const detail = errorMessageOf(text) ?? (text || `HTTP ${response.statusCode}`);
+    const detail = withoutDeploymentSecrets(errorMessageOf(text) ?? (text || `HTTP ${response.statusCode}`), deployment);
     const retryAfter = response.headers['retry-after'];
     return providerHttpError(this.label, this.upstreamStatusOf(response.statusCode, detail), detail, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
   }

@@ -1,5 +1,6 @@
 import { DomainError } from '../../../common/errors/domain-error';
 import type { Deployment, ProviderId } from '../../deployment';
+import { withoutDeploymentSecrets } from '../../deployment-credentials';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../../openai.types';
 import { UpstreamError } from '../../routing.errors';
 import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
@@ -141,11 +142,11 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   private async sendTo(method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, body: string | Buffer | undefined, deployment: Deployment, signal: AbortSignal): Promise<UpstreamResponse> {
     let response: UpstreamResponse;
     try {
-      response = await this.http.request(method, toEndpoint(url), { accept: '*/*', ...headers, ...this.authHeaders(deployment) }, body, signal, deployment.timeoutMs, deployment.clientSupplied === true);
+      response = await this.http.request(method, toEndpoint(url), { accept: '*/*', ...headers, ...this.authHeaders(deployment) }, body, signal, deployment.timeoutMs, deployment);
     } catch (error) {
       throw this.transportError(error, signal);
     }
-    if (response.statusCode >= 400) throw await this.statusError(response);
+    if (response.statusCode >= 400) throw await this.statusError(response, deployment);
     return response;
   }
 
@@ -205,12 +206,12 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
         body,
         signal,
         idleTimeoutMs,
-        deployment.clientSupplied === true,
+        deployment,
       );
     } catch (error) {
       throw this.transportError(error, signal);
     }
-    if (response.statusCode >= 400) throw await this.statusError(response);
+    if (response.statusCode >= 400) throw await this.statusError(response, deployment);
     return response;
   }
 
@@ -220,7 +221,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     return (cached[operation] ??= toEndpoint(this.endpoint(deployment, operation)));
   }
 
-  private async statusError(response: UpstreamResponse): Promise<UpstreamError> {
+  private async statusError(response: UpstreamResponse, deployment: Deployment): Promise<UpstreamError> {
     const text = await readBounded(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
     let detail = text || `HTTP ${response.statusCode}`;
     try {
@@ -229,7 +230,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     } catch {
       // Not JSON: keep the (bounded, redacted) text.
     }
-    return providerHttpError(this.label, response.statusCode, detail, header(response, 'retry-after'));
+    return providerHttpError(this.label, response.statusCode, withoutDeploymentSecrets(detail, deployment), header(response, 'retry-after'));
   }
 
   private transportError(error: unknown, signal: AbortSignal): Error {
