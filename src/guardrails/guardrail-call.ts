@@ -5,12 +5,14 @@ import {
   type ChatMessage,
   type GuardrailContext,
   type GuardrailInput,
+  type GuardrailModels,
   type GuardrailOperation,
   type GuardrailPhase,
   type MaybePromise,
   type Verdict,
 } from '@tollgate/guardrail-sdk';
 import type { GuardrailObserver, GuardrailOutcome } from './guardrail.metrics';
+import type { GuardrailModelGateway, GuardrailModelOrigin } from './guardrail-models';
 import type { GuardrailInstance } from './guardrail-registry';
 import { GuardrailBlockedError, GuardrailFailedError } from './guardrails.errors';
 
@@ -83,6 +85,7 @@ export class GuardrailCall {
     private readonly text: GuardrailText,
     private readonly caller: GuardrailCaller,
     private readonly observer?: GuardrailObserver,
+    private readonly models?: GuardrailModelGateway,
   ) {
     this.applied = [...new Set(instances.map((instance) => instance.name))];
   }
@@ -204,6 +207,7 @@ export class GuardrailCall {
       signal,
       logger: instance.logger,
       fetch: (resource, init) => fetch(resource, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+      models: this.models ? bindModels(this.models, { guardrailName: instance.name, requestId: this.caller.requestId, signal }) : undefined,
     };
     const started = performance.now();
     const report = (outcome: GuardrailOutcome): void => this.observer?.observe(instance.name, phase, outcome, (performance.now() - started) / 1000);
@@ -242,6 +246,10 @@ export class GuardrailCall {
     instance.logger.error(`${phase} ${reason}${kind}; the call is refused (on_error: fail_closed)`);
     throw new GuardrailFailedError(instance.name, reason, cause);
   }
+}
+
+function bindModels(gateway: GuardrailModelGateway, origin: GuardrailModelOrigin): GuardrailModels {
+  return { chat: (request) => gateway.chat(request, origin), moderate: (request) => gateway.moderate(request, origin) };
 }
 
 /** One checker of a streamed reply: its instance and how to run its hook on a window. */

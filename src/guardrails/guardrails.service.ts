@@ -3,6 +3,7 @@ import type { GuardrailOperation } from '@tollgate/guardrail-sdk';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { TeamRecord } from '../teams/team';
 import { GuardrailMetrics, type GuardrailObserver } from './guardrail.metrics';
+import type { GuardrailModelGateway } from './guardrail-models';
 import { GuardrailCall, type GuardrailBody, type GuardrailText } from './guardrail-call';
 import type { GuardrailInstance, GuardrailRegistry } from './guardrail-registry';
 import { GUARDRAIL_REGISTRY } from './guardrails.tokens';
@@ -52,10 +53,17 @@ interface Switches {
  */
 @Injectable()
 export class GuardrailsService implements OnApplicationShutdown {
+  private models?: GuardrailModelGateway;
+
   constructor(
     @Inject(GUARDRAIL_REGISTRY) private readonly registry: GuardrailRegistry,
     @Inject(GuardrailMetrics) private readonly observer: GuardrailObserver,
   ) {}
+
+  /** Where guardrails' model calls go (`GuardrailContext.models`); set once at boot by the call pipeline. */
+  useModelGateway(gateway: GuardrailModelGateway): void {
+    this.models = gateway;
+  }
 
   /** True when any guardrail is configured; the gateway skips all guardrail work otherwise. */
   get configured(): boolean {
@@ -91,6 +99,7 @@ export class GuardrailsService implements OnApplicationShutdown {
       request.text,
       { requestId: request.requestId, keyId: request.key?.token ?? null, teamId: request.team?.teamId ?? null },
       this.observer,
+      this.models,
     );
   }
 

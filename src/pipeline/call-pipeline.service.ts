@@ -119,7 +119,7 @@ export class CallPipeline {
     log.parties = parties;
 
     // Guardrails pre_call: rewrites (redaction) or blocks before routing and before any budget is reserved.
-    const text = this.guardrails.configured ? operation.text(input) : null;
+    const text = this.guardrails.configured && !call.internal ? operation.text(input) : null;
     const guard = text ? this.guardrails.select({ requestId: call.requestId, operation: operation.guardrailOperation, body, text, key, team: parties.team }) : undefined;
     if (guard && guard.applied.length > 0) {
       log.appliedGuardrails = guard.applied;

@@ -27,6 +27,8 @@ export interface CallRequest {
   readonly receivedAt: number;
   /** A pass-through's fixed target; routed operations have none. */
   readonly target?: FixedTarget;
+  /** A call the gateway makes itself (a guardrail's judge model): no guardrails run on it. */
+  readonly internal?: boolean;
 }
 
 /** A configured upstream outside the router (a pass-through endpoint): called as it is, once. */

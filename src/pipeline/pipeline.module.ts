@@ -8,11 +8,12 @@ import { SpendModule } from '../spend/spend.module';
 import { TeamsModule } from '../teams/teams.module';
 import { CallPipeline } from './call-pipeline.service';
 import { ChargedPartiesLookup } from './charged-parties';
+import { GuardrailModelCalls } from './guardrail-model-calls';
 
 /** The one governed call every LLM edge hands its calls to. */
 @Module({
   imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule],
-  providers: [ChargedPartiesLookup, CallPipeline],
+  providers: [ChargedPartiesLookup, CallPipeline, GuardrailModelCalls],
   exports: [CallPipeline],
 })
 export class PipelineModule {}

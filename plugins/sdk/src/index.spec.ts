@@ -1,4 +1,4 @@
-import { allow, block, defineGuardrail, isGuardrailPlugin, mutateMessages, rewriteMessageTexts, toGuardrailId, type GuardrailDefinition } from './index';
+import { allow, block, defineGuardrail, SDK_VERSION, isGuardrailPlugin, mutateMessages, rewriteMessageTexts, toGuardrailId, type GuardrailDefinition } from './index';
 import { checkGuardrailConformance, userInput } from './testing/index';
 import { satisfiesVersionRange } from './version-range';
 
@@ -69,7 +69,7 @@ describe(checkGuardrailConformance.name, () => {
     const { failures } = await checkGuardrailConformance(plugin, { config: {} });
     expect(failures).toEqual(
       expect.arrayContaining([
-        'sdk range: range "^2.0.0" does not include this SDK (1.0.0)',
+        `sdk range: range "^2.0.0" does not include this SDK (${SDK_VERSION})`,
         'hooks match phases: phase post_call declared but postCall() missing',
         'hooks match phases: duringCall() present but phase during_call not declared',
       ]),

@@ -14,7 +14,7 @@
  */
 
 /** The SDK's own version. The host checks every plugin's `manifest.sdk` range against the version it ships. */
-export const SDK_VERSION = '1.0.0';
+export const SDK_VERSION = '1.2.0';
 
 /** Version of the plugin object's shape; bumped only when {@link GuardrailPlugin} itself changes incompatibly. */
 export const GUARDRAIL_API_VERSION = 1;
@@ -238,6 +238,33 @@ export interface GuardrailContext {
   readonly logger: GuardrailLogger;
   /** `fetch` bound to {@link signal}, for plugins that call a service. */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * Models configured on this Tollgate, for guardrails whose judge is a model (LlamaGuard, OpenAI moderation):
+   * called through Tollgate's own router, so any configured deployment serves, and recorded on the spend ledger as
+   * the guardrail's call. Undefined where the host offers no models (the conformance kit's default context).
+   */
+  readonly models?: GuardrailModels;
+}
+
+/** A chat completion a guardrail asks of a configured model. */
+export interface GuardrailModelRequest {
+  /** A `model_name` of the host's `model_list`. */
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+}
+
+/** The model's answer: the text of its first choice. */
+export interface GuardrailModelReply {
+  readonly text: string;
+}
+
+/** What a guardrail may ask of the host's models. Calls are aborted with the hook's {@link GuardrailContext.signal}. */
+export interface GuardrailModels {
+  chat(request: GuardrailModelRequest): Promise<GuardrailModelReply>;
+  /** OpenAI's moderations API on a configured moderation model: the provider's JSON answer as it came. */
+  moderate(request: { readonly model: string; readonly input: string | readonly string[] }): Promise<Readonly<Record<string, unknown>>>;
 }
 
 /** Handed to `create()` once per configured instance. */
