@@ -1,11 +1,13 @@
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RawServerDefault } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AuditDenialRecorder } from './audit/audit-denials';
 import { answerClientError } from './common/http/client-error';
+import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './common/http/json-body';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
 import { securityHeadersFor } from './common/http/security-headers';
 import { TOLLGATE_VERSION } from './common/version';
@@ -39,6 +41,19 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  const maxJsonDepth = config.general_settings.max_json_depth ?? DEFAULT_MAX_JSON_DEPTH;
+  // Fastify's own JSON parser (prototype poisoning refused), behind a depth bound checked on the text first.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', {}, (request, body, done) => {
+    const text = body.toString('utf8');
+    try {
+      assertJsonDepth(text, maxJsonDepth);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   const metrics = app.get(HttpMetrics);
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('routeDeclaration', null);
