@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { AuditDenialRecorder } from './audit/audit-denials';
 import { answerClientError } from './common/http/client-error';
 import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './common/http/json-body';
+import { NulByteInterceptor } from './common/http/nul-bytes';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
 import { securityHeadersFor } from './common/http/security-headers';
 import { TOLLGATE_VERSION } from './common/version';
@@ -70,6 +71,8 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
     done();
   });
   const denials = app.get(AuditDenialRecorder);
+  // After the guards (a refused caller is answered, and audited, as refused), before any handler reads the input.
+  app.useGlobalInterceptors(new NulByteInterceptor());
   app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb, (request, status) => denials.observe(request, status)));
   setUpSwagger(app);
   return app;
