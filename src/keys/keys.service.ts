@@ -16,7 +16,7 @@ import type {
 } from './dto/key-response.dto';
 import { addDuration, parseDuration } from '../common/duration';
 import { KeyCache } from './key-cache';
-import { grantOf, METADATA_FIELDS, toRecord, toRow } from './key-mapper';
+import { grantOf, METADATA_FIELDS, remainingGrantOf, toRecord, toRow } from './key-mapper';
 import { assertCanWrite, assertWithinGrant, canModify, canRead, KeyCaller, resolveCaller } from './key-permissions';
 import { abbreviateKey, hashKey, isTokenHash, maskKey, newSecretKey, toTokenHash } from './key-secret';
 import { applyGenerateDefaults, enforceUpperbounds, KeySettings, readKeySettings } from './key-settings';
@@ -446,8 +446,21 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     this.loading.delete(token);
   }
 
+  /**
+   * The owner's keys only, and for a non-admin only keys that grant no more than the caller's own: a restricted
+   * key must not rotate (and so obtain the secret of), block, unblock, change or delete a wider key of the same
+   * user. The target is compared by what it has left to spend, as the caller's own key is.
+   * @throws KeyAccessDeniedError (403) naming the first dimension the target exceeds.
+   */
   private assertMayModify(caller: KeyCaller, target: VirtualKeyEntity, operation: KeyOperation): void {
     if (!canModify(caller, target)) throw new KeyAccessDeniedError(`You are not authorized to ${operation} this key`, 'key');
+    if (caller.kind !== 'key' || target.token === caller.key.token) return;
+    try {
+      assertWithinGrant(caller.key, remainingGrantOf(toRecord(target, this.liveSpend(target))), null);
+    } catch (error) {
+      if (!(error instanceof KeyAccessDeniedError)) throw error;
+      throw new KeyAccessDeniedError(`You are not authorized to ${operation} a key that grants more than your own. ${error.message}`, error.param);
+    }
   }
 
   /** What only an admin may change, and the "never grant more than you hold" rule for everyone else. */
