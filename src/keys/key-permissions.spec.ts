@@ -1,6 +1,6 @@
 import type { AuthContext } from '../auth/auth-context';
 import { AdminOnlyRouteError } from '../common/errors/http-errors';
-import { grantOf } from './key-mapper';
+import { grantOf, remainingGrantOf } from './key-mapper';
 import { assertCanWrite, assertWithinGrant, canModify, canRead, KeyGrant, resolveCaller } from './key-permissions';
 import { KeyAccessDeniedError } from './keys.errors';
 import type { VirtualKeyRecord } from './virtual-key';
@@ -138,5 +138,21 @@ describe(assertWithinGrant.name, () => {
     expect(() => assertWithinGrant(own, { ...generous, maxBudget: 2000 }, generous)).toThrow('max_budget');
     // tpm_limit stays unlimited, which `own` could not grant, but this change does not touch it.
     expect(() => assertWithinGrant(own, { ...generous, models: ['gpt-4o'], rpmLimit: 5 }, generous)).not.toThrow();
+  });
+});
+
+describe(remainingGrantOf.name, () => {
+  it('should measure an existing key by the budget it has left, as the caller is', () => {
+    const caller = keyRecord({ maxBudget: 10, spend: 6 });
+    expect(() => assertWithinGrant(caller, remainingGrantOf(keyRecord({ maxBudget: 8, spend: 5 })), null)).not.toThrow();
+    expect(() => assertWithinGrant(caller, remainingGrantOf(keyRecord({ maxBudget: 8, spend: 3 })), null)).toThrow('Cannot grant max_budget=5');
+    expect(() => assertWithinGrant(caller, remainingGrantOf(keyRecord({ maxBudget: null })), null)).toThrow('Cannot grant max_budget=unlimited');
+  });
+
+  it('should word the refusal for another holder of a grant', () => {
+    const organization = keyRecord({ maxBudget: 100, models: ['gpt-4o'] });
+    expect(() => assertWithinGrant(organization, grant({ maxBudget: 50, models: [] }), null, { holder: 'organization acme', rule: 'A team can only be granted what its organization holds.' })).toThrow(
+      "Cannot grant models=all models: organization acme's models is [\"gpt-4o\"]. A team can only be granted what its organization holds.",
+    );
   });
 });
