@@ -123,7 +123,7 @@ describe('Admin API fuzz: hostile input on every route, as admin, internal user 
   afterAll(async () => {
     if (process.env.FUZZ_REPORT) {
       const fivexx = findings.filter((finding) => finding.status >= 500);
-      process.stdout.write(`admin-api fuzz: ${requests} requests, ${routesFuzzed} route×caller runs, ${auditedRefusals} audited refusals, ${findings.length} findings (${fivexx.length} 5xx)\n`);
+      process.stdout.write(`admin-api fuzz: ${requests} requests over ${postRoutes.length} POST and ${getRoutes.length} GET routes, ${routesFuzzed} route×caller runs, ${auditedRefusals} audited refusals, ${findings.length} findings (${fivexx.length} 5xx)\n`);
       for (const finding of findings) process.stdout.write(`${JSON.stringify(finding)}\n`);
     }
     await gateway?.close();
