@@ -1,6 +1,7 @@
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RawServerDefault } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
@@ -8,6 +9,8 @@ import { AuditDenialRecorder } from './audit/audit-denials';
 import { OpenedResources } from './common/opened-resources';
 import { answerClientError } from './common/http/client-error';
 import { answerFrameworkError } from './common/http/framework-error';
+import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './common/http/json-body';
+import { NulByteInterceptor } from './common/http/nul-bytes';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
 import { securityHeadersFor } from './common/http/security-headers';
 import { TOLLGATE_VERSION } from './common/version';
@@ -50,6 +53,19 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  const maxJsonDepth = config.general_settings.max_json_depth ?? DEFAULT_MAX_JSON_DEPTH;
+  // Fastify's own JSON parser (prototype poisoning refused), behind a depth bound checked on the text first.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', {}, (request, body, done) => {
+    const text = body.toString('utf8');
+    try {
+      assertJsonDepth(text, maxJsonDepth);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   const metrics = app.get(HttpMetrics);
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('routeDeclaration', null);
@@ -66,6 +82,8 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
     done();
   });
   const denials = app.get(AuditDenialRecorder);
+  // After the guards (a refused caller is answered, and audited, as refused), before any handler reads the input.
+  app.useGlobalInterceptors(new NulByteInterceptor());
   app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb, (request, status) => denials.observe(request, status)));
   setUpSwagger(app);
   // Initialised here rather than in listen(), so a failing onModuleInit is a failed boot cleaned up here too.

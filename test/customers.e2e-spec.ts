@@ -111,7 +111,7 @@ describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
 
     const unknownField = await post<ErrorBody>('/customer/new', { user_id: 'x', foo: 'bar' });
     expect(unknownField.status).toBe(400);
-    expect(unknownField.body).toEqual({ error: { message: 'property foo should not exist', type: 'invalid_request_error', param: null, code: '400' } });
+    expect(unknownField.body).toEqual({ error: { message: 'property foo should not exist', type: 'invalid_request_error', param: 'foo', code: '400' } });
     expect((await post<ErrorBody>('/customer/new', { user_id: 'x', allowed_model_region: 'asia' })).status).toBe(400);
     expect((await post<ErrorBody>('/customer/new', { alias: 'no id' })).status).toBe(400);
     expect((await post<ErrorBody>('/budget/new', { max_budget: 1, foo: 1 })).status).toBe(400);

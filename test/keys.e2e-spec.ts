@@ -238,7 +238,7 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
   it('should answer 400 in the OpenAI shape for a field no version of LiteLLM knows', async () => {
     const response = await post<ErrorBody>('/key/generate', { max_budget: 1, foo: 'bar' });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: { message: 'property foo should not exist', type: 'invalid_request_error', param: null, code: '400' } });
+    expect(response.body).toEqual({ error: { message: 'property foo should not exist', type: 'invalid_request_error', param: 'foo', code: '400' } });
     const wrongType = await post<ErrorBody>('/key/generate', { max_budget: 'lots' });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error.message).toContain('max_budget must be a number');

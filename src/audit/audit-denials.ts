@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuditedTable } from '../common/access/route-class';
 import { actorOf } from './audit-actor';
 import { AuditLogService } from './audit-log.service';
+import { DENIED_REQUEST_LIMITS, storableValue } from './audit-storable';
 
 /** The request fields naming the object of a change, per table (LiteLLM's body and path names). */
 const OBJECT_ID_FIELDS: Record<AuditedTable, readonly string[]> = {
@@ -38,7 +39,8 @@ export class AuditDenialRecorder implements OnApplicationShutdown {
           table,
           objectId: objectIdOf(request, table),
           action: 'denied',
-          updatedValues: { status, request_body: isRecord(request.body) ? request.body : null },
+          // Whatever the body holds (NULs, deep nesting, megabytes), the row keeps a storable excerpt of it.
+          updatedValues: { status, request_body: isRecord(request.body) ? storableValue(request.body, DENIED_REQUEST_LIMITS) : null },
         },
         actor,
       )

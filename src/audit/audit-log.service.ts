@@ -8,6 +8,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { AuditActor, currentActor } from './audit-actor';
 import { AuditChain, ChainedFields, GENESIS_HASH } from './audit-chain';
 import { changedValues, maskSecrets } from './audit-masking';
+import { CHANGE_LIMITS, storableText, storableValue } from './audit-storable';
 
 /** LiteLLM's actions plus the ones a governed gateway needs to tell apart. */
 export type AuditAction = 'created' | 'updated' | 'deleted' | 'blocked' | 'unblocked' | 'rotated' | 'member_added' | 'member_removed' | 'member_updated' | 'denied' | 'pruned';
@@ -107,21 +108,21 @@ export class AuditLogService {
   private async append(change: AuditChange, actor: AuditActor): Promise<ChainHead> {
     await this.db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK_ID]);
     const previous = (await this.storedHead()) ?? (await this.anchor()) ?? { seq: 0, hash: GENESIS_HASH };
-    const before = change.before ? (maskSecrets(change.before) as Record<string, unknown>) : null;
-    const after = change.after ? (maskSecrets(change.after) as Record<string, unknown>) : null;
+    const before = change.before ? (maskSecrets(storableValue(change.before, CHANGE_LIMITS)) as Record<string, unknown>) : null;
+    const after = change.after ? (maskSecrets(storableValue(change.after, CHANGE_LIMITS)) as Record<string, unknown>) : null;
     let updatedValues: unknown;
-    if (change.updatedValues !== undefined) updatedValues = change.updatedValues === null ? null : maskSecrets(change.updatedValues);
+    if (change.updatedValues !== undefined) updatedValues = change.updatedValues === null ? null : maskSecrets(storableValue(change.updatedValues, CHANGE_LIMITS));
     else if (!after) updatedValues = null;
     else updatedValues = before ? changedValues(before, after) : after;
     const fields: ChainedFields = {
       seq: previous.seq + 1,
       id: randomUUID(),
       updated_at: new Date().toISOString(),
-      changed_by: actor.changedBy,
+      changed_by: actor.changedBy === null ? null : storableText(actor.changedBy),
       changed_by_api_key: actor.changedByApiKey,
       action: change.action,
       table_name: change.table,
-      object_id: change.objectId,
+      object_id: change.objectId === null ? null : storableText(change.objectId),
       // Through JSON once, so the hash is of exactly what JSONB gives back.
       before_value: before === null ? null : JSON.parse(JSON.stringify(before)),
       updated_values: updatedValues === null ? null : JSON.parse(JSON.stringify(updatedValues)),

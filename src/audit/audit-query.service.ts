@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { csvRecord } from '../common/csv';
 import { BadRequestError } from '../common/errors/http-errors';
+import { MAX_PAGE } from '../common/column-bounds';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AUDIT_ROW_COLUMNS, AuditLogView, AuditRowRecord, toAuditLogView } from './audit-log.service';
 import { AuditLogNotFoundError } from './audit.errors';
@@ -163,5 +164,7 @@ function positiveInt(value: string | number | undefined, fallback: number, name:
   if (value === undefined || value === '') return fallback;
   const parsed = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new BadRequestError(`${name} must be a positive integer`, name);
+  // The offset (page - 1) × page_size must stay an exact integer in the SQL text.
+  if (parsed > MAX_PAGE) throw new BadRequestError(`${name} must be at most ${MAX_PAGE}`, name);
   return parsed;
 }

@@ -125,6 +125,7 @@ export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'admin_only_routes',
   'allowed_routes',
   'max_request_size_mb',
+  'max_json_depth',
   'max_response_size_mb',
   'allowed_ips',
   'use_x_forwarded_for',

@@ -368,6 +368,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @Bool() allow_requests_on_db_unavailable?: boolean;
   @Bool() store_model_in_db?: boolean;
   @PositiveNumber() max_request_size_mb?: number;
+  @PositiveInt() max_json_depth?: number;
   @PositiveNumber() max_response_size_mb?: number;
   @StringList() public_routes?: string[];
   @StringList() admin_only_routes?: string[];

@@ -76,6 +76,8 @@ export interface GeneralSettings {
   database_connection_timeout?: number;
   /** Megabytes; floats accepted (LiteLLM's docs use 0.000000001). */
   max_request_size_mb?: number;
+  /** Deepest nesting of arrays and objects a JSON body may have (Tollgate's; default 64). */
+  max_json_depth?: number;
   max_response_size_mb?: number;
   public_routes?: string[];
   admin_only_routes?: string[];

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
@@ -6,11 +6,12 @@ import { RouteClass } from '../common/access/route-class';
 import { BudgetInfoQueryDto, BudgetsInfoDto, DeleteBudgetDto, NewBudgetDto, UpdateBudgetDto } from './dto/budget-request.dto';
 import { BudgetRowDto } from './dto/customer-response.dto';
 import { CustomersService } from './customers.service';
+import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
 /** LiteLLM's shared budgets (`LiteLLM_BudgetTable`), e.g. a "free-tier" that many customers use. Proxy admins only. */
 @ApiTags('Budgets')
 @Controller()
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+@UsePipes(requestValidationPipe())
 export class BudgetsController {
   constructor(private readonly customers: CustomersService) {}
 

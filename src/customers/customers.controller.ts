@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
@@ -7,11 +7,12 @@ import { CustomerIdsDto } from './dto/budget-request.dto';
 import { CustomerInfoQueryDto, NewCustomerDto, UpdateCustomerDto } from './dto/customer-request.dto';
 import { BlockCustomersResponseDto, CustomerRowDto, DeleteCustomersResponseDto, UnblockCustomersResponseDto } from './dto/customer-response.dto';
 import { CustomersService } from './customers.service';
+import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
 /** LiteLLM's customer (end user) API, under `/customer/*` and its older name `/end_user/*`. Proxy admins only. */
 @ApiTags('Customers')
 @Controller()
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+@UsePipes(requestValidationPipe())
 export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 

@@ -87,6 +87,15 @@ export function grantOf(record: VirtualKeyRecord): KeyGrant {
   };
 }
 
+/**
+ * What an existing key still lets its holder do: its grant with the budget reduced to what is left of it, the
+ * measure the caller's own key is held to (`spend` is the key's live spend). Compared with `assertWithinGrant` before a non-admin acts on the key.
+ */
+export function remainingGrantOf(record: VirtualKeyRecord, spend: number): KeyGrant {
+  const grant = grantOf(record);
+  return { ...grant, maxBudget: record.maxBudget === null ? null : Math.max(0, record.maxBudget - spend) };
+}
+
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 /** The key as LiteLLM's management API shows it (snake_case columns), with its live spend and budget window. */

@@ -1,12 +1,14 @@
 import type { AuthContext } from '../common/access/caller';
 import { AdminOnlyRouteError } from '../common/errors/http-errors';
-import { grantOf } from './key-mapper';
-import { assertCanWrite, assertWithinGrant, canModify, canRead, KeyGrant, resolveCaller } from './key-permissions';
+import { grantOf, remainingGrantOf } from './key-mapper';
+import { assertCanWrite, assertWithinGrant, canModify, canRead, type GrantHolder, KeyGrant, resolveCaller } from './key-permissions';
 import { KeyAccessDeniedError } from './keys.errors';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import { aVirtualKey } from '../../test/support/virtual-key.fixture';
 
 const keyRecord = (overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord => aVirtualKey({ userId: 'alice', ...overrides });
+/** A key as a grant holder: with the live spend the caller's own grant is measured by. */
+const holding = (overrides: Partial<VirtualKeyRecord> = {}, spend = 0): GrantHolder => ({ ...keyRecord(overrides), spend });
 
 const keyCaller = (key: VirtualKeyRecord, role: AuthContext['role'] = 'internal_user'): AuthContext => ({
   method: 'virtual_key',
@@ -64,12 +66,12 @@ describe(`${canRead.name} / ${canModify.name}`, () => {
 });
 
 describe(assertWithinGrant.name, () => {
-  const own = keyRecord({ maxBudget: 10, models: ['gpt-4o', 'gpt-4o-mini'], rpmLimit: 100, tpmLimit: 1000, maxParallelRequests: 4 });
+  const own = holding({ maxBudget: 10, models: ['gpt-4o', 'gpt-4o-mini'], rpmLimit: 100, tpmLimit: 1000, maxParallelRequests: 4 });
   const within = { maxBudget: 5, models: ['gpt-4o'], rpmLimit: 50, tpmLimit: 500, maxParallelRequests: 2 };
 
   it('should accept a key that holds no more than its creator', () => {
     expect(() => assertWithinGrant(own, grant(within), null)).not.toThrow();
-    expect(() => assertWithinGrant(keyRecord(), grant({}), null)).not.toThrow();
+    expect(() => assertWithinGrant(holding(), grant({}), null)).not.toThrow();
   });
 
   it.each([
@@ -92,41 +94,41 @@ describe(assertWithinGrant.name, () => {
   });
 
   it('should refuse a budget window that refills faster than the creator’s', () => {
-    const monthly = keyRecord({ maxBudget: 10, budgetDuration: '30d' });
+    const monthly = holding({ maxBudget: 10, budgetDuration: '30d' });
     expect(() => assertWithinGrant(monthly, grant({ maxBudget: 10, budgetDuration: '1d' }), null)).toThrow('budget_duration');
     expect(() => assertWithinGrant(monthly, grant({ maxBudget: 10, budgetDuration: '30d' }), null)).not.toThrow();
     expect(() => assertWithinGrant(monthly, grant({ maxBudget: 10 }), null)).not.toThrow();
-    expect(() => assertWithinGrant(keyRecord({ maxBudget: 10 }), grant({ maxBudget: 10, budgetDuration: '365d' }), null)).toThrow('budget_duration');
+    expect(() => assertWithinGrant(holding({ maxBudget: 10 }), grant({ maxBudget: 10, budgetDuration: '365d' }), null)).toThrow('budget_duration');
   });
 
   it('should refuse per-model limits above the creator’s', () => {
-    const limited = keyRecord({ rpmLimit: 10, modelRpmLimit: { 'gpt-4o': 2 } });
+    const limited = holding({ rpmLimit: 10, modelRpmLimit: { 'gpt-4o': 2 } });
     expect(() => assertWithinGrant(limited, grant({ rpmLimit: 10, modelRpmLimit: { 'gpt-4o': 3 } }), null)).toThrow('model_rpm_limit.gpt-4o');
     expect(() => assertWithinGrant(limited, grant({ rpmLimit: 10, modelRpmLimit: { other: 11 } }), null)).toThrow('model_rpm_limit.other');
     expect(() => assertWithinGrant(limited, grant({ rpmLimit: 10, modelRpmLimit: { 'gpt-4o': 2, other: 10 } }), null)).not.toThrow();
   });
 
   it('should refuse a later expiry than the creator’s', () => {
-    const expiring = keyRecord({ expires: new Date('2030-01-01T00:00:00Z') });
+    const expiring = holding({ expires: new Date('2030-01-01T00:00:00Z') });
     expect(() => assertWithinGrant(expiring, grant({}), null)).toThrow('expires');
     expect(() => assertWithinGrant(expiring, grant({ expires: new Date('2031-01-01T00:00:00Z') }), null)).toThrow('expires');
     expect(() => assertWithinGrant(expiring, grant({ expires: new Date('2029-01-01T00:00:00Z') }), null)).not.toThrow();
   });
 
   it('should keep route grants, permissions, team and tags within the creator’s', () => {
-    expect(() => assertWithinGrant(keyRecord(), grant({ allowedRoutes: ['/key/generate'] }), null)).toThrow('allowed_routes');
-    expect(() => assertWithinGrant(keyRecord({ allowedRoutes: ['/chat/completions'] }), grant({}), null)).toThrow('allowed_routes');
-    expect(() => assertWithinGrant(keyRecord({ allowedRoutes: ['/chat/completions', '/embeddings'] }), grant({ allowedRoutes: ['/embeddings'] }), null)).not.toThrow();
-    expect(() => assertWithinGrant(keyRecord(), grant({ metadata: { allowed_passthrough_routes: ['/vllm/*'] } }), null)).toThrow('allowed_passthrough_routes');
-    expect(() => assertWithinGrant(keyRecord(), grant({ permissions: { get_spend_routes: true } }), null)).toThrow('permissions.get_spend_routes');
-    expect(() => assertWithinGrant(keyRecord({ permissions: { pii_masking: true } }), grant({ permissions: { pii_masking: false } }), null)).toThrow('permissions.pii_masking');
-    expect(() => assertWithinGrant(keyRecord({ teamId: 't1' }), grant({ teamId: 't2' }), null)).toThrow('team_id');
-    expect(() => assertWithinGrant(keyRecord({ teamId: 't1' }), grant({ teamId: 't1' }), null)).not.toThrow();
-    expect(() => assertWithinGrant(keyRecord({ tags: ['teamA'] }), grant({ tags: ['teamB'] }), null)).toThrow('tags');
+    expect(() => assertWithinGrant(holding(), grant({ allowedRoutes: ['/key/generate'] }), null)).toThrow('allowed_routes');
+    expect(() => assertWithinGrant(holding({ allowedRoutes: ['/chat/completions'] }), grant({}), null)).toThrow('allowed_routes');
+    expect(() => assertWithinGrant(holding({ allowedRoutes: ['/chat/completions', '/embeddings'] }), grant({ allowedRoutes: ['/embeddings'] }), null)).not.toThrow();
+    expect(() => assertWithinGrant(holding(), grant({ metadata: { allowed_passthrough_routes: ['/vllm/*'] } }), null)).toThrow('allowed_passthrough_routes');
+    expect(() => assertWithinGrant(holding(), grant({ permissions: { get_spend_routes: true } }), null)).toThrow('permissions.get_spend_routes');
+    expect(() => assertWithinGrant(holding({ permissions: { pii_masking: true } }), grant({ permissions: { pii_masking: false } }), null)).toThrow('permissions.pii_masking');
+    expect(() => assertWithinGrant(holding({ teamId: 't1' }), grant({ teamId: 't2' }), null)).toThrow('team_id');
+    expect(() => assertWithinGrant(holding({ teamId: 't1' }), grant({ teamId: 't1' }), null)).not.toThrow();
+    expect(() => assertWithinGrant(holding({ tags: ['teamA'] }), grant({ tags: ['teamB'] }), null)).toThrow('tags');
   });
 
   it('should not let a key drop the creator’s guardrails or enforced params', () => {
-    const guarded = keyRecord({ guardrails: ['hide_secrets'], enforcedParams: ['user'] });
+    const guarded = holding({ guardrails: ['hide_secrets'], enforcedParams: ['user'] });
     expect(() => assertWithinGrant(guarded, grant({ enforcedParams: ['user'] }), null)).toThrow('guardrails');
     expect(() => assertWithinGrant(guarded, grant({ guardrails: ['hide_secrets', 'presidio'] }), null)).toThrow('enforced_params');
     expect(() => assertWithinGrant(guarded, grant({ guardrails: ['hide_secrets', 'presidio'], enforcedParams: ['user', 'metadata.x'] }), null)).not.toThrow();
@@ -138,5 +140,21 @@ describe(assertWithinGrant.name, () => {
     expect(() => assertWithinGrant(own, { ...generous, maxBudget: 2000 }, generous)).toThrow('max_budget');
     // tpm_limit stays unlimited, which `own` could not grant, but this change does not touch it.
     expect(() => assertWithinGrant(own, { ...generous, models: ['gpt-4o'], rpmLimit: 5 }, generous)).not.toThrow();
+  });
+});
+
+describe(remainingGrantOf.name, () => {
+  it('should measure an existing key by the budget it has left, as the caller is', () => {
+    const caller = holding({ maxBudget: 10 }, 6);
+    expect(() => assertWithinGrant(caller, remainingGrantOf(keyRecord({ maxBudget: 8 }), 5), null)).not.toThrow();
+    expect(() => assertWithinGrant(caller, remainingGrantOf(keyRecord({ maxBudget: 8 }), 3), null)).toThrow('Cannot grant max_budget=5');
+    expect(() => assertWithinGrant(caller, remainingGrantOf(keyRecord({ maxBudget: null }), 0), null)).toThrow('Cannot grant max_budget=unlimited');
+  });
+
+  it('should word the refusal for another holder of a grant', () => {
+    const organization = holding({ maxBudget: 100, models: ['gpt-4o'] });
+    expect(() => assertWithinGrant(organization, grant({ maxBudget: 50, models: [] }), null, { holder: 'organization acme', rule: 'A team can only be granted what its organization holds.' })).toThrow(
+      "Cannot grant models=all models: organization acme's models is [\"gpt-4o\"]. A team can only be granted what its organization holds.",
+    );
   });
 });

@@ -82,12 +82,38 @@ function show(value: unknown): string {
   return String(value);
 }
 
-function deny(field: string, requested: unknown, own: unknown): never {
-  throw new KeyAccessDeniedError(
-    `Cannot grant ${field}=${show(requested)}: your key's ${field} is ${show(own)}. A key can only grant what it holds.`,
-    field,
-  );
+/** Who holds the grant a candidate is compared with, in the refusal's words. */
+export interface GrantHolderWording {
+  /** "your key" */
+  holder: string;
+  /** "A key can only grant what it holds." */
+  rule: string;
 }
+
+const CALLER_KEY: GrantHolderWording = { holder: 'your key', rule: 'A key can only grant what it holds.' };
+
+/**
+ * The side of the comparison that holds the grant: the caller's key, or (for a team an org admin creates) the
+ * organization, described in the same terms.
+ */
+export type GrantHolder = { readonly spend: number } & Pick<
+  VirtualKeyRecord,
+  | 'maxBudget'
+  | 'budgetDuration'
+  | 'rpmLimit'
+  | 'tpmLimit'
+  | 'maxParallelRequests'
+  | 'models'
+  | 'modelRpmLimit'
+  | 'modelTpmLimit'
+  | 'expires'
+  | 'allowedRoutes'
+  | 'permissions'
+  | 'teamId'
+  | 'guardrails'
+  | 'enforcedParams'
+  | 'tags'
+>;
 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -100,10 +126,6 @@ function canonical(value: unknown): string {
   });
 }
 
-function capAtMost(field: string, requested: number | null, own: number | null): void {
-  if (own !== null && (requested === null || requested > own)) deny(field, requested, own);
-}
-
 function subsetOf(requested: readonly string[], own: readonly string[]): boolean {
   const allowed = new Set(own);
   return requested.every((item) => allowed.has(item));
@@ -111,16 +133,22 @@ function subsetOf(requested: readonly string[], own: readonly string[]): boolean
 
 /**
  * "No caller can mint or modify a credential with privileges beyond its own": checks a candidate key against the
- * caller's key. On a change (`before` given) only the dimensions that actually change are checked, so editing an
- * alias of a key an admin once granted more is still possible. `ownSpend` is the caller key's live spend.
+ * caller's key (or another holder of a grant, named by `wording`; `spend` is the holder's live spend). On a change (`before` given) only the dimensions that actually change are checked, so editing an
+ * alias of a key an admin once granted more is still possible.
  * @throws KeyAccessDeniedError (403) naming the first dimension that exceeds the caller's own.
  */
-export function assertWithinGrant(own: VirtualKeyRecord, candidate: KeyGrant, before: KeyGrant | null, ownSpend = 0): void {
+export function assertWithinGrant(own: GrantHolder, candidate: KeyGrant, before: KeyGrant | null, wording: GrantHolderWording = CALLER_KEY): void {
+  const deny = (field: string, requested: unknown, held: unknown): never => {
+    throw new KeyAccessDeniedError(`Cannot grant ${field}=${show(requested)}: ${wording.holder}'s ${field} is ${show(held)}. ${wording.rule}`, field);
+  };
+  const capAtMost = (field: string, requested: number | null, held: number | null): void => {
+    if (held !== null && (requested === null || requested > held)) deny(field, requested, held);
+  };
   const changed = (dimension: keyof KeyGrant): boolean => before === null || canonical(candidate[dimension]) !== canonical(before[dimension]);
 
   if (changed('maxBudget') || changed('tempBudgetIncrease')) {
     // What the caller has left, not its headline budget: an exhausted key must not mint a fresh one.
-    const remaining = own.maxBudget === null ? null : Math.max(0, own.maxBudget - ownSpend);
+    const remaining = own.maxBudget === null ? null : Math.max(0, own.maxBudget - own.spend);
     capAtMost('max_budget', candidate.maxBudget === null ? null : candidate.maxBudget + (candidate.tempBudgetIncrease ?? 0), remaining);
   }
   if (changed('budgetDuration') && own.maxBudget !== null && candidate.budgetDuration !== null) {

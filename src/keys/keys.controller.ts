@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UsePipes } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
@@ -15,11 +15,12 @@ import {
   UpdateKeyResponseDto,
 } from './dto/key-response.dto';
 import { KeysService } from './keys.service';
+import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
 /** LiteLLM's key management API. Callers are authorised by KeysService, which receives `request.auth`. */
 @ApiTags('Keys')
 @Controller()
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+@UsePipes(requestValidationPipe())
 export class KeysController {
   constructor(private readonly keys: KeysService) {}
 

@@ -16,7 +16,7 @@ import type {
 } from './dto/key-response.dto';
 import { addDuration, parseDuration } from '../common/duration';
 import { KeyCache } from './key-cache';
-import { grantOf, METADATA_FIELDS, toRecord, toRow } from './key-mapper';
+import { grantOf, METADATA_FIELDS, remainingGrantOf, toRecord, toRow } from './key-mapper';
 import { assertCanWrite, assertWithinGrant, canModify, canRead, KeyCaller, resolveCaller } from './key-permissions';
 import { abbreviateKey, hashKey, isTokenHash, maskKey, newSecretKey, toTokenHash } from './key-secret';
 import { applyGenerateDefaults, enforceUpperbounds, KeySettings, readKeySettings } from './key-settings';
@@ -126,7 +126,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const ownExpiry = caller.kind === 'key' ? caller.key.expires : null;
     // A key that asked for no particular lifetime simply ends with the key that made it.
     if (ownExpiry && !durationGiven && (entity.expires === null || entity.expires > ownExpiry)) entity.expires = ownExpiry;
-    if (caller.kind === 'key') assertWithinGrant(caller.key, grantOf(toRecord({ ...entity, keyId: '', createdAt: now, updatedAt: now })), null, await this.spendOf(caller.key));
+    if (caller.kind === 'key') assertWithinGrant({ ...caller.key, spend: await this.spendOf(caller.key) }, grantOf(toRecord({ ...entity, keyId: '', createdAt: now, updatedAt: now })), null);
     const response = await this.writes.run(async () => {
       await this.assertAliasFree(entity.keyAlias, null);
       const saved = await this.repository.insert(entity);
@@ -159,7 +159,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return this.writes.run(async () => {
       const existing = byAlias ? await this.repository.findByAlias(body.key_alias as string) : await this.repository.findByToken(toTokenHash(body.key as string));
       if (!existing) throw new KeyNotFoundError();
-      this.assertMayModify(caller, existing, 'update');
+      await this.assertMayModify(caller, existing, 'update');
       const changes = changesFrom(body, existing, new Date(), auth?.userId ?? null, byAlias);
       await this.assertChangeAllowed(caller, existing, changes);
       await this.assertAliasFree(changes.keyAlias, existing.token);
@@ -184,7 +184,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return this.writes.run(async () => {
       const rows = byAlias ? await this.repository.findByAliases(body.key_aliases ?? []) : await this.repository.findByTokens((body.keys ?? []).map(toTokenHash));
       if (!rows.length) throw new KeyNotFoundError('No keys found');
-      for (const row of rows) this.assertMayModify(caller, row, 'delete');
+      for (const row of rows) await this.assertMayModify(caller, row, 'delete');
       const deleted = new Set(await this.repository.deleteMany(rows.map((row) => row.token)));
       for (const row of rows) {
         if (deleted.has(row.token)) await this.audit.record({ table: KEY_TABLE, objectId: row.token, action: 'deleted', before: await this.row(row) });
@@ -277,7 +277,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const response = await this.writes.run(async () => {
       const existing = await this.repository.findByToken(toTokenHash(given));
       if (!existing) throw new KeyNotFoundError();
-      this.assertMayModify(caller, existing, 'regenerate');
+      await this.assertMayModify(caller, existing, 'regenerate');
       const newKey = body.new_key ?? newSecretKey();
       const newToken = hashKey(newKey);
       if (newToken === existing.token) throw new InvalidKeyRequestError('new_key must differ from the current key.', 'new_key');
@@ -323,7 +323,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return this.writes.run(async () => {
       const existing = await this.repository.findByToken(toTokenHash(key));
       if (!existing) throw new KeyNotFoundError();
-      this.assertMayModify(caller, existing, blocked ? 'block' : 'unblock');
+      await this.assertMayModify(caller, existing, blocked ? 'block' : 'unblock');
       if (!blocked && existing.blocked && caller.kind !== 'admin') throw new KeyAccessDeniedError('Only a proxy admin can unblock a key.', 'key');
       const changes: VirtualKeyChanges = { blocked, updatedBy: auth?.userId ?? null };
       const saved = await this.repository.update(existing.token, changes);
@@ -417,8 +417,22 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     this.loading.delete(token);
   }
 
-  private assertMayModify(caller: KeyCaller, target: VirtualKeyEntity, operation: KeyOperation): void {
+  /**
+   * The owner's keys only, and for a non-admin only keys that grant no more than the caller's own: a restricted
+   * key must not rotate (and so obtain the secret of), block, unblock, change or delete a wider key of the same
+   * user. The target is compared by what it has left to spend, as the caller's own key is.
+   * @throws KeyAccessDeniedError (403) naming the first dimension the target exceeds.
+   */
+  private async assertMayModify(caller: KeyCaller, target: VirtualKeyEntity, operation: KeyOperation): Promise<void> {
     if (!canModify(caller, target)) throw new KeyAccessDeniedError(`You are not authorized to ${operation} this key`, 'key');
+    if (caller.kind !== 'key' || target.token === caller.key.token) return;
+    try {
+      const record = toRecord(target);
+      assertWithinGrant({ ...caller.key, spend: await this.spendOf(caller.key) }, remainingGrantOf(record, await this.spendOf(record)), null);
+    } catch (error) {
+      if (!(error instanceof KeyAccessDeniedError)) throw error;
+      throw new KeyAccessDeniedError(`You are not authorized to ${operation} a key that grants more than your own. ${error.message}`, error.param);
+    }
   }
 
   /** What only an admin may change, and the "never grant more than you hold" rule for everyone else. */
@@ -431,7 +445,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     if (changes.blocked === false && existing.blocked) throw new KeyAccessDeniedError('Only a proxy admin can unblock a key.', 'blocked');
     const before = toRecord(existing);
     const after = toRecord({ ...existing, ...changes });
-    assertWithinGrant(caller.key, grantOf(after), grantOf(before), await this.spendOf(caller.key));
+    assertWithinGrant({ ...caller.key, spend: await this.spendOf(caller.key) }, grantOf(after), grantOf(before));
   }
 
   private async assertAliasFree(alias: string | null | undefined, ownToken: string | null): Promise<void> {

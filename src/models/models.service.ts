@@ -250,9 +250,20 @@ function modelIdOf(body: ModelChangeBody): string {
 
 /** The body validated with the same rules as a `model_list` entry of config.yaml. */
 function validated(body: Record<string, unknown>): ModelDeploymentConfig {
-  const dto = plainToInstance(ModelDeploymentDto, body);
-  const problems = messages(validateSync(dto, { stopAtFirstError: true, forbidUnknownValues: false }));
-  if (problems.length > 0) throw new BadRequestError(`Invalid model: ${problems.join('; ')}`);
+  // class-transformer takes an object's `constructor` member for its class and throws on `{"constructor": 1}`:
+  // the shapes it would descend into are checked first.
+  if (typeof body.model_name !== 'string') throw new BadRequestError('Invalid model: model_name must be a string', 'model_name');
+  for (const field of ['litellm_params', 'model_info'] as const) {
+    if (body[field] !== undefined && !isRecord(body[field])) throw new BadRequestError(`Invalid model: ${field} must be an object`, field);
+  }
+  let dto: ModelDeploymentDto;
+  try {
+    dto = plainToInstance(ModelDeploymentDto, body);
+  } catch {
+    throw new BadRequestError('Invalid model: litellm_params and model_info must hold plain JSON values', 'litellm_params');
+  }
+  const problems = problemsOf(validateSync(dto, { stopAtFirstError: true, forbidUnknownValues: false }));
+  if (problems.length > 0) throw new BadRequestError(`Invalid model: ${problems.map((problem) => problem.text).join('; ')}`, problems[0].field);
   const entry = body as unknown as ModelDeploymentConfig;
   const references = Object.entries(entry.litellm_params).filter(([, value]) => typeof value === 'string' && value.startsWith('os.environ/'));
   if (references.length > 0) {
@@ -261,11 +272,11 @@ function validated(body: Record<string, unknown>): ModelDeploymentConfig {
   return entry;
 }
 
-function messages(errors: ValidationError[], path = ''): string[] {
+function problemsOf(errors: ValidationError[], path = ''): { field: string; text: string }[] {
   return errors.flatMap((error) => {
     const here = path ? `${path}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => `${here}: ${message}`);
-    return [...own, ...messages(error.children ?? [], here)];
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field: here, text: `${here}: ${message}` }));
+    return [...own, ...problemsOf(error.children ?? [], here)];
   });
 }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, StreamableFile, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, StreamableFile, UsePipes } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Route } from '../common/access/route.decorator';
@@ -40,6 +40,7 @@ import {
   type UserSpendRow,
 } from './spend-reports.service';
 import { requireWholeProxyScope, spendScopeOf } from './spend-scope';
+import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
 const DAY_MS = 86_400_000;
 const DEFAULT_TOP_KEYS = 100;
@@ -57,7 +58,7 @@ const DEFAULT_LIST_LIMIT = 1000;
 @ApiTags('Spend')
 @ApiExtraModels(SpendLogDto)
 @Controller()
-@UsePipes(new ValidationPipe({ whitelist: true, transform: true }))
+@UsePipes(requestValidationPipe({ allowUnknownFields: true }))
 export class SpendReportsController {
   constructor(
     private readonly reports: SpendReportsService,

@@ -119,7 +119,19 @@ export class SpendLedgerWriter {
    */
   async insert(rowsJson: readonly string[]): Promise<number> {
     if (rowsJson.length === 0) return 0;
-    const result: { applied: number }[] = await this.dataSource.query(this.statement, [`[${rowsJson.join(',')}]`]);
+    const result: { applied: number }[] = await this.dataSource.query(this.statement, [storableJsonText(`[${rowsJson.join(',')}]`)]);
     return result[0]?.applied ?? 0;
   }
+}
+
+/** A JSON `\u0000` escape not itself escaped: an odd run of backslashes before `u0000`. */
+const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * JSON text whose strings hold no NUL: jsonb (and text) refuse it, and one such row would fail its batch on every
+ * retry, holding back every row behind it, restarts included (the journal replays it). A NUL can come from an
+ * upstream's answer or an error text; it is kept visible as the six characters `\u0000`.
+ */
+export function storableJsonText(text: string): string {
+  return text.includes('\\u0000') ? text.replace(NUL_ESCAPE, '$1\\\\u0000') : text;
 }

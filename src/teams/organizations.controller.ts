@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
@@ -12,13 +12,14 @@ import {
   UpdateOrganizationDto,
 } from './dto/organization-request.dto';
 import { OrganizationsService } from './organizations.service';
+import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
 type Json = Record<string, unknown>;
 
 /** LiteLLM's organization API. Proxy admins only in this first pass. */
 @ApiTags('Organizations')
 @Controller()
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+@UsePipes(requestValidationPipe())
 export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 

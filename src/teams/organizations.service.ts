@@ -136,6 +136,10 @@ export class OrganizationsService {
       const input = value as { role?: unknown; user_role?: unknown; user_id?: unknown; user_email?: unknown };
       const role = input.role ?? input.user_role ?? 'internal_user';
       if (typeof role !== 'string' || !(USER_ROLES as readonly string[]).includes(role)) throw new InvalidTeamRequestError(`Invalid organization member role '${String(role)}'`, 'member');
+      // An org admin hands out at most its own role.
+      if (auth?.role !== 'proxy_admin' && !ORG_ADMIN_GRANTABLE_ROLES.has(role)) {
+        throw new TeamsAccessDeniedError(`Only a proxy admin can add an organization member with role '${role}'.`, 'member');
+      }
       if (typeof input.user_id !== 'string' && typeof input.user_email !== 'string') throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in for each member', 'member');
       return { role, userId: typeof input.user_id === 'string' ? input.user_id : null, userEmail: typeof input.user_email === 'string' ? input.user_email : null };
     });
@@ -184,3 +188,6 @@ const ORGANIZATION_TABLE = 'LiteLLM_OrganizationTable';
 function windowOf(duration: string | null): number | null {
   return duration ? (parseDuration(duration) ?? null) : null;
 }
+
+/** Roles no wider than `org_admin`. */
+const ORG_ADMIN_GRANTABLE_ROLES: ReadonlySet<string> = new Set(['org_admin', 'internal_user', 'internal_user_viewer']);

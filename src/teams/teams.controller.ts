@@ -1,17 +1,18 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamIdDto, TeamIdsDto, TeamInfoQueryDto, TeamListQueryDto, UpdateTeamDto } from './dto/team-request.dto';
 import { TeamsService } from './teams.service';
+import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
 type Json = Record<string, unknown>;
 
 /** LiteLLM's team API. Proxy admins only in this first pass. */
 @ApiTags('Teams')
 @Controller()
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+@UsePipes(requestValidationPipe())
 export class TeamsController {
   constructor(private readonly teams: TeamsService) {}
 

@@ -79,7 +79,7 @@ export class UserNotFoundError extends DomainError {
 
 /** 403: the caller is authenticated but may not see or change this team or user. */
 export class TeamsAccessDeniedError extends DomainError {
-  constructor(message: string) {
-    super('GW_AUTH_FORBIDDEN', message, { status: 403, type: 'auth_error' });
+  constructor(message: string, param: string | null = null) {
+    super('GW_AUTH_FORBIDDEN', message, { status: 403, type: 'auth_error', param });
   }
 }

@@ -6,6 +6,7 @@ import { MASTER_KEY_USER_ID } from '../common/access/caller';
 import { addDuration, parseDuration } from '../common/duration';
 import type { GenerateKeyDto } from '../keys/dto/key-params.dto';
 import type { ListKeysQueryDto } from '../keys/dto/key-request.dto';
+import { assertWithinGrant, GrantHolder, KeyGrant } from '../keys/key-permissions';
 import { KeysService } from '../keys/keys.service';
 import { SerialQueue } from '../common/serial-queue';
 import { LiveSpendService } from '../spend/live-spend.service';
@@ -69,8 +70,9 @@ export class TeamsService implements OnApplicationShutdown {
    */
   async createTeam(auth: AuthContext | null, body: NewTeamDto): Promise<Json> {
     validateTeamFields(body);
-    // Org admins create teams in the organizations they administer, nowhere else.
-    if (auth?.role !== 'proxy_admin' && !(await this.isOrganizationAdmin(auth, body.organization_id ?? null))) {
+    // Org admins create teams in the organizations they administer, nowhere else, and no wider than it.
+    const byOrganizationAdmin = auth?.role !== 'proxy_admin';
+    if (byOrganizationAdmin && !(await this.isOrganizationAdmin(auth, body.organization_id ?? null))) {
       throw new TeamsAccessDeniedError('Only proxy admins, or org admins inside their organization, may create teams.');
     }
     const given = [
@@ -84,6 +86,7 @@ export class TeamsService implements OnApplicationShutdown {
       const saved = await this.repository.transaction(async (manager) => {
         if (await this.repository.findTeam(teamId, manager)) throw new TeamExistsError(teamId);
         await this.assertOrganization(manager, body.organization_id);
+        if (byOrganizationAdmin) await this.assertWithinOrganization(manager, body.organization_id as string, body);
         const resolved = await this.resolveMembers(manager, members);
         const duplicates = addMembers([], resolved);
         if ('duplicate' in duplicates) throw new DuplicateMemberError(teamId, memberLabel(duplicates.duplicate));
@@ -195,6 +198,79 @@ export class TeamsService implements OnApplicationShutdown {
     };
   }
 
+  /**
+   * A team an org admin creates grants no more than its organization holds (models, budget left, limits): the
+   * same comparison as a key created by a key.
+   * @throws KeyAccessDeniedError (403) naming the first field that exceeds the organization's.
+   */
+  private async assertWithinOrganization(manager: EntityManager, organizationId: string, team: NewTeamDto): Promise<void> {
+    const organization = await this.repository.findOrganization(organizationId, manager);
+    if (!organization) throw new UnknownOrganizationError(organizationId);
+    const holder: GrantHolder = {
+      maxBudget: organization.maxBudget,
+      spend: (await this.liveSpend.one(SpendSubject.organization(organizationId), null)).spend,
+      budgetDuration: null,
+      rpmLimit: organization.rpmLimit,
+      tpmLimit: organization.tpmLimit,
+      maxParallelRequests: null,
+      models: organization.models,
+      modelRpmLimit: {},
+      modelTpmLimit: {},
+      expires: null,
+      allowedRoutes: [],
+      permissions: {},
+      teamId: null,
+      guardrails: [],
+      enforcedParams: [],
+      tags: [],
+    };
+    const candidate: KeyGrant = {
+      models: team.models ?? [],
+      aliasTargets: Object.values(stringMap(team.model_aliases)),
+      maxBudget: team.max_budget ?? null,
+      budgetDuration: team.budget_duration ?? null,
+      tempBudgetIncrease: null,
+      rpmLimit: team.rpm_limit ?? null,
+      tpmLimit: team.tpm_limit ?? null,
+      maxParallelRequests: team.max_parallel_requests ?? null,
+      modelRpmLimit: {},
+      modelTpmLimit: {},
+      expires: null,
+      allowedRoutes: [],
+      passthroughRoutes: [],
+      permissions: {},
+      teamId: null,
+      guardrails: [],
+      enforcedParams: [],
+      tags: [],
+    };
+    assertWithinGrant(holder, candidate, null, { holder: `organization ${organizationId}`, rule: 'A team can only be granted what its organization holds.' });
+  }
+
+  /**
+   * A team admin (not a proxy or org admin) grants members of its team no larger budget than its own membership
+   * has left, its own membership included: a team admin must not raise its own budget.
+   * @throws TeamsAccessDeniedError (403)
+   */
+  private async assertMemberBudgetWithinOwn(
+    manager: EntityManager,
+    auth: AuthContext | null,
+    teamId: string,
+    budget: number | null | undefined,
+    organizationAdmin: boolean,
+  ): Promise<void> {
+    if (!isSet(budget) || auth?.role === 'proxy_admin' || organizationAdmin || !auth?.userId) return;
+    const [own] = await this.repository.findMemberships({ teamId, userId: auth.userId }, manager);
+    if (!own || own.maxBudget === null) return;
+    const left = Math.max(0, own.maxBudget - (await this.liveSpend.one(SpendSubject.membership(teamId, auth.userId), null)).spend);
+    if (budget > left) {
+      throw new TeamsAccessDeniedError(
+        `Cannot grant max_budget_in_team=${budget}: your own max_budget_in_team in team ${teamId} has ${left} left. A team admin can only grant what it holds.`,
+        'max_budget_in_team',
+      );
+    }
+  }
+
   /** Whether the caller is an `org_admin` member of the organization. */
   private async isOrganizationAdmin(auth: AuthContext | null, organizationId: string | null): Promise<boolean> {
     if (!organizationId || auth?.role !== 'org_admin' || !auth.userId) return false;
@@ -223,6 +299,7 @@ export class TeamsService implements OnApplicationShutdown {
         const team = await this.repository.findTeam(body.team_id, manager);
         if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
         assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_add', organizationAdmin);
+        await this.assertMemberBudgetWithinOwn(manager, auth, team.teamId, body.max_budget_in_team, organizationAdmin);
         const resolved = await this.resolveMembers(manager, adding);
         const merged = addMembers(team.membersWithRoles, resolved);
         if ('duplicate' in merged) throw new DuplicateMemberError(team.teamId, memberLabel(merged.duplicate));
@@ -290,6 +367,7 @@ export class TeamsService implements OnApplicationShutdown {
         const team = await this.repository.findTeam(body.team_id, manager);
         if (!team) throw new TeamNotFoundForUpdateError(body.team_id);
         assertTeamAdmin(auth, team.membersWithRoles, team.teamId, '/team/member_update', organizationAdmin);
+        await this.assertMemberBudgetWithinOwn(manager, auth, team.teamId, body.max_budget_in_team, organizationAdmin);
         const index = findMember(team.membersWithRoles, body.user_id, body.user_email);
         if (index < 0) throw new MemberNotFoundError(team.teamId, memberLabel(body));
         const current = team.membersWithRoles[index];

@@ -1,17 +1,18 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { NewUserDto, UpdateUserDto, UserIdsDto, UserInfoQueryDto, UserListQueryDto } from './dto/user-request.dto';
 import { TeamsService } from './teams.service';
+import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
 type Json = Record<string, unknown>;
 
 /** LiteLLM's internal-user API. Proxy admins only in this first pass. */
 @ApiTags('Internal users')
 @Controller()
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+@UsePipes(requestValidationPipe())
 export class UsersController {
   constructor(private readonly teams: TeamsService) {}
 

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { MAX_BIGINT_COUNT, MAX_INTEGER_COUNT, MAX_PAGE } from '../../common/column-bounds';
 
 /**
  * One decorator per field shape: Swagger documentation plus validation. Every field is optional and `null`
@@ -34,8 +35,13 @@ export const OptionalNumber = (description?: string, example?: number): Property
     IsNumber({ allowNaN: false, allowInfinity: false }),
   );
 
-export const OptionalCount = (description?: string, example?: number): PropertyDecorator =>
-  applyDecorators(ApiPropertyOptional({ type: Number, nullable: true, description, example }), IsOptional(), IsInt(), Min(0));
+/** A non-negative integer the database stores in a column holding at most `max` (a BIGINT unless told). */
+export const OptionalCount = (description?: string, example?: number, max = MAX_BIGINT_COUNT): PropertyDecorator =>
+  applyDecorators(ApiPropertyOptional({ type: Number, nullable: true, description, example, maximum: max }), IsOptional(), IsInt(), Min(0), Max(max));
+
+/** A page number of a listing, from the query string. */
+export const OptionalPage = (description?: string): PropertyDecorator =>
+  applyDecorators(ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_PAGE, description }), IsOptional(), Type(() => Number), IsInt(), Min(1), Max(MAX_PAGE));
 
 export const OptionalBoolean = (description?: string): PropertyDecorator =>
   applyDecorators(ApiPropertyOptional({ type: Boolean, nullable: true, description }), IsOptional(), IsBoolean());

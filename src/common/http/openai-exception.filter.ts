@@ -1,7 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequestTooLargeError } from '../errors/http-errors';
+import { NotFoundError, RequestTooLargeError } from '../errors/http-errors';
 import { renderError } from './error-envelope';
+import { printablePath } from './printable-path';
 import { drainRefusedBody } from './refused-body';
 
 const MEBIBYTE = 1024 * 1024;
@@ -30,8 +31,14 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     this.onErrorResponse?.(request, status);
   }
 
-  /** Fastify stops reading at the limit and reports 413; LiteLLM clients expect a 400 with this text. */
+  /**
+   * Fastify stops reading at the limit and reports 413; LiteLLM clients expect a 400 with this text. An unknown
+   * route is answered with its path only: Nest's "Cannot GET <url>" would echo the query string, keys included.
+   */
   private translate(exception: unknown, request: FastifyRequest): unknown {
+    if (exception instanceof NotFoundException && request.routeOptions.url === undefined) {
+      return new NotFoundError(`Cannot ${request.method} ${printablePath(request.url)}`);
+    }
     if (!(exception instanceof HttpException) || exception.getStatus() !== HttpStatus.PAYLOAD_TOO_LARGE) return exception;
     const declared = Number(request.headers['content-length']);
     const sizeMb = Number.isFinite(declared) && declared > 0 ? declared / MEBIBYTE : this.maxRequestMb;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsOptional, IsString } from 'class-validator';
 import { OptionalCount, OptionalNumber, OptionalObject, OptionalString } from '../../common/dto/dto-decorators';
+import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
 
 /** LiteLLM's BudgetNewRequest fields, shared by /budget/* and the inline budget of /customer/new and /customer/update. */
 export class BudgetFieldsDto {
@@ -10,7 +11,7 @@ export class BudgetFieldsDto {
   @OptionalNumber('Alerting threshold in USD (calls are not refused)')
   soft_budget?: number | null;
 
-  @OptionalCount('Concurrent calls allowed')
+  @OptionalCount('Concurrent calls allowed', undefined, MAX_INTEGER_COUNT)
   max_parallel_requests?: number | null;
 
   @OptionalCount('Tokens per minute')

@@ -8,6 +8,7 @@ import {
   OptionalString,
   OptionalStringList,
 } from '../../common/dto/dto-decorators';
+import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
 
 /** Fields shared by /key/generate, /key/update and /key/regenerate (LiteLLM's GenerateRequestBase + KeyRequestBase). */
 export class KeyParamsDto {
@@ -47,7 +48,7 @@ export class KeyParamsDto {
   @OptionalString('Team of the key')
   team_id?: string | null;
 
-  @OptionalCount('Concurrent calls allowed')
+  @OptionalCount('Concurrent calls allowed', undefined, MAX_INTEGER_COUNT)
   max_parallel_requests?: number | null;
 
   @OptionalCount('Tokens per minute')

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { OptionalStringList } from '../../common/dto/dto-decorators';
+import { OptionalPage, OptionalStringList } from '../../common/dto/dto-decorators';
 
 export class DeleteKeysDto {
   @OptionalStringList('Keys to delete, plaintext or hashes')
@@ -34,11 +34,7 @@ export class KeyInfoQueryDto {
 const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class ListKeysQueryDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @OptionalPage()
   page?: number;
 
   @ApiPropertyOptional({ default: 10, minimum: 1, maximum: 100 })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { OptionalPage } from '../../common/dto/dto-decorators';
 
 // Dates stay strings here: report-dates.ts parses them strictly and answers LiteLLM's error texts.
 const START_DATE = { description: 'First day, YYYY-MM-DD (UTC)', example: '2024-05-01' };
@@ -47,11 +48,7 @@ export class SpendLogsQueryDto extends DateRangeQueryDto {
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Page number, from 1, newest rows first (row listing only)', default: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @OptionalPage('Page number, from 1, newest rows first (row listing only)')
   page?: number;
 }
 

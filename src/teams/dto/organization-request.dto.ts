@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsDefined, IsOptional, IsString } from 'class-validator';
 import { OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
+import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
 
 export class OrganizationFieldsDto {
   @OptionalString('Human-friendly name') organization_alias?: string | null;
@@ -8,7 +9,7 @@ export class OrganizationFieldsDto {
   @OptionalNumber('Organization budget in USD') max_budget?: number | null;
   @OptionalCount() tpm_limit?: number | null;
   @OptionalCount() rpm_limit?: number | null;
-  @OptionalCount() max_parallel_requests?: number | null;
+  @OptionalCount(undefined, undefined, MAX_INTEGER_COUNT) max_parallel_requests?: number | null;
   @OptionalString('Spend window of the organization budget') budget_duration?: string | null;
   @OptionalObject() metadata?: Record<string, unknown> | null;
 }

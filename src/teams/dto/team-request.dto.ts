@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
 import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
+import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
 
 /** Team fields shared by /team/new and /team/update (LiteLLM's NewTeamRequest / UpdateTeamRequest). */
 export class TeamFieldsDto {
@@ -15,7 +16,7 @@ export class TeamFieldsDto {
 
   @OptionalCount('Tokens per minute across the team') tpm_limit?: number | null;
   @OptionalCount('Requests per minute across the team') rpm_limit?: number | null;
-  @OptionalCount('Concurrent calls across the team') max_parallel_requests?: number | null;
+  @OptionalCount('Concurrent calls across the team', undefined, MAX_INTEGER_COUNT) max_parallel_requests?: number | null;
   @OptionalNumber('Team budget in USD', 100) max_budget?: number | null;
   @OptionalString('Team spend resets to 0 after this window: 30s, 30m, 30h, 30d, 1mo', '30d') budget_duration?: string | null;
   @OptionalStringList('Model groups the team may call; empty = all', ['gpt-4o']) models?: string[] | null;

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
+import { OptionalBoolean, OptionalPage, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
 import { USER_ROLES } from '../team';
+import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
 
 /** User fields shared by /user/new and /user/update (LiteLLM's NewUserRequest / UpdateUserRequest). */
 export class UserFieldsDto {
@@ -20,7 +21,7 @@ export class UserFieldsDto {
   @OptionalStringList('Model groups the user may call; empty = all') models?: string[] | null;
   @OptionalCount() tpm_limit?: number | null;
   @OptionalCount() rpm_limit?: number | null;
-  @OptionalCount() max_parallel_requests?: number | null;
+  @OptionalCount(undefined, undefined, MAX_INTEGER_COUNT) max_parallel_requests?: number | null;
   @OptionalObject() metadata?: Record<string, unknown> | null;
 }
 
@@ -53,6 +54,6 @@ export class UserInfoQueryDto {
 export class UserListQueryDto {
   @ApiPropertyOptional({ enum: USER_ROLES }) @IsOptional() @IsIn([...USER_ROLES]) role?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() user_ids?: string;
-  @ApiPropertyOptional({ default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) page?: number;
+  @OptionalPage() page?: number;
   @ApiPropertyOptional({ default: 25 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) page_size?: number;
 }
