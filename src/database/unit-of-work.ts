@@ -41,9 +41,14 @@ export class UnitOfWork {
     return this.manager.query(sql, parameters) as Promise<T>;
   }
 
-  /** A transaction of its own, or a savepoint inside the current one. */
+  /**
+   * A transaction of its own (a unit of work every query inside joins, whatever reaches the database), or a
+   * savepoint inside the current one.
+   */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.manager.transaction(work);
+    const scope = this.active();
+    if (scope) return scope.manager.transaction(work);
+    return this.run(() => work(this.manager));
   }
 
   /**

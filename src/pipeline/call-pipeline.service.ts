@@ -28,7 +28,7 @@ import { resolveModelForKey } from '../auth/model-access';
 import type { CallInput, Operation, ProviderAnswer } from './operations';
 import { EndUserBlockedError, TeamBlockedError } from './pipeline.errors';
 import { ReplyLengths } from './reply-lengths';
-import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
+import { OPENAI_CHUNKS, type StreamOutcome } from './stream-events';
 
 /** A stream's hold is renewed this often, so a lease in a shared store never expires under a long stream. */
 const STREAM_RENEW_MS = 60_000;
@@ -238,6 +238,7 @@ export class CallPipeline {
     held: { admission: Admission; routed: RouteOutcome<ProviderAnswer> | undefined; guard: GuardrailCall | undefined; upstreamStarted: number },
   ): CallStream {
     const outcome: StreamOutcome = { usage: null, unparsed: [] };
+    const codec = operation.streamCodec ?? OPENAI_CHUNKS;
     const streamGuard = held.guard?.streamGuard();
     let stopped: Error | undefined;
     const pipeline = this;
@@ -247,10 +248,10 @@ export class CallPipeline {
         for await (const batch of source) {
           const out: string[] = [];
           for (const data of batch) {
-            const event = relayEvent(data, call.requestId, call.includeUsage, outcome);
+            const event = codec.relay(data, call.requestId, call.includeUsage, outcome);
             if (event === undefined) continue;
             // The stream guard holds back recent text until a sliding-window check has seen it.
-            if (streamGuard) out.push(...(await streamGuard.push(event, completionTextOf([event]))));
+            if (streamGuard) out.push(...(await streamGuard.push(event, codec.textOf([event]))));
             else out.push(event);
           }
           if (performance.now() - renewedAt > STREAM_RENEW_MS) {
@@ -288,7 +289,7 @@ export class CallPipeline {
   ): Promise<void> {
     try {
       // What was generated until the stream ended is charged, or leaving early would be a way around budgets.
-      const usage = outcome.usage ?? this.countStreamUsage(operation, call.input, log.deployment, completionTextOf(outcome.unparsed));
+      const usage = outcome.usage ?? this.countStreamUsage(operation, call.input, log.deployment, (operation.streamCodec ?? OPENAI_CHUNKS).textOf(outcome.unparsed));
       log.usage = usage;
       log.providerResponseId = outcome.providerResponseId ?? null;
       log.cost = this.costOf(log, performance.now() - held.upstreamStarted);

@@ -8,6 +8,7 @@ import type { BinaryResult, JsonObject, MultipartUpload } from '../routing/provi
 import type { ForwardedHeaders, ProviderAdapter, StreamResult } from '../routing/providers/provider-adapter';
 import { UnsupportedOperationError } from '../routing/routing.errors';
 import { anyBodyText, chatMessagesText, choicesReply, fieldsText, textFieldReply } from './guardrail-texts';
+import type { StreamCodec } from './stream-events';
 
 export type OperationName =
   | 'chat'
@@ -72,8 +73,10 @@ export interface Operation {
   /** How the router's context-window checks read the request. */
   readonly routerOperation: LlmOperation;
   readonly guardrailOperation: GuardrailOperation;
-  /** Streams of this operation carry OpenAI chunks (chat, completions). */
+  /** Whether the operation streams at all (chat, completions …). */
   readonly streams: boolean;
+  /** How its streamed events are read; OpenAI chunks when absent. */
+  readonly streamCodec?: StreamCodec;
   /** The request's text for guardrails; null when it carries none. */
   text(input: CallInput): GuardrailText | null;
   /** The reply's text for `post_call`; undefined when it carries none. */

@@ -1,5 +1,20 @@
 import type { CompletionObject, Usage } from '../routing/openai.types';
 
+/**
+ * How the pipeline reads one operation's streamed events (JSON texts, one per event): rewriting them for the client
+ * and picking up what settlement needs. OpenAI chunks are the default; an edge whose upstream speaks another event
+ * format natively (Anthropic Messages, OpenAI Responses) brings its own codec on its operation.
+ */
+export interface StreamCodec {
+  /**
+   * Rewrites one upstream event for the client (the provider's id → Tollgate's call id) and records usage and the
+   * provider's id in `outcome`; undefined drops the event (a usage chunk the client did not ask for).
+   */
+  relay(data: string, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome): string | undefined;
+  /** The reply text the events carry, for stream guardrails and for counting tokens when no usage came. */
+  textOf(events: readonly string[]): string;
+}
+
 export interface StreamOutcome {
   usage: Usage | null;
   /** Events kept until usage arrives; only a provider that sends none has them parsed, to count tokens. */
@@ -63,6 +78,9 @@ export function completionTextOf(events: readonly string[]): string {
   }
   return text;
 }
+
+/** OpenAI's `chat.completion.chunk` / `text_completion` events. */
+export const OPENAI_CHUNKS: StreamCodec = { relay: relayEvent, textOf: completionTextOf };
 
 /** A stream that failed after its headers were sent; the client already got the error event. */
 export class StreamFailed extends Error {
