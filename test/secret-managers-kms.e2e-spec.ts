@@ -73,7 +73,7 @@ describe('AWS KMS decryption before boot (built gateway, e2e)', () => {
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('This suite runs the built gateway: run `npm run build` first (`npm test` does).');
     await aws.server.start();
-    // The database the encrypted DATABASE_URL points at: a migrated PostgreSQL (PGlite) on a loopback port.
+    // The database the encrypted DATABASE_URL points at: a migrated embedded PostgreSQL on a loopback port.
     storage = await freshStorage();
     database = await startEmbeddedPostgres(storage.dataDir);
   });

@@ -194,9 +194,9 @@ export interface TollgateConfig extends TollgateConfigFile {
   configPath?: string;
   /** Effective master key: `general_settings.master_key`, else `LITELLM_MASTER_KEY` / `TOLLGATE_MASTER_KEY`. */
   masterKey?: string;
-  /** Effective database URL: `DATABASE_URL`, else `general_settings.database_url`; undefined → embedded PGlite. */
+  /** Effective database URL: `DATABASE_URL`, else `general_settings.database_url`; undefined → the embedded PostgreSQL server. */
   databaseUrl?: string;
-  /** Directory for embedded PGlite data and local journals (`TOLLGATE_DATA_DIR`, default `./.tollgate`). */
+  /** Directory for the embedded PostgreSQL cluster and local journals (`TOLLGATE_DATA_DIR`, default `./.tollgate`). */
   dataDir: string;
   /** The spend ledger's in-memory bound (`TOLLGATE_SPEND_BUFFER_ROWS`); beyond it rows wait only in the journal. */
   spendLedger: { maxQueuedRows: number };

@@ -41,8 +41,7 @@ export class DatabaseService implements OnApplicationShutdown {
       synchronize: false,
       logging: false,
       extra: {
-        // The embedded engine is a single backend session: one connection, queries queue on it.
-        max: embedded ? 1 : (general.database_connection_pool_limit ?? 10),
+        max: general.database_connection_pool_limit ?? 10,
         connectionTimeoutMillis: (general.database_connection_timeout ?? 60) * 1000,
         application_name: 'tollgate',
       },
@@ -53,7 +52,7 @@ export class DatabaseService implements OnApplicationShutdown {
       await service.migrate();
       await service.recordBoot();
       DatabaseService.logger.log(
-        kind === 'embedded' ? `embedded PostgreSQL (PGlite) ready, data in ${config.dataDir}` : 'connected to PostgreSQL server',
+        kind === 'embedded' ? `embedded PostgreSQL ready, data in ${config.dataDir}` : 'connected to PostgreSQL server',
       );
       return service;
     } catch (error) {

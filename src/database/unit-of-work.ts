@@ -13,9 +13,6 @@ interface Scope {
  * A transaction carried by the async context of a request. Repositories reach the database through this class;
  * inside `run(...)` every query they make joins that one transaction, so a change and the rows written about
  * it (the audit row) commit together or not at all. Outside a unit of work it is the plain connection pool.
- *
- * On the embedded engine (one connection) this matters twice: a query on another connection inside the
- * transaction would wait for the transaction that waits for it.
  */
 @Injectable()
 export class UnitOfWork {

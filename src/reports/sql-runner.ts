@@ -1,7 +1,7 @@
 /**
  * The one database capability the reports need: a parameterised query returning rows. In the app it is
- * TypeORM's `DataSource.query` (each call takes the pool's connection and gives it back, which matters on the
- * single-connection embedded engine); specs pass an in-memory PGlite.
+ * TypeORM's `DataSource.query` (each call takes a pool connection and gives it back between batches); specs pass an
+ * in-memory PGlite.
  */
 export interface SqlRunner {
   query<Row = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<Row[]>;

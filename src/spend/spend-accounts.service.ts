@@ -62,7 +62,7 @@ export class SpendAccountsService implements BudgetSeedSource, OnModuleInit {
       const reset = table.resetColumn ? `"${table.resetColumn}"` : 'NULL::timestamptz';
       // One row of ids per account, matched as a tuple: works for one and for two id columns alike.
       const values = accounts.map((_, i) => `(${table.idColumns.map((__, j) => `$${i * table.idColumns.length + j + 1}::${table.idType}`).join(', ')})`).join(', ');
-      // Inside a management change's transaction the read joins it (the embedded engine has one connection).
+      // Inside a management change's transaction the read joins it, so it sees what the change wrote.
       const rows: Record<string, unknown>[] = await this.db.query(
         `SELECT ${columns.join(', ')}, "spend"::float8 AS "spend", ${reset} AS "reset_at" FROM "${table.table}" WHERE (${columns.join(', ')}) IN (${values})`,
         accounts.flatMap((account) => account.ids),

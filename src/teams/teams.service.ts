@@ -292,7 +292,6 @@ export class TeamsService implements OnApplicationShutdown {
     const adding = parseMembers(Array.isArray(body.member) ? body.member : [body.member], 'member', 'user');
     if (!adding.length) throw new InvalidTeamRequestError('member is required: {role, user_id|user_email} or a list of them', 'member');
     if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
-    // Read before the transaction: the embedded database has one connection, which the transaction holds.
     const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.directory.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const result = await this.repository.transaction(async (manager) => {
@@ -331,7 +330,6 @@ export class TeamsService implements OnApplicationShutdown {
    */
   async removeTeamMember(auth: AuthContext | null, body: MemberDeleteDto): Promise<Json> {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
-    // Read before the transaction: the embedded database has one connection, which the transaction holds.
     const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.directory.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const { saved, userId } = await this.repository.transaction(async (manager) => {
@@ -360,7 +358,6 @@ export class TeamsService implements OnApplicationShutdown {
   async updateTeamMember(auth: AuthContext | null, body: MemberUpdateDto): Promise<Json> {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
     if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
-    // Read before the transaction: the embedded database has one connection, which the transaction holds.
     const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.directory.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
       const { saved, member } = await this.repository.transaction(async (manager) => {

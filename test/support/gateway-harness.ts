@@ -33,7 +33,7 @@ export interface StartOptions {
 
 /**
  * Boots the real app on Fastify on a random loopback port, from a YAML config text, on its own database:
- * a copy of the migrated PGlite template, or, when DATABASE_URL is set (CI's server run), a fresh
+ * a copy of the migrated embedded-cluster template, or, when DATABASE_URL is set (CI's server run), a fresh
  * database on that server.
  */
 export async function startGateway(yaml: string, options: StartOptions = {}): Promise<TestGateway> {

@@ -7,12 +7,12 @@ import { MIGRATIONS } from '../../migrations/index';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 
 /**
- * Creating a PGlite cluster costs ~10 s of CPU; migrating one once and copying its directory per suite
+ * Creating and migrating an embedded cluster costs seconds; doing it once and copying its directory per suite
  * keeps every e2e suite on its own real database without paying that each time.
  */
 // The migrations' code, not just their names: an edited (not yet landed) migration must rebuild the template.
 const migrationsDigest = createHash('sha1').update(MIGRATIONS.map((m) => `${m.name}:${m.prototype.up.toString()}`).join(',')).digest('hex').slice(0, 12);
-export const TEMPLATE_DIR = join(tmpdir(), `tollgate-e2e-template-${migrationsDigest}`);
+export const TEMPLATE_DIR = join(tmpdir(), `tollgate-e2e-template-postgres-${migrationsDigest}`);
 
 export default async function globalSetup(): Promise<void> {
   if (process.env.DATABASE_URL || existsSync(join(TEMPLATE_DIR, 'ready'))) return;
@@ -20,7 +20,7 @@ export default async function globalSetup(): Promise<void> {
   const building = `${TEMPLATE_DIR}.building-${process.pid}`;
   mkdirSync(building, { recursive: true });
   const embedded = await startEmbeddedPostgres(building);
-  const dataSource = new DataSource({ type: 'postgres', url: embedded.url, migrations: MIGRATIONS, migrationsTableName: 'tollgate_migrations', extra: { max: 1 } });
+  const dataSource = new DataSource({ type: 'postgres', url: embedded.url, migrations: MIGRATIONS, migrationsTableName: 'tollgate_migrations', });
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   await dataSource.destroy();

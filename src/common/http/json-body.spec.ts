@@ -34,18 +34,4 @@ describe(assertJsonDepth.name, () => {
     expect(() => assertJsonDepth(`{"a": "never closed ${'['.repeat(100)}`, 64)).not.toThrow();
     expect(() => assertJsonDepth(']]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', 64)).not.toThrow();
   });
-
-  it('should cost little on an ordinary LLM body', () => {
-    const body = JSON.stringify({
-      model: 'gpt-4o',
-      messages: Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `message ${i} `.repeat(20) })),
-      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'string' } } } } }],
-    });
-    const runs = 2_000;
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < runs; i++) assertJsonDepth(body, 64);
-    const microsEach = Number(process.hrtime.bigint() - started) / 1_000 / runs;
-    // Generous for a shared CI machine; measured ~3 µs for this 5 KB body.
-    expect(microsEach).toBeLessThan(100);
-  });
 });
