@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AuditDenialRecorder } from './audit/audit-denials';
 import { OpenedResources } from './common/opened-resources';
+import { QuietBootLogger } from './common/quiet-boot-logger';
 import { answerClientError } from './common/http/client-error';
 import { answerFrameworkError } from './common/http/framework-error';
 import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './common/http/json-body';
@@ -44,7 +45,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   // A failed boot must leave nothing open (embedded database, data-directory lock), or the process never exits.
   const opened = new OpenedResources();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opened), adapter, {
-    logger: options.logLevels ?? ['log', 'warn', 'error'],
+    logger: options.logLevels === false ? false : new QuietBootLogger(options.logLevels ?? ['log', 'warn', 'error']),
     bufferLogs: false,
     abortOnError: false,
   }).catch(async (error: unknown) => {
