@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { KeysService } from '../src/keys/keys.service';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
-import { apiClient, Json } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { apiClient, type Json } from './support/api-client';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { recordSettledCall, spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-keys-master';
