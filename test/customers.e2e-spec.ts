@@ -24,8 +24,6 @@ interface ErrorBody {
 
 type Row = Json & { user_id: string; spend: number; blocked: boolean; budget_id: string | null; litellm_budget_table: Json | null };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
   let gateway: TestGateway;
   let customers: CustomersService;

@@ -1,14 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import {
-  contentText,
-  type AllowVerdict,
-  type ChatMessage,
-  type GuardrailContext,
-  type GuardrailInput,
-  type GuardrailOperation,
-  type GuardrailPhase,
-  type MaybePromise,
-  type Verdict,
+import type {
+  AllowVerdict,
+  ChatMessage,
+  GuardrailContext,
+  GuardrailInput,
+  GuardrailOperation,
+  GuardrailPhase,
+  MaybePromise,
+  Verdict,
 } from '@tollgate/guardrail-sdk';
 import type { GuardrailObserver, GuardrailOutcome } from './guardrail.metrics';
 import type { GuardrailInstance } from './guardrail-registry';

@@ -240,6 +240,7 @@ export class CallPipeline {
     const outcome: StreamOutcome = { usage: null, unparsed: [] };
     const streamGuard = held.guard?.streamGuard();
     let stopped: Error | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- an async generator cannot be an arrow function
     const pipeline = this;
     async function* batches(): AsyncGenerator<string[]> {
       let renewedAt = performance.now();
