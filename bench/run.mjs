@@ -153,7 +153,7 @@ function readStatusKb(pid, field) {
 /** pid and all of its descendants. */
 function procTree(root) {
   const kids = new Map();
-  let entries = [];
+  let entries;
   try {
     entries = fs.readdirSync('/proc');
   } catch {
@@ -409,7 +409,7 @@ async function preflight(target, scenario) {
   try {
     sc.check(text);
   } catch (err) {
-    throw new Error(`preflight ${scenario} → ${target.name}: bad response (${err.message})\n${text.slice(0, 2000)}`);
+    throw new Error(`preflight ${scenario} → ${target.name}: bad response (${err.message})\n${text.slice(0, 2000)}`, { cause: err });
   }
   return { status: res.statusCode, headers: res.headers, bytes: Buffer.byteLength(text) };
 }

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class CreateInstanceBoots1764230400000 implements MigrationInterface {
   name = 'CreateInstanceBoots1764230400000';

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Committed spend of budget holders other than keys: the global proxy budget, later users, teams, end users. */
 export class CreateBudgetCounters1764300000000 implements MigrationInterface {

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Virtual keys (LiteLLM's LiteLLM_VerificationToken) and the rotated-out hashes still inside a grace period. */
 export class CreateVirtualKeys1764320000000 implements MigrationInterface {

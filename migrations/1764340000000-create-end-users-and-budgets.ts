@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Shared budgets (LiteLLM_BudgetTable) and end users / customers (LiteLLM_EndUserTable). */
 export class CreateEndUsersAndBudgets1764340000000 implements MigrationInterface {

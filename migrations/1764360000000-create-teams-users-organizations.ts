@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Internal users (LiteLLM_UserTable), teams (LiteLLM_TeamTable), team memberships (LiteLLM_TeamMembership),

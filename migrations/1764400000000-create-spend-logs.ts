@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The spend ledger (LiteLLM_SpendLogs): one row per LLM call, written idempotently by `request_id`. Tags get a

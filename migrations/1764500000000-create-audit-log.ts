@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * LiteLLM_AuditLog's columns plus what makes the log tamper-evident: `seq` orders the chain, `prev_hash` and

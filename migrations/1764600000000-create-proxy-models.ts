@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Models added with `/model/new` when `general_settings.store_model_in_db` is on (LiteLLM_ProxyModelTable).

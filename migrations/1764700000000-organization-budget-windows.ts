@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Organization budgets are enforced like every other budget, so their window end is kept too. */
 export class OrganizationBudgetWindows1764700000000 implements MigrationInterface {

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-1234';
 const MODELS = `

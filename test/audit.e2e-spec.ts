@@ -3,8 +3,8 @@ import { DataSource } from 'typeorm';
 import type { AuditLogView } from '../src/audit/audit-log.service';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
 import type { CatalogedRoute } from '../src/auth/route-catalog.service';
-import { apiClient, Json } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { apiClient, type Json } from './support/api-client';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-audit-master-5d1c9e';
 const MASTER_HASH = createHash('sha256').update(MASTER_KEY).digest('hex');

@@ -1,6 +1,6 @@
 import { apiClient } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-cred-master';
 

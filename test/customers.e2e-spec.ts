@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { CustomersService } from '../src/customers/customers.service';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
-import { apiClient, Json } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { apiClient, type Json } from './support/api-client';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { recordSettledCall, spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-customers-master';
@@ -23,8 +23,6 @@ interface ErrorBody {
 }
 
 type Row = Json & { user_id: string; spend: number; blocked: boolean; budget_id: string | null; litellm_budget_table: Json | null };
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
   let gateway: TestGateway;

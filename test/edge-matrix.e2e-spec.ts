@@ -7,7 +7,7 @@ import { discardStorage, startGateway, type TestGateway } from './support/gatewa
 import { COHERE_TEST_KEY, cohereMock } from './support/mock-providers/cohere.mock';
 import { startMockProviderServer, type MockProviderServer } from './support/mock-providers/mock-provider-server';
 import { OPENAI_MEDIA_TEST_KEY, openAiMediaMock } from './support/mock-providers/openai-media.mock';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-edge-matrix-master';
 const UPSTREAM_KEY = 'sk-edge-matrix-upstream';

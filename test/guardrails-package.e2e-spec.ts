@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { discardStorage, freshStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { discardStorage, freshStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const REPO = resolve(__dirname, '..');
 const MASTER_KEY = 'sk-package-master';

@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient } from './support/api-client';
-import { discardStorage, freshStorage, startGateway, TestGateway, TestStorage } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { discardStorage, freshStorage, startGateway, type TestGateway, type TestStorage } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-guardrails-master';
 const UPSTREAM_KEY = 'sk-upstream-guardrails-0001';

@@ -305,7 +305,7 @@ function upload(port: number, start: Buffer, body: Iterable<Buffer>, options: { 
     socket.on('end', () => (closedByServer = true));
     socket.on('error', () => (closedByServer = true));
     socket.on('close', finish);
-    socket.once('connect', async () => {
+    const sendBody = async (): Promise<void> => {
       socket.write(start);
       for (const piece of body) {
         if (socket.destroyed || socket.writableEnded) break;
@@ -318,7 +318,8 @@ function upload(port: number, start: Buffer, body: Iterable<Buffer>, options: { 
       uploaded = true;
       if (options.endAfterBody && !socket.destroyed) socket.end();
       settleIfDone();
-    });
+    };
+    socket.once('connect', () => void sendBody().catch(reject));
   });
 }
 

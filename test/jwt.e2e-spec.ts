@@ -5,7 +5,7 @@ import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-jwt-master';
 const AUDIENCE = 'tollgate-test';

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { KeysService } from '../src/keys/keys.service';
-import { SpendLedgerService } from '../src/spend/spend-ledger.service';
-import { apiClient, Json } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { apiClient, type Json } from './support/api-client';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { recordSettledCall, spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-keys-master';
@@ -35,13 +34,11 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
   let gateway: TestGateway;
   let keys: KeysService;
   let db: DataSource;
-  let ledger: SpendLedgerService;
 
   beforeAll(async () => {
     gateway = await startGateway(CONFIG);
     keys = gateway.app.get(KeysService);
     db = gateway.app.get(DataSource);
-    ledger = gateway.app.get(SpendLedgerService);
   });
 
   afterAll(async () => {

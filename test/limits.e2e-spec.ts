@@ -1,6 +1,6 @@
 import OpenAI, { APIError } from 'openai';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-limits-master';
 /** Only completion tokens cost money here, so a call's cost is exactly known in advance: 16 × 1e-4. */

@@ -1,6 +1,6 @@
-import OpenAI, { APIError, AzureOpenAI } from 'openai';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import OpenAI, { type APIError, AzureOpenAI } from 'openai';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-e2e-master';
 const UPSTREAM_KEY = 'sk-upstream-secret-key-0001';

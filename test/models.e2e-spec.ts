@@ -1,9 +1,9 @@
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { type APIError } from 'openai';
 import { DataSource } from 'typeorm';
 import { CredentialCipher } from '../src/models/credential-cipher';
 import { ModelsService } from '../src/models/models.service';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-models-master';
 const SALT_KEY = 'salt-for-models-e2e';

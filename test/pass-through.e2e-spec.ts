@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { refusedSubpaths, SERVED_SUBPATHS } from './fixtures/security/pass-through-paths';
 import { apiClient } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-pass-master';
 const TARGET_SECRET = 'sk-target-secret-42';

@@ -1,4 +1,5 @@
-import OpenAI, { APIError } from 'openai';
+import type OpenAI from 'openai';
+import type { APIError } from 'openai';
 import { startGateway } from './support/gateway-harness';
 import { BEDROCK_TEST_CREDENTIALS, BEDROCK_TEST_REGION, bedrockMock } from './support/mock-providers/bedrock.mock';
 import { useProviderGateway } from './support/provider-gateway';

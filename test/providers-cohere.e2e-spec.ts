@@ -1,4 +1,5 @@
-import OpenAI, { APIError } from 'openai';
+import type OpenAI from 'openai';
+import type { APIError } from 'openai';
 import { startGateway } from './support/gateway-harness';
 import { COHERE_TEST_KEY, cohereMock } from './support/mock-providers/cohere.mock';
 import { useProviderGateway } from './support/provider-gateway';

@@ -1,4 +1,5 @@
-import OpenAI, { APIError } from 'openai';
+import type OpenAI from 'openai';
+import type { APIError } from 'openai';
 import { startGateway } from './support/gateway-harness';
 import { GEMINI_TEST_KEY, geminiMock } from './support/mock-providers/gemini.mock';
 import { useProviderGateway } from './support/provider-gateway';

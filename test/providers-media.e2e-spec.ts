@@ -1,4 +1,6 @@
-import OpenAI, { APIError, AzureOpenAI, toFile } from 'openai';
+import type OpenAI from 'openai';
+import type { APIError } from 'openai';
+import { AzureOpenAI, toFile } from 'openai';
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { startGateway } from './support/gateway-harness';

@@ -1,4 +1,4 @@
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-roles-master';
 

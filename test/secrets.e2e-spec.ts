@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { apiClient } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-master-secret-7f3a9c';
 const UPSTREAM_KEY = 'sk-upstream-secret-b81d2e';

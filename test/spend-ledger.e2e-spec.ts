@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { SpendRetentionService } from '../src/spend/spend-retention.service';
 import { apiClient } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 import { spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-ledger-master';

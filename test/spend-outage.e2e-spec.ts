@@ -3,8 +3,8 @@ import OpenAI from 'openai';
 import { Client } from 'pg';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient } from './support/api-client';
-import { discardStorage, startGateway, TestGateway, TestStorage } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { discardStorage, startGateway, type TestGateway, type TestStorage } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 /**
  * Stops the real PostgreSQL server in the middle of a load and starts it again. Needs a server it may stop:

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { DataSource } from 'typeorm';
-import { apiClient, Json } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { apiClient, type Json } from './support/api-client';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-spend-reports-master';
 const CONFIG = `

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { TeamDirectory } from '../src/teams/team-directory.service';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
-import { apiClient, Json } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { apiClient, type Json } from './support/api-client';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { recordSettledCall, spendRow } from './support/spend-row.fixture';
 
 const MASTER_KEY = 'sk-teams-master';

@@ -1,4 +1,4 @@
-import { AuditChain, canonicalJson, ChainedFields, GENESIS_HASH } from './audit-chain';
+import { AuditChain, canonicalJson, type ChainedFields, GENESIS_HASH } from './audit-chain';
 
 const ROW: ChainedFields = {
   seq: 1,

@@ -1,6 +1,23 @@
 import { calcPrice, findProvider, type PriceCalculation, type TieredPrices } from '@pydantic/genai-prices';
 import litellmSnapshot from './data/litellm-model-prices.json';
-import type { ModelPrice } from './pricing.service';
+
+/** What one deployment costs (USD per token or second) and, where the catalog knows, its limits and mode. */
+export interface ModelPrice {
+  inputCostPerToken: number;
+  outputCostPerToken: number;
+  /** Price of a prompt token served from the provider's cache; absent = cached tokens cost the input price. */
+  cacheReadInputTokenCost?: number;
+  /** Time-billed deployments: replaces token pricing when the call's duration is known. */
+  inputCostPerSecond?: number;
+  maxInputTokens?: number;
+  maxOutputTokens?: number;
+  /** LiteLLM mode: `chat`, `completion`, `embedding`, … */
+  mode?: string;
+  /** LiteLLM provider name (`openai`, `azure`, `anthropic`, `bedrock`, …). */
+  provider?: string;
+  /** `deployment`: custom prices in `litellm_params`; `catalog`: the price map; `unknown`: free, like LiteLLM. */
+  source: 'deployment' | 'catalog' | 'unknown';
+}
 
 /** Rates (USD per token) that apply to the whole call once its prompt exceeds `above` tokens (long-context pricing). */
 export interface RateTier {

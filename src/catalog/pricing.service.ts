@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { PriceCatalog, type RateTier } from './price-catalog';
+import { PriceCatalog, type ModelPrice, type RateTier } from './price-catalog';
 
-/** What one deployment costs (USD per token or second) and, where the catalog knows, its limits and mode. */
+export type { ModelPrice } from './price-catalog';
+
 /**
  * What pricing reads of a deployment: its names (for the catalog lookup) and its `litellm_params` (per-deployment
  * prices). Routing's deployments satisfy it; the catalog knows nothing of routing.
@@ -12,23 +13,6 @@ export interface PricedDeployment {
   readonly baseModel?: string;
   readonly mode: string;
   readonly params: Readonly<Record<string, unknown>> & { readonly model?: unknown };
-}
-
-export interface ModelPrice {
-  inputCostPerToken: number;
-  outputCostPerToken: number;
-  /** Price of a prompt token served from the provider's cache; absent = cached tokens cost the input price. */
-  cacheReadInputTokenCost?: number;
-  /** Time-billed deployments: replaces token pricing when the call's duration is known. */
-  inputCostPerSecond?: number;
-  maxInputTokens?: number;
-  maxOutputTokens?: number;
-  /** LiteLLM mode: `chat`, `completion`, `embedding`, … */
-  mode?: string;
-  /** LiteLLM provider name (`openai`, `azure`, `anthropic`, `bedrock`, …). */
-  provider?: string;
-  /** `deployment`: custom prices in `litellm_params`; `catalog`: the price map; `unknown`: free, like LiteLLM. */
-  source: 'deployment' | 'catalog' | 'unknown';
 }
 
 /** Usage as providers report it; every field may be missing on a failed or partial call. */

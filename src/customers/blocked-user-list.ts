@@ -15,7 +15,7 @@ export function readBlockedUserList(value: string | string[] | undefined, config
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new Error(`litellm_settings.blocked_user_list: cannot read ${path} (${reason})`);
+    throw new Error(`litellm_settings.blocked_user_list: cannot read ${path} (${reason})`, { cause: error });
   }
   return text
     .split(/\r?\n/)

@@ -1,4 +1,4 @@
-import { RecordCache, RecordCacheOptions } from '../common/record-cache';
+import { RecordCache, type RecordCacheOptions } from '../common/record-cache';
 import type { EndUserRecord } from './end-user';
 
 /** End users by id. They are many (one per customer of the applications), so the LRU bound matters here. */

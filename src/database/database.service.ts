@@ -1,11 +1,11 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index';
 import { TOLLGATE_VERSION } from '../common/version';
 import type { TollgateConfig } from '../config/config.types';
-import { startEmbeddedPostgres, EmbeddedPostgresHandle } from './embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { registeredEntities } from './entity-registry';
 import { InstanceBoot } from './instance-boot.entity';
 import type { DatabaseKind } from './database.tokens';

@@ -1,4 +1,4 @@
-import { DomainError } from '../common/errors/domain-error';
+import type { DomainError } from '../common/errors/domain-error';
 import { validateLlmBody } from './request-validation';
 
 function errorOf(fn: () => unknown): DomainError {

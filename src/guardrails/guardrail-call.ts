@@ -1,15 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import {
-  contentText,
-  type AllowVerdict,
-  type ChatMessage,
-  type GuardrailContext,
-  type GuardrailInput,
-  type GuardrailModels,
-  type GuardrailOperation,
-  type GuardrailPhase,
-  type MaybePromise,
-  type Verdict,
+import type {
+  AllowVerdict,
+  ChatMessage,
+  GuardrailContext,
+  GuardrailInput,
+  GuardrailModels,
+  GuardrailOperation,
+  GuardrailPhase,
+  MaybePromise,
+  Verdict,
 } from '@tollgate/guardrail-sdk';
 import type { GuardrailObserver, GuardrailOutcome } from './guardrail.metrics';
 import type { GuardrailModelGateway, GuardrailModelOrigin } from './guardrail-models';

@@ -1,4 +1,4 @@
-import { GUARDRAIL_API_VERSION, GUARDRAIL_PHASES, GuardrailPlugin, isGuardrailPlugin, SDK_VERSION, toGuardrailId } from '@tollgate/guardrail-sdk';
+import { GUARDRAIL_API_VERSION, GUARDRAIL_PHASES, type GuardrailPlugin, isGuardrailPlugin, SDK_VERSION, toGuardrailId } from '@tollgate/guardrail-sdk';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../common/access/caller';
 import { AdminOnlyRouteError } from '../common/errors/http-errors';
 import { grantOf, remainingGrantOf } from './key-mapper';
-import { assertCanWrite, assertWithinGrant, canModify, canRead, type GrantHolder, KeyGrant, resolveCaller } from './key-permissions';
+import { assertCanWrite, assertWithinGrant, canModify, canRead, type GrantHolder, type KeyGrant, resolveCaller } from './key-permissions';
 import { KeyAccessDeniedError } from './keys.errors';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import { aVirtualKey } from '../../test/support/virtual-key.fixture';

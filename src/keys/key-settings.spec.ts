@@ -1,4 +1,4 @@
-import { applyGenerateDefaults, BoundedKeyFields, enforceUpperbounds, pythonFloat, readKeySettings } from './key-settings';
+import { applyGenerateDefaults, type BoundedKeyFields, enforceUpperbounds, pythonFloat, readKeySettings } from './key-settings';
 import { KeyUpperboundError } from './keys.errors';
 
 describe(readKeySettings.name, () => {

@@ -24,6 +24,7 @@ export interface ForwardedEndpoint {
 /** Levels of percent-decoding a target might apply on its own; each is checked for dot segments and separators. */
 const DECODING_LEVELS_CHECKED = 4;
 /** C0 controls, DEL and C1 controls: no HTTP path needs them, and NUL truncates paths in C-based servers. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 /** Characters a path segment may carry unencoded (RFC 3986 pchar: unreserved, sub-delims, ':' and '@'). */
 const PCHAR = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;

@@ -241,6 +241,7 @@ export class CallPipeline {
     const codec = operation.streamCodec ?? OPENAI_CHUNKS;
     const streamGuard = held.guard?.streamGuard();
     let stopped: Error | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- an async generator cannot be an arrow function
     const pipeline = this;
     async function* batches(): AsyncGenerator<string[]> {
       let renewedAt = performance.now();

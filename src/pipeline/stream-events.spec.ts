@@ -1,4 +1,4 @@
-import { completionTextOf, relayEvent, StreamOutcome } from './stream-events';
+import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
 
 const ID = 'chatcmpl-tollgate-1';
 const outcome = (): StreamOutcome => ({ usage: null, unparsed: [] });

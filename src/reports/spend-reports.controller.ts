@@ -18,7 +18,6 @@ import {
   GlobalEndUserSpendDto,
   GlobalKeySpendDto,
   GlobalModelSpendDto,
-  KeySpendReportDto,
   SpendLogDto,
   TagSpendDto,
 } from './dto/spend-report-response.dto';

@@ -2,7 +2,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, QueryDeepPartialEntity } from 'typeorm';
-import { OrganizationEntity, OrganizationMemberEntity, TeamEntity, TeamMembershipEntity, UserEntity } from './entities';
+import { OrganizationEntity, OrganizationMemberEntity, TeamEntity, UserEntity } from './entities';
 import { OrganizationExistsError, TeamExistsError, UserExistsError } from './teams.errors';
 
 export type NewTeam = Omit<TeamEntity, 'createdAt' | 'updatedAt'>;

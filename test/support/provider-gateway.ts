@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
-import { discardStorage, TestGateway } from './gateway-harness';
-import { MockProviderServer, ProviderHandler, startMockProviderServer } from './mock-providers/mock-provider-server';
+import { discardStorage, type TestGateway } from './gateway-harness';
+import { type MockProviderServer, type ProviderHandler, startMockProviderServer } from './mock-providers/mock-provider-server';
 
 export interface ProviderGateway {
   /** The provider mock: what it was sent is in `mock.requests`, emptied before each test. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { allow, block, defineGuardrail, Guardrail, GuardrailInitContext, messageTexts, type BlockVerdict } from '@tollgate/guardrail-sdk';
+import { allow, block, defineGuardrail, type Guardrail, type GuardrailInitContext, messageTexts, type BlockVerdict } from '@tollgate/guardrail-sdk';
 
 /** The instance config: LiteLLM's `banned_keywords_list` (a list, or the path of a .txt file, one per line). */
 export interface BannedKeywordsConfig {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { allow, block, defineGuardrail, Guardrail } from '@tollgate/guardrail-sdk';
+import { allow, block, defineGuardrail, type Guardrail } from '@tollgate/guardrail-sdk';
 
 /** The instance config: LiteLLM's `blocked_user_list` (a list of end-user ids, or the path of a .txt file). */
 export interface BlockedUserCheckConfig {

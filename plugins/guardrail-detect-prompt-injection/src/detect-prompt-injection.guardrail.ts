@@ -1,4 +1,4 @@
-import { allow, block, contentText, defineGuardrail, Guardrail, GuardrailInput } from '@tollgate/guardrail-sdk';
+import { allow, block, contentText, defineGuardrail, type Guardrail, type GuardrailInput } from '@tollgate/guardrail-sdk';
 import { scoreInjectionInSlices } from './injection-heuristics';
 
 /** The instance config. */

@@ -1,10 +1,10 @@
 import {
   allow,
   block,
-  ChatMessage,
+  type ChatMessage,
   defineGuardrail,
-  Guardrail,
-  GuardrailLogger,
+  type Guardrail,
+  type GuardrailLogger,
   mutateMessages,
   mutateTexts,
   type ContentPart,

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import { AUDITED_MUTATION, AuditedTable, ROUTE_DECLARATION, RouteClass, RouteDeclaration, RouteGroup } from './route-class';
+import { AUDITED_MUTATION, type AuditedTable, ROUTE_DECLARATION, RouteClass, type RouteDeclaration, type RouteGroup } from './route-class';
 
 /**
  * Declares a route's access class and LiteLLM route groups, and documents its security in Swagger.

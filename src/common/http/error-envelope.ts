@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { DomainError, ErrorCode } from '../errors/domain-error';
+import { DomainError, type ErrorCode } from '../errors/domain-error';
 
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string };

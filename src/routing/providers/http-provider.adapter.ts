@@ -3,7 +3,7 @@ import type { Deployment, ProviderId } from '../deployment';
 import { withoutDeploymentSecrets } from '../deployment-credentials';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCompletionRequest } from '../openai.types';
 import { UnsupportedOperationError, UpstreamError } from '../routing.errors';
-import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../upstream-http.service';
+import { toEndpoint, type UpstreamEndpoint, type UpstreamHttp, type UpstreamResponse } from '../upstream-http.service';
 import { chatRequestFromCompletion, textChunkFromChatChunk, textCompletionFromChat } from './completion-via-chat';
 import { forwardedHeadersOf, readBounded, transportErrorOf } from './upstream-response';
 import { errorMessageOf, providerHttpError } from './provider-error-mapping';

@@ -1,4 +1,4 @@
-import { UpstreamError, UpstreamFailureKind } from '../routing.errors';
+import { UpstreamError, type UpstreamFailureKind } from '../routing.errors';
 
 /**
  * Provider failures that clients (and LiteLLM's exception mapping) tell apart from a plain bad request:

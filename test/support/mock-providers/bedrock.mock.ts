@@ -2,7 +2,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { ServerResponse } from 'node:http';
 import { encodeAwsEventStreamFrame } from '../../../src/routing/providers/bedrock/aws-event-stream';
-import { ProviderHandler, RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
+import { type ProviderHandler, type RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
 
 export const BEDROCK_TEST_CREDENTIALS = { accessKeyId: 'AKIAMOCKBEDROCK00001', secretAccessKey: 'mock/bedrock+secret/key0000000000000001' };
 export const BEDROCK_TEST_REGION = 'us-west-2';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ProviderHandler, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
+import { type ProviderHandler, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
 
 export const COHERE_TEST_KEY = 'co-test-key-000000000001';
 

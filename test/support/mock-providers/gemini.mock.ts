@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ProviderHandler, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
+import { type ProviderHandler, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
 
 export const GEMINI_TEST_KEY = 'AIza-gemini-test-key-0001';
 

@@ -1,4 +1,4 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedProviderRequest {
@@ -42,7 +42,7 @@ export async function startMockProviderServer(handlers: ProviderHandler[]): Prom
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
     const raw = Buffer.concat(parts);
-    let body: Record<string, unknown> | null = null;
+    let body: Record<string, unknown> | null;
     try {
       body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null;
     } catch {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { ProviderHandler, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
+import { type ProviderHandler, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
 
 /** Models the mock Ollama has "pulled"; `crashy` fails halfway through a stream as a model runner crash does. */
 export const OLLAMA_MODELS = ['llama3', 'gemma2', 'mistral', 'llava', 'nomic-embed-text', 'crashy'];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { ProviderHandler, RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
+import { type ProviderHandler, type RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
 
 export const OPENAI_MEDIA_TEST_KEY = 'sk-openai-media-test-0001';
 export const AZURE_MEDIA_TEST_KEY = 'azure-media-test-key-0001';

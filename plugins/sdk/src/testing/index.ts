@@ -11,19 +11,19 @@
  * @packageDocumentation
  */
 import {
-  ChatMessage,
+  type ChatMessage,
   GUARDRAIL_API_VERSION,
   GUARDRAIL_PHASES,
-  Guardrail,
-  GuardrailContext,
-  GuardrailInput,
-  GuardrailLogger,
-  GuardrailOutput,
-  GuardrailPhase,
-  GuardrailPlugin,
+  type Guardrail,
+  type GuardrailContext,
+  type GuardrailInput,
+  type GuardrailLogger,
+  type GuardrailOutput,
+  type GuardrailPhase,
+  type GuardrailPlugin,
   isGuardrailPlugin,
   SDK_VERSION,
-  Verdict,
+  type Verdict,
 } from '../index';
 import { isPlainVersion, satisfiesVersionRange } from '../version-range';
 

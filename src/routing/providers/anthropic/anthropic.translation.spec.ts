@@ -4,9 +4,9 @@ import { sseJsonFrames } from '../stream-translation';
 import { expectGolden, readFixture, readJsonFixture, translateRecordedStream } from '../../../../test/support/golden';
 import {
   AnthropicChunkTranslator,
-  AnthropicResponse,
+  type AnthropicResponse,
   AnthropicStreamError,
-  AnthropicStreamEvent,
+  type AnthropicStreamEvent,
   finishReasonOf,
   fromAnthropicResponse,
   JSON_MODE_TOOL,

@@ -4,7 +4,7 @@ import {
   appendTurn,
   contentParts,
   functionToolsOf,
-  ImageSource,
+  type ImageSource,
   isSystemRole,
   maxTokensOf,
   messageCacheControl,
@@ -13,7 +13,7 @@ import {
   textOf,
   toolCallsOf,
 } from '../openai-message';
-import { ChunkBuilder, ChunkTranslator, usageOf } from '../stream-translation';
+import { ChunkBuilder, type ChunkTranslator, usageOf } from '../stream-translation';
 
 /** Anthropic requires `max_tokens`; LiteLLM sends this when the request sets none. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatCompletionRequest } from '../../openai.types';
 import { expectGolden, readJsonFixture, translateRecordedStream } from '../../../../test/support/golden';
-import { AwsStreamFrame, awsEventStreamFrames, encodeAwsEventStreamFrame } from './aws-event-stream';
-import { ConverseChunkTranslator, ConverseResponse, ConverseStreamException, finishReasonOf, fromConverseResponse, toConverseRequest } from './bedrock.translation';
+import { type AwsStreamFrame, awsEventStreamFrames, encodeAwsEventStreamFrame } from './aws-event-stream';
+import { ConverseChunkTranslator, type ConverseResponse, ConverseStreamException, finishReasonOf, fromConverseResponse, toConverseRequest } from './bedrock.translation';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const RECORDED_STREAM = join(FIXTURES, 'tool-use.converse-stream.eventstream');

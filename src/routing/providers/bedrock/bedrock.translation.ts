@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestError } from '../../../common/errors/http-errors';
 import type { ChatCompletionRequest, ChatMessage, CompletionObject, Usage } from '../../openai.types';
 import { appendTurn, contentParts, functionToolsOf, isSystemRole, maxTokensOf, parseArguments, stopSequences, textOf, toolCallsOf } from '../openai-message';
-import { ChunkBuilder, ChunkTranslator, usageOf } from '../stream-translation';
+import { ChunkBuilder, type ChunkTranslator, usageOf } from '../stream-translation';
 import type { AwsStreamFrame } from './aws-event-stream';
 
 type ConverseBlock =

@@ -3,10 +3,10 @@ import type { ChatCompletionRequest } from '../../openai.types';
 import { sseJsonFrames } from '../stream-translation';
 import { expectGolden, readFixture, readJsonFixture, translateRecordedStream } from '../../../../test/support/golden';
 import {
-  CohereChatResponse,
+  type CohereChatResponse,
   CohereChunkTranslator,
   CohereStreamError,
-  CohereStreamEvent,
+  type CohereStreamEvent,
   fromCohereChatResponse,
   fromCohereRerankResponse,
   toCohereChatRequest,

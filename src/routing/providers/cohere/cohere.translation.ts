@@ -2,7 +2,7 @@ import { BadRequestError } from '../../../common/errors/http-errors';
 import type { ChatCompletionRequest, CompletionObject, Usage } from '../../openai.types';
 import type { RerankRequest, RerankResponse } from '../media.types';
 import { contentParts, functionToolsOf, isSystemRole, maxTokensOf, stopSequences, textOf, toolCallsOf } from '../openai-message';
-import { ChunkBuilder, ChunkTranslator, usageOf } from '../stream-translation';
+import { ChunkBuilder, type ChunkTranslator, usageOf } from '../stream-translation';
 
 interface CohereUsage {
   billed_units?: { input_tokens?: number; output_tokens?: number; search_units?: number };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ChatCompletionRequest } from '../../openai.types';
 import { sseJsonFrames } from '../stream-translation';
 import { expectGolden, readFixture, readJsonFixture, translateRecordedStream } from '../../../../test/support/golden';
-import { cleanSchema, finishReasonOf, fromGeminiResponse, GeminiChunkTranslator, GeminiResponse, toGeminiRequest } from './gemini.translation';
+import { cleanSchema, finishReasonOf, fromGeminiResponse, GeminiChunkTranslator, type GeminiResponse, toGeminiRequest } from './gemini.translation';
 
 const FIXTURES = join(__dirname, 'fixtures');
 

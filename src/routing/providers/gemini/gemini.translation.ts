@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestError } from '../../../common/errors/http-errors';
 import type { ChatCompletionRequest, ChatMessage, CompletionObject, Usage } from '../../openai.types';
 import { contentParts, functionToolsOf, isSystemRole, maxTokensOf, parseArguments, stopSequences, textOf, toolCallsOf, toolNameFor } from '../openai-message';
-import { ChunkBuilder, ChunkTranslator, ToolCallDelta, usageOf } from '../stream-translation';
+import { ChunkBuilder, type ChunkTranslator, type ToolCallDelta, usageOf } from '../stream-translation';
 
 type GeminiPart =
   | { text: string; thought?: boolean }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ChatCompletionRequest } from '../../openai.types';
 import { ndjsonFrames } from '../stream-translation';
 import { expectGolden, readFixture, readJsonFixture, translateRecordedStream } from '../../../../test/support/golden';
-import { fromOllamaEmbeddings, fromOllamaResponse, OllamaChunkTranslator, OllamaResponse, OllamaStreamError, toOllamaChatRequest, toOllamaGenerateRequest } from './ollama.translation';
+import { fromOllamaEmbeddings, fromOllamaResponse, OllamaChunkTranslator, type OllamaResponse, OllamaStreamError, toOllamaChatRequest, toOllamaGenerateRequest } from './ollama.translation';
 
 const FIXTURES = join(__dirname, 'fixtures');
 

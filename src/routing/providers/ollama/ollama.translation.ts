@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestError } from '../../../common/errors/http-errors';
 import type { ChatCompletionRequest, ChatMessage, CompletionObject } from '../../openai.types';
 import { contentParts, functionToolsOf, isSystemRole, maxTokensOf, parseArguments, stopSequences, textOf, toolCallsOf, toolNameFor } from '../openai-message';
-import { ChunkBuilder, ChunkTranslator, usageOf } from '../stream-translation';
+import { ChunkBuilder, type ChunkTranslator, usageOf } from '../stream-translation';
 
 /** OpenAI sampling fields and the name Ollama gives them under `options`. */
 const OPTION_NAMES: Record<string, string> = {

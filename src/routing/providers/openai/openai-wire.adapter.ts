@@ -3,7 +3,7 @@ import type { Deployment, ProviderId } from '../../deployment';
 import { withoutDeploymentSecrets } from '../../deployment-credentials';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../../openai.types';
 import { UpstreamError } from '../../routing.errors';
-import { toEndpoint, UpstreamEndpoint, UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
+import { toEndpoint, type UpstreamEndpoint, type UpstreamHttp, type UpstreamResponse } from '../../upstream-http.service';
 import type { EmbeddingResult, ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
 import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, SpeechRequest } from '../media.types';
 import { encodeMultipart, readBytes } from '../multipart';
