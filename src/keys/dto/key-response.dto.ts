@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, OmitType } from '@nestjs/swagger';
 
 /** A stored key as LiteLLM returns it (snake_case column names); `token` is the sha256 of the key, never the key. */
 export class KeyRowDto {
@@ -64,8 +64,9 @@ export class KeysInfoResponseDto {
   @ApiProperty({ type: [KeyRowDto] }) info!: KeyRowDto[];
 }
 
+@ApiExtraModels(KeyRowDto)
 export class KeyListResponseDto {
-  @ApiProperty({ description: 'Key hashes, or full key objects with return_full_object=true', type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object' }] } })
+  @ApiProperty({ description: 'Key hashes, or full key objects with return_full_object=true', type: 'array', items: { oneOf: [{ type: 'string' }, { $ref: getSchemaPath(KeyRowDto) }] } })
   keys!: (string | KeyRowDto)[];
   @ApiProperty() total_count!: number;
   @ApiProperty() current_page!: number;
