@@ -1,5 +1,5 @@
 import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { CatalogedRoute, isManagement, lintSpec, OpenApiDocument, operationsOf, successSchemas } from './support/openapi';
+import { CatalogedRoute, isManagement, lintSpec, OpenApiDocument, operationsOf, successSchemas, untypedSchemas } from './support/openapi';
 
 const MASTER_KEY = 'sk-openapi-master';
 const CONFIG = `
@@ -38,6 +38,10 @@ describe('OpenAPI document (e2e)', () => {
     expect(management.filter((route) => !operations.has(route))).toEqual([]);
     const untyped = management.filter((route) => successSchemas(operations.get(route)!).length === 0);
     expect(untyped).toEqual([]);
+  });
+
+  it('should type every schema: no property, item or body the contract leaves as "any"', () => {
+    expect(untypedSchemas(spec)).toEqual([]);
   });
 
   it('should give every operation a unique, bracket-free operation id', () => {

@@ -117,6 +117,35 @@ export class ResponseValidator {
   }
 }
 
+/**
+ * Schemas that say nothing about their value: no type, $ref, composition or enum, or an object with neither
+ * properties nor additionalProperties (what Swagger makes of an `unknown` or `object` field). An explicit
+ * `additionalProperties: true` is a documented free-form map and passes. Returns where each is.
+ */
+export function untypedSchemas(spec: OpenApiDocument): string[] {
+  const found: string[] = [];
+  const visit = (schema: unknown, pointer: string): void => {
+    if (typeof schema !== 'object' || schema === null) return;
+    const node = schema as SchemaObject;
+    const bareObject = node.type === 'object' && node.properties === undefined && node.additionalProperties === undefined && node.allOf === undefined;
+    if (bareObject || !['type', '$ref', 'oneOf', 'anyOf', 'allOf', 'enum'].some((key) => key in node)) found.push(pointer);
+    for (const [name, property] of Object.entries((node.properties as Record<string, unknown> | undefined) ?? {})) visit(property, `${pointer}/properties/${name}`);
+    if (node.items !== undefined) visit(node.items, `${pointer}/items`);
+    if (typeof node.additionalProperties === 'object') visit(node.additionalProperties, `${pointer}/additionalProperties`);
+    for (const key of ['oneOf', 'anyOf', 'allOf']) (node[key] as unknown[] | undefined)?.forEach((item, i) => visit(item, `${pointer}/${key}/${i}`));
+  };
+  for (const [name, schema] of Object.entries(spec.components?.schemas ?? {})) visit(schema, `#/components/schemas/${name}`);
+  for (const { method, path, operation } of operationsOf(spec)) {
+    const body = operation.requestBody as { content?: Record<string, { schema?: SchemaObject }> } | undefined;
+    for (const [type, media] of Object.entries(body?.content ?? {})) visit(media.schema, `${method} ${path} request ${type}`);
+    for (const [status, response] of Object.entries(operation.responses ?? {})) {
+      for (const [type, media] of Object.entries(response.content ?? {})) visit(media.schema, `${method} ${path} ${status} ${type}`);
+    }
+    for (const parameter of (operation.parameters as { name: string; schema?: SchemaObject }[] | undefined) ?? []) visit(parameter.schema, `${method} ${path} parameter ${parameter.name}`);
+  }
+  return found;
+}
+
 export interface LintProblem {
   ruleId: string;
   severity: 'error' | 'warn';

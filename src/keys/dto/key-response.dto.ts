@@ -41,8 +41,10 @@ export class GenerateKeyResponseDto extends KeyRowDto {
   @ApiProperty({ description: 'The key itself. Shown once: only its hash is stored.', example: 'sk-Fn8Ej39NxjAXrvpUGKghGw' })
   key!: string;
   @ApiProperty({ description: 'sha256 of the key (same as token)' }) token_id!: string;
-  @ApiPropertyOptional({ type: Object, nullable: true }) model_rpm_limit!: Record<string, unknown> | null;
-  @ApiPropertyOptional({ type: Object, nullable: true }) model_tpm_limit!: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, description: 'model → requests per minute' })
+  model_rpm_limit!: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, description: 'model → tokens per minute' })
+  model_tpm_limit!: Record<string, unknown> | null;
   @ApiPropertyOptional({ type: [String], nullable: true }) guardrails!: string[] | null;
   @ApiPropertyOptional({ type: [String], nullable: true }) tags!: string[] | null;
   @ApiPropertyOptional({ type: [String], nullable: true }) enforced_params!: string[] | null;
