@@ -40,6 +40,13 @@ describe('OpenAPI document (e2e)', () => {
     expect(untyped).toEqual([]);
   });
 
+  it('should document the error envelope, as JSON, on every operation', () => {
+    const without = operationsOf(spec)
+      .filter(({ operation }) => operation.responses?.['4XX']?.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorEnvelopeDto' || Object.keys(operation.responses['4XX'].content ?? {}).length !== 1)
+      .map(({ method, path }) => `${method} ${path}`);
+    expect(without).toEqual([]);
+  });
+
   it('should type every schema: no property, item or body the contract leaves as "any"', () => {
     expect(untypedSchemas(spec)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
@@ -27,8 +27,7 @@ export class HealthController {
   @Get(['liveliness', 'liveness'])
   @Route(RouteClass.Public, 'public_routes', 'health_routes')
   @ApiOperation({ summary: 'Liveness probe: the process is up' })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ schema: { type: 'string', example: "I'm alive!" } })
+  @ApiOkResponse({ content: { 'text/plain': { schema: { type: 'string', example: "I'm alive!" } } } })
   liveness(): string {
     return "I'm alive!";
   }
