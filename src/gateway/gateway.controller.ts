@@ -1,13 +1,27 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
-import { ChatCompletionRequestDto, EmbeddingRequestDto, ModelListDto, TextCompletionRequestDto } from './dto/llm-request.dto';
+import { ChatCompletionRequestDto, EmbeddingRequestDto, TextCompletionRequestDto } from './dto/llm-request.dto';
+import { ChatCompletionDto, EmbeddingResponseDto, ModelCardDto, ModelListDto, TextCompletionDto } from './dto/llm-response.dto';
 import { GatewayService } from './gateway.service';
+
+const SSE = { schema: { type: 'string', description: 'Server-sent events: `data: {chunk}` lines, then `data: [DONE]`' } } as const;
+
+/** A JSON reply, or with `stream: true` an SSE stream of chunk objects. */
+const ApiCompletionResponse = (type: 'chat' | 'completion'): MethodDecorator & ClassDecorator =>
+  ApiOkResponse({
+    description: type === 'chat' ? 'A chat.completion, or with stream: true chat.completion.chunk events' : 'A text_completion, or with stream: true its chunks as events',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(type === 'chat' ? ChatCompletionDto : TextCompletionDto) } },
+      'text/event-stream': SSE,
+    },
+  });
 
 /** The OpenAI-compatible LLM API, under every path shape LiteLLM serves (plain, /v1, /engines, Azure). */
 @ApiTags('LLM API (OpenAI-compatible)')
+@ApiExtraModels(ChatCompletionDto, TextCompletionDto)
 @Controller()
 export class GatewayController {
   constructor(private readonly gateway: GatewayService) {}
@@ -17,6 +31,7 @@ export class GatewayController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a chat completion (JSON or SSE stream)' })
   @ApiBody({ type: ChatCompletionRequestDto })
+  @ApiCompletionResponse('chat')
   chatCompletions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.gateway.handle('chat', request, reply);
   }
@@ -26,6 +41,7 @@ export class GatewayController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Chat completion with the model in the path (Azure OpenAI clients)' })
   @ApiBody({ type: ChatCompletionRequestDto })
+  @ApiCompletionResponse('chat')
   chatCompletionsForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
     return this.gateway.handle('chat', request, reply, model);
   }
@@ -35,6 +51,7 @@ export class GatewayController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a text completion (legacy)' })
   @ApiBody({ type: TextCompletionRequestDto })
+  @ApiCompletionResponse('completion')
   completions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.gateway.handle('completion', request, reply);
   }
@@ -44,6 +61,7 @@ export class GatewayController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Text completion with the model in the path' })
   @ApiBody({ type: TextCompletionRequestDto })
+  @ApiCompletionResponse('completion')
   completionsForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
     return this.gateway.handle('completion', request, reply, model);
   }
@@ -53,6 +71,7 @@ export class GatewayController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create embeddings' })
   @ApiBody({ type: EmbeddingRequestDto })
+  @ApiOkResponse({ type: EmbeddingResponseDto })
   embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.gateway.handle('embedding', request, reply);
   }
@@ -62,6 +81,7 @@ export class GatewayController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Embeddings with the model in the path' })
   @ApiBody({ type: EmbeddingRequestDto })
+  @ApiOkResponse({ type: EmbeddingResponseDto })
   embeddingsForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
     return this.gateway.handle('embedding', request, reply, model);
   }
@@ -77,7 +97,8 @@ export class GatewayController {
   @Get(['/v1/models/:model', '/models/:model'])
   @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
   @ApiOperation({ summary: 'Describe one model' })
-  retrieveModel(@Req() request: FastifyRequest, @Param('model') model: string): Promise<ModelListDto['data'][number]> {
+  @ApiOkResponse({ type: ModelCardDto })
+  retrieveModel(@Req() request: FastifyRequest, @Param('model') model: string): Promise<ModelCardDto> {
     return this.gateway.retrieveModel(model, request.auth?.key);
   }
 }

@@ -1,9 +1,10 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { DeploymentHealthReport, DeploymentHealthService } from './deployment-health.service';
+import { DeploymentHealthReportDto, ReadinessReportDto } from './dto/health-response.dto';
 import { HealthService, ReadinessReport } from './health.service';
 
 @ApiTags('Health')
@@ -18,6 +19,7 @@ export class HealthController {
   @Route(RouteClass.Management, 'health_routes', 'info_routes')
   @ApiOperation({ summary: 'Calls every deployment (by model_info.mode) and reports healthy and unhealthy endpoints' })
   @ApiQuery({ name: 'model', required: false, description: 'Only this model group (or deployment id)' })
+  @ApiOkResponse({ type: DeploymentHealthReportDto })
   deploymentHealth(@Query('model') model?: string): Promise<DeploymentHealthReport> {
     return this.deployments.check(model || undefined);
   }
@@ -25,6 +27,7 @@ export class HealthController {
   @Get(['liveliness', 'liveness'])
   @Route(RouteClass.Public, 'public_routes', 'health_routes')
   @ApiOperation({ summary: 'Liveness probe: the process is up' })
+  @ApiOkResponse({ content: { 'text/plain': { schema: { type: 'string', example: "I'm alive!" } } } })
   liveness(): string {
     return "I'm alive!";
   }
@@ -32,6 +35,8 @@ export class HealthController {
   @Get('readiness')
   @Route(RouteClass.Public, 'public_routes', 'health_routes')
   @ApiOperation({ summary: 'Readiness probe: database reachable; 503 when not' })
+  @ApiOkResponse({ type: ReadinessReportDto })
+  @ApiServiceUnavailableResponse({ type: ReadinessReportDto, description: 'The database is unreachable (status: unhealthy)' })
   async readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessReport> {
     const report = await this.health.readiness();
     reply.status(report.status === 'healthy' ? 200 : 503);

@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { TeamDirectory } from '../teams/team-directory.service';
 import type { TeamRecord } from '../teams/team';
+import { DeleteModelDto, NewModelDto, UpdateModelDto } from './dto/model-request.dto';
+import { DeleteModelResponseDto, ModelGroupInfoResponseDto, ModelInfoResponseDto, StoredModelDto } from './dto/model-response.dto';
 import { ModelChangeBody, ModelGroupInfo, ModelInfoEntry, ModelsService, StoredModelView } from './models.service';
 
 /** LiteLLM's model API: deployment and group info for any key, changes for proxy admins. */
@@ -20,6 +22,7 @@ export class ModelsController {
   @Route(RouteClass.Management, 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: "Deployments the caller may use, credentials stripped (one with ?litellm_model_id=)" })
   @ApiQuery({ name: 'litellm_model_id', required: false })
+  @ApiOkResponse({ type: ModelInfoResponseDto })
   async modelInfo(@Req() request: FastifyRequest, @Query('litellm_model_id') litellmModelId?: string): Promise<{ data: ModelInfoEntry[] }> {
     return this.models.modelInfo(request.auth?.key, await this.teamOf(request), litellmModelId || undefined);
   }
@@ -28,6 +31,7 @@ export class ModelsController {
   @Route(RouteClass.Management, 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: 'Model groups the caller may use: providers, context window, prices, mode' })
   @ApiQuery({ name: 'model_group', required: false })
+  @ApiOkResponse({ type: ModelGroupInfoResponseDto })
   async modelGroupInfo(@Req() request: FastifyRequest, @Query('model_group') group?: string): Promise<{ data: ModelGroupInfo[] }> {
     return this.models.modelGroupInfo(request.auth?.key, await this.teamOf(request), group || undefined);
   }
@@ -37,6 +41,8 @@ export class ModelsController {
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add a deployment (needs general_settings.store_model_in_db); live on every instance' })
+  @ApiBody({ type: NewModelDto })
+  @ApiOkResponse({ type: StoredModelDto })
   createModel(@Req() request: FastifyRequest, @Body() body: ModelChangeBody): Promise<StoredModelView> {
     return this.models.createModel(request.auth, body ?? {});
   }
@@ -46,6 +52,8 @@ export class ModelsController {
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change a stored deployment; litellm_params and model_info are merged' })
+  @ApiBody({ type: UpdateModelDto })
+  @ApiOkResponse({ type: StoredModelDto })
   updateModel(@Req() request: FastifyRequest, @Body() body: ModelChangeBody): Promise<StoredModelView> {
     return this.models.updateModel(request.auth, body ?? {});
   }
@@ -55,6 +63,8 @@ export class ModelsController {
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete a stored deployment by id' })
+  @ApiBody({ type: DeleteModelDto })
+  @ApiOkResponse({ type: DeleteModelResponseDto })
   deleteModel(@Req() request: FastifyRequest, @Body() body: ModelChangeBody): Promise<{ message: string; model_id: string }> {
     return this.models.deleteModel(request.auth, body ?? {});
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
 import { Route } from '../common/access/route.decorator';
@@ -12,6 +12,7 @@ export class MetricsController extends PrometheusController {
   @Get()
   @Route(RouteClass.Public, 'public_routes')
   @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
   override index(@Res({ passthrough: true }) response: FastifyReply): Promise<string> {
     return super.index(response);
   }

@@ -15,11 +15,19 @@ import {
   TopListQueryDto,
 } from './dto/spend-report-query.dto';
 import {
+  CustomerSpendReportDayDto,
+  DAILY_SPEND_ENTRY_SCHEMA,
   GlobalEndUserSpendDto,
   GlobalKeySpendDto,
   GlobalModelSpendDto,
+  GlobalTagSpendDto,
+  KeySpendReportDto,
+  KeySpendRowDto,
   SpendLogDto,
   TagSpendDto,
+  TeamSpendOverviewDto,
+  TeamSpendReportDayDto,
+  UserSpendRowDto,
 } from './dto/spend-report-response.dto';
 import { parseBound, parseDayRange } from './report-dates';
 import type { CustomerSpendReportDay, DailySpendEntry, KeySpendReportEntry, TeamSpendOverview, TeamSpendReportDay } from './spend-aggregation';
@@ -55,7 +63,7 @@ const DEFAULT_LIST_LIMIT = 1000;
  * otherwise. `/global/*` and the export are for proxy admins (and, for GETs, `proxy_admin_viewer`).
  */
 @ApiTags('Spend')
-@ApiExtraModels(SpendLogDto)
+@ApiExtraModels(SpendLogDto, TeamSpendReportDayDto, CustomerSpendReportDayDto, KeySpendReportDto)
 @Controller()
 @UsePipes(requestValidationPipe({ allowUnknownFields: true }))
 export class SpendReportsController {
@@ -71,8 +79,13 @@ export class SpendReportsController {
     summary: 'Spend logs: one request, rows filtered by key/user/team (newest first, paged), or per-day totals with start_date & end_date',
   })
   @ApiOkResponse({
-    description: 'Rows (`SpendLogDto[]`), or with a date range `[{startTime, spend, users: {user: spend}, models: {model: spend}, <api_key_hash>: spend}]`',
-    schema: { type: 'array', items: { oneOf: [{ $ref: getSchemaPath(SpendLogDto) }, { type: 'object', additionalProperties: true }] } },
+    description: 'Rows (`SpendLogDto[]`), or with a date range one entry per day',
+    schema: {
+      anyOf: [
+        { type: 'array', items: { $ref: getSchemaPath(SpendLogDto) } },
+        { type: 'array', items: DAILY_SPEND_ENTRY_SCHEMA },
+      ],
+    },
   })
   async logs(@Req() request: FastifyRequest, @Query() query: SpendLogsQueryDto): Promise<SpendLogView[] | DailySpendEntry[]> {
     const scope = spendScopeOf(request.auth, '/spend/logs');
@@ -85,8 +98,10 @@ export class SpendReportsController {
   @Get('/spend/logs/export')
   @Route(RouteClass.Management, 'spend_tracking_routes', 'info_routes')
   @ApiOperation({ summary: 'Export spend logs (oldest first) as a CSV or NDJSON download, streamed; proxy admins only' })
-  @ApiProduces('text/csv', 'application/x-ndjson')
-  @ApiOkResponse({ description: 'CSV with a header row (arrays and objects as JSON), or one JSON spend log per line' })
+  @ApiOkResponse({
+    description: 'A download: CSV with a header row (arrays and objects as JSON), or NDJSON, one spend log per line',
+    content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { $ref: getSchemaPath(SpendLogDto) } } },
+  })
   async export(@Req() request: FastifyRequest, @Query() query: SpendExportQueryDto): Promise<StreamableFile> {
     requireWholeProxyScope(request.auth, '/spend/logs/export');
     const range = parseDayRange(query.start_date, query.end_date, { required: false });
@@ -116,7 +131,7 @@ export class SpendReportsController {
   @Get('/spend/keys')
   @Route(RouteClass.Management, 'spend_tracking_routes', 'internal_user_routes', 'info_routes')
   @ApiOperation({ summary: "Virtual keys with their spend, highest first (a non-admin caller's own keys only)" })
-  @ApiOkResponse({ description: '`[{token (hash), key_name, key_alias, spend, max_budget, user_id, team_id, models, …}]`' })
+  @ApiOkResponse({ type: [KeySpendRowDto] })
   keys(@Req() request: FastifyRequest, @Query() query: TopListQueryDto): Promise<KeySpendRow[]> {
     return this.reports.keysWithSpend(spendScopeOf(request.auth, '/spend/keys'), query.limit ?? DEFAULT_LIST_LIMIT);
   }
@@ -124,7 +139,7 @@ export class SpendReportsController {
   @Get('/spend/users')
   @Route(RouteClass.Management, 'spend_tracking_routes', 'internal_user_routes', 'info_routes')
   @ApiOperation({ summary: "Internal users with their spend, highest first, or one with ?user_id= (a non-admin caller's own only)" })
-  @ApiOkResponse({ description: '`[{user_id, user_email, user_alias, user_role, teams, spend, max_budget, …}]`' })
+  @ApiOkResponse({ type: [UserSpendRowDto] })
   users(@Req() request: FastifyRequest, @Query() query: SpendUsersQueryDto): Promise<UserSpendRow[]> {
     return this.reports.usersWithSpend(spendScopeOf(request.auth, '/spend/users'), query.user_id, query.limit ?? DEFAULT_LIST_LIMIT);
   }
@@ -133,9 +148,14 @@ export class SpendReportsController {
   @Route(RouteClass.Management, 'global_spend_tracking_routes', 'info_routes')
   @ApiOperation({ summary: 'Daily spend per team or customer (per model and key), or per key with model details; start_date & end_date required' })
   @ApiOkResponse({
-    description:
-      'team: `[{group_by_day, teams: [{team_name, total_spend, metadata: [{model, api_key, spend, total_tokens}]}]}]`; ' +
-      'customer: same with `customers: [{customer, …}]`; api_key (or with api_key= / internal_user_id=): `KeySpendReportDto[]`',
+    description: 'group_by=team (default): `TeamSpendReportDayDto[]`; group_by=customer: `CustomerSpendReportDayDto[]`; group_by=api_key, api_key= or internal_user_id=: `KeySpendReportDto[]`',
+    schema: {
+      anyOf: [
+        { type: 'array', items: { $ref: getSchemaPath(TeamSpendReportDayDto) } },
+        { type: 'array', items: { $ref: getSchemaPath(CustomerSpendReportDayDto) } },
+        { type: 'array', items: { $ref: getSchemaPath(KeySpendReportDto) } },
+      ],
+    },
   })
   globalReport(
     @Req() request: FastifyRequest,
@@ -171,7 +191,7 @@ export class SpendReportsController {
   @Get('/global/spend/teams')
   @Route(RouteClass.Management, 'global_spend_tracking_routes', 'info_routes')
   @ApiOperation({ summary: 'Daily spend per team alias over the last 30 days' })
-  @ApiOkResponse({ description: '`{daily_spend: [{date, <team_alias>: spend}], teams: [alias], total_spend_per_team: [{team_id (alias), total_spend}]}`' })
+  @ApiOkResponse({ type: TeamSpendOverviewDto })
   globalTeams(@Req() request: FastifyRequest): Promise<TeamSpendOverview> {
     requireWholeProxyScope(request.auth, '/global/spend/teams');
     return this.reports.teamOverview();
@@ -180,7 +200,7 @@ export class SpendReportsController {
   @Get('/global/spend/tags')
   @Route(RouteClass.Management, 'global_spend_tracking_routes', 'info_routes')
   @ApiOperation({ summary: 'Spend per tag in start_date..end_date (required), optionally for the comma-separated tags' })
-  @ApiOkResponse({ description: '`{spend_per_tag: [{name, spend, log_count}]}`, highest spend first' })
+  @ApiOkResponse({ type: GlobalTagSpendDto })
   globalTags(@Req() request: FastifyRequest, @Query() query: GlobalTagsQueryDto): Promise<GlobalTagSpend> {
     requireWholeProxyScope(request.auth, '/global/spend/tags');
     const range = parseDayRange(query.start_date, query.end_date, { required: true });

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
@@ -11,10 +11,9 @@ import {
   OrganizationsInfoDto,
   UpdateOrganizationDto,
 } from './dto/organization-request.dto';
+import { OrganizationInfoDto, OrganizationMemberAddResponseDto, OrganizationRowDto } from './dto/organization-response.dto';
 import { OrganizationsService } from './organizations.service';
 import { requestValidationPipe } from '../common/http/request-validation.pipe';
-
-type Json = Record<string, unknown>;
 
 /** LiteLLM's organization API. Proxy admins only in this first pass. */
 @ApiTags('Organizations')
@@ -29,14 +28,16 @@ export class OrganizationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create an organization (inline budget fields create its budget row)' })
   @ApiBody({ type: NewOrganizationDto })
-  create(@Req() request: FastifyRequest, @Body() body: NewOrganizationDto): Promise<Json> {
+  @ApiOkResponse({ type: OrganizationRowDto })
+  create(@Req() request: FastifyRequest, @Body() body: NewOrganizationDto): Promise<OrganizationRowDto> {
     return this.organizations.create(request.auth, body);
   }
 
   @Get('/organization/info')
   @Route(RouteClass.Management, 'management_routes', 'info_routes', 'org_admin_only_routes')
   @ApiOperation({ summary: 'Describe an organization, with its members and teams' })
-  describe(@Req() request: FastifyRequest, @Query() query: OrganizationInfoQueryDto): Promise<Json> {
+  @ApiOkResponse({ type: OrganizationInfoDto })
+  describe(@Req() request: FastifyRequest, @Query() query: OrganizationInfoQueryDto): Promise<OrganizationInfoDto> {
     return this.organizations.describe(request.auth, query.organization_id);
   }
 
@@ -45,7 +46,8 @@ export class OrganizationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Describe several organizations' })
   @ApiBody({ type: OrganizationsInfoDto })
-  describeMany(@Body() body: OrganizationsInfoDto): Promise<Json[]> {
+  @ApiOkResponse({ type: [OrganizationInfoDto] })
+  describeMany(@Body() body: OrganizationsInfoDto): Promise<OrganizationInfoDto[]> {
     return this.organizations.describeMany(body.organizations);
   }
 
@@ -53,8 +55,10 @@ export class OrganizationsController {
   @Audited('LiteLLM_OrganizationTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Change an organization: the fields given (non-null) change' })
   @ApiBody({ type: UpdateOrganizationDto })
-  update(@Body() body: UpdateOrganizationDto): Promise<Json> {
+  @ApiOkResponse({ type: OrganizationRowDto })
+  update(@Body() body: UpdateOrganizationDto): Promise<OrganizationRowDto> {
     return this.organizations.update(body);
   }
 
@@ -62,14 +66,18 @@ export class OrganizationsController {
   @Audited('LiteLLM_OrganizationTable')
   @Route(RouteClass.Management, 'management_routes')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Delete organizations (all or none: 404 when one does not exist); their teams and users keep no organization' })
   @ApiBody({ type: OrganizationIdsDto })
-  delete(@Body() body: OrganizationIdsDto): Promise<Json[]> {
+  @ApiOkResponse({ type: [OrganizationRowDto] })
+  delete(@Body() body: OrganizationIdsDto): Promise<OrganizationRowDto[]> {
     return this.organizations.delete(body.organization_ids);
   }
 
   @Get('/organization/list')
   @Route(RouteClass.Management, 'management_routes', 'info_routes')
-  list(): Promise<Json[]> {
+  @ApiOperation({ summary: 'List every organization, oldest first' })
+  @ApiOkResponse({ type: [OrganizationRowDto] })
+  list(): Promise<OrganizationRowDto[]> {
     return this.organizations.list();
   }
 
@@ -77,8 +85,10 @@ export class OrganizationsController {
   @Audited('LiteLLM_OrganizationTable')
   @Route(RouteClass.Management, 'management_routes', 'org_admin_only_routes')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Add existing users (by user_id or user_email) to an organization with a role' })
   @ApiBody({ type: OrganizationMemberAddDto })
-  addMembers(@Req() request: FastifyRequest, @Body() body: OrganizationMemberAddDto): Promise<Json> {
+  @ApiOkResponse({ type: OrganizationMemberAddResponseDto })
+  addMembers(@Req() request: FastifyRequest, @Body() body: OrganizationMemberAddDto): Promise<OrganizationMemberAddResponseDto> {
     return this.organizations.addMembers(request.auth, body);
   }
 }

@@ -15,7 +15,8 @@ import { TeamDirectory } from './team-directory.service';
 import type { OrganizationEntity, TeamEntity } from './entities';
 import { USER_ROLES } from './team';
 
-type Json = Record<string, unknown>;
+import type { OrganizationInfoDto, OrganizationMemberAddResponseDto, OrganizationMembershipDto, OrganizationRowDto } from './dto/organization-response.dto';
+import type { TeamRowDto } from './dto/team-response.dto';
 const isSet = <T>(value: T | null | undefined): value is T => value !== undefined && value !== null;
 
 /** Organizations (LiteLLM_OrganizationTable) and their members. Not on the hot path: no cache. */
@@ -30,7 +31,7 @@ export class OrganizationsService {
   ) {}
 
   /** POST /organization/new: inline budget fields create the organization's budget row. @throws OrganizationExistsError */
-  async create(auth: AuthContext | null, body: NewOrganizationDto): Promise<Json> {
+  async create(auth: AuthContext | null, body: NewOrganizationDto): Promise<OrganizationRowDto> {
     if (isSet(body.max_budget) && body.max_budget < 0) throw new InvalidTeamRequestError('max_budget must be non-negative', 'max_budget');
     if (isSet(body.budget_duration) && parseDuration(body.budget_duration) === undefined) throw new InvalidTeamRequestError(`Invalid budget_duration '${body.budget_duration}'`, 'budget_duration');
     const organizationId = body.organization_id ?? randomUUID();
@@ -73,7 +74,7 @@ export class OrganizationsService {
   }
 
   /** GET /organization/info?organization_id= @throws OrganizationNotFoundError (404) */
-  async describe(auth: AuthContext | null, organizationId: string | undefined): Promise<Json> {
+  async describe(auth: AuthContext | null, organizationId: string | undefined): Promise<OrganizationInfoDto> {
     if (!organizationId) throw new InvalidTeamRequestError('organization_id is required', 'organization_id');
     if (auth?.role !== 'proxy_admin_viewer') await this.assertOrganizationAdmin(auth, organizationId);
     const [row] = await this.describeMany([organizationId]);
@@ -81,7 +82,7 @@ export class OrganizationsService {
   }
 
   /** POST /organization/info {organizations}: all or nothing. @throws OrganizationNotFoundError (404) */
-  async describeMany(organizationIds: readonly string[]): Promise<Json[]> {
+  async describeMany(organizationIds: readonly string[]): Promise<OrganizationInfoDto[]> {
     const rows = await this.repository.findOrganizations(organizationIds);
     const found = new Set(rows.map((row) => row.organizationId));
     const missing = organizationIds.filter((id) => !found.has(id));
@@ -90,12 +91,12 @@ export class OrganizationsService {
     return Promise.all(rows.map((row, i) => this.withMembersAndTeams(live[i], row.organizationId)));
   }
 
-  async list(): Promise<Json[]> {
+  async list(): Promise<OrganizationRowDto[]> {
     return this.organizationRows(await this.repository.listOrganizations());
   }
 
   /** POST /organization/update: only the fields given (non-null) change. @throws OrganizationNotFoundError */
-  async update(body: UpdateOrganizationDto): Promise<Json> {
+  async update(body: UpdateOrganizationDto): Promise<OrganizationRowDto> {
     const changes: OrganizationChanges = {};
     if (isSet(body.organization_alias)) changes.organizationAlias = body.organization_alias;
     if (isSet(body.models)) changes.models = body.models;
@@ -113,7 +114,7 @@ export class OrganizationsService {
   }
 
   /** POST /organization/delete {organization_ids}: all or nothing; teams and users keep no organization. */
-  async delete(organizationIds: readonly string[]): Promise<Json[]> {
+  async delete(organizationIds: readonly string[]): Promise<OrganizationRowDto[]> {
     const rows = await this.repository.findOrganizations(organizationIds);
     const found = new Set(rows.map((row) => row.organizationId));
     const missing = organizationIds.filter((id) => !found.has(id));
@@ -129,7 +130,7 @@ export class OrganizationsService {
    * POST /organization/member_add: existing users (by user_id or user_email) join with a role (default internal_user).
    * @throws OrganizationNotFoundError, UserNotFoundError, InvalidTeamRequestError
    */
-  async addMembers(auth: AuthContext | null, body: OrganizationMemberAddDto): Promise<Json> {
+  async addMembers(auth: AuthContext | null, body: OrganizationMemberAddDto): Promise<OrganizationMemberAddResponseDto> {
     await this.assertOrganizationAdmin(auth, body.organization_id);
     const members = (Array.isArray(body.member) ? body.member : [body.member]).map((value) => {
       if (typeof value !== 'object' || value === null) throw new InvalidTeamRequestError('member must be {role, user_id|user_email} objects', 'member');
@@ -145,7 +146,7 @@ export class OrganizationsService {
     });
     return this.repository.transaction(async (manager) => {
       if (!(await this.repository.findOrganization(body.organization_id, manager))) throw new OrganizationNotFoundError([body.organization_id]);
-      const added: Json[] = [];
+      const added: OrganizationMembershipDto[] = [];
       for (const member of members) {
         const user = member.userId ? await this.repository.findUser(member.userId, manager) : await this.repository.findUserByEmail(member.userEmail!, manager);
         if (!user) throw new UserNotFoundError([member.userId ?? member.userEmail!]);
@@ -158,7 +159,7 @@ export class OrganizationsService {
     });
   }
 
-  private async withMembersAndTeams(row: Json, organizationId: string): Promise<Json> {
+  private async withMembersAndTeams(row: OrganizationRowDto, organizationId: string): Promise<OrganizationInfoDto> {
     const members = await this.repository.findOrganizationMembers(organizationId);
     const teams = await this.repository.listTeams({ organizationId });
     return {
@@ -169,7 +170,7 @@ export class OrganizationsService {
   }
 
   /** Organizations as the API shows them, with the spend every budget check sees. */
-  private async organizationRows(entities: readonly OrganizationEntity[]): Promise<Json[]> {
+  private async organizationRows(entities: readonly OrganizationEntity[]): Promise<OrganizationRowDto[]> {
     const budgets = await Promise.all(entities.map((entity) => (entity.budgetId ? this.customers.findBudget(entity.budgetId) : null)));
     const live = await this.liveSpend.of(
       entities.map((entity, i) => ({ account: SpendSubject.organization(entity.organizationId), windowMs: windowOf(budgets[i]?.budgetDuration ?? null) })),
@@ -177,7 +178,7 @@ export class OrganizationsService {
     return entities.map((entity, i) => toOrganizationRow(entity, live[i].spend));
   }
 
-  private async teamRows(teams: readonly TeamEntity[]): Promise<Json[]> {
+  private async teamRows(teams: readonly TeamEntity[]): Promise<TeamRowDto[]> {
     const live = await this.liveSpend.of(teams.map((team) => ({ account: SpendSubject.team(team.teamId), windowMs: windowOf(team.budgetDuration) })));
     return teams.map((team, i) => toTeamRow(team, live[i].spend, live[i].resetAt === null ? null : new Date(live[i].resetAt)));
   }

@@ -1,8 +1,8 @@
 import type { OrganizationEntity, StoredMember, TeamEntity, UserEntity } from './entities';
 import type { MembershipRow } from './teams.repository';
 import type { OrganizationRecord, TeamMembershipRecord, TeamRecord, UserRecord } from './team';
-
-type Json = Record<string, unknown>;
+import type { OrganizationRowDto } from './dto/organization-response.dto';
+import type { TeamMembershipRowDto, TeamRowDto, UserRowDto } from './dto/team-response.dto';
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 export function toTeamRecord(entity: TeamEntity): TeamRecord {
@@ -46,7 +46,7 @@ export function toOrganizationRecord(entity: OrganizationEntity): OrganizationRe
 }
 
 /** The team row as LiteLLM's API shows it, with the live spend and budget window. */
-export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date | null): Json {
+export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date | null): TeamRowDto {
   return {
     team_id: entity.teamId,
     team_alias: entity.teamAlias,
@@ -71,7 +71,7 @@ export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date
   };
 }
 
-export function toUserRow(entity: UserEntity, spend: number, budgetResetAt: Date | null): Json {
+export function toUserRow(entity: UserEntity, spend: number, budgetResetAt: Date | null): UserRowDto {
   return {
     user_id: entity.userId,
     user_email: entity.userEmail,
@@ -92,7 +92,7 @@ export function toUserRow(entity: UserEntity, spend: number, budgetResetAt: Date
   };
 }
 
-export function toMembershipRow(row: MembershipRow, spend: number): Json {
+export function toMembershipRow(row: MembershipRow, spend: number): TeamMembershipRowDto {
   return {
     team_id: row.teamId,
     user_id: row.userId,
@@ -102,7 +102,7 @@ export function toMembershipRow(row: MembershipRow, spend: number): Json {
   };
 }
 
-export function toOrganizationRow(entity: OrganizationEntity, spend: number): Json {
+export function toOrganizationRow(entity: OrganizationEntity, spend: number): OrganizationRowDto {
   return {
     organization_id: entity.organizationId,
     organization_alias: entity.organizationAlias,

@@ -1,13 +1,19 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamIdDto, TeamIdsDto, TeamInfoQueryDto, TeamListQueryDto, UpdateTeamDto } from './dto/team-request.dto';
+import {
+  DeleteTeamsResponseDto,
+  TeamInfoResponseDto,
+  TeamMemberAddResponseDto,
+  TeamMemberUpdateResponseDto,
+  TeamRowDto,
+  UpdateTeamResponseDto,
+} from './dto/team-response.dto';
 import { TeamsService } from './teams.service';
 import { requestValidationPipe } from '../common/http/request-validation.pipe';
-
-type Json = Record<string, unknown>;
 
 /** LiteLLM's team API. Proxy admins only in this first pass. */
 @ApiTags('Teams')
@@ -22,7 +28,8 @@ export class TeamsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a team; the caller becomes an admin member' })
   @ApiBody({ type: NewTeamDto })
-  createTeam(@Req() request: FastifyRequest, @Body() body: NewTeamDto): Promise<Json> {
+  @ApiOkResponse({ type: TeamRowDto })
+  createTeam(@Req() request: FastifyRequest, @Body() body: NewTeamDto): Promise<TeamRowDto> {
     return this.teams.createTeam(request.auth, body);
   }
 
@@ -32,7 +39,8 @@ export class TeamsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Change a team: {team_id, data}' })
   @ApiBody({ type: UpdateTeamDto })
-  updateTeam(@Body() body: UpdateTeamDto): Promise<Json> {
+  @ApiOkResponse({ type: UpdateTeamResponseDto })
+  updateTeam(@Body() body: UpdateTeamDto): Promise<UpdateTeamResponseDto> {
     return this.teams.updateTeam(body);
   }
 
@@ -42,21 +50,24 @@ export class TeamsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete teams (all or none: 404 when one does not exist)' })
   @ApiBody({ type: TeamIdsDto })
-  deleteTeams(@Body() body: TeamIdsDto): Promise<Json> {
+  @ApiOkResponse({ type: DeleteTeamsResponseDto })
+  deleteTeams(@Body() body: TeamIdsDto): Promise<DeleteTeamsResponseDto> {
     return this.teams.deleteTeams(body.team_ids);
   }
 
   @Get('/team/info')
   @Route(RouteClass.Management, 'management_routes', 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: 'Describe a team, with its keys and memberships' })
-  describeTeam(@Req() request: FastifyRequest, @Query() query: TeamInfoQueryDto): Promise<Json> {
+  @ApiOkResponse({ type: TeamInfoResponseDto })
+  describeTeam(@Req() request: FastifyRequest, @Query() query: TeamInfoQueryDto): Promise<TeamInfoResponseDto> {
     return this.teams.describeTeam(request.auth, query.team_id);
   }
 
   @Get('/team/list')
   @Route(RouteClass.Management, 'management_routes', 'info_routes')
   @ApiOperation({ summary: 'List teams, oldest first' })
-  listTeams(@Query() query: TeamListQueryDto): Promise<Json[]> {
+  @ApiOkResponse({ type: [TeamRowDto] })
+  listTeams(@Query() query: TeamListQueryDto): Promise<TeamRowDto[]> {
     return this.teams.listTeams(query);
   }
 
@@ -66,7 +77,8 @@ export class TeamsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Add one member or a list (by user_id or user_email); unknown users are created' })
   @ApiBody({ type: MemberAddDto })
-  addMembers(@Req() request: FastifyRequest, @Body() body: MemberAddDto): Promise<Json> {
+  @ApiOkResponse({ type: TeamMemberAddResponseDto })
+  addMembers(@Req() request: FastifyRequest, @Body() body: MemberAddDto): Promise<TeamMemberAddResponseDto> {
     return this.teams.addTeamMembers(request.auth, body);
   }
 
@@ -76,7 +88,8 @@ export class TeamsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove a member from a team' })
   @ApiBody({ type: MemberDeleteDto })
-  removeMember(@Req() request: FastifyRequest, @Body() body: MemberDeleteDto): Promise<Json> {
+  @ApiOkResponse({ type: TeamRowDto })
+  removeMember(@Req() request: FastifyRequest, @Body() body: MemberDeleteDto): Promise<TeamRowDto> {
     return this.teams.removeTeamMember(request.auth, body);
   }
 
@@ -86,7 +99,8 @@ export class TeamsController {
   @HttpCode(200)
   @ApiOperation({ summary: "Change a member's role or budget inside the team" })
   @ApiBody({ type: MemberUpdateDto })
-  updateMember(@Req() request: FastifyRequest, @Body() body: MemberUpdateDto): Promise<Json> {
+  @ApiOkResponse({ type: TeamMemberUpdateResponseDto })
+  updateMember(@Req() request: FastifyRequest, @Body() body: MemberUpdateDto): Promise<TeamMemberUpdateResponseDto> {
     return this.teams.updateTeamMember(request.auth, body);
   }
 
@@ -96,7 +110,8 @@ export class TeamsController {
   @HttpCode(200)
   @ApiOperation({ summary: "Block a team: its keys' LLM calls are refused" })
   @ApiBody({ type: TeamIdDto })
-  block(@Body() body: TeamIdDto): Promise<Json> {
+  @ApiOkResponse({ type: TeamRowDto })
+  block(@Body() body: TeamIdDto): Promise<TeamRowDto> {
     return this.teams.setTeamBlocked(body.team_id, true);
   }
 
@@ -106,7 +121,8 @@ export class TeamsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Unblock a team' })
   @ApiBody({ type: TeamIdDto })
-  unblock(@Body() body: TeamIdDto): Promise<Json> {
+  @ApiOkResponse({ type: TeamRowDto })
+  unblock(@Body() body: TeamIdDto): Promise<TeamRowDto> {
     return this.teams.setTeamBlocked(body.team_id, false);
   }
 }

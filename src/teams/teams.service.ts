@@ -17,6 +17,18 @@ import type { StoredMember, TeamEntity, UserEntity } from './entities';
 import { AuditAction, AuditLogService } from '../audit/audit-log.service';
 import { addMembers, findMember, isMemberRole, memberLabel, MemberInput, withCreator } from './members';
 import { toMembershipRow, toTeamRow, toUserRow } from './team-mapper';
+import type {
+  DeleteTeamsResponseDto,
+  TeamInfoResponseDto,
+  TeamMemberAddResponseDto,
+  TeamMembershipRowDto,
+  TeamMemberUpdateResponseDto,
+  TeamRowDto,
+  UpdateTeamResponseDto,
+  UserRowDto,
+} from './dto/team-response.dto';
+import type { DeleteUsersResponseDto, NewUserResponseDto, UserInfoResponseDto, UserListResponseDto } from './dto/user-response.dto';
+import type { KeyRowDto } from '../keys/dto/key-response.dto';
 import { TeamDirectory } from './team-directory.service';
 import { PROXY_BUDGET_USER_ID } from './team';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
@@ -34,7 +46,6 @@ import {
 } from './teams.errors';
 import { MembershipRow, TeamChanges, TeamsRepository, UserChanges } from './teams.repository';
 
-type Json = Record<string, unknown>;
 
 /**
  * Teams, team memberships and internal users: the management API's operations. Every mutation tells the
@@ -68,7 +79,7 @@ export class TeamsService implements OnApplicationShutdown {
    * POST /team/new. The caller is added as admin (master key: default_user_id); members unknown as users are created.
    * @throws InvalidTeamRequestError, TeamExistsError, UnknownOrganizationError
    */
-  async createTeam(auth: AuthContext | null, body: NewTeamDto): Promise<Json> {
+  async createTeam(auth: AuthContext | null, body: NewTeamDto): Promise<TeamRowDto> {
     validateTeamFields(body);
     // Org admins create teams in the organizations they administer, nowhere else, and no wider than it.
     const byOrganizationAdmin = auth?.role !== 'proxy_admin';
@@ -124,7 +135,7 @@ export class TeamsService implements OnApplicationShutdown {
    * @returns `{team_id, data: team_row}` as LiteLLM.
    * @throws TeamNotFoundForUpdateError (400), InvalidTeamRequestError, UnknownOrganizationError
    */
-  async updateTeam(body: UpdateTeamDto): Promise<Json> {
+  async updateTeam(body: UpdateTeamDto): Promise<UpdateTeamResponseDto> {
     validateTeamFields(body);
     return this.writes.run(async () => {
       const saved = await this.repository.transaction(async (manager) => {
@@ -161,7 +172,7 @@ export class TeamsService implements OnApplicationShutdown {
    * POST /team/delete: all or nothing; memberships go and the team leaves its users' `teams`.
    * @throws TeamNotFoundError (404) naming the ids that do not exist.
    */
-  async deleteTeams(teamIds: readonly string[]): Promise<Json> {
+  async deleteTeams(teamIds: readonly string[]): Promise<DeleteTeamsResponseDto> {
     return this.writes.run(async () => {
       const existing = await this.repository.findTeams(teamIds);
       const found = new Set(existing.map((team) => team.teamId));
@@ -178,7 +189,7 @@ export class TeamsService implements OnApplicationShutdown {
    * GET /team/info?team_id=
    * @throws InvalidTeamRequestError without an id, TeamNotFoundError (404)
    */
-  async describeTeam(auth: AuthContext | null, teamId: string | undefined): Promise<Json> {
+  async describeTeam(auth: AuthContext | null, teamId: string | undefined): Promise<TeamInfoResponseDto> {
     if (!teamId) throw new InvalidTeamRequestError('Malformed request. No team id passed in.', 'team_id');
     const entity = await this.repository.findTeam(teamId);
     if (!entity) throw new TeamNotFoundError([teamId]);
@@ -193,7 +204,8 @@ export class TeamsService implements OnApplicationShutdown {
     return {
       team_id: teamId,
       team_info: await this.teamRow(entity),
-      keys: keys.keys,
+      // return_full_object: rows, not hashes
+      keys: keys.keys as KeyRowDto[],
       team_memberships: await this.membershipRows(memberships),
     };
   }
@@ -279,7 +291,7 @@ export class TeamsService implements OnApplicationShutdown {
   }
 
   /** GET /team/list: every team (or those of a user / an organization), oldest first. */
-  async listTeams(filter: { user_id?: string; organization_id?: string }): Promise<Json[]> {
+  async listTeams(filter: { user_id?: string; organization_id?: string }): Promise<TeamRowDto[]> {
     const rows = await this.repository.listTeams({ organizationId: filter.organization_id });
     return this.teamRows(rows.filter((team) => !filter.user_id || team.membersWithRoles.some((member) => member.user_id === filter.user_id)));
   }
@@ -288,7 +300,7 @@ export class TeamsService implements OnApplicationShutdown {
    * POST /team/member_add: one member or a list, by user_id or user_email; unknown users are created.
    * @throws TeamNotFoundForUpdateError, InvalidTeamRequestError, DuplicateMemberError (400)
    */
-  async addTeamMembers(auth: AuthContext | null, body: MemberAddDto): Promise<Json> {
+  async addTeamMembers(auth: AuthContext | null, body: MemberAddDto): Promise<TeamMemberAddResponseDto> {
     const adding = parseMembers(Array.isArray(body.member) ? body.member : [body.member], 'member', 'user');
     if (!adding.length) throw new InvalidTeamRequestError('member is required: {role, user_id|user_email} or a list of them', 'member');
     if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
@@ -328,7 +340,7 @@ export class TeamsService implements OnApplicationShutdown {
    * POST /team/member_delete {team_id, user_id|user_email}.
    * @throws TeamNotFoundForUpdateError, MemberNotFoundError (400)
    */
-  async removeTeamMember(auth: AuthContext | null, body: MemberDeleteDto): Promise<Json> {
+  async removeTeamMember(auth: AuthContext | null, body: MemberDeleteDto): Promise<TeamRowDto> {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
     const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.directory.findTeam(body.team_id))?.organizationId ?? null);
     return this.writes.run(async () => {
@@ -355,7 +367,7 @@ export class TeamsService implements OnApplicationShutdown {
    * POST /team/member_update {team_id, user_id|user_email, max_budget_in_team, role}.
    * @throws TeamNotFoundForUpdateError, MemberNotFoundError (400)
    */
-  async updateTeamMember(auth: AuthContext | null, body: MemberUpdateDto): Promise<Json> {
+  async updateTeamMember(auth: AuthContext | null, body: MemberUpdateDto): Promise<TeamMemberUpdateResponseDto> {
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
     if (isSet(body.max_budget_in_team) && body.max_budget_in_team < 0) throw new InvalidTeamRequestError('max_budget_in_team must be non-negative', 'max_budget_in_team');
     const organizationAdmin = await this.isOrganizationAdmin(auth, (await this.directory.findTeam(body.team_id))?.organizationId ?? null);
@@ -393,7 +405,7 @@ export class TeamsService implements OnApplicationShutdown {
   }
 
   /** POST /team/block and /team/unblock. @throws TeamNotFoundForUpdateError */
-  async setTeamBlocked(teamId: string, blocked: boolean): Promise<Json> {
+  async setTeamBlocked(teamId: string, blocked: boolean): Promise<TeamRowDto> {
     return this.writes.run(async () => {
       const saved = await this.repository.transaction(async (manager) => {
         const existing = await this.repository.findTeam(teamId, manager);
@@ -413,7 +425,7 @@ export class TeamsService implements OnApplicationShutdown {
    * POST /user/new: the user, its teams' memberships and (unless auto_create_key is false) a key of its own.
    * @throws InvalidTeamRequestError, UserExistsError, UnknownOrganizationError, TeamNotFoundForUpdateError
    */
-  async createUser(auth: AuthContext | null, body: NewUserDto): Promise<Json> {
+  async createUser(auth: AuthContext | null, body: NewUserDto): Promise<NewUserResponseDto> {
     validateBudget(body);
     if (isSet(body.spend) && body.spend < 0) throw new InvalidTeamRequestError(`spend must be non-negative. Received: ${body.spend}`, 'spend');
     const userId = body.user_id ?? randomUUID();
@@ -472,7 +484,7 @@ export class TeamsService implements OnApplicationShutdown {
    * GET /user/info?user_id= (the caller's own without one).
    * @throws UserNotFoundError (404)
    */
-  async describeUser(auth: AuthContext | null, userId: string | undefined): Promise<Json> {
+  async describeUser(auth: AuthContext | null, userId: string | undefined): Promise<UserInfoResponseDto> {
     const id = userId ?? auth?.userId ?? undefined;
     if (!id) throw new InvalidTeamRequestError('user_id is required', 'user_id');
     if (!seesEverything(auth) && id !== auth?.userId) throw new TeamsAccessDeniedError("user not allowed to access this user's info");
@@ -485,7 +497,8 @@ export class TeamsService implements OnApplicationShutdown {
     return {
       user_id: id,
       user_info: await this.userRow(entity),
-      keys: keys.keys,
+      // return_full_object: rows, not hashes
+      keys: keys.keys as KeyRowDto[],
       teams: await Promise.all(
         teams.map(async (team) => ({
           ...(await this.teamRow(team)),
@@ -500,7 +513,7 @@ export class TeamsService implements OnApplicationShutdown {
    * An unknown user_id is created (LiteLLM upserts, e.g. `litellm-proxy-budget`).
    * @throws InvalidTeamRequestError, UserNotFoundError (unknown user_email), UserExistsError
    */
-  async updateUser(body: UpdateUserDto): Promise<Json> {
+  async updateUser(body: UpdateUserDto): Promise<UserRowDto> {
     validateBudget(body);
     if (isSet(body.spend) && body.spend < 0) throw new InvalidTeamRequestError(`spend must be non-negative. Received: ${body.spend}`, 'spend');
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
@@ -564,7 +577,7 @@ export class TeamsService implements OnApplicationShutdown {
    * POST /user/delete {user_ids}: all or nothing; their keys are deleted and they leave their teams.
    * @throws UserNotFoundError (404) naming the ids that do not exist.
    */
-  async deleteUsers(auth: AuthContext | null, userIds: readonly string[]): Promise<Json> {
+  async deleteUsers(auth: AuthContext | null, userIds: readonly string[]): Promise<DeleteUsersResponseDto> {
     return this.writes.run(async () => {
       const found = await this.repository.findUsers(userIds);
       const known = new Set(found.map((user) => user.userId));
@@ -585,7 +598,7 @@ export class TeamsService implements OnApplicationShutdown {
   }
 
   /** GET /user/list, oldest first, paginated as LiteLLM's newer API. */
-  async listUsers(query: UserListQueryDto): Promise<Json> {
+  async listUsers(query: UserListQueryDto): Promise<UserListResponseDto> {
     const page = query.page ?? 1;
     const size = query.page_size ?? 25;
     const userIds = query.user_ids ? query.user_ids.split(',').map((id) => id.trim()).filter(Boolean) : undefined;
@@ -651,7 +664,7 @@ export class TeamsService implements OnApplicationShutdown {
   }
 
   /** `/user/info?user_id=litellm-proxy-budget`: the global proxy budget and its live spend, as LiteLLM reports it. */
-  private async describeProxyBudget(): Promise<Json> {
+  private async describeProxyBudget(): Promise<UserInfoResponseDto> {
     const live = await this.liveSpend.one(SpendSubject.global, this.proxyBudget.windowMs);
     return {
       user_id: PROXY_BUDGET_USER_ID,
@@ -680,25 +693,25 @@ export class TeamsService implements OnApplicationShutdown {
   }
 
   /** Teams as the API shows them, with the spend and window every budget check sees. */
-  private async teamRows(entities: readonly TeamEntity[]): Promise<Json[]> {
+  private async teamRows(entities: readonly TeamEntity[]): Promise<TeamRowDto[]> {
     const live = await this.liveSpend.of(entities.map((entity) => ({ account: SpendSubject.team(entity.teamId), windowMs: windowOf(entity.budgetDuration) })));
     return entities.map((entity, i) => toTeamRow(entity, live[i].spend, instant(live[i].resetAt)));
   }
 
-  private async teamRow(entity: TeamEntity): Promise<Json> {
+  private async teamRow(entity: TeamEntity): Promise<TeamRowDto> {
     return (await this.teamRows([entity]))[0];
   }
 
-  private async userRows(entities: readonly UserEntity[]): Promise<Json[]> {
+  private async userRows(entities: readonly UserEntity[]): Promise<UserRowDto[]> {
     const live = await this.liveSpend.of(entities.map((entity) => ({ account: SpendSubject.user(entity.userId), windowMs: windowOf(entity.budgetDuration) })));
     return entities.map((entity, i) => toUserRow(entity, live[i].spend, instant(live[i].resetAt)));
   }
 
-  private async userRow(entity: UserEntity): Promise<Json> {
+  private async userRow(entity: UserEntity): Promise<UserRowDto> {
     return (await this.userRows([entity]))[0];
   }
 
-  private async membershipRows(rows: readonly MembershipRow[]): Promise<Json[]> {
+  private async membershipRows(rows: readonly MembershipRow[]): Promise<TeamMembershipRowDto[]> {
     const live = await this.liveSpend.of(rows.map((row) => ({ account: SpendSubject.membership(row.teamId, row.userId), windowMs: null })));
     return rows.map((row, i) => toMembershipRow(row, live[i].spend));
   }

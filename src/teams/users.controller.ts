@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UsePipes } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { NewUserDto, UpdateUserDto, UserIdsDto, UserInfoQueryDto, UserListQueryDto } from './dto/user-request.dto';
+import { UserRowDto } from './dto/team-response.dto';
+import { DeleteUsersResponseDto, NewUserResponseDto, UserInfoResponseDto, UserListResponseDto } from './dto/user-response.dto';
 import { TeamsService } from './teams.service';
 import { requestValidationPipe } from '../common/http/request-validation.pipe';
-
-type Json = Record<string, unknown>;
 
 /** LiteLLM's internal-user API. Proxy admins only in this first pass. */
 @ApiTags('Internal users')
@@ -22,14 +22,16 @@ export class UsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create an internal user; returns the user plus a generated key' })
   @ApiBody({ type: NewUserDto })
-  createUser(@Req() request: FastifyRequest, @Body() body: NewUserDto): Promise<Json> {
+  @ApiOkResponse({ type: NewUserResponseDto })
+  createUser(@Req() request: FastifyRequest, @Body() body: NewUserDto): Promise<NewUserResponseDto> {
     return this.teams.createUser(request.auth, body);
   }
 
   @Get('/user/info')
   @Route(RouteClass.Management, 'management_routes', 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: 'Describe a user, with its keys and teams' })
-  describeUser(@Req() request: FastifyRequest, @Query() query: UserInfoQueryDto): Promise<Json> {
+  @ApiOkResponse({ type: UserInfoResponseDto })
+  describeUser(@Req() request: FastifyRequest, @Query() query: UserInfoQueryDto): Promise<UserInfoResponseDto> {
     return this.teams.describeUser(request.auth, query.user_id);
   }
 
@@ -39,7 +41,8 @@ export class UsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Change a user (spend included); unknown user_ids are created' })
   @ApiBody({ type: UpdateUserDto })
-  updateUser(@Body() body: UpdateUserDto): Promise<Json> {
+  @ApiOkResponse({ type: UserRowDto })
+  updateUser(@Body() body: UpdateUserDto): Promise<UserRowDto> {
     return this.teams.updateUser(body);
   }
 
@@ -49,14 +52,16 @@ export class UsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete users with their keys (all or none: 404 when one does not exist)' })
   @ApiBody({ type: UserIdsDto })
-  deleteUsers(@Req() request: FastifyRequest, @Body() body: UserIdsDto): Promise<Json> {
+  @ApiOkResponse({ type: DeleteUsersResponseDto })
+  deleteUsers(@Req() request: FastifyRequest, @Body() body: UserIdsDto): Promise<DeleteUsersResponseDto> {
     return this.teams.deleteUsers(request.auth, body.user_ids);
   }
 
   @Get('/user/list')
   @Route(RouteClass.Management, 'management_routes', 'info_routes')
   @ApiOperation({ summary: 'List users, oldest first, paginated' })
-  listUsers(@Query() query: UserListQueryDto): Promise<Json> {
+  @ApiOkResponse({ type: UserListResponseDto })
+  listUsers(@Query() query: UserListQueryDto): Promise<UserListResponseDto> {
     return this.teams.listUsers(query);
   }
 }

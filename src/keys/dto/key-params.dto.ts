@@ -127,8 +127,7 @@ export class RegenerateKeyDto extends KeyParamsDto {
   new_key?: string | null;
 
   @ApiPropertyOptional({
-    oneOf: [{ type: 'string' }, { type: 'number' }],
-    nullable: true,
+    oneOf: [{ type: 'string', nullable: true }, { type: 'number' }],
     description: 'How long the old key keeps working, e.g. "24h" or seconds; unset = it stops at once',
     example: '24h',
   })

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, OmitType } from '@nestjs/swagger';
 
 /** A stored key as LiteLLM returns it (snake_case column names); `token` is the sha256 of the key, never the key. */
 export class KeyRowDto {
@@ -41,8 +41,10 @@ export class GenerateKeyResponseDto extends KeyRowDto {
   @ApiProperty({ description: 'The key itself. Shown once: only its hash is stored.', example: 'sk-Fn8Ej39NxjAXrvpUGKghGw' })
   key!: string;
   @ApiProperty({ description: 'sha256 of the key (same as token)' }) token_id!: string;
-  @ApiPropertyOptional({ type: Object, nullable: true }) model_rpm_limit!: Record<string, unknown> | null;
-  @ApiPropertyOptional({ type: Object, nullable: true }) model_tpm_limit!: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, description: 'model → requests per minute' })
+  model_rpm_limit!: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, description: 'model → tokens per minute' })
+  model_tpm_limit!: Record<string, unknown> | null;
   @ApiPropertyOptional({ type: [String], nullable: true }) guardrails!: string[] | null;
   @ApiPropertyOptional({ type: [String], nullable: true }) tags!: string[] | null;
   @ApiPropertyOptional({ type: [String], nullable: true }) enforced_params!: string[] | null;
@@ -64,8 +66,9 @@ export class KeysInfoResponseDto {
   @ApiProperty({ type: [KeyRowDto] }) info!: KeyRowDto[];
 }
 
+@ApiExtraModels(KeyRowDto)
 export class KeyListResponseDto {
-  @ApiProperty({ description: 'Key hashes, or full key objects with return_full_object=true', type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object' }] } })
+  @ApiProperty({ description: 'Key hashes, or full key objects with return_full_object=true', type: 'array', items: { oneOf: [{ type: 'string' }, { $ref: getSchemaPath(KeyRowDto) }] } })
   keys!: (string | KeyRowDto)[];
   @ApiProperty() total_count!: number;
   @ApiProperty() current_page!: number;

@@ -139,7 +139,11 @@ export class SpendCalculateDto {
   @IsString()
   model?: string;
 
-  @ApiPropertyOptional({ description: 'Chat messages of the prompt (required with model)', type: 'array', items: { type: 'object' } })
+  @ApiPropertyOptional({
+    description: 'Chat messages of the prompt (required with model)',
+    type: 'array',
+    items: { type: 'object', properties: { role: { type: 'string' }, content: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }] } }, additionalProperties: true },
+  })
   @IsOptional()
   @IsArray()
   messages?: Record<string, unknown>[];

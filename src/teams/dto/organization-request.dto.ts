@@ -1,7 +1,15 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsDefined, IsOptional, IsString } from 'class-validator';
 import { OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
 import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
+
+/** One member of /organization/member_add: by user_id or user_email, with a role (`role` or `user_role`). */
+export class OrganizationMemberInputDto {
+  @ApiProperty({ required: false, type: String, nullable: true, example: 'org_admin', description: 'Default internal_user' }) role?: string | null;
+  @ApiProperty({ required: false, type: String, nullable: true, description: 'Older spelling of role' }) user_role?: string | null;
+  @ApiProperty({ required: false, type: String, nullable: true }) user_id?: string | null;
+  @ApiProperty({ required: false, type: String, nullable: true }) user_email?: string | null;
+}
 
 export class OrganizationFieldsDto {
   @OptionalString('Human-friendly name') organization_alias?: string | null;
@@ -35,10 +43,15 @@ export class OrganizationsInfoDto {
   @ApiProperty({ type: [String] }) @IsArray() @ArrayNotEmpty() @IsString({ each: true }) organizations!: string[];
 }
 
+@ApiExtraModels(OrganizationMemberInputDto)
 export class OrganizationMemberAddDto {
   @ApiProperty() @IsString() organization_id!: string;
 
-  @ApiProperty({ description: 'One member {role|user_role, user_id|user_email} or a list of them' })
+  // Checked member by member by OrganizationsService.addMembers, hence no class-validator rule inside.
+  @ApiProperty({
+    description: 'One member {role|user_role, user_id|user_email} or a list of them',
+    oneOf: [{ $ref: getSchemaPath(OrganizationMemberInputDto) }, { type: 'array', items: { $ref: getSchemaPath(OrganizationMemberInputDto) } }],
+  })
   @IsDefined()
   member!: unknown;
 

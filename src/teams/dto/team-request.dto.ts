@@ -1,7 +1,14 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
 import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
 import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
+
+/** One member of a request: by user_id or user_email (or both). */
+export class TeamMemberInputDto {
+  @ApiPropertyOptional({ enum: ['admin', 'user'], nullable: true, description: 'Default: user' }) role?: 'admin' | 'user' | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) user_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) user_email?: string | null;
+}
 
 /** Team fields shared by /team/new and /team/update (LiteLLM's NewTeamRequest / UpdateTeamRequest). */
 export class TeamFieldsDto {
@@ -26,10 +33,12 @@ export class TeamFieldsDto {
   @OptionalStringList('Guardrails (stored in metadata.guardrails)') guardrails?: string[] | null;
 }
 
+@ApiExtraModels(TeamMemberInputDto)
 export class NewTeamDto extends TeamFieldsDto {
   @OptionalString('Team id; a uuid is generated when unset') team_id?: string | null;
 
-  @ApiPropertyOptional({ description: 'Members: [{role: admin|user, user_id|user_email}]', type: 'array', items: { type: 'object' }, nullable: true })
+  // Checked member by member by TeamsService (parseMembers), hence no class-validator rule inside.
+  @ApiPropertyOptional({ description: 'Members: [{role: admin|user, user_id|user_email}]', type: 'array', items: { $ref: getSchemaPath(TeamMemberInputDto) }, nullable: true })
   @IsOptional()
   @IsArray()
   members_with_roles?: unknown[] | null;
@@ -59,10 +68,15 @@ export class TeamListQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() organization_id?: string;
 }
 
+@ApiExtraModels(TeamMemberInputDto)
 export class MemberAddDto {
   @ApiProperty() @IsString() team_id!: string;
 
-  @ApiProperty({ description: 'One member {role, user_id|user_email} or a list of them' })
+  // Checked member by member by TeamsService (parseMembers), hence no class-validator rule inside.
+  @ApiProperty({
+    description: 'One member {role, user_id|user_email} or a list of them',
+    oneOf: [{ $ref: getSchemaPath(TeamMemberInputDto) }, { type: 'array', items: { $ref: getSchemaPath(TeamMemberInputDto) } }],
+  })
   @IsDefined()
   member!: unknown;
 

@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { DeploymentHealthReport, EndpointHealth } from '../deployment-health.service';
+import type { ReadinessReport } from '../health.service';
+
+/** Swagger shapes of LiteLLM's health endpoints. */
+
+export class EndpointHealthDto implements EndpointHealth {
+  @ApiProperty({ description: 'litellm_params.model', example: 'openai/gpt-4o' }) model!: string;
+  @ApiProperty({ description: 'The model group' }) model_name!: string;
+  @ApiProperty() model_id!: string;
+  @ApiPropertyOptional({ description: 'Only for deployments with an api_base' }) api_base?: string;
+  @ApiProperty({ example: 'chat' }) mode!: string;
+  @ApiPropertyOptional({ description: 'Why the check failed (unhealthy endpoints only)' }) error?: string;
+}
+
+export class DeploymentHealthReportDto implements DeploymentHealthReport {
+  @ApiProperty({ type: [EndpointHealthDto] }) healthy_endpoints!: EndpointHealthDto[];
+  @ApiProperty({ type: [EndpointHealthDto] }) unhealthy_endpoints!: EndpointHealthDto[];
+  @ApiProperty() healthy_count!: number;
+  @ApiProperty() unhealthy_count!: number;
+}
+
+export class ReadinessReportDto implements ReadinessReport {
+  @ApiProperty({ enum: ['healthy', 'unhealthy'] }) status!: 'healthy' | 'unhealthy';
+  @ApiProperty({ enum: ['connected', 'disconnected'] }) db!: 'connected' | 'disconnected';
+  @ApiProperty({ enum: ['embedded', 'server'] }) db_engine!: 'embedded' | 'server';
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Always null (LiteLLM reports its cache here)' }) cache!: null;
+  @ApiProperty({ description: 'The Tollgate version, where LiteLLM reports its own' }) litellm_version!: string;
+  @ApiProperty() tollgate_version!: string;
+  @ApiProperty() instance_id!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Terminus check details, e.g. {"database": {"status": "up"}}' })
+  details!: Record<string, unknown>;
+}
