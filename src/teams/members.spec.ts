@@ -1,6 +1,6 @@
 import type { StoredMember } from './entities';
 import { addMembers, findMember, memberLabel, withCreator } from './members';
-import { parseMembers, withTagsAndGuardrails } from './teams.service';
+import { parseMembers, withTagsAndGuardrails } from './team-rules';
 
 const member = (user_id: string | null, user_email: string | null = null, role: 'admin' | 'user' = 'user'): StoredMember => ({ role, user_id, user_email });
 

@@ -12,6 +12,7 @@ import {
   TeamRowDto,
   UpdateTeamResponseDto,
 } from './dto/team-response.dto';
+import { MembershipsService } from './memberships.service';
 import { TeamsService } from './teams.service';
 import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
@@ -20,7 +21,10 @@ import { requestValidationPipe } from '../common/http/request-validation.pipe';
 @Controller()
 @UsePipes(requestValidationPipe())
 export class TeamsController {
-  constructor(private readonly teams: TeamsService) {}
+  constructor(
+    private readonly teams: TeamsService,
+    private readonly members: MembershipsService,
+  ) {}
 
   @Post('/team/new')
   @Audited('LiteLLM_TeamTable')
@@ -79,7 +83,7 @@ export class TeamsController {
   @ApiBody({ type: MemberAddDto })
   @ApiOkResponse({ type: TeamMemberAddResponseDto })
   addMembers(@Req() request: FastifyRequest, @Body() body: MemberAddDto): Promise<TeamMemberAddResponseDto> {
-    return this.teams.addTeamMembers(request.auth, body);
+    return this.members.addTeamMembers(request.auth, body);
   }
 
   @Post('/team/member_delete')
@@ -90,7 +94,7 @@ export class TeamsController {
   @ApiBody({ type: MemberDeleteDto })
   @ApiOkResponse({ type: TeamRowDto })
   removeMember(@Req() request: FastifyRequest, @Body() body: MemberDeleteDto): Promise<TeamRowDto> {
-    return this.teams.removeTeamMember(request.auth, body);
+    return this.members.removeTeamMember(request.auth, body);
   }
 
   @Post('/team/member_update')
@@ -101,7 +105,7 @@ export class TeamsController {
   @ApiBody({ type: MemberUpdateDto })
   @ApiOkResponse({ type: TeamMemberUpdateResponseDto })
   updateMember(@Req() request: FastifyRequest, @Body() body: MemberUpdateDto): Promise<TeamMemberUpdateResponseDto> {
-    return this.teams.updateTeamMember(request.auth, body);
+    return this.members.updateTeamMember(request.auth, body);
   }
 
   @Post('/team/block')

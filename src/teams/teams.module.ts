@@ -9,7 +9,10 @@ import { OrganizationsService } from './organizations.service';
 import { TeamsController } from './teams.controller';
 import { TeamsRepository } from './teams.repository';
 import { TeamDirectory } from './team-directory.service';
+import { MembershipsService } from './memberships.service';
+import { TeamViews } from './team-views.service';
 import { TeamsService } from './teams.service';
+import { UsersService } from './users.service';
 import { CustomersModule } from '../customers/customers.module';
 import { UsersController } from './users.controller';
 
@@ -17,7 +20,7 @@ import { UsersController } from './users.controller';
 @Module({
   imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule, SpendModule, AuditModule, CustomersModule],
   controllers: [TeamsController, UsersController, OrganizationsController],
-  providers: [TeamsRepository, TeamsService, OrganizationsService, TeamDirectory],
-  exports: [TeamsService, TeamDirectory],
+  providers: [TeamsRepository, TeamViews, TeamsService, MembershipsService, UsersService, OrganizationsService, TeamDirectory],
+  exports: [TeamDirectory],
 })
 export class TeamsModule {}

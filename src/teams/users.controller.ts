@@ -6,7 +6,7 @@ import { RouteClass } from '../common/access/route-class';
 import { NewUserDto, UpdateUserDto, UserIdsDto, UserInfoQueryDto, UserListQueryDto } from './dto/user-request.dto';
 import { UserRowDto } from './dto/team-response.dto';
 import { DeleteUsersResponseDto, NewUserResponseDto, UserInfoResponseDto, UserListResponseDto } from './dto/user-response.dto';
-import { TeamsService } from './teams.service';
+import { UsersService } from './users.service';
 import { requestValidationPipe } from '../common/http/request-validation.pipe';
 
 /** LiteLLM's internal-user API. Proxy admins only in this first pass. */
@@ -14,7 +14,7 @@ import { requestValidationPipe } from '../common/http/request-validation.pipe';
 @Controller()
 @UsePipes(requestValidationPipe())
 export class UsersController {
-  constructor(private readonly teams: TeamsService) {}
+  constructor(private readonly users: UsersService) {}
 
   @Post('/user/new')
   @Audited('LiteLLM_UserTable')
@@ -24,7 +24,7 @@ export class UsersController {
   @ApiBody({ type: NewUserDto })
   @ApiOkResponse({ type: NewUserResponseDto })
   createUser(@Req() request: FastifyRequest, @Body() body: NewUserDto): Promise<NewUserResponseDto> {
-    return this.teams.createUser(request.auth, body);
+    return this.users.createUser(request.auth, body);
   }
 
   @Get('/user/info')
@@ -32,7 +32,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Describe a user, with its keys and teams' })
   @ApiOkResponse({ type: UserInfoResponseDto })
   describeUser(@Req() request: FastifyRequest, @Query() query: UserInfoQueryDto): Promise<UserInfoResponseDto> {
-    return this.teams.describeUser(request.auth, query.user_id);
+    return this.users.describeUser(request.auth, query.user_id);
   }
 
   @Post('/user/update')
@@ -43,7 +43,7 @@ export class UsersController {
   @ApiBody({ type: UpdateUserDto })
   @ApiOkResponse({ type: UserRowDto })
   updateUser(@Body() body: UpdateUserDto): Promise<UserRowDto> {
-    return this.teams.updateUser(body);
+    return this.users.updateUser(body);
   }
 
   @Post('/user/delete')
@@ -54,7 +54,7 @@ export class UsersController {
   @ApiBody({ type: UserIdsDto })
   @ApiOkResponse({ type: DeleteUsersResponseDto })
   deleteUsers(@Req() request: FastifyRequest, @Body() body: UserIdsDto): Promise<DeleteUsersResponseDto> {
-    return this.teams.deleteUsers(request.auth, body.user_ids);
+    return this.users.deleteUsers(request.auth, body.user_ids);
   }
 
   @Get('/user/list')
@@ -62,6 +62,6 @@ export class UsersController {
   @ApiOperation({ summary: 'List users, oldest first, paginated' })
   @ApiOkResponse({ type: UserListResponseDto })
   listUsers(@Query() query: UserListQueryDto): Promise<UserListResponseDto> {
-    return this.teams.listUsers(query);
+    return this.users.listUsers(query);
   }
 }
