@@ -296,6 +296,35 @@ describe('Moderation vendors part A: LLM Guard, LlamaGuard, Google, Lakera, Apor
     });
   });
 
+  describe('added latency', () => {
+    const measure = process.env.TOLLGATE_MEASURE_GUARDRAILS === '1' ? it : it.skip;
+    const OFF = { llamaguard: false, 'google-text-moderation': false, prompt_injection: false, aporia: false };
+
+    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const timed = async (extra: Body, i: number): Promise<number> => {
+      const started = performance.now();
+      await chat(`measure call ${i % 7}`, extra);
+      return performance.now() - started;
+    };
+
+    // The closing note's numbers: TOLLGATE_MEASURE_GUARDRAILS=1 npm run test:e2e -- --testPathPatterns guardrail-vendors-a -t latency
+    // Calls with and without the guardrail alternate, so load from elsewhere on the machine falls on both alike.
+    measure('should add little to a call beside a loopback vendor fake (p50 of 50 calls, with the guardrail vs without)', async () => {
+      const lines: string[] = [];
+      for (const vendor of VENDORS) {
+        const metadata = { ...((vendor.select.metadata as Body | undefined) ?? {}), guardrails: { ...OFF, [vendor.instance]: true } };
+        const withIt = { ...vendor.select, metadata };
+        const without = { metadata: { guardrails: OFF } };
+        for (let i = 0; i < 10; i++) await Promise.all([timed(withIt, i), timed(without, i)]);
+        const pairs: [number, number][] = [];
+        for (let i = 0; i < 50; i++) pairs.push([await timed(withIt, i), await timed(without, i)]);
+        const [a, b] = [median(pairs.map(([w]) => w)), median(pairs.map(([, wo]) => wo))];
+        lines.push(`${vendor.vendor} (${vendor.instance}, ${vendor.phase}): p50 ${a.toFixed(2)} ms with, ${b.toFixed(2)} ms without; median added ${median(pairs.map(([w, wo]) => w - wo)).toFixed(2)} ms`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }, 300_000);
+  });
+
   describe('metrics', () => {
     it('should count every check and time it by guardrail name in /metrics', async () => {
       const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
