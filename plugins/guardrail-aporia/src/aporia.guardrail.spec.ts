@@ -1,4 +1,6 @@
 import { assertGuardrailConformance, recordingLogger, testContext, userInput } from '@tollgate/guardrail-sdk/testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { APORIA_PII_MESSAGE, APORIA_PROFANITY_MESSAGE, AporiaFake } from '../../../test/support/guardrail-vendors/aporia.fake';
 import aporia, { APORIA_REFUSAL, AporiaApiError, refusalOf } from './index';
 
@@ -79,5 +81,9 @@ describe('aporia guardrail', () => {
     expect(() => aporia.create({ api_base: fake.url }, init)).toThrow('aporia: no api_key; set APORIO_API_KEY or the api_key of the guardrail');
     expect(() => aporia.create({ api_key: KEY }, init)).toThrow('aporia: no api_base; set APORIO_API_BASE or the api_base of the guardrail');
     expect(() => aporia.create({ api_key: KEY, api_base: 'os.environ/APORIO_API_BASE' }, init)).toThrow('aporia: api_base names os.environ/APORIO_API_BASE, which is not set');
+  });
+  it('should document every config key in its README', () => {
+    const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
+    for (const key of Object.keys(aporia.manifest.configSchema.properties ?? {})) expect(readme).toContain(`\`${key}\``);
   });
 });

@@ -1,6 +1,6 @@
 import { assertGuardrailConformance, recordingLogger, testContext, userInput } from '@tollgate/guardrail-sdk/testing';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoogleTextModerationFake } from '../../../test/support/guardrail-vendors/google-text-moderation.fake';
@@ -97,5 +97,11 @@ describe('google-text-moderation guardrail', () => {
     await expect(googleTextModeration.create({ credentials: '{"type": "service_account", "client_email": "a@b", "private_key": "secret-not-pem"}' }, init())).rejects.toThrow(
       'google-text-moderation: the service account private_key is not a PEM key',
     );
+  });
+  it('should document every config key and category in its README', () => {
+    const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
+    const keys = Object.keys(googleTextModeration.manifest.configSchema.properties ?? {}).filter((key) => !key.endsWith('_threshold') || key === 'google_moderation_confidence_threshold');
+    for (const key of keys) expect(readme).toContain(`\`${key}\``);
+    for (const category of MODERATION_CATEGORIES) expect(readme).toContain(`\`${category}\``);
   });
 });

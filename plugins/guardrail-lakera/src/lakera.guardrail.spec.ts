@@ -1,4 +1,6 @@
 import { assertGuardrailConformance, recordingLogger, testContext, userInput } from '@tollgate/guardrail-sdk/testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LakeraFake } from '../../../test/support/guardrail-vendors/lakera.fake';
 import lakera, { categoriesOf, LAKERA_REFUSAL, LAKERA_REPLY_REFUSAL, LakeraApiError } from './index';
 
@@ -86,5 +88,9 @@ describe('lakera guardrail', () => {
     expect(() => lakera.create({ api_key: 'os.environ/LAKERA_API_KEY' }, init)).toThrow('lakera: no api_key');
     expect(() => lakera.create({ api_key: KEY, api_base: 'os.environ/LAKERA_API_BASE' }, init)).not.toThrow();
     expect(() => lakera.create({ api_key: KEY, api_base: 'file:///etc' }, init)).toThrow('lakera: api_base must be an http(s) URL');
+  });
+  it('should document every config key in its README', () => {
+    const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
+    for (const key of Object.keys(lakera.manifest.configSchema.properties ?? {})) expect(readme).toContain(`\`${key}\``);
   });
 });

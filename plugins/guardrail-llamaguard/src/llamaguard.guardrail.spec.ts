@@ -1,6 +1,6 @@
 import { defineGuardrail, type GuardrailContext, type GuardrailModels } from '@tollgate/guardrail-sdk';
 import { assertGuardrailConformance, recordingLogger, testContext, userInput } from '@tollgate/guardrail-sdk/testing';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LlamaGuardFake } from '../../../test/support/guardrail-vendors/llamaguard.fake';
@@ -135,5 +135,9 @@ describe('llamaguard guardrail', () => {
   it('should refuse to start with a categories file it cannot read or that is empty', async () => {
     await expect(llamaGuard.create(config({ llamaguard_unsafe_content_categories: 'missing.txt' }), init())).rejects.toThrow('llamaguard: cannot read the llamaguard_unsafe_content_categories file');
     await expect(llamaGuard.create(config({ llamaguard_unsafe_content_categories: 'empty.txt' }), init())).rejects.toThrow('llamaguard: the llamaguard_unsafe_content_categories file is empty');
+  });
+  it('should document every config key in its README', () => {
+    const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
+    for (const key of Object.keys(llamaGuard.manifest.configSchema.properties ?? {})) expect(readme).toContain(`\`${key}\``);
   });
 });

@@ -1,4 +1,6 @@
 import { assertGuardrailConformance, recordingLogger, testContext, userInput } from '@tollgate/guardrail-sdk/testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LlmGuardFake } from '../../../test/support/guardrail-vendors/llm-guard.fake';
 import llmGuard, { CONTENT_SAFETY_REFUSAL, LlmGuardApiError } from './index';
 
@@ -88,5 +90,9 @@ describe('llm-guard guardrail', () => {
     expect(() => llmGuard.create({ api_base: 'os.environ/LLM_GUARD_API_BASE' }, init)).toThrow('llm-guard: api_base names os.environ/LLM_GUARD_API_BASE, which is not set');
     expect(() => llmGuard.create({ api_base: 'ftp://guard.internal' }, init)).toThrow('llm-guard: api_base must be an http(s) URL');
     expect(() => llmGuard.create({ api_base: 'not a url' }, init)).toThrow('llm-guard: api_base is not a URL');
+  });
+  it('should document every config key in its README', () => {
+    const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
+    for (const key of Object.keys(llmGuard.manifest.configSchema.properties ?? {})) expect(readme).toContain(`\`${key}\``);
   });
 });
