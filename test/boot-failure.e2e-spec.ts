@@ -20,15 +20,15 @@ model_list:
   - model_name: demo
     litellm_params: { model: mock/demo }
 guardrails:
-  - guardrail_name: lakera
-    litellm_params: { guardrail: lakera_v2, mode: pre_call }
+  - guardrail_name: guardrails-ai
+    litellm_params: { guardrail: guardrails_ai, mode: pre_call }
 `,
       { deadlineMs: DEADLINE_MS },
     );
     try {
       expect(failure.code).toBe(1);
       expect(failure.stderr).toContain('Tollgate failed to start: Invalid guardrail configuration');
-      expect(failure.stderr).toContain('lakera_v2');
+      expect(failure.stderr).toContain('guardrails_ai');
       // The embedded database was closed: its pid lock is gone, so the next start is not refused.
       expect(existsSync(join(failure.storage.dataDir, 'tollgate.pid'))).toBe(false);
     } finally {

@@ -14,6 +14,7 @@ import {
 } from './config.known-keys';
 import { ConfigFileDto, isPostgresUrl } from './config.schema';
 import type { TollgateConfig } from './config.types';
+import { guardrailEnvOf } from './guardrail-env';
 
 export interface LoadConfigOptions {
   /** Path of a LiteLLM-style `config.yaml`; falls back to `CONFIG_FILE_PATH`. Without either the config is empty. */
@@ -127,6 +128,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     spendLedger: { maxQueuedRows },
     jwt,
     awsDefaults,
+    guardrailEnv: guardrailEnvOf(env),
     saltKey: present(env.LITELLM_SALT_KEY) ?? present(env.TOLLGATE_SALT_KEY),
     warnings,
   };

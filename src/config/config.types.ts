@@ -207,6 +207,8 @@ export interface TollgateConfig extends TollgateConfigFile {
    * `AWS_REGION` / `AWS_DEFAULT_REGION`), the defaults of Bedrock deployments that name none of their own.
    */
   awsDefaults: { aws_access_key_id?: string; aws_secret_access_key?: string; aws_session_token?: string; aws_region_name?: string };
+  /** Values of the environment variables guardrail plugins may default to (src/config/guardrail-env.ts). */
+  guardrailEnv?: Readonly<Record<string, string>>;
   /** Key that encrypts credentials of models stored with `/model/new` (`LITELLM_SALT_KEY` / `TOLLGATE_SALT_KEY`). */
   saltKey?: string;
   /** Non-fatal findings (unknown keys …) to log at boot. */

@@ -42,6 +42,7 @@ const GUARDRAIL_CALLBACKS = new Set([
   'lakera-prompt-injection',
   'presidio',
   'aporia',
+  'aporio-prompt-injection',
   'bedrock',
   'guardrails-ai',
   'aim',

@@ -5,12 +5,24 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 
-/** The guardrails Tollgate ships, by id; always allowed. */
+/** The guardrails Tollgate ships, by id (and by the other config names of a vendor's plugin); always allowed. */
 export const BUILTIN_GUARDRAIL_PACKAGES: Readonly<Record<string, string>> = {
   'hide-secrets': '@tollgate/guardrail-hide-secrets',
   'banned-keywords': '@tollgate/guardrail-banned-keywords',
   'blocked-user-check': '@tollgate/guardrail-blocked-user-check',
   'detect-prompt-injection': '@tollgate/guardrail-detect-prompt-injection',
+  // Moderation vendors, under the ids and the names LiteLLM's configs use for them.
+  'llm-guard': '@tollgate/guardrail-llm-guard',
+  'llmguard-moderations': '@tollgate/guardrail-llm-guard',
+  llamaguard: '@tollgate/guardrail-llamaguard',
+  'llamaguard-moderations': '@tollgate/guardrail-llamaguard',
+  'google-text-moderation': '@tollgate/guardrail-google-text-moderation',
+  lakera: '@tollgate/guardrail-lakera',
+  'lakera-prompt-injection': '@tollgate/guardrail-lakera',
+  'lakera-v2': '@tollgate/guardrail-lakera',
+  aporia: '@tollgate/guardrail-aporia',
+  'aporio-prompt-injection': '@tollgate/guardrail-aporia',
+  'aporia-prompt-injection': '@tollgate/guardrail-aporia',
 };
 
 /** A plugin loaded and checked: the package it came from and its plugin object. */

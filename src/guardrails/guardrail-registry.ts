@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../config/config.errors';
 import type { TollgateConfig } from '../config/config.types';
 import { collectGuardrails, guardrailPackagesOf, type GuardrailInstanceSpec, type OnError } from './guardrail-config';
+import { resolveEnvDefaults, settingsActivation } from './guardrail-instance-settings';
 import { GuardrailLoader, GuardrailLoadError } from './guardrail-loader';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -57,7 +58,7 @@ export class GuardrailRegistry {
    * Loads and checks every configured guardrail.
    * @throws ConfigError listing every problem found (never a config value: blocks may hold credentials).
    */
-  static async load(config: Pick<TollgateConfig, 'litellm_settings' | 'guardrails' | 'general_settings' | 'configPath'>): Promise<GuardrailRegistry> {
+  static async load(config: Pick<TollgateConfig, 'litellm_settings' | 'guardrails' | 'general_settings' | 'configPath' | 'guardrailEnv'>): Promise<GuardrailRegistry> {
     const collected = collectGuardrails(config);
     const problems = [...collected.problems];
     const configDir = config.configPath ? dirname(config.configPath) : process.cwd();
@@ -68,17 +69,20 @@ export class GuardrailRegistry {
       try {
         const loaded = await loader.load(loader.packageFor(spec.plugin));
         const manifest = loaded.plugin.manifest;
-        const own = problemsOf(spec, manifest.phases, manifest.activationModes);
+        const fromSettings = settingsActivation(spec, manifest.id);
+        const activation = spec.activation ?? fromSettings.activation;
+        const own = [...(fromSettings.problem ? [fromSettings.problem] : []), ...problemsOf(spec, activation, manifest.phases, manifest.activationModes)];
         if (own.length > 0) {
           problems.push(...own.map((problem) => `${spec.origin}: ${problem}`));
           continue;
         }
-        const pluginConfig = structuredClone(spec.config) as Record<string, unknown>;
+        const validated = structuredClone(spec.config) as Record<string, unknown>;
         const validate = ajv.compile(manifest.configSchema);
-        if (!validate(pluginConfig)) {
+        if (!validate(validated)) {
           for (const error of validate.errors ?? []) problems.push(`${spec.origin}: config${error.instancePath || ''} ${error.message ?? 'is invalid'} (${manifest.id} schema)`);
           continue;
         }
+        const pluginConfig = resolveEnvDefaults(validated, config.guardrailEnv ?? {});
         const logger = guardrailLogger(spec.name);
         const guardrail = await loaded.plugin.create(pluginConfig, {
           instanceName: spec.name,
@@ -98,7 +102,7 @@ export class GuardrailRegistry {
           onError: spec.onError,
           timeoutMs: spec.timeoutMs ?? manifest.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           streamWindowChars: manifest.streamWindowChars ?? DEFAULT_STREAM_WINDOW_CHARS,
-          activation: spec.activation ?? 'all',
+          activation: activation ?? 'all',
           guardrail,
           logger,
         });
@@ -129,14 +133,19 @@ export class GuardrailRegistry {
   }
 }
 
-function problemsOf(spec: GuardrailInstanceSpec, supported: readonly GuardrailPhase[], activationModes: readonly ActivationMode[] | undefined): string[] {
+function problemsOf(
+  spec: GuardrailInstanceSpec,
+  activation: ActivationMode | undefined,
+  supported: readonly GuardrailPhase[],
+  activationModes: readonly ActivationMode[] | undefined,
+): string[] {
   const problems: string[] = [];
   // `streaming` comes with `post_call` implicitly; only the phases the operator named must be supported.
   for (const phase of spec.phases ?? []) {
     if (phase !== 'streaming' && !supported.includes(phase)) problems.push(`mode ${phase} is not supported by this guardrail (it supports ${supported.join(', ')})`);
   }
-  if (spec.activation && spec.activation !== 'all' && !(activationModes ?? []).includes(spec.activation)) {
-    problems.push(`guardrail_mode ${spec.activation} is not supported by this guardrail`);
+  if (activation && activation !== 'all' && !(activationModes ?? []).includes(activation)) {
+    problems.push(`guardrail_mode ${activation} is not supported by this guardrail`);
   }
   return problems;
 }
