@@ -354,7 +354,7 @@ model_list:
     litellm_params: { guardrail: flaky, behavior: allow }
 `;
     const message = await bootError(yaml);
-    expect(message).toContain('built for guardrail SDK ^2.0.0, Tollgate provides 1.2.0');
+    expect(message).toContain('built for guardrail SDK ^2.0.0, Tollgate provides 1.3.0');
     expect(message).toContain('tollgate-guardrail-broken failed to load: this plugin cannot even be required');
     expect(message).toContain('package tollgate-guardrail-flaky is installed but not allowed');
   });

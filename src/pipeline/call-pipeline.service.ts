@@ -28,7 +28,7 @@ import { resolveModelForKey } from '../auth/model-access';
 import type { CallInput, Operation, ProviderAnswer } from './operations';
 import { EndUserBlockedError, TeamBlockedError } from './pipeline.errors';
 import { ReplyLengths } from './reply-lengths';
-import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
+import { completionTextOf, relayEvent, withCompletionText, type StreamOutcome } from './stream-events';
 
 /** A stream's hold is renewed this often, so a lease in a shared store never expires under a long stream. */
 const STREAM_RENEW_MS = 60_000;
@@ -238,7 +238,7 @@ export class CallPipeline {
     held: { admission: Admission; routed: RouteOutcome<ProviderAnswer> | undefined; guard: GuardrailCall | undefined; upstreamStarted: number },
   ): CallStream {
     const outcome: StreamOutcome = { usage: null, unparsed: [] };
-    const streamGuard = held.guard?.streamGuard();
+    const streamGuard = held.guard?.streamGuard(withCompletionText);
     let stopped: Error | undefined;
     const pipeline = this;
     async function* batches(): AsyncGenerator<string[]> {

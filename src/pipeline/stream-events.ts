@@ -64,6 +64,19 @@ export function completionTextOf(events: readonly string[]): string {
   return text;
 }
 
+/**
+ * The event with its first choice's text replaced (`delta.content` of a chat chunk, `text` of a completion chunk):
+ * where a guardrail's stream rewrite lands.
+ */
+export function withCompletionText(data: string, text: string): string {
+  const chunk = JSON.parse(data) as { choices?: { delta?: { content?: unknown }; text?: unknown }[] };
+  const choice = chunk.choices?.[0];
+  if (!choice) return data;
+  if (typeof choice.text === 'string') choice.text = text;
+  else choice.delta = { ...choice.delta, content: text };
+  return JSON.stringify(chunk);
+}
+
 /** A stream that failed after its headers were sent; the client already got the error event. */
 export class StreamFailed extends Error {
   constructor() {

@@ -1,5 +1,18 @@
-import { allow, block, defineGuardrail, SDK_VERSION, isGuardrailPlugin, mutateMessages, rewriteMessageTexts, toGuardrailId, type GuardrailDefinition } from './index';
-import { checkGuardrailConformance, userInput } from './testing/index';
+import {
+  allow,
+  block,
+  defineGuardrail,
+  SDK_VERSION,
+  isGuardrailPlugin,
+  mutateMessages,
+  mutateWindow,
+  rewriteMessageTexts,
+  streamTextChecked,
+  streamTextToCheck,
+  toGuardrailId,
+  type GuardrailDefinition,
+} from './index';
+import { checkGuardrailConformance, testContext, userInput } from './testing/index';
 import { satisfiesVersionRange } from './version-range';
 
 const base: GuardrailDefinition<Record<string, unknown>> = {
@@ -29,6 +42,26 @@ describe('guardrail SDK', () => {
   it('should map configured names to ids', () => {
     expect(toGuardrailId('hide_secrets')).toBe('hide-secrets');
     expect(toGuardrailId(' Hide-Secrets ')).toBe('hide-secrets');
+  });
+
+  it('should pace a service-backed stream check to one call per everyChars characters and the final window', () => {
+    const ctx = testContext();
+    const pace = { everyChars: 10, overlapChars: 3 };
+    expect(streamTextToCheck({ text: 'hello ', start: 0, newTextAt: 0, final: false }, ctx, pace)).toBeUndefined();
+    const due = streamTextToCheck({ text: 'hello world!', start: 0, newTextAt: 6, final: false }, ctx, pace);
+    expect(due).toEqual({ text: 'hello world!', offset: 0 });
+    streamTextChecked({ text: 'hello world!', start: 0, newTextAt: 6, final: false }, ctx);
+    expect(streamTextToCheck({ text: 'world! and', start: 6, newTextAt: 6, final: false }, ctx, pace)).toBeUndefined();
+    // The last window checks what is left, after a little already-checked text so a split phrase is seen whole.
+    expect(streamTextToCheck({ text: 'world! and more', start: 6, newTextAt: 10, final: true }, ctx, pace)).toEqual({ text: 'ld! and more', offset: 3 });
+  });
+
+  it('should record a rewritten window by the length the client sees', () => {
+    const ctx = testContext();
+    const window = { text: 'mail <EMAIL_1>', start: 4, newTextAt: 0, final: false };
+    streamTextChecked(window, ctx, 'mail jane@example.com');
+    expect(ctx.callState.get('tollgate.sdk.streamCheckedTo')).toBe(4 + 'mail jane@example.com'.length);
+    expect(mutateWindow('x', ['EMAIL'])).toEqual({ action: 'mutate', text: 'x', findings: ['EMAIL'] });
   });
 
   it.each([
@@ -95,6 +128,26 @@ describe(checkGuardrailConformance.name, () => {
     expect(failures.some((line) => line.startsWith('pre_call verdicts: threw on a well-formed input'))).toBe(true);
     expect(failures).toContain('pre_call verdicts: blocked without a message for the caller');
     expect(failures).toContain('deterministic: pre_call gave two different verdicts for the same input');
+  });
+
+  it('should accept stream rewrites with a text, carry them into the next window and share one callState per stream', async () => {
+    const seen: string[] = [];
+    const plugin = defineGuardrail<Record<string, unknown>>({
+      ...base,
+      manifest: { ...base.manifest, phases: ['streaming'] },
+      create: () => ({
+        onStreamWindow: (window, _input, ctx) => {
+          seen.push(window.text);
+          ctx.callState.set('windows', ((ctx.callState.get('windows') as number | undefined) ?? 0) + 1);
+          return window.text.includes('time') ? mutateWindow(window.text.replace('time', 'TIME')) : allow();
+        },
+      }),
+    });
+    expect((await checkGuardrailConformance(plugin, { config: {}, streamTexts: [] })).failures).toEqual([]);
+    expect(seen.some((text) => text.includes('TIME'))).toBe(true);
+
+    const broken = defineGuardrail<Record<string, unknown>>({ ...base, manifest: { ...base.manifest, phases: ['streaming'] }, create: () => ({ onStreamWindow: () => ({ action: 'mutate', texts: ['x'] }) as never }) });
+    expect((await checkGuardrailConformance(broken, { config: {} })).failures).toContain('streaming verdicts: rewrote a stream window without a text');
   });
 
   it('should report a hook that ignores its signal', async () => {

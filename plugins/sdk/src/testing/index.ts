@@ -71,6 +71,7 @@ export function testContext(overrides: Partial<GuardrailContext> = {}): Guardrai
     signal: new AbortController().signal,
     logger: recordingLogger(),
     fetch: (input, init) => fetch(input, { ...init, signal: overrides.signal ?? init?.signal }),
+    callState: new Map(),
     ...overrides,
   };
 }
@@ -124,10 +125,11 @@ const HOOK_OF_PHASE: Record<GuardrailPhase, HookName> = {
   logging_only: 'maskForLogging',
 };
 
-function describeVerdictProblem(verdict: unknown, allowed: readonly string[]): string | undefined {
+function describeVerdictProblem(verdict: unknown, allowed: readonly string[], phase?: GuardrailPhase): string | undefined {
   if (typeof verdict !== 'object' || verdict === null) return `returned ${typeof verdict} instead of a verdict`;
   const action = (verdict as { action?: unknown }).action;
   if (typeof action !== 'string' || !allowed.includes(action)) return `returned action ${JSON.stringify(action)}; allowed here: ${allowed.join(', ')}`;
+  if (action === 'mutate' && phase === 'streaming' && typeof (verdict as { text?: unknown }).text !== 'string') return 'rewrote a stream window without a text';
   if (action === 'block') {
     const message = (verdict as { message?: unknown }).message;
     if (typeof message !== 'string' || message.trim() === '') return 'blocked without a message for the caller';
@@ -212,14 +214,14 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
   const streams = [...DEFAULT_STREAMS, ...(options.streamTexts ?? [])];
 
   const budgetMs = manifest.timeoutMs ?? 5000;
-  const call = async (check: string, run: () => unknown, allowed: readonly string[]): Promise<Verdict | undefined> => {
+  const call = async (check: string, run: () => unknown, allowed: readonly string[], phase?: GuardrailPhase): Promise<Verdict | undefined> => {
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`did not settle within its ${budgetMs} ms time budget`)), budgetMs);
     });
     try {
       const verdict = (await Promise.race([Promise.resolve().then(run), overrun])) as Verdict;
-      expect(check, describeVerdictProblem(verdict, allowed));
+      expect(check, describeVerdictProblem(verdict, allowed, phase));
       return verdict;
     } catch (error) {
       expect(check, `threw on a well-formed input (${error instanceof Error ? error.message : String(error)}); a thrown error is a malfunction, not a verdict`);
@@ -260,14 +262,16 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
   if (guardrail.onStreamWindow) {
     const windowChars = manifest.streamWindowChars ?? 256;
     for (const text of streams) {
+      // One call: the same context (and callState) for every window, and a rewrite carried into the next window.
+      const ctx = testContext();
       let seen = '';
       for (let at = 0; at <= text.length; at += 7) {
         const fresh = text.slice(at, at + 7);
         const final = at + 7 >= text.length;
         const carried = seen.slice(-windowChars);
         const window = deepFreeze({ text: carried + fresh, start: seen.length - carried.length, newTextAt: carried.length, final });
-        const verdict = await call('streaming verdicts', () => guardrail.onStreamWindow!(window, inputs[0], testContext()), ['allow', 'block']);
-        seen += fresh;
+        const verdict = await call('streaming verdicts', () => guardrail.onStreamWindow!(window, inputs[0], ctx), ['allow', 'block', 'mutate'], 'streaming');
+        seen = seen.slice(0, window.start) + (verdict?.action === 'mutate' && 'text' in verdict ? verdict.text : window.text);
         if (verdict?.action === 'block' || final) break;
       }
     }
