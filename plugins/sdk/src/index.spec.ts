@@ -12,7 +12,7 @@ import {
   toGuardrailId,
   type GuardrailDefinition,
 } from './index';
-import { checkGuardrailConformance, testContext, userInput } from './testing/index';
+import { checkGuardrailConformance, streamThrough, testContext, userInput } from './testing/index';
 import { satisfiesVersionRange } from './version-range';
 
 const base: GuardrailDefinition<Record<string, unknown>> = {
@@ -48,19 +48,22 @@ describe('guardrail SDK', () => {
     const ctx = testContext();
     const pace = { everyChars: 10, overlapChars: 3 };
     expect(streamTextToCheck({ text: 'hello ', start: 0, newTextAt: 0, final: false }, ctx, pace)).toBeUndefined();
-    const due = streamTextToCheck({ text: 'hello world!', start: 0, newTextAt: 6, final: false }, ctx, pace);
-    expect(due).toEqual({ text: 'hello world!', offset: 0 });
-    streamTextChecked({ text: 'hello world!', start: 0, newTextAt: 6, final: false }, ctx);
-    expect(streamTextToCheck({ text: 'world! and', start: 6, newTextAt: 6, final: false }, ctx, pace)).toBeUndefined();
+    const first = { text: 'hello world, and', start: 0, newTextAt: 6, final: false };
+    // "and" may be the start of a longer word: it waits for the next check.
+    const due = streamTextToCheck(first, ctx, pace)!;
+    expect(due).toEqual({ text: 'hello world, ', offset: 0, end: 13 });
+    expect(streamTextChecked(first, ctx, due)).toBe('hello world, and');
+    expect(streamTextToCheck({ text: 'world, andy', start: 6, newTextAt: 10, final: false }, ctx, pace)).toBeUndefined();
     // The last window checks what is left, after a little already-checked text so a split phrase is seen whole.
-    expect(streamTextToCheck({ text: 'world! and more', start: 6, newTextAt: 10, final: true }, ctx, pace)).toEqual({ text: 'ld! and more', offset: 3 });
+    expect(streamTextToCheck({ text: 'world, andy is here', start: 6, newTextAt: 11, final: true }, ctx, pace)).toEqual({ text: 'd, andy is here', offset: 4, end: 19 });
   });
 
-  it('should record a rewritten window by the length the client sees', () => {
+  it('should return the window with a rewritten check in place, and record it by the length the client sees', () => {
     const ctx = testContext();
-    const window = { text: 'mail <EMAIL_1>', start: 4, newTextAt: 0, final: false };
-    streamTextChecked(window, ctx, 'mail jane@example.com');
-    expect(ctx.callState.get('tollgate.sdk.streamCheckedTo')).toBe(4 + 'mail jane@example.com'.length);
+    const window = { text: 'see: mail jane@example.com now', start: 4, newTextAt: 0, final: true };
+    const check = streamTextToCheck(window, ctx, { everyChars: 64 })!;
+    expect(streamTextChecked(window, ctx, check, 'see: mail <EMAIL> now')).toBe('see: mail <EMAIL> now');
+    expect(ctx.callState.get('tollgate.sdk.streamCheckedTo')).toBe(4 + 'see: mail <EMAIL> now'.length);
     expect(mutateWindow('x', ['EMAIL'])).toEqual({ action: 'mutate', text: 'x', findings: ['EMAIL'] });
   });
 
@@ -148,6 +151,21 @@ describe(checkGuardrailConformance.name, () => {
 
     const broken = defineGuardrail<Record<string, unknown>>({ ...base, manifest: { ...base.manifest, phases: ['streaming'] }, create: () => ({ onStreamWindow: () => ({ action: 'mutate', texts: ['x'] }) as never }) });
     expect((await checkGuardrailConformance(broken, { config: {} })).failures).toContain('streaming verdicts: rewrote a stream window without a text');
+  });
+
+  it('should stream a reply through a guardrail as the host does: windows, rewrites, the final window and a block', async () => {
+    const sut = await defineGuardrail<Record<string, unknown>>({
+      ...base,
+      manifest: { ...base.manifest, phases: ['streaming'] },
+      create: () => ({
+        onStreamWindow: (window) => (window.text.includes('boom') ? block('no boom') : window.text.includes('<X>') ? mutateWindow(window.text.replace('<X>', 'x-ray')) : allow()),
+      }),
+    }).create({}, { instanceName: 's', logger: console, resolvePath: (path) => path });
+    const run = await streamThrough(sut, ['an <', 'X> and', ' more'], { windowChars: 4 });
+    expect(run.text).toBe('an x-ray and more');
+    expect(run.windows.map((window) => window.text)).toEqual(['an <', 'an <X> and', ' and more', 'more']);
+    expect(run.windows.at(-1)?.final).toBe(true);
+    expect((await streamThrough(sut, ['bo', 'om'])).blocked?.message).toBe('no boom');
   });
 
   it('should report a hook that ignores its signal', async () => {

@@ -381,6 +381,8 @@ export function mutateWindow(text: string, findings?: readonly string[]): Mutate
 }
 
 const STREAM_CHECKED_TO = 'tollgate.sdk.streamCheckedTo';
+/** The longest partial word {@link streamTextToCheck} leaves for the next check. */
+const WORD_TAIL = 64;
 
 /** The part of a stream window a guardrail that calls a service should send now; see {@link streamTextToCheck}. */
 export interface StreamCheck {
@@ -388,29 +390,40 @@ export interface StreamCheck {
   readonly text: string;
   /** Where {@link text} begins within `window.text`. */
   readonly offset: number;
+  /** Where it ends within `window.text`; what follows (a word still arriving) waits for the next check. */
+  readonly end: number;
 }
 
 /**
  * Paces the streaming check of a guardrail that calls a service (SDK 1.3): one call per `everyChars` characters of a
  * streamed reply, and one on its final window, instead of one per chunk. Returns what to check now, or undefined
- * when the check may wait for more text; after checking, record it with {@link streamTextChecked}.
+ * when the check may wait for more text; after checking, record it with {@link streamTextChecked}. Before the final
+ * window a partial last word (up to 64 characters) is left for the next check, so no check sees half a name.
  *
  * Waiting is safe because the host releases text only once `streamWindowChars` characters follow it: keep
- * `everyChars` at most the manifest's `streamWindowChars`, and unchecked text never reaches the client.
+ * `everyChars` between 64 and the manifest's `streamWindowChars`, and unchecked text never reaches the client.
  */
 export function streamTextToCheck(window: StreamWindow, ctx: Pick<GuardrailContext, 'callState'>, options: { everyChars: number; overlapChars?: number }): StreamCheck | undefined {
   const end = window.start + window.text.length;
   const recorded = ctx.callState.get(STREAM_CHECKED_TO);
   const checkedTo = typeof recorded === 'number' ? Math.min(Math.max(recorded, window.start), end) : window.start;
-  if (!window.final && end - checkedTo < options.everyChars) return undefined;
-  if (window.final && checkedTo === end) return undefined;
+  if (window.final ? checkedTo === end : end - checkedTo < options.everyChars) return undefined;
   const offset = Math.max(0, checkedTo - window.start - (options.overlapChars ?? 0));
-  return { text: window.text.slice(offset), offset };
+  let stop = window.text.length;
+  if (!window.final) {
+    const afterSpace = Math.max(window.text.lastIndexOf(' '), window.text.lastIndexOf('\n'), window.text.lastIndexOf('\t')) + 1;
+    if (afterSpace > checkedTo - window.start && stop - afterSpace <= WORD_TAIL) stop = afterSpace;
+  }
+  return { text: window.text.slice(offset, stop), offset, end: stop };
 }
 
-/** Records that a window's text is checked, up to its end as the client will see it (`text`: the rewrite, if any). */
-export function streamTextChecked(window: StreamWindow, ctx: Pick<GuardrailContext, 'callState'>, text: string = window.text): void {
-  ctx.callState.set(STREAM_CHECKED_TO, window.start + text.length);
+/**
+ * Records that `check` was checked, and returns the window's text with `replacement` (a masked `check.text`) in its
+ * place: what to answer with {@link mutateWindow} when it differs from `window.text`.
+ */
+export function streamTextChecked(window: StreamWindow, ctx: Pick<GuardrailContext, 'callState'>, check: StreamCheck, replacement: string = check.text): string {
+  ctx.callState.set(STREAM_CHECKED_TO, window.start + check.offset + replacement.length);
+  return window.text.slice(0, check.offset) + replacement + window.text.slice(check.end);
 }
 
 /** The text of one message content, parts joined by newlines; non-text parts are skipped. */

@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 import {
+  BlockVerdict,
   ChatMessage,
   GUARDRAIL_API_VERSION,
   GUARDRAIL_PHASES,
@@ -23,6 +24,7 @@ import {
   GuardrailPlugin,
   isGuardrailPlugin,
   SDK_VERSION,
+  StreamWindow,
   Verdict,
 } from '../index';
 import { isPlainVersion, satisfiesVersionRange } from '../version-range';
@@ -301,6 +303,48 @@ export async function assertGuardrailConformance<C>(plugin: unknown, options: Co
   const report = await checkGuardrailConformance(plugin, options);
   if (report.failures.length > 0) throw new Error(`guardrail plugin does not conform to the SDK:\n- ${report.failures.join('\n- ')}`);
   return report;
+}
+
+/** What {@link streamThrough} saw: the reply as the client gets it, each window, and the block that ended it. */
+export interface StreamRun {
+  readonly text: string;
+  readonly windows: readonly StreamWindow[];
+  readonly blocked?: BlockVerdict;
+}
+
+/**
+ * Feeds a streamed reply, piece by piece, to a guardrail's `onStreamWindow` as Tollgate does (SDK 1.3): each window
+ * is the last `windowChars` characters already seen plus the new piece, a rewrite replaces the window's text for the
+ * client and for later windows, and a last `final` window closes the stream. One context (one `callState`) serves the
+ * whole stream; pass `ctx` to share it with a `preCall` made before.
+ */
+export async function streamThrough(
+  guardrail: Guardrail,
+  pieces: readonly string[],
+  options: { windowChars?: number; input?: GuardrailInput; ctx?: GuardrailContext } = {},
+): Promise<StreamRun> {
+  if (!guardrail.onStreamWindow) throw new Error('the guardrail has no onStreamWindow hook');
+  const windowChars = options.windowChars ?? 256;
+  const input = options.input ?? userInput('stream');
+  const ctx = options.ctx ?? testContext();
+  const windows: StreamWindow[] = [];
+  let seen = '';
+  const feed = async (fresh: string, final: boolean): Promise<BlockVerdict | undefined> => {
+    const carried = seen.slice(-windowChars);
+    const window: StreamWindow = deepFreeze({ text: carried + fresh, start: seen.length - carried.length, newTextAt: carried.length, final });
+    windows.push(window);
+    const verdict = await guardrail.onStreamWindow!(window, input, ctx);
+    if (verdict.action === 'block') return verdict;
+    seen = seen.slice(0, window.start) + (verdict.action === 'mutate' ? verdict.text : window.text);
+    return undefined;
+  };
+  for (const piece of pieces) {
+    if (piece === '') continue;
+    const blocked = await feed(piece, false);
+    if (blocked) return { text: seen, windows, blocked };
+  }
+  const blocked = await feed('', true);
+  return blocked ? { text: seen, windows, blocked } : { text: seen, windows };
 }
 
 /**
