@@ -41,6 +41,11 @@ export interface ConformanceOptions<C> {
   readonly streamTexts?: readonly string[];
   /** Longest a hook may take once its signal has fired (default 1000 ms). */
   readonly abortGraceMs?: number;
+  /**
+   * Fields every hook context gets (1.3), e.g. `models` for a guardrail that judges with a configured model. Each
+   * hook still gets its own `signal` and `callState`.
+   */
+  readonly context?: Partial<Omit<GuardrailContext, 'signal' | 'callState'>>;
 }
 
 /** The result of a conformance run. */
@@ -150,7 +155,7 @@ function checkMutatedMessages(original: readonly ChatMessage[], verdict: Verdict
 }
 
 /** Runs a hook under a context whose signal fires at once, and reports whether it settled within the grace. */
-async function settlesAfterAbort(run: (ctx: GuardrailContext) => unknown, graceMs: number): Promise<boolean> {
+async function settlesAfterAbort(run: (ctx: GuardrailContext) => unknown, graceMs: number, context: ConformanceOptions<unknown>['context']): Promise<boolean> {
   const controller = new AbortController();
   controller.abort(new Error('time budget spent'));
   let timer: NodeJS.Timeout | undefined;
@@ -158,7 +163,7 @@ async function settlesAfterAbort(run: (ctx: GuardrailContext) => unknown, graceM
     timer = setTimeout(() => resolve('late'), graceMs);
   });
   try {
-    const outcome = await Promise.race([Promise.resolve().then(() => run(testContext({ signal: controller.signal }))).then(() => 'settled', () => 'settled'), late]);
+    const outcome = await Promise.race([Promise.resolve().then(() => run(testContext({ ...context, signal: controller.signal }))).then(() => 'settled', () => 'settled'), late]);
     return outcome === 'settled';
   } finally {
     clearTimeout(timer);
@@ -235,17 +240,17 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
 
   for (const input of inputs) {
     if (guardrail.preCall) {
-      const first = await call('pre_call verdicts', () => guardrail.preCall!(input, testContext()), ['allow', 'block', 'mutate']);
+      const first = await call('pre_call verdicts', () => guardrail.preCall!(input, testContext(options.context)), ['allow', 'block', 'mutate']);
       if (first) {
         expect('pre_call keeps messages and roles', checkMutatedMessages(input.messages, first));
-        const second = await call('pre_call verdicts', () => guardrail.preCall!(input, testContext()), ['allow', 'block', 'mutate']);
+        const second = await call('pre_call verdicts', () => guardrail.preCall!(input, testContext(options.context)), ['allow', 'block', 'mutate']);
         expect('deterministic', second !== undefined && JSON.stringify(first) !== JSON.stringify(second) && 'pre_call gave two different verdicts for the same input');
       }
     }
-    if (guardrail.duringCall) await call('during_call never mutates', () => guardrail.duringCall!(input, testContext()), ['allow', 'block']);
+    if (guardrail.duringCall) await call('during_call never mutates', () => guardrail.duringCall!(input, testContext(options.context)), ['allow', 'block']);
     if (guardrail.postCall) {
       for (const output of outputs) {
-        const verdict = await call('post_call verdicts', () => guardrail.postCall!(input, output, testContext()), ['allow', 'block', 'mutate']);
+        const verdict = await call('post_call verdicts', () => guardrail.postCall!(input, output, testContext(options.context)), ['allow', 'block', 'mutate']);
         if (verdict?.action === 'mutate') {
           expect('post_call keeps choices', (!('texts' in verdict) || verdict.texts.length !== output.texts.length) && 'mutate must return one text per choice');
         }
@@ -265,7 +270,7 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
     const windowChars = manifest.streamWindowChars ?? 256;
     for (const text of streams) {
       // One call: the same context (and callState) for every window, and a rewrite carried into the next window.
-      const ctx = testContext();
+      const ctx = testContext(options.context);
       let seen = '';
       for (let at = 0; at <= text.length; at += 7) {
         const fresh = text.slice(at, at + 7);
@@ -287,7 +292,7 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
     ['onStreamWindow', guardrail.onStreamWindow && ((ctx) => guardrail.onStreamWindow!({ text: 'x', start: 0, newTextAt: 0, final: true }, inputs[0], ctx))],
   ];
   for (const [hook, run] of timeoutChecks) {
-    if (run) expect('honours its signal', !(await settlesAfterAbort(run, graceMs)) && `${hook}() still pending ${graceMs} ms after its signal fired`);
+    if (run) expect('honours its signal', !(await settlesAfterAbort(run, graceMs, options.context)) && `${hook}() still pending ${graceMs} ms after its signal fired`);
   }
 
   try {
