@@ -329,8 +329,8 @@ model_list:
   }
 
   it('should stop boot naming a guardrail that has no plugin', async () => {
-    const message = await bootError(`${base}guardrails:\n  - guardrail_name: pii\n    litellm_params: { guardrail: presidio, mode: pre_call }\n`);
-    expect(message).toContain("guardrails[0] (pii): guardrail 'presidio' has no installed plugin");
+    const message = await bootError(`${base}guardrails:\n  - guardrail_name: aim-check\n    litellm_params: { guardrail: aim, mode: pre_call }\n`);
+    expect(message).toContain("guardrails[0] (aim-check): guardrail 'aim' has no installed plugin");
   });
 
   it('should stop boot on a plugin config that fails its schema', async () => {
