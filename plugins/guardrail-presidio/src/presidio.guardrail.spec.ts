@@ -155,7 +155,10 @@ describe('presidio guardrail', () => {
     fake.behaviour.delayMs = 0;
 
     const down = await presidio.create({ presidio_analyzer_api_base: 'http://127.0.0.1:9', presidio_anonymizer_api_base: fake.anonymizerUrl }, init());
-    const error = await Promise.resolve(down.preCall!(userInput('I am Jane Doe'), testContext())).catch((thrown: unknown) => thrown as Error);
+    const error = await Promise.resolve(down.preCall!(userInput('I am Jane Doe'), testContext())).then(
+      () => new Error('did not fail'),
+      (thrown: unknown) => thrown as Error,
+    );
     expect(error.name).toBe('TypeError');
     expect(`${error.message} ${String(error.cause)}`).not.toContain('Jane');
   });
