@@ -329,8 +329,8 @@ model_list:
   }
 
   it('should stop boot naming a guardrail that has no plugin', async () => {
-    const message = await bootError(`${base}guardrails:\n  - guardrail_name: pii\n    litellm_params: { guardrail: presidio, mode: pre_call }\n`);
-    expect(message).toContain("guardrails[0] (pii): guardrail 'presidio' has no installed plugin");
+    const message = await bootError(`${base}guardrails:\n  - guardrail_name: aim-check\n    litellm_params: { guardrail: aim, mode: pre_call }\n`);
+    expect(message).toContain("guardrails[0] (aim-check): guardrail 'aim' has no installed plugin");
   });
 
   it('should stop boot on a plugin config that fails its schema', async () => {
@@ -354,7 +354,7 @@ model_list:
     litellm_params: { guardrail: flaky, behavior: allow }
 `;
     const message = await bootError(yaml);
-    expect(message).toContain('built for guardrail SDK ^2.0.0, Tollgate provides 1.2.0');
+    expect(message).toContain('built for guardrail SDK ^2.0.0, Tollgate provides 1.3.0');
     expect(message).toContain('tollgate-guardrail-broken failed to load: this plugin cannot even be required');
     expect(message).toContain('package tollgate-guardrail-flaky is installed but not allowed');
   });

@@ -1,4 +1,4 @@
-import { allow, block, mutateMessages, type Guardrail, type GuardrailPhase } from '@tollgate/guardrail-sdk';
+import { allow, block, mutateMessages, mutateWindow, type Guardrail, type GuardrailPhase } from '@tollgate/guardrail-sdk';
 import { recordingLogger } from '@tollgate/guardrail-sdk/testing';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import type { TeamRecord } from '../teams/team';
@@ -107,11 +107,23 @@ describe(GuardrailCall.name, () => {
     expect(reply.choices[0].message.content).toBe('key [X]');
   });
 
+  it('should give each instance one callState for the whole call, kept apart from other instances and calls', async () => {
+    const remember = instance('mem', { preCall: (_i, ctx) => (ctx.callState.set('seen', 'pre'), allow()), postCall: (_i, _o, ctx) => (ctx.callState.get('seen') === 'pre' ? block('remembered') : allow()) }, { phases: new Set(['pre_call', 'post_call']) });
+    const other = instance('other', { postCall: (_i, _o, ctx) => (ctx.callState.has('seen') ? block('leaked') : allow()) }, { phases: new Set(['post_call']) });
+    const reply = () => choicesReply({ choices: [{ message: { role: 'assistant', content: 'x' } }] });
+    const call = guardrailCall([remember, other], 'chat', chat('x'), caller);
+    await call.preCall();
+    await expect(call.postCall(reply())).rejects.toThrow('remembered');
+    await expect(guardrailCall([remember, other], 'chat', chat('x'), caller).postCall(reply())).resolves.toBeUndefined();
+  });
+
   describe('stream guard', () => {
+    /** Test events are `label=text`; a rewrite keeps the label. */
+    const relabel = (event: string, text: string): string => `${event.split('=')[0]}=${text}`;
     const banned = instance('kw', { onStreamWindow: (window) => (window.text.includes('secret') ? block('Keyword banned. Keyword=secret') : allow()) }, { phases: new Set(['streaming']), streamWindowChars: 6 });
 
     it('should catch a word split across chunks before any part of it is released', async () => {
-      const guard = guardrailCall([banned], 'chat', chat('x'), caller).streamGuard()!;
+      const guard = guardrailCall([banned], 'chat', chat('x'), caller).streamGuard(relabel)!;
       const released: string[] = [];
       released.push(...(await guard.push('e1', 'this is a ')));
       released.push(...(await guard.push('e2', 'sec')));
@@ -120,12 +132,42 @@ describe(GuardrailCall.name, () => {
     });
 
     it('should release events once enough text follows them, and the rest at the end', async () => {
-      const guard = guardrailCall([banned], 'chat', chat('x'), caller).streamGuard()!;
+      const guard = guardrailCall([banned], 'chat', chat('x'), caller).streamGuard(relabel)!;
       expect(await guard.push('role', '')).toEqual([]);
       expect(await guard.push('a', 'hello ')).toEqual(['role']);
       expect(await guard.push('b', 'world, ')).toEqual(['a']);
       expect(await guard.push('c', 'ok')).toEqual([]);
       expect(await guard.finish()).toEqual(['b', 'c']);
+    });
+
+    it('should spread a rewrite over the held events it covers, and show later windows the rewritten text', async () => {
+      const windows: string[] = [];
+      const unmask = instance(
+        'unmask',
+        {
+          onStreamWindow: (window) => {
+            windows.push(window.text);
+            return window.text.includes('<P_1>') ? mutateWindow(window.text.replace('<P_1>', 'Jane Doe')) : allow();
+          },
+        },
+        { phases: new Set(['streaming']), streamWindowChars: 12 },
+      );
+      const guard = guardrailCall([unmask], 'chat', chat('x'), caller).streamGuard(relabel)!;
+      const sent: string[] = [];
+      for (const [label, text] of [['a', 'Hi <P'], ['b', '_1>, how '], ['c', 'are you today?']]) sent.push(...(await guard.push(`${label}=${text}`, text)));
+      sent.push(...(await guard.finish()));
+      expect(sent).toEqual(['a=Hi Jane Doe', 'b=, how ', 'c=are you today?']);
+      // The placeholder split across two events was seen whole, and the next window carries the rewrite.
+      expect(windows).toEqual(['Hi <P', 'Hi <P_1>, how ', 'ne Doe, how are you today?', 'e you today?']);
+    });
+
+    it('should refuse a stream rewrite without a text (fail_closed), or let the window pass (fail_open)', async () => {
+      const broken = { onStreamWindow: () => ({ action: 'mutate', texts: ['x'] }) as never };
+      const closed = guardrailCall([instance('b', broken, { phases: new Set(['streaming']) })], 'chat', chat('x'), caller).streamGuard(relabel)!;
+      await expect(closed.push('a=hello', 'hello')).rejects.toBeInstanceOf(GuardrailFailedError);
+      const open = guardrailCall([instance('b', broken, { phases: new Set(['streaming']), onError: 'fail_open' })], 'chat', chat('x'), caller).streamGuard(relabel)!;
+      await open.push('a=hello', 'hello');
+      expect(await open.finish()).toEqual(['a=hello']);
     });
   });
 });

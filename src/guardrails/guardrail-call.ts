@@ -1,14 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import type {
-  AllowVerdict,
-  ChatMessage,
-  GuardrailContext,
-  GuardrailInput,
-  GuardrailModels,
-  GuardrailOperation,
-  GuardrailPhase,
-  MaybePromise,
-  Verdict,
+import {
+  contentText,
+  type AllowVerdict,
+  type ChatMessage,
+  type GuardrailContext,
+  type GuardrailInput,
+  type GuardrailModels,
+  type GuardrailOperation,
+  type GuardrailPhase,
+  type MaybePromise,
+  type StreamWindow,
+  type Verdict,
 } from '@tollgate/guardrail-sdk';
 import type { GuardrailObserver, GuardrailOutcome } from './guardrail.metrics';
 import type { GuardrailModelGateway, GuardrailModelOrigin } from './guardrail-models';
@@ -76,6 +78,8 @@ export class GuardrailCall {
   /** Names of the selected instances, in run order (the `x-litellm-applied-guardrails` header and spend row). */
   readonly applied: readonly string[];
   private current?: GuardrailInput;
+  /** Each instance's `ctx.callState`, made on first use and dropped with the call. */
+  private readonly states = new Map<GuardrailInstance, Map<string, unknown>>();
 
   constructor(
     private readonly instances: readonly GuardrailInstance[],
@@ -172,10 +176,21 @@ export class GuardrailCall {
     }
   }
 
-  /** A guard for a streamed reply, or undefined when no selected instance checks streams. */
-  streamGuard(): StreamGuard | undefined {
+  /**
+   * A guard for a streamed reply, or undefined when no selected instance checks streams. `rewrite` puts a new text
+   * into a held event (a `streaming` rewrite lands in the events not yet sent).
+   */
+  streamGuard(rewrite: EventRewrite): StreamGuard | undefined {
     const hooks = this.instances.filter((instance) => instance.phases.has('streaming') && instance.guardrail.onStreamWindow);
-    return hooks.length === 0 ? undefined : new StreamGuard(hooks, (instance, window) => this.run(instance, 'streaming', (ctx) => instance.guardrail.onStreamWindow!(window, this.input, ctx), ['allow', 'block']));
+    return hooks.length === 0
+      ? undefined
+      : new StreamGuard(hooks, (instance, window) => this.checkWindow(instance, window), rewrite);
+  }
+
+  private async checkWindow(instance: GuardrailInstance, window: StreamWindow): Promise<Verdict> {
+    const verdict = await this.run(instance, 'streaming', (ctx) => instance.guardrail.onStreamWindow!(window, this.input, ctx), ['allow', 'block', 'mutate']);
+    if (verdict.action === 'mutate' && !('text' in verdict && typeof verdict.text === 'string')) return this.fail(instance, 'streaming', 'invalid verdict');
+    return verdict;
   }
 
   private snapshot(messages: readonly ChatMessage[]): GuardrailInput {
@@ -206,6 +221,7 @@ export class GuardrailCall {
       signal,
       logger: instance.logger,
       fetch: (resource, init) => fetch(resource, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+      callState: this.stateOf(instance),
       models: this.models ? bindModels(this.models, { guardrailName: instance.name, requestId: this.caller.requestId, signal }) : undefined,
     };
     const started = performance.now();
@@ -234,6 +250,15 @@ export class GuardrailCall {
     return verdict;
   }
 
+  private stateOf(instance: GuardrailInstance): Map<string, unknown> {
+    let state = this.states.get(instance);
+    if (!state) {
+      state = new Map();
+      this.states.set(instance, state);
+    }
+    return state;
+  }
+
   /** `fail_open` lets the call pass with a warning; `fail_closed` (the default) refuses it. */
   private fail(instance: GuardrailInstance, phase: GuardrailPhase, reason: 'error' | 'timeout' | 'invalid verdict', cause?: unknown): AllowVerdict {
     // The error's class only: its message may quote the request.
@@ -252,24 +277,35 @@ function bindModels(gateway: GuardrailModelGateway, origin: GuardrailModelOrigin
 }
 
 /** One checker of a streamed reply: its instance and how to run its hook on a window. */
-type WindowCheck = (instance: GuardrailInstance, window: { text: string; start: number; newTextAt: number; final: boolean }) => Promise<Verdict>;
+type WindowCheck = (instance: GuardrailInstance, window: StreamWindow) => Promise<Verdict>;
+
+/** Puts a new reply text into one stream event (the wire format is the pipeline's). */
+export type EventRewrite = (event: string, text: string) => string;
+
+/** An event not yet sent, with the reply text it carries (after any rewrite). */
+interface HeldEvent {
+  event: string;
+  text: string;
+}
 
 /**
  * Checks a streamed reply on a sliding window and holds back the most recent text: each check sees the last
  * `windowChars` characters already checked plus the new text, and an event is released only once at least
  * `windowChars` characters have followed it. So a pattern up to `windowChars` long that is split across chunks is
- * caught before any part of it reaches the client.
+ * caught before any part of it reaches the client, and the whole window is still held when a check rewrites it
+ * (masking, de-masking): the rewrite is spread over the held events it covers.
  */
 export class StreamGuard {
   readonly windowChars: number;
-  private tail = '';
-  private seen = 0;
-  private readonly held: { event: string; length: number }[] = [];
+  /** Characters already released: the reply offset of the first held event. */
+  private released = 0;
+  private readonly held: HeldEvent[] = [];
   private heldChars = 0;
 
   constructor(
     private readonly instances: readonly GuardrailInstance[],
     private readonly check: WindowCheck,
+    private readonly rewrite: EventRewrite,
   ) {
     this.windowChars = Math.max(...instances.map((instance) => instance.streamWindowChars));
   }
@@ -279,13 +315,14 @@ export class StreamGuard {
    * @throws GuardrailBlockedError, GuardrailFailedError (the stream must end with the error)
    */
   async push(event: string, text: string): Promise<string[]> {
-    if (text !== '') await this.checkWindow(text, false);
-    this.held.push({ event, length: text.length });
+    this.held.push({ event, text });
     this.heldChars += text.length;
+    if (text !== '') await this.checkWindow(text.length, false);
     const released: string[] = [];
-    while (this.held.length > 0 && this.heldChars - this.held[0].length >= this.windowChars) {
+    while (this.held.length > 0 && this.heldChars - this.held[0].text.length >= this.windowChars) {
       const first = this.held.shift()!;
-      this.heldChars -= first.length;
+      this.heldChars -= first.text.length;
+      this.released += first.text.length;
       released.push(first.event);
     }
     return released;
@@ -293,20 +330,73 @@ export class StreamGuard {
 
   /** The final check at the end of the stream; returns every event still held. */
   async finish(): Promise<string[]> {
-    await this.checkWindow('', true);
+    await this.checkWindow(0, true);
     const released = this.held.map((item) => item.event);
     this.held.length = 0;
     this.heldChars = 0;
     return released;
   }
 
-  private async checkWindow(fresh: string, final: boolean): Promise<void> {
-    const window = { text: this.tail + fresh, start: this.seen - this.tail.length, newTextAt: this.tail.length, final };
+  /** The window is the held text's tail: up to `windowChars` checked characters, then the `fresh` new ones. */
+  private async checkWindow(fresh: number, final: boolean): Promise<void> {
+    const heldText = this.held.map((item) => item.text).join('');
+    const from = Math.max(0, heldText.length - fresh - this.windowChars);
+    const original = heldText.slice(from);
+    let text = original;
+    let newTextAt = heldText.length - fresh - from;
     for (const instance of this.instances) {
-      const verdict = await this.check(instance, window);
+      const verdict = await this.check(instance, { text, start: this.released + from, newTextAt, final });
       if (verdict.action === 'block') throw new GuardrailBlockedError(instance.name, verdict.message, verdict.status);
+      if (verdict.action !== 'mutate' || !('text' in verdict)) continue;
+      newTextAt = Math.min(newTextAt, commonPrefixLength(text, verdict.text));
+      text = verdict.text;
     }
-    this.seen += fresh.length;
-    this.tail = window.text.slice(-this.windowChars);
+    if (text !== original) this.replaceHeldTail(from, original, text);
   }
+
+  /** Replaces the held text from `from` on (`before`) with `after`, touching only the events whose text changes. */
+  private replaceHeldTail(from: number, before: string, after: string): void {
+    const prefix = commonPrefixLength(before, after);
+    const suffix = Math.min(commonSuffixLength(before, after), before.length - prefix, after.length - prefix);
+    const start = from + prefix;
+    const end = from + before.length - suffix;
+    const inserted = after.slice(prefix, after.length - suffix);
+    let offset = 0;
+    let placed = false;
+    for (const [index, item] of this.held.entries()) {
+      const itemStart = offset;
+      const itemEnd = offset + item.text.length;
+      offset = itemEnd;
+      if (itemEnd <= start && !(index === this.held.length - 1 && !placed)) continue;
+      let next = item.text;
+      if (!placed && (itemEnd > start || index === this.held.length - 1)) {
+        // The replaced range begins in this event: it takes the new text, and keeps what follows the range in it.
+        next = item.text.slice(0, start - itemStart) + inserted + (end <= itemEnd ? item.text.slice(end - itemStart) : '');
+        placed = true;
+      } else if (itemStart < end) {
+        next = end >= itemEnd ? '' : item.text.slice(end - itemStart);
+      } else {
+        break;
+      }
+      if (next !== item.text) {
+        this.heldChars += next.length - item.text.length;
+        item.event = this.rewrite(item.event, next);
+        item.text = next;
+      }
+    }
+  }
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  const limit = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < limit && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+function commonSuffixLength(a: string, b: string): number {
+  const limit = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < limit && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
+  return i;
 }

@@ -23,6 +23,13 @@ export const BUILTIN_GUARDRAIL_PACKAGES: Readonly<Record<string, string>> = {
   aporia: '@tollgate/guardrail-aporia',
   'aporio-prompt-injection': '@tollgate/guardrail-aporia',
   'aporia-prompt-injection': '@tollgate/guardrail-aporia',
+  presidio: '@tollgate/guardrail-presidio',
+  bedrock: '@tollgate/guardrail-bedrock',
+  'azure-content-safety': '@tollgate/guardrail-azure-content-safety',
+  'openai-moderation': '@tollgate/guardrail-openai-moderation',
+  // LiteLLM's callback name (`litellm_settings.callbacks: ["openai_moderations"]`).
+  'openai-moderations': '@tollgate/guardrail-openai-moderation',
+  'generic-guardrail-api': '@tollgate/guardrail-generic-guardrail-api',
 };
 
 /** A plugin loaded and checked: the package it came from and its plugin object. */

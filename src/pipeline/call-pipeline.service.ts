@@ -239,7 +239,7 @@ export class CallPipeline {
   ): CallStream {
     const outcome: StreamOutcome = { usage: null, unparsed: [] };
     const codec = operation.streamCodec ?? OPENAI_CHUNKS;
-    const streamGuard = held.guard?.streamGuard();
+    const streamGuard = held.guard?.streamGuard(codec.withText);
     let stopped: Error | undefined;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- an async generator cannot be an arrow function
     const pipeline = this;

@@ -1,4 +1,4 @@
-import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
+import { completionTextOf, relayEvent, type StreamOutcome, withCompletionText } from './stream-events';
 
 const ID = 'chatcmpl-tollgate-1';
 const outcome = (): StreamOutcome => ({ usage: null, unparsed: [] });
@@ -36,5 +36,15 @@ describe(relayEvent.name, () => {
     expect(completionTextOf(state.unparsed)).toBe('Hello world');
     relayEvent('{"id":"x","choices":[],"usage":{"total_tokens":2}}', ID, false, state);
     expect(state.unparsed).toEqual([]);
+  });
+});
+
+describe(withCompletionText.name, () => {
+  it('should replace the text of a chat chunk and of a completion chunk, and leave other chunks alone', () => {
+    const chat = '{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":"<PERSON_1>"},"finish_reason":null}]}';
+    expect(JSON.parse(withCompletionText(chat, 'Jane Doe')).choices[0].delta).toEqual({ role: 'assistant', content: 'Jane Doe' });
+    const completion = '{"id":"c","choices":[{"index":0,"text":"<EMAIL>","finish_reason":null}]}';
+    expect(JSON.parse(withCompletionText(completion, 'a@b.c')).choices[0].text).toBe('a@b.c');
+    expect(withCompletionText('{"id":"c","choices":[]}', 'x')).toBe('{"id":"c","choices":[]}');
   });
 });

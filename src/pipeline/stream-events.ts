@@ -13,6 +13,8 @@ export interface StreamCodec {
   relay(data: string, callId: string, clientWantsUsage: boolean, outcome: StreamOutcome): string | undefined;
   /** The reply text the events carry, for stream guardrails and for counting tokens when no usage came. */
   textOf(events: readonly string[]): string;
+  /** The event with its reply text replaced: where a stream guardrail's rewrite lands. */
+  withText(data: string, text: string): string;
 }
 
 export interface StreamOutcome {
@@ -79,8 +81,21 @@ export function completionTextOf(events: readonly string[]): string {
   return text;
 }
 
+/**
+ * The event with its first choice's text replaced (`delta.content` of a chat chunk, `text` of a completion chunk):
+ * where a guardrail's stream rewrite lands.
+ */
+export function withCompletionText(data: string, text: string): string {
+  const chunk = JSON.parse(data) as { choices?: { delta?: { content?: unknown }; text?: unknown }[] };
+  const choice = chunk.choices?.[0];
+  if (!choice) return data;
+  if (typeof choice.text === 'string') choice.text = text;
+  else choice.delta = { ...choice.delta, content: text };
+  return JSON.stringify(chunk);
+}
+
 /** OpenAI's `chat.completion.chunk` / `text_completion` events. */
-export const OPENAI_CHUNKS: StreamCodec = { relay: relayEvent, textOf: completionTextOf };
+export const OPENAI_CHUNKS: StreamCodec = { relay: relayEvent, textOf: completionTextOf, withText: withCompletionText };
 
 /** A stream that failed after its headers were sent; the client already got the error event. */
 export class StreamFailed extends Error {

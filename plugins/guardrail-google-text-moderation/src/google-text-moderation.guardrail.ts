@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { allow, block, defineGuardrail, messageTexts, type Guardrail, type GuardrailContext, type JsonSchema, type StreamVerdict } from '@tollgate/guardrail-sdk';
+import { allow, block, defineGuardrail, messageTexts, type Guardrail, type GuardrailContext, type JsonSchema, type AllowVerdict, type BlockVerdict } from '@tollgate/guardrail-sdk';
 import { apiKeyCredentials, credentialsFromJson, type GoogleCredentials } from './google-auth';
 import { GoogleModerationClient, type ModerationScore } from './google-text-moderation.client';
 import { categoryKey, MODERATION_CATEGORIES, thresholdKeys, thresholdsOf } from './moderation-categories';
@@ -35,7 +35,7 @@ function thresholdProperties(): Record<string, JsonSchema> {
 }
 
 /** The refusal naming every category above its threshold (names only: never the text). */
-export function verdictOf(scores: readonly ModerationScore[], thresholds: ReturnType<typeof thresholdsOf>): StreamVerdict {
+export function verdictOf(scores: readonly ModerationScore[], thresholds: ReturnType<typeof thresholdsOf>): AllowVerdict | BlockVerdict {
   const violated = scores
     .map((score) => ({ key: categoryKey(score.name), confidence: score.confidence }))
     .filter(({ key, confidence }) => /^[a-z_]{1,64}$/.test(key) && confidence > (thresholds.byCategory.get(key) ?? thresholds.fallback))
@@ -99,7 +99,7 @@ export default defineGuardrail<GoogleTextModerationConfig>({
   async create(config, init): Promise<Guardrail> {
     const client = new GoogleModerationClient(apiBaseOf(config.api_base), await credentialsOf(config, init.resolvePath), config.language_code);
     const thresholds = thresholdsOf(config);
-    const check = async (text: string, ctx: GuardrailContext): Promise<StreamVerdict> => (text.trim() === '' ? allow() : verdictOf(await client.moderate(ctx, text), thresholds));
+    const check = async (text: string, ctx: GuardrailContext): Promise<AllowVerdict | BlockVerdict> => (text.trim() === '' ? allow() : verdictOf(await client.moderate(ctx, text), thresholds));
     const checkInput: NonNullable<Guardrail['duringCall']> = (input, ctx) =>
       check(
         messageTexts(input.messages)

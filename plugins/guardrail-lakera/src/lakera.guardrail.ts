@@ -1,4 +1,4 @@
-import { allow, block, contentText, defineGuardrail, type ChatMessage, type Guardrail, type GuardrailContext, type StreamVerdict } from '@tollgate/guardrail-sdk';
+import { allow, block, contentText, defineGuardrail, type ChatMessage, type Guardrail, type GuardrailContext, type AllowVerdict, type BlockVerdict } from '@tollgate/guardrail-sdk';
 import { LakeraClient, type LakeraGuardResult, type LakeraMessage } from './lakera.client';
 
 /** The instance config: LiteLLM's `lakera_prompt_injection` / `lakera_v2` settings. */
@@ -98,11 +98,11 @@ export default defineGuardrail<LakeraConfig>({
         .map((message) => ({ role: message.role as LakeraMessage['role'], content: contentText(message.content) }))
         .filter((message) => message.content !== '');
 
-    const screen = async (messages: LakeraMessage[], refusal: string, ctx: GuardrailContext): Promise<StreamVerdict> => {
+    const screen = async (messages: LakeraMessage[], refusal: string, ctx: GuardrailContext): Promise<AllowVerdict | BlockVerdict> => {
       if (!messages.some((message) => message.role === 'user' || message.role === 'assistant')) return allow();
       const result = await client.guard(ctx, messages);
       const detected = detectedTypes(result);
-      let verdict: StreamVerdict = allow();
+      let verdict: AllowVerdict | BlockVerdict = allow();
       if (thresholds) {
         // Lakera v2 answers "detected" at the confidence level of the project's policy: a detection scores 1.
         for (const [category, threshold] of thresholds) {

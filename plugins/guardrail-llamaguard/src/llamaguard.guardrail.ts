@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allow, block, contentText, defineGuardrail, type ChatMessage, type Guardrail, type GuardrailContext, type StreamVerdict } from '@tollgate/guardrail-sdk';
+import { allow, block, contentText, defineGuardrail, type ChatMessage, type Guardrail, type GuardrailContext, type AllowVerdict, type BlockVerdict } from '@tollgate/guardrail-sdk';
 import { categoryNames, llamaGuardPrompt, parseAssessment, type AssessedRole, type Turn } from './llamaguard-prompt';
 
 /** The instance config: LiteLLM's `llamaguard_*` settings. */
@@ -69,7 +69,7 @@ export default defineGuardrail<LlamaGuardConfig>({
     const model = config.llamaguard_model_name;
     const asTemplate = config.llamaguard_prompt_format !== 'conversation';
 
-    const assess = async (turns: Turn[], role: AssessedRole, ctx: GuardrailContext): Promise<StreamVerdict> => {
+    const assess = async (turns: Turn[], role: AssessedRole, ctx: GuardrailContext): Promise<AllowVerdict | BlockVerdict> => {
       if (turns.length === 0 || turns.at(-1)!.text === '') return allow();
       if (!ctx.models) throw new Error('llamaguard: this Tollgate offers guardrails no models (guardrail SDK 1.2 is needed)');
       const messages: ChatMessage[] = asTemplate

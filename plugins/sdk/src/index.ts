@@ -14,7 +14,7 @@
  */
 
 /** The SDK's own version. The host checks every plugin's `manifest.sdk` range against the version it ships. */
-export const SDK_VERSION = '1.2.0';
+export const SDK_VERSION = '1.3.0';
 
 /** Version of the plugin object's shape; bumped only when {@link GuardrailPlugin} itself changes incompatibly. */
 export const GUARDRAIL_API_VERSION = 1;
@@ -30,7 +30,8 @@ export const GUARDRAIL_PLUGIN_BRAND = 'tollgate.guardrail-plugin';
  *   streamed reply, no byte reaches the client before every `during_call` verdict is in.
  * - `post_call`: on the full reply of a non-streamed call; may block or rewrite the reply's text.
  * - `streaming`: on a streamed reply, over a sliding window of text so a pattern split across chunks is seen
- *   whole; may block (the stream ends with an error event) before the window's text reaches the client.
+ *   whole; may block (the stream ends with an error event) before the window's text reaches the client, or
+ *   rewrite the window's text (masking, de-masking) while the host still holds it back.
  * - `logging_only`: masks copies of the input kept for logging; never changes what the provider sees.
  */
 export type GuardrailPhase = 'pre_call' | 'during_call' | 'post_call' | 'streaming' | 'logging_only';
@@ -202,16 +203,27 @@ export interface MutateOutputVerdict {
   readonly findings?: readonly string[];
 }
 
+/**
+ * `streaming` rewrite (SDK 1.3): the whole window's text as the client is to see it. The host holds back at least a
+ * window of text, so every part of `window.text` (the carried-over part included) can still change; text before
+ * `window.start` cannot. Later windows carry the rewritten text.
+ */
+export interface MutateStreamVerdict {
+  readonly action: 'mutate';
+  readonly text: string;
+  readonly findings?: readonly string[];
+}
+
 /** Any verdict. */
-export type Verdict = AllowVerdict | BlockVerdict | MutateInputVerdict | MutateOutputVerdict;
+export type Verdict = AllowVerdict | BlockVerdict | MutateInputVerdict | MutateOutputVerdict | MutateStreamVerdict;
 /** What `preCall` may answer. */
 export type PreCallVerdict = AllowVerdict | BlockVerdict | MutateInputVerdict;
 /** What `duringCall` may answer: it runs beside the provider call, so it can never change the input. */
 export type DuringCallVerdict = AllowVerdict | BlockVerdict;
 /** What `postCall` may answer. */
 export type PostCallVerdict = AllowVerdict | BlockVerdict | MutateOutputVerdict;
-/** What `onStreamWindow` may answer. */
-export type StreamVerdict = AllowVerdict | BlockVerdict;
+/** What `onStreamWindow` may answer (a rewrite since SDK 1.3). */
+export type StreamVerdict = AllowVerdict | BlockVerdict | MutateStreamVerdict;
 
 /** A value or a promise of it: hooks may be synchronous. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -238,6 +250,12 @@ export interface GuardrailContext {
   readonly logger: GuardrailLogger;
   /** `fetch` bound to {@link signal}, for plugins that call a service. */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * Scratch space of this instance for this one call (SDK 1.3): the same map in every hook of the call, dropped when
+   * the call ends. What `pre_call` learns that `post_call` and `streaming` need (e.g. which placeholder stands for
+   * which original value) lives here, never in module state shared between calls.
+   */
+  readonly callState: Map<string, unknown>;
   /**
    * Models configured on this Tollgate, for guardrails whose judge is a model (LlamaGuard, OpenAI moderation):
    * called through Tollgate's own router, so any configured deployment serves, and recorded on the spend ledger as
@@ -288,7 +306,10 @@ export interface Guardrail {
   duringCall?(input: GuardrailInput, ctx: GuardrailContext): MaybePromise<DuringCallVerdict>;
   /** On the full reply of a non-streamed call. */
   postCall?(input: GuardrailInput, output: GuardrailOutput, ctx: GuardrailContext): MaybePromise<PostCallVerdict>;
-  /** On each window of a streamed reply; a block ends the stream before the window's new text is sent. */
+  /**
+   * On each window of a streamed reply; a block ends the stream before the window's new text is sent, a rewrite
+   * replaces the window's text.
+   */
   onStreamWindow?(window: StreamWindow, input: GuardrailInput, ctx: GuardrailContext): MaybePromise<StreamVerdict>;
   /** Masks the copy of the messages kept for logs (`logging_only`); the provider still sees the original. */
   maskForLogging?(messages: readonly ChatMessage[]): MaybePromise<readonly ChatMessage[]>;
@@ -352,6 +373,57 @@ export function mutateMessages(messages: readonly ChatMessage[], findings?: read
 /** A `post_call` rewrite. */
 export function mutateTexts(texts: readonly string[], findings?: readonly string[]): MutateOutputVerdict {
   return findings ? { action: 'mutate', texts, findings } : { action: 'mutate', texts };
+}
+
+/** A `streaming` rewrite: the window's whole text as the client is to see it (SDK 1.3). */
+export function mutateWindow(text: string, findings?: readonly string[]): MutateStreamVerdict {
+  return findings ? { action: 'mutate', text, findings } : { action: 'mutate', text };
+}
+
+const STREAM_CHECKED_TO = 'tollgate.sdk.streamCheckedTo';
+/** The longest partial word {@link streamTextToCheck} leaves for the next check. */
+const WORD_TAIL = 64;
+
+/** The part of a stream window a guardrail that calls a service should send now; see {@link streamTextToCheck}. */
+export interface StreamCheck {
+  /** The text to check: the unchecked text, after up to `overlapChars` of already-checked text. */
+  readonly text: string;
+  /** Where {@link text} begins within `window.text`. */
+  readonly offset: number;
+  /** Where it ends within `window.text`; what follows (a word still arriving) waits for the next check. */
+  readonly end: number;
+}
+
+/**
+ * Paces the streaming check of a guardrail that calls a service (SDK 1.3): one call per `everyChars` characters of a
+ * streamed reply, and one on its final window, instead of one per chunk. Returns what to check now, or undefined
+ * when the check may wait for more text; after checking, record it with {@link streamTextChecked}. Before the final
+ * window a partial last word (up to 64 characters) is left for the next check, so no check sees half a name.
+ *
+ * Waiting is safe because the host releases text only once `streamWindowChars` characters follow it: keep
+ * `everyChars` between 64 and the manifest's `streamWindowChars`, and unchecked text never reaches the client.
+ */
+export function streamTextToCheck(window: StreamWindow, ctx: Pick<GuardrailContext, 'callState'>, options: { everyChars: number; overlapChars?: number }): StreamCheck | undefined {
+  const end = window.start + window.text.length;
+  const recorded = ctx.callState.get(STREAM_CHECKED_TO);
+  const checkedTo = typeof recorded === 'number' ? Math.min(Math.max(recorded, window.start), end) : window.start;
+  if (window.final ? checkedTo === end : end - checkedTo < options.everyChars) return undefined;
+  const offset = Math.max(0, checkedTo - window.start - (options.overlapChars ?? 0));
+  let stop = window.text.length;
+  if (!window.final) {
+    const afterSpace = Math.max(window.text.lastIndexOf(' '), window.text.lastIndexOf('\n'), window.text.lastIndexOf('\t')) + 1;
+    if (afterSpace > checkedTo - window.start && stop - afterSpace <= WORD_TAIL) stop = afterSpace;
+  }
+  return { text: window.text.slice(offset, stop), offset, end: stop };
+}
+
+/**
+ * Records that `check` was checked, and returns the window's text with `replacement` (a masked `check.text`) in its
+ * place: what to answer with {@link mutateWindow} when it differs from `window.text`.
+ */
+export function streamTextChecked(window: StreamWindow, ctx: Pick<GuardrailContext, 'callState'>, check: StreamCheck, replacement: string = check.text): string {
+  ctx.callState.set(STREAM_CHECKED_TO, window.start + check.offset + replacement.length);
+  return window.text.slice(0, check.offset) + replacement + window.text.slice(check.end);
 }
 
 /** The text of one message content, parts joined by newlines; non-text parts are skipped. */

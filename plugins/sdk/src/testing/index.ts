@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 import {
+  type BlockVerdict,
   type ChatMessage,
   GUARDRAIL_API_VERSION,
   GUARDRAIL_PHASES,
@@ -23,6 +24,7 @@ import {
   type GuardrailPlugin,
   isGuardrailPlugin,
   SDK_VERSION,
+  type StreamWindow,
   type Verdict,
 } from '../index';
 import { isPlainVersion, satisfiesVersionRange } from '../version-range';
@@ -39,6 +41,11 @@ export interface ConformanceOptions<C> {
   readonly streamTexts?: readonly string[];
   /** Longest a hook may take once its signal has fired (default 1000 ms). */
   readonly abortGraceMs?: number;
+  /**
+   * Fields every hook context gets (1.3), e.g. `models` for a guardrail that judges with a configured model. Each
+   * hook still gets its own `signal` and `callState`.
+   */
+  readonly context?: Partial<Omit<GuardrailContext, 'signal' | 'callState'>>;
 }
 
 /** The result of a conformance run. */
@@ -71,6 +78,7 @@ export function testContext(overrides: Partial<GuardrailContext> = {}): Guardrai
     signal: new AbortController().signal,
     logger: recordingLogger(),
     fetch: (input, init) => fetch(input, { ...init, signal: overrides.signal ?? init?.signal }),
+    callState: new Map(),
     ...overrides,
   };
 }
@@ -124,10 +132,11 @@ const HOOK_OF_PHASE: Record<GuardrailPhase, HookName> = {
   logging_only: 'maskForLogging',
 };
 
-function describeVerdictProblem(verdict: unknown, allowed: readonly string[]): string | undefined {
+function describeVerdictProblem(verdict: unknown, allowed: readonly string[], phase?: GuardrailPhase): string | undefined {
   if (typeof verdict !== 'object' || verdict === null) return `returned ${typeof verdict} instead of a verdict`;
   const action = (verdict as { action?: unknown }).action;
   if (typeof action !== 'string' || !allowed.includes(action)) return `returned action ${JSON.stringify(action)}; allowed here: ${allowed.join(', ')}`;
+  if (action === 'mutate' && phase === 'streaming' && typeof (verdict as { text?: unknown }).text !== 'string') return 'rewrote a stream window without a text';
   if (action === 'block') {
     const message = (verdict as { message?: unknown }).message;
     if (typeof message !== 'string' || message.trim() === '') return 'blocked without a message for the caller';
@@ -146,7 +155,7 @@ function checkMutatedMessages(original: readonly ChatMessage[], verdict: Verdict
 }
 
 /** Runs a hook under a context whose signal fires at once, and reports whether it settled within the grace. */
-async function settlesAfterAbort(run: (ctx: GuardrailContext) => unknown, graceMs: number): Promise<boolean> {
+async function settlesAfterAbort(run: (ctx: GuardrailContext) => unknown, graceMs: number, context: ConformanceOptions<unknown>['context']): Promise<boolean> {
   const controller = new AbortController();
   controller.abort(new Error('time budget spent'));
   let timer: NodeJS.Timeout | undefined;
@@ -154,7 +163,7 @@ async function settlesAfterAbort(run: (ctx: GuardrailContext) => unknown, graceM
     timer = setTimeout(() => resolve('late'), graceMs);
   });
   try {
-    const outcome = await Promise.race([Promise.resolve().then(() => run(testContext({ signal: controller.signal }))).then(() => 'settled', () => 'settled'), late]);
+    const outcome = await Promise.race([Promise.resolve().then(() => run(testContext({ ...context, signal: controller.signal }))).then(() => 'settled', () => 'settled'), late]);
     return outcome === 'settled';
   } finally {
     clearTimeout(timer);
@@ -212,14 +221,14 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
   const streams = [...DEFAULT_STREAMS, ...(options.streamTexts ?? [])];
 
   const budgetMs = manifest.timeoutMs ?? 5000;
-  const call = async (check: string, run: () => unknown, allowed: readonly string[]): Promise<Verdict | undefined> => {
+  const call = async (check: string, run: () => unknown, allowed: readonly string[], phase?: GuardrailPhase): Promise<Verdict | undefined> => {
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`did not settle within its ${budgetMs} ms time budget`)), budgetMs);
     });
     try {
       const verdict = (await Promise.race([Promise.resolve().then(run), overrun])) as Verdict;
-      expect(check, describeVerdictProblem(verdict, allowed));
+      expect(check, describeVerdictProblem(verdict, allowed, phase));
       return verdict;
     } catch (error) {
       expect(check, `threw on a well-formed input (${error instanceof Error ? error.message : String(error)}); a thrown error is a malfunction, not a verdict`);
@@ -231,17 +240,17 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
 
   for (const input of inputs) {
     if (guardrail.preCall) {
-      const first = await call('pre_call verdicts', () => guardrail.preCall!(input, testContext()), ['allow', 'block', 'mutate']);
+      const first = await call('pre_call verdicts', () => guardrail.preCall!(input, testContext(options.context)), ['allow', 'block', 'mutate']);
       if (first) {
         expect('pre_call keeps messages and roles', checkMutatedMessages(input.messages, first));
-        const second = await call('pre_call verdicts', () => guardrail.preCall!(input, testContext()), ['allow', 'block', 'mutate']);
+        const second = await call('pre_call verdicts', () => guardrail.preCall!(input, testContext(options.context)), ['allow', 'block', 'mutate']);
         expect('deterministic', second !== undefined && JSON.stringify(first) !== JSON.stringify(second) && 'pre_call gave two different verdicts for the same input');
       }
     }
-    if (guardrail.duringCall) await call('during_call never mutates', () => guardrail.duringCall!(input, testContext()), ['allow', 'block']);
+    if (guardrail.duringCall) await call('during_call never mutates', () => guardrail.duringCall!(input, testContext(options.context)), ['allow', 'block']);
     if (guardrail.postCall) {
       for (const output of outputs) {
-        const verdict = await call('post_call verdicts', () => guardrail.postCall!(input, output, testContext()), ['allow', 'block', 'mutate']);
+        const verdict = await call('post_call verdicts', () => guardrail.postCall!(input, output, testContext(options.context)), ['allow', 'block', 'mutate']);
         if (verdict?.action === 'mutate') {
           expect('post_call keeps choices', (!('texts' in verdict) || verdict.texts.length !== output.texts.length) && 'mutate must return one text per choice');
         }
@@ -260,14 +269,16 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
   if (guardrail.onStreamWindow) {
     const windowChars = manifest.streamWindowChars ?? 256;
     for (const text of streams) {
+      // One call: the same context (and callState) for every window, and a rewrite carried into the next window.
+      const ctx = testContext(options.context);
       let seen = '';
       for (let at = 0; at <= text.length; at += 7) {
         const fresh = text.slice(at, at + 7);
         const final = at + 7 >= text.length;
         const carried = seen.slice(-windowChars);
         const window = deepFreeze({ text: carried + fresh, start: seen.length - carried.length, newTextAt: carried.length, final });
-        const verdict = await call('streaming verdicts', () => guardrail.onStreamWindow!(window, inputs[0], testContext()), ['allow', 'block']);
-        seen += fresh;
+        const verdict = await call('streaming verdicts', () => guardrail.onStreamWindow!(window, inputs[0], ctx), ['allow', 'block', 'mutate'], 'streaming');
+        seen = seen.slice(0, window.start) + (verdict?.action === 'mutate' && 'text' in verdict ? verdict.text : window.text);
         if (verdict?.action === 'block' || final) break;
       }
     }
@@ -281,7 +292,7 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
     ['onStreamWindow', guardrail.onStreamWindow && ((ctx) => guardrail.onStreamWindow!({ text: 'x', start: 0, newTextAt: 0, final: true }, inputs[0], ctx))],
   ];
   for (const [hook, run] of timeoutChecks) {
-    if (run) expect('honours its signal', !(await settlesAfterAbort(run, graceMs)) && `${hook}() still pending ${graceMs} ms after its signal fired`);
+    if (run) expect('honours its signal', !(await settlesAfterAbort(run, graceMs, options.context)) && `${hook}() still pending ${graceMs} ms after its signal fired`);
   }
 
   try {
@@ -297,6 +308,48 @@ export async function assertGuardrailConformance<C>(plugin: unknown, options: Co
   const report = await checkGuardrailConformance(plugin, options);
   if (report.failures.length > 0) throw new Error(`guardrail plugin does not conform to the SDK:\n- ${report.failures.join('\n- ')}`);
   return report;
+}
+
+/** What {@link streamThrough} saw: the reply as the client gets it, each window, and the block that ended it. */
+export interface StreamRun {
+  readonly text: string;
+  readonly windows: readonly StreamWindow[];
+  readonly blocked?: BlockVerdict;
+}
+
+/**
+ * Feeds a streamed reply, piece by piece, to a guardrail's `onStreamWindow` as Tollgate does (SDK 1.3): each window
+ * is the last `windowChars` characters already seen plus the new piece, a rewrite replaces the window's text for the
+ * client and for later windows, and a last `final` window closes the stream. One context (one `callState`) serves the
+ * whole stream; pass `ctx` to share it with a `preCall` made before.
+ */
+export async function streamThrough(
+  guardrail: Guardrail,
+  pieces: readonly string[],
+  options: { windowChars?: number; input?: GuardrailInput; ctx?: GuardrailContext } = {},
+): Promise<StreamRun> {
+  if (!guardrail.onStreamWindow) throw new Error('the guardrail has no onStreamWindow hook');
+  const windowChars = options.windowChars ?? 256;
+  const input = options.input ?? userInput('stream');
+  const ctx = options.ctx ?? testContext();
+  const windows: StreamWindow[] = [];
+  let seen = '';
+  const feed = async (fresh: string, final: boolean): Promise<BlockVerdict | undefined> => {
+    const carried = seen.slice(-windowChars);
+    const window: StreamWindow = deepFreeze({ text: carried + fresh, start: seen.length - carried.length, newTextAt: carried.length, final });
+    windows.push(window);
+    const verdict = await guardrail.onStreamWindow!(window, input, ctx);
+    if (verdict.action === 'block') return verdict;
+    seen = seen.slice(0, window.start) + (verdict.action === 'mutate' ? verdict.text : window.text);
+    return undefined;
+  };
+  for (const piece of pieces) {
+    if (piece === '') continue;
+    const blocked = await feed(piece, false);
+    if (blocked) return { text: seen, windows, blocked };
+  }
+  const blocked = await feed('', true);
+  return blocked ? { text: seen, windows, blocked } : { text: seen, windows };
 }
 
 /**
