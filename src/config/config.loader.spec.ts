@@ -133,6 +133,7 @@ guardrails:
       spendLedger: { maxQueuedRows: 10_000 },
       jwt: { publicKeyUrl: undefined, audience: undefined, issuer: undefined },
       awsDefaults: {},
+      providerEnv: {},
       warnings: [],
     });
   });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { LitellmParams, ModelDeploymentConfig, TollgateConfig } from '../config/config.types';
 import { AWS_REGION } from './providers/bedrock/bedrock.adapter';
+import { presetDefaults, presetOf } from './providers/openai-compatible/presets';
 import type { Deployment, ProviderId } from './deployment';
 import { UnknownModelError, UnsupportedProviderError } from './routing.errors';
 
@@ -10,8 +11,8 @@ const DEFAULT_TIMEOUT_SECONDS = 600;
 /** Wildcard expansions are memoised per requested name; clients choose the names, so the memo is bounded. */
 const MAX_WILDCARD_EXPANSIONS = 1000;
 
-/** LiteLLM provider prefixes that speak the OpenAI wire format. */
-const OPENAI_COMPATIBLE_PREFIXES = new Set(['openai', 'text-completion-openai', 'custom_openai', 'openai_like', 'hosted_vllm']);
+/** LiteLLM provider prefixes for OpenAI itself or any server at an `api_base`; named providers are presets. */
+const OPENAI_COMPATIBLE_PREFIXES = new Set(['openai', 'text-completion-openai', 'custom_openai', 'openai_like']);
 
 /** Where a deployment was defined: the config file, or `/model/new` (stored in the database). */
 export type DeploymentSource = 'config' | 'db';
@@ -145,6 +146,9 @@ export class ModelRegistry {
     };
     for (const entry of this.configEntries) this.add(catalogue, entry, 'config', entry.model_info?.id ?? stableDeploymentId(entry));
     for (const { id, entry } of this.storedEntries) this.add(catalogue, entry, 'db', id);
+    // The most specific pattern wins whatever the order of the file (`groq/*` before `*`), as LiteLLM's pattern router
+    // does; equally specific ones keep the file's order.
+    catalogue.wildcards.sort((a, b) => specificity(b.name) - specificity(a.name));
     return catalogue;
   }
 
@@ -156,7 +160,7 @@ export class ModelRegistry {
       catalogue.models.push({ entry, id, source });
       return;
     }
-    const deployment = this.deploymentOf(entry, id, providerId, upstreamModel);
+    const deployment = this.deploymentOf(entry, id, providerId, provider, upstreamModel);
     catalogue.models.push({ entry, id, source, deployment });
     if (entry.model_name.includes('*')) {
       const existing = catalogue.wildcards.find((w) => w.name === entry.model_name);
@@ -169,9 +173,8 @@ export class ModelRegistry {
     appendTo(catalogue.byUpstreamName, entry.litellm_params.model, deployment);
   }
 
-  private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, upstreamModel: string): Deployment {
-    // Adapters never read the environment: a Bedrock deployment without credentials of its own gets the process's.
-    const params = provider === 'bedrock' ? withDefaults(entry.litellm_params, awsDefaultsFor(entry.litellm_params, this.config.awsDefaults)) : entry.litellm_params;
+  private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, customLlmProvider: string, upstreamModel: string): Deployment {
+    const params = this.paramsWithDefaults(entry.litellm_params, provider, customLlmProvider);
     const defaultTimeout =
       this.config.router_settings.timeout ?? this.config.litellm_settings.request_timeout ?? DEFAULT_TIMEOUT_SECONDS;
     const timeoutSeconds = params.timeout ?? defaultTimeout;
@@ -180,6 +183,7 @@ export class ModelRegistry {
       id,
       modelName: entry.model_name,
       provider,
+      customLlmProvider,
       upstreamModel,
       apiBase: params.api_base,
       // Read at call time: a key held in a secret manager is kept live by src/secrets, so rotation needs no restart.
@@ -195,6 +199,24 @@ export class ModelRegistry {
       baseModel: entry.model_info?.base_model,
       params,
     };
+  }
+
+  /**
+   * Adapters never read the environment: a deployment that names no credentials, base URL or project of its own gets
+   * the ones the environment holds for its provider (resolved by src/config), under LiteLLM's parameter names.
+   */
+  private paramsWithDefaults(own: LitellmParams, provider: ProviderId, customLlmProvider: string): LitellmParams {
+    const env = this.config.providerEnv ?? {};
+    if (provider === 'bedrock') return withDefaults(own, awsDefaultsFor(own, this.config.awsDefaults));
+    const preset = provider === 'openai_compatible' ? presetOf(customLlmProvider) : undefined;
+    if (!preset) return own;
+    const { extra_headers: presetHeaders, ...defaults } = presetDefaults(preset, env);
+    const params = withDefaults(own, defaults);
+    const ownHeaders = own.extra_headers;
+    if (!presetHeaders) return params;
+    // The deployment's own headers win, header by header.
+    const headers = typeof ownHeaders === 'object' && ownHeaders !== null && !Array.isArray(ownHeaders) ? { ...presetHeaders, ...(ownHeaders as Record<string, string>) } : presetHeaders;
+    return { ...params, extra_headers: headers };
   }
 
   /** `openai/*` serving `openai/gpt-4o` calls upstream model `gpt-4o`; `*` passes the name through. */
@@ -227,9 +249,10 @@ export function splitProviderModel(model: string): { provider: string; upstreamM
 }
 
 function toProviderId(prefix: string): ProviderId | undefined {
-  const native = NATIVE_PROVIDER_PREFIXES[prefix];
+  const native = Object.hasOwn(NATIVE_PROVIDER_PREFIXES, prefix) ? NATIVE_PROVIDER_PREFIXES[prefix] : undefined;
   if (native) return native;
   if (OPENAI_COMPATIBLE_PREFIXES.has(prefix)) return 'openai';
+  if (presetOf(prefix)) return 'openai_compatible';
   if (prefix === 'azure' || prefix === 'azure_text') return 'azure';
   if (prefix === 'mock') return 'mock';
   return undefined;
@@ -246,6 +269,11 @@ const NATIVE_PROVIDER_PREFIXES: Record<string, ProviderId> = {
   bedrock: 'bedrock',
   'text-completion-openai': 'text-completion-openai',
 };
+
+/** Characters a pattern fixes: `groq/llama-*` (11) is more specific than `groq/*` (5), which is more than `*` (0). */
+function specificity(pattern: string): number {
+  return pattern.replace(/\*/g, '').length;
+}
 
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');

@@ -6,4 +6,12 @@ import { OllamaAdapter, OllamaChatAdapter } from './ollama/ollama.adapter';
 import { TextCompletionOpenAiAdapter } from './text-completion-openai/text-completion-openai.adapter';
 
 /** Adapters for providers with their own wire format, registered by RoutingModule next to the OpenAI-wire ones. */
-export const NATIVE_PROVIDER_ADAPTERS = [AnthropicAdapter, OllamaAdapter, OllamaChatAdapter, GeminiAdapter, BedrockAdapter, CohereAdapter, TextCompletionOpenAiAdapter] as const;
+export const NATIVE_PROVIDER_ADAPTERS = [
+  AnthropicAdapter,
+  OllamaAdapter,
+  OllamaChatAdapter,
+  GeminiAdapter,
+  BedrockAdapter,
+  CohereAdapter,
+  TextCompletionOpenAiAdapter,
+] as const;
