@@ -4,6 +4,7 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { LitellmParams, ModelDeploymentConfig, TollgateConfig } from '../config/config.types';
 import { AWS_REGION } from './providers/bedrock/bedrock.adapter';
 import { presetDefaults, presetOf } from './providers/openai-compatible/presets';
+import { vertexDefaults } from './providers/vertex/vertex-credentials';
 import type { Deployment, ProviderId } from './deployment';
 import { UnknownModelError, UnsupportedProviderError } from './routing.errors';
 
@@ -208,6 +209,7 @@ export class ModelRegistry {
   private paramsWithDefaults(own: LitellmParams, provider: ProviderId, customLlmProvider: string): LitellmParams {
     const env = this.config.providerEnv ?? {};
     if (provider === 'bedrock') return withDefaults(own, awsDefaultsFor(own, this.config.awsDefaults));
+    if (provider === 'vertex_ai') return withDefaults(own, vertexDefaults(env));
     const preset = provider === 'openai_compatible' ? presetOf(customLlmProvider) : undefined;
     if (!preset) return own;
     const { extra_headers: presetHeaders, ...defaults } = presetDefaults(preset, env);
@@ -267,6 +269,8 @@ const NATIVE_PROVIDER_PREFIXES: Record<string, ProviderId> = {
   cohere: 'cohere',
   cohere_chat: 'cohere',
   bedrock: 'bedrock',
+  vertex_ai: 'vertex_ai',
+  vertex_ai_beta: 'vertex_ai',
   'text-completion-openai': 'text-completion-openai',
 };
 

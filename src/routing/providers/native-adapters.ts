@@ -4,6 +4,7 @@ import { CohereAdapter } from './cohere/cohere.adapter';
 import { GeminiAdapter } from './gemini/gemini.adapter';
 import { OllamaAdapter, OllamaChatAdapter } from './ollama/ollama.adapter';
 import { TextCompletionOpenAiAdapter } from './text-completion-openai/text-completion-openai.adapter';
+import { VertexAiAdapter } from './vertex/vertex-ai.adapter';
 
 /** Adapters for providers with their own wire format, registered by RoutingModule next to the OpenAI-wire ones. */
 export const NATIVE_PROVIDER_ADAPTERS = [
@@ -11,6 +12,7 @@ export const NATIVE_PROVIDER_ADAPTERS = [
   OllamaAdapter,
   OllamaChatAdapter,
   GeminiAdapter,
+  VertexAiAdapter,
   BedrockAdapter,
   CohereAdapter,
   TextCompletionOpenAiAdapter,
