@@ -83,6 +83,8 @@ model_list:
   - { model_name: "anthropic/*", litellm_params: { model: "anthropic/*", api_key: k } }
   - { model_name: "groq/*", litellm_params: { model: "groq/*", api_key: k } }
   - { model_name: mistral-embed, litellm_params: { model: mistral/mistral-embed } }
+  - { model_name: llamaguard, litellm_params: { model: sagemaker/jumpstart-dft-meta-textgeneration-llama-guard-7b } }
+  - { model_name: tgi-chat, litellm_params: { model: sagemaker_chat/my-tgi-endpoint, aws_region_name: eu-west-1 } }
   - { model_name: gemini-vertex, litellm_params: { model: vertex_ai/gemini-1.5-pro } }
   - { model_name: vllm, litellm_params: { model: hosted_vllm/meta-llama/Llama-3-8B, api_base: "http://vllm:8000/v1" } }
   - { model_name: or, litellm_params: { model: openrouter/openai/gpt-4o, extra_headers: { X-Title: Mine } } }
@@ -99,7 +101,7 @@ model_list:
     OR_SITE_URL: 'https://app.example',
   };
 
-  it('should boot without an "unsupported" warning for groq, mistral or vertex_ai', () => {
+  it('should boot without an "unsupported" warning for groq, mistral or sagemaker', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       const sut = registry(litellmTestConfig, env);
@@ -115,6 +117,10 @@ model_list:
     const one = (name: string) => sut.resolve(name).deployments[0];
     expect(one('mistral-embed')).toMatchObject({ provider: 'openai_compatible', customLlmProvider: 'mistral', apiKey: 'mistral-env-key', apiBase: 'https://api.mistral.ai/v1' });
     expect(one('groq/llama3-8b-8192')).toMatchObject({ provider: 'openai_compatible', customLlmProvider: 'groq', upstreamModel: 'llama3-8b-8192', apiKey: 'k', apiBase: 'https://groq.internal/openai/v1' });
+    expect(one('llamaguard')).toMatchObject({ provider: 'sagemaker', customLlmProvider: 'sagemaker', upstreamModel: 'jumpstart-dft-meta-textgeneration-llama-guard-7b' });
+    expect(one('llamaguard').params).toMatchObject({ aws_access_key_id: 'AKIAENV', aws_region_name: 'us-west-2' });
+    expect(one('tgi-chat')).toMatchObject({ provider: 'sagemaker', customLlmProvider: 'sagemaker_chat' });
+    expect(one('tgi-chat').params.aws_region_name).toBe('eu-west-1');
     expect(one('gemini-vertex')).toMatchObject({ provider: 'vertex_ai', customLlmProvider: 'vertex_ai', upstreamModel: 'gemini-1.5-pro' });
     expect(one('gemini-vertex').params).toMatchObject({ vertex_project: 'proj-1', vertex_location: 'europe-west4', vertex_credentials: '/secrets/sa.json' });
     expect(one('vllm')).toMatchObject({ provider: 'openai_compatible', customLlmProvider: 'hosted_vllm', apiBase: 'http://vllm:8000/v1' });

@@ -208,7 +208,7 @@ export class ModelRegistry {
    */
   private paramsWithDefaults(own: LitellmParams, provider: ProviderId, customLlmProvider: string): LitellmParams {
     const env = this.config.providerEnv ?? {};
-    if (provider === 'bedrock') return withDefaults(own, awsDefaultsFor(own, this.config.awsDefaults));
+    if (provider === 'bedrock' || provider === 'sagemaker') return withDefaults(own, awsDefaultsFor(own, this.config.awsDefaults));
     if (provider === 'vertex_ai') return withDefaults(own, vertexDefaults(env));
     const preset = provider === 'openai_compatible' ? presetOf(customLlmProvider) : undefined;
     if (!preset) return own;
@@ -271,6 +271,8 @@ const NATIVE_PROVIDER_PREFIXES: Record<string, ProviderId> = {
   bedrock: 'bedrock',
   vertex_ai: 'vertex_ai',
   vertex_ai_beta: 'vertex_ai',
+  sagemaker: 'sagemaker',
+  sagemaker_chat: 'sagemaker',
   'text-completion-openai': 'text-completion-openai',
 };
 

@@ -3,6 +3,7 @@ import { BedrockAdapter } from './bedrock/bedrock.adapter';
 import { CohereAdapter } from './cohere/cohere.adapter';
 import { GeminiAdapter } from './gemini/gemini.adapter';
 import { OllamaAdapter, OllamaChatAdapter } from './ollama/ollama.adapter';
+import { SageMakerAdapter } from './sagemaker/sagemaker.adapter';
 import { TextCompletionOpenAiAdapter } from './text-completion-openai/text-completion-openai.adapter';
 import { VertexAiAdapter } from './vertex/vertex-ai.adapter';
 
@@ -14,6 +15,7 @@ export const NATIVE_PROVIDER_ADAPTERS = [
   GeminiAdapter,
   VertexAiAdapter,
   BedrockAdapter,
+  SageMakerAdapter,
   CohereAdapter,
   TextCompletionOpenAiAdapter,
 ] as const;
