@@ -209,6 +209,7 @@ export class CallPipeline {
         call.headers['x-litellm-attempted-retries'] = String(facts.attemptedRetries);
         call.headers['x-litellm-max-retries'] = String(facts.maxRetries);
         call.headers['x-litellm-attempted-fallbacks'] = String(facts.attemptedFallbacks);
+        if (facts.timeoutMs !== undefined) call.headers['x-litellm-timeout'] = String(facts.timeoutMs / 1000);
       }
       throw error;
     } finally {
