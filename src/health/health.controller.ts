@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { DeploymentHealthReport, DeploymentHealthService } from './deployment-health.service';
-import { HealthService, ReadinessReport } from './health.service';
+import { HealthService, ReadinessDetails, ReadinessReport } from './health.service';
 
 @ApiTags('Health')
 @Controller('health')
@@ -36,5 +36,14 @@ export class HealthController {
     const report = await this.health.readiness();
     reply.status(report.status === 'healthy' ? 200 : 503);
     return report;
+  }
+
+  @Get('readiness/details')
+  @Route(RouteClass.Llm, 'health_routes', 'info_routes')
+  @ApiOperation({ summary: "Readiness with LiteLLM's diagnostics (callbacks, log level, version) for any valid key; 503 when the database is not reachable" })
+  async readinessDetails(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDetails> {
+    const details = await this.health.readinessDetails();
+    reply.status(details.status === 'healthy' ? 200 : 503);
+    return details;
   }
 }
