@@ -96,6 +96,7 @@ export class TeamsService implements OnApplicationShutdown {
           teamAlias: body.team_alias ?? null,
           organizationId: body.organization_id ?? null,
           membersWithRoles: duplicates.members,
+          members: [...(body.members ?? [])],
           models: body.models ?? [],
           maxBudget: body.max_budget ?? null,
           spend: 0,
