@@ -48,6 +48,8 @@ interface Catalogue {
   readonly unsupported: Map<string, string>;
   readonly models: RegisteredModel[];
   readonly expansions: Map<string, Deployment[]>;
+  /** `model_info.access_groups`: group name → the model names in it, in file order. */
+  readonly accessGroups: Map<string, string[]>;
 }
 
 /**
@@ -82,6 +84,11 @@ export class ModelRegistry {
   /** Every configured and stored model entry, in order (model info, health checks). */
   registered(): readonly RegisteredModel[] {
     return this.catalogue.models;
+  }
+
+  /** LiteLLM's model access groups: each `model_info.access_groups` name → the model groups it opens. */
+  accessGroups(): ReadonlyMap<string, readonly string[]> {
+    return this.catalogue.accessGroups;
   }
 
   /** The deployment with this `model_info.id`, if any. */
@@ -144,6 +151,7 @@ export class ModelRegistry {
       unsupported: new Map(),
       models: [],
       expansions: new Map(),
+      accessGroups: new Map(),
     };
     for (const entry of this.configEntries) this.add(catalogue, entry, 'config', entry.model_info?.id ?? stableDeploymentId(entry));
     for (const { id, entry } of this.storedEntries) this.add(catalogue, entry, 'db', id);
@@ -154,6 +162,15 @@ export class ModelRegistry {
   }
 
   private add(catalogue: Catalogue, entry: ModelDeploymentConfig, source: DeploymentSource, id: string): void {
+    const groups = entry.model_info?.access_groups;
+    if (Array.isArray(groups)) {
+      for (const group of groups) {
+        if (typeof group !== 'string' || group === '') continue;
+        const members = catalogue.accessGroups.get(group) ?? [];
+        if (!members.includes(entry.model_name)) members.push(entry.model_name);
+        catalogue.accessGroups.set(group, members);
+      }
+    }
     const { provider, upstreamModel } = splitProviderModel(entry.litellm_params.model);
     const providerId = toProviderId(provider);
     if (!providerId) {
