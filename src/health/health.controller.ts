@@ -39,7 +39,8 @@ export class HealthController {
   }
 
   @Get('readiness/details')
-  @Route(RouteClass.Llm, 'health_routes', 'info_routes')
+  // Any key may read it, as /model/info (LiteLLM: user_api_key_auth); it is no LLM call.
+  @Route(RouteClass.Management, 'health_routes', 'info_routes', 'internal_user_routes')
   @ApiOperation({ summary: "Readiness with LiteLLM's diagnostics (callbacks, log level, version) for any valid key; 503 when the database is not reachable" })
   async readinessDetails(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDetails> {
     const details = await this.health.readinessDetails();
