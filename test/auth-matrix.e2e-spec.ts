@@ -45,6 +45,7 @@ const POLICY: Record<string, Policy> = {
   'GET /v1/model/info': 'llm',
   'GET /v2/model/info': 'llm',
   'GET /model_group/info': 'llm',
+  'GET /health/readiness/details': 'llm',
 
   'GET /health': 'admin',
   'POST /model/new': 'admin',

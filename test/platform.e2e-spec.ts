@@ -57,6 +57,16 @@ describe('Platform: health, docs, routes, metrics, auth headers, storage (e2e)',
     expect(await response.json()).toMatchObject({ status: 'healthy', db: 'connected', details: { database: { status: 'up' } } });
   });
 
+  it("should answer /health/readiness/details in LiteLLM's shape for a key, and refuse it without one", async () => {
+    expect((await get('/health/readiness/details')).status).toBe(401);
+    const response = await get('/health/readiness/details', { authorization: `Bearer ${MASTER_KEY}` });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 'healthy', db: 'connected', cache: null, success_callbacks: [], use_aiohttp_transport: false, is_detailed_debug: false, details: { database: { status: 'up' } } });
+    expect(body.litellm_version).toEqual(expect.any(String));
+    expect(['DEBUG', 'INFO', 'WARNING', 'ERROR']).toContain(body.log_level);
+  });
+
   it('should serve Swagger UI at /docs, the spec at /openapi.json, and send / to the docs', async () => {
     const docs = await get('/docs');
     expect(docs.status).toBe(200);

@@ -21,6 +21,7 @@ model_list:
   - { model_name: mixed, litellm_params: ${upstream('gpt-4o-mini')}, model_info: { id: healthy } }
   - { model_name: stream-error, litellm_params: ${upstream('stream-error-first')}, model_info: { id: stream-error-1 } }
   - { model_name: stream-drop, litellm_params: ${upstream('stream-then-drop')}, model_info: { id: stream-drop-1 } }
+  - { model_name: sleepy, litellm_params: ${upstream('slow-2000')}, model_info: { id: sleepy-1 } }
   - { model_name: regional, litellm_params: ${upstream('gpt-4o-mini', ', region_name: eu')}, model_info: { id: eu-dep } }
   - { model_name: regional, litellm_params: ${upstream('gpt-4o-mini', ', region_name: us')}, model_info: { id: us-dep } }
 router_settings:
@@ -149,6 +150,19 @@ describe('Router (e2e, openai SDK → gateway → mock upstream)', () => {
     let returned = false;
     for (let i = 0; i < 30 && !returned; i++) returned = (await chat({ model: 'mixed' })).response.headers.get('x-litellm-attempted-retries') === '1';
     expect(returned).toBe(true);
+  });
+
+  it('should send x-litellm-timeout with a timeout error as with a success (LiteLLM test_chat_completion_with_timeout_from_request)', async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json', 'x-litellm-timeout': '0.001' },
+      body: JSON.stringify({ model: 'sleepy', messages, num_retries: 0 }),
+    });
+    expect(response.status).toBe(408);
+    expect(response.headers.get('x-litellm-timeout')).toBe('0.001');
+    expect(response.headers.get('x-litellm-attempted-retries')).toBe('0');
+    const ok = await chat({ model: 'backup' });
+    expect(ok.response.headers.get('x-litellm-timeout')).toBe('600');
   });
 
   it("should pin an end user's allowed_model_region and report it", async () => {

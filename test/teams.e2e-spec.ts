@@ -97,6 +97,27 @@ describe('Teams, internal users and organizations: LiteLLM management API (e2e)'
     expect(await teams.findTeam(teamId)).toBeNull();
   });
 
+  it('should keep the team row unchanged but for the alias after member_add then update (LiteLLM test_team_update_sc_2)', async () => {
+    expect((await post('/user/new', { user_id: 'sc2-admin' })).status).toBe(200);
+    const created = await post<TeamRow>('/team/new', { team_alias: 'sc2', members_with_roles: [{ role: 'admin', user_id: 'sc2-admin' }] });
+    const teamId = created.body.team_id;
+    const members = Array.from({ length: 10 }, (_, i) => ({ role: 'user', user_id: `krrish_${i}_${teamId}@berri.ai` }));
+    expect((await post('/team/member_add', { team_id: teamId, member: members })).status).toBe(200);
+    const info = await get<{ team_info: TeamRow }>(`/team/info?team_id=${teamId}`);
+    expect(info.body.team_info.members_with_roles).toHaveLength(12);
+
+    const updated = await post<{ data: TeamRow }>('/team/update', { team_id: teamId, team_alias: 'my-new-team' });
+    expect(updated.body.data.team_alias).toBe('my-new-team');
+    // LiteLLM's check, field by field, against the /team/new response.
+    const ignored = new Set(['team_alias', 'members_with_roles', 'created_at', 'updated_at', 'model_spend', 'model_max_budget', 'litellm_model_table']);
+    for (const [field, value] of Object.entries(updated.body.data)) if (!ignored.has(field)) expect({ field, value }).toEqual({ field, value: created.body[field] });
+    // The deprecated list is what /team/new was given; the members live in members_with_roles.
+    expect(updated.body.data.members).toEqual([]);
+    const withDeprecated = await post<TeamRow>('/team/new', { team_alias: 'old-style', members: ['sc2-admin'] });
+    expect(withDeprecated.body.members).toEqual(['sc2-admin']);
+    expect(withDeprecated.body.members_with_roles).toEqual(expect.arrayContaining([{ role: 'user', user_id: 'sc2-admin', user_email: null }]));
+  });
+
   it('should add members by email (creating users), refuse duplicates, update and delete members', async () => {
     const team = (await post<TeamRow>('/team/new', { team_id: 'members-team' })).body;
     expect(team.team_id).toBe('members-team');
@@ -176,7 +197,7 @@ describe('Teams, internal users and organizations: LiteLLM management API (e2e)'
     expect((await post('/user/update', { user_id: 'litellm-proxy-budget', spend: 0 })).status).toBe(200);
     expect((await post('/user/update', { user_id: 'litellm-proxy-budget', spend: 0 })).status).toBe(200);
 
-    const listed = await get<{ users: { user_id: string }[]; total: number }>('/user/list');
+    const listed = await get<{ users: { user_id: string }[]; total: number }>('/user/list?page_size=100');
     expect(listed.status).toBe(200);
     expect(listed.body.users.some((user) => user.user_id === userId)).toBe(true);
 

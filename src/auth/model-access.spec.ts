@@ -1,5 +1,5 @@
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
-import { ModelNotAllowedError, resolveModelForKey } from './model-access';
+import { accessGroupsFor, ModelNotAllowedError, resolveModelForKey } from './model-access';
 
 function key(models: string[], aliases: Record<string, string> = {}): VirtualKeyRecord {
   return { models, aliases } as unknown as VirtualKeyRecord;
@@ -29,5 +29,26 @@ describe(resolveModelForKey.name, () => {
 
   it('should honour provider wildcards', () => {
     expect(resolveModelForKey(key(['openai/*']), 'openai/gpt-4o', undefined)).toBe('openai/gpt-4o');
+  });
+});
+
+describe('model access groups', () => {
+  const groups = new Map([
+    ['beta-models', ['gpt-4o', 'gpt-4o-mini']],
+    ['premium', ['o1']],
+  ]);
+
+  it('should let a list naming a group use its models, and only those', () => {
+    expect(resolveModelForKey(key(['beta-models']), 'gpt-4o', undefined, null, groups)).toBe('gpt-4o');
+    expect(() => resolveModelForKey(key(['beta-models']), 'o1', undefined, null, groups)).toThrow(ModelNotAllowedError);
+    expect(() => resolveModelForKey(key(['beta-models']), 'gpt-4o', undefined)).toThrow(ModelNotAllowedError);
+  });
+
+  it('should list the groups a caller may use: all of them without a list, else those it names', () => {
+    expect(accessGroupsFor(undefined, null, groups)).toEqual(['beta-models', 'premium']);
+    expect(accessGroupsFor(key([]), null, groups)).toEqual(['beta-models', 'premium']);
+    expect(accessGroupsFor(key(['premium', 'gpt-4o']), null, groups)).toEqual(['premium']);
+    expect(accessGroupsFor(key(['gpt-4o']), null, groups)).toEqual([]);
+    expect(accessGroupsFor(key([]), null, new Map())).toEqual([]);
   });
 });

@@ -21,20 +21,44 @@ function pythonList(items: readonly string[]): string {
 const ALL_TEAM_MODELS = 'all-team-models';
 
 /**
+ * LiteLLM's model access groups (`model_info.access_groups` of deployments): group name → the model names it opens.
+ * A key or team listing a group's name may use every model of the group.
+ */
+export type AccessGroups = ReadonlyMap<string, readonly string[]>;
+
+const NO_GROUPS: AccessGroups = new Map();
+
+/** The model list that binds the caller: the key's own, else (empty, or `all-team-models`) its team's; [] = everything. */
+function allowedModels(key: VirtualKeyRecord, team: TeamRecord | null | undefined): readonly string[] {
+  const own = key.models.filter((model) => model !== ALL_TEAM_MODELS);
+  return own.length > 0 ? own : (team?.models ?? []);
+}
+
+/**
+ * The access groups the caller may use, as `GET /models?only_model_access_groups=True` lists them (LiteLLM's
+ * `get_complete_model_list`): the groups its model list names, or every group when the list is empty.
+ */
+export function accessGroupsFor(key: VirtualKeyRecord | undefined, team: TeamRecord | null | undefined, groups: AccessGroups): string[] {
+  const allowed = key ? allowedModels(key, team) : [];
+  if (allowed.length === 0) return [...groups.keys()];
+  return [...new Set(allowed.filter((name) => groups.has(name)))];
+}
+
+/**
  * Resolves the key's (then its team's) alias for the requested model and checks the key may use it and every
  * request `fallbacks` model (a fallback must not be a way around the model list). A key's own list wins; a
- * key without one, or holding `all-team-models`, gets its team's list.
+ * key without one, or holding `all-team-models`, gets its team's list. A list may name access groups (`groups`).
  * @returns the model group name to route to.
  * @throws ModelNotAllowedError (401, LiteLLM's text).
  */
-export function resolveModelForKey(key: VirtualKeyRecord | undefined, requested: string, fallbacks: unknown, team?: TeamRecord | null): string {
+export function resolveModelForKey(key: VirtualKeyRecord | undefined, requested: string, fallbacks: unknown, team?: TeamRecord | null, groups: AccessGroups = NO_GROUPS): string {
   if (!key) return requested;
   const alias = (name: string): string => key.aliases[name] ?? team?.modelAliases[name] ?? name;
   const resolved = alias(requested);
-  const own = key.models.filter((model) => model !== ALL_TEAM_MODELS);
-  const allowed = own.length > 0 ? own : (team?.models ?? []);
+  const allowed = allowedModels(key, team);
   if (allowed.length === 0) return resolved;
-  const permits = (model: string): boolean => allowed.includes(model) || allowed.includes('*') || allowed.some((pattern) => matchesWildcard(pattern, model));
+  const permits = (model: string): boolean =>
+    allowed.includes(model) || allowed.includes('*') || allowed.some((pattern) => matchesWildcard(pattern, model) || groups.get(pattern)?.includes(model) === true);
   if (!permits(requested) && !permits(resolved)) throw new ModelNotAllowedError(allowed, requested);
   if (Array.isArray(fallbacks)) {
     for (const fallback of fallbacks) {

@@ -66,6 +66,7 @@ const PER_MILLION = 1_000_000;
 export class PriceCatalog {
   private readonly memo = new Map<string, CatalogEntry | null>();
   private readonly families = new Map<string, string | null>();
+  private readonly providerModels = new Map<string, readonly string[]>();
   private snapshotProviders?: ReadonlySet<string>;
 
   /** The price of a LiteLLM model name, or undefined when neither source knows it. */
@@ -93,6 +94,26 @@ export class PriceCatalog {
     const genai = this.genaiLookup(model, provider, lite);
     if (!genai && !lite) return null;
     return genai ? fromGenai(genai, lite, provider ?? str(lite?.litellm_provider)) : fromSnapshot(lite as LitellmEntry, provider);
+  }
+
+  /**
+   * The model names LiteLLM's map knows for a provider, without the provider prefix (`claude-3-haiku-20240307` for
+   * `anthropic`, `llama3-8b-8192` for `groq`): what a wildcard deployment such as `anthropic/*` is shown to cover.
+   * Entries filed under a sub-provider (`vertex_ai-anthropic_models`) count for their provider.
+   */
+  modelsOf(provider: string): readonly string[] {
+    let models = this.providerModels.get(provider);
+    if (!models) {
+      const names = new Set<string>();
+      for (const [name, entry] of Object.entries(SNAPSHOT)) {
+        const filedUnder = str(entry?.litellm_provider);
+        if (filedUnder !== provider && !filedUnder?.startsWith(`${provider}-`)) continue;
+        names.add(name.startsWith(`${provider}/`) ? name.slice(provider.length + 1) : name);
+      }
+      models = [...names];
+      this.providerModels.set(provider, models);
+    }
+    return models;
   }
 
   /** LiteLLM keys some entries by full name (`azure/gpt-4o`) and others bare with a provider field (`claude-…`). */

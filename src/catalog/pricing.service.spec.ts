@@ -211,4 +211,14 @@ describe(PricingService.name, () => {
       expect(sut.estimateCost(deployment('openai/gpt-4o'), NaN, -1)).toBe(0);
     });
   });
+
+  describe('knownModels', () => {
+    it("should list LiteLLM's model names for a provider without its prefix, sub-providers included", () => {
+      expect(sut.knownModels('anthropic')).toEqual(expect.arrayContaining(['claude-3-haiku-20240307', 'claude-3-5-sonnet-20240620']));
+      expect(sut.knownModels('groq')).toEqual(expect.arrayContaining(['llama3-8b-8192']));
+      expect(sut.knownModels('groq').some((name) => name.startsWith('groq/'))).toBe(false);
+      expect(sut.knownModels('vertex_ai')).toEqual(expect.arrayContaining(['gemini-1.5-pro']));
+      expect(sut.knownModels('no-such-provider')).toEqual([]);
+    });
+  });
 });

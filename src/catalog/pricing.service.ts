@@ -54,6 +54,11 @@ export class PricingService {
     return this.catalog.lookup(modelName)?.price;
   }
 
+  /** Model names the catalog knows for a LiteLLM provider (`anthropic` → `claude-…`), without the prefix. */
+  knownModels(provider: string): readonly string[] {
+    return this.catalog.modelsOf(provider);
+  }
+
   /**
    * USD cost of a finished call: uncached prompt tokens at the input price, cached ones at the cache-read price,
    * completion tokens at the output price (none for embeddings); time-billed deployments by duration instead.

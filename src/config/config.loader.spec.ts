@@ -134,6 +134,7 @@ guardrails:
       jwt: { publicKeyUrl: undefined, audience: undefined, issuer: undefined },
       awsDefaults: {},
       guardrailEnv: {},
+      providerEnv: {},
       warnings: [],
     });
   });

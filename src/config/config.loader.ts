@@ -15,6 +15,7 @@ import {
 import { ConfigFileDto, isPostgresUrl } from './config.schema';
 import type { TollgateConfig } from './config.types';
 import { guardrailEnvOf } from './guardrail-env';
+import { PROVIDER_ENV_NAMES } from './provider-env';
 
 export interface LoadConfigOptions {
   /** Path of a LiteLLM-style `config.yaml`; falls back to `CONFIG_FILE_PATH`. Without either the config is empty. */
@@ -103,8 +104,14 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     aws_access_key_id: present(env.AWS_ACCESS_KEY_ID),
     aws_secret_access_key: present(env.AWS_SECRET_ACCESS_KEY),
     aws_session_token: present(env.AWS_SESSION_TOKEN),
-    aws_region_name: present(env.AWS_REGION) ?? present(env.AWS_DEFAULT_REGION),
+    // LiteLLM's own name first (its docs and the seed's SageMaker examples use it), then the AWS SDK's.
+    aws_region_name: present(env.AWS_REGION_NAME) ?? present(env.AWS_REGION) ?? present(env.AWS_DEFAULT_REGION),
   };
+  const providerEnv: Record<string, string> = {};
+  for (const name of PROVIDER_ENV_NAMES) {
+    const value = present(env[name]);
+    if (value !== undefined) providerEnv[name] = value;
+  }
   if (generalSettings.enable_jwt_auth === true && !jwt.publicKeyUrl) {
     problems.push('general_settings.enable_jwt_auth: set JWT_PUBLIC_KEY_URL to the identity provider\'s JWKS URL');
   }
@@ -129,6 +136,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     jwt,
     awsDefaults,
     guardrailEnv: guardrailEnvOf(env),
+    providerEnv,
     saltKey: present(env.LITELLM_SALT_KEY) ?? present(env.TOLLGATE_SALT_KEY),
     warnings,
   };

@@ -204,11 +204,17 @@ export interface TollgateConfig extends TollgateConfigFile {
   jwt: { publicKeyUrl?: string; audience?: string; issuer?: string };
   /**
    * AWS credentials and region from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
-   * `AWS_REGION` / `AWS_DEFAULT_REGION`), the defaults of Bedrock deployments that name none of their own.
+   * `AWS_REGION_NAME` / `AWS_REGION` / `AWS_DEFAULT_REGION`), the defaults of Bedrock and SageMaker deployments that
+   * name none of their own.
    */
   awsDefaults: { aws_access_key_id?: string; aws_secret_access_key?: string; aws_session_token?: string; aws_region_name?: string };
   /** Values of the environment variables guardrail plugins may default to (src/config/guardrail-env.ts). */
   guardrailEnv?: Readonly<Record<string, string>>;
+  /**
+   * The provider variables of the environment that are set (`GROQ_API_KEY`, `VERTEXAI_PROJECT`, …; the list is
+   * `PROVIDER_ENV_NAMES`), by name: the defaults of deployments that name no key, base URL or project of their own.
+   */
+  providerEnv?: Readonly<Record<string, string>>;
   /** Key that encrypts credentials of models stored with `/model/new` (`LITELLM_SALT_KEY` / `TOLLGATE_SALT_KEY`). */
   saltKey?: string;
   /** Non-fatal findings (unknown keys …) to log at boot. */

@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
@@ -90,8 +90,14 @@ export class GatewayController {
   @Route(RouteClass.Llm, 'openai_routes', 'llm_api_routes')
   @ApiOperation({ summary: 'List the models the caller can use' })
   @ApiOkResponse({ type: ModelListDto })
-  listModels(@Req() request: FastifyRequest): Promise<ModelListDto> {
-    return this.gateway.listModels(request.auth?.key);
+  @ApiQuery({ name: 'only_model_access_groups', required: false, description: 'List only the model access groups the caller may use' })
+  @ApiQuery({ name: 'include_model_access_groups', required: false, description: 'List the access groups beside the models' })
+  listModels(
+    @Req() request: FastifyRequest,
+    @Query('only_model_access_groups') onlyAccessGroups?: string,
+    @Query('include_model_access_groups') includeAccessGroups?: string,
+  ): Promise<ModelListDto> {
+    return this.gateway.listModels(request.auth?.key, { onlyAccessGroups: isTrue(onlyAccessGroups), includeAccessGroups: isTrue(includeAccessGroups) });
   }
 
   @Get(['/v1/models/:model', '/models/:model'])
@@ -101,4 +107,9 @@ export class GatewayController {
   retrieveModel(@Req() request: FastifyRequest, @Param('model') model: string): Promise<ModelCardDto> {
     return this.gateway.retrieveModel(model, request.auth?.key);
   }
+}
+
+/** A boolean query parameter as LiteLLM's clients send it (`True` from Python, `true`, `1`). */
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && /^(true|1|yes)$/i.test(value);
 }

@@ -4,7 +4,7 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import { CallPipeline, isUsable } from '../pipeline/call-pipeline.service';
-import { resolveModelForKey } from '../auth/model-access';
+import { accessGroupsFor, resolveModelForKey } from '../auth/model-access';
 import { CHAT, COMPLETION, EMBEDDING, type Operation } from '../pipeline/operations';
 import { ModelRegistry } from '../routing/model-registry.service';
 import type { ChatCompletionRequest, LlmOperation } from '../routing/openai.types';
@@ -36,20 +36,24 @@ export class GatewayService {
 
   /**
    * `GET /v1/models`: the model groups the caller may use, in OpenAI's list format. A key with a model
-   * list sees those groups and its aliases, never the rest of the catalogue.
+   * list sees those groups and its aliases, never the rest of the catalogue. `onlyAccessGroups` lists the model
+   * access groups the caller may use instead, `includeAccessGroups` adds them (LiteLLM's query parameters).
    */
-  async listModels(key: VirtualKeyRecord | undefined): Promise<{ object: 'list'; data: ModelCard[] }> {
-    const names = this.models.modelNames();
+  async listModels(key: VirtualKeyRecord | undefined, options: { onlyAccessGroups?: boolean; includeAccessGroups?: boolean } = {}): Promise<{ object: 'list'; data: ModelCard[] }> {
     const team = key?.teamId ? await this.directory.findTeam(key.teamId) : null;
-    const visible = key ? names.filter((name) => isUsable(key, name, team)) : names;
-    const aliases = key ? [...Object.keys(key.aliases), ...Object.keys(team?.modelAliases ?? {})].filter((alias) => isUsable(key, alias, team)) : [];
-    return { object: 'list', data: [...new Set([...visible, ...aliases])].map((id) => modelCard(id)) };
+    const groups = this.models.accessGroups();
+    const accessGroups = options.onlyAccessGroups || options.includeAccessGroups ? accessGroupsFor(key, team, groups) : [];
+    if (options.onlyAccessGroups) return { object: 'list', data: accessGroups.map((id) => modelCard(id)) };
+    const names = this.models.modelNames();
+    const visible = key ? names.filter((name) => isUsable(key, name, team, groups)) : names;
+    const aliases = key ? [...Object.keys(key.aliases), ...Object.keys(team?.modelAliases ?? {})].filter((alias) => isUsable(key, alias, team, groups)) : [];
+    return { object: 'list', data: [...new Set([...visible, ...aliases, ...accessGroups])].map((id) => modelCard(id)) };
   }
 
   /** @throws UnknownModelError, or ModelNotAllowedError for a model outside the key's list. */
   async retrieveModel(id: string, key: VirtualKeyRecord | undefined): Promise<ModelCard> {
     const team = key?.teamId ? await this.directory.findTeam(key.teamId) : null;
-    this.models.pick(resolveModelForKey(key, id, undefined, team));
+    this.models.pick(resolveModelForKey(key, id, undefined, team, this.models.accessGroups()));
     return modelCard(id);
   }
 

@@ -4,8 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { DeploymentHealthReport, DeploymentHealthService } from './deployment-health.service';
-import { DeploymentHealthReportDto, ReadinessReportDto } from './dto/health-response.dto';
-import { HealthService, ReadinessReport } from './health.service';
+import { DeploymentHealthReportDto, ReadinessDetailsDto, ReadinessReportDto } from './dto/health-response.dto';
+import { HealthService, ReadinessDetails, ReadinessReport } from './health.service';
 
 @ApiTags('Health')
 @Controller('health')
@@ -41,5 +41,17 @@ export class HealthController {
     const report = await this.health.readiness();
     reply.status(report.status === 'healthy' ? 200 : 503);
     return report;
+  }
+
+  @Get('readiness/details')
+  // Any key may read it, as /model/info (LiteLLM: user_api_key_auth); it is no LLM call.
+  @Route(RouteClass.Management, 'health_routes', 'info_routes', 'internal_user_routes')
+  @ApiOperation({ summary: "Readiness with LiteLLM's diagnostics (callbacks, log level, version) for any valid key; 503 when the database is not reachable" })
+  @ApiOkResponse({ type: ReadinessDetailsDto })
+  @ApiServiceUnavailableResponse({ type: ReadinessDetailsDto, description: 'The database is unreachable (status: unhealthy)' })
+  async readinessDetails(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDetails> {
+    const details = await this.health.readinessDetails();
+    reply.status(details.status === 'healthy' ? 200 : 503);
+    return details;
   }
 }

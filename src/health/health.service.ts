@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { TOLLGATE_VERSION } from '../common/version';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
 import { DatabaseService } from '../database/database.service';
 
 export interface ReadinessReport {
@@ -14,16 +16,48 @@ export interface ReadinessReport {
   details: Record<string, unknown>;
 }
 
+/**
+ * LiteLLM's `/health/readiness/details` (authenticated diagnostics): the readiness fields plus the callbacks in force
+ * and the log level, under LiteLLM's names, then Tollgate's own.
+ */
+export interface ReadinessDetails extends ReadinessReport {
+  success_callbacks: string[];
+  use_aiohttp_transport: boolean;
+  log_level: string;
+  is_detailed_debug: boolean;
+}
+
 const DB_CHECK_TIMEOUT_MS = 3000;
 
 /** LiteLLM's readiness fields (`status`, `db`, `cache`, `litellm_version`) from terminus checks. */
 @Injectable()
 export class HealthService {
+  private readonly successCallbacks: string[];
+
   constructor(
     private readonly checks: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly database: DatabaseService,
-  ) {}
+    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+  ) {
+    const settings = config.litellm_settings;
+    const names = [...(settings.success_callback ?? []), ...(settings.callbacks ?? [])].filter((name): name is string => typeof name === 'string');
+    this.successCallbacks = [...new Set(names)];
+  }
+
+  /** The readiness report with LiteLLM's diagnostic fields; same status and 503 rule. */
+  async readinessDetails(): Promise<ReadinessDetails> {
+    const report = await this.readiness();
+    const debug = Logger.isLevelEnabled('debug');
+    return {
+      ...report,
+      success_callbacks: this.successCallbacks,
+      // LiteLLM reports whether its aiohttp transport is on; Tollgate's upstream client is always undici.
+      use_aiohttp_transport: false,
+      log_level: debug ? 'DEBUG' : Logger.isLevelEnabled('log') ? 'INFO' : Logger.isLevelEnabled('warn') ? 'WARNING' : 'ERROR',
+      is_detailed_debug: debug,
+    };
+  }
 
   async readiness(): Promise<ReadinessReport> {
     let healthy = true;

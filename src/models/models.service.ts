@@ -9,7 +9,7 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import { ModelDeploymentDto } from '../config/config.schema';
 import type { LitellmParams, ModelDeploymentConfig, ModelInfo, TollgateConfig } from '../config/config.types';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
-import { resolveModelForKey } from '../auth/model-access';
+import { resolveModelForKey, type AccessGroups } from '../auth/model-access';
 import { PricingService } from '../catalog/pricing.service';
 import { ModelRegistry, splitProviderModel, type RegisteredModel } from '../routing/model-registry.service';
 import type { TeamRecord } from '../teams/team';
@@ -167,19 +167,75 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** `/model/info`: every deployment the caller may use (one with `litellm_model_id`), credentials stripped. */
   modelInfo(key: VirtualKeyRecord | undefined, team: TeamRecord | null, litellmModelId?: string): { data: ModelInfoEntry[] } {
-    const models = this.registry.registered().filter((model) => (litellmModelId ? model.id === litellmModelId : true) && mayUse(key, team, model.entry.model_name));
+    const groups = this.registry.accessGroups();
+    const models = this.registry.registered().filter((model) => (litellmModelId ? model.id === litellmModelId : true) && mayUse(key, team, model.entry.model_name, groups));
     return { data: models.map((model) => this.infoOf(model)) };
   }
 
-  /** `/model_group/info`: one entry per model group the caller may use. */
+  /**
+   * `/model_group/info`: one entry per model group the caller may use. A wildcard deployment (`anthropic/*`) is shown
+   * as the concrete groups it covers, the catalog's models of its provider (`anthropic/claude-3-haiku-20240307`, …),
+   * as LiteLLM does; a bare `*` covers no provider and is left out. A configured group wins over an expanded one.
+   */
   modelGroupInfo(key: VirtualKeyRecord | undefined, team: TeamRecord | null, group?: string): { data: ModelGroupInfo[] } {
+    const accessGroups = this.registry.accessGroups();
     const groups = new Map<string, ModelInfoEntry[]>();
+    const wildcards: RegisteredModel[] = [];
     for (const model of this.registry.registered()) {
       const name = model.entry.model_name;
-      if ((group && name !== group) || !mayUse(key, team, name)) continue;
+      if (name.includes('*')) {
+        wildcards.push(model);
+        continue;
+      }
+      if ((group && name !== group) || !mayUse(key, team, name, accessGroups)) continue;
       groups.set(name, [...(groups.get(name) ?? []), this.infoOf(model)]);
     }
+    const configured = new Set(groups.keys());
+    for (const model of wildcards) {
+      for (const [name, info] of this.expandedInfos(model)) {
+        if ((group && name !== group) || configured.has(name) || !mayUse(key, team, name, accessGroups)) continue;
+        groups.set(name, [...(groups.get(name) ?? []), info]);
+      }
+    }
     return { data: [...groups].map(([name, entries]) => groupInfo(name, entries)) };
+  }
+
+  /** The concrete groups a wildcard deployment covers, each described as a deployment of that model would be. */
+  private expandedInfos(model: RegisteredModel): [string, ModelInfoEntry][] {
+    const { entry } = model;
+    const slash = entry.model_name.indexOf('/');
+    if (slash <= 0) return [];
+    const namePrefix = entry.model_name.slice(0, slash);
+    const pattern = globPattern(entry.model_name);
+    const star = entry.model_name.indexOf('*');
+    const provider = splitProviderModel(entry.litellm_params.model).provider;
+    const out: [string, ModelInfoEntry][] = [];
+    for (const known of this.pricing.knownModels(provider)) {
+      const name = `${namePrefix}/${known}`;
+      if (!pattern.test(name)) continue;
+      // What `*` stands for in this name replaces the `*` of the upstream model, as the router does.
+      const upstream = entry.litellm_params.model.replace('*', name.slice(star));
+      const price = this.pricing.lookup(upstream);
+      out.push([
+        name,
+        {
+          model_name: name,
+          litellm_params: withoutCredentials({ ...entry.litellm_params, model: upstream }),
+          model_info: {
+            id: model.id,
+            db_model: model.source === 'db',
+            mode: price?.mode ?? 'chat',
+            max_tokens: price?.maxOutputTokens ?? null,
+            max_input_tokens: price?.maxInputTokens ?? null,
+            max_output_tokens: price?.maxOutputTokens ?? null,
+            input_cost_per_token: price?.inputCostPerToken ?? null,
+            output_cost_per_token: price?.outputCostPerToken ?? null,
+            litellm_provider: provider,
+          },
+        },
+      ]);
+    }
+    return out;
   }
 
   private infoOf(model: RegisteredModel): ModelInfoEntry {
@@ -280,14 +336,18 @@ function problemsOf(errors: ValidationError[], path = ''): { field: string; text
   });
 }
 
-function mayUse(key: VirtualKeyRecord | undefined, team: TeamRecord | null, model: string): boolean {
+function mayUse(key: VirtualKeyRecord | undefined, team: TeamRecord | null, model: string, groups: AccessGroups): boolean {
   if (!key) return true;
   try {
-    resolveModelForKey(key, model, undefined, team);
+    resolveModelForKey(key, model, undefined, team, groups);
     return true;
   } catch {
     return false;
   }
+}
+
+function globPattern(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 }
 
 function groupInfo(name: string, entries: ModelInfoEntry[]): ModelGroupInfo {

@@ -24,7 +24,7 @@ import type { TeamRecord } from '../teams/team';
 import type { CallOutcome, CallRequest, CallStream } from './call';
 import { ChargedPartiesLookup, type ChargedParties } from './charged-parties';
 import { applyClientSideCredentials, namesClientSideCredentials } from './client-credentials';
-import { resolveModelForKey } from '../auth/model-access';
+import { resolveModelForKey, type AccessGroups } from '../auth/model-access';
 import type { CallInput, Operation, ProviderAnswer } from './operations';
 import { EndUserBlockedError, TeamBlockedError } from './pipeline.errors';
 import { ReplyLengths } from './reply-lengths';
@@ -133,7 +133,7 @@ export class CallPipeline {
     let requested: string | undefined;
     let pinned: Deployment | undefined;
     if (!call.target) {
-      requested = call.model === undefined ? undefined : resolveModelForKey(key, call.model, body.fallbacks, parties.team);
+      requested = call.model === undefined ? undefined : resolveModelForKey(key, call.model, body.fallbacks, parties.team, this.models.accessGroups());
       // A representative deployment of the group prices the estimate; the router picks the one called.
       const representative = this.models.pick(requested);
       requested ??= representative.modelName;
@@ -166,7 +166,7 @@ export class CallPipeline {
           clientSignal: signal,
           timeoutHeader: call.timeoutHeader,
           allowedRegion: parties.endUser?.allowedModelRegion ?? null,
-          mayUse: key ? (model) => isUsable(key, model, parties.team) : undefined,
+          mayUse: key ? (model) => isUsable(key, model, parties.team, this.models.accessGroups()) : undefined,
           pinned,
         };
         // Guardrails during_call run beside the provider; a block cancels the running attempt (no retry, no
@@ -209,6 +209,7 @@ export class CallPipeline {
         call.headers['x-litellm-attempted-retries'] = String(facts.attemptedRetries);
         call.headers['x-litellm-max-retries'] = String(facts.maxRetries);
         call.headers['x-litellm-attempted-fallbacks'] = String(facts.attemptedFallbacks);
+        if (facts.timeoutMs !== undefined) call.headers['x-litellm-timeout'] = String(facts.timeoutMs / 1000);
       }
       throw error;
     } finally {
@@ -399,9 +400,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Whether a key (and its team) may use a model group: fallbacks and `/v1/models` only offer those. */
-export function isUsable(key: VirtualKeyRecord, model: string, team: TeamRecord | null): boolean {
+export function isUsable(key: VirtualKeyRecord, model: string, team: TeamRecord | null, accessGroups?: AccessGroups): boolean {
   try {
-    resolveModelForKey(key, model, undefined, team);
+    resolveModelForKey(key, model, undefined, team, accessGroups);
     return true;
   } catch {
     return false;

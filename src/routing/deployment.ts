@@ -1,6 +1,19 @@
 import type { LitellmParams, ModelInfo } from '../config/config.types';
 
-export type ProviderId = 'openai' | 'azure' | 'mock' | 'anthropic' | 'ollama' | 'ollama_chat' | 'gemini' | 'cohere' | 'bedrock' | 'text-completion-openai';
+export type ProviderId =
+  | 'openai'
+  | 'openai_compatible'
+  | 'azure'
+  | 'mock'
+  | 'anthropic'
+  | 'ollama'
+  | 'ollama_chat'
+  | 'gemini'
+  | 'vertex_ai'
+  | 'cohere'
+  | 'bedrock'
+  | 'sagemaker'
+  | 'text-completion-openai';
 
 /** One configured upstream (a `model_list` entry), resolved and ready to call. */
 export interface Deployment {
@@ -8,7 +21,13 @@ export interface Deployment {
   readonly id: string;
   /** The public model group name clients send (`model_name`). */
   readonly modelName: string;
+  /** The adapter that serves it. */
   readonly provider: ProviderId;
+  /**
+   * LiteLLM's provider name, the `litellm_params.model` prefix (`groq`, `vertex_ai`, `sagemaker_chat`, …): what spend
+   * rows record as `custom_llm_provider`, and how adapters serving several providers tell them apart.
+   */
+  readonly customLlmProvider?: string;
   /** The model name the provider expects (the part after `provider/`). */
   readonly upstreamModel: string;
   readonly apiBase?: string;

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,5 +70,72 @@ router_settings:
     local.setStoredModels([]);
     expect(() => local.resolve('stored')).toThrow(UnknownModelError);
     expect(local.knows('c')).toBe(true);
+  });
+});
+
+describe('LiteLLM provider prefixes', () => {
+  // The model_list of LiteLLM's own proxy e2e config (proxy_server_config.yaml), plus the providers it names elsewhere.
+  const litellmTestConfig = `
+model_list:
+  - { model_name: gpt-3.5-turbo, litellm_params: { model: azure/chatgpt-v-2, api_base: "https://example.openai.azure.com/", api_key: k } }
+  - { model_name: fake-openai-endpoint, litellm_params: { model: openai/fake, api_key: fake-key, api_base: "https://exampleopenaiendpoint-production.up.railway.app/" } }
+  - { model_name: "*", litellm_params: { model: "openai/*", api_key: k } }
+  - { model_name: "anthropic/*", litellm_params: { model: "anthropic/*", api_key: k } }
+  - { model_name: "groq/*", litellm_params: { model: "groq/*", api_key: k } }
+  - { model_name: mistral-embed, litellm_params: { model: mistral/mistral-embed } }
+  - { model_name: llamaguard, litellm_params: { model: sagemaker/jumpstart-dft-meta-textgeneration-llama-guard-7b } }
+  - { model_name: tgi-chat, litellm_params: { model: sagemaker_chat/my-tgi-endpoint, aws_region_name: eu-west-1 } }
+  - { model_name: gemini-vertex, litellm_params: { model: vertex_ai/gemini-1.5-pro } }
+  - { model_name: vllm, litellm_params: { model: hosted_vllm/meta-llama/Llama-3-8B, api_base: "http://vllm:8000/v1" } }
+  - { model_name: or, litellm_params: { model: openrouter/openai/gpt-4o, extra_headers: { X-Title: Mine } } }
+`;
+  const env = {
+    MISTRAL_API_KEY: 'mistral-env-key',
+    GROQ_API_BASE: 'https://groq.internal/openai/v1',
+    AWS_ACCESS_KEY_ID: 'AKIAENV',
+    AWS_SECRET_ACCESS_KEY: 'env-secret',
+    AWS_REGION_NAME: 'us-west-2',
+    VERTEXAI_PROJECT: 'proj-1',
+    VERTEXAI_LOCATION: 'europe-west4',
+    GOOGLE_APPLICATION_CREDENTIALS: '/secrets/sa.json',
+    OR_SITE_URL: 'https://app.example',
+  };
+
+  it('should boot without an "unsupported" warning for groq, mistral or sagemaker', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const sut = registry(litellmTestConfig, env);
+      expect(warn).not.toHaveBeenCalled();
+      expect(sut.registered().filter((model) => !model.deployment)).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('should record LiteLLM’s provider name and fill each provider’s defaults from the environment', () => {
+    const sut = registry(litellmTestConfig, env);
+    const one = (name: string) => sut.resolve(name).deployments[0];
+    expect(one('mistral-embed')).toMatchObject({ provider: 'openai_compatible', customLlmProvider: 'mistral', apiKey: 'mistral-env-key', apiBase: 'https://api.mistral.ai/v1' });
+    expect(one('groq/llama3-8b-8192')).toMatchObject({ provider: 'openai_compatible', customLlmProvider: 'groq', upstreamModel: 'llama3-8b-8192', apiKey: 'k', apiBase: 'https://groq.internal/openai/v1' });
+    expect(one('llamaguard')).toMatchObject({ provider: 'sagemaker', customLlmProvider: 'sagemaker', upstreamModel: 'jumpstart-dft-meta-textgeneration-llama-guard-7b' });
+    expect(one('llamaguard').params).toMatchObject({ aws_access_key_id: 'AKIAENV', aws_region_name: 'us-west-2' });
+    expect(one('tgi-chat')).toMatchObject({ provider: 'sagemaker', customLlmProvider: 'sagemaker_chat' });
+    expect(one('tgi-chat').params.aws_region_name).toBe('eu-west-1');
+    expect(one('gemini-vertex')).toMatchObject({ provider: 'vertex_ai', customLlmProvider: 'vertex_ai', upstreamModel: 'gemini-1.5-pro' });
+    expect(one('gemini-vertex').params).toMatchObject({ vertex_project: 'proj-1', vertex_location: 'europe-west4', vertex_credentials: '/secrets/sa.json' });
+    expect(one('vllm')).toMatchObject({ provider: 'openai_compatible', customLlmProvider: 'hosted_vllm', apiBase: 'http://vllm:8000/v1' });
+    expect(one('or').params.extra_headers).toEqual({ 'HTTP-Referer': 'https://app.example', 'X-Title': 'Mine' });
+    expect(one('gpt-3.5-turbo')).toMatchObject({ provider: 'azure', customLlmProvider: 'azure' });
+    expect(one('fake-openai-endpoint')).toMatchObject({ provider: 'openai', customLlmProvider: 'openai' });
+  });
+
+  it('should still warn once for a provider no adapter serves', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      registry('model_list:\n  - { model_name: x, litellm_params: { model: "not_a_provider/model" } }\n');
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining("provider 'not_a_provider' is not supported"));
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { LitellmParams, ModelDeploymentConfig, TollgateConfig } from '../config/config.types';
 import { AWS_REGION } from './providers/bedrock/bedrock.adapter';
+import { presetDefaults, presetOf } from './providers/openai-compatible/presets';
+import { vertexDefaults } from './providers/vertex/vertex-credentials';
 import type { Deployment, ProviderId } from './deployment';
 import { UnknownModelError, UnsupportedProviderError } from './routing.errors';
 
@@ -10,8 +12,8 @@ const DEFAULT_TIMEOUT_SECONDS = 600;
 /** Wildcard expansions are memoised per requested name; clients choose the names, so the memo is bounded. */
 const MAX_WILDCARD_EXPANSIONS = 1000;
 
-/** LiteLLM provider prefixes that speak the OpenAI wire format. */
-const OPENAI_COMPATIBLE_PREFIXES = new Set(['openai', 'text-completion-openai', 'custom_openai', 'openai_like', 'hosted_vllm']);
+/** LiteLLM provider prefixes for OpenAI itself or any server at an `api_base`; named providers are presets. */
+const OPENAI_COMPATIBLE_PREFIXES = new Set(['openai', 'text-completion-openai', 'custom_openai', 'openai_like']);
 
 /** Where a deployment was defined: the config file, or `/model/new` (stored in the database). */
 export type DeploymentSource = 'config' | 'db';
@@ -46,6 +48,8 @@ interface Catalogue {
   readonly unsupported: Map<string, string>;
   readonly models: RegisteredModel[];
   readonly expansions: Map<string, Deployment[]>;
+  /** `model_info.access_groups`: group name → the model names in it, in file order. */
+  readonly accessGroups: Map<string, string[]>;
 }
 
 /**
@@ -80,6 +84,11 @@ export class ModelRegistry {
   /** Every configured and stored model entry, in order (model info, health checks). */
   registered(): readonly RegisteredModel[] {
     return this.catalogue.models;
+  }
+
+  /** LiteLLM's model access groups: each `model_info.access_groups` name → the model groups it opens. */
+  accessGroups(): ReadonlyMap<string, readonly string[]> {
+    return this.catalogue.accessGroups;
   }
 
   /** The deployment with this `model_info.id`, if any. */
@@ -142,13 +151,26 @@ export class ModelRegistry {
       unsupported: new Map(),
       models: [],
       expansions: new Map(),
+      accessGroups: new Map(),
     };
     for (const entry of this.configEntries) this.add(catalogue, entry, 'config', entry.model_info?.id ?? stableDeploymentId(entry));
     for (const { id, entry } of this.storedEntries) this.add(catalogue, entry, 'db', id);
+    // The most specific pattern wins whatever the order of the file (`groq/*` before `*`), as LiteLLM's pattern router
+    // does; equally specific ones keep the file's order.
+    catalogue.wildcards.sort((a, b) => specificity(b.name) - specificity(a.name));
     return catalogue;
   }
 
   private add(catalogue: Catalogue, entry: ModelDeploymentConfig, source: DeploymentSource, id: string): void {
+    const groups = entry.model_info?.access_groups;
+    if (Array.isArray(groups)) {
+      for (const group of groups) {
+        if (typeof group !== 'string' || group === '') continue;
+        const members = catalogue.accessGroups.get(group) ?? [];
+        if (!members.includes(entry.model_name)) members.push(entry.model_name);
+        catalogue.accessGroups.set(group, members);
+      }
+    }
     const { provider, upstreamModel } = splitProviderModel(entry.litellm_params.model);
     const providerId = toProviderId(provider);
     if (!providerId) {
@@ -156,7 +178,7 @@ export class ModelRegistry {
       catalogue.models.push({ entry, id, source });
       return;
     }
-    const deployment = this.deploymentOf(entry, id, providerId, upstreamModel);
+    const deployment = this.deploymentOf(entry, id, providerId, provider, upstreamModel);
     catalogue.models.push({ entry, id, source, deployment });
     if (entry.model_name.includes('*')) {
       const existing = catalogue.wildcards.find((w) => w.name === entry.model_name);
@@ -169,9 +191,8 @@ export class ModelRegistry {
     appendTo(catalogue.byUpstreamName, entry.litellm_params.model, deployment);
   }
 
-  private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, upstreamModel: string): Deployment {
-    // Adapters never read the environment: a Bedrock deployment without credentials of its own gets the process's.
-    const params = provider === 'bedrock' ? withDefaults(entry.litellm_params, awsDefaultsFor(entry.litellm_params, this.config.awsDefaults)) : entry.litellm_params;
+  private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, customLlmProvider: string, upstreamModel: string): Deployment {
+    const params = this.paramsWithDefaults(entry.litellm_params, provider, customLlmProvider);
     const defaultTimeout =
       this.config.router_settings.timeout ?? this.config.litellm_settings.request_timeout ?? DEFAULT_TIMEOUT_SECONDS;
     const timeoutSeconds = params.timeout ?? defaultTimeout;
@@ -180,6 +201,7 @@ export class ModelRegistry {
       id,
       modelName: entry.model_name,
       provider,
+      customLlmProvider,
       upstreamModel,
       apiBase: params.api_base,
       // Read at call time: a key held in a secret manager is kept live by src/secrets, so rotation needs no restart.
@@ -195,6 +217,25 @@ export class ModelRegistry {
       baseModel: entry.model_info?.base_model,
       params,
     };
+  }
+
+  /**
+   * Adapters never read the environment: a deployment that names no credentials, base URL or project of its own gets
+   * the ones the environment holds for its provider (resolved by src/config), under LiteLLM's parameter names.
+   */
+  private paramsWithDefaults(own: LitellmParams, provider: ProviderId, customLlmProvider: string): LitellmParams {
+    const env = this.config.providerEnv ?? {};
+    if (provider === 'bedrock' || provider === 'sagemaker') return withDefaults(own, awsDefaultsFor(own, this.config.awsDefaults));
+    if (provider === 'vertex_ai') return withDefaults(own, vertexDefaults(env));
+    const preset = provider === 'openai_compatible' ? presetOf(customLlmProvider) : undefined;
+    if (!preset) return own;
+    const { extra_headers: presetHeaders, ...defaults } = presetDefaults(preset, env);
+    const params = withDefaults(own, defaults);
+    const ownHeaders = own.extra_headers;
+    if (!presetHeaders) return params;
+    // The deployment's own headers win, header by header.
+    const headers = typeof ownHeaders === 'object' && ownHeaders !== null && !Array.isArray(ownHeaders) ? { ...presetHeaders, ...(ownHeaders as Record<string, string>) } : presetHeaders;
+    return { ...params, extra_headers: headers };
   }
 
   /** `openai/*` serving `openai/gpt-4o` calls upstream model `gpt-4o`; `*` passes the name through. */
@@ -227,9 +268,10 @@ export function splitProviderModel(model: string): { provider: string; upstreamM
 }
 
 function toProviderId(prefix: string): ProviderId | undefined {
-  const native = NATIVE_PROVIDER_PREFIXES[prefix];
+  const native = Object.hasOwn(NATIVE_PROVIDER_PREFIXES, prefix) ? NATIVE_PROVIDER_PREFIXES[prefix] : undefined;
   if (native) return native;
   if (OPENAI_COMPATIBLE_PREFIXES.has(prefix)) return 'openai';
+  if (presetOf(prefix)) return 'openai_compatible';
   if (prefix === 'azure' || prefix === 'azure_text') return 'azure';
   if (prefix === 'mock') return 'mock';
   return undefined;
@@ -244,8 +286,17 @@ const NATIVE_PROVIDER_PREFIXES: Record<string, ProviderId> = {
   cohere: 'cohere',
   cohere_chat: 'cohere',
   bedrock: 'bedrock',
+  vertex_ai: 'vertex_ai',
+  vertex_ai_beta: 'vertex_ai',
+  sagemaker: 'sagemaker',
+  sagemaker_chat: 'sagemaker',
   'text-completion-openai': 'text-completion-openai',
 };
+
+/** Characters a pattern fixes: `groq/llama-*` (11) is more specific than `groq/*` (5), which is more than `*` (0). */
+function specificity(pattern: string): number {
+  return pattern.replace(/\*/g, '').length;
+}
 
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');

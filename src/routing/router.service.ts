@@ -65,6 +65,8 @@ export interface RoutingFacts {
   attemptedRetries: number;
   maxRetries: number;
   attemptedFallbacks: number;
+  /** The deadline of the last attempt made, when one was: `x-litellm-timeout` on the error as on a success. */
+  timeoutMs?: number;
 }
 
 type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -147,6 +149,7 @@ export class Router {
         throw error;
       }
       const timeoutMs = controls.timeoutMs ?? headerTimeoutMs(request.timeoutHeader) ?? (request.streaming ? deployment.streamTimeoutMs : deployment.timeoutMs);
+      facts.timeoutMs = timeoutMs;
       const control = new UpstreamCallControl(timeoutMs, request.clientSignal);
       const started = this.clock.now();
       let finished = false;

@@ -5,6 +5,7 @@ import { AzureOpenAiAdapter } from './providers/azure/azure-openai.adapter';
 import { NATIVE_PROVIDER_ADAPTERS } from './providers/native-adapters';
 import { MockAdapter } from './providers/mock/mock.adapter';
 import { OpenAiAdapter } from './providers/openai/openai.adapter';
+import { OpenAiCompatibleAdapter } from './providers/openai-compatible/openai-compatible.adapter';
 import { PROVIDER_ADAPTERS } from './providers/provider-adapter';
 import { ProviderRegistry } from './providers/provider-registry.service';
 import { Router } from './router.service';
@@ -19,13 +20,14 @@ import { UpstreamHttp } from './upstream-http.service';
   providers: [
     UpstreamHttp,
     OpenAiAdapter,
+    OpenAiCompatibleAdapter,
     AzureOpenAiAdapter,
     MockAdapter,
     ...NATIVE_PROVIDER_ADAPTERS,
     {
       provide: PROVIDER_ADAPTERS,
       useFactory: (...adapters: unknown[]) => adapters,
-      inject: [OpenAiAdapter, AzureOpenAiAdapter, MockAdapter, ...NATIVE_PROVIDER_ADAPTERS],
+      inject: [OpenAiAdapter, OpenAiCompatibleAdapter, AzureOpenAiAdapter, MockAdapter, ...NATIVE_PROVIDER_ADAPTERS],
     },
     ProviderRegistry,
     ModelRegistry,

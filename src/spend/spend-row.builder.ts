@@ -23,7 +23,7 @@ export interface SpendCallFacts {
   team: { teamId: string; teamAlias: string | null; organizationId: string | null; metadata: Readonly<Record<string, unknown>> } | null;
   /** The model the client asked for, and the deployment that served it (null when the call failed before routing). */
   requestedModel: string;
-  deployment: { id: string; modelName: string; provider: string; upstreamModel: string; apiBase?: string } | null;
+  deployment: { id: string; modelName: string; provider: string; customLlmProvider?: string; upstreamModel: string; apiBase?: string } | null;
   /** The request's `metadata` (tags, spend_logs_metadata), already validated. */
   requestMetadata: Readonly<Record<string, unknown>> | null;
   /** `x-litellm-tags` header tags. */
@@ -80,7 +80,7 @@ export function buildSpendRow(facts: SpendCallFacts): SpendLogRow {
     model: deployment?.upstreamModel ?? facts.requestedModel,
     model_id: deployment?.id ?? null,
     model_group: deployment?.modelName ?? facts.requestedModel,
-    custom_llm_provider: deployment?.provider ?? null,
+    custom_llm_provider: deployment ? (deployment.customLlmProvider ?? deployment.provider) : null,
     api_base: deployment?.apiBase ?? null,
     user: userId,
     end_user: facts.endUserId,

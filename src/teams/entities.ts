@@ -63,6 +63,8 @@ export class TeamEntity {
   @Column({ name: 'team_alias', type: 'text', nullable: true }) teamAlias!: string | null;
   @Column({ name: 'organization_id', type: 'text', nullable: true }) organizationId!: string | null;
   @Column({ name: 'members_with_roles', type: 'jsonb' }) membersWithRoles!: StoredMember[];
+  /** LiteLLM's deprecated `members`: the user ids given as `members` to `/team/new`, never grown by member_add. */
+  @Column({ type: 'text', array: true }) members!: string[];
   @Column({ type: 'text', array: true }) models!: string[];
   @Column({ name: 'max_budget', type: 'double precision', nullable: true }) maxBudget!: number | null;
   @Column({ type: 'double precision' }) spend!: number;

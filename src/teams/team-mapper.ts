@@ -52,7 +52,8 @@ export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date
     team_alias: entity.teamAlias,
     organization_id: entity.organizationId,
     admins: entity.membersWithRoles.filter((member) => member.role === 'admin').map((member) => member.user_id),
-    members: entity.membersWithRoles.map((member) => member.user_id),
+    // The deprecated list as given to /team/new (LiteLLM's); members added later are in members_with_roles only.
+    members: entity.members,
     members_with_roles: entity.membersWithRoles.map((member: StoredMember) => ({ role: member.role, user_id: member.user_id, user_email: member.user_email })),
     metadata: entity.metadata,
     tpm_limit: entity.tpmLimit,

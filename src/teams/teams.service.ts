@@ -65,6 +65,7 @@ export class TeamsService {
           teamAlias: body.team_alias ?? null,
           organizationId: body.organization_id ?? null,
           membersWithRoles: duplicates.members,
+          members: [...(body.members ?? [])],
           models: body.models ?? [],
           maxBudget: body.max_budget ?? null,
           spend: 0,

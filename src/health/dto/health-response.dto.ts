@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { DeploymentHealthReport, EndpointHealth } from '../deployment-health.service';
-import type { ReadinessReport } from '../health.service';
+import type { ReadinessDetails, ReadinessReport } from '../health.service';
 
 /** Swagger shapes of LiteLLM's health endpoints. */
 
@@ -30,4 +30,11 @@ export class ReadinessReportDto implements ReadinessReport {
   @ApiProperty() instance_id!: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Terminus check details, e.g. {"database": {"status": "up"}}' })
   details!: Record<string, unknown>;
+}
+
+export class ReadinessDetailsDto extends ReadinessReportDto implements ReadinessDetails {
+  @ApiProperty({ type: [String], description: 'litellm_settings.success_callback and callbacks, as configured' }) success_callbacks!: string[];
+  @ApiProperty({ description: "Always false: LiteLLM's aiohttp transport has no counterpart" }) use_aiohttp_transport!: boolean;
+  @ApiProperty({ enum: ['DEBUG', 'INFO', 'WARNING', 'ERROR'] }) log_level!: string;
+  @ApiProperty() is_detailed_debug!: boolean;
 }

@@ -9,6 +9,7 @@ describe('provider error mapping', () => {
     ['Bedrock', 'Input is too long for requested model.'],
     ['Cohere', 'too many tokens: total number of tokens in the prompt cannot exceed 128000'],
     ['Ollama', 'input length exceeds the context length'],
+    ['Sagemaker', 'Received client error (422) from primary with message "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096".'],
   ])('should classify a %s context-window 400 as ContextWindowExceededError', (label, detail) => {
     const error = providerHttpError(label, 400, detail);
     expect(error).toBeInstanceOf(ContextWindowExceededError);

@@ -20,9 +20,9 @@ export class ContentPolicyViolationError extends UpstreamError {
   }
 }
 
-/** Texts providers use when the prompt does not fit (OpenAI, Anthropic, Gemini, Bedrock, Cohere, Ollama). */
+/** Texts providers use when the prompt does not fit (OpenAI, Anthropic, Gemini, Bedrock, Cohere, Ollama, TGI). */
 const CONTEXT_WINDOW_PATTERN =
-  /context[ _-]?(length|window)|prompt is too long|input is too long|maximum context|too many tokens|exceeds the maximum number of tokens|input token count.*exceeds|too long for (the )?(requested )?model/i;
+  /context[ _-]?(length|window)|prompt is too long|input is too long|maximum context|too many tokens|exceeds the maximum number of tokens|input token count.*exceeds|too long for (the )?(requested )?model|inputs.? tokens \+ .?max_new_tokens.? must be/i;
 
 /** Texts of refusals on content grounds. */
 const CONTENT_POLICY_PATTERN = /content[ _-]?(policy|filter|management)|safety (system|settings|filter)|responsible ai|blocked by (the )?guardrail|prohibited content/i;

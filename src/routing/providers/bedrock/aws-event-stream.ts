@@ -62,3 +62,48 @@ export function encodeAwsEventStreamFrame(frame: AwsStreamFrame): Uint8Array {
     body: fromUtf8(JSON.stringify(frame.payload)),
   });
 }
+
+/** One decoded event-stream message with its payload as bytes (SageMaker's `PayloadPart` carries raw model output). */
+export interface AwsStreamMessage {
+  messageType: string;
+  eventType: string;
+  body: Uint8Array;
+}
+
+/** Like awsEventStreamFrames, but leaves each message's payload undecoded. */
+export async function* awsEventStreamMessages(body: AsyncIterable<Buffer>): AsyncGenerator<AwsStreamMessage[]> {
+  let buffer: Buffer = Buffer.alloc(0);
+  for await (const piece of body) {
+    buffer = buffer.length ? Buffer.concat([buffer, piece]) : piece;
+    const messages: AwsStreamMessage[] = [];
+    while (buffer.length >= PRELUDE_BYTES) {
+      const total = buffer.readUInt32BE(0);
+      if (total < PRELUDE_BYTES + 4) throw new SyntaxError(`event stream message of impossible length ${total}`);
+      if (buffer.length < total) break;
+      const message = codec.decode(buffer.subarray(0, total));
+      buffer = buffer.subarray(total);
+      const header = (name: string): string => {
+        const value = message.headers[name]?.value;
+        return typeof value === 'string' ? value : '';
+      };
+      const messageType = header(':message-type') || 'event';
+      const eventType = messageType === 'exception' ? header(':exception-type') : messageType === 'error' ? header(':error-code') : header(':event-type');
+      messages.push({ messageType, eventType, body: message.body });
+    }
+    if (messages.length) yield messages;
+  }
+  if (buffer.length) throw new SyntaxError('event stream ended inside a message');
+}
+
+/** Encodes a message with a raw payload, as AWS does; used by tests and mocks. */
+export function encodeAwsEventStreamMessage(message: AwsStreamMessage): Uint8Array {
+  const typeHeader = message.messageType === 'exception' ? ':exception-type' : ':event-type';
+  return codec.encode({
+    headers: {
+      ':message-type': { type: 'string', value: message.messageType },
+      [typeHeader]: { type: 'string', value: message.eventType },
+      ':content-type': { type: 'string', value: message.messageType === 'exception' ? 'application/json' : 'application/octet-stream' },
+    },
+    body: message.body,
+  });
+}

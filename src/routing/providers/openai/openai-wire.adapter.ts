@@ -16,7 +16,7 @@ import { parseSse } from '../sse';
  * Fields that steer Tollgate itself and must not reach the provider. Connection fields are dropped too:
  * a request never chooses where Tollgate connects or with which credentials.
  */
-const PROXY_ONLY_FIELDS = [
+export const PROXY_ONLY_FIELDS = [
   'metadata',
   'tags',
   'guardrails',
@@ -60,6 +60,14 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   protected abstract mediaEndpoint(deployment: Deployment, path: string): string;
   protected abstract authHeaders(deployment: Deployment): Record<string, string>;
 
+  /** The name errors carry (`litellm.RateLimitError: <label>Exception - …`); one per provider served. */
+  protected labelOf(_deployment: Deployment): string {
+    return this.label;
+  }
+
+  /** The provider's quirks, applied to the outgoing body after the proxy's own fields are gone (none by default). */
+  protected adjustBody(_body: Record<string, unknown>, _deployment: Deployment, _stream: boolean): void {}
+
   chat(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>> {
     return this.json<CompletionObject>('chat', request, deployment, signal);
   }
@@ -82,7 +90,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     try {
       rawJson = await this.http.readText(response);
     } catch (error) {
-      throw this.transportError(error, signal);
+      throw this.transportError(error, signal, deployment);
     }
     return { rawJson, usage: usageFromJsonText(rawJson) as EmbeddingResult['usage'], headers: forwardedHeaders(response) };
   }
@@ -97,18 +105,18 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
 
   async audioSpeech(request: SpeechRequest, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
     const body = this.upstreamBody(request, deployment, false);
-    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/speech'), { 'content-type': 'application/json' }, body, deployment, signal), signal);
+    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/speech'), { 'content-type': 'application/json' }, body, deployment, signal), signal, deployment);
   }
 
   async audioTranscription(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
     const { body, contentType } = await encodeMultipart({ ...upload, fields: { ...upload.fields, model: deployment.upstreamModel } });
-    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/transcriptions'), { 'content-type': contentType }, body, deployment, signal), signal);
+    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/transcriptions'), { 'content-type': contentType }, body, deployment, signal), signal, deployment);
   }
 
   async createFile(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
     const { model: _model, ...fields } = upload.fields;
     const { body, contentType } = await encodeMultipart({ ...upload, fields });
-    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'files'), { 'content-type': contentType }, body, deployment, signal), signal);
+    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'files'), { 'content-type': contentType }, body, deployment, signal), signal, deployment);
   }
 
   /** `path` may carry a query (`files?purpose=batch`); it is merged with the endpoint's own (Azure's api-version). */
@@ -116,7 +124,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     const [pathOnly, query] = path.split('?', 2);
     const url = new URL(this.mediaEndpoint(deployment, pathOnly));
     for (const [name, value] of new URLSearchParams(query ?? '')) url.searchParams.set(name, value);
-    return this.relayed(await this.sendTo(method, url.toString(), {}, undefined, deployment, signal), signal);
+    return this.relayed(await this.sendTo(method, url.toString(), {}, undefined, deployment, signal), signal, deployment);
   }
 
   private async mediaJson(path: string, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
@@ -124,16 +132,16 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     try {
       return { body: JSON.parse(await this.http.readText(response)) as JsonObject, headers: forwardedHeaders(response) };
     } catch (error) {
-      throw this.transportError(error, signal);
+      throw this.transportError(error, signal, deployment);
     }
   }
 
-  private async relayed(response: UpstreamResponse, signal: AbortSignal): Promise<BinaryResult> {
+  private async relayed(response: UpstreamResponse, signal: AbortSignal, deployment: Deployment): Promise<BinaryResult> {
     const contentType = header(response, 'content-type') ?? 'application/octet-stream';
     try {
       return { contentType, body: await readBytes(this.http.streamBody(response)), headers: forwardedHeaders(response) };
     } catch (error) {
-      throw this.transportError(error, signal);
+      throw this.transportError(error, signal, deployment);
     } finally {
       if (!response.body.destroyed) response.body.destroy();
     }
@@ -144,7 +152,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     try {
       response = await this.http.request(method, toEndpoint(url), { accept: '*/*', ...headers, ...this.authHeaders(deployment) }, body, signal, deployment.timeoutMs, deployment);
     } catch (error) {
-      throw this.transportError(error, signal);
+      throw this.transportError(error, signal, deployment);
     }
     if (response.statusCode >= 400) throw await this.statusError(response, deployment);
     return response;
@@ -155,30 +163,30 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     try {
       return { body: JSON.parse(await this.http.readText(response)) as T, headers: forwardedHeaders(response) };
     } catch (error) {
-      throw this.transportError(error, signal);
+      throw this.transportError(error, signal, deployment);
     }
   }
 
   private async stream(operation: LlmOperation, request: object, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
     const response = await this.send(operation, this.upstreamBody(request, deployment, true), deployment, signal, deployment.streamTimeoutMs);
-    return { headers: forwardedHeaders(response), batches: this.batches(response, signal) };
+    return { headers: forwardedHeaders(response), batches: this.batches(response, signal, deployment) };
   }
 
-  private async *batches(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<string[]> {
+  private async *batches(response: UpstreamResponse, signal: AbortSignal, deployment: Deployment): AsyncGenerator<string[]> {
     try {
       for await (const batch of parseSse(this.http.streamBody(response))) {
         for (const data of batch) {
           // Quoted keys inside content are escaped (\"error\"), so this only matches a real error key.
           if (!data.includes('"error"')) continue;
           const error = (JSON.parse(data) as { error?: { message?: string } }).error;
-          if (error) throw new UpstreamError('upstream', 500, this.label, error.message ?? 'stream error');
+          if (error) throw new UpstreamError('upstream', 500, this.labelOf(deployment), error.message ?? 'stream error');
         }
         yield batch;
       }
     } catch (error) {
       // Already meant for the client: a provider's error event, or a response over max_response_size_mb.
       if (error instanceof DomainError) throw error;
-      throw this.transportError(error, signal);
+      throw this.transportError(error, signal, deployment);
     } finally {
       // Stop reading (and free the socket) when the consumer leaves early, e.g. the client disconnected.
       if (!response.body.destroyed) response.body.destroy();
@@ -194,6 +202,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
       body.stream_options = { ...options, include_usage: true };
       body.stream = true;
     }
+    this.adjustBody(body, deployment, stream);
     return JSON.stringify(body);
   }
 
@@ -209,7 +218,7 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
         deployment,
       );
     } catch (error) {
-      throw this.transportError(error, signal);
+      throw this.transportError(error, signal, deployment);
     }
     if (response.statusCode >= 400) throw await this.statusError(response, deployment);
     return response;
@@ -230,11 +239,11 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     } catch {
       // Not JSON: keep the (bounded, redacted) text.
     }
-    return providerHttpError(this.label, response.statusCode, withoutDeploymentSecrets(detail, deployment), header(response, 'retry-after'));
+    return providerHttpError(this.labelOf(deployment), response.statusCode, withoutDeploymentSecrets(detail, deployment), header(response, 'retry-after'));
   }
 
-  private transportError(error: unknown, signal: AbortSignal): Error {
-    return transportErrorOf(this.label, error, signal);
+  private transportError(error: unknown, signal: AbortSignal, deployment: Deployment): Error {
+    return transportErrorOf(this.labelOf(deployment), error, signal);
   }
 }
 
