@@ -354,7 +354,7 @@ export class CallPipeline {
           callerUserId: caller?.userId ?? null,
           team,
           requestedModel: call.model ?? log.answeredModel ?? '',
-          deployment: log.deployment ?? (call.target ? { id: call.target.id, modelName: log.answeredModel ?? '', provider: 'pass_through', upstreamModel: log.answeredModel ?? '', apiBase: call.target.apiBase } : null),
+          deployment: log.deployment ?? (call.target ? { id: call.target.id, modelName: log.answeredModel ?? '', provider: call.target.provider ?? 'pass_through', upstreamModel: log.answeredModel ?? '', apiBase: call.target.apiBase } : null),
           requestMetadata: isRecord(body.metadata) ? body.metadata : null,
           headerTags: call.headerTags,
           endUserId: log.parties?.endUserId ?? null,

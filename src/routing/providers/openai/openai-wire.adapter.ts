@@ -271,12 +271,16 @@ function chunkError(data: string): string | undefined {
   return error ? (error.message ?? 'stream error') : undefined;
 }
 
-/** The Responses API's `error` event: `{"type":"error","code":…,"message":…}` (or the error nested under `error`). */
+/**
+ * The Responses API's `error` event: `{"type":"error","code":…,"message":…}` (or the error nested under `error`), or
+ * an OpenAI-compatible server's chat-style `{"error": {...}}` event.
+ */
 function responsesEventError(data: string): string | undefined {
   if (!data.includes('"error"')) return undefined;
-  const event = JSON.parse(data) as { type?: string; message?: string; error?: { message?: string } };
-  if (event.type !== 'error') return undefined;
-  return event.message ?? event.error?.message ?? 'stream error';
+  const event = JSON.parse(data) as { type?: string; message?: string; error?: { message?: string } | null };
+  if (event.type === 'error') return event.message ?? event.error?.message ?? 'stream error';
+  if (event.type === undefined && event.error) return event.error.message ?? 'stream error';
+  return undefined;
 }
 
 function header(response: UpstreamResponse, name: string): string | undefined {
