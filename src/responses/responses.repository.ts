@@ -73,8 +73,8 @@ export class ResponsesRepository {
 
   /** @returns whether the owner had such a response. */
   async delete(id: string, owner: string): Promise<boolean> {
-    const rows = await this.db.query<{ id: string }[]>(`DELETE FROM "tollgate_responses" WHERE "id" = $1 AND "owner" = $2 AND "expires_at" > now() RETURNING "id"`, [id, owner]);
-    return rows.length > 0;
+    const result = await this.db.query<unknown>(`DELETE FROM "tollgate_responses" WHERE "id" = $1 AND "owner" = $2 AND "expires_at" > now()`, [id, owner]);
+    return affectedRows(result) > 0;
   }
 
   /**
@@ -112,10 +112,15 @@ export class ResponsesRepository {
   async deleteExpired(now: Date): Promise<number> {
     let total = 0;
     for (;;) {
-      const result = (await this.db.query(`DELETE FROM "tollgate_responses" WHERE "id" IN (SELECT "id" FROM "tollgate_responses" WHERE "expires_at" <= $1 LIMIT ${DELETE_BATCH})`, [now])) as unknown;
-      const count = Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+      const result = await this.db.query<unknown>(`DELETE FROM "tollgate_responses" WHERE "id" IN (SELECT "id" FROM "tollgate_responses" WHERE "expires_at" <= $1 LIMIT ${DELETE_BATCH})`, [now]);
+      const count = affectedRows(result);
       total += count;
       if (count < DELETE_BATCH) return total;
     }
   }
+}
+
+/** TypeORM's postgres driver answers a DELETE with `[rows, affected]`. */
+function affectedRows(result: unknown): number {
+  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }
