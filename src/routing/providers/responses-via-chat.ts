@@ -117,8 +117,7 @@ export function chatRequestFromResponses(body: JsonObject, context: ResponsesCon
   if (typeof body.instructions === 'string' && body.instructions !== '') messages.push({ role: 'system', content: body.instructions });
   const builder = new MessageBuilder(messages, servedBy, context.references);
   for (const turn of context.history) {
-    for (const item of turn.input) builder.add(item, 'input');
-    for (const item of turn.output) builder.add(item, 'history');
+    for (const item of [...turn.input, ...turn.output]) builder.add(item, 'stored', true);
   }
   if (typeof body.input === 'string') builder.add({ role: 'user', content: body.input }, 'input');
   else if (Array.isArray(body.input)) body.input.forEach((item, i) => builder.add(item, `input[${i}]`));
@@ -157,7 +156,8 @@ class MessageBuilder {
     private readonly references: ReadonlyMap<string, ReferencedItem>,
   ) {}
 
-  add(raw: unknown, where: string): void {
+  /** `stored`: an item of a turn this call continues; one chat cannot express (a built-in tool's call) is left out. */
+  add(raw: unknown, where: string, stored = false): void {
     if (!isRecord(raw)) throw new BadRequestError(`Invalid '${where}': expected an object.`, 'input');
     let item = raw;
     if (item.type === 'item_reference') {
@@ -178,6 +178,7 @@ class MessageBuilder {
         // Another model's reasoning: chat providers take none (OpenAI's own reasoning stays with OpenAI).
         return;
       default:
+        if (stored) return;
         throw new BadRequestError(`Input items of type '${String(type)}' need an OpenAI or Azure OpenAI deployment; ${this.servedBy}.`, 'input');
     }
   }
