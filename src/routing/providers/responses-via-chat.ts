@@ -134,10 +134,9 @@ export function chatRequestFromResponses(body: JsonObject, context: ResponsesCon
   const format = chatResponseFormat(body.text);
   if (format) chat.response_format = format;
   if (typeof body.max_output_tokens === 'number') chat.max_tokens = body.max_output_tokens;
-  for (const field of ['temperature', 'top_p', 'user', 'metadata', 'top_logprobs', 'service_tier', 'safety_identifier', 'prompt_cache_key'] as const) {
+  for (const field of ['temperature', 'top_p', 'user'] as const) {
     if (body[field] !== undefined && body[field] !== null) chat[field] = body[field];
   }
-  if (typeof body.top_logprobs === 'number') chat.logprobs = true;
   const effort = isRecord(body.reasoning) ? body.reasoning.effort : undefined;
   if (typeof effort === 'string') chat.reasoning_effort = effort;
   if (stream) {
