@@ -477,6 +477,9 @@ guardrails:
       expect(await post({ model: 'demo', input: [{ type: 'item_reference', id: 'msg_nowhere' }] })).toEqual({ status: 400, param: 'input' });
       expect(await post({ model: 'demo', input: 'x', previous_response_id: 'resp_nowhere' })).toEqual({ status: 404, param: 'previous_response_id' });
       expect(await post({ model: 'nope', input: 'x' })).toMatchObject({ status: 400 });
+      // A request never chooses where Tollgate connects (client-side credentials are off by default).
+      expect(await post({ model: 'gpt-4o-mini', input: 'x', api_base: 'http://127.0.0.1:9/v1', api_key: 'sk-client' })).toMatchObject({ status: 400 });
+      expect((await upstream.stats()).requests).toBe(0);
     });
 
     it('should hide and then delete responses older than the retention period', async () => {
