@@ -8,6 +8,7 @@ import { CreateAuditLog1764500000000 } from './1764500000000-create-audit-log';
 import { CreateProxyModels1764600000000 } from './1764600000000-create-proxy-models';
 import { OrganizationBudgetWindows1764700000000 } from './1764700000000-organization-budget-windows';
 import { TeamDeprecatedMembers1764800000000 } from './1764800000000-team-deprecated-members';
+import { CreateResponses1764860000000 } from './1764860000000-create-responses';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   CreateProxyModels1764600000000,
   OrganizationBudgetWindows1764700000000,
   TeamDeprecatedMembers1764800000000,
+  CreateResponses1764860000000,
 ];

@@ -14,6 +14,7 @@ import { KeysModule } from './keys/keys.module';
 import { ModelsModule } from './models/models.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PassThroughModule } from './pass-through/pass-through.module';
+import { ResponsesModule } from './responses/responses.module';
 import { RobotsModule } from './robots/robots.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { SpendModule } from './spend/spend.module';
@@ -42,6 +43,7 @@ export class AppModule {
         GatewayModule,
         ModelsModule,
         PassThroughModule,
+        ResponsesModule,
         DocsModule,
         RobotsModule,
       ],

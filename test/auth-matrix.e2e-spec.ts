@@ -75,6 +75,18 @@ const POLICY: Record<string, Policy> = {
   'GET /v1/files/{fileId}/content': 'llm',
   'DELETE /files/{fileId}': 'llm',
   'DELETE /v1/files/{fileId}': 'llm',
+  'POST /responses': 'llm',
+  'POST /v1/responses': 'llm',
+  'POST /openai/responses': 'llm',
+  'GET /responses/{responseId}': 'llm',
+  'GET /v1/responses/{responseId}': 'llm',
+  'GET /openai/responses/{responseId}': 'llm',
+  'DELETE /responses/{responseId}': 'llm',
+  'DELETE /v1/responses/{responseId}': 'llm',
+  'DELETE /openai/responses/{responseId}': 'llm',
+  'GET /responses/{responseId}/input_items': 'llm',
+  'GET /v1/responses/{responseId}/input_items': 'llm',
+  'GET /openai/responses/{responseId}/input_items': 'llm',
 
   'POST /key/generate': 'own',
   'POST /key/update': 'own',
@@ -211,6 +223,7 @@ model_list:
       if (path.includes('embeddings')) body = { model: 'embed', input: 'hi' };
       else if (path.endsWith('/completions') && !path.includes('chat')) body = { model: 'demo', prompt: 'hi' };
       else if (path.includes('chat/completions')) body = { model: 'demo', messages: [{ role: 'user', content: 'hi' }] };
+      else if (path.endsWith('/responses')) body = { model: 'demo', input: 'hi' };
       else if (path.startsWith('/key/')) body = { key: victimKey, keys: [victimKey] };
       else if (path.startsWith('/team/member')) body = { team_id: 'matrix-team', member: { role: 'user', user_id: 'matrix-member' }, user_id: 'matrix-member' };
       else body = {};

@@ -93,11 +93,11 @@ guardrails:
   });
 
   /** Each LLM-class route's canonical request, from the path template `/routes` lists. */
-  function requestFor(template: string, method: string, fileId: string): EdgeRequest | undefined {
+  function requestFor(template: string, method: string, fileId: string, responseId: string): EdgeRequest | undefined {
     const modelOf: Record<string, string> = { chat: 'chat-model', completions: 'chat-model', embeddings: 'embed-model', images: 'gpt-image-1', speech: 'tts-1', transcriptions: 'whisper-1' };
     const kind = /(chat|completions|embeddings|images|speech|transcriptions)/.exec(template)?.[1] ?? 'chat';
-    const path = template.replace('{model}', modelOf[kind]).replace('{fileId}', fileId);
-    const normal = template.replace(/^\/engines\/\{model\}|^\/openai\/deployments\/\{model\}/, '/v1').replace('{fileId}', 'ID');
+    const path = template.replace('{model}', modelOf[kind]).replace('{fileId}', fileId).replace('{responseId}', responseId);
+    const normal = template.replace(/^\/engines\/\{model\}|^\/openai\/deployments\/\{model\}/, '/v1').replace('{fileId}', 'ID').replace('{responseId}', 'ID');
     const chat = (content: string, user?: string): EdgeRequest => ({
       method: 'POST',
       path,
@@ -129,6 +129,8 @@ guardrails:
     if (/^\/(v[12]\/)?rerank$/.test(normal)) return json({ model: 'rerank-english', query: 'capital', documents: ['Paris', 'Rome'] }, 'query');
     if (/^\/(v1\/)?files$/.test(normal) && method === 'POST') return form({ model: 'whisper-1', purpose: 'batch' }, null);
     if (/^\/(v1\/)?files(\/ID(\/content)?)?$/.test(normal) && (method === 'GET' || method === 'DELETE')) return { method, path: `${path}?model=whisper-1` };
+    if (/^\/(v1\/|openai\/)?responses$/.test(normal) && method === 'POST') return json({ model: 'chat-model', input: 'hi there' }, 'input');
+    if (/^\/(v1\/|openai\/)?responses\/ID(\/input_items)?$/.test(normal) && (method === 'GET' || method === 'DELETE')) return { method, path };
     if (normal === '/pt-chat') return chat('hi there');
     return undefined;
   }
@@ -159,14 +161,17 @@ guardrails:
     return { status: response.status, code, type, callId: response.headers.get('x-litellm-call-id'), text };
   }
 
-  /** Every LLM edge from `/routes`; the files API's `{fileId}` routes name `fileId`, and delete comes last. */
-  async function edges(fileId = 'file-unknown'): Promise<{ name: string; request: EdgeRequest }[]> {
+  /**
+   * Every LLM edge from `/routes`; the files API's `{fileId}` routes name `fileId`, the stored responses' routes
+   * `responseId`, and delete comes last.
+   */
+  async function edges(fileId = 'file-unknown', responseId = 'resp_unknown'): Promise<{ name: string; request: EdgeRequest }[]> {
     const { routes } = (await api.get<{ routes: { path: string; methods: string[]; routeClass: string }[] }>('/routes')).body;
     const found: { name: string; request: EdgeRequest }[] = [];
     for (const route of routes) {
       if (route.routeClass !== 'llm' || route.path.includes('*') || /models/.test(route.path)) continue;
       for (const method of route.methods) {
-        const request = requestFor(route.path, method, fileId);
+        const request = requestFor(route.path, method, fileId, responseId);
         if (!request) throw new Error(`the edge matrix has no request for LLM route ${method} ${route.path}: add one`);
         found.push({ name: `${method} ${route.path}`, request });
       }
@@ -205,9 +210,12 @@ guardrails:
       }
     }
     expect(mismatches).toEqual([]);
-    // Every edge carries an end user but the files API's reads; every one carries text but the files API.
+    // Every edge carries an end user but the reads of files and stored responses; every one carries text but the
+    // files API and the stored responses' reads and deletes.
     const files = all.filter((edge) => edge.name.includes('files')).length;
-    expect(checked).toBe(all.length * 5 - files - (files - all.filter((edge) => /POST \S*files$/.test(edge.name)).length));
+    const storedResponses = all.filter((edge) => edge.name.includes('{responseId}')).length;
+    expect(storedResponses).toBe(9);
+    expect(checked).toBe(all.length * 5 - files - (files - all.filter((edge) => /POST \S*files$/.test(edge.name)).length) - 2 * storedResponses);
   });
 
   it('should leave exactly one ledger row per admitted call, and counters equal to the sum of their rows', async () => {
@@ -222,10 +230,23 @@ guardrails:
       upload.set('file', new Blob(['{"custom_id":"1"}']), 'batch.jsonl');
       return ((await (await fetch(`${gateway.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}` }, body: upload })).json()) as { id: string }).id;
     };
+    // A stored response belongs to the key that created it: created with `key`, its call counted like the others.
+    const createResponse = async (): Promise<string> => {
+      const answer = await send({ method: 'POST', path: '/v1/responses', json: { model: 'chat-model', input: 'keep this' } }, key);
+      expect(answer.status).toBe(200);
+      callIds.push(answer.callId as string);
+      return (JSON.parse(answer.text) as { id: string }).id;
+    };
     const fileId = await uploadFile();
-    for (const edge of await edges(fileId)) {
-      // Each delete needs a file of its own.
-      const request = edge.request.method === 'DELETE' ? { ...edge.request, path: edge.request.path.replace(fileId, await uploadFile()) } : edge.request;
+    const responseId = await createResponse();
+    for (const edge of await edges(fileId, responseId)) {
+      // Each delete needs a file (or a stored response) of its own.
+      const request =
+        edge.request.method !== 'DELETE'
+          ? edge.request
+          : edge.request.path.includes(responseId)
+            ? { ...edge.request, path: edge.request.path.replace(responseId, await createResponse()) }
+            : { ...edge.request, path: edge.request.path.replace(fileId, await uploadFile()) };
       const answer = await send(request, key);
       expect({ edge: edge.name, status: answer.status }).toEqual({ edge: edge.name, status: 200 });
       callIds.push(answer.callId as string);
@@ -249,6 +270,7 @@ guardrails:
     for (const [path, body] of [
       ['/v1/chat/completions', { model: 'chat-model', stream: true, messages: [{ role: 'user', content: 'a long story please' }] }],
       ['/v1/completions', { model: 'chat-model', stream: true, prompt: 'a long story please' }],
+      ['/v1/responses', { model: 'chat-model', stream: true, input: 'a long story please' }],
     ] as const) {
       const abortedBefore = (await upstream.stats()).aborted;
       const controller = new AbortController();
@@ -261,7 +283,9 @@ guardrails:
       const callId = response.headers.get('x-litellm-call-id');
       const reader = response.body!.getReader();
       let received = '';
-      while ((received.match(/data: /g) ?? []).length < 4) received += new TextDecoder().decode((await reader.read()).value);
+      // Four events with text in them (the Responses API's stream opens with events that carry none).
+      const textEvents = path === '/v1/responses' ? /event: response\.output_text\.delta/g : /data: /g;
+      while ((received.match(textEvents) ?? []).length < 4) received += new TextDecoder().decode((await reader.read()).value);
       controller.abort();
       let row: { spend: number; completion_tokens: number; status: string } | undefined;
       for (let attempt = 0; attempt < 50 && !row; attempt++) {

@@ -171,6 +171,7 @@ export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'maximum_spend_logs_retention_period',
   'audit_log_hmac_key',
   'maximum_spend_logs_retention_interval',
+  'responses_retention_period',
   'litellm_key_header_name',
   'ui_access_mode',
   'enable_public_model_hub',

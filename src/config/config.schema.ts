@@ -400,6 +400,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @DurationText() maximum_spend_logs_retention_period?: string;
   @Text() audit_log_hmac_key?: string;
   @DurationText() maximum_spend_logs_retention_interval?: string;
+  @DurationText() responses_retention_period?: string;
   @Text() litellm_key_header_name?: string;
   @StringList() guardrail_packages?: string[];
 }

@@ -119,6 +119,8 @@ export interface GeneralSettings {
   audit_log_hmac_key?: string;
   /** How often the pruning job runs (default `1d`). */
   maximum_spend_logs_retention_interval?: string;
+  /** How long stored Responses API responses stay readable and continuable (default `30d`, as OpenAI keeps them). */
+  responses_retention_period?: string;
   /** Third-party guardrail packages Tollgate may load by name (Tollgate's own guardrails are always allowed). */
   guardrail_packages?: string[];
   [extra: string]: unknown;

@@ -9,6 +9,20 @@ import { ClientDisconnected } from '../routing/upstream-abort';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
+/**
+ * How a stream's events are written as server-sent events. OpenAI chunks by default: `data: <json>\n\n` each, then
+ * `data: [DONE]\n\n`. An API with typed events (`event: <type>\n` lines) brings its own, which also renders an
+ * error that ends the stream (the error envelope's JSON, passed to `frame`).
+ */
+export interface SseFraming {
+  /** One event's JSON text as its SSE frame. */
+  frame(json: string): string;
+  /** Written after the last event ('' for none). */
+  readonly end: string;
+}
+
+export const OPENAI_SSE: SseFraming = { frame: (json) => `data: ${json}\n\n`, end: 'data: [DONE]\n\n' };
+
 /** What an edge knows about one call besides the HTTP request it came in. */
 export interface EdgeCallParts {
   readonly idPrefix: string;
@@ -17,6 +31,8 @@ export interface EdgeCallParts {
   readonly streaming?: boolean;
   readonly includeUsage?: boolean;
   readonly target?: FixedTarget;
+  /** How a streamed reply is framed; OPENAI_SSE when absent. */
+  readonly sse?: SseFraming;
 }
 
 /**
@@ -25,6 +41,7 @@ export interface EdgeCallParts {
  */
 export class EdgeCall {
   readonly request: CallRequest;
+  private readonly sse: SseFraming;
   private readonly clientGone = new AbortController();
   private readonly onClose = (): void => {
     if (!this.reply.raw.writableFinished) this.clientGone.abort(new ClientDisconnected());
@@ -50,6 +67,7 @@ export class EdgeCall {
       receivedAt: performance.now(),
       target: parts.target,
     };
+    this.sse = parts.sse ?? OPENAI_SSE;
     reply.raw.once('close', this.onClose);
   }
 
@@ -91,25 +109,25 @@ export class EdgeCall {
           break;
         }
         let out = '';
-        for (const event of batch) out += `data: ${event}\n\n`;
+        for (const event of batch) out += this.sse.frame(event);
         if (limit) {
           relayedBytes += Buffer.byteLength(out);
           try {
             limit.check(relayedBytes);
           } catch (error) {
             stream.stop(error as Error);
-            res.end(`data: ${JSON.stringify(renderError(error).body)}\n\n`);
+            res.end(this.sse.frame(JSON.stringify(renderError(error).body)));
             return;
           }
         }
         if (!res.write(out)) await drained(res);
       }
-      if (!res.destroyed) res.end('data: [DONE]\n\n');
+      if (!res.destroyed) res.end(this.sse.end);
     } catch (error) {
       if (res.destroyed) return;
       const rendered = renderError(error);
       if (rendered.unexpected) logger.error(`stream ${this.request.requestId} failed: ${rendered.internalCode}`);
-      res.end(`data: ${JSON.stringify(rendered.body)}\n\n`);
+      res.end(this.sse.frame(JSON.stringify(rendered.body)));
     }
   }
 }

@@ -37,7 +37,7 @@ const MAX_TAG_LENGTH = 256;
 const MAX_SPEND_LOGS_METADATA_BYTES = 16 * 1024;
 
 /** `metadata.tags` and `metadata.spend_logs_metadata` end up on the spend row: refuse what cannot be stored faithfully. */
-function validateMetadata(metadata: unknown): void {
+export function validateMetadata(metadata: unknown): void {
   if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new BadRequestError("'metadata' must be an object.", 'metadata');
   const { tags, spend_logs_metadata: custom } = metadata as Record<string, unknown>;
   if (tags !== undefined && tags !== null) {

@@ -331,10 +331,14 @@ export class CallPipeline {
     // An Azure deployment name says nothing about the tokenizer; its base model does.
     const model = deployment ? (deployment.baseModel ?? deployment.upstreamModel) : '';
     const body = input.body;
+    // Other streaming operations (the Responses API) are estimated as the reservation was: their own text, and any
+    // stored turns they continue.
     const prompt =
       operation.name === 'chat'
         ? countChatPromptTokens(Array.isArray(body.messages) ? (body.messages as ChatMessage[]) : [], model)
-        : countTextTokens(typeof body.prompt === 'string' ? body.prompt : '', model);
+        : operation.name === 'completion'
+          ? countTextTokens(typeof body.prompt === 'string' ? body.prompt : '', model)
+          : operation.estimate(input).promptTokens;
     const completion = countTextTokens(completionText, model);
     return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   }
@@ -356,7 +360,7 @@ export class CallPipeline {
           callerUserId: caller?.userId ?? null,
           team,
           requestedModel: call.model ?? log.answeredModel ?? '',
-          deployment: log.deployment ?? (call.target ? { id: call.target.id, modelName: log.answeredModel ?? '', provider: 'pass_through', upstreamModel: log.answeredModel ?? '', apiBase: call.target.apiBase } : null),
+          deployment: log.deployment ?? (call.target ? { id: call.target.id, modelName: log.answeredModel ?? '', provider: call.target.provider ?? 'pass_through', upstreamModel: log.answeredModel ?? '', apiBase: call.target.apiBase } : null),
           requestMetadata: isRecord(body.metadata) ? body.metadata : null,
           headerTags: call.headerTags,
           endUserId: log.parties?.endUserId ?? null,

@@ -36,6 +36,8 @@ export interface FixedTarget {
   /** Stands for the deployment on the spend row. */
   readonly id: string;
   readonly apiBase: string;
+  /** The spend row's `custom_llm_provider`; `pass_through` when absent. */
+  readonly provider?: string;
   invoke(signal: AbortSignal): Promise<ProviderAnswer>;
 }
 

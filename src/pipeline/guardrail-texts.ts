@@ -52,6 +52,60 @@ export function anyBodyText(body: Body): GuardrailText {
   return Array.isArray(body.messages) ? chatMessagesText(body) : fieldsText(body, ['prompt', 'input', 'query']);
 }
 
+/**
+ * A Responses API body's text as chat messages: `instructions` (system), then the `input` — a string (user), or its
+ * items: each message's text (a string content or its text parts, `developer` read as system) and each function
+ * call's output (tool). A rewrite goes back into the same places; stored turns a call continues are not re-read.
+ */
+export function responsesInputText(body: Body): GuardrailText {
+  type Slot = { role: string; read: () => string; write: (text: string) => void };
+  const slots = (): Slot[] => {
+    const found: Slot[] = [];
+    if (typeof body.instructions === 'string') found.push({ role: 'system', read: () => body.instructions as string, write: (text) => (body.instructions = text) });
+    const input = body.input;
+    if (typeof input === 'string') found.push({ role: 'user', read: () => body.input as string, write: (text) => (body.input = text) });
+    if (!Array.isArray(input)) return found;
+    for (const item of input) {
+      if (!isRecord(item)) continue;
+      if (item.type === 'function_call_output' && typeof item.output === 'string') {
+        found.push({ role: 'tool', read: () => item.output as string, write: (text) => (item.output = text) });
+        continue;
+      }
+      if ((item.type !== undefined && item.type !== 'message') || typeof item.role !== 'string') continue;
+      const role = item.role === 'developer' ? 'system' : item.role;
+      const content = item.content;
+      if (typeof content === 'string') found.push({ role, read: () => item.content as string, write: (text) => (item.content = text) });
+      else if (Array.isArray(content)) {
+        for (const part of content) {
+          if (isRecord(part) && typeof part.text === 'string') found.push({ role, read: () => part.text as string, write: (text) => (part.text = text) });
+        }
+      }
+    }
+    return found;
+  };
+  return {
+    read: () => slots().map((slot) => ({ role: slot.role, content: slot.read() })),
+    write: (messages) => {
+      const targets = slots();
+      messages.forEach((message, i) => targets[i]?.write(contentText(message.content)));
+    },
+  };
+}
+
+/** The text of a Response object's output messages (one per `output_text` part); a rewrite replaces it in place. */
+export function responsesReply(response: Record<string, unknown>): GuardrailReply | undefined {
+  const parts: Record<string, unknown>[] = [];
+  for (const item of Array.isArray(response.output) ? response.output : []) {
+    if (!isRecord(item) || item.type !== 'message' || !Array.isArray(item.content)) continue;
+    for (const part of item.content) if (isRecord(part) && part.type === 'output_text' && typeof part.text === 'string') parts.push(part);
+  }
+  if (parts.length === 0) return undefined;
+  return {
+    texts: parts.map((part) => part.text as string),
+    write: (texts) => parts.forEach((part, i) => (part.text = texts[i])),
+  };
+}
+
 interface ReplyChoice {
   message?: { content?: unknown };
   text?: unknown;

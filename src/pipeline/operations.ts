@@ -6,8 +6,19 @@ import type { Deployment } from '../routing/deployment';
 import type { ChatCompletionRequest, ChatMessage, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
 import type { BinaryResult, JsonObject, MultipartUpload } from '../routing/providers/media.types';
 import type { ForwardedHeaders, ProviderAdapter, StreamResult } from '../routing/providers/provider-adapter';
+import {
+  chatRequestFromResponses,
+  EMPTY_RESPONSES_CONTEXT,
+  inputItemsOf,
+  nativeResponsesRequest,
+  responseFromChat,
+  ResponsesEventsFromChat,
+  usageFromResponses,
+  type ResponsesContext,
+} from '../routing/providers/responses-via-chat';
 import { UnsupportedOperationError } from '../routing/routing.errors';
-import { anyBodyText, chatMessagesText, choicesReply, fieldsText, textFieldReply } from './guardrail-texts';
+import { anyBodyText, chatMessagesText, choicesReply, fieldsText, responsesInputText, responsesReply, textFieldReply } from './guardrail-texts';
+import { RESPONSES_EVENTS } from './responses-events';
 import type { StreamCodec } from './stream-events';
 
 export type OperationName =
@@ -21,6 +32,10 @@ export type OperationName =
   | 'rerank'
   | 'create_file'
   | 'file_request'
+  | 'responses'
+  | 'get_response'
+  | 'delete_response'
+  | 'list_response_input_items'
   | 'pass_through';
 
 /** What the edge hands the pipeline besides the JSON body: an upload, or a files API request. */
@@ -29,6 +44,8 @@ export interface CallInput {
   readonly body: Record<string, unknown>;
   readonly upload?: MultipartUpload;
   readonly fileRequest?: { readonly method: 'GET' | 'DELETE'; readonly path: string };
+  /** A Responses API call's stored state (the turns it continues, the items it references), resolved by the edge. */
+  readonly responses?: ResponsesContext;
 }
 
 /** What a provider (or a pass-through target) answered, before the pipeline prices and records it. */
@@ -329,6 +346,71 @@ export const FILE_REQUEST: Operation = {
   },
 };
 
+/** The text of Responses items (message contents, function call outputs), for the reservation's estimate. */
+function itemsText(items: readonly unknown[]): string {
+  let text = '';
+  for (const item of items) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { content, output, arguments: args } = item as Record<string, unknown>;
+    for (const value of [content, output, args]) {
+      if (typeof value === 'string') text += value;
+      else if (Array.isArray(value)) for (const part of value) if (typeof (part as { text?: unknown })?.text === 'string') text += (part as { text: string }).text;
+    }
+  }
+  return text;
+}
+
+/**
+ * OpenAI's Responses API (`POST /v1/responses`). OpenAI and Azure deployments get the request natively (stored
+ * turns expanded into `input`, see `nativeResponsesRequest`); every other provider is asked through chat completions
+ * and its answer rendered as a Response object or the Responses API's events. Guardrails read `instructions` and
+ * the input; the stream is read by RESPONSES_EVENTS.
+ */
+export const RESPONSES: Operation = {
+  name: 'responses',
+  callType: 'aresponses',
+  idPrefix: 'resp_',
+  routerOperation: 'completion',
+  guardrailOperation: 'chat',
+  streams: true,
+  streamCodec: RESPONSES_EVENTS,
+  text: (input) => responsesInputText(input.body),
+  replyText: (answer) => (answer.kind === 'json' ? responsesReply(answer.body) : undefined),
+  estimate: (input) => {
+    const history = (input.responses ?? EMPTY_RESPONSES_CONTEXT).history.flatMap((turn) => [...turn.input, ...turn.output]);
+    const text = `${typeof input.body.instructions === 'string' ? input.body.instructions : ''}${itemsText(history)}${itemsText(inputItemsOf(input.body))}`;
+    return { promptTokens: estimateTextTokens(text), replyTokens: numberOr(input.body.max_output_tokens, null) };
+  },
+  invoke: async (adapter, input, deployment, signal, streaming) => {
+    const context = input.responses ?? EMPTY_RESPONSES_CONTEXT;
+    if (adapter.responses && adapter.responsesStream) {
+      const request = nativeResponsesRequest(input.body, context, deployment);
+      if (streaming) return { kind: 'stream', stream: await adapter.responsesStream(request, deployment, signal) };
+      const result = await adapter.responses(request, deployment, signal);
+      return jsonAnswer(result.body, result.headers, usageFromResponses(result.body.usage));
+    }
+    const chat = chatRequestFromResponses(input.body, context, deployment, streaming);
+    if (streaming) {
+      const stream = await adapter.chatStream(chat, deployment, signal);
+      return { kind: 'stream', stream: { headers: stream.headers, batches: new ResponsesEventsFromChat(input.body).events(stream.batches) } };
+    }
+    const result = await adapter.chat(chat, deployment, signal);
+    return jsonAnswer(responseFromChat(result.body, input.body), result.headers, result.body.usage ?? null);
+  },
+};
+
+/**
+ * Reads and deletes of stored responses (`GET/DELETE /v1/responses/{id}`, `…/input_items`): answered from
+ * Tollgate's own store through a fixed target, admitted and recorded like any call (LiteLLM's call types).
+ */
+function storedResponseOperation(name: OperationName, callType: string, idPrefix: string): Operation {
+  return { name, callType, idPrefix, routerOperation: 'completion', guardrailOperation: 'pass_through', streams: false, text: () => null, replyText: noReply, estimate: noEstimate };
+}
+
+export const GET_RESPONSE = storedResponseOperation('get_response', 'aget_responses', 'respget-');
+export const DELETE_RESPONSE = storedResponseOperation('delete_response', 'adelete_responses', 'respdel-');
+export const LIST_RESPONSE_INPUT_ITEMS = storedResponseOperation('list_response_input_items', 'alist_input_items', 'respitems-');
+
 export const PASS_THROUGH: Operation = {
   name: 'pass_through',
   callType: 'pass_through_endpoint',
@@ -355,5 +437,9 @@ export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   rerank: RERANK,
   create_file: CREATE_FILE,
   file_request: FILE_REQUEST,
+  responses: RESPONSES,
+  get_response: GET_RESPONSE,
+  delete_response: DELETE_RESPONSE,
+  list_response_input_items: LIST_RESPONSE_INPUT_ITEMS,
   pass_through: PASS_THROUGH,
 };

@@ -16,9 +16,16 @@
 //   POST /v1/chat/completions     JSON, or SSE when stream:true (stream_options.include_usage)
 //   POST /v1/completions          legacy text completion, JSON or SSE
 //   POST /v1/embeddings           float or base64 (Float32 LE) vectors, deterministic per input
+//   POST /v1/responses            Responses API: JSON, or its typed event stream (`event:` + `data:`, no [DONE])
+//                                 when stream:true, always with usage (cached and reasoning tokens included); a
+//                                 function tool is called with {"input": <last user text>}, a function_call_output
+//                                 answered "The tool said: …"; text.format json_schema answers JSON of that schema.
+//                                 Refuses what Tollgate must never send it: previous_response_id and item_reference
+//                                 (it stores nothing), stream_options.include_usage (not a Responses parameter)
 //   GET  /v1/models, /v1/models/{id}
 //   POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=…
 //                                 (Azure style; the model is the deployment name)
+//   POST /openai/responses?api-version=…  (Azure's Responses API; the deployment is the body's model)
 //   GET  /__stats                 counters            GET  /__requests  the request log
 //   POST /__control               JSON merged into the options (live reconfiguration)
 //   POST /__reset                 resetStats()
@@ -85,6 +92,7 @@ export async function startMockUpstream(options = {}) {
     chat: 0,
     completions: 0,
     embeddings: 0,
+    responses: 0,
     models: 0,
     errors: 0,
     aborted: 0,
@@ -296,13 +304,13 @@ export async function startMockUpstream(options = {}) {
   }
 
   // ------------------------------------------------------------------ SSE
-  function stream(ctx, frames, usageFrame, tokens) {
+  function stream(ctx, frames, usageFrame, tokens, done = true) {
     const { res } = ctx;
     const h = baseHeaders(ctx, 'text/event-stream', tokens);
     h['cache-control'] = 'no-cache';
     res.writeHead(200, h);
     if (usageFrame) frames.push(usageFrame);
-    frames.push('data: [DONE]\n\n');
+    if (done) frames.push('data: [DONE]\n\n');
     let i = 0;
     const finish = () => {
       stats.completedStreams++;
@@ -489,6 +497,131 @@ export async function startMockUpstream(options = {}) {
     );
   }
 
+  // ------------------------------------------------------------------ Responses API
+  /** Text of a Responses input item (message content or function call output). */
+  function itemText(item) {
+    if (!item || typeof item !== 'object') return '';
+    if (item.type === 'function_call_output') return typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? '');
+    if (item.type === 'function_call') return String(item.arguments ?? '');
+    return contentText(item.content);
+  }
+
+  /** A value of the JSON schema's shape: strings 'mock', numbers 1, booleans true, arrays of one item. */
+  function sampleOf(schema) {
+    if (!schema || typeof schema !== 'object') return null;
+    if (schema.type === 'object' || schema.properties) {
+      const out = {};
+      for (const [name, sub] of Object.entries(schema.properties ?? {})) out[name] = sampleOf(sub);
+      return out;
+    }
+    if (schema.type === 'array') return [sampleOf(schema.items)];
+    if (schema.type === 'number' || schema.type === 'integer') return 1;
+    if (schema.type === 'boolean') return true;
+    if (Array.isArray(schema.enum)) return schema.enum[0];
+    return 'mock';
+  }
+
+  function responsesApi(ctx, body, model) {
+    stats.responses++;
+    if (body.previous_response_id !== undefined) {
+      return sendError(ctx, 400, "Previous response with id '" + body.previous_response_id + "' not found. (The mock upstream stores nothing.)", 'invalid_request_error', 'previous_response_not_found');
+    }
+    if (body.stream_options && body.stream_options.include_usage !== undefined) {
+      return sendError(ctx, 400, "Unknown parameter: 'stream_options.include_usage'.", 'invalid_request_error', 'unknown_parameter');
+    }
+    const items = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : Array.isArray(body.input) ? body.input : null;
+    if (!items) return sendError(ctx, 400, "Missing required parameter: 'input'.", 'invalid_request_error', 'missing_required_parameter');
+    if (items.some((item) => item && item.type === 'item_reference')) {
+      return sendError(ctx, 400, 'Item references are not supported by the mock upstream (it stores nothing).', 'invalid_request_error', 'invalid_value');
+    }
+    let chars = typeof body.instructions === 'string' ? body.instructions.length : 0;
+    let lastUser = '';
+    for (const item of items) {
+      const text = itemText(item);
+      chars += text.length;
+      if (item && item.role === 'user') lastUser = text;
+    }
+    const last = items[items.length - 1];
+    const inputTokens = Math.ceil(chars / 4) + 3 * items.length;
+    const cachedTokens = Math.floor(inputTokens / 4);
+    const reasoningTokens = body.reasoning ? 4 : 0;
+    const outputTokens = opts.completionTokens + reasoningTokens;
+    const usage = {
+      input_tokens: inputTokens,
+      input_tokens_details: { cached_tokens: cachedTokens },
+      output_tokens: outputTokens,
+      output_tokens_details: { reasoning_tokens: reasoningTokens },
+      total_tokens: inputTokens + outputTokens,
+    };
+    const n = ++seq;
+    const id = `resp_mock_${n}`;
+    const created = Math.floor(Date.now() / 1000);
+    const tools = Array.isArray(body.tools) ? body.tools.filter((tool) => tool && tool.type === 'function') : [];
+    const format = body.text && body.text.format;
+    const output = [];
+    if (body.reasoning) output.push({ id: `rs_mock_${n}`, type: 'reasoning', summary: [] });
+    let text = null;
+    if (last && last.type === 'function_call_output') text = `The tool said: ${itemText(last)}`;
+    else if (tools.length > 0 && body.tool_choice !== 'none') {
+      output.push({ id: `fc_mock_${n}`, type: 'function_call', status: 'completed', call_id: `call_mock_${n}`, name: tools[0].name, arguments: JSON.stringify({ input: lastUser }) });
+    } else if (format && format.type === 'json_schema') text = JSON.stringify(sampleOf(format.schema));
+    else text = 'Mock reply to: ' + lastUser.slice(0, 40);
+    if (text !== null) output.push({ id: `msg_mock_${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] });
+    const response = {
+      id,
+      object: 'response',
+      created_at: created,
+      status: 'completed',
+      background: false,
+      error: null,
+      incomplete_details: null,
+      instructions: body.instructions ?? null,
+      max_output_tokens: body.max_output_tokens ?? null,
+      model,
+      output,
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      previous_response_id: null,
+      reasoning: { effort: (body.reasoning && body.reasoning.effort) ?? null, summary: null },
+      store: body.store ?? true,
+      temperature: body.temperature ?? 1,
+      text: { format: format ?? { type: 'text' } },
+      tool_choice: body.tool_choice ?? 'auto',
+      tools: body.tools ?? [],
+      top_p: body.top_p ?? 1,
+      truncation: body.truncation ?? 'disabled',
+      usage,
+      user: body.user ?? null,
+      metadata: body.metadata ?? {},
+    };
+    if (body.stream !== true) return sendJson(ctx, 200, JSON.stringify(response), usage.total_tokens);
+
+    let sequence = 0;
+    const frames = [];
+    const event = (type, fields) => frames.push(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...fields })}\n\n`);
+    const opening = { ...response, status: 'in_progress', output: [], usage: null };
+    event('response.created', { response: opening });
+    event('response.in_progress', { response: opening });
+    output.forEach((item, index) => {
+      if (item.type === 'message') {
+        const full = item.content[0].text;
+        event('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', content: [] } });
+        event('response.content_part.added', { item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+        for (const piece of splitText(full, opts.chunkCount)) event('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: piece, logprobs: [] });
+        event('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text: full, logprobs: [] });
+        event('response.content_part.done', { item_id: item.id, output_index: index, content_index: 0, part: item.content[0] });
+      } else if (item.type === 'function_call') {
+        event('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', arguments: '' } });
+        for (const piece of splitText(item.arguments, 2)) event('response.function_call_arguments.delta', { item_id: item.id, output_index: index, delta: piece });
+        event('response.function_call_arguments.done', { item_id: item.id, output_index: index, arguments: item.arguments });
+      } else {
+        event('response.output_item.added', { output_index: index, item });
+      }
+      event('response.output_item.done', { output_index: index, item });
+    });
+    event('response.completed', { response });
+    stream(ctx, frames, null, usage.total_tokens, false);
+  }
+
   // ------------------------------------------------------------------ server
   function logRequest(req, pathname, query, body) {
     if (requests.length >= REQUEST_LOG_SIZE) requests.shift();
@@ -542,6 +675,8 @@ export async function startMockUpstream(options = {}) {
     if (az) {
       deployment = decodeURIComponent(az[1]);
       p = '/' + az[2];
+    } else if (p === '/openai/responses' || p === '/openai/responses/') {
+      p = '/responses';
     } else if (p.startsWith('/v1/')) {
       p = p.slice(3);
     }
@@ -549,7 +684,7 @@ export async function startMockUpstream(options = {}) {
 
     const route =
       p === '/chat/completions' ? 'chat' : p === '/completions' ? 'completions' : p === '/embeddings' ? 'embeddings'
-        : p === '/models' || p.startsWith('/models/') ? 'models' : null;
+        : p === '/responses' ? 'responses' : p === '/models' || p.startsWith('/models/') ? 'models' : null;
 
     const later = (fn) => after(ctx, opts.latencyMs, fn);
 
@@ -587,7 +722,7 @@ export async function startMockUpstream(options = {}) {
       stats[route]++;
       return;
     }
-    const handler = route === 'chat' ? chatCompletions : route === 'completions' ? textCompletions : embeddings;
+    const handler = route === 'chat' ? chatCompletions : route === 'completions' ? textCompletions : route === 'responses' ? responsesApi : embeddings;
     after(ctx, opts.latencyMs + slowDelay(model), () => handler(ctx, body, model));
   }
 

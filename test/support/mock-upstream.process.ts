@@ -5,6 +5,7 @@ export interface MockStats {
   requests: number;
   chat: number;
   embeddings: number;
+  responses: number;
   models: number;
   aborted: number;
   completedStreams: number;

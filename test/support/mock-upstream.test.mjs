@@ -62,7 +62,7 @@ test('exported handle shape', () => {
   assert.equal(typeof mock.port, 'number');
   assert.ok(mock.port > 0);
   assert.ok(Array.isArray(mock.requests));
-  for (const k of ['requests', 'chat', 'embeddings', 'models', 'aborted', 'completedStreams', 'inFlight']) {
+  for (const k of ['requests', 'chat', 'embeddings', 'responses', 'models', 'aborted', 'completedStreams', 'inFlight']) {
     assert.equal(typeof mock.stats[k], 'number', k);
   }
   assert.equal(typeof mock.setOptions, 'function');
@@ -449,6 +449,120 @@ test('big-<bytes> model stops writing when the client stops reading and leaves',
   for (let i = 0; i < 100 && mock.stats.aborted === 0; i++) await sleep(10);
   assert.equal(mock.stats.aborted, 1);
   assert.equal(mock.stats.inFlight, 0);
+});
+
+/** Typed SSE events (Responses API): each block is an `event:` line then a `data:` line naming the same type. */
+function typedEvents(text) {
+  assert.ok(!text.includes('[DONE]'), 'the Responses API sends no [DONE]');
+  return text
+    .split('\n\n')
+    .filter((b) => b.trim() !== '')
+    .map((b) => {
+      const [eventLine, dataLine, ...rest] = b.split('\n');
+      assert.equal(rest.length, 0, `bad SSE block: ${b}`);
+      assert.ok(eventLine.startsWith('event: ') && dataLine.startsWith('data: '), `bad SSE block: ${b}`);
+      const data = JSON.parse(dataLine.slice(6));
+      assert.equal(eventLine.slice(7), data.type);
+      return data;
+    });
+}
+
+test('responses JSON: output message, usage with cached and reasoning tokens, echoed request fields', async () => {
+  const r = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'Hello, how are you today? This sentence is longer than forty characters.', instructions: 'Be terse.', metadata: { a: 'b' } });
+  assert.equal(r.status, 200);
+  assert.match(r.json.id, /^resp_mock_\d+$/);
+  assert.equal(r.json.object, 'response');
+  assert.equal(r.json.status, 'completed');
+  assert.equal(r.json.model, 'gpt-4o-mini');
+  assert.equal(r.json.instructions, 'Be terse.');
+  assert.deepEqual(r.json.metadata, { a: 'b' });
+  assert.equal(r.json.output.length, 1);
+  assert.deepEqual(r.json.output[0].content, [{ type: 'output_text', text: 'Mock reply to: Hello, how are you today? This sentence ', annotations: [], logprobs: [] }]);
+  const input = Math.ceil(('Be terse.'.length + 72) / 4) + 3;
+  assert.deepEqual(r.json.usage, {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: Math.floor(input / 4) },
+    output_tokens: 16,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: input + 16,
+  });
+  assert.equal(mock.stats.responses, 1);
+  const reasoning = await post('/responses', { model: 'o4-mini', input: [{ role: 'user', content: [{ type: 'input_text', text: 'think' }] }], reasoning: { effort: 'low' } });
+  assert.equal(reasoning.json.output[0].type, 'reasoning');
+  assert.equal(reasoning.json.usage.output_tokens_details.reasoning_tokens, 4);
+  assert.equal(reasoning.json.usage.output_tokens, 20);
+});
+
+test('responses SSE: typed events in order, sequence numbers, deltas that add up, usage in response.completed, no [DONE]', async () => {
+  mock.setOptions({ chunkCount: 3 });
+  const r = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'stream me please', stream: true });
+  assert.equal(r.status, 200);
+  assert.match(r.res.headers.get('content-type'), /text\/event-stream/);
+  const events = typedEvents(r.text);
+  assert.deepEqual(events.map((e) => e.type), [
+    'response.created',
+    'response.in_progress',
+    'response.output_item.added',
+    'response.content_part.added',
+    'response.output_text.delta',
+    'response.output_text.delta',
+    'response.output_text.delta',
+    'response.output_text.done',
+    'response.content_part.done',
+    'response.output_item.done',
+    'response.completed',
+  ]);
+  assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i));
+  assert.equal(events[0].response.status, 'in_progress');
+  assert.equal(events[0].response.usage, null);
+  const text = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+  assert.equal(text, 'Mock reply to: stream me please');
+  const done = events.at(-1).response;
+  assert.equal(done.output[0].content[0].text, text);
+  assert.equal(done.usage.output_tokens, 16);
+  assert.equal(mock.stats.completedStreams, 1);
+});
+
+test('responses tools: a function call with {"input": last user text}, its output answered, json_schema answered in shape', async () => {
+  const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { input: { type: 'string' } } } }, { type: 'web_search_preview' }];
+  const call = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'Weather in Paris?', tools });
+  assert.deepEqual(call.json.output, [{ id: call.json.output[0].id, type: 'function_call', status: 'completed', call_id: call.json.output[0].call_id, name: 'get_weather', arguments: '{"input":"Weather in Paris?"}' }]);
+  const answered = await post('/v1/responses', { model: 'gpt-4o-mini', tools, input: [{ role: 'user', content: 'Weather in Paris?' }, call.json.output[0], { type: 'function_call_output', call_id: call.json.output[0].call_id, output: 'sunny' }] });
+  assert.equal(answered.json.output[0].content[0].text, 'The tool said: sunny');
+  const none = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'x', tools, tool_choice: 'none' });
+  assert.equal(none.json.output[0].type, 'message');
+  const streamed = typedEvents((await post('/v1/responses', { model: 'gpt-4o-mini', input: 'Weather in Rome?', tools, stream: true })).text);
+  const args = streamed.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta).join('');
+  assert.equal(args, '{"input":"Weather in Rome?"}');
+  assert.equal(streamed.find((e) => e.type === 'response.function_call_arguments.done').arguments, args);
+  const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' }, sunny: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' } } } };
+  const structured = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'json', text: { format: { type: 'json_schema', name: 'w', schema } } });
+  assert.deepEqual(JSON.parse(structured.json.output[0].content[0].text), { city: 'mock', days: 1, sunny: true, tags: ['mock'] });
+});
+
+test('responses refuses what a gateway must not send: previous_response_id, item_reference, stream_options.include_usage, no input', async () => {
+  const prev = await post('/v1/responses', { model: 'm', input: 'x', previous_response_id: 'resp_1' });
+  assert.equal(prev.status, 400);
+  assert.equal(prev.json.error.code, 'previous_response_not_found');
+  const ref = await post('/v1/responses', { model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] });
+  assert.equal(ref.status, 400);
+  const usage = await post('/v1/responses', { model: 'm', input: 'x', stream: true, stream_options: { include_usage: true } });
+  assert.equal(usage.status, 400);
+  assert.equal(usage.json.error.code, 'unknown_parameter');
+  const missing = await post('/v1/responses', { model: 'm' });
+  assert.equal(missing.status, 400);
+  const failing = await post('/v1/responses', { model: '503', input: 'x' });
+  assert.equal(failing.status, 503);
+});
+
+test('Azure responses: /openai/responses?api-version=… with the deployment as the body’s model and api-key auth', async () => {
+  mock.setOptions({ requireApiKey: 'azkey' });
+  const refused = await post('/openai/responses?api-version=2025-04-01-preview', { model: 'my-deployment', input: 'hi' });
+  assert.equal(refused.status, 401);
+  const r = await post('/openai/responses?api-version=2025-04-01-preview', { model: 'my-deployment', input: 'hi' }, { 'api-key': 'azkey' });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.model, 'my-deployment');
+  assert.equal(mock.requests.at(-1).query['api-version'], '2025-04-01-preview');
 });
 
 test('request log keeps the last 50 requests', async () => {

@@ -54,6 +54,13 @@ export interface ProviderAdapter {
   /** The files API: an upload, and GET/DELETE on `files`, `files/{id}`, `files/{id}/content` (relayed as they are). */
   createFile?(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
   fileRequest?(method: 'GET' | 'DELETE', path: string, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
+  /**
+   * OpenAI's Responses API spoken natively (OpenAI, Azure OpenAI): the request goes to the upstream's `responses`
+   * endpoint as it is. A provider without it is served through `chat` (the RESPONSES operation translates).
+   * The stream's texts are the Responses API's typed events (`response.created`, `response.output_text.delta` …).
+   */
+  responses?(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
+  responsesStream?(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<StreamResult>;
 }
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

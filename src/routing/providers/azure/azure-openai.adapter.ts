@@ -3,10 +3,15 @@ import type { Deployment } from '../../deployment';
 import type { LlmOperation } from '../../openai.types';
 import { UpstreamHttp } from '../../upstream-http.service';
 import { UnsupportedOperationError } from '../../routing.errors';
+import type { JsonObject } from '../media.types';
 import { OpenAiWireAdapter } from '../openai/openai-wire.adapter';
+import type { JsonResult, StreamResult } from '../provider-adapter';
 
 /** GA version used when a deployment sets no `api_version`. */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+/** The Responses API exists from this version on; a deployment configured with an older one uses it for responses. */
+export const AZURE_RESPONSES_API_VERSION = '2025-04-01-preview';
+const FIRST_RESPONSES_VERSION = '2025-03-01-preview';
 const PATHS: Record<LlmOperation, string> = { chat: 'chat/completions', completion: 'completions', embedding: 'embeddings' };
 
 /**
@@ -40,6 +45,25 @@ export class AzureOpenAiAdapter extends OpenAiWireAdapter {
     const version = encodeURIComponent(deployment.apiVersion ?? DEFAULT_AZURE_API_VERSION);
     const scope = path === 'files' || path.startsWith('files/') ? '/openai' : `/openai/deployments/${encodeURIComponent(deployment.upstreamModel)}`;
     return `${base}${scope}/${path}?api-version=${version}`;
+  }
+
+  /**
+   * The Responses API natively, at the resource's `/openai/responses` (the deployment name is the body's `model`).
+   * A configured `api_version` older than the API itself is replaced by AZURE_RESPONSES_API_VERSION.
+   */
+  responses(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
+    return this.responsesAt(this.responsesEndpoint(deployment), request, deployment, signal);
+  }
+
+  responsesStream(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
+    return this.responsesStreamAt(this.responsesEndpoint(deployment), request, deployment, signal);
+  }
+
+  private responsesEndpoint(deployment: Deployment): string {
+    if (!deployment.apiBase) throw new Error(`azure deployment ${deployment.modelName} has no api_base`);
+    const configured = deployment.apiVersion;
+    const version = configured && (/^[a-z]/.test(configured) || configured >= FIRST_RESPONSES_VERSION) ? configured : AZURE_RESPONSES_API_VERSION;
+    return `${deployment.apiBase.replace(/\/+$/, '')}/openai/responses?api-version=${encodeURIComponent(version)}`;
   }
 
   protected authHeaders(deployment: Deployment): Record<string, string> {

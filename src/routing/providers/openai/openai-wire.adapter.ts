@@ -127,6 +127,30 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     return this.relayed(await this.sendTo(method, url.toString(), {}, undefined, deployment, signal), signal, deployment);
   }
 
+  /** `POST <url>` of the Responses API: the body as the client sent it (less Tollgate's own fields), the JSON reply. */
+  protected async responsesAt(url: string, request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
+    const body = this.upstreamBody(request, deployment, false, false);
+    const response = await this.sendTo('POST', url, { 'content-type': 'application/json', accept: 'application/json' }, body, deployment, signal);
+    try {
+      return { body: JSON.parse(await this.http.readText(response)) as JsonObject, headers: forwardedHeaders(response) };
+    } catch (error) {
+      throw this.transportError(error, signal, deployment);
+    }
+  }
+
+  /** The Responses API's event stream; an `error` event before or between events fails the call like a chat stream's. */
+  protected async responsesStreamAt(url: string, request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
+    const body = this.upstreamBody(request, deployment, true, false);
+    let response: UpstreamResponse;
+    try {
+      response = await this.http.request('POST', toEndpoint(url), { 'content-type': 'application/json', accept: 'text/event-stream', ...this.authHeaders(deployment) }, body, signal, deployment.streamTimeoutMs, deployment);
+    } catch (error) {
+      throw this.transportError(error, signal, deployment);
+    }
+    if (response.statusCode >= 400) throw await this.statusError(response, deployment);
+    return { headers: forwardedHeaders(response), batches: this.batches(response, signal, deployment, responsesEventError) };
+  }
+
   private async mediaJson(path: string, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
     const response = await this.sendTo('POST', this.mediaEndpoint(deployment, path), { 'content-type': 'application/json' }, this.upstreamBody(request, deployment, false), deployment, signal);
     try {
@@ -169,17 +193,16 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
 
   private async stream(operation: LlmOperation, request: object, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
     const response = await this.send(operation, this.upstreamBody(request, deployment, true), deployment, signal, deployment.streamTimeoutMs);
-    return { headers: forwardedHeaders(response), batches: this.batches(response, signal, deployment) };
+    return { headers: forwardedHeaders(response), batches: this.batches(response, signal, deployment, chunkError) };
   }
 
-  private async *batches(response: UpstreamResponse, signal: AbortSignal, deployment: Deployment): AsyncGenerator<string[]> {
+  /** `errorOf` reads a provider's error event (the message), or undefined for any other event. */
+  private async *batches(response: UpstreamResponse, signal: AbortSignal, deployment: Deployment, errorOf: (data: string) => string | undefined): AsyncGenerator<string[]> {
     try {
       for await (const batch of parseSse(this.http.streamBody(response))) {
         for (const data of batch) {
-          // Quoted keys inside content are escaped (\"error\"), so this only matches a real error key.
-          if (!data.includes('"error"')) continue;
-          const error = (JSON.parse(data) as { error?: { message?: string } }).error;
-          if (error) throw new UpstreamError('upstream', 500, this.labelOf(deployment), error.message ?? 'stream error');
+          const message = errorOf(data);
+          if (message !== undefined) throw new UpstreamError('upstream', 500, this.labelOf(deployment), message);
         }
         yield batch;
       }
@@ -193,10 +216,12 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     }
   }
 
-  private upstreamBody(request: object, deployment: Deployment, stream: boolean): string {
+  /** `usageOption`: chat and text completions take `stream_options.include_usage`; the Responses API always reports usage. */
+  private upstreamBody(request: object, deployment: Deployment, stream: boolean, usageOption = true): string {
     const body: Record<string, unknown> = { ...request, model: deployment.upstreamModel };
     for (const field of PROXY_ONLY_FIELDS) delete body[field];
-    if (stream) {
+    if (stream && !usageOption) body.stream = true;
+    else if (stream) {
       // Always ask for usage so spend is exact; the gateway drops the usage chunk if the client did not ask.
       const options = (body.stream_options as Record<string, unknown> | undefined) ?? {};
       body.stream_options = { ...options, include_usage: true };
@@ -245,6 +270,26 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   private transportError(error: unknown, signal: AbortSignal, deployment: Deployment): Error {
     return transportErrorOf(this.labelOf(deployment), error, signal);
   }
+}
+
+/** A chat or completion stream's error event: `{"error": {...}}`. */
+function chunkError(data: string): string | undefined {
+  // Quoted keys inside content are escaped (\"error\"), so this only matches a real error key.
+  if (!data.includes('"error"')) return undefined;
+  const error = (JSON.parse(data) as { error?: { message?: string } }).error;
+  return error ? (error.message ?? 'stream error') : undefined;
+}
+
+/**
+ * The Responses API's `error` event: `{"type":"error","code":…,"message":…}` (or the error nested under `error`), or
+ * an OpenAI-compatible server's chat-style `{"error": {...}}` event.
+ */
+function responsesEventError(data: string): string | undefined {
+  if (!data.includes('"error"')) return undefined;
+  const event = JSON.parse(data) as { type?: string; message?: string; error?: { message?: string } | null };
+  if (event.type === 'error') return event.message ?? event.error?.message ?? 'stream error';
+  if (event.type === undefined && event.error) return event.error.message ?? 'stream error';
+  return undefined;
 }
 
 function header(response: UpstreamResponse, name: string): string | undefined {

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Deployment } from '../../deployment';
 import type { LlmOperation } from '../../openai.types';
 import { UpstreamHttp } from '../../upstream-http.service';
+import type { JsonObject } from '../media.types';
+import type { JsonResult, StreamResult } from '../provider-adapter';
 import { OpenAiWireAdapter } from './openai-wire.adapter';
 
 const OPENAI_API_BASE = 'https://api.openai.com/v1';
@@ -24,6 +26,15 @@ export class OpenAiAdapter extends OpenAiWireAdapter {
 
   protected mediaEndpoint(deployment: Deployment, path: string): string {
     return `${(deployment.apiBase ?? OPENAI_API_BASE).replace(/\/+$/, '')}/${path}`;
+  }
+
+  /** The Responses API natively, at `<api_base>/responses`. */
+  responses(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
+    return this.responsesAt(this.mediaEndpoint(deployment, 'responses'), request, deployment, signal);
+  }
+
+  responsesStream(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
+    return this.responsesStreamAt(this.mediaEndpoint(deployment, 'responses'), request, deployment, signal);
   }
 
   protected authHeaders(deployment: Deployment): Record<string, string> {
