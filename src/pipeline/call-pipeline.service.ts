@@ -357,6 +357,7 @@ export class CallPipeline {
           deployment: log.deployment ?? (call.target ? { id: call.target.id, modelName: log.answeredModel ?? '', provider: 'pass_through', upstreamModel: log.answeredModel ?? '', apiBase: call.target.apiBase } : null),
           requestMetadata: isRecord(body.metadata) ? body.metadata : null,
           headerTags: call.headerTags,
+          bodyTags: stringsOf(body.tags),
           endUserId: log.parties?.endUserId ?? null,
           usage: log.usage,
           cost: log.cost,
@@ -391,6 +392,11 @@ function endUserOf(body: Record<string, unknown>, fromToken: string | undefined)
 
 function budgetApplies(subjects: readonly LimitSubject[]): boolean {
   return subjects.some((subject) => subject.budget?.max !== null && subject.budget?.max !== undefined);
+}
+
+/** A body's top-level `tags` as the edge validated them; a pass-through body's only when they are strings. */
+function stringsOf(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item !== '') : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
