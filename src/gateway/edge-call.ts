@@ -1,13 +1,37 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
-import { renderError } from '../common/http/error-envelope';
+import { anthropicErrorBody } from '../common/http/anthropic-error';
+import { renderError, type RenderedError } from '../common/http/error-envelope';
+import { messagesEventType } from '../pipeline/stream-events';
 import type { CallInput } from '../pipeline/operations';
 import type { CallOutcome, CallRequest, CallStream, FixedTarget } from '../pipeline/call';
 import type { ResponseSizeLimit } from '../routing/response-size-limit';
 import { ClientDisconnected } from '../routing/upstream-abort';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+
+/** How an edge's stream is written as server-sent events: each event, the error that ends a failed stream, the end. */
+export interface SseFraming {
+  event(data: string): string;
+  error(rendered: RenderedError): string;
+  /** What closes a complete stream. */
+  readonly done: string;
+}
+
+/** OpenAI's: `data: <chunk>` events, the error envelope as a last event, `data: [DONE]`. */
+export const OPENAI_SSE: SseFraming = {
+  event: (data) => `data: ${data}\n\n`,
+  error: (rendered) => `data: ${JSON.stringify(rendered.body)}\n\n`,
+  done: 'data: [DONE]\n\n',
+};
+
+/** Anthropic's: `event: <type>` before each `data:`, an `error` event in Anthropic's shape, nothing after `message_stop`. */
+export const ANTHROPIC_SSE: SseFraming = {
+  event: (data) => `event: ${messagesEventType(data)}\ndata: ${data}\n\n`,
+  error: (rendered) => `event: error\ndata: ${JSON.stringify(anthropicErrorBody(rendered))}\n\n`,
+  done: '',
+};
 
 /** What an edge knows about one call besides the HTTP request it came in. */
 export interface EdgeCallParts {
@@ -17,6 +41,8 @@ export interface EdgeCallParts {
   readonly streaming?: boolean;
   readonly includeUsage?: boolean;
   readonly target?: FixedTarget;
+  /** How a stream is framed; OpenAI's when absent. */
+  readonly sse?: SseFraming;
 }
 
 /**
@@ -30,11 +56,14 @@ export class EdgeCall {
     if (!this.reply.raw.writableFinished) this.clientGone.abort(new ClientDisconnected());
   };
 
+  private readonly sse: SseFraming;
+
   constructor(
     http: FastifyRequest,
     private readonly reply: FastifyReply,
     parts: EdgeCallParts,
   ) {
+    this.sse = parts.sse ?? OPENAI_SSE;
     this.request = {
       requestId: parts.idPrefix + http.id,
       caller: http.auth,
@@ -77,7 +106,8 @@ export class EdgeCall {
    * Writes the stream straight to the socket as server-sent events: one write per group of events that arrived
    * together, backpressure honoured. A client that leaves ends the loop (which closes the upstream body); a stream
    * that would pass `max_response_size_mb` ends before the group that crosses it, with the error as its last
-   * event; an error after the headers travels as a final event, as OpenAI and LiteLLM do mid-stream.
+   * event; an error after the headers travels as a final event, as OpenAI, Anthropic and LiteLLM do mid-stream.
+   * The edge's framing says how events, that error and the end are written.
    */
   private async relaySse(stream: CallStream, limit: ResponseSizeLimit | undefined): Promise<void> {
     this.reply.hijack();
@@ -91,25 +121,25 @@ export class EdgeCall {
           break;
         }
         let out = '';
-        for (const event of batch) out += `data: ${event}\n\n`;
+        for (const event of batch) out += this.sse.event(event);
         if (limit) {
           relayedBytes += Buffer.byteLength(out);
           try {
             limit.check(relayedBytes);
           } catch (error) {
             stream.stop(error as Error);
-            res.end(`data: ${JSON.stringify(renderError(error).body)}\n\n`);
+            res.end(this.sse.error(renderError(error)));
             return;
           }
         }
         if (!res.write(out)) await drained(res);
       }
-      if (!res.destroyed) res.end('data: [DONE]\n\n');
+      if (!res.destroyed) res.end(this.sse.done);
     } catch (error) {
       if (res.destroyed) return;
       const rendered = renderError(error);
       if (rendered.unexpected) logger.error(`stream ${this.request.requestId} failed: ${rendered.internalCode}`);
-      res.end(`data: ${JSON.stringify(rendered.body)}\n\n`);
+      res.end(this.sse.error(rendered));
     }
   }
 }
