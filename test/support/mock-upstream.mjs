@@ -29,7 +29,8 @@
 //   'stream-error-first' / 'stream-then-drop'  200 SSE: an error event first / one chunk, then the connection drops
 //   'slow' / 'slow-<ms>'               waits 5000 ms / <ms> before answering (cancelled if the client leaves)
 //   'call-tools'                       chat with tools: calls the first tool with {"input": <last user text>};
-//                                      after a tool result: 'Mock reply to tool result: <result>' (JSON or SSE)
+//                                      after a tool result (since the last assistant turn): 'Mock reply to
+//                                      tool result: <result>' (JSON or SSE)
 //   'big-<bytes>'                      chat only: the reply text is <bytes> bytes ('xxxxxxx xxx…'), sent in 64 KB
 //                                      writes that wait for the client (JSON without Content-Length, or SSE
 //                                      with one 64 KB chunk per event), so a client that stops reading stops
@@ -415,18 +416,20 @@ export async function startMockUpstream(options = {}) {
   // result it answers 'Mock reply to tool result: <result>'. JSON or SSE (the call's arguments in two pieces).
   function toolsChat(ctx, body, model, id, created, usage) {
     const messages = body.messages;
-    const last = messages[messages.length - 1] || {};
     const tools = Array.isArray(body.tools) ? body.tools : [];
     let lastUser = '';
     for (const m of messages) if (m && m.role === 'user') lastUser = contentText(m.content);
+    // A tool result since the assistant's last turn is what the reply is about.
+    let result;
+    for (let i = messages.length - 1; i >= 0 && messages[i] && messages[i].role !== 'assistant'; i--) if (messages[i].role === 'tool') result = messages[i];
     let message;
     let finish;
-    if (last.role !== 'tool' && tools.length > 0 && body.tool_choice !== 'none') {
+    if (!result && tools.length > 0 && body.tool_choice !== 'none') {
       const call = { id: `call_mock${seq}`, type: 'function', function: { name: tools[0].function.name, arguments: JSON.stringify({ input: lastUser }) } };
       message = { role: 'assistant', content: null, tool_calls: [call] };
       finish = 'tool_calls';
     } else {
-      message = { role: 'assistant', content: `Mock reply to tool result: ${last.role === 'tool' ? contentText(last.content) : lastUser}` };
+      message = { role: 'assistant', content: `Mock reply to tool result: ${result ? contentText(result.content) : lastUser}` };
       finish = 'stop';
     }
     if (body.stream !== true) {
