@@ -277,11 +277,13 @@ guardrails:
         model: 'bedrock-claude',
         max_tokens: 100,
         system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
-        messages: [{ role: 'user', content: 'Hello Bedrock' }],
+        // Claude Code's mid-conversation system turn and effort setting, which Bedrock does not take.
+        messages: [{ role: 'user', content: 'Hello Bedrock' }, { role: 'system', content: 'Today is Thursday.' } as unknown as Anthropic.Beta.BetaMessageParam],
         metadata: { user_id: 'u-1' },
-        betas: ['interleaved-thinking-2025-05-14', 'claude-code-20250219', 'fine-grained-tool-streaming-2025-05-14'],
+        betas: ['interleaved-thinking-2025-05-14', 'claude-code-20250219', 'fine-grained-tool-streaming-2025-05-14', 'mid-conversation-system-2026-04-07'],
+        ...({ output_config: { effort: 'high' } } as object),
       });
-      expect(data.content).toEqual([{ type: 'text', text: 'Claude echo: Hello Bedrock (system: Be brief.)' }]);
+      expect(data.content).toEqual([{ type: 'text', text: 'Claude echo: Hello Bedrock (system: Be brief. Today is Thursday.)' }]);
       expect(data.usage.cache_creation_input_tokens).toBeGreaterThan(0);
       const sent = lastSent();
       expect(sent.path).toBe(`/model/${encodeURIComponent(BEDROCK_MODEL)}/invoke`);
@@ -291,7 +293,10 @@ guardrails:
         anthropic_version: 'bedrock-2023-05-31',
         anthropic_beta: ['interleaved-thinking-2025-05-14'],
         max_tokens: 100,
-        system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+        system: [
+          { type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } },
+          { type: 'text', text: 'Today is Thursday.' },
+        ],
         messages: [{ role: 'user', content: 'Hello Bedrock' }],
       });
       const row = await rowOf(data.id);
@@ -317,7 +322,7 @@ guardrails:
         model: 'gpt-plain',
         max_tokens: 64,
         system: [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }],
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello translated world' }] }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello translated world' }] }, { role: 'system', content: 'Mid-conversation note.' } as unknown as Anthropic.MessageParam],
         stop_sequences: ['never'],
         metadata: { user_id: 'translated-user' },
         ...({ temperature: 0.2 } as object),
@@ -331,6 +336,7 @@ guardrails:
         messages: [
           { role: 'system', content: 'You are terse.' },
           { role: 'user', content: 'Hello translated world' },
+          { role: 'system', content: 'Mid-conversation note.' },
         ],
         max_tokens: 64,
         temperature: 0.2,

@@ -41,6 +41,9 @@ const MESSAGES_FIELDS = new Set([
   'container',
   'mcp_servers',
   'context_management',
+  // Newer fields Claude Code sends (effort and structured-output settings).
+  'output_config',
+  'output_format',
 ]);
 const COUNT_TOKENS_FIELDS = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers', 'context_management']);
 
@@ -79,7 +82,8 @@ export const anthropicMock: ProviderHandler = async ({ request, res }) => {
     sendJson(res, 200, { input_tokens: promptTokensOf(body) });
     return true;
   }
-  const problem = validateMessages(body);
+  const midConversationSystem = (request.headers['anthropic-beta'] ?? '').split(',').includes('mid-conversation-system-2026-04-07');
+  const problem = validateMessages(body, MESSAGES_FIELDS, midConversationSystem);
   if (problem) return error(res, 400, 'invalid_request_error', problem), true;
   const model = String(body.model);
   if (model.endsWith('-too-long')) return error(res, 400, 'invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'), true;
@@ -98,7 +102,7 @@ export const anthropicMock: ProviderHandler = async ({ request, res }) => {
 
 /** The answer to a (valid) Messages request: see {@link anthropicMock}. */
 export function answerMessages(body: Record<string, unknown>): MessagesAnswer {
-  const messages = body.messages as Message[];
+  const messages = (body.messages as Message[]).filter((message) => message.role !== 'system');
   const last = messages[messages.length - 1];
   const lastBlocks: Block[] = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
   const toolResult = lastBlocks.find((block) => block.type === 'tool_result');
@@ -203,7 +207,7 @@ function cachedPrefixOf(body: Record<string, unknown>): string | undefined {
 }
 
 /** What the real API refuses in a Messages request body (shared with Claude on the Bedrock mock, which adds its own). */
-export function validateMessages(body: Record<string, unknown>, fields: ReadonlySet<string> = MESSAGES_FIELDS): string | undefined {
+export function validateMessages(body: Record<string, unknown>, fields: ReadonlySet<string> = MESSAGES_FIELDS, systemTurns = false): string | undefined {
   const unknown = Object.keys(body).find((field) => !fields.has(field));
   if (unknown) return `${unknown}: Extra inputs are not permitted`;
   if (body.metadata !== undefined) {
@@ -214,7 +218,8 @@ export function validateMessages(body: Record<string, unknown>, fields: Readonly
   if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: Field required';
   const thinking = (body.thinking as { type?: string } | undefined)?.type === 'enabled';
-  const messages = body.messages as Message[];
+  // With the mid-conversation-system beta, `system` turns may sit between the others (alternation skips them).
+  const messages = (body.messages as Message[]).filter((message) => !(systemTurns && message.role === 'system' && typeof message.content === 'string'));
   const toolUseIds = new Set<string>();
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];

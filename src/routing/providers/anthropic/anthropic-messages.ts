@@ -161,6 +161,22 @@ export function bedrockBetas(betas: readonly string[]): string[] {
   return [...new Set(betas.map((beta) => BEDROCK_BETAS[beta]).filter((beta): beta is string => beta !== undefined))];
 }
 
+/**
+ * For a provider without the `mid-conversation-system` beta (Claude Code sends `system` turns between the others):
+ * their text is appended to the system prompt, after any cached blocks, so the prompt cache is not disturbed.
+ */
+export function withSystemTurnsFolded(body: Record<string, unknown>): Record<string, unknown> {
+  const turns = Array.isArray(body.messages) ? (body.messages as MessagesTurn[]) : [];
+  const system = turns.filter((turn) => turn.role === 'system');
+  if (system.length === 0) return body;
+  const blocks: MessagesBlock[] = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : Array.isArray(body.system) ? [...(body.system as MessagesBlock[])] : [];
+  for (const turn of system) {
+    if (typeof turn.content === 'string') blocks.push({ type: 'text', text: turn.content });
+    else blocks.push(...turn.content.filter((block) => block.type === 'text').map((block) => ({ type: 'text', text: block.text ?? '' })));
+  }
+  return { ...body, system: blocks, messages: turns.filter((turn) => turn.role !== 'system') };
+}
+
 /** Anthropic's error types, by the HTTP status the same error has. */
 export const MESSAGES_ERROR_STATUS: Readonly<Record<string, number>> = {
   invalid_request_error: 400,

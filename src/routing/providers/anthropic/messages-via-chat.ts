@@ -54,7 +54,9 @@ export function systemText(system: unknown): string {
  * history wants them right after the assistant's tool calls; the rest of the turn follows as one user message.
  */
 function chatMessagesOf(turn: MessagesTurn, index: number): ChatMessage[] {
-  if (turn.role !== 'user' && turn.role !== 'assistant') throw new BadRequestError(`messages.${index}.role: Input should be 'user' or 'assistant'`, `messages.${index}.role`);
+  // A `system` turn mid-conversation (Claude Code's `mid-conversation-system` beta) is a system message in chat.
+  if (turn.role === 'system') return [{ role: 'system', content: typeof turn.content === 'string' ? turn.content : systemText(turn.content) }];
+  if (turn.role !== 'user' && turn.role !== 'assistant') throw new BadRequestError(`messages.${index}.role: Input should be 'user', 'assistant' or 'system'`, `messages.${index}.role`);
   if (typeof turn.content === 'string') return [{ role: turn.role, content: turn.content }];
   const blocks = Array.isArray(turn.content) ? turn.content : [];
   if (turn.role === 'assistant') {

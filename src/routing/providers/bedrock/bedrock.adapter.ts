@@ -6,7 +6,7 @@ import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest } from '
 import { UnsupportedOperationError, UpstreamError } from '../../routing.errors';
 import { UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
 import { HttpProviderAdapter } from '../http-provider.adapter';
-import { bedrockBetas, messagesUpstreamBody } from '../anthropic/anthropic-messages';
+import { bedrockBetas, messagesUpstreamBody, withSystemTurnsFolded } from '../anthropic/anthropic-messages';
 import type { JsonObject } from '../media.types';
 import type { EmbeddingResult, JsonResult, MessagesCall, MessagesResult, StreamResult } from '../provider-adapter';
 import type { ChunkTranslator } from '../stream-translation';
@@ -77,7 +77,8 @@ export class BedrockAdapter extends HttpProviderAdapter {
    * inside the AWS event stream's `chunk` frames.
    */
   async messages(call: MessagesCall, deployment: Deployment, signal: AbortSignal, streaming: boolean): Promise<MessagesResult> {
-    const { model: _model, stream: _stream, metadata: _metadata, ...body } = messagesUpstreamBody(call.body, false);
+    // Bedrock takes neither `metadata` nor the effort beta's `output_config`, nor system turns mid-conversation.
+    const { model: _model, stream: _stream, metadata: _metadata, output_config: _effort, ...body } = withSystemTurnsFolded(messagesUpstreamBody(call.body, false));
     const payload: Record<string, unknown> = { anthropic_version: BEDROCK_ANTHROPIC_VERSION, ...body };
     const betas = bedrockBetas(call.betas);
     if (betas.length > 0) payload.anthropic_beta = betas;
