@@ -53,6 +53,7 @@ describe('Anthropic Messages API (e2e, @anthropic-ai/sdk → gateway → Anthrop
       `  - model_name: ${name}\n    litellm_params: { model: openai/${model}, api_base: ${upstream.baseUrl}, api_key: os.environ/E2E_UPSTREAM_KEY, input_cost_per_token: ${GPT_INPUT}, output_cost_per_token: ${GPT_OUTPUT} }\n`;
     const yaml = `general_settings:
   master_key: ${MASTER_KEY}
+  litellm_key_header_name: X-Tollgate-Key
 model_list:
 ${anthropic('claude', 'claude-3-5-sonnet-20240620')}${anthropic('claude-stream-error', 'claude-stream-error')}${anthropic('claude-overloaded', 'claude-overloaded')}  - model_name: bedrock-claude
     litellm_params: { model: bedrock/${BEDROCK_MODEL}, api_base: ${mock.url}, aws_access_key_id: os.environ/E2E_AWS_KEY_ID, aws_secret_access_key: os.environ/E2E_AWS_SECRET, aws_region_name: ${BEDROCK_TEST_REGION} }
@@ -523,6 +524,16 @@ guardrails:
       });
       expect(wrong.status).toBe(401);
       expect(((await wrong.json()) as { error: { type: string } }).error.type).toBe('auth_error');
+    });
+
+    it('should read general_settings.litellm_key_header_name first, over a provider key in x-api-key', async () => {
+      const key = await generate({});
+      const body = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'custom header' }] };
+      expect((await raw('/v1/messages', body, { 'x-tollgate-key': `Bearer ${key}`, 'x-api-key': 'sk-ant-someones-provider-key' })).status).toBe(200);
+      expect((await raw('/v1/messages', body, { 'x-tollgate-key': key })).status).toBe(200);
+      expect(lastSent().headers['x-api-key']).toBe(ANTHROPIC_TEST_KEY);
+      expect(lastSent().headers['x-tollgate-key']).toBeUndefined();
+      expect((await raw('/v1/messages', body, { 'x-tollgate-key': 'Bearer sk-wrong', 'x-api-key': key })).status).toBe(401);
     });
   });
 });

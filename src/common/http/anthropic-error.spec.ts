@@ -4,7 +4,8 @@ describe(anthropicErrorType.name, () => {
   it.each([
     [400, 'invalid_request_error', 'invalid_request_error'],
     [400, 'budget_exceeded', 'budget_exceeded'],
-    [400, 'expired_key', 'invalid_request_error'],
+    [400, 'expired_key', 'expired_key'],
+    [400, 'invalid_model', 'invalid_request_error'],
     [401, 'auth_error', 'authentication_error'],
     [403, 'auth_error', 'permission_error'],
     [404, 'not_found_error', 'not_found_error'],

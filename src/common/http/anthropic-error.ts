@@ -13,13 +13,16 @@ export interface AnthropicErrorBody {
   error: { type: string; message: string };
 }
 
+/** LiteLLM's own 400 types, which Anthropic has no name for and LiteLLM tooling filters on: kept as they are. */
+const KEPT_TYPES: ReadonlySet<string> = new Set(['budget_exceeded', 'expired_key']);
+
 /**
  * Tollgate's error types (LiteLLM's) as Anthropic's. The HTTP status stays Tollgate's, so the Anthropic SDK raises
- * the same class the OpenAI SDK would; the type is Anthropic's name for that status, except `budget_exceeded`, which
- * Anthropic has no name for and LiteLLM tooling filters on, kept as it is.
+ * the same class the OpenAI SDK would; the type is Anthropic's name for that status, except `budget_exceeded` and
+ * `expired_key`, kept as they are.
  */
 export function anthropicErrorType(status: number, type: string): string {
-  if (type === 'budget_exceeded') return type;
+  if (KEPT_TYPES.has(type)) return type;
   if (status === 401) return 'authentication_error';
   if (status === 402) return 'billing_error';
   if (status === 403) return 'permission_error';
