@@ -11,6 +11,7 @@ import { DocsModule } from './docs/docs.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { MessagesModule } from './messages/messages.module';
 import { ModelsModule } from './models/models.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PassThroughModule } from './pass-through/pass-through.module';
@@ -41,6 +42,7 @@ export class AppModule {
         TeamsModule,
         HealthModule,
         GatewayModule,
+        MessagesModule,
         ModelsModule,
         PassThroughModule,
         ResponsesModule,

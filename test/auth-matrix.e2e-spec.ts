@@ -37,6 +37,10 @@ const POLICY: Record<string, Policy> = {
   'POST /v1/embeddings': 'llm',
   'POST /engines/{model}/embeddings': 'llm',
   'POST /openai/deployments/{model}/embeddings': 'llm',
+  'POST /v1/messages': 'llm',
+  'POST /anthropic/v1/messages': 'llm',
+  'POST /v1/messages/count_tokens': 'llm',
+  'POST /anthropic/v1/messages/count_tokens': 'llm',
   'GET /models': 'llm',
   'GET /v1/models': 'llm',
   'GET /models/{model}': 'llm',
@@ -224,6 +228,7 @@ model_list:
       else if (path.endsWith('/completions') && !path.includes('chat')) body = { model: 'demo', prompt: 'hi' };
       else if (path.includes('chat/completions')) body = { model: 'demo', messages: [{ role: 'user', content: 'hi' }] };
       else if (path.endsWith('/responses')) body = { model: 'demo', input: 'hi' };
+      else if (path.includes('/v1/messages')) body = { model: 'demo', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] };
       else if (path.startsWith('/key/')) body = { key: victimKey, keys: [victimKey] };
       else if (path.startsWith('/team/member')) body = { team_id: 'matrix-team', member: { role: 'user', user_id: 'matrix-member' }, user_id: 'matrix-member' };
       else body = {};

@@ -27,6 +27,8 @@ interface EdgeRequest {
   withText?: (text: string) => EdgeRequest;
   /** The same request naming an end user; undefined: the edge has no place for one. */
   withEndUser?: (user: string) => EdgeRequest;
+  /** The edge answers errors in Anthropic's shape (`{"type":"error","error":{type,message}}`), not OpenAI's. */
+  anthropic?: boolean;
 }
 
 interface Answer {
@@ -132,6 +134,16 @@ guardrails:
     if (/^\/(v1\/|openai\/)?responses$/.test(normal) && method === 'POST') return json({ model: 'chat-model', input: 'hi there' }, 'input');
     if (/^\/(v1\/|openai\/)?responses\/ID(\/input_items)?$/.test(normal) && (method === 'GET' || method === 'DELETE')) return { method, path };
     if (normal === '/pt-chat') return chat('hi there');
+    // Anthropic's Messages API: its text in the turns, its end user in metadata.user_id.
+    const messages = (content: string, user?: string): EdgeRequest => ({
+      method: 'POST',
+      path,
+      json: { model: 'chat-model', max_tokens: 32, messages: [{ role: 'user', content: [{ type: 'text', text: content }] }], ...(user ? { metadata: { user_id: user } } : {}) },
+      withText: (text) => messages(text, user),
+      withEndUser: (who) => messages(content, who),
+      anthropic: true,
+    });
+    if (/^(\/anthropic)?\/v1\/messages(\/count_tokens)?$/.test(normal)) return messages('hi there');
     return undefined;
   }
 
@@ -152,9 +164,12 @@ guardrails:
     let code: string | null = null;
     let type: string | null = null;
     try {
-      const error = (JSON.parse(text) as { error?: { code?: string; type?: string } }).error;
-      code = error?.code ?? null;
+      const parsed = JSON.parse(text) as { type?: string; error?: { code?: string; type?: string; message?: string } };
+      const error = parsed.error;
       type = error?.type ?? null;
+      // An Anthropic-shaped error has no `code`: its status is the code, and nothing else may be in it.
+      if (request.anthropic && error) code = parsed.type === 'error' && typeof error.message === 'string' && Object.keys(error).length === 2 ? String(response.status) : 'not-anthropic-shaped';
+      else code = error?.code ?? null;
     } catch {
       // A binary or non-JSON success.
     }
@@ -239,22 +254,27 @@ guardrails:
     };
     const fileId = await uploadFile();
     const responseId = await createResponse();
+    const tagged: string[] = [];
     for (const edge of await edges(fileId, responseId)) {
-      // Each delete needs a file (or a stored response) of its own.
-      const request =
+      // Each delete needs a file (or a stored response) of its own; every JSON body carries LiteLLM's top-level `tags`.
+      let request =
         edge.request.method !== 'DELETE'
           ? edge.request
           : edge.request.path.includes(responseId)
             ? { ...edge.request, path: edge.request.path.replace(responseId, await createResponse()) }
             : { ...edge.request, path: edge.request.path.replace(fileId, await uploadFile()) };
+      if (request.json) request = { ...request, json: { ...request.json, tags: ['edge-tag'] } };
       const answer = await send(request, key);
       expect({ edge: edge.name, status: answer.status }).toEqual({ edge: edge.name, status: 200 });
       callIds.push(answer.callId as string);
+      if (request.json) tagged.push(answer.callId as string);
     }
     await gateway.app.get(SpendLedgerService).flush();
     const db = gateway.app.get(DataSource);
-    const rows = (await db.query('SELECT request_id, spend, team_id FROM tollgate_spend_logs WHERE request_id = ANY($1)', [callIds])) as { request_id: string; spend: number; team_id: string }[];
+    const rows = (await db.query('SELECT request_id, spend, team_id, request_tags FROM tollgate_spend_logs WHERE request_id = ANY($1)', [callIds])) as { request_id: string; spend: number; team_id: string; request_tags: string[] }[];
     expect(rows.map((row) => row.request_id).sort()).toEqual([...callIds].sort());
+    expect(tagged.length).toBeGreaterThanOrEqual(20);
+    expect(rows.filter((row) => tagged.includes(row.request_id) && !row.request_tags.includes('edge-tag')).map((row) => row.request_id)).toEqual([]);
     expect(new Set(rows.map((row) => row.team_id))).toEqual(new Set([team]));
     const rowSum = rows.reduce((sum, row) => sum + row.spend, 0);
     expect(rowSum).toBeGreaterThan(0);
@@ -271,6 +291,7 @@ guardrails:
       ['/v1/chat/completions', { model: 'chat-model', stream: true, messages: [{ role: 'user', content: 'a long story please' }] }],
       ['/v1/completions', { model: 'chat-model', stream: true, prompt: 'a long story please' }],
       ['/v1/responses', { model: 'chat-model', stream: true, input: 'a long story please' }],
+      ['/v1/messages', { model: 'chat-model', stream: true, max_tokens: 100, messages: [{ role: 'user', content: 'a long story please' }] }],
     ] as const) {
       const abortedBefore = (await upstream.stats()).aborted;
       const controller = new AbortController();

@@ -118,6 +118,15 @@ model_list:
     expect(row.spend).toBeCloseTo(100 * 2.5e-6 + 20 * 1e-5, 12);
   });
 
+  it("should take the key from LiteLLM's x-litellm-api-key header and never forward that header either", async () => {
+    const { body: generated } = await api.post<{ key: string }>('/key/generate', {});
+    const response = await rerank({ 'x-litellm-api-key': `Bearer ${generated.key}` });
+    expect(response.status).toBe(200);
+    const sent = received[received.length - 1];
+    expect(sent.headers['x-litellm-api-key']).toBeUndefined();
+    expect(JSON.stringify(sent.headers)).not.toContain(generated.key);
+  });
+
   it('should serve a public endpoint with its sub-paths on the configured origin only', async () => {
     const response = await fetch(`${gateway.url}/public-echo/a/b?x=1`);
     expect(response.status).toBe(200);

@@ -7,6 +7,8 @@ export interface ModelPrice {
   outputCostPerToken: number;
   /** Price of a prompt token served from the provider's cache; absent = cached tokens cost the input price. */
   cacheReadInputTokenCost?: number;
+  /** Price of a prompt token written to the provider's cache (Anthropic's 5-minute cache); absent = the input price. */
+  cacheWriteInputTokenCost?: number;
   /** Time-billed deployments: replaces token pricing when the call's duration is known. */
   inputCostPerSecond?: number;
   maxInputTokens?: number;
@@ -25,6 +27,7 @@ export interface RateTier {
   readonly input: number;
   readonly output: number;
   readonly cacheRead?: number;
+  readonly cacheWrite?: number;
 }
 
 /** A resolved catalog price plus the long-context tiers that `ModelPrice` has no room for. */
@@ -43,6 +46,7 @@ interface LitellmEntry {
   readonly input_cost_per_token?: unknown;
   readonly output_cost_per_token?: unknown;
   readonly cache_read_input_token_cost?: unknown;
+  readonly cache_creation_input_token_cost?: unknown;
   readonly input_cost_per_second?: unknown;
 }
 
@@ -174,13 +178,14 @@ function fromGenai(calc: PriceCalculation, lite: LitellmEntry | undefined, provi
     inputCostPerToken: rateAt(prices.input_mtok, 0) ?? 0,
     outputCostPerToken: rateAt(prices.output_mtok, 0) ?? 0,
     cacheReadInputTokenCost: rateAt(prices.cache_read_mtok, 0),
+    cacheWriteInputTokenCost: rateAt(prices.cache_write_mtok, 0),
     // LiteLLM's max_input_tokens is the input limit; genai's context_window is the whole window, so it comes second.
     maxInputTokens: num(lite?.max_input_tokens) ?? num(calc.model.context_window),
     maxOutputTokens: num(lite?.max_output_tokens),
     mode,
     provider: provider ?? calc.provider.id,
   });
-  const thresholds = [prices.input_mtok, prices.output_mtok, prices.cache_read_mtok]
+  const thresholds = [prices.input_mtok, prices.output_mtok, prices.cache_read_mtok, prices.cache_write_mtok]
     .flatMap((p) => (typeof p === 'object' ? p.tiers.map((t) => t.start) : []))
     .sort((a, b) => a - b);
   const tiers = [...new Set(thresholds)].map((above) => ({
@@ -188,6 +193,7 @@ function fromGenai(calc: PriceCalculation, lite: LitellmEntry | undefined, provi
     input: rateAt(prices.input_mtok, above) ?? 0,
     output: rateAt(prices.output_mtok, above) ?? 0,
     cacheRead: rateAt(prices.cache_read_mtok, above),
+    cacheWrite: rateAt(prices.cache_write_mtok, above),
   }));
   return { price, tiers };
 }
@@ -197,6 +203,7 @@ function fromSnapshot(lite: LitellmEntry, provider: string | undefined): Catalog
     inputCostPerToken: num(lite.input_cost_per_token) ?? 0,
     outputCostPerToken: num(lite.output_cost_per_token) ?? 0,
     cacheReadInputTokenCost: num(lite.cache_read_input_token_cost),
+    cacheWriteInputTokenCost: num(lite.cache_creation_input_token_cost),
     inputCostPerSecond: num(lite.input_cost_per_second),
     maxInputTokens: num(lite.max_input_tokens) ?? num(lite.max_tokens),
     maxOutputTokens: num(lite.max_output_tokens),

@@ -155,6 +155,23 @@ describe(PricingService.name, () => {
       expect(cost).toBeLessThan(sut.costOf(d, { prompt_tokens: 1000, completion_tokens: 100 }));
     });
 
+    it("should price tokens written to Anthropic's cache at the cache-write price, and read ones at the cache-read price", () => {
+      const d = deployment('anthropic/claude-3-5-sonnet-20240620');
+      const price = sut.priceFor(d);
+      // Anthropic: a cache write costs 1.25x the input price, a cache read 0.1x.
+      expect(price.cacheWriteInputTokenCost).toBeCloseTo(price.inputCostPerToken * 1.25, 15);
+      expect(price.cacheReadInputTokenCost).toBeCloseTo(price.inputCostPerToken * 0.1, 15);
+
+      const cost = sut.costOf(d, { prompt_tokens: 1000, completion_tokens: 100, prompt_tokens_details: { cached_tokens: 300 }, cache_creation_input_tokens: 500 });
+
+      const expected = 200 * price.inputCostPerToken + 300 * (price.cacheReadInputTokenCost ?? NaN) + 500 * (price.cacheWriteInputTokenCost ?? NaN) + 100 * price.outputCostPerToken;
+      expect(cost).toBeCloseTo(expected, 12);
+    });
+
+    it('should price cache writes at the input price when a custom input price is set', () => {
+      expect(sut.costOf(custom, { prompt_tokens: 1000, completion_tokens: 0, cache_creation_input_tokens: 400 })).toBeCloseTo(0.001, 12);
+    });
+
     it('should price cached tokens at the input price when there is no cache-read price', () => {
       expect(sut.costOf(custom, { prompt_tokens: 1000, completion_tokens: 0, prompt_tokens_details: { cached_tokens: 400 } })).toBeCloseTo(0.001, 12);
     });

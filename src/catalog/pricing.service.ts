@@ -20,6 +20,8 @@ export interface CostUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
+  /** Prompt tokens written to the provider's cache (Anthropic's `cache_creation_input_tokens`), part of prompt_tokens. */
+  cache_creation_input_tokens?: number;
 }
 
 type Rates = Omit<RateTier, 'above'>;
@@ -61,7 +63,8 @@ export class PricingService {
 
   /**
    * USD cost of a finished call: uncached prompt tokens at the input price, cached ones at the cache-read price,
-   * completion tokens at the output price (none for embeddings); time-billed deployments by duration instead.
+   * ones written to the cache at the cache-write price, completion tokens at the output price (none for
+   * embeddings); time-billed deployments by duration instead.
    * Never NaN, never negative.
    */
   costOf(deployment: PricedDeployment, usage: CostUsage | null | undefined, durationMs?: number): number {
@@ -73,9 +76,10 @@ export class PricingService {
     if (!usage) return 0;
     const prompt = count(usage.prompt_tokens);
     const cached = Math.min(count(usage.prompt_tokens_details?.cached_tokens), prompt);
+    const written = Math.min(count(usage.cache_creation_input_tokens), prompt - cached);
     const completion = embedding ? 0 : count(usage.completion_tokens);
     const rates = ratesFor(resolved, prompt);
-    return finite((prompt - cached) * rates.input + cached * (rates.cacheRead ?? rates.input) + completion * rates.output);
+    return finite((prompt - cached - written) * rates.input + cached * (rates.cacheRead ?? rates.input) + written * (rates.cacheWrite ?? rates.input) + completion * rates.output);
   }
 
   /** Estimated cost before the call, for budget reservations: prompt tokens priced + maxCompletionTokens priced. */
@@ -113,6 +117,7 @@ export class PricingService {
       inputCostPerToken: input ?? catalogPrice.inputCostPerToken,
       outputCostPerToken: output ?? catalogPrice.outputCostPerToken,
       cacheReadInputTokenCost: input === undefined ? catalogPrice.cacheReadInputTokenCost : undefined,
+      cacheWriteInputTokenCost: input === undefined ? catalogPrice.cacheWriteInputTokenCost : undefined,
       inputCostPerSecond: perSecond ?? catalogPrice.inputCostPerSecond,
       source: 'deployment' as const,
     });
@@ -139,7 +144,7 @@ export class PricingService {
 }
 
 function resolvedOf(price: ModelPrice, tiers: readonly RateTier[], embedding: boolean): Resolved {
-  const base = { input: price.inputCostPerToken, output: price.outputCostPerToken, cacheRead: price.cacheReadInputTokenCost };
+  const base = { input: price.inputCostPerToken, output: price.outputCostPerToken, cacheRead: price.cacheReadInputTokenCost, cacheWrite: price.cacheWriteInputTokenCost };
   return { price, base, tiers, embedding };
 }
 

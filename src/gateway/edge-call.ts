@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
-import { renderError } from '../common/http/error-envelope';
+import { anthropicErrorBody } from '../common/http/anthropic-error';
+import { renderError, type RenderedError } from '../common/http/error-envelope';
+import { messagesEventType } from '../pipeline/stream-events';
 import type { CallInput } from '../pipeline/operations';
 import type { CallOutcome, CallRequest, CallStream, FixedTarget } from '../pipeline/call';
 import type { ResponseSizeLimit } from '../routing/response-size-limit';
@@ -9,19 +11,27 @@ import { ClientDisconnected } from '../routing/upstream-abort';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
-/**
- * How a stream's events are written as server-sent events. OpenAI chunks by default: `data: <json>\n\n` each, then
- * `data: [DONE]\n\n`. An API with typed events (`event: <type>\n` lines) brings its own, which also renders an
- * error that ends the stream (the error envelope's JSON, passed to `frame`).
- */
+/** How an edge's stream is written as server-sent events: each event, the error that ends a failed stream, the end. */
 export interface SseFraming {
-  /** One event's JSON text as its SSE frame. */
-  frame(json: string): string;
-  /** Written after the last event ('' for none). */
-  readonly end: string;
+  event(data: string): string;
+  error(rendered: RenderedError): string;
+  /** What closes a complete stream. */
+  readonly done: string;
 }
 
-export const OPENAI_SSE: SseFraming = { frame: (json) => `data: ${json}\n\n`, end: 'data: [DONE]\n\n' };
+/** OpenAI's: `data: <chunk>` events, the error envelope as a last event, `data: [DONE]`. */
+export const OPENAI_SSE: SseFraming = {
+  event: (data) => `data: ${data}\n\n`,
+  error: (rendered) => `data: ${JSON.stringify(rendered.body)}\n\n`,
+  done: 'data: [DONE]\n\n',
+};
+
+/** Anthropic's: `event: <type>` before each `data:`, an `error` event in Anthropic's shape, nothing after `message_stop`. */
+export const ANTHROPIC_SSE: SseFraming = {
+  event: (data) => `event: ${messagesEventType(data)}\ndata: ${data}\n\n`,
+  error: (rendered) => `event: error\ndata: ${JSON.stringify(anthropicErrorBody(rendered))}\n\n`,
+  done: '',
+};
 
 /** What an edge knows about one call besides the HTTP request it came in. */
 export interface EdgeCallParts {
@@ -31,7 +41,7 @@ export interface EdgeCallParts {
   readonly streaming?: boolean;
   readonly includeUsage?: boolean;
   readonly target?: FixedTarget;
-  /** How a streamed reply is framed; OPENAI_SSE when absent. */
+  /** How a stream is framed; OpenAI's when absent. */
   readonly sse?: SseFraming;
 }
 
@@ -52,6 +62,7 @@ export class EdgeCall {
     private readonly reply: FastifyReply,
     parts: EdgeCallParts,
   ) {
+    this.sse = parts.sse ?? OPENAI_SSE;
     this.request = {
       requestId: parts.idPrefix + http.id,
       caller: http.auth,
@@ -95,7 +106,8 @@ export class EdgeCall {
    * Writes the stream straight to the socket as server-sent events: one write per group of events that arrived
    * together, backpressure honoured. A client that leaves ends the loop (which closes the upstream body); a stream
    * that would pass `max_response_size_mb` ends before the group that crosses it, with the error as its last
-   * event; an error after the headers travels as a final event, as OpenAI and LiteLLM do mid-stream.
+   * event; an error after the headers travels as a final event, as OpenAI, Anthropic and LiteLLM do mid-stream.
+   * The edge's framing says how events, that error and the end are written.
    */
   private async relaySse(stream: CallStream, limit: ResponseSizeLimit | undefined): Promise<void> {
     this.reply.hijack();
@@ -109,25 +121,25 @@ export class EdgeCall {
           break;
         }
         let out = '';
-        for (const event of batch) out += this.sse.frame(event);
+        for (const event of batch) out += this.sse.event(event);
         if (limit) {
           relayedBytes += Buffer.byteLength(out);
           try {
             limit.check(relayedBytes);
           } catch (error) {
             stream.stop(error as Error);
-            res.end(this.sse.frame(JSON.stringify(renderError(error).body)));
+            res.end(this.sse.error(renderError(error)));
             return;
           }
         }
         if (!res.write(out)) await drained(res);
       }
-      if (!res.destroyed) res.end(this.sse.end);
+      if (!res.destroyed) res.end(this.sse.done);
     } catch (error) {
       if (res.destroyed) return;
       const rendered = renderError(error);
       if (rendered.unexpected) logger.error(`stream ${this.request.requestId} failed: ${rendered.internalCode}`);
-      res.end(this.sse.frame(JSON.stringify(rendered.body)));
+      res.end(this.sse.error(rendered));
     }
   }
 }

@@ -9,6 +9,7 @@ import { CREATE_FILE, FILE_REQUEST, IMAGE_GENERATION, MODERATION, RERANK, SPEECH
 import type { MultipartUpload } from '../routing/providers/media.types';
 import { decodeMultipart } from '../routing/providers/multipart';
 import { EdgeCall } from './edge-call';
+import { validateLiteLlmFields } from './request-validation';
 
 /**
  * The OpenAI-compatible routes beyond chat, completions and embeddings: images, audio, moderations, rerank and
@@ -109,6 +110,7 @@ function jsonBody(request: FastifyRequest, pathModel: string | undefined, requir
   if (pathModel) body.model = pathModel;
   if (modelRequired && (typeof body.model !== 'string' || body.model === '')) throw new BadRequestError("Missing required parameter: 'model'.", 'model');
   for (const field of required) if (body[field] === undefined || body[field] === null) throw new BadRequestError(`Missing required parameter: '${field}'.`, field);
+  validateLiteLlmFields(body);
   return body;
 }
 

@@ -35,6 +35,10 @@ describe(validateLlmBody.name, () => {
     [{ model: 'm', input: 'x', metadata: { tags: Array.from({ length: 65 }, (_, i) => `t${i}`) } }, 'embedding', "'metadata.tags' may hold at most 64 tags."],
     [{ model: 'm', input: 'x', metadata: { spend_logs_metadata: ['x'] } }, 'embedding', "'metadata.spend_logs_metadata' must be an object."],
     [{ model: 'm', input: 'x', metadata: { spend_logs_metadata: { big: 'x'.repeat(17_000) } } }, 'embedding', "'metadata.spend_logs_metadata' is larger than 16 KB."],
+    [{ model: 'm', input: 'x', tags: 'a,b' }, 'embedding', "'tags' must be an array of strings."],
+    [{ model: 'm', messages: [{ role: 'user', content: 'x' }], tags: ['ok', 2] }, 'chat', "'tags' must be an array of strings."],
+    [{ model: 'm', prompt: 'x', tags: Array.from({ length: 65 }, (_, i) => `t${i}`) }, 'completion', "'tags' may hold at most 64 tags."],
+    [{ model: 'm', prompt: 'x', tags: ['x'.repeat(257)] }, 'completion', "A tag in 'tags' is longer than 256 characters."],
   ] as const)('should refuse %j for %s with a 400', (body, operation, message) => {
     const error = errorOf(() => validateLlmBody(body, operation));
     expect(error.status).toBe(400);

@@ -28,8 +28,19 @@ export function validateLlmBody(body: unknown, operation: LlmOperation, pathMode
     }
   }
   if (request.stream !== undefined && typeof request.stream !== 'boolean') throw new BadRequestError("'stream' must be a boolean.", 'stream');
-  if (request.metadata !== undefined && request.metadata !== null) validateMetadata(request.metadata);
+  validateLiteLlmFields(request);
   return request as unknown as LlmRequest;
+}
+
+/**
+ * What every LLM edge checks of LiteLLM's own request fields, which end up on the spend row: `metadata` (tags and
+ * `spend_logs_metadata`) and top-level `tags`. `metadataField` is where the edge's format keeps LiteLLM's metadata
+ * (`litellm_metadata` on the Anthropic Messages API, whose `metadata` is Anthropic's own).
+ */
+export function validateLiteLlmFields(request: Record<string, unknown>, metadataField = 'metadata'): void {
+  const metadata = request[metadataField];
+  if (metadata !== undefined && metadata !== null) validateMetadata(metadata, metadataField);
+  if (request.tags !== undefined && request.tags !== null) validateTags(request.tags, 'tags');
 }
 
 const MAX_TAGS = 64;
@@ -37,18 +48,22 @@ const MAX_TAG_LENGTH = 256;
 const MAX_SPEND_LOGS_METADATA_BYTES = 16 * 1024;
 
 /** `metadata.tags` and `metadata.spend_logs_metadata` end up on the spend row: refuse what cannot be stored faithfully. */
-export function validateMetadata(metadata: unknown): void {
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new BadRequestError("'metadata' must be an object.", 'metadata');
+export function validateMetadata(metadata: unknown, field: string): void {
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new BadRequestError(`'${field}' must be an object.`, field);
   const { tags, spend_logs_metadata: custom } = metadata as Record<string, unknown>;
-  if (tags !== undefined && tags !== null) {
-    if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) throw new BadRequestError("'metadata.tags' must be an array of strings.", 'metadata.tags');
-    if (tags.length > MAX_TAGS) throw new BadRequestError(`'metadata.tags' may hold at most ${MAX_TAGS} tags.`, 'metadata.tags');
-    if (tags.some((tag: string) => tag.length > MAX_TAG_LENGTH)) throw new BadRequestError(`A tag in 'metadata.tags' is longer than ${MAX_TAG_LENGTH} characters.`, 'metadata.tags');
-  }
+  if (tags !== undefined && tags !== null) validateTags(tags, `${field}.tags`);
   if (custom !== undefined && custom !== null) {
-    if (typeof custom !== 'object' || Array.isArray(custom)) throw new BadRequestError("'metadata.spend_logs_metadata' must be an object.", 'metadata.spend_logs_metadata');
+    const param = `${field}.spend_logs_metadata`;
+    if (typeof custom !== 'object' || Array.isArray(custom)) throw new BadRequestError(`'${param}' must be an object.`, param);
     if (JSON.stringify(custom).length > MAX_SPEND_LOGS_METADATA_BYTES) {
-      throw new BadRequestError(`'metadata.spend_logs_metadata' is larger than ${MAX_SPEND_LOGS_METADATA_BYTES / 1024} KB.`, 'metadata.spend_logs_metadata');
+      throw new BadRequestError(`'${param}' is larger than ${MAX_SPEND_LOGS_METADATA_BYTES / 1024} KB.`, param);
     }
   }
+}
+
+/** Request tags (`metadata.tags` or top-level `tags`): at most 64 strings of at most 256 characters. */
+function validateTags(tags: unknown, param: string): void {
+  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) throw new BadRequestError(`'${param}' must be an array of strings.`, param);
+  if (tags.length > MAX_TAGS) throw new BadRequestError(`'${param}' may hold at most ${MAX_TAGS} tags.`, param);
+  if (tags.some((tag: string) => tag.length > MAX_TAG_LENGTH)) throw new BadRequestError(`A tag in '${param}' is longer than ${MAX_TAG_LENGTH} characters.`, param);
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { request as undiciRequest } from 'undici';
 import { CallerAuthenticator } from '../auth/authentication.guard';
 import { RouteCatalog } from '../auth/route-catalog.service';
+import { KEY_HEADERS } from '../common/access/api-key.extractor';
 import { PUBLIC_CALLER } from '../common/access/caller';
 import { RouteClass, type RouteDeclaration } from '../common/access/route-class';
 import { renderError } from '../common/http/error-envelope';
@@ -16,7 +17,7 @@ import { forwardedUrl } from './forwarded-path';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** The caller's credentials and connection-level headers never travel to the target. */
-const NEVER_FORWARDED = new Set(['authorization', 'api-key', 'x-api-key', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-authorization', 'te', 'trailer', 'cookie']);
+const NEVER_FORWARDED = new Set([...KEY_HEADERS, 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-authorization', 'te', 'trailer', 'cookie']);
 const NOT_RETURNED = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'set-cookie']);
 /** The header that names where the caller's key travels (LiteLLM's), not a header to send. */
 const KEY_HEADER_SETTING = 'litellm_user_api_key';
@@ -39,6 +40,8 @@ const PUBLIC_PASS_THROUGH: RouteDeclaration = Object.freeze({ routeClass: RouteC
 export class PassThroughService implements OnModuleInit {
   private readonly logger = new Logger('PassThrough');
   private readonly endpoints: readonly PassThroughEndpoint[];
+  /** `general_settings.litellm_key_header_name`: a caller's key travels there too, so it is never forwarded. */
+  private readonly customKeyHeader: string | undefined;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
@@ -48,6 +51,7 @@ export class PassThroughService implements OnModuleInit {
     private readonly catalog: RouteCatalog,
   ) {
     this.endpoints = config.general_settings.pass_through_endpoints ?? [];
+    this.customKeyHeader = config.general_settings.litellm_key_header_name?.toLowerCase();
   }
 
   onModuleInit(): void {
@@ -135,7 +139,7 @@ export class PassThroughService implements OnModuleInit {
     const headers: Record<string, string> = {};
     if (endpoint.forward_headers) {
       for (const [name, value] of Object.entries(request.headers)) {
-        if (value === undefined || NEVER_FORWARDED.has(name) || name === keyHeader) continue;
+        if (value === undefined || NEVER_FORWARDED.has(name) || name === keyHeader || name === this.customKeyHeader) continue;
         headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
     } else if (request.headers['content-type']) {

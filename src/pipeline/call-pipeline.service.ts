@@ -115,7 +115,7 @@ export class CallPipeline {
     const { input, caller } = call;
     const body = input.body;
     const key = caller?.key;
-    const parties = await this.parties.of(caller, endUserOf(body, caller?.endUserId));
+    const parties = await this.parties.of(caller, endUserOf(operation, body, caller?.endUserId));
     log.parties = parties;
 
     // Guardrails pre_call: rewrites (redaction) or blocks before routing and before any budget is reserved.
@@ -291,7 +291,7 @@ export class CallPipeline {
   ): Promise<void> {
     try {
       // What was generated until the stream ended is charged, or leaving early would be a way around budgets.
-      const usage = outcome.usage ?? this.countStreamUsage(operation, call.input, log.deployment, (operation.streamCodec ?? OPENAI_CHUNKS).textOf(outcome.unparsed));
+      const usage = outcome.usage ?? this.countStreamUsage(operation, call.input, log.deployment, (operation.streamCodec ?? OPENAI_CHUNKS).textOf(outcome.unparsed), outcome.promptUsage);
       log.usage = usage;
       log.providerResponseId = outcome.providerResponseId ?? null;
       log.cost = this.costOf(log, performance.now() - held.upstreamStarted);
@@ -326,20 +326,25 @@ export class CallPipeline {
     return price ? estimate.promptTokens * price.inputCostPerToken + replyTokens * price.outputCostPerToken : 0;
   }
 
-  /** A provider that sent no usage in its stream: count both sides with tiktoken. */
-  private countStreamUsage(operation: Operation, input: CallInput, deployment: Deployment | null, completionText: string): Usage {
+  /**
+   * A stream that ended without its final usage: the prompt as the provider reported it at the start (Anthropic's
+   * message_start), else counted with tiktoken; the completion counted from the text that was relayed.
+   */
+  private countStreamUsage(operation: Operation, input: CallInput, deployment: Deployment | null, completionText: string, promptUsage: Usage | undefined): Usage {
     // An Azure deployment name says nothing about the tokenizer; its base model does.
     const model = deployment ? (deployment.baseModel ?? deployment.upstreamModel) : '';
     const body = input.body;
+    const completion = countTextTokens(completionText, model);
+    if (promptUsage) return { ...promptUsage, completion_tokens: completion, total_tokens: promptUsage.prompt_tokens + completion };
     // Other streaming operations (the Responses API) are estimated as the reservation was: their own text, and any
     // stored turns they continue.
-    const prompt =
-      operation.name === 'chat'
+    const prompt = operation.countPromptTokens
+      ? operation.countPromptTokens(input, model)
+      : operation.name === 'chat'
         ? countChatPromptTokens(Array.isArray(body.messages) ? (body.messages as ChatMessage[]) : [], model)
         : operation.name === 'completion'
           ? countTextTokens(typeof body.prompt === 'string' ? body.prompt : '', model)
           : operation.estimate(input).promptTokens;
-    const completion = countTextTokens(completionText, model);
     return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   }
 
@@ -361,8 +366,9 @@ export class CallPipeline {
           team,
           requestedModel: call.model ?? log.answeredModel ?? '',
           deployment: log.deployment ?? (call.target ? { id: call.target.id, modelName: log.answeredModel ?? '', provider: call.target.provider ?? 'pass_through', upstreamModel: log.answeredModel ?? '', apiBase: call.target.apiBase } : null),
-          requestMetadata: isRecord(body.metadata) ? body.metadata : null,
+          requestMetadata: isRecord(body[operation.metadataField ?? 'metadata']) ? (body[operation.metadataField ?? 'metadata'] as Record<string, unknown>) : null,
           headerTags: call.headerTags,
+          bodyTags: stringsOf(body.tags),
           endUserId: log.parties?.endUserId ?? null,
           usage: log.usage,
           cost: log.cost,
@@ -389,14 +395,20 @@ function failureFacts(failure: unknown): SpendCallFacts['failure'] {
   return { errorClass: failure instanceof Error ? failure.name : 'Error', errorCode: rendered.internalCode, message: rendered.body.error.message };
 }
 
-/** The request's `user`, else the end user a JWT names (`end_user_id_jwt_field`). */
-function endUserOf(body: Record<string, unknown>, fromToken: string | undefined): string | undefined {
-  if (typeof body.user === 'string' && body.user !== '') return body.user;
+/** The end user the request names (`user`, or where the operation's format keeps it), else the one a JWT names (`end_user_id_jwt_field`). */
+function endUserOf(operation: Operation, body: Record<string, unknown>, fromToken: string | undefined): string | undefined {
+  const named = operation.endUserOf ? operation.endUserOf(body) : typeof body.user === 'string' ? body.user : undefined;
+  if (named !== undefined && named !== '') return named;
   return fromToken;
 }
 
 function budgetApplies(subjects: readonly LimitSubject[]): boolean {
   return subjects.some((subject) => subject.budget?.max !== null && subject.budget?.max !== undefined);
+}
+
+/** A body's top-level `tags` as the edge validated them; a pass-through body's only when they are strings. */
+function stringsOf(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item !== '') : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

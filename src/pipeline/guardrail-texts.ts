@@ -135,3 +135,56 @@ export function textFieldReply(reply: Record<string, unknown>): GuardrailReply |
     },
   };
 }
+
+type TextSlot = { role: string; read: () => string; write: (text: string) => void };
+
+/** The text blocks of a block list (a system prompt, a turn's content, a tool result's content) as slots. */
+function blockSlots(blocks: unknown[], role: string, found: TextSlot[]): void {
+  for (const block of blocks) {
+    if (!isRecord(block)) continue;
+    if (block.type === 'text' && typeof block.text === 'string') found.push({ role, read: () => block.text as string, write: (text) => (block.text = text) });
+    else if (block.type === 'tool_result') {
+      const content = block.content;
+      if (typeof content === 'string') found.push({ role: 'tool', read: () => block.content as string, write: (text) => (block.content = text) });
+      else if (Array.isArray(content)) blockSlots(content, 'tool', found);
+    }
+  }
+}
+
+/**
+ * An Anthropic Messages body's text as chat messages, one per text: the system prompt, each turn's text (a string
+ * content or its text blocks), and tool results (as `tool` messages). A rewrite is written back into the same
+ * places, so blocks keep their `cache_control`, and thinking blocks and tool inputs are neither read nor touched.
+ */
+export function anthropicMessagesText(body: Body): GuardrailText {
+  const slots = (): TextSlot[] => {
+    const found: TextSlot[] = [];
+    if (typeof body.system === 'string') found.push({ role: 'system', read: () => body.system as string, write: (text) => (body.system = text) });
+    else if (Array.isArray(body.system)) blockSlots(body.system, 'system', found);
+    const turns = Array.isArray(body.messages) ? body.messages : [];
+    for (const turn of turns) {
+      if (!isRecord(turn)) continue;
+      const role = typeof turn.role === 'string' ? turn.role : 'user';
+      if (typeof turn.content === 'string') found.push({ role, read: () => turn.content as string, write: (text) => (turn.content = text) });
+      else if (Array.isArray(turn.content)) blockSlots(turn.content, role, found);
+    }
+    return found;
+  };
+  return {
+    read: () => slots().map((slot) => ({ role: slot.role, content: slot.read() })),
+    write: (messages) => {
+      const targets = slots();
+      messages.forEach((message, i) => targets[i]?.write(contentText(message.content)));
+    },
+  };
+}
+
+/** The text blocks of an Anthropic message (a Messages reply); a rewrite replaces each in place. */
+export function anthropicMessageReply(reply: Record<string, unknown>): GuardrailReply | undefined {
+  const blocks = (Array.isArray(reply.content) ? reply.content : []).filter((block): block is { type: 'text'; text: string } => isRecord(block) && block.type === 'text' && typeof block.text === 'string');
+  if (blocks.length === 0) return undefined;
+  return {
+    texts: blocks.map((block) => block.text),
+    write: (texts) => blocks.forEach((block, i) => (block.text = texts[i])),
+  };
+}

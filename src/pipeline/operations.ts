@@ -1,11 +1,13 @@
 import type { GuardrailOperation } from '@tollgate/guardrail-sdk';
 import type { Readable } from 'node:stream';
 import type { GuardrailReply, GuardrailText } from '../guardrails/guardrail-call';
-import { estimateChatPromptTokens, estimateTextTokens } from '../catalog/token-counter';
+import { countChatPromptTokens, countTextTokens, estimateChatPromptTokens, estimateTextTokens } from '../catalog/token-counter';
 import type { Deployment } from '../routing/deployment';
 import type { ChatCompletionRequest, ChatMessage, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
 import type { BinaryResult, JsonObject, MultipartUpload } from '../routing/providers/media.types';
-import type { ForwardedHeaders, ProviderAdapter, StreamResult } from '../routing/providers/provider-adapter';
+import type { ForwardedHeaders, MessagesCall, ProviderAdapter, StreamResult } from '../routing/providers/provider-adapter';
+import { messagesHeadersOf, usageFromMessages, type MessagesBlock, type MessagesUsage } from '../routing/providers/anthropic/anthropic-messages';
+import { chatRequestFromMessages, messageFromChatCompletion, messagesEventsFromChat } from '../routing/providers/anthropic/messages-via-chat';
 import {
   chatRequestFromResponses,
   EMPTY_RESPONSES_CONTEXT,
@@ -17,9 +19,9 @@ import {
   type ResponsesContext,
 } from '../routing/providers/responses-via-chat';
 import { UnsupportedOperationError } from '../routing/routing.errors';
-import { anyBodyText, chatMessagesText, choicesReply, fieldsText, responsesInputText, responsesReply, textFieldReply } from './guardrail-texts';
+import { anthropicMessageReply, anthropicMessagesText, anyBodyText, chatMessagesText, choicesReply, fieldsText, responsesInputText, responsesReply, textFieldReply } from './guardrail-texts';
 import { RESPONSES_EVENTS } from './responses-events';
-import type { StreamCodec } from './stream-events';
+import { ANTHROPIC_EVENTS, type StreamCodec } from './stream-events';
 
 export type OperationName =
   | 'chat'
@@ -36,7 +38,9 @@ export type OperationName =
   | 'get_response'
   | 'delete_response'
   | 'list_response_input_items'
-  | 'pass_through';
+  | 'pass_through'
+  | 'anthropic_messages'
+  | 'anthropic_count_tokens';
 
 /** What the edge hands the pipeline besides the JSON body: an upload, or a files API request. */
 export interface CallInput {
@@ -46,6 +50,8 @@ export interface CallInput {
   readonly fileRequest?: { readonly method: 'GET' | 'DELETE'; readonly path: string };
   /** A Responses API call's stored state (the turns it continues, the items it references), resolved by the edge. */
   readonly responses?: ResponsesContext;
+  /** Headers the client sent for the provider (Anthropic's `anthropic-version`, `anthropic-beta`); adapters pick what they pass on. */
+  readonly providerHeaders?: Readonly<Record<string, string>>;
 }
 
 /** What a provider (or a pass-through target) answered, before the pipeline prices and records it. */
@@ -94,6 +100,12 @@ export interface Operation {
   readonly streams: boolean;
   /** How its streamed events are read; OpenAI chunks when absent. */
   readonly streamCodec?: StreamCodec;
+  /** Where the body keeps LiteLLM's `metadata` (tags, spend_logs_metadata); `metadata` when absent. */
+  readonly metadataField?: string;
+  /** The end user the body names; its `user` when absent. */
+  endUserOf?(body: Record<string, unknown>): string | undefined;
+  /** The prompt's tokens counted with the model's tokenizer, for a stream that ends without usage; chat messages or `prompt` when absent. */
+  countPromptTokens?(input: CallInput, model: string): number;
   /** The request's text for guardrails; null when it carries none. */
   text(input: CallInput): GuardrailText | null;
   /** The reply's text for `post_call`; undefined when it carries none. */
@@ -426,6 +438,110 @@ export const PASS_THROUGH: Operation = {
       : { promptTokens: textTokens(input.body.prompt ?? input.body.input), replyTokens: maxReplyTokens(input.body) },
 };
 
+/** The Anthropic Messages call of an edge's input: its body and the client's Anthropic headers. */
+function messagesCallOf(input: CallInput): MessagesCall {
+  return { body: input.body, ...messagesHeadersOf(input.providerHeaders) };
+}
+
+/**
+ * A tokenizer-free estimate of a Messages request's prompt: its system prompt, tools and turns at ~4 characters a
+ * token, tool calls and results by their JSON (they are the bulk of an agent's prompt), images and documents at the
+ * floor a chat estimate uses.
+ */
+function estimateMessagesTokens(body: Record<string, unknown>): number {
+  let tokens = estimateTextTokens(typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? JSON.stringify(body.system) : '');
+  if (Array.isArray(body.tools)) tokens += estimateTextTokens(JSON.stringify(body.tools));
+  for (const turn of Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : []) {
+    tokens += 3;
+    if (typeof turn?.content === 'string') tokens += estimateTextTokens(turn.content);
+    else if (Array.isArray(turn?.content)) {
+      for (const block of turn.content as MessagesBlock[]) {
+        if (block?.type === 'text') tokens += estimateTextTokens(block.text);
+        else if (block?.type === 'image' || block?.type === 'document') tokens += estimateChatPromptTokens([{ role: 'user', content: [block] }]);
+        else tokens += estimateTextTokens(JSON.stringify(block));
+      }
+    }
+  }
+  return tokens;
+}
+
+/** A Messages request's prompt counted with a tokenizer: its chat translation's messages, plus its tools. */
+function countMessagesTokens(body: Record<string, unknown>, model: string): number {
+  const chat = chatRequestFromMessages(body);
+  return countChatPromptTokens(chat.messages, model) + (Array.isArray(chat.tools) ? countTextTokens(JSON.stringify(chat.tools), model) : 0);
+}
+
+/** LiteLLM reads a Messages call's end user from `litellm_metadata.user`, else Anthropic's `metadata.user_id`. */
+function messagesEndUser(body: Record<string, unknown>): string | undefined {
+  const litellm = body.litellm_metadata as { user?: unknown } | undefined;
+  if (typeof litellm?.user === 'string' && litellm.user !== '') return litellm.user;
+  const userId = (body.metadata as { user_id?: unknown } | undefined)?.user_id;
+  return typeof userId === 'string' && userId !== '' ? userId : undefined;
+}
+
+/**
+ * Anthropic's Messages API (`POST /v1/messages`). Providers that speak it (Anthropic, Claude on Bedrock) get the
+ * request as it came and answer in Anthropic's format; every other provider gets it translated to chat, and its
+ * reply, whole or streamed, is translated back. Either way the stream is Anthropic events, read by one codec.
+ */
+export const MESSAGES: Operation = {
+  name: 'anthropic_messages',
+  callType: 'anthropic_messages',
+  idPrefix: 'msg_',
+  routerOperation: 'chat',
+  // Hooks see the turns as chat messages (system, user, assistant, tool), which is what they are.
+  guardrailOperation: 'chat',
+  streams: true,
+  streamCodec: ANTHROPIC_EVENTS,
+  metadataField: 'litellm_metadata',
+  endUserOf: messagesEndUser,
+  countPromptTokens: (input, model) => countMessagesTokens(input.body, model),
+  text: (input) => anthropicMessagesText(input.body),
+  replyText: (answer) => (answer.kind === 'json' ? anthropicMessageReply(answer.body) : undefined),
+  estimate: (input) => ({ promptTokens: estimateMessagesTokens(input.body), replyTokens: numberOr(input.body.max_tokens, null) }),
+  invoke: async (adapter, input, deployment, signal, streaming) => {
+    if (adapter.messages && adapter.speaksMessages?.(deployment)) {
+      const result = await adapter.messages(messagesCallOf(input), deployment, signal, streaming);
+      if (result.kind === 'stream') return { kind: 'stream', stream: result.stream };
+      return jsonAnswer(result.body, result.headers, usageFromMessages(result.body.usage as MessagesUsage | undefined));
+    }
+    const chat = chatRequestFromMessages(input.body);
+    if (streaming) {
+      const stream = await adapter.chatStream(chat, deployment, signal);
+      return { kind: 'stream', stream: { headers: stream.headers, batches: messagesEventsFromChat(stream.batches, deployment.upstreamModel) } };
+    }
+    const result = await adapter.chat(chat, deployment, signal);
+    return jsonAnswer(messageFromChatCompletion(result.body) as JsonObject, result.headers, result.body.usage ?? null);
+  },
+};
+
+/**
+ * `POST /v1/messages/count_tokens`: asked of a provider that counts natively (Anthropic), else counted here with
+ * the model's tokenizer. Free, but a call all the same: model access, guardrails (the text reaches the provider),
+ * rate windows and budgets apply, and it has its spend row.
+ */
+export const MESSAGES_COUNT_TOKENS: Operation = {
+  name: 'anthropic_count_tokens',
+  callType: 'anthropic_count_tokens',
+  idPrefix: 'msg_count_',
+  routerOperation: 'chat',
+  guardrailOperation: 'chat',
+  streams: false,
+  metadataField: 'litellm_metadata',
+  endUserOf: messagesEndUser,
+  text: (input) => anthropicMessagesText(input.body),
+  replyText: noReply,
+  estimate: noEstimate,
+  invoke: async (adapter, input, deployment, signal) => {
+    if (adapter.countMessageTokens && adapter.speaksMessages?.(deployment)) {
+      const result = await adapter.countMessageTokens(messagesCallOf(input), deployment, signal);
+      return jsonAnswer(result.body, result.headers, null);
+    }
+    const tokens = countMessagesTokens(input.body, deployment.baseModel ?? deployment.upstreamModel);
+    return { kind: 'json', body: { input_tokens: tokens }, headers: {}, usage: null, providerResponseId: null };
+  },
+};
+
 export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   chat: CHAT,
   completion: COMPLETION,
@@ -442,4 +558,6 @@ export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   delete_response: DELETE_RESPONSE,
   list_response_input_items: LIST_RESPONSE_INPUT_ITEMS,
   pass_through: PASS_THROUGH,
+  anthropic_messages: MESSAGES,
+  anthropic_count_tokens: MESSAGES_COUNT_TOKENS,
 };

@@ -6,6 +6,7 @@ import { parseDuration } from '../common/duration';
 import { BadRequestError } from '../common/errors/http-errors';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
+import type { RenderedError } from '../common/http/error-envelope';
 import { EdgeCall, type SseFraming } from '../gateway/edge-call';
 import { validateMetadata } from '../gateway/request-validation';
 import type { CallStream, FixedTarget } from '../pipeline/call';
@@ -231,12 +232,15 @@ function watched(stream: CallStream, body: Json, finished: (response: Json) => P
 export function responsesSse(): SseFraming {
   let frames = 0;
   return {
-    end: '',
-    frame(json: string): string {
+    done: '',
+    event(data: string): string {
       frames++;
-      const type = responsesEventType(json);
-      if (type !== undefined) return `event: ${type}\ndata: ${json}\n\n`;
-      const envelope = (JSON.parse(json) as { error?: { message?: string; code?: string; param?: string | null } }).error ?? {};
+      const type = responsesEventType(data);
+      return type === undefined ? `data: ${data}\n\n` : `event: ${type}\ndata: ${data}\n\n`;
+    },
+    error(rendered: RenderedError): string {
+      frames++;
+      const envelope = rendered.body.error;
       const event = { type: 'error', sequence_number: frames - 1, code: envelope.code ?? null, message: envelope.message ?? 'error', param: envelope.param ?? null, error: envelope };
       return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
     },
@@ -295,6 +299,6 @@ export function validateResponsesBody(raw: unknown): Json {
   if (body.tools !== undefined && body.tools !== null && !Array.isArray(body.tools)) throw new BadRequestError("'tools' must be a list.", 'tools');
   if (body.background === true) throw new BadRequestError("Background responses ('background': true) are not supported by this gateway; create the response in the foreground.", 'background');
   if (body.conversation !== undefined && body.conversation !== null) throw new BadRequestError("The Conversations API ('conversation') is not supported by this gateway; continue with 'previous_response_id'.", 'conversation');
-  if (body.metadata !== undefined && body.metadata !== null) validateMetadata(body.metadata);
+  if (body.metadata !== undefined && body.metadata !== null) validateMetadata(body.metadata, 'metadata');
   return body;
 }

@@ -90,6 +90,7 @@ describe(mergeTags.name, () => {
   it('should keep each tag once, request first, and ignore what is not a list of strings', () => {
     expect(mergeTags({ tags: ['a', 'b', 'a'] }, { tags: 'not-a-list' }, { tags: ['b', 'c', 7] }, ['h'])).toEqual(['a', 'b', 'h', 'c']);
     expect(mergeTags(null, undefined, {})).toEqual([]);
+    expect(mergeTags({ tags: ['m'] }, { tags: ['k'] }, null, ['h'], ['top', 'm'])).toEqual(['m', 'top', 'h', 'k']);
   });
 });
 

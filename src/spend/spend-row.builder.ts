@@ -28,6 +28,8 @@ export interface SpendCallFacts {
   requestMetadata: Readonly<Record<string, unknown>> | null;
   /** `x-litellm-tags` header tags. */
   headerTags: readonly string[];
+  /** The request's top-level `tags` (LiteLLM's later form of `metadata.tags`), already validated. */
+  bodyTags?: readonly string[];
   /** The request's `user`, unless end-user tracking is disabled. */
   endUserId: string | null;
   usage: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
@@ -86,7 +88,7 @@ export function buildSpendRow(facts: SpendCallFacts): SpendLogRow {
     end_user: facts.endUserId,
     team_id: teamId,
     organization_id: team?.organizationId ?? null,
-    request_tags: mergeTags(facts.requestMetadata, key?.metadata, team?.metadata, facts.headerTags),
+    request_tags: mergeTags(facts.requestMetadata, key?.metadata, team?.metadata, facts.headerTags, facts.bodyTags),
     requester_ip_address: facts.clientIp,
     cache_hit: false,
     status,
@@ -95,15 +97,16 @@ export function buildSpendRow(facts: SpendCallFacts): SpendLogRow {
   };
 }
 
-/** Request tags first (the caller's own), then the header's, the key's and the team's; each once. */
+/** Request tags first (the caller's own: `metadata.tags`, then top-level `tags`), then the header's, the key's and the team's; each once. */
 export function mergeTags(
   request: Readonly<Record<string, unknown>> | null | undefined,
   key: Readonly<Record<string, unknown>> | null | undefined,
   team: Readonly<Record<string, unknown>> | null | undefined,
   header: readonly string[] = [],
+  body: readonly string[] = [],
 ): string[] {
   const tags = new Set<string>();
-  for (const source of [tagsOf(request), header, tagsOf(key), tagsOf(team)]) {
+  for (const source of [tagsOf(request), body, header, tagsOf(key), tagsOf(team)]) {
     for (const tag of source) if (tags.size < MAX_TAGS_PER_ROW) tags.add(tag);
   }
   return [...tags];

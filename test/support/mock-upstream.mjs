@@ -35,6 +35,9 @@
 //   'context-overflow' / 'content-filtered'  400 with a context-window / content-filter message (router tests)
 //   'stream-error-first' / 'stream-then-drop'  200 SSE: an error event first / one chunk, then the connection drops
 //   'slow' / 'slow-<ms>'               waits 5000 ms / <ms> before answering (cancelled if the client leaves)
+//   'call-tools'                       chat with tools: calls the first tool with {"input": <last user text>};
+//                                      after a tool result (since the last assistant turn): 'Mock reply to
+//                                      tool result: <result>' (JSON or SSE)
 //   'big-<bytes>'                      chat only: the reply text is <bytes> bytes ('xxxxxxx xxx…'), sent in 64 KB
 //                                      writes that wait for the client (JSON without Content-Length, or SSE
 //                                      with one 64 KB chunk per event), so a client that stops reading stops
@@ -66,6 +69,7 @@ const SLOW_DEFAULT_MS = 5000;
 const ERROR_MODEL_RE = /^[45]\d\d$/;
 const SLOW_MODEL_RE = /^slow(?:-(\d+))?$/;
 const BIG_MODEL_RE = /^big-(\d+)$/;
+const TOOLS_MODEL = 'call-tools';
 // Words rather than one run of letters: tokenizers are slow on very long unbroken runs.
 const BIG_PIECE = 'xxxxxxx '.repeat(8 * 1024);
 const AZURE_RE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)\/?$/;
@@ -399,6 +403,7 @@ export async function startMockUpstream(options = {}) {
     const text = 'Mock reply to: ' + lastUser.slice(0, 40);
     const id = `chatcmpl-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
+    if (model === TOOLS_MODEL) return toolsChat(ctx, body, model, id, created, usage);
     if (body.stream !== true) {
       const choices = [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'stop' }];
       return sendCompletion(ctx, { id, object: 'chat.completion', created, model, choices, usage });
@@ -413,6 +418,46 @@ export async function startMockUpstream(options = {}) {
     const includeUsage = !!(body.stream_options && body.stream_options.include_usage === true);
     const usageFrame = includeUsage ? `${head}[],"usage":${JSON.stringify(usage)}}\n\n` : null;
     stream(ctx, frames, usageFrame, usage.total_tokens);
+  }
+
+  // The 'call-tools' model: with tools it calls the first one with {"input": <last user text>}; after a tool
+  // result it answers 'Mock reply to tool result: <result>'. JSON or SSE (the call's arguments in two pieces).
+  function toolsChat(ctx, body, model, id, created, usage) {
+    const messages = body.messages;
+    const tools = Array.isArray(body.tools) ? body.tools : [];
+    let lastUser = '';
+    for (const m of messages) if (m && m.role === 'user') lastUser = contentText(m.content);
+    // A tool result since the assistant's last turn is what the reply is about.
+    let result;
+    for (let i = messages.length - 1; i >= 0 && messages[i] && messages[i].role !== 'assistant'; i--) if (messages[i].role === 'tool') result = messages[i];
+    let message;
+    let finish;
+    if (!result && tools.length > 0 && body.tool_choice !== 'none') {
+      const call = { id: `call_mock${seq}`, type: 'function', function: { name: tools[0].function.name, arguments: JSON.stringify({ input: lastUser }) } };
+      message = { role: 'assistant', content: null, tool_calls: [call] };
+      finish = 'tool_calls';
+    } else {
+      message = { role: 'assistant', content: `Mock reply to tool result: ${result ? contentText(result.content) : lastUser}` };
+      finish = 'stop';
+    }
+    if (body.stream !== true) {
+      return sendCompletion(ctx, { id, object: 'chat.completion', created, model, choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage });
+    }
+    const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
+    const chunk = (delta, reason = null) => `${head}[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${JSON.stringify(reason)}}]}\n\n`;
+    const frames = [];
+    if (message.tool_calls) {
+      const call = message.tool_calls[0];
+      const half = Math.floor(call.function.arguments.length / 2);
+      frames.push(chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
+      frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.function.arguments.slice(0, half) } }] }));
+      frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.function.arguments.slice(half) } }] }));
+    } else {
+      for (const [i, piece] of splitText(message.content, 3).entries()) frames.push(chunk(i === 0 ? { role: 'assistant', content: piece } : { content: piece }));
+    }
+    frames.push(chunk({}, finish));
+    const includeUsage = !!(body.stream_options && body.stream_options.include_usage === true);
+    stream(ctx, frames, includeUsage ? `${head}[],"usage":${JSON.stringify(usage)}}\n\n` : null, usage.total_tokens);
   }
 
   function sendCompletion(ctx, completion) {

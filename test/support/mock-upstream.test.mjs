@@ -194,6 +194,22 @@ test('SSE chunks arrive as separate writes when chunkDelayMs > 0', async () => {
   assert.ok(received.at(-1)[1].includes('[DONE]'));
 });
 
+test("'call-tools' calls the first tool, then answers the tool result, as JSON and SSE", async () => {
+  const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+  const first = await post('/v1/chat/completions', { model: 'call-tools', messages: [{ role: 'user', content: 'find x' }], tools });
+  const call = first.json.choices[0].message.tool_calls[0];
+  assert.equal(first.json.choices[0].finish_reason, 'tool_calls');
+  assert.deepEqual(JSON.parse(call.function.arguments), { input: 'find x' });
+  const messages = [{ role: 'user', content: 'find x' }, first.json.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'x=1' }];
+  const second = await post('/v1/chat/completions', { model: 'call-tools', messages, tools });
+  assert.equal(second.json.choices[0].message.content, 'Mock reply to tool result: x=1');
+  const streamed = await post('/v1/chat/completions', { model: 'call-tools', messages: [{ role: 'user', content: 'find y' }], tools, stream: true });
+  const chunks = sseEvents(streamed.text).filter((data) => data !== '[DONE]');
+  const args = chunks.flatMap((chunk) => chunk.choices[0]?.delta?.tool_calls ?? []).map((delta) => delta.function.arguments).join('');
+  assert.deepEqual(JSON.parse(args), { input: 'find y' });
+  assert.equal(chunks.at(-1).choices[0].finish_reason, 'tool_calls');
+});
+
 test('legacy completions JSON and SSE', async () => {
   const { status, json } = await post('/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'Say this is a test' });
   assert.equal(status, 200);

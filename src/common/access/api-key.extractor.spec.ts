@@ -24,8 +24,20 @@ describe(extractApiKey.name, () => {
     });
   });
 
+  it("should read LiteLLM's x-litellm-api-key, with or without Bearer, ahead of Authorization", () => {
+    expect(extractApiKey({ 'x-litellm-api-key': 'Bearer sk-litellm' })).toEqual({ key: 'sk-litellm' });
+    expect(extractApiKey({ 'x-litellm-api-key': 'sk-litellm' })).toEqual({ key: 'sk-litellm' });
+    expect(extractApiKey({ 'x-litellm-api-key': 'Bearer sk-litellm', authorization: 'Bearer provider-oauth-token', 'x-api-key': 'sk-ant' })).toEqual({ key: 'sk-litellm' });
+  });
+
+  it('should prefer a configured header over x-litellm-api-key, and fall back when it is absent', () => {
+    expect(extractApiKey({ 'x-my-key': 'sk-custom', 'x-litellm-api-key': 'Bearer sk-litellm' }, 'x-my-key')).toEqual({ key: 'sk-custom' });
+    expect(extractApiKey({ 'x-litellm-api-key': 'Bearer sk-litellm' }, 'x-my-key')).toEqual({ key: 'sk-litellm' });
+  });
+
   it('should report a missing key', () => {
     expect(extractApiKey({})).toEqual({ problem: 'missing' });
     expect(extractApiKey({ authorization: '   ' })).toEqual({ problem: 'missing' });
+    expect(extractApiKey({ 'x-litellm-api-key': ' ' })).toEqual({ problem: 'missing' });
   });
 });

@@ -1,13 +1,17 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, RequestTooLargeError } from '../errors/http-errors';
+import { anthropicErrorBody, rendersAnthropicErrors } from './anthropic-error';
 import { renderError } from './error-envelope';
 import { printablePath } from './printable-path';
 import { drainRefusedBody } from './refused-body';
 
 const MEBIBYTE = 1024 * 1024;
 
-/** The one place that turns thrown errors into HTTP responses (OpenAI envelope, status = int(code)). */
+/**
+ * The one place that turns thrown errors into HTTP responses (OpenAI envelope, status = int(code); Anthropic's
+ * `{"type":"error","error":{…}}` on the Anthropic Messages routes, same status).
+ */
 @Catch()
 export class OpenAiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -62,6 +66,6 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, exceptio
   }
   reply.header('x-request-id', request.id);
   if (rendered.headers) reply.headers(rendered.headers);
-  reply.status(rendered.status).type('application/json').send(rendered.body);
+  reply.status(rendered.status).type('application/json').send(rendersAnthropicErrors(request) ? anthropicErrorBody(rendered) : rendered.body);
   return rendered.status;
 }

@@ -100,6 +100,25 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
     return { headers: this.forwardedHeaders(response), batches: this.translate(response, signal, readFrames, translator) };
   }
 
+  /**
+   * A stream relayed in the provider's own event format (JSON texts, one per event), as `readEvents` reads them from
+   * the body; it throws the provider's in-stream errors. Leaving early closes the upstream body.
+   */
+  protected eventStream(response: UpstreamResponse, signal: AbortSignal, readEvents: (body: AsyncIterable<Buffer>) => AsyncIterable<string[]>): StreamResult {
+    return { headers: this.forwardedHeaders(response), batches: this.relayEvents(response, signal, readEvents) };
+  }
+
+  private async *relayEvents(response: UpstreamResponse, signal: AbortSignal, readEvents: (body: AsyncIterable<Buffer>) => AsyncIterable<string[]>): AsyncGenerator<string[]> {
+    try {
+      yield* readEvents(this.http.streamBody(response));
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw this.transportError(error, signal);
+    } finally {
+      if (!response.body.destroyed) response.body.destroy();
+    }
+  }
+
   private async *translate<F>(response: UpstreamResponse, signal: AbortSignal, readFrames: FrameReader<F>, translator: ChunkTranslator<F>): AsyncGenerator<string[]> {
     try {
       for await (const frames of readFrames(this.http.streamBody(response))) {

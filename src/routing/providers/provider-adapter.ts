@@ -31,6 +31,18 @@ export interface StreamResult {
   batches: AsyncIterable<string[]>;
 }
 
+/** A call in Anthropic's Messages format: the edge's body (LiteLLM's fields still in it) and the client's Anthropic headers. */
+export interface MessagesCall {
+  readonly body: Record<string, unknown>;
+  /** `anthropic-version`, when the client sent one. */
+  readonly version?: string;
+  /** `anthropic-beta` values the client sent; an adapter passes on those its provider takes. */
+  readonly betas: readonly string[];
+}
+
+/** A Messages reply: Anthropic's JSON, or Anthropic's stream events (the `data:` JSON texts, each with its `type`). */
+export type MessagesResult = { readonly kind: 'json'; readonly body: JsonObject; readonly headers: ForwardedHeaders } | { readonly kind: 'stream'; readonly stream: StreamResult };
+
 /**
  * What a provider must offer. Adapters translate between the canonical OpenAI format and the
  * vendor's at the edge; they get credentials from the Deployment and never read config or env.
@@ -61,6 +73,16 @@ export interface ProviderAdapter {
    */
   responses?(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
   responsesStream?(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<StreamResult>;
+
+  /**
+   * Anthropic's Messages API spoken natively (Anthropic; Claude on Bedrock), for the deployments `speaksMessages`
+   * accepts: the body as the client sent it (cache_control, thinking blocks, betas kept), the reply as Anthropic's.
+   * Without it the Messages edge translates the call to chat.
+   */
+  messages?(call: MessagesCall, deployment: Deployment, signal: AbortSignal, streaming: boolean): Promise<MessagesResult>;
+  speaksMessages?(deployment: Deployment): boolean;
+  /** `POST /v1/messages/count_tokens` natively; without it the tokens are counted locally. */
+  countMessageTokens?(call: MessagesCall, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
 }
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

@@ -2,12 +2,18 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { ServerResponse } from 'node:http';
 import { encodeAwsEventStreamFrame } from '../../../src/routing/providers/bedrock/aws-event-stream';
+import { answerMessages, messagesEvents, validateMessages } from './anthropic.mock';
 import { type ProviderHandler, type RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
 
 export const BEDROCK_TEST_CREDENTIALS = { accessKeyId: 'AKIAMOCKBEDROCK00001', secretAccessKey: 'mock/bedrock+secret/key0000000000000001' };
 export const BEDROCK_TEST_REGION = 'us-west-2';
 
-const PATH = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
+const PATH = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
+
+/** The body fields Claude on InvokeModel takes: the Messages API's, without model and stream, plus Bedrock's own. */
+const CLAUDE_INVOKE_FIELDS = new Set(['anthropic_version', 'anthropic_beta', 'messages', 'system', 'max_tokens', 'stop_sequences', 'temperature', 'top_k', 'top_p', 'tools', 'tool_choice', 'thinking']);
+/** Betas Claude on Bedrock takes (any other fails the call, as on AWS). */
+const CLAUDE_INVOKE_BETAS = new Set(['computer-use-2025-01-24', 'context-1m-2025-08-07', 'interleaved-thinking-2025-05-14', 'context-management-2025-06-27', 'tool-search-tool-2025-10-19']);
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 
 interface Block {
@@ -31,6 +37,7 @@ export const bedrockMock: ProviderHandler = async ({ request, res }) => {
   const signatureProblem = await verifySignature(request);
   if (signatureProblem) return fail(res, 403, 'UnrecognizedClientException', signatureProblem);
   const body = request.body ?? {};
+  if (/(^|\.)anthropic\.claude/.test(modelId) && match[2].startsWith('invoke')) return invokeClaude(res, modelId, body, match[2] === 'invoke-with-response-stream');
   if (match[2] === 'invoke') return invokeEmbedding(res, modelId, body);
   const problem = validate(body);
   if (problem) return fail(res, 400, 'ValidationException', problem);
@@ -127,6 +134,35 @@ function validate(body: Record<string, unknown>): string | undefined {
   const config = (body.inferenceConfig ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(config)) if (!['maxTokens', 'temperature', 'topP', 'stopSequences'].includes(key)) return `inferenceConfig: unknown field ${key}`;
   return undefined;
+}
+
+/**
+ * Claude through InvokeModel / InvokeModelWithResponseStream: the Anthropic Messages body with Bedrock's
+ * `anthropic_version` (and `anthropic_beta` list), answered as the Anthropic mock answers; the stream is Anthropic's
+ * events, each base64 in a `chunk` frame of the AWS event stream.
+ */
+async function invokeClaude(res: ServerResponse, modelId: string, body: Record<string, unknown>, stream: boolean): Promise<true> {
+  if (body.anthropic_version !== 'bedrock-2023-05-31') return fail(res, 400, 'ValidationException', 'Malformed input request: anthropic_version: bedrock-2023-05-31 is required');
+  const betas = Array.isArray(body.anthropic_beta) ? (body.anthropic_beta as string[]) : [];
+  const invalid = betas.find((beta) => !CLAUDE_INVOKE_BETAS.has(beta));
+  if (invalid) return fail(res, 400, 'ValidationException', `invalid beta flag: ${invalid}`);
+  const problem = validateMessages(body, CLAUDE_INVOKE_FIELDS);
+  if (problem) return fail(res, 400, 'ValidationException', `Malformed input request: ${problem}`);
+  const answer = answerMessages(body);
+  const requestId = `req-${Date.now()}`;
+  if (!stream) {
+    sendJson(res, 200, { id: answer.id.replace('msg_', 'msg_bdrk_'), type: 'message', role: 'assistant', model: modelId, content: answer.content, stop_reason: answer.stopReason, stop_sequence: null, usage: answer.usage }, { 'x-amzn-requestid': requestId });
+    return true;
+  }
+  res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId });
+  const frames = messagesEvents({ ...answer, id: answer.id.replace('msg_', 'msg_bdrk_') }, modelId).map(({ data }) =>
+    Buffer.from(encodeAwsEventStreamFrame({ messageType: 'event', eventType: 'chunk', payload: { bytes: Buffer.from(JSON.stringify(data)).toString('base64') } })),
+  );
+  const bytes = Buffer.concat(frames);
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 53) pieces.push(bytes.subarray(at, at + 53));
+  await writeSlowly(res, pieces, 1);
+  return true;
 }
 
 /** InvokeModel for the two embedding families the adapter supports, with their own body shapes. */

@@ -3,8 +3,11 @@ import type { Deployment } from '../../deployment';
 import type { ChatCompletionRequest, CompletionObject } from '../../openai.types';
 import { UpstreamHttp } from '../../upstream-http.service';
 import { HttpProviderAdapter, joinUrl } from '../http-provider.adapter';
-import type { JsonResult, StreamResult } from '../provider-adapter';
+import type { JsonObject } from '../media.types';
+import type { JsonResult, MessagesCall, MessagesResult, StreamResult } from '../provider-adapter';
+import { parseSse } from '../sse';
 import { ChunkTranslator, sseJsonFrames } from '../stream-translation';
+import { countTokensUpstreamBody, MESSAGES_ERROR_STATUS, messagesUpstreamBody } from './anthropic-messages';
 import {
   AnthropicChunkTranslator,
   AnthropicResponse,
@@ -45,12 +48,47 @@ export class AnthropicAdapter extends HttpProviderAdapter {
     return this.streamResult(response, signal, sseJsonFrames<AnthropicStreamEvent>, this.withStreamErrors(new AnthropicChunkTranslator(deployment.upstreamModel, jsonModeSchema(request) !== undefined)));
   }
 
-  private headers(deployment: Deployment): Record<string, string> {
+  /** The Messages API as it is: the client's body (LiteLLM's fields removed), version and betas. */
+  async messages(call: MessagesCall, deployment: Deployment, signal: AbortSignal, streaming: boolean): Promise<MessagesResult> {
+    const body = { ...messagesUpstreamBody(call.body, streaming), model: deployment.upstreamModel };
+    const response = await this.post(messagesUrl(deployment), this.headers(deployment, call), JSON.stringify(body), deployment, signal, streaming);
+    if (streaming) return { kind: 'stream', stream: this.eventStream(response, signal, (raw) => this.messageEvents(raw)) };
+    return { kind: 'json', body: await this.readJson<JsonObject>(response, signal), headers: this.forwardedHeaders(response) };
+  }
+
+  speaksMessages(): boolean {
+    return true;
+  }
+
+  async countMessageTokens(call: MessagesCall, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
+    const body = { ...countTokensUpstreamBody(call.body), model: deployment.upstreamModel };
+    const response = await this.post(`${messagesUrl(deployment)}/count_tokens`, this.headers(deployment, call), JSON.stringify(body), deployment, signal, false);
+    return { body: await this.readJson<JsonObject>(response, signal), headers: this.forwardedHeaders(response) };
+  }
+
+  /** Anthropic's events as they came; an `error` event becomes the error class the same failure has outside a stream. */
+  private async *messageEvents(body: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
+    for await (const batch of parseSse(body)) {
+      // Quotes inside strings are escaped, so this only matches an event whose own type is `error`.
+      const failed = batch.findIndex((data) => data.includes('"type":"error"') && (JSON.parse(data) as { type?: string }).type === 'error');
+      if (failed < 0) {
+        yield batch;
+        continue;
+      }
+      if (failed > 0) yield batch.slice(0, failed);
+      const error = (JSON.parse(batch[failed]) as { error?: { type?: string; message?: string } }).error;
+      throw this.streamError(error?.message ?? 'stream error', MESSAGES_ERROR_STATUS[error?.type ?? ''] ?? 500);
+    }
+  }
+
+  /** The deployment's key and version; a Messages call's own `anthropic-version` and betas win. */
+  private headers(deployment: Deployment, call?: MessagesCall): Record<string, string> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
-      'anthropic-version': typeof deployment.params.anthropic_version === 'string' ? deployment.params.anthropic_version : ANTHROPIC_VERSION,
+      'anthropic-version': call?.version ?? (typeof deployment.params.anthropic_version === 'string' ? deployment.params.anthropic_version : ANTHROPIC_VERSION),
     };
+    if (call && call.betas.length > 0) headers['anthropic-beta'] = call.betas.join(',');
     if (deployment.apiKey) headers['x-api-key'] = deployment.apiKey;
     return headers;
   }

@@ -13,7 +13,8 @@ import {
   textOf,
   toolCallsOf,
 } from '../openai-message';
-import { ChunkBuilder, type ChunkTranslator, usageOf } from '../stream-translation';
+import { ChunkBuilder, type ChunkTranslator } from '../stream-translation';
+import { MESSAGES_ERROR_STATUS, usageFromMessages } from './anthropic-messages';
 
 /** Anthropic requires `max_tokens`; LiteLLM sends this when the request sets none. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
@@ -171,12 +172,7 @@ export function finishReasonOf(stopReason: string | null | undefined): string {
 
 /** Cached and cache-written tokens are input tokens too: OpenAI's prompt_tokens counts them all. */
 export function usageFromAnthropic(usage: AnthropicUsage, outputTokens = usage.output_tokens ?? 0): Usage {
-  const cacheRead = usage.cache_read_input_tokens ?? 0;
-  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
-  const extra: Record<string, unknown> = { prompt_tokens_details: { cached_tokens: cacheRead } };
-  if (cacheWrite) extra.cache_creation_input_tokens = cacheWrite;
-  if (cacheRead) extra.cache_read_input_tokens = cacheRead;
-  return usageOf((usage.input_tokens ?? 0) + cacheRead + cacheWrite, outputTokens, extra);
+  return usageFromMessages(usage, outputTokens);
 }
 
 /** Anthropic Messages response → OpenAI chat.completion. */
@@ -216,16 +212,6 @@ export interface AnthropicStreamEvent {
   error?: { type?: string; message?: string };
 }
 
-/** Anthropic's error event types with the HTTP status the same error has outside a stream. */
-const STREAM_ERROR_STATUS: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  permission_error: 403,
-  not_found_error: 404,
-  rate_limit_error: 429,
-  overloaded_error: 529,
-  api_error: 500,
-};
 
 export class AnthropicStreamError extends Error {
   constructor(
@@ -294,7 +280,7 @@ export class AnthropicChunkTranslator implements ChunkTranslator<AnthropicStream
         if (typeof event.usage?.output_tokens === 'number') this.outputTokens = event.usage.output_tokens;
         return [];
       case 'error':
-        throw new AnthropicStreamError(STREAM_ERROR_STATUS[event.error?.type ?? ''] ?? 500, event.error?.message ?? 'stream error');
+        throw new AnthropicStreamError(MESSAGES_ERROR_STATUS[event.error?.type ?? ''] ?? 500, event.error?.message ?? 'stream error');
       default:
         // ping, content_block_stop, message_stop
         return [];

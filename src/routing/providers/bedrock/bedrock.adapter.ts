@@ -6,10 +6,15 @@ import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest } from '
 import { UnsupportedOperationError, UpstreamError } from '../../routing.errors';
 import { UpstreamHttp, UpstreamResponse } from '../../upstream-http.service';
 import { HttpProviderAdapter } from '../http-provider.adapter';
-import type { EmbeddingResult, JsonResult, StreamResult } from '../provider-adapter';
+import { bedrockBetas, messagesUpstreamBody, withSystemTurnsFolded } from '../anthropic/anthropic-messages';
+import type { JsonObject } from '../media.types';
+import type { EmbeddingResult, JsonResult, MessagesCall, MessagesResult, StreamResult } from '../provider-adapter';
 import type { ChunkTranslator } from '../stream-translation';
 import { AwsStreamFrame, awsEventStreamFrames } from './aws-event-stream';
-import { ConverseChunkTranslator, ConverseResponse, ConverseStreamException, fromConverseResponse, toConverseRequest } from './bedrock.translation';
+import { ConverseChunkTranslator, ConverseResponse, ConverseStreamException, EXCEPTION_STATUS, fromConverseResponse, toConverseRequest } from './bedrock.translation';
+
+/** The `anthropic_version` Claude on Bedrock's InvokeModel takes in the body. */
+const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 
 /** `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-3`… */
 export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
@@ -61,6 +66,44 @@ export class BedrockAdapter extends HttpProviderAdapter {
     return this.streamResult(response, signal, awsEventStreamFrames, guarded);
   }
 
+  /** Claude models (`anthropic.claude-…`, cross-region `us.anthropic.…`) take the Messages API on InvokeModel. */
+  speaksMessages(deployment: Deployment): boolean {
+    return /(^|[./])anthropic\./.test(modelIdOf(deployment));
+  }
+
+  /**
+   * The Messages API on Claude through InvokeModel: the Anthropic body with Bedrock's `anthropic_version` and the
+   * betas Bedrock takes (`anthropic_beta`); the model is in the URL. The reply is Anthropic's JSON, or its events
+   * inside the AWS event stream's `chunk` frames.
+   */
+  async messages(call: MessagesCall, deployment: Deployment, signal: AbortSignal, streaming: boolean): Promise<MessagesResult> {
+    // Bedrock takes neither `metadata` nor the effort beta's `output_config`, nor system turns mid-conversation.
+    const { model: _model, stream: _stream, metadata: _metadata, output_config: _effort, ...body } = withSystemTurnsFolded(messagesUpstreamBody(call.body, false));
+    const payload: Record<string, unknown> = { anthropic_version: BEDROCK_ANTHROPIC_VERSION, ...body };
+    const betas = bedrockBetas(call.betas);
+    if (betas.length > 0) payload.anthropic_beta = betas;
+    const response = await this.call(deployment, streaming ? 'invoke-with-response-stream' : 'invoke', payload, signal, streaming);
+    if (streaming) return { kind: 'stream', stream: this.eventStream(response, signal, (raw) => this.messageEvents(raw)) };
+    return { kind: 'json', body: await this.readJson<JsonObject>(response, signal), headers: this.forwardedHeaders(response) };
+  }
+
+  /** Anthropic's event texts out of the `chunk` frames; an exception frame becomes the error it stands for. */
+  private async *messageEvents(body: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
+    for await (const frames of awsEventStreamFrames(body)) {
+      const out: string[] = [];
+      for (const frame of frames) {
+        if (frame.messageType !== 'event') {
+          if (out.length > 0) yield out;
+          const detail = typeof frame.payload.message === 'string' ? frame.payload.message : frame.eventType || 'stream error';
+          throw this.streamError(detail, EXCEPTION_STATUS[frame.eventType] ?? 500);
+        }
+        const bytes = frame.payload.bytes;
+        if (frame.eventType === 'chunk' && typeof bytes === 'string') out.push(Buffer.from(bytes, 'base64').toString('utf8'));
+      }
+      if (out.length > 0) yield out;
+    }
+  }
+
   /**
    * Embeddings have no Converse form: they use InvokeModel with the model family's own body. Titan takes one text
    * per call (and reports its tokens); Cohere on Bedrock takes a batch (and reports none, so the input is counted at
@@ -97,7 +140,7 @@ export class BedrockAdapter extends HttpProviderAdapter {
     return { rawJson: JSON.stringify({ object: 'list', data, model: modelId, usage }), usage, headers };
   }
 
-  private async call(deployment: Deployment, action: 'converse' | 'converse-stream' | 'invoke', payload: object, signal: AbortSignal, streaming: boolean): Promise<UpstreamResponse> {
+  private async call(deployment: Deployment, action: 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream', payload: object, signal: AbortSignal, streaming: boolean): Promise<UpstreamResponse> {
     const region = regionOf(deployment);
     const base = endpointOf(deployment, region);
     // The model id may hold ':' and '/' (versions, ARNs): it is one path segment, so it is percent-encoded.
@@ -173,9 +216,9 @@ function endpointOf(deployment: Deployment, region: string): URL {
   return new URL(deployment.apiBase ?? stringParam(deployment, 'aws_bedrock_runtime_endpoint') ?? `https://bedrock-runtime.${region}.amazonaws.com`);
 }
 
-/** `bedrock/converse/<id>` is LiteLLM's explicit form of the same route. */
+/** `bedrock/converse/<id>` and `bedrock/invoke/<id>` are LiteLLM's explicit forms of a route; the id is the rest. */
 function modelIdOf(deployment: Deployment): string {
-  return deployment.upstreamModel.replace(/^converse\//, '');
+  return deployment.upstreamModel.replace(/^(converse|invoke)\//, '');
 }
 
 function requestIdOf(response: UpstreamResponse): string | undefined {

@@ -156,7 +156,7 @@ export class ConverseStreamException extends Error {
   }
 }
 
-const EXCEPTION_STATUS: Record<string, number> = {
+export const EXCEPTION_STATUS: Readonly<Record<string, number>> = {
   throttlingException: 429,
   validationException: 400,
   accessDeniedException: 403,
