@@ -30,9 +30,8 @@ import { EndUserBlockedError, TeamBlockedError } from './pipeline.errors';
 import { ReplyLengths } from './reply-lengths';
 import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
 
-/** A stream's hold is renewed this often, so a lease in a shared store never expires under a long stream. */
+/** A stream's hold is renewed this often (or thrice a lease, if shorter), so its lease never ends under a long stream. */
 const STREAM_RENEW_MS = 60_000;
-const STREAM_LEASE_MS = 10 * 60_000;
 
 /** What the call has established so far; its spend row is built from it whether the call succeeds or not. */
 interface CallLog {
@@ -241,6 +240,8 @@ export class CallPipeline {
     const streamGuard = held.guard?.streamGuard();
     let stopped: Error | undefined;
     const pipeline = this;
+    const leaseMs = this.limits.leaseMs;
+    const renewEveryMs = Math.min(STREAM_RENEW_MS, leaseMs / 3);
     async function* batches(): AsyncGenerator<string[]> {
       let renewedAt = performance.now();
       try {
@@ -253,9 +254,9 @@ export class CallPipeline {
             if (streamGuard) out.push(...(await streamGuard.push(event, completionTextOf([event]))));
             else out.push(event);
           }
-          if (performance.now() - renewedAt > STREAM_RENEW_MS) {
+          if (performance.now() - renewedAt > renewEveryMs) {
             renewedAt = performance.now();
-            await held.admission.renew(STREAM_LEASE_MS);
+            await held.admission.renew(leaseMs);
           }
           if (out.length > 0) yield out;
         }
