@@ -4,6 +4,7 @@ import { OpenedResources } from '../common/opened-resources';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { DatabaseService } from './database.service';
+import { InstancePresence } from './instance-presence.service';
 import { registerEntities } from './entity-registry';
 import { UnitOfWork } from './unit-of-work';
 
@@ -24,8 +25,9 @@ export class DatabaseModule {
         UnitOfWork,
         // Other connections opened while the app is built (Redis) are closed by a failed boot too.
         { provide: OpenedResources, useValue: opened },
+        InstancePresence,
       ],
-      exports: [DatabaseService, DataSource, UnitOfWork, OpenedResources],
+      exports: [DatabaseService, DataSource, UnitOfWork, OpenedResources, InstancePresence],
     };
   }
 

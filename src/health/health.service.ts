@@ -4,6 +4,7 @@ import { TOLLGATE_VERSION } from '../common/version';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { RedisFailureMode, TollgateConfig } from '../config/config.types';
 import { DatabaseService } from '../database/database.service';
+import { InstancePresence } from '../database/instance-presence.service';
 import { STORE_HEALTH, type StoreHealth } from '../store/counter-store';
 
 export interface ReadinessReport {
@@ -17,6 +18,8 @@ export interface ReadinessReport {
   /** The shared-state Redis: null without one. */
   redis: 'connected' | 'disconnected' | null;
   redis_failure_mode: RedisFailureMode | null;
+  /** Other instances alive on the same database (a server database; 0 on the embedded one). */
+  other_instances: number;
   litellm_version: string;
   tollgate_version: string;
   instance_id: string;
@@ -41,6 +44,7 @@ export class HealthService {
     private readonly database: DatabaseService,
     @Inject(STORE_HEALTH) private readonly store: StoreHealth,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    private readonly presence: InstancePresence,
   ) {
     this.cacheType = config.responseCache?.type ?? null;
     this.failureMode = config.sharedState.failureMode;
@@ -70,6 +74,7 @@ export class HealthService {
       shared_store: this.store.kind,
       redis,
       redis_failure_mode: redis === null ? null : this.failureMode,
+      other_instances: this.presence.otherInstances.length,
       litellm_version: TOLLGATE_VERSION,
       tollgate_version: TOLLGATE_VERSION,
       instance_id: this.database.instanceId,
