@@ -28,6 +28,7 @@ import { resolveModelForKey } from '../auth/model-access';
 import type { CallInput, Operation, ProviderAnswer } from './operations';
 import { EndUserBlockedError, TeamBlockedError } from './pipeline.errors';
 import { ReplyLengths } from './reply-lengths';
+import { ResponseCache, type CachePlan } from './response-cache';
 import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
 
 /** A stream's hold is renewed this often (or thrice a lease, if shorter), so its lease never ends under a long stream. */
@@ -46,6 +47,8 @@ interface CallLog {
   providerResponseId: string | null;
   appliedGuardrails: readonly string[];
   failure: unknown;
+  /** Served from the response cache: costs 0, and the row says so. */
+  cacheHit: boolean;
 }
 
 /**
@@ -73,6 +76,7 @@ export class CallPipeline {
     private readonly pricing: PricingService,
     private readonly ledger: SpendLedgerService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    private readonly cache: ResponseCache,
   ) {
     this.allowClientSideCredentials = config.general_settings.allow_client_side_credentials === true;
   }
@@ -94,6 +98,7 @@ export class CallPipeline {
       providerResponseId: null,
       appliedGuardrails: [],
       failure: null,
+      cacheHit: false,
     };
     // Set first, so error responses name the call too and a client can find its (failure) row.
     call.headers['x-litellm-call-id'] = call.requestId;
@@ -139,6 +144,9 @@ export class CallPipeline {
       pinned = namesClientSideCredentials(body) ? await applyClientSideCredentials(body, representative, key, this.allowClientSideCredentials) : undefined;
       log.deployment = pinned ?? representative;
     }
+    // The response cache keys the request as the provider would see it (after pre_call rewrote it).
+    const cachePlan = this.cache.plan(operation, call, requested);
+    if (cachePlan) call.headers['x-litellm-cache-key'] = cachePlan.key;
     const subjects = this.parties.subjectsOf(parties, log.deployment?.modelName ?? '');
     const estimatedCost = budgetApplies(subjects) ? this.estimateCost(operation, input, log.deployment, key) : 0;
     const admission = await this.limits.admit({ subjects, estimatedCost });
@@ -154,7 +162,12 @@ export class CallPipeline {
       const during = guard?.duringCall(() => guardAbort.abort());
       const signal = during ? AbortSignal.any([call.signal, guardAbort.signal]) : call.signal;
       let answer: ProviderAnswer;
-      if (call.target) {
+      // A cached reply stands in for the provider's; everything after (settle, post_call, the row) is the same.
+      const cached = cachePlan ? await this.cache.lookup(cachePlan, operation, call.streaming) : undefined;
+      if (cached) {
+        log.cacheHit = true;
+        [answer] = await Promise.all([cached, during]);
+      } else if (call.target) {
         [answer] = await Promise.all([call.target.invoke(signal), during]);
       } else {
         const route: RouteRequest = {
@@ -181,7 +194,7 @@ export class CallPipeline {
         log.completionStartTime = new Date();
         call.headers['x-litellm-overhead-duration-ms'] = (upstreamStarted - call.receivedAt).toFixed(3);
         streamTakesOver = true;
-        return { kind: 'stream', stream: this.streamOf(operation, call, log, answer.stream.batches, { admission, routed, guard, upstreamStarted }) };
+        return { kind: 'stream', stream: this.streamOf(operation, call, log, answer.stream.batches, { admission, routed, guard, upstreamStarted, cachePlan }) };
       }
       const finished = performance.now();
       log.usage = answer.usage;
@@ -193,6 +206,7 @@ export class CallPipeline {
       routed?.finish(answer.usage?.completion_tokens);
       // Guardrails post_call on the whole reply; the call is charged either way (the provider did the work).
       await guard?.postCall(operation.replyText(answer));
+      if (cachePlan && !log.cacheHit) this.cache.remember(cachePlan, answer);
       call.headers['x-litellm-response-cost'] = String(log.cost);
       call.headers['x-litellm-response-duration-ms'] = (finished - call.receivedAt).toFixed(3);
       // Tollgate's own share: the whole call minus the time spent waiting for the provider.
@@ -234,10 +248,13 @@ export class CallPipeline {
     call: CallRequest,
     log: CallLog,
     source: AsyncIterable<string[]>,
-    held: { admission: Admission; routed: RouteOutcome<ProviderAnswer> | undefined; guard: GuardrailCall | undefined; upstreamStarted: number },
+    held: { admission: Admission; routed: RouteOutcome<ProviderAnswer> | undefined; guard: GuardrailCall | undefined; upstreamStarted: number; cachePlan?: CachePlan },
   ): CallStream {
     const outcome: StreamOutcome = { usage: null, unparsed: [] };
     const streamGuard = held.guard?.streamGuard();
+    // The provider's events, for the response cache (a replay rewrites ids and usage for its own client). Not
+    // when a stream guardrail rewrites what the client sees: the cache would hold what it took out.
+    const keep: string[] | undefined = held.cachePlan?.write && !log.cacheHit && !streamGuard ? [] : undefined;
     let stopped: Error | undefined;
     const pipeline = this;
     const leaseMs = this.limits.leaseMs;
@@ -248,6 +265,7 @@ export class CallPipeline {
         for await (const batch of source) {
           const out: string[] = [];
           for (const data of batch) {
+            keep?.push(data);
             const event = relayEvent(data, call.requestId, call.includeUsage, outcome);
             if (event === undefined) continue;
             // The stream guard holds back recent text until a sliding-window check has seen it.
@@ -264,6 +282,7 @@ export class CallPipeline {
           const rest = await streamGuard.finish();
           if (rest.length > 0) yield rest;
         }
+        if (keep && held.cachePlan && !stopped && !call.signal.aborted) pipeline.cache.rememberStream(held.cachePlan, keep, outcome.usage);
       } catch (error) {
         log.failure = error;
         throw error;
@@ -305,6 +324,7 @@ export class CallPipeline {
   }
 
   private costOf(log: CallLog, durationMs: number): number {
+    if (log.cacheHit) return 0;
     if (log.deployment) return this.pricing.costOf(log.deployment, log.usage, durationMs);
     const price = log.answeredModel ? this.pricing.lookup(log.answeredModel) : undefined;
     if (!price || !log.usage) return 0;
@@ -367,6 +387,7 @@ export class CallPipeline {
           providerResponseId: log.providerResponseId,
           failure: failureFacts(log.failure),
           appliedGuardrails: [...log.appliedGuardrails],
+          cacheHit: log.cacheHit,
         }),
       );
     } catch (error) {

@@ -74,6 +74,11 @@ export interface Operation {
   readonly guardrailOperation: GuardrailOperation;
   /** Streams of this operation carry OpenAI chunks (chat, completions). */
   readonly streams: boolean;
+  /**
+   * Replies may be served from the response cache (`litellm_settings.cache`): the request alone decides the
+   * answer. Absent = never cached (uploads, files, side effects).
+   */
+  readonly cacheable?: boolean;
   /** The request's text for guardrails; null when it carries none. */
   text(input: CallInput): GuardrailText | null;
   /** The reply's text for `post_call`; undefined when it carries none. */
@@ -139,6 +144,7 @@ export const CHAT: Operation = {
   routerOperation: 'chat',
   guardrailOperation: 'chat',
   streams: true,
+  cacheable: true,
   text: (input) => chatMessagesText(input.body),
   replyText: (answer) => (answer.kind === 'json' ? choicesReply(answer.body) : undefined),
   estimate: (input) => ({ promptTokens: estimateChatPromptTokens((input.body as ChatCompletionRequest).messages), replyTokens: maxReplyTokens(input.body) }),
@@ -157,6 +163,7 @@ export const COMPLETION: Operation = {
   routerOperation: 'completion',
   guardrailOperation: 'completion',
   streams: true,
+  cacheable: true,
   text: (input) => fieldsText(input.body, ['prompt']),
   replyText: (answer) => (answer.kind === 'json' ? choicesReply(answer.body) : undefined),
   estimate: (input) => ({ promptTokens: textTokens((input.body as TextCompletionRequest).prompt), replyTokens: maxReplyTokens(input.body) }),
@@ -175,6 +182,7 @@ export const EMBEDDING: Operation = {
   routerOperation: 'embedding',
   guardrailOperation: 'embedding',
   streams: false,
+  cacheable: true,
   text: (input) => fieldsText(input.body, ['input']),
   replyText: noReply,
   estimate: (input) => ({ promptTokens: textTokens((input.body as EmbeddingRequest).input), replyTokens: 0 }),
@@ -282,6 +290,7 @@ export const RERANK: Operation = {
   routerOperation: 'completion',
   guardrailOperation: 'rerank',
   streams: false,
+  cacheable: true,
   text: (input) => fieldsText(input.body, ['query', 'documents']),
   replyText: noReply,
   estimate: (input) => ({ promptTokens: textTokens(input.body.query) + textTokens(input.body.documents), replyTokens: 0 }),

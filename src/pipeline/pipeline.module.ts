@@ -8,11 +8,13 @@ import { SpendModule } from '../spend/spend.module';
 import { TeamsModule } from '../teams/teams.module';
 import { CallPipeline } from './call-pipeline.service';
 import { ChargedPartiesLookup } from './charged-parties';
+import { ResponseCache } from './response-cache';
+import { StoreModule } from '../store/store.module';
 
 /** The one governed call every LLM edge hands its calls to. */
 @Module({
-  imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule],
-  providers: [ChargedPartiesLookup, CallPipeline],
+  imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule, StoreModule],
+  providers: [ChargedPartiesLookup, ResponseCache, CallPipeline],
   exports: [CallPipeline],
 })
 export class PipelineModule {}
