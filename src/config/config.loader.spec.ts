@@ -133,7 +133,7 @@ guardrails:
       spendLedger: { maxQueuedRows: 10_000 },
       jwt: { publicKeyUrl: undefined, audience: undefined, issuer: undefined },
       awsDefaults: {},
-      sharedState: { redis: undefined, failureMode: 'fail_closed', leaseMs: 600_000, keyPrefix: 'tollgate:', commandTimeoutMs: 1_000 },
+      sharedState: { redis: undefined, failureMode: 'fail_closed', leaseMs: 600_000, keyPrefix: 'tollgate:', commandTimeoutMs: 2_000 },
       responseCache: undefined,
       warnings: [],
     });

@@ -4,7 +4,7 @@ import type { RedisFailureMode, RedisSettings, ResponseCacheSettings, SharedStat
 type Env = Record<string, string | undefined>;
 
 const DEFAULT_LEASE_SECONDS = 600;
-const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 const DEFAULT_CACHE_TTL_SECONDS = 600;
 const DEFAULT_LOCAL_CACHE_ENTRIES = 1_000;
 /** LiteLLM's default `supported_call_types`, in Tollgate's call-type names (the sync names map onto them). */

@@ -31,9 +31,6 @@ import { ReplyLengths } from './reply-lengths';
 import { ResponseCache, type CachePlan } from './response-cache';
 import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
 
-/** A stream's hold is renewed this often (or thrice a lease, if shorter), so its lease never ends under a long stream. */
-const STREAM_RENEW_MS = 60_000;
-
 /** What the call has established so far; its spend row is built from it whether the call succeeds or not. */
 interface CallLog {
   readonly startTime: Date;
@@ -257,10 +254,7 @@ export class CallPipeline {
     const keep: string[] | undefined = held.cachePlan?.write && !log.cacheHit && !streamGuard ? [] : undefined;
     let stopped: Error | undefined;
     const pipeline = this;
-    const leaseMs = this.limits.leaseMs;
-    const renewEveryMs = Math.min(STREAM_RENEW_MS, leaseMs / 3);
     async function* batches(): AsyncGenerator<string[]> {
-      let renewedAt = performance.now();
       try {
         for await (const batch of source) {
           const out: string[] = [];
@@ -271,10 +265,6 @@ export class CallPipeline {
             // The stream guard holds back recent text until a sliding-window check has seen it.
             if (streamGuard) out.push(...(await streamGuard.push(event, completionTextOf([event]))));
             else out.push(event);
-          }
-          if (performance.now() - renewedAt > renewEveryMs) {
-            renewedAt = performance.now();
-            await held.admission.renew(leaseMs);
           }
           if (out.length > 0) yield out;
         }

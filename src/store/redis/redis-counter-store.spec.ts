@@ -42,8 +42,9 @@ describeWithRedis('RedisCounterStore on a real Redis', () => {
     return connection;
   }
 
+  /** Leases are not renewed here: the specs play the holder that vanished, and move the clock themselves. */
   function storeOn(connection: RedisConnection, clock: { value: number; now(): number }, keyPrefix: string): RedisCounterStore {
-    return new RedisCounterStore(connection, clock, { keyPrefix });
+    return new RedisCounterStore(connection, clock, { keyPrefix, renewLeases: false });
   }
 
   describeCounterStoreContract('RedisCounterStore', async (startMs) => {
@@ -130,6 +131,21 @@ describeWithRedis('RedisCounterStore on a real Redis', () => {
       expect(rolled[0]).toMatch(new RegExp(`^[ab]:${START + MINUTE}$`));
       await a.close();
       await b.close();
+    });
+
+    it('should keep renewing the leases of a living instance', async () => {
+      const clock = { value: START, now: () => clock.value };
+      const store = new RedisCounterStore(await connect(), clock, { keyPrefix: prefix });
+      const plan: AdmissionPlan = { checks: [{ kind: 'slot', key: 'p', limit: 1 }], leaseMs: 600 };
+      expect((await store.admit(plan)).status).toBe('admitted');
+      expect(await store.acquireSlot('d', 1, 600)).toBe(true);
+      // The renewer runs every 250 ms on real time and extends from the store clock, which moves on here too.
+      for (let i = 0; i < 6; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        clock.value += 250;
+      }
+      expect(await store.slotsInUse(['p', 'd'])).toEqual([1, 1]);
+      await store.close();
     });
 
     it('should give a slot taken outside any admission back only once, from the instance that took it', async () => {

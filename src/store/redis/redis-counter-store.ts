@@ -27,6 +27,12 @@ export interface RedisCounterStoreOptions {
   budgetIdleMs?: number;
   /** Most settlements and releases kept while Redis is down, to apply when it is back. */
   maxPendingSettlements?: number;
+  /**
+   * Renew the leases this instance holds while it runs (default true), so a living instance never loses a slot or
+   * reservation to its lease however long a call takes; only a dead one does. Specs that play a vanished holder
+   * turn it off.
+   */
+  renewLeases?: boolean;
 }
 
 const SCRIPTS = {
@@ -34,6 +40,7 @@ const SCRIPTS = {
   release: redisScript(lua.RELEASE),
   settle: redisScript(lua.SETTLE),
   renew: redisScript(lua.RENEW),
+  renewSlot: redisScript(lua.RENEW_SLOT),
   seed: redisScript(lua.SEED),
   reset: redisScript(lua.RESET),
   readBudgets: redisScript(lua.READ_BUDGETS),
@@ -50,6 +57,12 @@ const BUDGET_IDLE_MS = 24 * 60 * 60_000;
 const SAMPLES_TTL_MS = 24 * 60 * 60_000;
 const MAX_PENDING = 100_000;
 const PENDING_RETRY_MS = 1_000;
+
+/** A lease this instance holds: renewed while it runs, by one timer for all of them. */
+interface OwnLease {
+  readonly leaseMs: number;
+  renewedAt: number;
+}
 
 type Pending = { readonly kind: 'release'; readonly hold: Hold } | { readonly kind: 'settle'; readonly hold: Hold; readonly settlement: Settlement };
 
@@ -74,7 +87,12 @@ export class RedisCounterStore implements CounterStore {
   private readonly maxPending: number;
   private readonly rollListeners: ((rolled: RolledBudget) => void)[] = [];
   /** Slot holders this instance took with acquireSlot, so releaseSlot gives back one of its own. */
-  private readonly ownSlots = new Map<string, string[]>();
+  private readonly ownSlots = new Map<string, (OwnLease & { readonly holder: string })[]>();
+  /** Holds of admitted calls still running here. */
+  private readonly openHolds = new Map<string, OwnLease & { readonly hold: Hold }>();
+  private readonly renewLeases: boolean;
+  private renewTimer?: NodeJS.Timeout;
+  private renewEveryMs = Number.POSITIVE_INFINITY;
   private pending: Pending[] = [];
   private retryTimer?: NodeJS.Timeout;
   private draining = false;
@@ -88,6 +106,7 @@ export class RedisCounterStore implements CounterStore {
     this.holdGraceMs = options.holdGraceMs ?? HOLD_GRACE_MS;
     this.budgetIdleMs = options.budgetIdleMs ?? BUDGET_IDLE_MS;
     this.maxPending = options.maxPendingSettlements ?? MAX_PENDING;
+    this.renewLeases = options.renewLeases ?? true;
     connection.onHealthChange((healthy) => {
       if (healthy) void this.drainPending();
     });
@@ -120,10 +139,13 @@ export class RedisCounterStore implements CounterStore {
       return { status: 'refused', index: reply[1], values: reply[2].map(Number) };
     }
     this.announce(reply[2]);
-    return { status: 'admitted', hold: holdOf(holdId, plan.checks), values: reply[1].map(Number) };
+    const hold = holdOf(holdId, plan.checks);
+    this.own(plan.leaseMs, () => this.openHolds.set(hold.id, { hold, leaseMs: plan.leaseMs, renewedAt: Date.now() }));
+    return { status: 'admitted', hold, values: reply[1].map(Number) };
   }
 
   async release(hold: Hold): Promise<void> {
+    this.openHolds.delete(hold.id);
     try {
       await this.connection.run(SCRIPTS.release, this.giveBackKeys(hold), [hold.id, hold.slots.length, hold.reservations.length]);
     } catch (error) {
@@ -133,6 +155,7 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async settle(hold: Hold, settlement: Settlement): Promise<SettleResult> {
+    this.openHolds.delete(hold.id);
     try {
       return await this.settleNow(hold, settlement);
     } catch (error) {
@@ -198,16 +221,19 @@ export class RedisCounterStore implements CounterStore {
     const holder = randomUUID();
     const taken = (await this.connection.run(SCRIPTS.acquireSlot, [this.k('s', key)], [this.clock.now(), limitOf(limit), leaseMs, holder])) === 1;
     if (taken) {
-      const own = this.ownSlots.get(key);
-      if (own) own.push(holder);
-      else this.ownSlots.set(key, [holder]);
+      this.own(leaseMs, () => {
+        const entry = { holder, leaseMs, renewedAt: Date.now() };
+        const own = this.ownSlots.get(key);
+        if (own) own.push(entry);
+        else this.ownSlots.set(key, [entry]);
+      });
     }
     return taken;
   }
 
   async releaseSlot(key: string): Promise<void> {
     const own = this.ownSlots.get(key);
-    const holder = own?.pop();
+    const holder = own?.pop()?.holder;
     if (own && own.length === 0) this.ownSlots.delete(key);
     if (holder === undefined) return;
     // A slot that cannot be given back now is freed by its lease.
@@ -269,6 +295,8 @@ export class RedisCounterStore implements CounterStore {
   async close(): Promise<void> {
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
     await this.drainPending();
     if (this.pending.length > 0) this.logger.error(`${this.pending.length} settlement(s) could not reach Redis before shutdown; their ledger rows are written`);
   }
@@ -289,6 +317,42 @@ export class RedisCounterStore implements CounterStore {
     this.announce(reply[1]);
     // A budget Redis no longer held (its data was lost) was not charged here: the database has the row.
     return { spendAfter: reply[0].map((after) => (after === '' ? 0 : Number(after))) };
+  }
+
+  /** Records a lease this instance holds (when it renews its leases), starting the renewal timer as needed. */
+  private own(leaseMs: number, record: () => void): void {
+    record();
+    if (!this.renewLeases) return;
+    const every = Math.max(250, Math.floor(leaseMs / 3));
+    if (every >= this.renewEveryMs && this.renewTimer) return;
+    clearInterval(this.renewTimer);
+    this.renewEveryMs = every;
+    this.renewTimer = setInterval(() => void this.renewOwn(), every);
+    this.renewTimer.unref();
+  }
+
+  /**
+   * Renews what this instance holds for longer than a third of its lease: one timer for every open hold and slot,
+   * no timer per call. A renewal that fails (Redis down) leaves the lease to run out; the call goes on.
+   */
+  private async renewOwn(): Promise<void> {
+    const now = Date.now();
+    const due = (lease: OwnLease): boolean => now - lease.renewedAt >= lease.leaseMs / 3;
+    const renewals: Promise<unknown>[] = [];
+    for (const entry of this.openHolds.values()) {
+      if (!due(entry)) continue;
+      entry.renewedAt = now;
+      renewals.push(this.renew(entry.hold, entry.leaseMs).catch(() => undefined));
+    }
+    for (const [key, holders] of this.ownSlots) {
+      for (const entry of holders) {
+        if (!due(entry)) continue;
+        entry.renewedAt = now;
+        const expiry = this.clock.now() + entry.leaseMs;
+        renewals.push(this.connection.run(SCRIPTS.renewSlot, [this.k('s', key)], [expiry, entry.holder, entry.leaseMs]).catch(() => undefined));
+      }
+    }
+    await Promise.all(renewals);
   }
 
   private keep(pending: Pending): void {

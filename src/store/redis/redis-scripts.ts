@@ -261,20 +261,35 @@ end
 return { after, rolled }
 `;
 
-/** KEYS: the marker, then per slot: s; per reservation: bl. ARGV: holdId, slot count, reservation count, now, leaseMs, holdGraceMs. */
+/**
+ * KEYS: the marker, then per slot: s; per reservation: bl. ARGV: holdId, slot count, reservation count, now, leaseMs,
+ * holdGraceMs. A lease already ended is not brought back (ZADD XX); the keys' own expiry moves with the leases.
+ */
 export const RENEW = `
+local function extend(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local holdId, slotCount, reservationCount = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local expiry = tonumber(ARGV[4]) + tonumber(ARGV[5])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]) + tonumber(ARGV[6]))
+local lease = tonumber(ARGV[5])
+local expiry = tonumber(ARGV[4]) + lease
+redis.call('PEXPIRE', KEYS[1], lease + tonumber(ARGV[6]))
 local k = 2
 for i = 0, slotCount - 1 do
-  redis.call('ZADD', KEYS[k], 'XX', expiry, holdId .. ':s' .. i)
+  if redis.call('ZADD', KEYS[k], 'XX', 'CH', expiry, holdId .. ':s' .. i) == 1 then extend(KEYS[k], lease * 2) end
   k = k + 1
 end
 for i = 0, reservationCount - 1 do
   redis.call('ZADD', KEYS[k], 'XX', expiry, holdId .. ':r' .. i)
   k = k + 1
+end
+return 1
+`;
+
+/** KEYS: s. ARGV: expiry, holder, leaseMs. Renews one slot taken with acquireSlot. */
+export const RENEW_SLOT = `
+if redis.call('ZADD', KEYS[1], 'XX', 'CH', tonumber(ARGV[1]), ARGV[2]) == 1 then
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) * 2 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2) end
 end
 return 1
 `;
