@@ -92,11 +92,6 @@ export class LimitsService {
     });
   }
 
-  /** The lease of slots and reservations, which a long stream renews. */
-  get leaseMs(): number {
-    return this.settings.leaseMs;
-  }
-
   /** How many calls the shared store's outages refused or let through unchecked (a metric reads it). */
   get degradedCalls(): number {
     return this.degraded;
