@@ -31,6 +31,9 @@ import { ReplyLengths } from './reply-lengths';
 import { ResponseCache, type CachePlan } from './response-cache';
 import { completionTextOf, relayEvent, type StreamOutcome } from './stream-events';
 
+/** Streams longer than this are not cached (the response cache keeps entries up to 1 MB). */
+const MAX_CACHED_STREAM_CHARS = 1024 * 1024;
+
 /** What the call has established so far; its spend row is built from it whether the call succeeds or not. */
 interface CallLog {
   readonly startTime: Date;
@@ -251,7 +254,8 @@ export class CallPipeline {
     const streamGuard = held.guard?.streamGuard();
     // The provider's events, for the response cache (a replay rewrites ids and usage for its own client). Not
     // when a stream guardrail rewrites what the client sees: the cache would hold what it took out.
-    const keep: string[] | undefined = held.cachePlan?.write && !log.cacheHit && !streamGuard ? [] : undefined;
+    let keep: string[] | undefined = held.cachePlan?.write && !log.cacheHit && !streamGuard ? [] : undefined;
+    let keptChars = 0;
     let stopped: Error | undefined;
     const pipeline = this;
     async function* batches(): AsyncGenerator<string[]> {
@@ -259,7 +263,11 @@ export class CallPipeline {
         for await (const batch of source) {
           const out: string[] = [];
           for (const data of batch) {
-            keep?.push(data);
+            if (keep) {
+              keep.push(data);
+              // A reply too large to cache is not kept in memory either.
+              if ((keptChars += data.length) > MAX_CACHED_STREAM_CHARS) keep = undefined;
+            }
             const event = relayEvent(data, call.requestId, call.includeUsage, outcome);
             if (event === undefined) continue;
             // The stream guard holds back recent text until a sliding-window check has seen it.
