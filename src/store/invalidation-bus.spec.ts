@@ -90,7 +90,7 @@ describe('InvalidationBus', () => {
     describeBus('on Redis pub/sub', async () => {
       server = await startRedisServer();
       const connect = async (): Promise<RedisConnection> => {
-        const connection = new RedisConnection({ url: server.url, source: 'test' }, { commandTimeoutMs: 1_000 });
+        const connection = new RedisConnection({ url: server.url, source: 'test' }, { commandTimeoutMs: 5_000 });
         await connection.waitUntilReady(5_000);
         return connection;
       };
