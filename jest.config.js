@@ -14,7 +14,7 @@ const swc = [
 ];
 
 // NestJS 12 ships ES modules only; Jest's CommonJS runtime needs them compiled (Node 20 has no require(esm) in Jest).
-const esmPackages = ['content-disposition', 'cookie', '@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm'];
+const esmPackages = ['kubernetes-models', '@kubernetes-models', 'ajv-formats-draft2019', 'is-cidr', 'cidr-regex', 'ip-regex', 'content-disposition', 'cookie', '@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm'];
 
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
@@ -29,11 +29,26 @@ const common = {
   },
 };
 
+// kubernetes-models (the deployment spec's Kubernetes schemas) exports ES modules under "import" only; Jest resolves
+// with "require", so its entry points are mapped to their files here (and compiled like the packages above).
+const kubernetesModels = {
+  '^kubernetes-models/(.+)$': '<rootDir>/node_modules/kubernetes-models/$1.js',
+  '^@kubernetes-models/base$': '<rootDir>/node_modules/@kubernetes-models/base/dist/index.js',
+  '^@kubernetes-models/validate$': '<rootDir>/node_modules/@kubernetes-models/validate/dist/index.js',
+  '^@kubernetes-models/apimachinery/_schemas/(.+)$': '<rootDir>/node_modules/@kubernetes-models/apimachinery/_schemas/$1.js',
+};
+
 module.exports = {
   // Only e2e suites come near this: they boot the app on a real (embedded) PostgreSQL.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/plugins'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      roots: ['<rootDir>/src', '<rootDir>/plugins', '<rootDir>/deploy'],
+      testMatch: ['**/*.spec.ts'],
+      moduleNameMapper: { ...common.moduleNameMapper, ...kubernetesModels },
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -3,12 +3,15 @@
 //
 //   npm run bench                               (= npm run build && node bench/run.mjs)
 //   node bench/run.mjs [--duration 8] [--warmup 2] [--concurrency 1,16,64]
-//                      [--scenarios chat,chat-stream,embeddings] [--quick]
+//                      [--scenarios chat,chat-stream,embeddings] [--quick] [--stores memory,redis]
 //                      [--mock-latency 0] [--chunk-delay 0] [--no-pin] [--out bench/out/latest.json]
 //
 // Starts test/support/mock-upstream.mjs and the built gateway (bin/tollgate.js --config
 // bench/bench.yaml) as child processes, then drives closed-loop load with an undici Pool:
-// every scenario × concurrency is measured direct-to-mock and through the gateway, back to back.
+// every scenario × concurrency is measured direct-to-mock and through the gateway, back to back. With
+// redis-server installed, a second gateway counts limits, budgets and router state in Redis (Debian's
+// redis-server on a free port, beside the mock) instead of in memory: the Redis-store column is what the
+// shared store costs per call against the in-memory one.
 // Prints markdown tables and writes bench/out/latest.json. Node built-ins + undici only.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,7 +30,7 @@ const BENCH_CONFIG = path.join(ROOT, 'bench/bench.yaml');
 const MASTER_KEY = 'sk-bench-1234';
 const UPSTREAM_KEY = 'sk-upstream-bench';
 const HEALTH_PATH = '/health/liveliness';
-const HEALTH_TIMEOUT_MS = 60_000;
+const HEALTH_TIMEOUT_MS = 120_000;
 
 const SCENARIOS = {
   chat: {
@@ -80,6 +83,7 @@ const { values: args } = parseArgs({
     'mock-latency': { type: 'string' },
     'chunk-delay': { type: 'string' },
     'no-pin': { type: 'boolean' },
+    stores: { type: 'string' },
     out: { type: 'string' },
     verbose: { type: 'boolean' },
     'direct-only': { type: 'boolean' }, // hidden: measure only the mock (harness self-test)
@@ -90,7 +94,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(
     'usage: node bench/run.mjs [--duration s] [--warmup s] [--concurrency 1,16,64] [--scenarios chat,chat-stream,embeddings]\n' +
-      '                          [--quick] [--mock-latency ms] [--chunk-delay ms] [--no-pin] [--out file] [--verbose]',
+      '                          [--quick] [--mock-latency ms] [--chunk-delay ms] [--no-pin] [--stores memory,redis] [--out file] [--verbose]',
   );
   process.exit(0);
 }
@@ -113,11 +117,24 @@ const cfg = {
   mockLatencyMs: num(args['mock-latency'], 0, 'mock-latency'),
   chunkDelayMs: num(args['chunk-delay'], 0, 'chunk-delay'),
   directOnly: !!args['direct-only'],
+  stores: (args.stores ?? (commandExists('redis-server') ? 'memory,redis' : 'memory')).split(',').map((s) => s.trim()).filter(Boolean),
   out: path.resolve(args.out ?? path.join(ROOT, 'bench/out/latest.json')),
   verbose: !!args.verbose,
 };
 if (args['gateway-bin']) GATEWAY_BIN = path.resolve(args['gateway-bin']);
 for (const s of cfg.scenarios) if (!SCENARIOS[s]) die(`unknown scenario "${s}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
+
+function commandExists(name) {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    try {
+      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+      return true;
+    } catch {
+      /* next */
+    }
+  }
+  return false;
+}
 
 function die(msg) {
   console.error(`bench: ${msg}`);
@@ -188,7 +205,7 @@ function snapshot(pid) {
 
 // ------------------------------------------------------------------ processes
 const children = [];
-let tmpDir = null;
+const tmpDirs = [];
 let cleaned = false;
 
 function hasTaskset() {
@@ -267,9 +284,9 @@ async function cleanup() {
   if (cleaned) return;
   cleaned = true;
   await stopChildren();
-  if (tmpDir) {
+  for (const dir of tmpDirs) {
     try {
-      fs.rmSync(tmpDir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       /* ignore */
     }
@@ -332,14 +349,33 @@ async function startMock() {
   return rec;
 }
 
-async function startGateway(mock) {
+/** Debian's redis-server on a free port, on the harness' CPU (its CPU is reported apart from the gateway's). */
+async function startRedis() {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-bench-redis-'));
+  tmpDirs.push(dir);
+  const rec = startChild('redis', ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { cpu: 0 });
+  const deadline = Date.now() + 10_000;
+  while (!/Ready to accept connections/.test(rec.stdout)) {
+    if (rec.exited) throw new Error(`redis-server exited (${rec.exitCode}):\n${rec.stderr}${rec.stdout}`);
+    if (Date.now() > deadline) throw new Error(`redis-server did not start in 10 s:\n${rec.stderr}${rec.stdout}`);
+    await sleep(20);
+  }
+  rec.url = `redis://127.0.0.1:${port}`;
+  return rec;
+}
+
+async function startGateway(mock, { name = 'gateway', redisUrl } = {}) {
   if (!fs.existsSync(GATEWAY_BIN)) throw new Error(`${path.relative(ROOT, GATEWAY_BIN)} not found — build the gateway first (npm run build)`);
   const port = await freePort();
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-bench-'));
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-bench-'));
+  tmpDirs.push(tmpDir);
   const env = { ...process.env, UPSTREAM_BASE_URL: `${mock.origin}/v1`, TOLLGATE_DATA_DIR: tmpDir };
   delete env.LITELLM_MASTER_KEY;
+  for (const name of ['REDIS_URL', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINEL_NODES']) delete env[name];
+  if (redisUrl) env.REDIS_URL = redisUrl;
   const argv = [process.execPath, GATEWAY_BIN, '--config', BENCH_CONFIG, '--port', String(port)];
-  const rec = startChild('gateway', argv, { cpu: 1, env });
+  const rec = startChild(name, argv, { cpu: 1, env });
   rec.port = port;
   rec.origin = `http://127.0.0.1:${port}`;
   rec.cmd = argv.slice(1).map((a) => path.relative(ROOT, a) || a).join(' ');
@@ -419,7 +455,7 @@ async function preflight(target, scenario) {
  * request as soon as the previous response has been read completely. Only requests that start and
  * finish inside the measurement window are counted.
  */
-async function runLoad(target, scenario, concurrency, mock, gatewayPid) {
+async function runLoad(target, scenario, concurrency, mock, gatewayPid, redisPid = 0) {
   const sc = SCENARIOS[scenario];
   const body = JSON.stringify(sc.body);
   const headers = { 'content-type': 'application/json', authorization: target.auth };
@@ -448,6 +484,7 @@ async function runLoad(target, scenario, concurrency, mock, gatewayPid) {
     at: performance.now(),
     gw: gatewayPid ? snapshot(gatewayPid) : null,
     mock: snapshot(mock.pid),
+    redis: redisPid ? snapshot(redisPid) : null,
     self: process.cpuUsage(),
   });
   // whichever comes first: the timer, or a worker noticing the boundary (timers lag under load)
@@ -545,6 +582,10 @@ async function runLoad(target, scenario, concurrency, mock, gatewayPid) {
     out.gatewayCpuUsPerReq = n > 0 ? round(gwUs / n, 1) : null;
     out.gatewayRssKb = endSnap.gw.rssKb;
   }
+  if (redisPid) {
+    const redisUs = endSnap.redis.cpuUs - startSnap.redis.cpuUs;
+    out.redisCpuUsPerReq = n > 0 ? round(redisUs / n, 1) : null;
+  }
   return out;
 }
 
@@ -582,6 +623,33 @@ function compare(results) {
       addedTtfbP99Ms: gw.ttfbMs && d.ttfbMs ? sub(gw.ttfbMs.p99, d.ttfbMs.p99) : null,
       gatewayCpuUsPerReq: gw.gatewayCpuUsPerReq,
       gatewayErrors: gw.errors,
+    });
+  }
+  return out;
+}
+
+/** The shared store's cost per call: the Redis-store gateway against the in-memory one, same scenario and c. */
+function storeCost(results) {
+  const out = [];
+  for (const redis of results.filter((r) => r.target === 'gateway-redis')) {
+    const memory = results.find((r) => r.target === 'gateway' && r.scenario === redis.scenario && r.concurrency === redis.concurrency);
+    if (!memory) continue;
+    const sub = (a, b) => (a === null || b === null || a === undefined || b === undefined ? null : round(a - b));
+    out.push({
+      scenario: redis.scenario,
+      concurrency: redis.concurrency,
+      rpsMemory: memory.rps,
+      rpsRedis: redis.rps,
+      rpsRatio: memory.rps > 0 ? round(redis.rps / memory.rps, 3) : null,
+      p50MemoryMs: memory.latencyMs.p50,
+      p50RedisMs: redis.latencyMs.p50,
+      addedP50Ms: sub(redis.latencyMs.p50, memory.latencyMs.p50),
+      addedP99Ms: sub(redis.latencyMs.p99, memory.latencyMs.p99),
+      cpuUsMemory: memory.gatewayCpuUsPerReq,
+      cpuUsRedis: redis.gatewayCpuUsPerReq,
+      addedCpuUs: sub(redis.gatewayCpuUsPerReq, memory.gatewayCpuUsPerReq),
+      redisServerCpuUs: redis.redisCpuUsPerReq ?? null,
+      errors: redis.errors,
     });
   }
   return out;
@@ -625,6 +693,32 @@ function report(doc) {
           signed(c.addedTtfbP99Ms),
           fmt(c.gatewayCpuUsPerReq, 0),
           c.gatewayErrors,
+        ]),
+      ),
+    );
+  }
+  if (doc.storeCost?.length) {
+    lines.push('');
+    lines.push('### Shared store: Redis against in-memory (gateway CPU µs per call; Redis server CPU apart)');
+    lines.push('');
+    lines.push(
+      table(
+        ['scenario', 'c', 'rps memory', 'rps redis', 'redis/memory', 'p50 memory', 'p50 redis', '+p50', '+p99', 'gw µs/req memory', 'gw µs/req redis', '+µs/req', 'redis-server µs/req', 'errors'],
+        doc.storeCost.map((c) => [
+          c.scenario,
+          c.concurrency,
+          fmt(c.rpsMemory, 0),
+          fmt(c.rpsRedis, 0),
+          fmt(c.rpsRatio, 2),
+          fmt(c.p50MemoryMs),
+          fmt(c.p50RedisMs),
+          signed(c.addedP50Ms),
+          signed(c.addedP99Ms),
+          fmt(c.cpuUsMemory, 0),
+          fmt(c.cpuUsRedis, 0),
+          signed(c.addedCpuUs, 0),
+          fmt(c.redisServerCpuUs, 0),
+          c.errors,
         ]),
       ),
     );
@@ -678,9 +772,19 @@ async function main() {
     gateway = await startGateway(mock);
     log(`gateway: healthy after ${gateway.bootMs} ms on ${gateway.origin}`);
   }
+  let redis = null;
+  let redisGateway = null;
+  if (!cfg.directOnly && cfg.stores.includes('redis')) {
+    redis = await startRedis();
+    log(`gateway-redis: starting the same gateway with REDIS_URL=${redis.url}${pinned ? ' (CPU 1; redis-server on CPU 0)' : ''}`);
+    redisGateway = await startGateway(mock, { name: 'gateway-redis', redisUrl: redis.url });
+    log(`gateway-redis: healthy after ${redisGateway.bootMs} ms on ${redisGateway.origin}`);
+  }
 
   const targets = [{ name: 'direct', origin: mock.origin, auth: `Bearer ${UPSTREAM_KEY}` }];
   if (gateway) targets.push({ name: 'gateway', origin: gateway.origin, auth: `Bearer ${MASTER_KEY}` });
+  if (redisGateway) targets.push({ name: 'gateway-redis', origin: redisGateway.origin, auth: `Bearer ${MASTER_KEY}` });
+  const pidOf = (name) => (name === 'gateway' ? gateway.pid : name === 'gateway-redis' ? redisGateway.pid : 0);
 
   for (const scenario of cfg.scenarios) {
     for (const t of targets) {
@@ -701,16 +805,17 @@ async function main() {
   for (const scenario of cfg.scenarios) {
     for (const c of cfg.concurrency) {
       for (const t of targets) {
-        if (gateway && gateway.exited) throw new Error(`gateway exited (${gateway.exitCode})\n${tail(gateway.stderr)}`);
+        for (const g of [gateway, redisGateway]) if (g && g.exited) throw new Error(`${g.name} exited (${g.exitCode})\n${tail(g.stderr)}`);
         log(`${scenario} c=${c} → ${t.name} (${cfg.warmupS}+${cfg.durationS} s)`);
-        const r = await runLoad(t, scenario, c, mock, t.name === 'gateway' ? gateway.pid : 0);
+        const r = await runLoad(t, scenario, c, mock, pidOf(t.name), t.name === 'gateway-redis' ? redis.pid : 0);
         results.push(r);
         if (t.name === 'gateway') rssPeakKb = Math.max(rssPeakKb, r.gatewayRssKb || 0);
         log(
           `  ${r.requests} req, ${fmt(r.rps, 0)} rps, p50 ${fmt(r.latencyMs.p50)} ms, p99 ${fmt(r.latencyMs.p99)} ms` +
             (r.ttfbMs ? `, TTFB p50 ${fmt(r.ttfbMs.p50)} ms` : '') +
             `, errors ${r.errors}` +
-            (r.gatewayCpuUsPerReq !== undefined ? `, gw ${fmt(r.gatewayCpuUsPerReq, 0)} µs CPU/req` : ''),
+            (r.gatewayCpuUsPerReq !== undefined ? `, gw ${fmt(r.gatewayCpuUsPerReq, 0)} µs CPU/req` : '') +
+            (r.redisCpuUsPerReq !== undefined ? `, redis-server ${fmt(r.redisCpuUsPerReq, 0)} µs CPU/req` : ''),
         );
         await sleep(300);
       }
@@ -748,10 +853,12 @@ async function main() {
       mockLatencyMs: cfg.mockLatencyMs,
       chunkDelayMs: cfg.chunkDelayMs,
       directOnly: cfg.directOnly,
+      stores: cfg.stores,
       bodies: Object.fromEntries(cfg.scenarios.map((s) => [s, SCENARIOS[s].body])),
     },
     gateway: gatewayInfo,
     comparison: compare(results),
+    storeCost: storeCost(results),
     results,
   };
 

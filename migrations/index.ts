@@ -7,6 +7,7 @@ import { CreateSpendLogs1764400000000 } from './1764400000000-create-spend-logs'
 import { CreateAuditLog1764500000000 } from './1764500000000-create-audit-log';
 import { CreateProxyModels1764600000000 } from './1764600000000-create-proxy-models';
 import { OrganizationBudgetWindows1764700000000 } from './1764700000000-organization-budget-windows';
+import { InstanceHeartbeats1764780000000 } from './1764780000000-instance-heartbeats';
 import { TeamDeprecatedMembers1764800000000 } from './1764800000000-team-deprecated-members';
 import { CreateResponses1764860000000 } from './1764860000000-create-responses';
 
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   CreateAuditLog1764500000000,
   CreateProxyModels1764600000000,
   OrganizationBudgetWindows1764700000000,
+  InstanceHeartbeats1764780000000,
   TeamDeprecatedMembers1764800000000,
   CreateResponses1764860000000,
 ];

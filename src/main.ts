@@ -7,6 +7,7 @@ import { CLI_USAGE, parseCliArgs } from './config/cli-args';
 import { ConfigError } from './config/config.errors';
 import { loadConfigWithSecrets } from './secrets/config-secrets.loader';
 import { exportKmsDecryptedEnvironment } from './secrets/kms-boot-decryption';
+import { DatabaseService } from './database/database.service';
 
 /**
  * `tollgate --config <file> [--port 4000] [--host 0.0.0.0]`: exits non-zero with one clear message on bad config.
@@ -35,6 +36,13 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     // LiteLLM exports `environment_variables` for the providers and libraries it loads; so do we.
     for (const [name, value] of Object.entries(config.environment_variables)) env[name] = value;
     for (const warning of config.warnings) logger.warn(warning);
+    if (cli.migrate) {
+      // Opening the database runs the migrations (serialised across instances by an advisory lock).
+      const database = await DatabaseService.open(config);
+      await database.close();
+      logger.log('database migrations are up to date');
+      return undefined;
+    }
     app = await createApp(config);
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await app.listen(cli.port, cli.host);

@@ -17,6 +17,11 @@ describe(parseCliArgs.name, () => {
     expect(parseCliArgs([], { PORT: '5000', HOST: '::' })).toMatchObject({ port: 5000, host: '::' });
   });
 
+  it('should read --migrate (a migration Job runs the migrations and exits)', () => {
+    expect(parseCliArgs(['--migrate'], {})).toMatchObject({ migrate: true });
+    expect(parseCliArgs([], {})).toMatchObject({ migrate: false });
+  });
+
   it('should refuse a bad port and unknown flags', () => {
     expect(() => parseCliArgs(['--port', 'abc'], {})).toThrow('--port must be an integer');
     expect(() => parseCliArgs(['--bogus'], {})).toThrow();

@@ -6,6 +6,8 @@ export interface CliOptions {
   host: string;
   help: boolean;
   version: boolean;
+  /** Run the database migrations and exit (a Kubernetes migration Job, before a rollout). */
+  migrate: boolean;
 }
 
 export const CLI_USAGE = `Usage: tollgate [--config <config.yaml>] [--port 4000] [--host 0.0.0.0]
@@ -13,6 +15,7 @@ export const CLI_USAGE = `Usage: tollgate [--config <config.yaml>] [--port 4000]
   --config, -c   LiteLLM-compatible config file (default: $CONFIG_FILE_PATH)
   --port, -p     port to listen on (default: $PORT or 4000)
   --host         address to bind (default: $HOST or 0.0.0.0)
+  --migrate      run the database migrations, then exit (no server)
   --version      print the version
   --help, -h     print this help`;
 
@@ -26,6 +29,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
+      migrate: { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -39,5 +43,6 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     host: values.host ?? env.HOST ?? '0.0.0.0',
     help: values.help ?? false,
     version: values.version ?? false,
+    migrate: values.migrate ?? false,
   };
 }

@@ -126,6 +126,11 @@ export const LITELLM_SETTINGS_KEYS: ReadonlySet<string> = new Set([
 export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   // Tollgate's own: third-party guardrail packages allowed to load (built-ins always are).
   'guardrail_packages',
+  // Tollgate's own: what the shared store (Redis) does for limits when it is down, leases, key prefix, timeout.
+  'redis_failure_mode',
+  'redis_lease_seconds',
+  'redis_key_prefix',
+  'redis_command_timeout_ms',
   'master_key',
   'database_url',
   'database_connection_pool_limit',

@@ -135,7 +135,62 @@ guardrails:
       awsDefaults: {},
       guardrailEnv: {},
       providerEnv: {},
+      sharedState: { redis: undefined, failureMode: 'fail_closed', leaseMs: 600_000, keyPrefix: 'tollgate:', commandTimeoutMs: 2_000 },
+      responseCache: undefined,
       warnings: [],
+    });
+  });
+
+  describe('Redis and the response cache', () => {
+    it('should take Redis from router_settings first, then cache_params, then the REDIS_* environment', () => {
+      const router = loadConfig({ configPath: writeConfig('router_settings:\n  redis_host: r1\n  redis_port: "6380"\n  redis_password: pw\n'), env: { REDIS_HOST: 'env' } });
+      expect(router.sharedState.redis).toEqual({ host: 'r1', port: 6380, password: 'pw', source: 'router_settings.redis_host' });
+
+      const params = loadConfig({ configPath: writeConfig('litellm_settings:\n  cache: true\n  cache_params:\n    type: redis\n    url: rediss://:pw@cache:6390\n    ttl: 30\n'), env: { REDIS_HOST: 'env' } });
+      expect(params.sharedState.redis).toMatchObject({ url: 'rediss://:pw@cache:6390', tls: { rejectUnauthorized: true }, source: 'litellm_settings.cache_params' });
+      expect(params.responseCache).toMatchObject({ type: 'redis', ttlSeconds: 30, mode: 'default_on', redis: params.sharedState.redis });
+
+      const env = loadConfig({ env: { REDIS_HOST: 'h', REDIS_PORT: '7000', REDIS_PASSWORD: 'p', REDIS_SSL: 'True' } });
+      expect(env.sharedState.redis).toEqual({ host: 'h', port: 7000, password: 'p', username: undefined, tls: { rejectUnauthorized: true }, source: 'REDIS_* environment variables' });
+      expect(loadConfig({ env: { REDIS_URL: 'redis://x:1' } }).sharedState.redis?.url).toBe('redis://x:1');
+    });
+
+    it('should read Sentinel and Cluster nodes in LiteLLM\'s shapes', () => {
+      const cluster = loadConfig({ env: { REDIS_CLUSTER_NODES: '[{"host": "n1", "port": "7001"}, {"host": "n2", "port": 7002}]' } });
+      expect(cluster.sharedState.redis?.clusterNodes).toEqual([
+        { host: 'n1', port: 7001 },
+        { host: 'n2', port: 7002 },
+      ]);
+      const sentinel = loadConfig({
+        configPath: writeConfig('litellm_settings:\n  cache_params:\n    type: redis\n    service_name: primary\n    sentinel_nodes: [["s1", 26379]]\n    sentinel_password: sp\n'),
+        env: {},
+      });
+      expect(sentinel.sharedState.redis).toMatchObject({ sentinels: [{ host: 's1', port: 26379 }], sentinelName: 'primary', sentinelPassword: 'sp' });
+      expect(() => loadConfig({ env: { REDIS_CLUSTER_NODES: 'n1:7001' } })).toThrow(/REDIS_CLUSTER_NODES: must be a list of nodes/);
+    });
+
+    it('should read Tollgate\'s failure mode, lease and prefix, and refuse a URL that is not redis:// without quoting it', () => {
+      const config = loadConfig({
+        configPath: writeConfig('general_settings:\n  redis_failure_mode: fail_open\n  redis_lease_seconds: 2.5\n  redis_key_prefix: "tg-a:"\n'),
+        env: {},
+      });
+      expect(config.sharedState).toMatchObject({ failureMode: 'fail_open', leaseMs: 2_500, keyPrefix: 'tg-a:' });
+      expect(() => loadConfig({ configPath: writeConfig('general_settings:\n  redis_failure_mode: sometimes\n'), env: {} })).toThrow(/redis_failure_mode: must be one of: fail_closed, fail_open/);
+      let message = '';
+      try {
+        loadConfig({ env: { REDIS_URL: 'http://user:secret-pw@x' } });
+      } catch (error) {
+        message = (error as Error).message + JSON.stringify(error);
+      }
+      expect(message).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+      expect(message).not.toContain('secret-pw');
+    });
+
+    it('should cache locally for types Tollgate does not serve, and need a Redis for a redis cache', () => {
+      const s3 = loadConfig({ configPath: writeConfig('litellm_settings:\n  cache: true\n  cache_params:\n    type: s3\n    supported_call_types: [completion, aembedding]\n'), env: {} });
+      expect(s3.responseCache).toMatchObject({ type: 'local', supportedCallTypes: ['acompletion', 'aembedding'] });
+      expect(s3.warnings.join('\n')).toMatch(/'s3' is not served by Tollgate/);
+      expect(() => loadConfig({ configPath: writeConfig('litellm_settings:\n  cache: true\n'), env: {} })).toThrow(/a redis cache needs a Redis/);
     });
   });
 

@@ -13,6 +13,7 @@ import {
   TOP_LEVEL_KEYS,
 } from './config.known-keys';
 import { ConfigFileDto, isPostgresUrl } from './config.schema';
+import { readResponseCache, readSharedState } from './shared-state-settings';
 import type { TollgateConfig } from './config.types';
 import { guardrailEnvOf } from './guardrail-env';
 import { PROVIDER_ENV_NAMES } from './provider-env';
@@ -116,6 +117,10 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     problems.push('general_settings.enable_jwt_auth: set JWT_PUBLIC_KEY_URL to the identity provider\'s JWKS URL');
   }
   const maxQueuedRows = positiveInteger(env.TOLLGATE_SPEND_BUFFER_ROWS, 'TOLLGATE_SPEND_BUFFER_ROWS', DEFAULT_SPEND_BUFFER_ROWS, problems);
+  const routerSettings = dto.router_settings ?? {};
+  const litellmSettings = dto.litellm_settings ?? {};
+  const sharedState = readSharedState(routerSettings, litellmSettings, generalSettings, env, problems);
+  const responseCache = readResponseCache(litellmSettings, sharedState, problems, warnings);
 
   if (problems.length > 0) {
     throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
@@ -123,8 +128,8 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
 
   return {
     model_list: dto.model_list ?? [],
-    router_settings: dto.router_settings ?? {},
-    litellm_settings: dto.litellm_settings ?? {},
+    router_settings: routerSettings,
+    litellm_settings: litellmSettings,
     general_settings: generalSettings,
     environment_variables: environmentVariables,
     guardrails: dto.guardrails ?? [],
@@ -138,6 +143,8 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     guardrailEnv: guardrailEnvOf(env),
     providerEnv,
     saltKey: present(env.LITELLM_SALT_KEY) ?? present(env.TOLLGATE_SALT_KEY),
+    sharedState,
+    responseCache,
     warnings,
   };
 }

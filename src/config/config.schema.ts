@@ -256,9 +256,37 @@ export class RouterSettingsDto implements RouterSettings {
   @Text() redis_host?: string;
   @PositiveInt() redis_port?: number;
   @Text() redis_password?: string;
+  @Text() redis_url?: string;
   @NonNegativeInt() default_max_parallel_requests?: number;
   @Mapping() routing_strategy_args?: Record<string, unknown>;
   @Mapping() default_litellm_params?: Record<string, unknown>;
+}
+
+/** `litellm_settings.cache_params` (LiteLLM's names): the response cache, and where its Redis is. */
+export class CacheParamsDto {
+  [extra: string]: unknown;
+
+  @Text() type?: string;
+  @Text() host?: string;
+  @PositiveInt() port?: number;
+  @Text() username?: string;
+  @Text() password?: string;
+  @Text() url?: string;
+  @Text() redis_url?: string;
+  @NonNegativeInt() db?: number;
+  @Bool() ssl?: boolean;
+  @Text() ssl_cert_reqs?: string;
+  @Text() namespace?: string;
+  @PositiveNumber() ttl?: number;
+  @PositiveNumber() default_in_memory_ttl?: number;
+  @PositiveNumber() default_in_redis_ttl?: number;
+  @StringList() supported_call_types?: string[];
+  @OneOf(['default_on', 'default_off']) mode?: string;
+  @List() redis_startup_nodes?: unknown[];
+  @Text() service_name?: string;
+  @List() sentinel_nodes?: unknown[];
+  @Text() sentinel_password?: string;
+  @PositiveInt() max_size_in_memory?: number;
 }
 
 export class LitellmSettingsDto implements LitellmSettings {
@@ -287,7 +315,7 @@ export class LitellmSettingsDto implements LitellmSettings {
   @Mapping() upperbound_key_generate_params?: Record<string, unknown>;
   @List() default_team_settings?: unknown[];
   @Bool() cache?: boolean;
-  @Mapping() cache_params?: Record<string, unknown>;
+  @Nested(() => CacheParamsDto) cache_params?: CacheParamsDto;
   @Bool() disable_end_user_cost_tracking?: boolean;
   @Bool() turn_off_message_logging?: boolean;
   @Bool() redact_user_api_key_info?: boolean;
@@ -403,6 +431,10 @@ export class GeneralSettingsDto implements GeneralSettings {
   @DurationText() responses_retention_period?: string;
   @Text() litellm_key_header_name?: string;
   @StringList() guardrail_packages?: string[];
+  @OneOf(['fail_closed', 'fail_open']) redis_failure_mode?: string;
+  @PositiveNumber() redis_lease_seconds?: number;
+  @Text() redis_key_prefix?: string;
+  @PositiveInt() redis_command_timeout_ms?: number;
 }
 
 export class GuardrailParamsDto {

@@ -219,6 +219,13 @@ export interface TollgateConfig extends TollgateConfigFile {
   providerEnv?: Readonly<Record<string, string>>;
   /** Key that encrypts credentials of models stored with `/model/new` (`LITELLM_SALT_KEY` / `TOLLGATE_SALT_KEY`). */
   saltKey?: string;
+  /**
+   * State shared by every instance: where Redis is (router_settings.redis_*, litellm_settings.cache_params,
+   * REDIS_* env), and what happens when it cannot be reached. No Redis: one instance, counting in memory.
+   */
+  sharedState: SharedStateSettings;
+  /** The response cache (`litellm_settings.cache: true` + `cache_params`); undefined when it is off. */
+  responseCache?: ResponseCacheSettings;
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
   /** The configured secret manager (src/secrets), when `key_management_system` names one. */
@@ -237,4 +244,61 @@ export interface ConfiguredSecretManager {
   storeVirtualKey(keyName: string, key: string): Promise<boolean>;
   /** Stops refreshing and releases the client's connections. */
   close(): Promise<void>;
+}
+
+/** How to reach a Redis server, a Sentinel-managed primary or a Redis Cluster (ioredis' options, LiteLLM's names in). */
+export interface RedisSettings {
+  /** `redis://` or `rediss://` (TLS). */
+  url?: string;
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  /** TLS to the server; `rejectUnauthorized: false` only with `ssl_cert_reqs: none`. */
+  tls?: { rejectUnauthorized: boolean; servername?: string };
+  /** Sentinel: the sentinels and the primary's name (`service_name`). */
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
+  sentinelPassword?: string;
+  /** Redis Cluster: its startup nodes (`redis_startup_nodes`, `REDIS_CLUSTER_NODES`). */
+  clusterNodes?: { host: string; port: number }[];
+  /** Where these settings came from, for the boot log (never a password). */
+  source: string;
+}
+
+export type RedisFailureMode = 'fail_closed' | 'fail_open';
+
+export interface SharedStateSettings {
+  /** Undefined: no Redis, the gateway counts in memory and is meant to run as one instance. */
+  redis?: RedisSettings;
+  /**
+   * `general_settings.redis_failure_mode` (Tollgate's): with Redis unreachable, calls are refused (fail_closed,
+   * the default) or admitted without limits and budget checks (fail_open), counted in a metric either way.
+   */
+  failureMode: RedisFailureMode;
+  /** How long a parallel slot or a budget reservation outlives an instance that died holding it (`redis_lease_seconds`). */
+  leaseMs: number;
+  /** Prefix of every Redis key Tollgate writes (`redis_key_prefix`, default `tollgate:`). */
+  keyPrefix: string;
+  /** A Redis command that takes longer fails (the server is treated as down): `redis_command_timeout_ms`. */
+  commandTimeoutMs: number;
+}
+
+/** `litellm_settings.cache: true` with its `cache_params`. */
+export interface ResponseCacheSettings {
+  /** `local` (this instance's memory) or `redis` (shared by every instance). */
+  type: 'local' | 'redis';
+  /** Default time to live of an entry, seconds (`ttl`). */
+  ttlSeconds: number;
+  /** LiteLLM call types whose replies are cached (`acompletion`, `atext_completion`, `aembedding`, `arerank`). */
+  supportedCallTypes: readonly string[];
+  /** `default_on` caches every eligible call; `default_off` only those that ask with `cache: {use-cache: true}`. */
+  mode: 'default_on' | 'default_off';
+  /** Prefix of cache keys (`namespace`); a request's own `cache.namespace` replaces it. */
+  namespace: string | null;
+  /** Most entries the local cache keeps. */
+  maxEntries: number;
+  /** For `redis`: cache_params' own server, else the shared-state Redis. */
+  redis?: RedisSettings;
 }

@@ -1,11 +1,13 @@
 import { AuditLogService } from '../audit/audit-log.service';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../common/access/caller';
 import { addDuration, parseDuration } from '../common/duration';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { SerialQueue } from '../common/serial-queue';
+import { UnitOfWork } from '../database/unit-of-work';
+import { INVALIDATION_BUS, InvalidationTopic, type InvalidationBus, type InvalidationPayload } from '../store/invalidation-bus';
 import { LiveSpendService } from '../spend/live-spend.service';
 import { SpendSubject } from '../spend/spend-subjects';
 import { ModelRegistry } from '../routing/model-registry.service';
@@ -64,9 +66,13 @@ export class CustomersService implements OnApplicationShutdown {
     private readonly liveSpend: LiveSpendService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly audit: AuditLogService,
+    @Optional() @Inject(INVALIDATION_BUS) private readonly bus?: InvalidationBus,
+    @Optional() private readonly db?: UnitOfWork,
   ) {
     const listed = config.litellm_settings.blocked_user_list as string | string[] | undefined;
     this.blockedByConfig = new Set(readBlockedUserList(listed, config.configPath));
+    bus?.subscribe(InvalidationTopic.customers, (payload) => this.apply(payload));
+    bus?.onResync(() => this.forgetEverything());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -135,6 +141,7 @@ export class CustomersService implements OnApplicationShutdown {
       const saved = await this.repository.insertEndUser(endUser, budget);
       await this.audit.record({ table: END_USER_TABLE, objectId: saved.userId, action: 'created', after: toCustomerRow(saved, saved.spend, saved.budgetResetAt) });
       this.cache.put(saved.userId, toRecord(saved, this.blockedByConfig.has(saved.userId)));
+      this.announce({ endUsers: [saved.userId] });
       this.loading.delete(saved.userId);
       // Spend recorded while the end user was unknown is still pending: it lands on this row with the next flush.
       await this.liveSpend.reset(SpendSubject.endUser(saved.userId), saved.spend, saved.budgetResetAt);
@@ -186,6 +193,7 @@ export class CustomersService implements OnApplicationShutdown {
         after: toCustomerRow(saved, saved.spend, saved.budgetResetAt),
       });
       this.cache.put(saved.userId, toRecord(saved, this.blockedByConfig.has(saved.userId)));
+      this.announce({ endUsers: [saved.userId] });
       if (changes.budgetResetAt !== undefined) {
         await this.liveSpend.reset(SpendSubject.endUser(saved.userId), (await this.row(existing)).spend, saved.budgetResetAt);
       }
@@ -252,6 +260,7 @@ export class CustomersService implements OnApplicationShutdown {
       await this.auditBlocking('unblocked', before, rows);
       // After the rows: a refused audit row rolls the unblock back, and the configured list must stay as it was.
       for (const userId of userIds) this.blockedByConfig.delete(userId);
+      this.announce({ unblocked: [...userIds] });
       const stored = new Set(rows.map((row) => row.userId));
       for (const row of rows) this.refresh(row);
       for (const userId of userIds) {
@@ -293,6 +302,7 @@ export class CustomersService implements OnApplicationShutdown {
       const saved = await this.repository.insertBudget(budget);
       await this.audit.record({ table: BUDGET_TABLE, objectId: saved.budgetId, action: 'created', after: toBudgetRow(saved) });
       this.forgetSharedBudget(saved.budgetId);
+      this.announce({ budgets: [saved.budgetId] });
       return toBudgetRow(saved);
     });
   }
@@ -352,6 +362,7 @@ export class CustomersService implements OnApplicationShutdown {
       this.forgetSharedBudget(budgetId);
       for (const record of this.cache.withBudget(budgetId)) record.budget = null;
       this.cache.touch();
+      this.announce({ budgets: [budgetId] });
       return toBudgetRow(deleted);
     });
   }
@@ -415,6 +426,7 @@ export class CustomersService implements OnApplicationShutdown {
   private refresh(entity: EndUserEntity): void {
     this.cache.put(entity.userId, toRecord(entity, this.blockedByConfig.has(entity.userId)));
     this.loading.delete(entity.userId);
+    this.announce({ endUsers: [entity.userId] });
   }
 
   /** A budget row changed: every cached end user on it sees the new limits from the next request on. */
@@ -422,11 +434,51 @@ export class CustomersService implements OnApplicationShutdown {
     for (const record of this.cache.withBudget(budget.budgetId)) record.budget = toBudget(budget);
     this.forgetSharedBudget(budget.budgetId);
     this.cache.touch();
+    this.announce({ budgets: [budget.budgetId] });
   }
 
   private forget(userId: string): void {
+    this.evictEndUser(userId);
+    this.announce({ endUsers: [userId] });
+  }
+
+  private evictEndUser(userId: string): void {
     this.cache.evict(userId);
     this.loading.delete(userId);
+  }
+
+  /**
+   * Tells the other instances once the change is committed (an admin request runs in one transaction): told
+   * earlier, one could read the old row again and keep it.
+   */
+  private announce(payload: InvalidationPayload): void {
+    const bus = this.bus;
+    if (!bus) return;
+    const publish = (): void => bus.publish(InvalidationTopic.customers, payload);
+    if (this.db) this.db.afterCommit(publish);
+    else publish();
+  }
+
+  /** A change another instance made: end users and shared budgets are read again on their next call. */
+  private apply(payload: InvalidationPayload): void {
+    for (const userId of payload.endUsers ?? []) this.evictEndUser(userId);
+    for (const userId of payload.unblocked ?? []) {
+      this.blockedByConfig.delete(userId);
+      this.evictEndUser(userId);
+    }
+    const budgets = new Set(payload.budgets ?? []);
+    if (budgets.size === 0) return;
+    for (const budgetId of budgets) this.forgetSharedBudget(budgetId);
+    this.cache.evictWhere((_, record) => record.budget !== null && budgets.has(record.budget.budgetId));
+    this.loading.clear();
+  }
+
+  /** Messages may have been missed: every cached end user and shared budget is read again. */
+  private forgetEverything(): void {
+    this.cache.evictWhere(() => true);
+    this.sharedBudgets.clear();
+    this.budgetEpoch++;
+    this.loading.clear();
   }
 
   /** @throws UnknownDefaultModelError (422, as LiteLLM) */

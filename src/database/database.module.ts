@@ -1,9 +1,10 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { OpenedResources } from '../common/opened-resources';
+import { OpenedResources } from '../common/opened-resources';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { DatabaseService } from './database.service';
+import { InstancePresence } from './instance-presence.service';
 import { registerEntities } from './entity-registry';
 import { UnitOfWork } from './unit-of-work';
 
@@ -22,8 +23,11 @@ export class DatabaseModule {
         },
         { provide: DataSource, useFactory: (db: DatabaseService) => db.dataSource, inject: [DatabaseService] },
         UnitOfWork,
+        // Other connections opened while the app is built (Redis) are closed by a failed boot too.
+        { provide: OpenedResources, useValue: opened },
+        InstancePresence,
       ],
-      exports: [DatabaseService, DataSource, UnitOfWork],
+      exports: [DatabaseService, DataSource, UnitOfWork, OpenedResources, InstancePresence],
     };
   }
 

@@ -25,6 +25,7 @@ export class DatabaseService implements OnApplicationShutdown {
   private constructor(
     readonly dataSource: DataSource,
     readonly kind: DatabaseKind,
+    private readonly sharedStore: 'memory' | 'redis',
     private readonly embedded?: EmbeddedPostgresHandle,
   ) {}
 
@@ -48,7 +49,7 @@ export class DatabaseService implements OnApplicationShutdown {
     });
     try {
       await dataSource.initialize();
-      const service = new DatabaseService(dataSource, kind, embedded);
+      const service = new DatabaseService(dataSource, kind, config.sharedState.redis ? 'redis' : 'memory', embedded);
       await service.migrate();
       await service.recordBoot();
       DatabaseService.logger.log(
@@ -81,7 +82,7 @@ export class DatabaseService implements OnApplicationShutdown {
   private async recordBoot(): Promise<void> {
     await this.dataSource
       .getRepository(InstanceBoot)
-      .insert({ instanceId: this.instanceId, version: TOLLGATE_VERSION, hostname: hostname() });
+      .insert({ instanceId: this.instanceId, version: TOLLGATE_VERSION, hostname: hostname(), sharedStore: this.sharedStore });
   }
 
   /** Cheap round trip used by readiness checks. */

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One row per start of a gateway instance: who ran, which version, when. */
+/** One row per start of a gateway instance: who ran, which version, when, whether it still runs, what it counts in. */
 @Entity({ name: 'tollgate_instance_boots' })
 export class InstanceBoot {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
@@ -17,4 +17,12 @@ export class InstanceBoot {
 
   @CreateDateColumn({ name: 'started_at', type: 'timestamptz' })
   startedAt!: Date;
+
+  /** Moved forward by the instance while it runs (InstancePresence). */
+  @Column({ name: 'last_seen_at', type: 'timestamptz', default: () => 'now()' })
+  lastSeenAt!: Date;
+
+  /** `memory` (limits counted by this instance alone) or `redis`. */
+  @Column({ name: 'shared_store', type: 'text', default: 'memory' })
+  sharedStore!: string;
 }

@@ -2,14 +2,24 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { TOLLGATE_VERSION } from '../common/version';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
-import type { TollgateConfig } from '../config/config.types';
+import type { RedisFailureMode, TollgateConfig } from '../config/config.types';
 import { DatabaseService } from '../database/database.service';
+import { InstancePresence } from '../database/instance-presence.service';
+import { STORE_HEALTH, type StoreHealth } from '../store/counter-store';
 
 export interface ReadinessReport {
   status: 'healthy' | 'unhealthy';
   db: 'connected' | 'disconnected';
   db_engine: 'embedded' | 'server';
-  cache: null;
+  /** The response cache's type (`redis`, `local`), null when `litellm_settings.cache` is off; LiteLLM's field. */
+  cache: 'redis' | 'local' | null;
+  /** Where limits, budgets and router state are counted: `memory` (this instance only) or `redis` (shared). */
+  shared_store: 'memory' | 'redis';
+  /** The shared-state Redis: null without one. */
+  redis: 'connected' | 'disconnected' | null;
+  redis_failure_mode: RedisFailureMode | null;
+  /** Other instances alive on the same database (a server database; 0 on the embedded one). */
+  other_instances: number;
   litellm_version: string;
   tollgate_version: string;
   instance_id: string;
@@ -29,17 +39,27 @@ export interface ReadinessDetails extends ReadinessReport {
 
 const DB_CHECK_TIMEOUT_MS = 3000;
 
-/** LiteLLM's readiness fields (`status`, `db`, `cache`, `litellm_version`) from terminus checks. */
+/**
+ * LiteLLM's readiness fields (`status`, `db`, `cache`, `litellm_version`) from terminus checks, and the shared
+ * store's state: with Redis unreachable and `redis_failure_mode: fail_closed` (the default) this instance cannot
+ * admit a governed call, so it is not ready; with fail_open it is, and says Redis is disconnected.
+ */
 @Injectable()
 export class HealthService {
   private readonly successCallbacks: string[];
+  private readonly cacheType: 'redis' | 'local' | null;
+  private readonly failureMode: RedisFailureMode;
 
   constructor(
     private readonly checks: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly database: DatabaseService,
+    @Inject(STORE_HEALTH) private readonly store: StoreHealth,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    private readonly presence: InstancePresence,
   ) {
+    this.cacheType = config.responseCache?.type ?? null;
+    this.failureMode = config.sharedState.failureMode;
     const settings = config.litellm_settings;
     const names = [...(settings.success_callback ?? []), ...(settings.callbacks ?? [])].filter((name): name is string => typeof name === 'string');
     this.successCallbacks = [...new Set(names)];
@@ -69,11 +89,21 @@ export class HealthService {
       healthy = false;
       details = (error as { response?: { details?: Record<string, unknown> } }).response?.details ?? {};
     }
+    const dbUp = healthy;
+    const redis = this.store.kind === 'redis' ? (this.store.healthy ? 'connected' : 'disconnected') : null;
+    if (redis === 'disconnected') {
+      details = { ...details, redis: { status: 'down', failure_mode: this.failureMode } };
+      if (this.failureMode === 'fail_closed') healthy = false;
+    }
     return {
       status: healthy ? 'healthy' : 'unhealthy',
-      db: healthy ? 'connected' : 'disconnected',
+      db: dbUp ? 'connected' : 'disconnected',
       db_engine: this.database.kind,
-      cache: null,
+      cache: this.cacheType,
+      shared_store: this.store.kind,
+      redis,
+      redis_failure_mode: redis === null ? null : this.failureMode,
+      other_instances: this.presence.otherInstances.length,
       litellm_version: TOLLGATE_VERSION,
       tollgate_version: TOLLGATE_VERSION,
       instance_id: this.database.instanceId,

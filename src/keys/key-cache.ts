@@ -87,6 +87,26 @@ export class KeyCache {
     this.forwards.set(oldToken, record.token);
   }
 
+  /**
+   * Forgets what is cached for a hash another instance changed (blocked, updated, rotated, deleted): the next
+   * request reads the database. Rotation grace entries that led to it go too; they are read again as well.
+   */
+  evict(token: string): void {
+    this.mutations++;
+    this.records.delete(token);
+    this.misses.delete(token);
+    this.graces.delete(token);
+    for (const [old, grace] of this.graces) if (grace.activeToken === token) this.graces.delete(old);
+  }
+
+  /** Forgets every record, miss and grace entry (invalidations may have been missed); rotation forwards stay. */
+  clear(): void {
+    this.mutations++;
+    this.records.clear();
+    this.misses.clear();
+    this.graces.clear();
+  }
+
   grace(token: string): GraceEntry | undefined {
     return this.graces.get(token);
   }

@@ -55,6 +55,7 @@ export function toRecord(entity: VirtualKeyEntity): VirtualKeyRecord {
     metadata,
     permissions: Object.freeze({ ...entity.permissions }),
     allowedRoutes: Object.freeze([...entity.allowedRoutes]),
+    allowedCacheControls: Object.freeze([...(entity.allowedCacheControls ?? [])]),
     enforcedParams: Object.freeze(stringList(metadata.enforced_params)),
     guardrails: Object.freeze(stringList(metadata.guardrails)),
     tags: Object.freeze(stringList(metadata.tags)),

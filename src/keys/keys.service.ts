@@ -29,7 +29,9 @@ import {
 } from './keys.errors';
 import { KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
 import { SerialQueue } from '../common/serial-queue';
+import { UnitOfWork } from '../database/unit-of-work';
 import { SecretsService } from '../secrets/secrets.service';
+import { INVALIDATION_BUS, InvalidationTopic, type InvalidationBus, type InvalidationPayload } from '../store/invalidation-bus';
 import { LiveSpendService } from '../spend/live-spend.service';
 import { SpendSubject } from '../spend/spend-subjects';
 import type { VirtualKeyEntity } from './virtual-key.entity';
@@ -61,8 +63,18 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly audit: AuditLogService,
     @Optional() private readonly secrets?: SecretsService,
+    @Optional() @Inject(INVALIDATION_BUS) private readonly bus?: InvalidationBus,
+    @Optional() private readonly db?: UnitOfWork,
   ) {
     this.settings = readKeySettings(config.litellm_settings);
+    // Another instance changed keys: what this one cached for them is read again on the next request.
+    bus?.subscribe(InvalidationTopic.keys, (payload: InvalidationPayload) => {
+      for (const token of payload.tokens ?? []) this.evict(token);
+    });
+    bus?.onResync(() => {
+      this.cache.clear();
+      this.loading.clear();
+    });
   }
 
   onModuleInit(): void {
@@ -136,6 +148,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'created', after: row });
       this.cache.put(record);
       this.loading.delete(saved.token);
+      // Another instance may remember this hash as unknown (a request that came before the key existed).
+      this.announce([saved.token]);
       await this.liveSpend.reset(SpendSubject.key(saved.keyId), saved.spend, saved.budgetResetAt);
       return generateResponse(row, key, saved);
     });
@@ -168,6 +182,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       const row = await this.afterWrite(saved, changes);
       await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action: 'updated', before: await this.row(existing), after: row });
       this.cache.put(toRecord(saved));
+      this.announce([saved.token]);
       return { key: saved.token, ...row };
     });
   }
@@ -191,6 +206,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       }
       const now = Date.now();
       for (const token of deleted) this.forget(token, now);
+      this.announce([...deleted]);
       const gone = rows.filter((row) => deleted.has(row.token));
       return { deleted_keys: byAlias ? gone.map((row) => row.keyAlias as string) : gone.map((row) => row.token) };
     });
@@ -293,6 +309,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       this.cache.rotate(existing.token, toRecord(saved), graceUntil, now.getTime());
       this.loading.delete(existing.token);
       this.loading.delete(newToken);
+      this.announce([existing.token, newToken]);
       return generateResponse(row, newKey, saved);
     });
     await this.secrets?.storeVirtualKey(response.key_alias ?? response.token_id, response.key);
@@ -332,6 +349,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       const action = blocked ? 'blocked' : 'unblocked';
       await this.audit.record({ table: KEY_TABLE, objectId: saved.token, action, before: await this.row(existing), after: row });
       this.cache.put(toRecord(saved));
+      this.announce([saved.token]);
       return row;
     });
   }
@@ -410,6 +428,23 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       await this.liveSpend.reset(SpendSubject.key(saved.keyId), current, saved.budgetResetAt);
     }
     return this.row(saved);
+  }
+
+  /**
+   * Tells the other instances once the change is committed (an admin request runs in one transaction): told
+   * earlier, one could read the old row again and keep it.
+   */
+  private announce(tokens: readonly string[]): void {
+    const bus = this.bus;
+    if (!bus || tokens.length === 0) return;
+    const publish = (): void => bus.publish(InvalidationTopic.keys, { tokens });
+    if (this.db) this.db.afterCommit(publish);
+    else publish();
+  }
+
+  private evict(token: string): void {
+    this.cache.evict(token);
+    this.loading.delete(token);
   }
 
   private forget(token: string, now: number): void {

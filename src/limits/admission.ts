@@ -22,6 +22,8 @@ export class Admission {
     /** `x-ratelimit-*` and `x-litellm-key-*` headers describing the caller's own limits. */
     readonly headers: Readonly<Record<string, string>>,
     private readonly onSettle: (cost: number, usage: SettledUsage) => Promise<void>,
+    /** Admitted without the store (fail_open while it was down): there is nothing to give back or renew. */
+    private readonly unchecked = false,
   ) {}
 
   /** Charges the actual cost (USD) and usage of the call to every subject, then gives back what was reserved. */
@@ -34,11 +36,12 @@ export class Admission {
   async release(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.store.release(this.hold);
+    if (!this.unchecked) await this.store.release(this.hold);
   }
 
-  /** Keeps the hold alive through a long stream. */
-  renew(leaseMs: number): Promise<void> {
-    return this.store.renew(this.hold, leaseMs);
+  /** Keeps the hold alive through a long stream; a renewal that fails leaves the lease to run out, never the call. */
+  async renew(leaseMs: number): Promise<void> {
+    if (this.unchecked) return;
+    await this.store.renew(this.hold, leaseMs).catch(() => undefined);
   }
 }

@@ -1,13 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { BudgetBook } from '../store/budget-book';
-import type { AdmissionCheck, BudgetReading, Hold } from '../store/counter-store';
+import { STORE_HEALTH, type AdmissionCheck, type BudgetReading, type Hold, type StoreHealth } from '../store/counter-store';
+import { SharedStoreUnavailableError } from '../store/store.errors';
+import { STORE_SETTINGS, type StoreSettings } from '../store/store.tokens';
 import { Admission, type SettledUsage } from './admission';
 import { BudgetExceededError, RateLimitedError } from './limits.errors';
 
 const MINUTE_MS = 60_000;
-/** Slots and reservations of an instance that died mid-call are freed after this long. */
-const LEASE_MS = 10 * MINUTE_MS;
+/** Slots and reservations of an instance that died mid-call are freed after this long (`redis_lease_seconds`). */
+const DEFAULT_SETTINGS: StoreSettings = { leaseMs: 10 * MINUTE_MS, failureMode: 'fail_closed' };
 
 /** How LiteLLM's texts name the holder of a limit. */
 export type LimitType = 'key' | 'team' | 'user' | 'team_member' | 'organization' | 'customer' | 'proxy';
@@ -73,8 +75,27 @@ export class LimitsService {
   private readonly logger = new Logger('Limits');
   /** Emits `soft_budget_crossed` (SoftBudgetCrossed) for alerting. */
   readonly events = new EventEmitter();
+  /** Calls refused (fail_closed) or admitted without checks (fail_open) because the shared store was unreachable. */
+  private degraded = 0;
+  /** fail_open: budgets charged while Redis was away, seeded again from the database when it is back. */
+  private readonly chargedUnchecked = new Set<string>();
+  private readonly settings: StoreSettings;
 
-  constructor(private readonly book: BudgetBook) {}
+  constructor(
+    private readonly book: BudgetBook,
+    @Optional() @Inject(STORE_SETTINGS) settings?: StoreSettings,
+    @Optional() @Inject(STORE_HEALTH) health?: StoreHealth,
+  ) {
+    this.settings = settings ?? DEFAULT_SETTINGS;
+    health?.onHealthChange((healthy) => {
+      if (healthy && this.chargedUnchecked.size > 0) void this.reseedChargedUnchecked();
+    });
+  }
+
+  /** How many calls the shared store's outages refused or let through unchecked (a metric reads it). */
+  get degradedCalls(): number {
+    return this.degraded;
+  }
 
   /**
    * @throws BudgetExceededError (400 budget_exceeded) when any budget the call is charged to has no headroom.
@@ -97,12 +118,46 @@ export class LimitsService {
       if (model?.tpm != null) add({ kind: 'rate', key: modelWindow('tpm', subject, model.model), windowMs: MINUTE_MS, limit: model.tpm, cost: 0 }, subject, 'model_tpm');
       if (model?.rpm != null) add({ kind: 'rate', key: modelWindow('rpm', subject, model.model), windowMs: MINUTE_MS, limit: model.rpm, cost: 1 }, subject, 'model_rpm');
     }
-    const result = await this.book.admit({ checks, leaseMs: LEASE_MS });
+    let result: Awaited<ReturnType<BudgetBook['admit']>>;
+    try {
+      result = await this.book.admit({ checks, leaseMs: this.settings.leaseMs });
+    } catch (error) {
+      if (!(error instanceof SharedStoreUnavailableError)) throw error;
+      this.degraded++;
+      // The declared state: refused by default, never silently counted per instance.
+      if (this.settings.failureMode === 'fail_closed') throw error;
+      return this.admitUnchecked(request.subjects);
+    }
     const headers = callerHeaders(planned, result.values, result.status === 'refused' ? result.index : planned.length);
     if (result.status === 'refused') throw refusal(planned[result.index], result.values[result.index], headers);
     const hold: Hold = result.hold;
     const subjects = request.subjects;
     return new Admission(this.book.store, hold, headers, (cost, usage) => this.settle(hold, subjects, cost, usage));
+  }
+
+  /**
+   * fail_open while the shared store is down: the call goes ahead with no limit or budget checked. Its ledger row
+   * still records the spend; the store is told when it can be, and the budgets charged meanwhile are seeded
+   * again from the database once Redis is back.
+   */
+  private admitUnchecked(subjects: readonly LimitSubject[]): Admission {
+    const noHold: Hold = { id: 'unchecked', slots: [], reservations: [] };
+    return new Admission(this.book.store, noHold, {}, async (cost) => {
+      if (!(cost > 0)) return;
+      for (const subject of subjects) if (subject.budget) this.chargedUnchecked.add(subject.ns);
+    }, true);
+  }
+
+  private async reseedChargedUnchecked(): Promise<void> {
+    const keys = [...this.chargedUnchecked.keys()];
+    this.chargedUnchecked.clear();
+    try {
+      await this.book.reseed(keys);
+      this.logger.log(`${keys.length} budget(s) charged while Redis was unreachable were seeded again from the database`);
+    } catch {
+      this.logger.warn('budgets charged while Redis was unreachable could not be seeded again yet');
+      for (const key of keys) this.chargedUnchecked.add(key);
+    }
   }
 
   /** Committed spend and window of budgets, for reports and the management API (seeded when unknown). */

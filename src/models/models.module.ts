@@ -8,10 +8,11 @@ import { ModelsController } from './models.controller';
 import { ModelsRepository } from './models.repository';
 import { ModelsService } from './models.service';
 import { ProxyModelEntity } from './proxy-model.entity';
+import { StoreModule } from '../store/store.module';
 
 /** Model info and management (`/model/*`, `/model_group/info`), stored models kept in the routing registry. */
 @Module({
-  imports: [DatabaseModule.forFeature([ProxyModelEntity]), RoutingModule, PricingModule, TeamsModule, AuditModule],
+  imports: [DatabaseModule.forFeature([ProxyModelEntity]), RoutingModule, PricingModule, TeamsModule, AuditModule, StoreModule],
   controllers: [ModelsController],
   providers: [ModelsRepository, ModelsService],
   exports: [ModelsService],

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { randomUUID } from 'node:crypto';
@@ -13,12 +13,19 @@ import { resolveModelForKey, type AccessGroups } from '../auth/model-access';
 import { PricingService } from '../catalog/pricing.service';
 import { ModelRegistry, splitProviderModel, type RegisteredModel } from '../routing/model-registry.service';
 import type { TeamRecord } from '../teams/team';
+import { UnitOfWork } from '../database/unit-of-work';
+import { INVALIDATION_BUS, InvalidationTopic, type InvalidationBus } from '../store/invalidation-bus';
 import { CredentialCipher, withoutCredentials } from './credential-cipher';
 import { ModelsRepository } from './models.repository';
 import type { ProxyModelEntity } from './proxy-model.entity';
 
-/** How often an instance looks for models another instance added, changed or deleted. */
+/** How often an instance looks for models another instance added, changed or deleted, with no invalidation bus. */
 export const MODEL_POLL_INTERVAL_MS = 10_000;
+/**
+ * With a bus (Redis pub/sub, PostgreSQL NOTIFY) every change reaches the other instances at once; the poll only
+ * backs it up (a database edited by hand, a message lost in a way no reconnection revealed).
+ */
+const MODEL_BACKSTOP_POLL_MS = 5 * 60_000;
 
 export interface ModelInfoEntry {
   model_name: string;
@@ -60,7 +67,7 @@ const CHAT_PARAMS = ['frequency_penalty', 'logit_bias', 'logprobs', 'top_logprob
 /**
  * Model management: `/model/new|update|delete` store deployments in the database (credentials encrypted)
  * when `general_settings.store_model_in_db` is on, apply them to this instance's registry at once and
- * let other instances pick them up by polling. Every change goes through createModel / updateModel /
+ * tell the other instances over the invalidation bus (which reload them from the database at once). Every change goes through createModel / updateModel /
  * deleteModel, so recording each one (audit) is one call in each.
  */
 @Injectable()
@@ -77,8 +84,15 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly pricing: PricingService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly audit: AuditLogService,
+    @Optional() @Inject(INVALIDATION_BUS) private readonly bus?: InvalidationBus,
+    @Optional() private readonly db?: UnitOfWork,
   ) {
     this.storeInDb = config.general_settings.store_model_in_db === true;
+    if (this.storeInDb) {
+      const reload = (): void => void this.refresh().catch((error: unknown) => this.logger.error(`stored models not refreshed: ${error instanceof Error ? error.name : typeof error}`));
+      bus?.subscribe(InvalidationTopic.models, reload);
+      bus?.onResync(reload);
+    }
     const secret = config.saltKey ?? config.masterKey;
     this.cipher = secret ? new CredentialCipher(secret) : undefined;
   }
@@ -88,7 +102,7 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.refresh();
     this.timer = setInterval(() => {
       this.refresh().catch((error: unknown) => this.logger.error(`stored models not refreshed: ${error instanceof Error ? error.name : typeof error}`));
-    }, MODEL_POLL_INTERVAL_MS);
+    }, this.bus && this.bus.kind !== 'local' ? MODEL_BACKSTOP_POLL_MS : MODEL_POLL_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -133,6 +147,7 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
     // Before the registry changes: a row that cannot be written rolls the change back before it is served.
     await this.audit.record({ table: MODEL_TABLE, objectId: modelId, action: 'created', after: this.viewOf(row) });
     await this.refresh();
+    this.announce();
     return this.viewOf(row);
   }
 
@@ -152,6 +167,7 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
     });
     await this.audit.record({ table: MODEL_TABLE, objectId: modelId, action: 'updated', before: this.viewOf(existing), after: this.viewOf(row as ProxyModelEntity) });
     await this.refresh();
+    this.announce();
     return this.viewOf(row as ProxyModelEntity);
   }
 
@@ -162,7 +178,17 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.repository.delete(modelId);
     await this.audit.record({ table: MODEL_TABLE, objectId: modelId, action: 'deleted', before: this.viewOf(existing) });
     await this.refresh();
+    this.announce();
     return { message: `Model deleted successfully: ${modelId}`, model_id: modelId };
+  }
+
+  /** Tells the other instances to reload stored models, once this change is committed. */
+  private announce(): void {
+    const bus = this.bus;
+    if (!bus) return;
+    const publish = (): void => bus.publish(InvalidationTopic.models, {});
+    if (this.db) this.db.afterCommit(publish);
+    else publish();
   }
 
   /** `/model/info`: every deployment the caller may use (one with `litellm_model_id`), credentials stripped. */

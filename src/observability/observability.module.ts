@@ -4,9 +4,12 @@ import { HTTP_REQUEST_DURATION, HTTP_REQUESTS_TOTAL, HttpMetrics } from './http-
 import { MetricsController } from './metrics.controller';
 import { SpendModule } from '../spend/spend.module';
 import { SpendLedgerMetrics } from './spend-ledger.metrics';
+import { LimitsModule } from '../limits/limits.module';
+import { StoreModule } from '../store/store.module';
+import { SharedStoreMetrics } from './shared-store.metrics';
 
 @Module({
-  imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: true } }), SpendModule],
+  imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: true } }), SpendModule, StoreModule, LimitsModule],
   providers: [
     makeCounterProvider({ name: HTTP_REQUESTS_TOTAL, help: 'HTTP requests served', labelNames: ['method', 'route', 'status_code'] }),
     makeHistogramProvider({
@@ -17,6 +20,7 @@ import { SpendLedgerMetrics } from './spend-ledger.metrics';
     }),
     HttpMetrics,
     SpendLedgerMetrics,
+    SharedStoreMetrics,
   ],
   exports: [HttpMetrics],
 })

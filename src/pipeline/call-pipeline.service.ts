@@ -28,11 +28,11 @@ import { resolveModelForKey, type AccessGroups } from '../auth/model-access';
 import type { CallInput, Operation, ProviderAnswer } from './operations';
 import { EndUserBlockedError, TeamBlockedError } from './pipeline.errors';
 import { ReplyLengths } from './reply-lengths';
+import { ResponseCache, type CachePlan } from './response-cache';
 import { OPENAI_CHUNKS, type StreamOutcome } from './stream-events';
 
-/** A stream's hold is renewed this often, so a lease in a shared store never expires under a long stream. */
-const STREAM_RENEW_MS = 60_000;
-const STREAM_LEASE_MS = 10 * 60_000;
+/** Streams longer than this are not cached (the response cache keeps entries up to 1 MB). */
+const MAX_CACHED_STREAM_CHARS = 1024 * 1024;
 
 /** What the call has established so far; its spend row is built from it whether the call succeeds or not. */
 interface CallLog {
@@ -47,6 +47,8 @@ interface CallLog {
   providerResponseId: string | null;
   appliedGuardrails: readonly string[];
   failure: unknown;
+  /** Served from the response cache: costs 0, and the row says so. */
+  cacheHit: boolean;
 }
 
 /**
@@ -74,6 +76,7 @@ export class CallPipeline {
     private readonly pricing: PricingService,
     private readonly ledger: SpendLedgerService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    private readonly cache: ResponseCache,
   ) {
     this.allowClientSideCredentials = config.general_settings.allow_client_side_credentials === true;
   }
@@ -95,6 +98,7 @@ export class CallPipeline {
       providerResponseId: null,
       appliedGuardrails: [],
       failure: null,
+      cacheHit: false,
     };
     // Set first, so error responses name the call too and a client can find its (failure) row.
     call.headers['x-litellm-call-id'] = call.requestId;
@@ -140,6 +144,9 @@ export class CallPipeline {
       pinned = namesClientSideCredentials(body) ? await applyClientSideCredentials(body, representative, key, this.allowClientSideCredentials) : undefined;
       log.deployment = pinned ?? representative;
     }
+    // The response cache keys the request as the provider would see it (after pre_call rewrote it).
+    const cachePlan = this.cache.plan(operation, call, requested);
+    if (cachePlan) call.headers['x-litellm-cache-key'] = cachePlan.key;
     const subjects = this.parties.subjectsOf(parties, log.deployment?.modelName ?? '');
     const estimatedCost = budgetApplies(subjects) ? this.estimateCost(operation, input, log.deployment, key) : 0;
     const admission = await this.limits.admit({ subjects, estimatedCost });
@@ -155,7 +162,12 @@ export class CallPipeline {
       const during = guard?.duringCall(() => guardAbort.abort());
       const signal = during ? AbortSignal.any([call.signal, guardAbort.signal]) : call.signal;
       let answer: ProviderAnswer;
-      if (call.target) {
+      // A cached reply stands in for the provider's; everything after (settle, post_call, the row) is the same.
+      const cached = cachePlan ? await this.cache.lookup(cachePlan, operation, call.streaming) : undefined;
+      if (cached) {
+        log.cacheHit = true;
+        [answer] = await Promise.all([cached, during]);
+      } else if (call.target) {
         [answer] = await Promise.all([call.target.invoke(signal), during]);
       } else {
         const route: RouteRequest = {
@@ -182,7 +194,7 @@ export class CallPipeline {
         log.completionStartTime = new Date();
         call.headers['x-litellm-overhead-duration-ms'] = (upstreamStarted - call.receivedAt).toFixed(3);
         streamTakesOver = true;
-        return { kind: 'stream', stream: this.streamOf(operation, call, log, answer.stream.batches, { admission, routed, guard, upstreamStarted }) };
+        return { kind: 'stream', stream: this.streamOf(operation, call, log, answer.stream.batches, { admission, routed, guard, upstreamStarted, cachePlan }) };
       }
       const finished = performance.now();
       log.usage = answer.usage;
@@ -194,6 +206,7 @@ export class CallPipeline {
       routed?.finish(answer.usage?.completion_tokens);
       // Guardrails post_call on the whole reply; the call is charged either way (the provider did the work).
       await guard?.postCall(operation.replyText(answer));
+      if (cachePlan && !log.cacheHit) this.cache.remember(cachePlan, answer);
       call.headers['x-litellm-response-cost'] = String(log.cost);
       call.headers['x-litellm-response-duration-ms'] = (finished - call.receivedAt).toFixed(3);
       // Tollgate's own share: the whole call minus the time spent waiting for the provider.
@@ -236,29 +249,33 @@ export class CallPipeline {
     call: CallRequest,
     log: CallLog,
     source: AsyncIterable<string[]>,
-    held: { admission: Admission; routed: RouteOutcome<ProviderAnswer> | undefined; guard: GuardrailCall | undefined; upstreamStarted: number },
+    held: { admission: Admission; routed: RouteOutcome<ProviderAnswer> | undefined; guard: GuardrailCall | undefined; upstreamStarted: number; cachePlan?: CachePlan },
   ): CallStream {
     const outcome: StreamOutcome = { usage: null, unparsed: [] };
     const codec = operation.streamCodec ?? OPENAI_CHUNKS;
     const streamGuard = held.guard?.streamGuard(codec.withText);
+    // The provider's events, for the response cache (a replay rewrites ids and usage for its own client). Not
+    // when a stream guardrail rewrites what the client sees: the cache would hold what it took out.
+    let keep: string[] | undefined = held.cachePlan?.write && !log.cacheHit && !streamGuard ? [] : undefined;
+    let keptChars = 0;
     let stopped: Error | undefined;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- an async generator cannot be an arrow function
     const pipeline = this;
     async function* batches(): AsyncGenerator<string[]> {
-      let renewedAt = performance.now();
       try {
         for await (const batch of source) {
           const out: string[] = [];
           for (const data of batch) {
+            if (keep) {
+              keep.push(data);
+              // A reply too large to cache is not kept in memory either.
+              if ((keptChars += data.length) > MAX_CACHED_STREAM_CHARS) keep = undefined;
+            }
             const event = codec.relay(data, call.requestId, call.includeUsage, outcome);
             if (event === undefined) continue;
             // The stream guard holds back recent text until a sliding-window check has seen it.
             if (streamGuard) out.push(...(await streamGuard.push(event, codec.textOf([event]))));
             else out.push(event);
-          }
-          if (performance.now() - renewedAt > STREAM_RENEW_MS) {
-            renewedAt = performance.now();
-            await held.admission.renew(STREAM_LEASE_MS);
           }
           if (out.length > 0) yield out;
         }
@@ -266,6 +283,7 @@ export class CallPipeline {
           const rest = await streamGuard.finish();
           if (rest.length > 0) yield rest;
         }
+        if (keep && held.cachePlan && !stopped && !call.signal.aborted) pipeline.cache.rememberStream(held.cachePlan, keep, outcome.usage);
       } catch (error) {
         log.failure = error;
         throw error;
@@ -307,6 +325,7 @@ export class CallPipeline {
   }
 
   private costOf(log: CallLog, durationMs: number): number {
+    if (log.cacheHit) return 0;
     if (log.deployment) return this.pricing.costOf(log.deployment, log.usage, durationMs);
     const price = log.answeredModel ? this.pricing.lookup(log.answeredModel) : undefined;
     if (!price || !log.usage) return 0;
@@ -379,6 +398,7 @@ export class CallPipeline {
           providerResponseId: log.providerResponseId,
           failure: failureFacts(log.failure),
           appliedGuardrails: [...log.appliedGuardrails],
+          cacheHit: log.cacheHit,
         }),
       );
     } catch (error) {

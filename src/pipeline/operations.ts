@@ -106,6 +106,11 @@ export interface Operation {
   endUserOf?(body: Record<string, unknown>): string | undefined;
   /** The prompt's tokens counted with the model's tokenizer, for a stream that ends without usage; chat messages or `prompt` when absent. */
   countPromptTokens?(input: CallInput, model: string): number;
+  /**
+   * Replies may be served from the response cache (`litellm_settings.cache`): the request alone decides the
+   * answer. Absent = never cached (uploads, files, side effects).
+   */
+  readonly cacheable?: boolean;
   /** The request's text for guardrails; null when it carries none. */
   text(input: CallInput): GuardrailText | null;
   /** The reply's text for `post_call`; undefined when it carries none. */
@@ -171,6 +176,7 @@ export const CHAT: Operation = {
   routerOperation: 'chat',
   guardrailOperation: 'chat',
   streams: true,
+  cacheable: true,
   text: (input) => chatMessagesText(input.body),
   replyText: (answer) => (answer.kind === 'json' ? choicesReply(answer.body) : undefined),
   estimate: (input) => ({ promptTokens: estimateChatPromptTokens((input.body as ChatCompletionRequest).messages), replyTokens: maxReplyTokens(input.body) }),
@@ -189,6 +195,7 @@ export const COMPLETION: Operation = {
   routerOperation: 'completion',
   guardrailOperation: 'completion',
   streams: true,
+  cacheable: true,
   text: (input) => fieldsText(input.body, ['prompt']),
   replyText: (answer) => (answer.kind === 'json' ? choicesReply(answer.body) : undefined),
   estimate: (input) => ({ promptTokens: textTokens((input.body as TextCompletionRequest).prompt), replyTokens: maxReplyTokens(input.body) }),
@@ -207,6 +214,7 @@ export const EMBEDDING: Operation = {
   routerOperation: 'embedding',
   guardrailOperation: 'embedding',
   streams: false,
+  cacheable: true,
   text: (input) => fieldsText(input.body, ['input']),
   replyText: noReply,
   estimate: (input) => ({ promptTokens: textTokens((input.body as EmbeddingRequest).input), replyTokens: 0 }),
@@ -314,6 +322,7 @@ export const RERANK: Operation = {
   routerOperation: 'completion',
   guardrailOperation: 'rerank',
   streams: false,
+  cacheable: true,
   text: (input) => fieldsText(input.body, ['query', 'documents']),
   replyText: noReply,
   estimate: (input) => ({ promptTokens: textTokens(input.body.query) + textTokens(input.body.documents), replyTokens: 0 }),

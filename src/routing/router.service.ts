@@ -141,8 +141,9 @@ export class Router {
     let retries = 0;
     for (;;) {
       let deployment: Deployment;
+      let slot: boolean;
       try {
-        deployment = await this.select(group, request, context, failed);
+        ({ deployment, slot } = await this.select(group, request, context, failed));
       } catch (error) {
         // Nothing left to call in this group (e.g. the last deployment just cooled down): its retries end here.
         facts.attemptedRetries += retries;
@@ -162,7 +163,7 @@ export class Router {
         if (finished) return;
         finished = true;
         control.dispose();
-        void this.state.releaseSlot(deployment.id);
+        if (slot) void this.state.releaseSlot(deployment.id);
       };
       try {
         if (isPrimary && retries === 0 && controls.mockTestingRateLimitError) {
@@ -200,7 +201,7 @@ export class Router {
    * The eligible deployments of the group (region, tags, context window, not cooling down), then one of
    * them by strategy, holding one of its parallel-request slots.
    */
-  private async select(group: ResolvedModel, request: RouteRequest, context: CallContext, failed: ReadonlySet<string>): Promise<Deployment> {
+  private async select(group: ResolvedModel, request: RouteRequest, context: CallContext, failed: ReadonlySet<string>): Promise<{ deployment: Deployment; slot: boolean }> {
     let candidates = group.deployments;
     if (request.allowedRegion) {
       const region = request.allowedRegion;
@@ -231,7 +232,10 @@ export class Router {
       const chosen = choose(this.policy.strategy, remaining, await this.factsFor(remaining, context));
       if (!chosen) break;
       const limit = numeric(chosen.params.max_parallel_requests) ?? this.policy.defaultMaxParallelRequests ?? Number.POSITIVE_INFINITY;
-      if (await this.state.acquireSlot(chosen.id, limit)) return chosen;
+      // A call is counted in flight only where something reads the count: a parallel limit, or least-busy
+      // routing. Otherwise the slot is two round trips to a shared store for nothing.
+      if (!Number.isFinite(limit) && this.policy.strategy !== 'least-busy') return { deployment: chosen, slot: false };
+      if (await this.state.acquireSlot(chosen.id, limit)) return { deployment: chosen, slot: true };
       remaining = remaining.filter((d) => d !== chosen);
     }
     throw new NoDeploymentsAvailableError(group.group, 1, this.policy.enablePreCallChecks, []);

@@ -11,6 +11,7 @@ import { ProviderRegistry } from './providers/provider-registry.service';
 import { Router } from './router.service';
 import { COUNTER_STORE, STORE_CLOCK, type Clock, type CounterStore } from '../store/counter-store';
 import { StoreModule } from '../store/store.module';
+import { STORE_SETTINGS, type StoreSettings } from '../store/store.tokens';
 import { ROUTER_CLOCK, ROUTER_STATE_STORE } from './state/router-state.store';
 import { StoreRouterState } from './state/store-router-state';
 import { UpstreamHttp } from './upstream-http.service';
@@ -32,7 +33,11 @@ import { UpstreamHttp } from './upstream-http.service';
     ProviderRegistry,
     ModelRegistry,
     { provide: ROUTER_CLOCK, useExisting: STORE_CLOCK },
-    { provide: ROUTER_STATE_STORE, useFactory: (store: CounterStore, clock: Clock) => new StoreRouterState(store, clock), inject: [COUNTER_STORE, STORE_CLOCK] },
+    {
+      provide: ROUTER_STATE_STORE,
+      useFactory: (store: CounterStore, clock: Clock, settings: StoreSettings) => new StoreRouterState(store, clock, settings.leaseMs),
+      inject: [COUNTER_STORE, STORE_CLOCK, STORE_SETTINGS],
+    },
     Router,
   ],
   exports: [ModelRegistry, ProviderRegistry, Router],

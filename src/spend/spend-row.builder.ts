@@ -41,6 +41,8 @@ export interface SpendCallFacts {
   providerResponseId: string | null;
   failure: { errorClass: string; errorCode: string; message: string } | null;
   appliedGuardrails: readonly string[];
+  /** Served from the response cache (cost 0). */
+  cacheHit?: boolean;
 }
 
 /** Builds the ledger row of a call, with LiteLLM's names and its rules for merging tags and metadata. */
@@ -90,7 +92,7 @@ export function buildSpendRow(facts: SpendCallFacts): SpendLogRow {
     organization_id: team?.organizationId ?? null,
     request_tags: mergeTags(facts.requestMetadata, key?.metadata, team?.metadata, facts.headerTags, facts.bodyTags),
     requester_ip_address: facts.clientIp,
-    cache_hit: false,
+    cache_hit: facts.cacheHit === true,
     status,
     provider_response_id: facts.providerResponseId,
     metadata,

@@ -45,6 +45,16 @@ export class BudgetBook {
     return readings.map((reading) => reading ?? { spend: 0, resetAt: null });
   }
 
+  /**
+   * Replaces what the store holds for `keys` with the database's state (budgets charged while the store was
+   * unreachable and calls went ahead unchecked).
+   */
+  async reseed(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const seeds = this.source ? await this.source.seeds(keys) : [];
+    for (const seed of seeds) await this.store.resetBudget(seed);
+  }
+
   private async seed(keys: readonly string[]): Promise<void> {
     const seeds = this.source ? await this.source.seeds(keys) : keys.map((key) => ({ key, spend: 0, resetAt: null }));
     await this.store.seedBudgets(seeds);

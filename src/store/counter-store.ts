@@ -3,7 +3,7 @@
  * budget reservations, rate windows, parallel slots, and the router's per-deployment counters. Policy (which
  * limits apply to whom, what a refusal says) lives in the callers; the store only counts, atomically per
  * operation, so an in-memory implementation serves one instance and a Redis one serves many behind the same
- * contract (and the same contract test suite, `src/store/testing/counter-store.contract.ts`).
+ * contract (and the same contract test suite, `test/support/counter-store.contract.ts`).
  *
  * Keys are opaque strings chosen by the callers (`key:<id>`, `team:<id>`, `deployment:<id>` …). Times are epoch
  * milliseconds from the store's clock.
@@ -136,6 +136,22 @@ export interface RolledBudget {
 }
 
 export const COUNTER_STORE = Symbol('COUNTER_STORE');
+
+/**
+ * Whether the shared store can be reached: readiness, a metric and the failure mode read it. An in-memory store
+ * is always healthy; a Redis one is healthy while its server answers.
+ */
+export interface StoreHealth {
+  readonly kind: 'memory' | 'redis';
+  readonly healthy: boolean;
+  /** Called once per change of `healthy`. */
+  onHealthChange(listener: (healthy: boolean) => void): void;
+}
+
+export const STORE_HEALTH = Symbol('STORE_HEALTH');
+
+/** The in-memory store's health: one process, always reachable. */
+export const IN_PROCESS_HEALTH: StoreHealth = { kind: 'memory', healthy: true, onHealthChange: () => undefined };
 
 /** Time source of a store, replaceable so tests move time instead of waiting. */
 export interface Clock {

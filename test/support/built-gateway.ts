@@ -17,6 +17,8 @@ export interface BuiltGateway {
   rssMb(): number;
   /** SIGTERM, then waits for the exit; discards the storage if it was made here (one passed in is the caller's). */
   stop(): Promise<void>;
+  /** What the process wrote to stdout and stderr so far, when started with `captureOutput`. */
+  output(): string;
 }
 
 export interface BuiltGatewayOptions {
@@ -24,6 +26,10 @@ export interface BuiltGatewayOptions {
   storage?: TestStorage;
   /** Node flags for the child, e.g. `--max-old-space-size=96`. */
   nodeArgs?: string[];
+  /** More environment for the child (e.g. REDIS_URL). */
+  env?: Record<string, string>;
+  /** Keep what the child logs (the last 256 KB), for suites that check a log line. */
+  captureOutput?: boolean;
 }
 
 /**
@@ -38,13 +44,19 @@ export async function startBuiltGateway(yaml: string, options: BuiltGatewayOptio
   const url = `http://127.0.0.1:${port}`;
   const configPath = join(storage.dataDir, 'config.yaml');
   writeFileSync(configPath, yaml);
-  const env: NodeJS.ProcessEnv = { ...process.env, TOLLGATE_DATA_DIR: storage.dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, TOLLGATE_DATA_DIR: storage.dataDir };
   delete env.DATABASE_URL;
   if (storage.databaseUrl) env.DATABASE_URL = storage.databaseUrl;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'bin/tollgate.js'), '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], {
     env,
-    stdio: 'ignore',
+    stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : 'ignore',
   });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-256 * 1024);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((done) => child.once('exit', done));
@@ -59,7 +71,7 @@ export async function startBuiltGateway(yaml: string, options: BuiltGatewayOptio
     await stop();
     throw error;
   }
-  return { url, port, pid: child.pid!, storage, rssMb: () => rssMb(child.pid!), stop };
+  return { url, port, pid: child.pid!, storage, rssMb: () => rssMb(child.pid!), stop, output: () => output };
 }
 
 export interface BootFailure {

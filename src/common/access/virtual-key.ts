@@ -33,6 +33,8 @@ export interface VirtualKeyRecord {
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly permissions: Readonly<Record<string, unknown>>;
   readonly allowedRoutes: readonly string[];
+  /** Response-cache controls the key may send (`cache: {...}`); empty or absent: all of them, as in LiteLLM. */
+  readonly allowedCacheControls?: readonly string[];
   readonly enforcedParams: readonly string[];
   readonly guardrails: readonly string[];
   readonly tags: readonly string[];

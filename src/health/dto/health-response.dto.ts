@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { RedisFailureMode } from '../../config/config.types';
 import type { DeploymentHealthReport, EndpointHealth } from '../deployment-health.service';
 import type { ReadinessDetails, ReadinessReport } from '../health.service';
 
@@ -24,7 +25,13 @@ export class ReadinessReportDto implements ReadinessReport {
   @ApiProperty({ enum: ['healthy', 'unhealthy'] }) status!: 'healthy' | 'unhealthy';
   @ApiProperty({ enum: ['connected', 'disconnected'] }) db!: 'connected' | 'disconnected';
   @ApiProperty({ enum: ['embedded', 'server'] }) db_engine!: 'embedded' | 'server';
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Always null (LiteLLM reports its cache here)' }) cache!: null;
+  @ApiProperty({ type: String, enum: ['redis', 'local'], nullable: true, description: "The response cache's type; null when litellm_settings.cache is off" })
+  cache!: 'redis' | 'local' | null;
+  @ApiProperty({ enum: ['memory', 'redis'], description: 'Where limits, budgets and router state are counted' }) shared_store!: 'memory' | 'redis';
+  @ApiProperty({ type: String, enum: ['connected', 'disconnected'], nullable: true, description: 'The shared-state Redis; null without one' })
+  redis!: 'connected' | 'disconnected' | null;
+  @ApiProperty({ type: String, enum: ['fail_closed', 'fail_open'], nullable: true }) redis_failure_mode!: RedisFailureMode | null;
+  @ApiProperty({ description: 'Other instances alive on the same database' }) other_instances!: number;
   @ApiProperty({ description: 'The Tollgate version, where LiteLLM reports its own' }) litellm_version!: string;
   @ApiProperty() tollgate_version!: string;
   @ApiProperty() instance_id!: string;
