@@ -7,9 +7,10 @@
 // src/guardrails/guardrail-call.spec.ts), which would close folder cycles that the shipped code does not have.
 // The plugins' specs are cruised: a guardrail package's tests run with the SDK alone, like the package.
 //
-// Folder patterns: an "edge" is src/gateway (the OpenAI-compatible edges, media included) or src/pass-through;
+// Folder patterns: an "edge" is src/gateway (the OpenAI-compatible edges, media included), src/pass-through,
+// src/messages (Anthropic's Messages API) or src/responses (OpenAI's Responses API);
 // "app wiring" is the files directly in src/ (app.module.ts, app.factory.ts, main.ts).
-const EDGES = '^src/(gateway|pass-through)/';
+const EDGES = '^src/(gateway|pass-through|messages|responses)/';
 const APP_WIRING = '^src/[^/]+$';
 // A local file (ours, not an npm package or a node built-in).
 const LOCAL = '^(src|plugins|migrations|test)/';
@@ -21,10 +22,18 @@ module.exports = {
       comment:
         'DESIGN, Guardrail packages and Module contracts/Guardrails: "every guardrail is its own package under plugins/ ' +
         'depending only on the SDK". A guardrail package (specs included) imports @tollgate/guardrail-sdk, node ' +
-        'built-ins and its own files; no npm package (their package.json lists none) and nothing from src/.',
+        'built-ins, its own files and the npm packages its own package.json declares (a vendor\'s request signer), ' +
+        'specs also its devDependencies; nothing from src/.',
       severity: 'error',
-      from: { path: '^plugins/(guardrail-[^/]+)/' },
-      to: { pathNot: ['^plugins/sdk/', '^plugins/$1/'], dependencyTypesNot: ['core'] },
+      from: { path: '^plugins/(guardrail-[^/]+)/', pathNot: '[.]spec[.]ts$' },
+      to: { pathNot: ['^plugins/sdk/', '^plugins/$1/'], dependencyTypesNot: ['core', 'npm'] },
+    },
+    {
+      name: 'plugin-specs-see-only-the-sdk-and-declared-packages',
+      comment: 'As plugins-see-only-the-sdk, for a guardrail package\'s specs: its devDependencies as well.',
+      severity: 'error',
+      from: { path: '^plugins/(guardrail-[^/]+)/.+[.]spec[.]ts$' },
+      to: { pathNot: ['^plugins/sdk/', '^plugins/$1/'], dependencyTypesNot: ['core', 'npm', 'npm-dev'] },
     },
     {
       name: 'sdk-stands-alone',

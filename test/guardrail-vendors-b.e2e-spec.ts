@@ -326,6 +326,31 @@ guardrails:
       expect(count('tollgate_guardrail_checks_total\\{guardrail="azure-slow",phase="pre_call",outcome="timeout"\\}')).toBeGreaterThan(0);
     });
   });
+
+  describe('added latency', () => {
+    const measure = process.env.TOLLGATE_MEASURE_GUARDRAILS === '1' ? it : it.skip;
+    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const timed = async (extra: Body, i: number): Promise<number> => {
+      const started = performance.now();
+      await chat(`measure call ${i % 7} for jane`, extra);
+      return performance.now() - started;
+    };
+
+    // The closing note's numbers: TOLLGATE_MEASURE_GUARDRAILS=1 npx jest test/guardrail-vendors-b.e2e-spec.ts -t latency
+    // Calls with and without the guardrail alternate, so load from elsewhere on the machine falls on both alike.
+    measure('should add little to a call beside a loopback vendor fake (p50 of 50 calls, with the guardrail vs without)', async () => {
+      const lines: string[] = [];
+      for (const name of ['pii', 'bedrock-policy', 'azure-safety', 'openai-moderation', 'policy-service']) {
+        const withIt = { guardrails: [name] };
+        for (let i = 0; i < 10; i++) await Promise.all([timed(withIt, i), timed({}, i)]);
+        const pairs: [number, number][] = [];
+        for (let i = 0; i < 50; i++) pairs.push([await timed(withIt, i), await timed({}, i)]);
+        const [a, b] = [median(pairs.map(([w]) => w)), median(pairs.map(([, wo]) => wo))];
+        lines.push(`${name} (pre_call + post_call): p50 ${a.toFixed(2)} ms with, ${b.toFixed(2)} ms without; median added ${median(pairs.map(([w, wo]) => w - wo)).toFixed(2)} ms`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }, 300_000);
+  });
 });
 
 /** The part B section of config/guardrails-vendors.yaml, loaded as written, against the same fakes. */
