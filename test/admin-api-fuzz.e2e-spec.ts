@@ -159,7 +159,7 @@ describe('Admin API fuzz: hostile input on every route, as admin, internal user 
     const answer = await sendRaw(gateway.url, method, path, auth, jsonText);
     if (audited && (answer.status === 401 || answer.status === 403)) auditedRefusals++;
     const requestText = `${decodeURIComponentSafe(path)} ${jsonText ?? ''}`;
-    const problem = problemWith(answer, requestText);
+    const problem = problemWith(answer, requestText, path);
     if (problem) findings.push({ caller, method, path: excerpt(path, 120), status: answer.status, problem, request: excerpt(jsonText ?? ''), answer: excerpt(answer.text) });
   }
 

@@ -27,11 +27,15 @@ export async function sendRaw(baseUrl: string, method: 'GET' | 'POST', path: str
   return { status: response.status, text: await response.text() };
 }
 
+/** Anthropic's Messages routes answer errors in Anthropic's envelope, as its SDKs and Claude Code read them. */
+const ANTHROPIC_ROUTE = /^(\/anthropic)?\/v1\/messages(\/|\?|$)/;
+
 /**
  * What is wrong with an answer, or null: no 5xx, no stack frame, file path, SQL or driver error the request
- * did not carry itself, and every error in the OpenAI envelope with status = int(code).
+ * did not carry itself, and every error in the OpenAI envelope with status = int(code) (on Anthropic's routes, in
+ * Anthropic's envelope).
  */
-export function problemWith(answer: FuzzAnswer, requestText: string): string | null {
+export function problemWith(answer: FuzzAnswer, requestText: string, path = ''): string | null {
   if (answer.status >= 500) return `status ${answer.status}`;
   const leaks = leaksIn(answer.text, requestText);
   if (leaks.length) return `leak ${leaks.join(' ')}`;
@@ -43,6 +47,10 @@ export function problemWith(answer: FuzzAnswer, requestText: string): string | n
       return 'error body is not JSON';
     }
     const error = (parsed as { error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown } }).error;
+    if (ANTHROPIC_ROUTE.test(path)) {
+      const envelope = parsed as { type?: unknown };
+      return envelope.type === 'error' && error && typeof error.message === 'string' && typeof error.type === 'string' ? null : "error not in Anthropic's shape";
+    }
     if (!error || typeof error.message !== 'string' || typeof error.type !== 'string' || error.code !== String(answer.status)) return 'error not in the OpenAI shape';
     if (error.param !== null && typeof error.param !== 'string') return 'error param is neither a string nor null';
   }
