@@ -1,5 +1,6 @@
 import type { Deployment, ProviderId } from '../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCompletionRequest } from '../openai.types';
+import type { RealtimeConnection } from './realtime';
 import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, RerankRequest, RerankResponse, SpeechRequest } from './media.types';
 
 /** Upstream headers worth passing on, already renamed `llm_provider-…` as LiteLLM does. */
@@ -54,6 +55,10 @@ export interface ProviderAdapter {
   /** The files API: an upload, and GET/DELETE on `files`, `files/{id}`, `files/{id}/content` (relayed as they are). */
   createFile?(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
   fileRequest?(method: 'GET' | 'DELETE', path: string, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
+  /** The Batch API: `POST batches`, `GET batches[/{id}]`, `POST batches/{id}/cancel` (JSON, relayed as it is). */
+  batchRequest?(method: 'GET' | 'POST', path: string, body: JsonObject | undefined, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
+  /** Opens the deployment's realtime websocket (OpenAI `/v1/realtime`, Azure `/openai/realtime`). */
+  openRealtime?(deployment: Deployment, signal: AbortSignal): Promise<RealtimeConnection>;
 }
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

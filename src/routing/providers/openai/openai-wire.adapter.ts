@@ -11,6 +11,7 @@ import { forwardedHeadersOf, readBounded, transportErrorOf } from '../upstream-r
 import { providerHttpError } from '../provider-error-mapping';
 import { usageFromJsonText } from '../usage-extractor';
 import { parseSse } from '../sse';
+import { openRealtimeSocket, type RealtimeConnection, type RealtimeTarget } from '../realtime';
 
 /**
  * Fields that steer Tollgate itself and must not reach the provider. Connection fields are dropped too:
@@ -59,6 +60,9 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   /** Where a non-LLM operation goes: `images/generations`, `audio/speech`, `files/{id}`, … */
   protected abstract mediaEndpoint(deployment: Deployment, path: string): string;
   protected abstract authHeaders(deployment: Deployment): Record<string, string>;
+
+  /** Where the deployment's realtime socket is. */
+  protected abstract realtimeTarget(deployment: Deployment): RealtimeTarget;
 
   chat(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>> {
     return this.json<CompletionObject>('chat', request, deployment, signal);
@@ -117,6 +121,19 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     const url = new URL(this.mediaEndpoint(deployment, pathOnly));
     for (const [name, value] of new URLSearchParams(query ?? '')) url.searchParams.set(name, value);
     return this.relayed(await this.sendTo(method, url.toString(), {}, undefined, deployment, signal), signal);
+  }
+
+  /** `path` may carry a query (`batches?limit=2&after=…`), merged with the endpoint's own as for files. */
+  async batchRequest(method: 'GET' | 'POST', path: string, body: JsonObject | undefined, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
+    const [pathOnly, query] = path.split('?', 2);
+    const url = new URL(this.mediaEndpoint(deployment, pathOnly));
+    for (const [name, value] of new URLSearchParams(query ?? '')) url.searchParams.set(name, value);
+    const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+    return this.relayed(await this.sendTo(method, url.toString(), headers, body ? JSON.stringify(body) : undefined, deployment, signal), signal);
+  }
+
+  openRealtime(deployment: Deployment, signal: AbortSignal): Promise<RealtimeConnection> {
+    return openRealtimeSocket(this.label, this.realtimeTarget(deployment), deployment, signal);
   }
 
   private async mediaJson(path: string, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {

@@ -3,6 +3,7 @@ import type { Deployment } from '../../deployment';
 import type { LlmOperation } from '../../openai.types';
 import { UpstreamHttp } from '../../upstream-http.service';
 import { OpenAiWireAdapter } from './openai-wire.adapter';
+import { websocketUrl, type RealtimeTarget } from '../realtime';
 
 const OPENAI_API_BASE = 'https://api.openai.com/v1';
 const PATHS: Record<LlmOperation, string> = { chat: '/chat/completions', completion: '/completions', embedding: '/embeddings' };
@@ -24,6 +25,12 @@ export class OpenAiAdapter extends OpenAiWireAdapter {
 
   protected mediaEndpoint(deployment: Deployment, path: string): string {
     return `${(deployment.apiBase ?? OPENAI_API_BASE).replace(/\/+$/, '')}/${path}`;
+  }
+
+  /** `wss://api.openai.com/v1/realtime?model=…`, with the beta header the realtime API asks for. */
+  protected realtimeTarget(deployment: Deployment): RealtimeTarget {
+    const base = websocketUrl((deployment.apiBase ?? OPENAI_API_BASE).replace(/\/+$/, ''));
+    return { url: `${base}/realtime?model=${encodeURIComponent(deployment.upstreamModel)}`, headers: { ...this.authHeaders(deployment), 'OpenAI-Beta': 'realtime=v1' } };
   }
 
   protected authHeaders(deployment: Deployment): Record<string, string> {
