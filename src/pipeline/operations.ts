@@ -6,6 +6,7 @@ import type { Deployment } from '../routing/deployment';
 import type { ChatCompletionRequest, ChatMessage, EmbeddingRequest, LlmOperation, TextCompletionRequest, Usage } from '../routing/openai.types';
 import type { BinaryResult, JsonObject, MultipartUpload } from '../routing/providers/media.types';
 import type { ForwardedHeaders, ProviderAdapter, StreamResult } from '../routing/providers/provider-adapter';
+import type { RealtimeConnection } from '../routing/providers/realtime';
 import { UnsupportedOperationError } from '../routing/routing.errors';
 import { anyBodyText, chatMessagesText, choicesReply, fieldsText, textFieldReply } from './guardrail-texts';
 import type { StreamCodec } from './stream-events';
@@ -21,6 +22,10 @@ export type OperationName =
   | 'rerank'
   | 'create_file'
   | 'file_request'
+  | 'create_batch'
+  | 'batch_request'
+  | 'batch_usage'
+  | 'realtime'
   | 'pass_through';
 
 /** What the edge hands the pipeline besides the JSON body: an upload, or a files API request. */
@@ -29,6 +34,8 @@ export interface CallInput {
   readonly body: Record<string, unknown>;
   readonly upload?: MultipartUpload;
   readonly fileRequest?: { readonly method: 'GET' | 'DELETE'; readonly path: string };
+  /** A Batch API request: the body is the batch as the provider gets it (no proxy fields). */
+  readonly batchRequest?: { readonly method: 'GET' | 'POST'; readonly path: string; readonly body?: JsonObject };
 }
 
 /** What a provider (or a pass-through target) answered, before the pipeline prices and records it. */
@@ -84,6 +91,8 @@ export interface Operation {
   estimate(input: CallInput): CallEstimate;
   /** Asks the adapter; absent for pass-through, whose target is fixed by configuration. */
   invoke?(adapter: ProviderAdapter, input: CallInput, deployment: Deployment, signal: AbortSignal, streaming: boolean): Promise<ProviderAnswer>;
+  /** Opens a session's upstream connection (realtime); sessions are run by `CallPipeline.openSession`. */
+  connect?(adapter: ProviderAdapter, deployment: Deployment, signal: AbortSignal): Promise<RealtimeConnection>;
 }
 
 function numberOr(value: unknown, fallback: number | null): number | null {
@@ -329,6 +338,78 @@ export const FILE_REQUEST: Operation = {
   },
 };
 
+/**
+ * A batch object is relayed without charging it: a batch's own `usage` (newer API versions report it) is charged
+ * once, from its output file, when it completes (BATCH_USAGE), never on each create or retrieve.
+ */
+function batchObjectAnswer(result: BinaryResult): ProviderAnswer {
+  const answer = binaryAnswer(result);
+  return answer.kind === 'raw' ? { ...answer, usage: null } : answer;
+}
+
+export const CREATE_BATCH: Operation = {
+  name: 'create_batch',
+  callType: 'acreate_batch',
+  idPrefix: 'batch_req_',
+  routerOperation: 'completion',
+  guardrailOperation: 'pass_through',
+  streams: false,
+  text: () => null,
+  replyText: noReply,
+  estimate: noEstimate,
+  invoke: async (adapter, input, deployment, signal) => {
+    if (!adapter.batchRequest || !input.batchRequest) unsupported('batches', deployment);
+    return batchObjectAnswer(await adapter.batchRequest('POST', 'batches', input.batchRequest.body, deployment, signal));
+  },
+};
+
+export const BATCH_REQUEST: Operation = {
+  name: 'batch_request',
+  callType: 'abatch_request',
+  idPrefix: 'batch_req_',
+  routerOperation: 'completion',
+  guardrailOperation: 'pass_through',
+  streams: false,
+  text: () => null,
+  replyText: noReply,
+  estimate: noEstimate,
+  invoke: async (adapter, input, deployment, signal) => {
+    if (!adapter.batchRequest || !input.batchRequest) unsupported('batches', deployment);
+    const { method, path, body } = input.batchRequest;
+    return batchObjectAnswer(await adapter.batchRequest(method, path, body, deployment, signal));
+  },
+};
+
+/** The spend of a completed batch, charged once from its output file's usage (`CallPipeline.chargeOnce`). */
+export const BATCH_USAGE: Operation = {
+  name: 'batch_usage',
+  callType: 'batch',
+  idPrefix: 'batch_',
+  routerOperation: 'completion',
+  guardrailOperation: 'pass_through',
+  streams: false,
+  text: () => null,
+  replyText: noReply,
+  estimate: noEstimate,
+};
+
+/** A realtime websocket session: admitted at connect, charged per `response.done` (`CallPipeline.openSession`). */
+export const REALTIME: Operation = {
+  name: 'realtime',
+  callType: 'realtime',
+  idPrefix: 'rt_',
+  routerOperation: 'chat',
+  guardrailOperation: 'pass_through',
+  streams: false,
+  text: () => null,
+  replyText: noReply,
+  estimate: noEstimate,
+  connect: (adapter, deployment, signal) => {
+    if (!adapter.openRealtime) unsupported('realtime', deployment);
+    return adapter.openRealtime(deployment, signal);
+  },
+};
+
 export const PASS_THROUGH: Operation = {
   name: 'pass_through',
   callType: 'pass_through_endpoint',
@@ -355,5 +436,9 @@ export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   rerank: RERANK,
   create_file: CREATE_FILE,
   file_request: FILE_REQUEST,
+  create_batch: CREATE_BATCH,
+  batch_request: BATCH_REQUEST,
+  batch_usage: BATCH_USAGE,
+  realtime: REALTIME,
   pass_through: PASS_THROUGH,
 };
