@@ -7,6 +7,7 @@ import { CreateSpendLogs1764400000000 } from './1764400000000-create-spend-logs'
 import { CreateAuditLog1764500000000 } from './1764500000000-create-audit-log';
 import { CreateProxyModels1764600000000 } from './1764600000000-create-proxy-models';
 import { OrganizationBudgetWindows1764700000000 } from './1764700000000-organization-budget-windows';
+import { CreateLlmObjectOwners1764800000000 } from './1764800000000-create-llm-object-owners';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   CreateAuditLog1764500000000,
   CreateProxyModels1764600000000,
   OrganizationBudgetWindows1764700000000,
+  CreateLlmObjectOwners1764800000000,
 ];
