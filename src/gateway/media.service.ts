@@ -67,12 +67,12 @@ export class MediaService implements OnModuleInit {
   }
 
   /**
-   * `POST /v1/files`. The deployment is the one named by a `model` (or LiteLLM's `target_model_names`) form field,
-   * else the first OpenAI or Azure deployment configured. The file is filed under the caller: only it sees it.
+   * `POST /v1/files`. The deployment is the one named by a `model` (or LiteLLM's `target_model_names`) form field or
+   * a `?model=` query, else the first OpenAI or Azure deployment configured. The file is filed under the caller: only it sees it.
    */
   async createFile(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const upload = await multipartBody(request, undefined, false);
-    const model = upload.fields.model || upload.fields.target_model_names?.split(',')[0]?.trim() || this.defaultFilesModel();
+    const model = upload.fields.model || upload.fields.target_model_names?.split(',')[0]?.trim() || this.modelOf(request) || this.defaultFilesModel();
     const edge = new EdgeCall(request, reply, { idPrefix: CREATE_FILE.idPrefix, input: { body: upload.fields, upload }, model });
     await edge.serve(async () => {
       const outcome = await this.pipeline.run(CREATE_FILE, edge.request);

@@ -129,6 +129,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     this.pending.delete(request.raw);
     reply.hijack();
     if (upgrade.socket.destroyed) {
+      session.connection.resume();
       session.connection.terminate();
       await session.end();
       return;
@@ -156,6 +157,7 @@ class RealtimeRelay {
     upstream.on('message', (data, binary) => this.fromUpstream(data, binary));
     upstream.on('close', (code) => this.close(code === 1005 || code === 1006 ? 1000 : code));
     upstream.on('error', () => this.close(INTERNAL_ERROR));
+    upstream.resume();
   }
 
   attach(client: WebSocket): void {

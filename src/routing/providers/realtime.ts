@@ -6,7 +6,7 @@ import { withoutDeploymentSecrets } from '../deployment-credentials';
 import { providerHttpError } from './provider-error-mapping';
 import { transportErrorOf } from './upstream-response';
 
-/** An open realtime websocket to a provider; the realtime edge relays events both ways over it. */
+/** An open realtime websocket to a provider, paused until the edge listens (`resume()`); events are relayed both ways. */
 export type RealtimeConnection = WebSocket;
 
 /** Where and how a deployment's realtime socket is opened (wss URL, auth headers). */
@@ -40,7 +40,12 @@ export function openRealtimeSocket(label: string, target: RealtimeTarget, deploy
       if (error) reject(error);
       else resolve(socket);
     };
-    const onOpen = (): void => settle(null);
+    // Paused until the edge listens: the provider greets (session.created) at once, and a message emitted while
+    // the pipeline is still settling the connect would be lost. The edge resumes it.
+    const onOpen = (): void => {
+      socket.pause();
+      settle(null);
+    };
     const onError = (error: Error): void => {
       // Keep a listener: ws emits 'error' again on a socket already given up on, and an unhandled one crashes.
       socket.on('error', () => undefined);
