@@ -1,6 +1,6 @@
 import type { Deployment, ProviderId } from '../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCompletionRequest } from '../openai.types';
-import type { RealtimeConnection } from './realtime';
+import type WebSocket from 'ws';
 import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, RerankRequest, RerankResponse, SpeechRequest } from './media.types';
 
 /** Upstream headers worth passing on, already renamed `llm_provider-…` as LiteLLM does. */
@@ -60,5 +60,8 @@ export interface ProviderAdapter {
   /** Opens the deployment's realtime websocket (OpenAI `/v1/realtime`, Azure `/openai/realtime`). */
   openRealtime?(deployment: Deployment, signal: AbortSignal): Promise<RealtimeConnection>;
 }
+
+/** An open realtime websocket to a provider, paused until the edge listens (`resume()`); events are relayed both ways. */
+export type RealtimeConnection = WebSocket;
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

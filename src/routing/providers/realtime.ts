@@ -5,9 +5,9 @@ import { UpstreamError } from '../routing.errors';
 import { withoutDeploymentSecrets } from '../deployment-credentials';
 import { providerHttpError } from './provider-error-mapping';
 import { transportErrorOf } from './upstream-response';
+import type { RealtimeConnection } from './provider-adapter';
 
-/** An open realtime websocket to a provider, paused until the edge listens (`resume()`); events are relayed both ways. */
-export type RealtimeConnection = WebSocket;
+export type { RealtimeConnection } from './provider-adapter';
 
 /** Where and how a deployment's realtime socket is opened (wss URL, auth headers). */
 export interface RealtimeTarget {
