@@ -93,11 +93,11 @@ guardrails:
   });
 
   /** Each LLM-class route's canonical request, from the path template `/routes` lists. */
-  function requestFor(template: string, method: string, fileId: string): EdgeRequest | undefined {
+  function requestFor(template: string, method: string, fileId: string, batchId: string): EdgeRequest | undefined {
     const modelOf: Record<string, string> = { chat: 'chat-model', completions: 'chat-model', embeddings: 'embed-model', images: 'gpt-image-1', speech: 'tts-1', transcriptions: 'whisper-1' };
     const kind = /(chat|completions|embeddings|images|speech|transcriptions)/.exec(template)?.[1] ?? 'chat';
-    const path = template.replace('{model}', modelOf[kind]).replace('{fileId}', fileId);
-    const normal = template.replace(/^\/engines\/\{model\}|^\/openai\/deployments\/\{model\}/, '/v1').replace('{fileId}', 'ID');
+    const path = template.replace('{model}', modelOf[kind]).replace('{fileId}', fileId).replace('{batchId}', batchId);
+    const normal = template.replace(/^\/engines\/\{model\}|^\/openai\/deployments\/\{model\}/, '/v1').replace('{fileId}', 'ID').replace('{batchId}', 'ID');
     const chat = (content: string, user?: string): EdgeRequest => ({
       method: 'POST',
       path,
@@ -129,6 +129,9 @@ guardrails:
     if (/^\/(v[12]\/)?rerank$/.test(normal)) return json({ model: 'rerank-english', query: 'capital', documents: ['Paris', 'Rome'] }, 'query');
     if (/^\/(v1\/)?files$/.test(normal) && method === 'POST') return form({ model: 'whisper-1', purpose: 'batch' }, null);
     if (/^\/(v1\/)?files(\/ID(\/content)?)?$/.test(normal) && (method === 'GET' || method === 'DELETE')) return { method, path: `${path}?model=whisper-1` };
+    if (/^\/(v1\/)?batches$/.test(normal) && method === 'POST') return json({ model: 'whisper-1', input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }, null);
+    if (/^\/(v1\/)?batches(\/ID)?$/.test(normal) && method === 'GET') return { method, path: `${path}?model=whisper-1` };
+    if (/^\/(v1\/)?batches\/ID\/cancel$/.test(normal) && method === 'POST') return { method, path };
     if (normal === '/pt-chat') return chat('hi there');
     return undefined;
   }
@@ -159,14 +162,18 @@ guardrails:
     return { status: response.status, code, type, callId: response.headers.get('x-litellm-call-id'), text };
   }
 
-  /** Every LLM edge from `/routes`; the files API's `{fileId}` routes name `fileId`, and delete comes last. */
-  async function edges(fileId = 'file-unknown'): Promise<{ name: string; request: EdgeRequest }[]> {
+  /**
+   * Every LLM edge from `/routes`; the files and batches APIs' `{fileId}`/`{batchId}` routes name those, and delete
+   * comes last. The realtime websocket is left to test/realtime-batches.e2e-spec.ts: its refusals come at the
+   * upgrade, which fetch cannot send.
+   */
+  async function edges(fileId = 'file-unknown', batchId = 'batch_unknown'): Promise<{ name: string; request: EdgeRequest }[]> {
     const { routes } = (await api.get<{ routes: { path: string; methods: string[]; routeClass: string }[] }>('/routes')).body;
     const found: { name: string; request: EdgeRequest }[] = [];
     for (const route of routes) {
-      if (route.routeClass !== 'llm' || route.path.includes('*') || /models/.test(route.path)) continue;
+      if (route.routeClass !== 'llm' || route.path.includes('*') || /models/.test(route.path) || /realtime/.test(route.path)) continue;
       for (const method of route.methods) {
-        const request = requestFor(route.path, method, fileId);
+        const request = requestFor(route.path, method, fileId, batchId);
         if (!request) throw new Error(`the edge matrix has no request for LLM route ${method} ${route.path}: add one`);
         found.push({ name: `${method} ${route.path}`, request });
       }
@@ -205,9 +212,10 @@ guardrails:
       }
     }
     expect(mismatches).toEqual([]);
-    // Every edge carries an end user but the files API's reads; every one carries text but the files API.
-    const files = all.filter((edge) => edge.name.includes('files')).length;
-    expect(checked).toBe(all.length * 5 - files - (files - all.filter((edge) => /POST \S*files$/.test(edge.name)).length));
+    // Every edge carries an end user but the files and batches APIs' reads; every one carries text but those APIs.
+    const objects = all.filter((edge) => /files|batches/.test(edge.name)).length;
+    const creates = all.filter((edge) => /^POST \S*(files|batches)$/.test(edge.name)).length;
+    expect(checked).toBe(all.length * 5 - objects - (objects - creates));
   });
 
   it('should leave exactly one ledger row per admitted call, and counters equal to the sum of their rows', async () => {
@@ -215,21 +223,34 @@ guardrails:
     expect((await api.post('/user/new', { user_id: 'counted-user', auto_create_key: false })).status).toBe(200);
     const key = await generate({ team_id: team, max_budget: 100, user_id: 'counted-user' });
     const callIds: string[] = [];
+    // Files and batches are the key's own (another key's are a 404); creating them is a call with its row too.
     const uploadFile = async (): Promise<string> => {
       const upload = new FormData();
       upload.set('purpose', 'batch');
       upload.set('model', 'whisper-1');
       upload.set('file', new Blob(['{"custom_id":"1"}']), 'batch.jsonl');
-      return ((await (await fetch(`${gateway.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}` }, body: upload })).json()) as { id: string }).id;
+      const response = await fetch(`${gateway.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: upload });
+      callIds.push(response.headers.get('x-litellm-call-id') as string);
+      return ((await response.json()) as { id: string }).id;
+    };
+    const createBatch = async (): Promise<string> => {
+      const answer = await send({ method: 'POST', path: '/v1/batches', json: { model: 'whisper-1', input_file_id: await uploadFile(), endpoint: '/v1/chat/completions', completion_window: '24h' } }, key);
+      callIds.push(answer.callId as string);
+      return (JSON.parse(answer.text) as { id: string }).id;
     };
     const fileId = await uploadFile();
-    for (const edge of await edges(fileId)) {
-      // Each delete needs a file of its own.
-      const request = edge.request.method === 'DELETE' ? { ...edge.request, path: edge.request.path.replace(fileId, await uploadFile()) } : edge.request;
+    const batchId = await createBatch();
+    for (const edge of await edges(fileId, batchId)) {
+      // Each delete needs a file of its own, each cancel a batch of its own.
+      let request = edge.request;
+      if (request.method === 'DELETE') request = { ...request, path: request.path.replace(fileId, await uploadFile()) };
+      if (request.path.endsWith('/cancel')) request = { ...request, path: request.path.replace(batchId, await createBatch()) };
       const answer = await send(request, key);
       expect({ edge: edge.name, status: answer.status }).toEqual({ edge: edge.name, status: 200 });
       callIds.push(answer.callId as string);
     }
+    // The batch completed on its second retrieve: its spend is one more row (request_id: the batch id), charged once.
+    callIds.push(batchId);
     await gateway.app.get(SpendLedgerService).flush();
     const db = gateway.app.get(DataSource);
     const rows = (await db.query('SELECT request_id, spend, team_id FROM tollgate_spend_logs WHERE request_id = ANY($1)', [callIds])) as { request_id: string; spend: number; team_id: string }[];

@@ -41,11 +41,15 @@ export class BatchesService {
     }
     const inputFileId = body.input_file_id as string;
     const file = await this.owners.findOwned('file', inputFileId, request.auth);
-    if (!file) throw new NotFoundError(`No such File object: ${inputFileId}`);
-    const model = this.requestedModel(request, body) ?? file.model;
+    const model = this.requestedModel(request, body) ?? file?.model ?? this.media.defaultFilesModel();
     const batch: JsonObject = {};
     for (const field of BATCH_FIELDS) if (body[field] !== undefined && body[field] !== null) batch[field] = body[field] as JsonObject[string];
-    const edge = new EdgeCall(request, reply, { idPrefix: CREATE_BATCH.idPrefix, input: { body: {}, batchRequest: { method: 'POST', path: 'batches', body: batch } }, model });
+    const precondition = (): void => {
+      if (!file) throw new NotFoundError(`No such File object: ${inputFileId}`);
+    };
+    // The request's own body goes to the pipeline (its `user`, `metadata`, tags); the provider gets `batch` only.
+    const input = { body, batchRequest: { method: 'POST' as const, path: 'batches', body: batch }, precondition };
+    const edge = new EdgeCall(request, reply, { idPrefix: CREATE_BATCH.idPrefix, input, model });
     await edge.serve(async () => {
       const outcome = await this.pipeline.run(CREATE_BATCH, edge.request);
       const id = objectIdOf(outcome);
@@ -55,18 +59,18 @@ export class BatchesService {
   }
 
   async retrieve(batchId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const owned = await this.owned(batchId, request);
-    const edge = this.edge(request, reply, owned.model, 'GET', `batches/${encodeURIComponent(batchId)}`);
+    const owned = await this.owners.findOwned('batch', batchId, request.auth);
+    const edge = this.edge(request, reply, owned, batchId, 'GET', `batches/${encodeURIComponent(batchId)}`);
     await edge.serve(async () => {
       const outcome = await this.pipeline.run(BATCH_REQUEST, edge.request);
-      if (owned.chargedAt === null) await this.chargeIfCompleted(edge, owned, outcome);
+      if (owned && owned.chargedAt === null) await this.chargeIfCompleted(edge, owned, outcome);
       return outcome;
     });
   }
 
   async cancel(batchId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const owned = await this.owned(batchId, request);
-    const edge = this.edge(request, reply, owned.model, 'POST', `batches/${encodeURIComponent(batchId)}/cancel`);
+    const owned = await this.owners.findOwned('batch', batchId, request.auth);
+    const edge = this.edge(request, reply, owned, batchId, 'POST', `batches/${encodeURIComponent(batchId)}/cancel`);
     await edge.serve(() => this.pipeline.run(BATCH_REQUEST, edge.request));
   }
 
@@ -76,18 +80,17 @@ export class BatchesService {
     const model = this.requestedModel(request, {}) ?? this.media.defaultFilesModel();
     const forwarded = new URLSearchParams();
     for (const name of ['limit', 'after']) if (typeof query[name] === 'string') forwarded.set(name, query[name] as string);
-    const edge = this.edge(request, reply, model, 'GET', forwarded.size ? `batches?${forwarded}` : 'batches');
+    const edge = new EdgeCall(request, reply, { idPrefix: BATCH_REQUEST.idPrefix, input: { body: {}, batchRequest: { method: 'GET', path: forwarded.size ? `batches?${forwarded}` : 'batches' } }, model });
     await edge.serve(async () => ownedOnly(await this.pipeline.run(BATCH_REQUEST, edge.request), (ids) => this.owners.ownedAmong('batch', ids, request.auth)));
   }
 
-  private edge(request: FastifyRequest, reply: FastifyReply, model: string, method: 'GET' | 'POST', path: string): EdgeCall {
-    return new EdgeCall(request, reply, { idPrefix: BATCH_REQUEST.idPrefix, input: { body: {}, batchRequest: { method, path } }, model });
-  }
-
-  private async owned(batchId: string, request: FastifyRequest): Promise<LlmObjectOwnerEntity> {
-    const owned = await this.owners.findOwned('batch', batchId, request.auth);
-    if (!owned) throw new NotFoundError(`No batch found with id '${batchId}'.`);
-    return owned;
+  /** A request on one batch: on the deployment that holds it; someone else's (or an unknown) batch is a 404. */
+  private edge(request: FastifyRequest, reply: FastifyReply, owned: LlmObjectOwnerEntity | null, batchId: string, method: 'GET' | 'POST', path: string): EdgeCall {
+    const model = owned?.model ?? this.requestedModel(request, {}) ?? this.media.defaultFilesModel();
+    const precondition = (): void => {
+      if (!owned) throw new NotFoundError(`No batch found with id '${batchId}'.`);
+    };
+    return new EdgeCall(request, reply, { idPrefix: BATCH_REQUEST.idPrefix, input: { body: {}, batchRequest: { method, path }, precondition }, model });
   }
 
   /**

@@ -88,10 +88,12 @@ export class MediaService implements OnModuleInit {
    */
   async fileRequest(method: 'GET' | 'DELETE', fileId: string, content: boolean, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const owned = await this.owners.findOwned('file', fileId, request.auth);
-    if (!owned) throw new NotFoundError(`No such File object: ${fileId}`);
-    const model = this.modelOf(request) ?? owned.model;
+    const model = this.modelOf(request) ?? owned?.model ?? this.defaultFilesModel();
     const path = `files/${encodeURIComponent(fileId)}${content ? '/content' : ''}`;
-    const edge = new EdgeCall(request, reply, { idPrefix: FILE_REQUEST.idPrefix, input: { body: {}, fileRequest: { method, path } }, model });
+    const precondition = (): void => {
+      if (!owned) throw new NotFoundError(`No such File object: ${fileId}`);
+    };
+    const edge = new EdgeCall(request, reply, { idPrefix: FILE_REQUEST.idPrefix, input: { body: {}, fileRequest: { method, path }, precondition }, model });
     await edge.serve(async () => {
       const outcome = await this.pipeline.run(FILE_REQUEST, edge.request);
       if (method === 'DELETE') await this.owners.forget('file', fileId);

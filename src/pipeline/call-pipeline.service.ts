@@ -141,6 +141,7 @@ export class CallPipeline {
     let streamTakesOver = false;
     const upstreamStarted = performance.now();
     try {
+      input.precondition?.();
       const guardAbort = new AbortController();
       const during = guard?.duringCall(() => guardAbort.abort());
       const signal = during ? AbortSignal.any([call.signal, guardAbort.signal]) : call.signal;

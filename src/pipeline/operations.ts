@@ -36,6 +36,11 @@ export interface CallInput {
   readonly fileRequest?: { readonly method: 'GET' | 'DELETE'; readonly path: string };
   /** A Batch API request: the body is the batch as the provider gets it (no proxy fields). */
   readonly batchRequest?: { readonly method: 'GET' | 'POST'; readonly path: string; readonly body?: JsonObject };
+  /**
+   * The edge's own refusal (someone else's file or batch is a 404), checked after admission and before the provider
+   * is called, so a caller over its limits is refused the same way on every edge, as it would be for a provider's 404.
+   */
+  readonly precondition?: () => void;
 }
 
 /** What a provider (or a pass-through target) answered, before the pipeline prices and records it. */
