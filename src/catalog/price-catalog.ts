@@ -168,6 +168,8 @@ function fromGenai(calc: PriceCalculation, lite: LitellmEntry | undefined, provi
     maxOutputTokens: num(lite?.max_output_tokens),
     mode,
     provider: provider ?? calc.provider.id,
+    // Realtime and audio models: genai-prices' audio rates, where LiteLLM's map has none.
+    ...definedOnly({ inputCostPerAudioToken: rateAt(prices.input_audio_mtok, 0), outputCostPerAudioToken: rateAt(prices.output_audio_mtok, 0) }),
     ...audioAndBatchPrices(lite),
   });
   const thresholds = [prices.input_mtok, prices.output_mtok, prices.cache_read_mtok]
@@ -197,7 +199,11 @@ function fromSnapshot(lite: LitellmEntry, provider: string | undefined): Catalog
   return { price, tiers: [] };
 }
 
-/** The audio and Batch API prices only LiteLLM's map carries; left out when it has none. */
+function definedOnly(fields: Partial<ModelPrice>): Partial<ModelPrice> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<ModelPrice>;
+}
+
+/** The audio and Batch API prices LiteLLM's map carries; left out when it has none. */
 function audioAndBatchPrices(lite: LitellmEntry | undefined): Partial<ModelPrice> {
   const prices: Partial<ModelPrice> = {};
   const set = (field: 'inputCostPerAudioToken' | 'outputCostPerAudioToken' | 'inputCostPerTokenBatches' | 'outputCostPerTokenBatches', value: unknown): void => {
