@@ -135,6 +135,9 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     const relay = new RealtimeRelay(session, call.requestId, this.logger);
+    // A handshake ws refuses (a malformed Sec-WebSocket-Key …) never reaches attach(): the socket closing ends the
+    // session all the same, so no slot or upstream socket outlives it.
+    upgrade.socket.once('close', () => relay.abandon());
     this.upgradeHeaders.set(request.raw, Object.entries(call.headers).map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, '')}`));
     this.sockets.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (client) => relay.attach(client));
   }
@@ -170,6 +173,11 @@ class RealtimeRelay {
     // Events the provider sent before the client's handshake completed (session.created) go first.
     for (const event of this.early.splice(0)) client.send(event.data, { binary: event.binary });
     if (this.closed) client.close(1000);
+  }
+
+  /** The client's connection is gone (before or after the handshake): ends the session. */
+  abandon(): void {
+    this.close(1000);
   }
 
   private fromUpstream(data: RawData, binary: boolean): void {

@@ -19,6 +19,8 @@
 //   GET  /v1/models, /v1/models/{id}
 //   POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=…
 //                                 (Azure style; the model is the deployment name)
+//   GET  /v1/realtime?model=…      websocket (also /realtime, and Azure's /openai/realtime?deployment=…): session.created,
+//                                 then per response.create: response.created, text deltas, response.done with usage
 //   GET  /__stats                 counters            GET  /__requests  the request log
 //   POST /__control               JSON merged into the options (live reconfiguration)
 //   POST /__reset                 resetStats()
@@ -630,6 +632,59 @@ export async function startMockUpstream(options = {}) {
       }
     });
   });
+  // ------------------------------------------------------------------ realtime (websocket)
+  // `ws` is loaded on the first upgrade only: the mock keeps starting without dependencies for the benchmark.
+  let realtimeServer = null;
+  const REALTIME_RE = /^\/(?:v1\/)?realtime$|^\/openai\/realtime$/;
+  server.on('upgrade', (req, socket, head) => {
+    const url = req.url || '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    const model = pathname.startsWith('/openai/') ? query.get('deployment') : query.get('model');
+    socket.on('error', () => socket.destroy());
+    const refuse = (status, message) => {
+      const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } });
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    };
+    if (!REALTIME_RE.test(pathname) || !model) return refuse(404, `Mock upstream: no websocket route ${pathname}`);
+    if (!checkAuth(req)) return refuse(401, 'Incorrect API key provided.');
+    logRequest(req, pathname, Object.fromEntries(query), '');
+    stats.requests++;
+    stats.realtime = (stats.realtime ?? 0) + 1;
+    import('ws').then(({ WebSocketServer }) => {
+      realtimeServer ??= new WebSocketServer({ noServer: true, perMessageDeflate: false });
+      realtimeServer.handleUpgrade(req, socket, head, (ws) => realtimeSession(ws, model));
+    }, () => refuse(404, 'Mock upstream: the ws package is not installed'));
+  });
+
+  /** session.created first; response.create → response.created, text deltas, response.done with usage. */
+  function realtimeSession(ws, model) {
+    let events = 0;
+    const send = (event) => ws.send(JSON.stringify({ event_id: `event_${(++events).toString(36)}`, ...event }));
+    const session = { id: `sess_${idPrefix}${(++seq).toString(36)}`, object: 'realtime.session', model, modalities: ['text', 'audio'] };
+    send({ type: 'session.created', session });
+    ws.on('message', (data) => {
+      let event;
+      try {
+        event = JSON.parse(String(data));
+      } catch {
+        return send({ type: 'error', error: { type: 'invalid_request_error', message: 'Invalid JSON' } });
+      }
+      if (event.type === 'session.update') return send({ type: 'session.updated', session: { ...session, ...event.session } });
+      if (event.type !== 'response.create') return;
+      const id = `resp_${idPrefix}${(++seq).toString(36)}`;
+      const text = 'Hello from the mock realtime model';
+      const pieces = splitText(text, Math.max(1, Math.min(opts.chunkCount, 8)));
+      const output = Math.max(1, opts.completionTokens);
+      send({ type: 'response.created', response: { id, object: 'realtime.response', status: 'in_progress', output: [], usage: null } });
+      for (const delta of pieces) send({ type: 'response.text.delta', response_id: id, item_id: `item_${id}`, output_index: 0, content_index: 0, delta });
+      send({ type: 'response.text.done', response_id: id, item_id: `item_${id}`, output_index: 0, content_index: 0, text });
+      const usage = { total_tokens: 20 + output, input_tokens: 20, output_tokens: output, input_token_details: { cached_tokens: 0, text_tokens: 12, audio_tokens: 8 }, output_token_details: { text_tokens: output, audio_tokens: 0 } };
+      send({ type: 'response.done', response: { id, object: 'realtime.response', status: 'completed', output: [{ id: `item_${id}`, type: 'message', role: 'assistant', content: [{ type: 'text', text }] }], usage } });
+    });
+  }
+
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
@@ -668,6 +723,7 @@ export async function startMockUpstream(options = {}) {
     close() {
       if (!closing) {
         closing = new Promise((resolve) => {
+          for (const client of realtimeServer?.clients ?? []) client.terminate();
           server.close(() => resolve());
           server.closeAllConnections();
         });

@@ -550,3 +550,44 @@ test('CLI: starts, prints the listening line, serves, exits on SIGTERM', async (
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
+
+test('realtime websocket: auth checked before the upgrade, session.created, response.create → deltas and response.done with usage', async () => {
+  const { default: WebSocket } = await import('ws');
+  mock.setOptions({ requireApiKey: 'sk-rt' });
+  const wsUrl = mock.url.replace('http', 'ws');
+  const refused = await new Promise((resolve) => {
+    const ws = new WebSocket(`${wsUrl}/v1/realtime?model=gpt-4o-realtime-preview`, { headers: { authorization: 'Bearer wrong' } });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+    ws.on('error', () => {});
+  });
+  assert.equal(refused, 401);
+  const events = [];
+  await new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${wsUrl}/v1/realtime?model=gpt-4o-realtime-preview`, { headers: { authorization: 'Bearer sk-rt', 'openai-beta': 'realtime=v1' } });
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      const event = JSON.parse(String(data));
+      events.push(event);
+      if (event.type === 'session.created') ws.send(JSON.stringify({ type: 'response.create' }));
+      if (event.type === 'response.done') ws.close();
+    });
+    ws.on('close', resolve);
+  });
+  assert.equal(events[0].type, 'session.created');
+  assert.equal(events[0].session.model, 'gpt-4o-realtime-preview');
+  assert.ok(events.some((event) => event.type === 'response.text.delta'));
+  const done = events.at(-1);
+  assert.equal(done.type, 'response.done');
+  assert.equal(done.response.usage.input_tokens, 20);
+  assert.equal(done.response.usage.output_tokens, 16);
+  // Azure's path names the deployment and takes api-key.
+  const azure = await new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${wsUrl}/openai/realtime?api-version=2024-10-01-preview&deployment=my-rt`, { headers: { 'api-key': 'sk-rt' } });
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      ws.close();
+      resolve(JSON.parse(String(data)));
+    });
+  });
+  assert.equal(azure.session.model, 'my-rt');
+});
