@@ -591,3 +591,22 @@ test('realtime websocket: auth checked before the upgrade, session.created, resp
   });
   assert.equal(azure.session.model, 'my-rt');
 });
+
+test('files and batches: upload, batch validating → in_progress → completed, output lines with usage, Azure paths', async () => {
+  const form = new FormData();
+  form.set('purpose', 'batch');
+  form.set('file', new Blob(['{"custom_id":"a","body":{}}\n{"custom_id":"b","body":{}}\n']), 'in.jsonl');
+  const file = await (await fetch(`${mock.url}/v1/files`, { method: 'POST', body: form })).json();
+  assert.equal(file.purpose, 'batch');
+  const created = await post('/v1/batches', { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  assert.equal(created.json.status, 'validating');
+  const get = async (path) => (await fetch(mock.url + path)).json();
+  assert.equal((await get(`/v1/batches/${created.json.id}`)).status, 'in_progress');
+  const done = await get(`/openai/batches/${created.json.id}?api-version=2024-10-21`);
+  assert.equal(done.status, 'completed');
+  const lines = (await (await fetch(`${mock.url}/v1/files/${done.output_file_id}/content`)).text()).trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(lines.map((line) => line.custom_id), ['a', 'b']);
+  assert.equal(lines[0].response.body.usage.completion_tokens, 16);
+  assert.equal((await get('/v1/batches?limit=1')).data[0].id, created.json.id);
+  assert.equal((await fetch(`${mock.url}/v1/batches/batch_nope`)).status, 404);
+});
