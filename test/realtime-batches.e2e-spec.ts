@@ -275,6 +275,16 @@ model_list:
       await third!.close();
     });
 
+    it('should count a connect against the key’s rpm', async () => {
+      const { key } = await newKey({ rpm_limit: 1 });
+      const first = await connect('model=gpt-realtime', { key });
+      await first.next('session.created');
+      await first.close();
+      const second = await refusal(connect('model=gpt-realtime', { key }));
+      expect(second.status).toBe(429);
+      expect(second.body.error?.message).toContain('Crossed RPM Limit');
+    });
+
     it('should stop a session whose budget a response exhausted, with an error event, and refuse the next connect', async () => {
       const { key } = await newKey({ max_budget: RESPONSE_COST * 0.9 });
       const client = await connect('model=gpt-realtime', { key });

@@ -121,7 +121,7 @@ export class BatchesService {
       const content = await this.pipeline.run(FILE_REQUEST, fileRead);
       const usage = outputUsage(content);
       const charge = edge.subCall(owned.objectId, { body: {} }, owned.model);
-      await this.pipeline.chargeOnce(BATCH_USAGE, charge, { usage, model: owned.model, providerResponseId: owned.objectId, batchPricing: true, claim: () => this.owners.claimCharge(owned.objectId) });
+      await this.pipeline.chargeOnce(BATCH_USAGE, charge, { usage, model: owned.model, providerResponseId: owned.objectId, batchPricing: true, claim: () => this.owners.claimCharge(owned.objectId), unclaim: () => this.owners.releaseCharge(owned.objectId) });
     } catch (error) {
       this.logger.warn(`batch ${owned.objectId} not charged yet: ${error instanceof Error ? error.name : typeof error}`);
     }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -85,7 +86,8 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     this.pending.set(raw, { socket, head });
     socket.on('error', () => socket.destroy());
     const response = new ServerResponse(raw);
-    response.assignSocket(socket as never);
+    // Node types an upgrade's socket as a Duplex; it is the connection's net.Socket, which assignSocket wants.
+    response.assignSocket(socket as Socket);
     // Whatever Fastify answers instead of an upgrade (a refusal) ends the connection: a websocket client can't reuse it.
     response.shouldKeepAlive = false;
     response.on('finish', () => {

@@ -323,8 +323,13 @@ export class CallPipeline {
     log.cost = cost;
     log.providerResponseId = charge.providerResponseId;
     const subjects = this.parties.subjectsOf(parties, deployment.modelName);
-    const admission = await this.limits.admit({ subjects: subjects.map(chargeOnly), estimatedCost: 0 });
-    await admission.settle(cost, charge.usage);
+    try {
+      const admission = await this.limits.admit({ subjects: subjects.map(chargeOnly), estimatedCost: 0 });
+      await admission.settle(cost, charge.usage);
+    } catch (error) {
+      await charge.unclaim();
+      throw error;
+    }
     this.record(operation, call, log);
     return cost;
   }

@@ -90,4 +90,6 @@ export interface DeferredCharge {
    * requests charge it once. Called after the cost is known, right before anything is charged.
    */
   claim(): Promise<boolean>;
+  /** Gives the claim back when charging failed after it, so a later request charges it. */
+  unclaim(): Promise<void>;
 }
