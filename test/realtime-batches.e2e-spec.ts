@@ -45,6 +45,8 @@ interface SpendRow {
 /** A connected realtime client: every event it received, and a way to wait for the next of a type. */
 class RealtimeClient {
   readonly events: RealtimeEvent[] = [];
+  /** The 101's headers (`x-litellm-call-id` …). */
+  headers: IncomingMessage['headers'] = {};
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: { type: string; resolve: (event: RealtimeEvent) => void }[] = [];
 
@@ -140,6 +142,7 @@ model_list:
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, protocols, { headers });
       const client = new RealtimeClient(socket);
+      socket.once('upgrade', (response: IncomingMessage) => (client.headers = response.headers));
       socket.once('open', () => resolve(client));
       socket.once('unexpected-response', (_request, response: IncomingMessage) => {
         let text = '';
@@ -193,7 +196,10 @@ model_list:
         expect(row.model_group).toBe('gpt-realtime');
         expect(Number(row.spend)).toBeCloseTo(RESPONSE_COST, 10);
       }
-      expect(new Set(charged.map((row) => row.request_id)).size).toBe(2);
+      // Each response's row is named after the session's call id, which the 101 carried.
+      const callId = client.headers['x-litellm-call-id'] as string;
+      expect(callId).toMatch(/^rt_/);
+      expect(charged.map((row) => row.request_id)).toEqual([`${callId}_1`, `${callId}_2`]);
       const info = await api.get<{ info: { spend: number } }>(`/key/info?key=${encodeURIComponent(key)}`);
       expect(info.body.info.spend).toBeCloseTo(2 * RESPONSE_COST, 10);
     });
