@@ -10,6 +10,7 @@ import { OrganizationBudgetWindows1764700000000 } from './1764700000000-organiza
 import { InstanceHeartbeats1764780000000 } from './1764780000000-instance-heartbeats';
 import { TeamDeprecatedMembers1764800000000 } from './1764800000000-team-deprecated-members';
 import { CreateResponses1764860000000 } from './1764860000000-create-responses';
+import { CreateLlmObjectOwners1764870000000 } from './1764870000000-create-llm-object-owners';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   InstanceHeartbeats1764780000000,
   TeamDeprecatedMembers1764800000000,
   CreateResponses1764860000000,
+  CreateLlmObjectOwners1764870000000,
 ];

@@ -95,11 +95,11 @@ guardrails:
   });
 
   /** Each LLM-class route's canonical request, from the path template `/routes` lists. */
-  function requestFor(template: string, method: string, fileId: string, responseId: string): EdgeRequest | undefined {
+  function requestFor(template: string, method: string, fileId: string, responseId: string, batchId: string): EdgeRequest | undefined {
     const modelOf: Record<string, string> = { chat: 'chat-model', completions: 'chat-model', embeddings: 'embed-model', images: 'gpt-image-1', speech: 'tts-1', transcriptions: 'whisper-1' };
     const kind = /(chat|completions|embeddings|images|speech|transcriptions)/.exec(template)?.[1] ?? 'chat';
-    const path = template.replace('{model}', modelOf[kind]).replace('{fileId}', fileId).replace('{responseId}', responseId);
-    const normal = template.replace(/^\/engines\/\{model\}|^\/openai\/deployments\/\{model\}/, '/v1').replace('{fileId}', 'ID').replace('{responseId}', 'ID');
+    const path = template.replace('{model}', modelOf[kind]).replace('{fileId}', fileId).replace('{responseId}', responseId).replace('{batchId}', batchId);
+    const normal = template.replace(/^\/engines\/\{model\}|^\/openai\/deployments\/\{model\}/, '/v1').replace('{fileId}', 'ID').replace('{responseId}', 'ID').replace('{batchId}', 'ID');
     const chat = (content: string, user?: string): EdgeRequest => ({
       method: 'POST',
       path,
@@ -133,6 +133,9 @@ guardrails:
     if (/^\/(v1\/)?files(\/ID(\/content)?)?$/.test(normal) && (method === 'GET' || method === 'DELETE')) return { method, path: `${path}?model=whisper-1` };
     if (/^\/(v1\/|openai\/)?responses$/.test(normal) && method === 'POST') return json({ model: 'chat-model', input: 'hi there' }, 'input');
     if (/^\/(v1\/|openai\/)?responses\/ID(\/input_items)?$/.test(normal) && (method === 'GET' || method === 'DELETE')) return { method, path };
+    if (/^\/(v1\/)?batches$/.test(normal) && method === 'POST') return json({ model: 'whisper-1', input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }, null);
+    if (/^\/(v1\/)?batches(\/ID)?$/.test(normal) && method === 'GET') return { method, path: `${path}?model=whisper-1` };
+    if (/^\/(v1\/)?batches\/ID\/cancel$/.test(normal) && method === 'POST') return { method, path };
     if (normal === '/pt-chat') return chat('hi there');
     // Anthropic's Messages API: its text in the turns, its end user in metadata.user_id.
     const messages = (content: string, user?: string): EdgeRequest => ({
@@ -177,16 +180,17 @@ guardrails:
   }
 
   /**
-   * Every LLM edge from `/routes`; the files API's `{fileId}` routes name `fileId`, the stored responses' routes
-   * `responseId`, and delete comes last.
+   * Every LLM edge from `/routes`; the files, stored responses' and batches APIs' `{fileId}`/`{responseId}`/`{batchId}`
+   * routes name those, and delete comes last. The realtime websocket is left to test/realtime-batches.e2e-spec.ts:
+   * its refusals come at the upgrade, which fetch cannot send.
    */
-  async function edges(fileId = 'file-unknown', responseId = 'resp_unknown'): Promise<{ name: string; request: EdgeRequest }[]> {
+  async function edges(fileId = 'file-unknown', responseId = 'resp_unknown', batchId = 'batch_unknown'): Promise<{ name: string; request: EdgeRequest }[]> {
     const { routes } = (await api.get<{ routes: { path: string; methods: string[]; routeClass: string }[] }>('/routes')).body;
     const found: { name: string; request: EdgeRequest }[] = [];
     for (const route of routes) {
-      if (route.routeClass !== 'llm' || route.path.includes('*') || /models/.test(route.path)) continue;
+      if (route.routeClass !== 'llm' || route.path.includes('*') || /models/.test(route.path) || /realtime/.test(route.path)) continue;
       for (const method of route.methods) {
-        const request = requestFor(route.path, method, fileId, responseId);
+        const request = requestFor(route.path, method, fileId, responseId, batchId);
         if (!request) throw new Error(`the edge matrix has no request for LLM route ${method} ${route.path}: add one`);
         found.push({ name: `${method} ${route.path}`, request });
       }
@@ -225,12 +229,13 @@ guardrails:
       }
     }
     expect(mismatches).toEqual([]);
-    // Every edge carries an end user but the reads of files and stored responses; every one carries text but the
-    // files API and the stored responses' reads and deletes.
-    const files = all.filter((edge) => edge.name.includes('files')).length;
+    // Every edge carries an end user but the reads of files, batches and stored responses; every one carries text but
+    // the files and batches APIs and the stored responses' reads and deletes.
+    const objects = all.filter((edge) => /files|batches/.test(edge.name)).length;
+    const creates = all.filter((edge) => /^POST \S*(files|batches)$/.test(edge.name)).length;
     const storedResponses = all.filter((edge) => edge.name.includes('{responseId}')).length;
     expect(storedResponses).toBe(9);
-    expect(checked).toBe(all.length * 5 - files - (files - all.filter((edge) => /POST \S*files$/.test(edge.name)).length) - 2 * storedResponses);
+    expect(checked).toBe(all.length * 5 - objects - (objects - creates) - 2 * storedResponses);
   });
 
   it('should leave exactly one ledger row per admitted call, and counters equal to the sum of their rows', async () => {
@@ -238,12 +243,20 @@ guardrails:
     expect((await api.post('/user/new', { user_id: 'counted-user', auto_create_key: false })).status).toBe(200);
     const key = await generate({ team_id: team, max_budget: 100, user_id: 'counted-user' });
     const callIds: string[] = [];
+    // Files and batches are the key's own (another key's are a 404); creating them is a call with its row too.
     const uploadFile = async (): Promise<string> => {
       const upload = new FormData();
       upload.set('purpose', 'batch');
       upload.set('model', 'whisper-1');
       upload.set('file', new Blob(['{"custom_id":"1"}']), 'batch.jsonl');
-      return ((await (await fetch(`${gateway.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}` }, body: upload })).json()) as { id: string }).id;
+      const response = await fetch(`${gateway.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: upload });
+      callIds.push(response.headers.get('x-litellm-call-id') as string);
+      return ((await response.json()) as { id: string }).id;
+    };
+    const createBatch = async (): Promise<string> => {
+      const answer = await send({ method: 'POST', path: '/v1/batches', json: { model: 'whisper-1', input_file_id: await uploadFile(), endpoint: '/v1/chat/completions', completion_window: '24h' } }, key);
+      callIds.push(answer.callId as string);
+      return (JSON.parse(answer.text) as { id: string }).id;
     };
     // A stored response belongs to the key that created it: created with `key`, its call counted like the others.
     const createResponse = async (): Promise<string> => {
@@ -254,21 +267,26 @@ guardrails:
     };
     const fileId = await uploadFile();
     const responseId = await createResponse();
+    const batchId = await createBatch();
     const tagged: string[] = [];
-    for (const edge of await edges(fileId, responseId)) {
-      // Each delete needs a file (or a stored response) of its own; every JSON body carries LiteLLM's top-level `tags`.
+    for (const edge of await edges(fileId, responseId, batchId)) {
+      // Each delete needs a file (or a stored response) of its own, each cancel a batch of its own; every JSON body
+      // carries LiteLLM's top-level `tags`.
       let request =
         edge.request.method !== 'DELETE'
           ? edge.request
           : edge.request.path.includes(responseId)
             ? { ...edge.request, path: edge.request.path.replace(responseId, await createResponse()) }
             : { ...edge.request, path: edge.request.path.replace(fileId, await uploadFile()) };
+      if (request.path.endsWith('/cancel')) request = { ...request, path: request.path.replace(batchId, await createBatch()) };
       if (request.json) request = { ...request, json: { ...request.json, tags: ['edge-tag'] } };
       const answer = await send(request, key);
       expect({ edge: edge.name, status: answer.status }).toEqual({ edge: edge.name, status: 200 });
       callIds.push(answer.callId as string);
       if (request.json) tagged.push(answer.callId as string);
     }
+    // The batch completed on its second retrieve: its spend is one more row (request_id: the batch id), charged once.
+    callIds.push(batchId);
     await gateway.app.get(SpendLedgerService).flush();
     const db = gateway.app.get(DataSource);
     const rows = (await db.query('SELECT request_id, spend, team_id, request_tags FROM tollgate_spend_logs WHERE request_id = ANY($1)', [callIds])) as { request_id: string; spend: number; team_id: string; request_tags: string[] }[];

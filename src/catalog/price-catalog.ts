@@ -11,6 +11,12 @@ export interface ModelPrice {
   cacheWriteInputTokenCost?: number;
   /** Time-billed deployments: replaces token pricing when the call's duration is known. */
   inputCostPerSecond?: number;
+  /** Audio tokens (realtime, gpt-4o-audio); absent = audio tokens cost the text price. */
+  inputCostPerAudioToken?: number;
+  outputCostPerAudioToken?: number;
+  /** The Batch API's prices; absent = half the regular price, as OpenAI and Azure bill batches. */
+  inputCostPerTokenBatches?: number;
+  outputCostPerTokenBatches?: number;
   maxInputTokens?: number;
   maxOutputTokens?: number;
   /** LiteLLM mode: `chat`, `completion`, `embedding`, … */
@@ -48,6 +54,10 @@ interface LitellmEntry {
   readonly cache_read_input_token_cost?: unknown;
   readonly cache_creation_input_token_cost?: unknown;
   readonly input_cost_per_second?: unknown;
+  readonly input_cost_per_audio_token?: unknown;
+  readonly output_cost_per_audio_token?: unknown;
+  readonly input_cost_per_token_batches?: unknown;
+  readonly output_cost_per_token_batches?: unknown;
 }
 
 const SNAPSHOT: Readonly<Record<string, LitellmEntry | undefined>> = litellmSnapshot;
@@ -184,6 +194,9 @@ function fromGenai(calc: PriceCalculation, lite: LitellmEntry | undefined, provi
     maxOutputTokens: num(lite?.max_output_tokens),
     mode,
     provider: provider ?? calc.provider.id,
+    // Realtime and audio models: genai-prices' audio rates, where LiteLLM's map has none.
+    ...definedOnly({ inputCostPerAudioToken: rateAt(prices.input_audio_mtok, 0), outputCostPerAudioToken: rateAt(prices.output_audio_mtok, 0) }),
+    ...audioAndBatchPrices(lite),
   });
   const thresholds = [prices.input_mtok, prices.output_mtok, prices.cache_read_mtok, prices.cache_write_mtok]
     .flatMap((p) => (typeof p === 'object' ? p.tiers.map((t) => t.start) : []))
@@ -209,8 +222,27 @@ function fromSnapshot(lite: LitellmEntry, provider: string | undefined): Catalog
     maxOutputTokens: num(lite.max_output_tokens),
     mode: str(lite.mode),
     provider: provider ?? str(lite.litellm_provider),
+    ...audioAndBatchPrices(lite),
   });
   return { price, tiers: [] };
+}
+
+function definedOnly(fields: Partial<ModelPrice>): Partial<ModelPrice> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<ModelPrice>;
+}
+
+/** The audio and Batch API prices LiteLLM's map carries; left out when it has none. */
+function audioAndBatchPrices(lite: LitellmEntry | undefined): Partial<ModelPrice> {
+  const prices: Partial<ModelPrice> = {};
+  const set = (field: 'inputCostPerAudioToken' | 'outputCostPerAudioToken' | 'inputCostPerTokenBatches' | 'outputCostPerTokenBatches', value: unknown): void => {
+    const n = num(value);
+    if (n !== undefined) prices[field] = n;
+  };
+  set('inputCostPerAudioToken', lite?.input_cost_per_audio_token);
+  set('outputCostPerAudioToken', lite?.output_cost_per_audio_token);
+  set('inputCostPerTokenBatches', lite?.input_cost_per_token_batches);
+  set('outputCostPerTokenBatches', lite?.output_cost_per_token_batches);
+  return prices;
 }
 
 function selfHosted(provider: string, lite: LitellmEntry | undefined): CatalogEntry {

@@ -19,7 +19,8 @@ export interface PricedDeployment {
 export interface CostUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
+  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number } | null;
+  completion_tokens_details?: { audio_tokens?: number } | null;
   /** Prompt tokens written to the provider's cache (Anthropic's `cache_creation_input_tokens`), part of prompt_tokens. */
   cache_creation_input_tokens?: number;
 }
@@ -79,7 +80,32 @@ export class PricingService {
     const written = Math.min(count(usage.cache_creation_input_tokens), prompt - cached);
     const completion = embedding ? 0 : count(usage.completion_tokens);
     const rates = ratesFor(resolved, prompt);
-    return finite((prompt - cached - written) * rates.input + cached * (rates.cacheRead ?? rates.input) + written * (rates.cacheWrite ?? rates.input) + completion * rates.output);
+    // Audio tokens (realtime, audio chat) have their own rates where the price knows them; cached ones stay cached.
+    const audioIn = Math.min(count(usage.prompt_tokens_details?.audio_tokens), prompt - cached - written);
+    const audioOut = Math.min(count(usage.completion_tokens_details?.audio_tokens), completion);
+    const audioInRate = resolved.price.inputCostPerAudioToken ?? rates.input;
+    const audioOutRate = resolved.price.outputCostPerAudioToken ?? rates.output;
+    return finite(
+      (prompt - cached - written - audioIn) * rates.input +
+        audioIn * audioInRate +
+        cached * (rates.cacheRead ?? rates.input) +
+        written * (rates.cacheWrite ?? rates.input) +
+        (completion - audioOut) * rates.output +
+        audioOut * audioOutRate,
+    );
+  }
+
+  /**
+   * USD cost of Batch API usage: the Batch API prices where the deployment or the catalog has them, else half the
+   * regular token prices (OpenAI's and Azure's batch discount).
+   */
+  batchCostOf(deployment: PricedDeployment, usage: CostUsage): number {
+    const { price } = this.resolve(deployment);
+    const prompt = count(usage.prompt_tokens);
+    const completion = count(usage.completion_tokens);
+    const input = price.inputCostPerTokenBatches ?? price.inputCostPerToken / 2;
+    const output = price.outputCostPerTokenBatches ?? price.outputCostPerToken / 2;
+    return finite(prompt * input + completion * output);
   }
 
   /** Estimated cost before the call, for budget reservations: prompt tokens priced + maxCompletionTokens priced. */
@@ -107,8 +133,15 @@ export class PricingService {
     const input = price(params.input_cost_per_token);
     const output = price(params.output_cost_per_token);
     const perSecond = price(params.input_cost_per_second);
+    const deploymentRates = {
+      inputCostPerAudioToken: price(params.input_cost_per_audio_token),
+      outputCostPerAudioToken: price(params.output_cost_per_audio_token),
+      inputCostPerTokenBatches: price(params.input_cost_per_token_batches),
+      outputCostPerTokenBatches: price(params.output_cost_per_token_batches),
+    };
     if (input === undefined && output === undefined && perSecond === undefined) {
-      return resolvedOf(catalogPrice, entry?.tiers ?? [], embedding);
+      const extra = Object.fromEntries(Object.entries(deploymentRates).filter(([, value]) => value !== undefined));
+      return resolvedOf(Object.keys(extra).length > 0 ? Object.freeze({ ...catalogPrice, ...extra, source: 'deployment' as const }) : catalogPrice, entry?.tiers ?? [], embedding);
     }
     // A price left out falls back to the catalog's. A custom input price is a negotiated rate the catalog's
     // cache discount says nothing about, so cached tokens then cost that rate too. Long-context tiers are dropped.
@@ -119,6 +152,11 @@ export class PricingService {
       cacheReadInputTokenCost: input === undefined ? catalogPrice.cacheReadInputTokenCost : undefined,
       cacheWriteInputTokenCost: input === undefined ? catalogPrice.cacheWriteInputTokenCost : undefined,
       inputCostPerSecond: perSecond ?? catalogPrice.inputCostPerSecond,
+      // Negotiated text rates say nothing of the catalog's audio or batch rates: only the deployment's own apply.
+      inputCostPerAudioToken: deploymentRates.inputCostPerAudioToken,
+      outputCostPerAudioToken: deploymentRates.outputCostPerAudioToken,
+      inputCostPerTokenBatches: deploymentRates.inputCostPerTokenBatches,
+      outputCostPerTokenBatches: deploymentRates.outputCostPerTokenBatches,
       source: 'deployment' as const,
     });
     return resolvedOf(custom, [], embedding);

@@ -82,6 +82,14 @@ export class EdgeCall {
     reply.raw.once('close', this.onClose);
   }
 
+  /**
+   * A further call made for this same request (a batch's output file read to charge it): same caller, address and
+   * signal, its own id and headers.
+   */
+  subCall(requestId: string, input: CallInput, model: string): CallRequest {
+    return { ...this.request, requestId, input, model, streaming: false, includeUsage: false, headers: {}, target: undefined };
+  }
+
   /** Runs `call` (the pipeline) and sends what it produced; on failure the call's headers go with the error. */
   async serve(call: () => Promise<CallOutcome>, streamLimit?: ResponseSizeLimit): Promise<void> {
     try {

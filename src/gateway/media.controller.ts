@@ -114,7 +114,7 @@ export class MediaController {
   @ApiOperation({ summary: 'List files' })
   @ApiOkResponse({ type: FileListDto })
   listFiles(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.media.fileRequest('GET', 'files', request, reply);
+    return this.media.listFiles(request, reply);
   }
 
   @Get(['/v1/files/:fileId', '/files/:fileId'])
@@ -122,7 +122,7 @@ export class MediaController {
   @ApiOperation({ summary: 'Describe a file' })
   @ApiOkResponse({ type: FileObjectDto })
   retrieveFile(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('fileId') fileId: string): Promise<void> {
-    return this.media.fileRequest('GET', `files/${encodeURIComponent(fileId)}`, request, reply);
+    return this.media.fileRequest('GET', fileId, false, request, reply);
   }
 
   @Get(['/v1/files/:fileId/content', '/files/:fileId/content'])
@@ -130,7 +130,7 @@ export class MediaController {
   @ApiOperation({ summary: 'Download a file’s content' })
   @ApiOkResponse({ description: 'The file’s bytes', content: { 'application/octet-stream': BINARY } })
   fileContent(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('fileId') fileId: string): Promise<void> {
-    return this.media.fileRequest('GET', `files/${encodeURIComponent(fileId)}/content`, request, reply);
+    return this.media.fileRequest('GET', fileId, true, request, reply);
   }
 
   @Delete(['/v1/files/:fileId', '/files/:fileId'])
@@ -138,6 +138,6 @@ export class MediaController {
   @ApiOperation({ summary: 'Delete a file' })
   @ApiOkResponse({ type: FileDeletedDto })
   deleteFile(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('fileId') fileId: string): Promise<void> {
-    return this.media.fileRequest('DELETE', `files/${encodeURIComponent(fileId)}`, request, reply);
+    return this.media.fileRequest('DELETE', fileId, false, request, reply);
   }
 }

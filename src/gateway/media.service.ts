@@ -1,15 +1,17 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError } from '../common/errors/http-errors';
+import { BadRequestError, NotFoundError } from '../common/errors/http-errors';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { CallPipeline } from '../pipeline/call-pipeline.service';
 import { CREATE_FILE, FILE_REQUEST, IMAGE_GENERATION, MODERATION, RERANK, SPEECH, TRANSCRIPTION, type CallInput, type Operation } from '../pipeline/operations';
 import type { MultipartUpload } from '../routing/providers/media.types';
 import { decodeMultipart } from '../routing/providers/multipart';
+import type { CallOutcome } from '../pipeline/call';
 import { EdgeCall } from './edge-call';
 import { validateLiteLlmFields } from './request-validation';
+import { LlmObjectOwnersRepository } from './ownership/llm-object-owners.repository';
 
 /**
  * The OpenAI-compatible routes beyond chat, completions and embeddings: images, audio, moderations, rerank and
@@ -22,6 +24,7 @@ export class MediaService implements OnModuleInit {
     private readonly pipeline: CallPipeline,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
+    private readonly owners: LlmObjectOwnersRepository,
   ) {}
 
   /**
@@ -65,23 +68,54 @@ export class MediaService implements OnModuleInit {
   }
 
   /**
-   * `POST /v1/files`. The deployment is the one named by a `model` (or LiteLLM's `target_model_names`) form field,
-   * else the first OpenAI or Azure deployment configured.
+   * `POST /v1/files`. The deployment is the one named by a `model` (or LiteLLM's `target_model_names`) form field or
+   * a `?model=` query, else the first OpenAI or Azure deployment configured. The file is filed under the caller: only it sees it.
    */
   async createFile(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const upload = await multipartBody(request, undefined, false);
-    const model = upload.fields.model || upload.fields.target_model_names?.split(',')[0]?.trim() || this.defaultFilesModel();
-    return this.serve(CREATE_FILE, request, reply, model, { body: upload.fields, upload });
+    const model = upload.fields.model || upload.fields.target_model_names?.split(',')[0]?.trim() || this.modelOf(request) || this.defaultFilesModel();
+    const edge = new EdgeCall(request, reply, { idPrefix: CREATE_FILE.idPrefix, input: { body: upload.fields, upload }, model });
+    await edge.serve(async () => {
+      const outcome = await this.pipeline.run(CREATE_FILE, edge.request);
+      const id = objectIdOf(outcome);
+      if (id) await this.owners.record('file', id, request.auth, model);
+      return outcome;
+    });
   }
 
-  /** `GET/DELETE /v1/files[/{id}[/content]]`, on the deployment `?model=` names (default as for uploads). */
-  fileRequest(method: 'GET' | 'DELETE', path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /**
+   * `GET/DELETE /v1/files/{id}[/content]` of the caller's own files (someone else's is a 404, as an unknown one is),
+   * on the deployment that holds it unless `?model=` names another.
+   */
+  async fileRequest(method: 'GET' | 'DELETE', fileId: string, content: boolean, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const owned = await this.owners.findOwned('file', fileId, request.auth);
+    const model = this.modelOf(request) ?? owned?.model ?? this.defaultFilesModel();
+    const path = `files/${encodeURIComponent(fileId)}${content ? '/content' : ''}`;
+    const precondition = (): void => {
+      if (!owned) throw new NotFoundError(`No such File object: ${fileId}`);
+    };
+    const edge = new EdgeCall(request, reply, { idPrefix: FILE_REQUEST.idPrefix, input: { body: {}, fileRequest: { method, path }, precondition }, model });
+    await edge.serve(async () => {
+      const outcome = await this.pipeline.run(FILE_REQUEST, edge.request);
+      if (method === 'DELETE') await this.owners.forget('file', fileId);
+      return outcome;
+    });
+  }
+
+  /** `GET /v1/files` on the deployment `?model=` names (default as for uploads), showing the caller's files only. */
+  async listFiles(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const query = (request.query ?? {}) as Record<string, unknown>;
-    const model = typeof query.model === 'string' && query.model !== '' ? query.model : this.defaultFilesModel();
+    const model = this.modelOf(request) ?? this.defaultFilesModel();
     const forwardedQuery = new URLSearchParams();
     for (const name of ['purpose', 'limit', 'after', 'order']) if (typeof query[name] === 'string') forwardedQuery.set(name, query[name] as string);
-    const fullPath = forwardedQuery.size ? `${path}${path.includes('?') ? '&' : '?'}${forwardedQuery}` : path;
-    return this.serve(FILE_REQUEST, request, reply, model, { body: {}, fileRequest: { method, path: fullPath } });
+    const path = forwardedQuery.size ? `files?${forwardedQuery}` : 'files';
+    const edge = new EdgeCall(request, reply, { idPrefix: FILE_REQUEST.idPrefix, input: { body: {}, fileRequest: { method: 'GET', path } }, model });
+    await edge.serve(async () => ownedOnly(await this.pipeline.run(FILE_REQUEST, edge.request), (ids) => this.owners.ownedAmong('file', ids, request.auth)));
+  }
+
+  private modelOf(request: FastifyRequest): string | undefined {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    return typeof query.model === 'string' && query.model !== '' ? query.model : undefined;
   }
 
   private async serve(operation: Operation, request: FastifyRequest, reply: FastifyReply, model: string | undefined, input: CallInput): Promise<void> {
@@ -95,9 +129,41 @@ export class MediaService implements OnModuleInit {
     return name;
   }
 
-  private defaultFilesModel(): string {
+  /** The first OpenAI or Azure deployment: where files (and batches) go when the request names no model. */
+  defaultFilesModel(): string {
     return this.defaultModel((_name, upstream) => /^(openai|azure)\//.test(upstream) || !upstream.includes('/'), 'files');
   }
+}
+
+/** The `id` of the provider object a JSON outcome describes (a file, a batch). */
+export function objectIdOf(outcome: CallOutcome): string | undefined {
+  const body = jsonOf(outcome);
+  return typeof body?.id === 'string' ? body.id : undefined;
+}
+
+/** A JSON outcome's body, parsed (relayed file and batch objects are raw bytes). */
+export function jsonOf(outcome: CallOutcome): Record<string, unknown> | undefined {
+  if (outcome.kind === 'json') return outcome.body;
+  if (outcome.kind !== 'raw' || !Buffer.isBuffer(outcome.payload) || !outcome.contentType.includes('json')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(outcome.payload.toString('utf8'));
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A provider's list (`{object: 'list', data: [...]}`) cut to the caller's own objects: the provider's account is
+ * shared by every key, its list is not. The provider's cursors are kept, so `after` pages on as before.
+ */
+export async function ownedOnly(outcome: CallOutcome, owned: (ids: string[]) => Promise<Set<string>>): Promise<CallOutcome> {
+  const body = jsonOf(outcome);
+  if (!body || !Array.isArray(body.data) || outcome.kind !== 'raw') return outcome;
+  const items = body.data.filter(isRecord);
+  const mine = await owned(items.map((item) => item.id).filter((id): id is string => typeof id === 'string'));
+  const data = items.filter((item) => typeof item.id === 'string' && mine.has(item.id));
+  return { ...outcome, payload: Buffer.from(JSON.stringify('first_id' in body ? { ...body, data, first_id: data[0]?.id ?? null } : { ...body, data })) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

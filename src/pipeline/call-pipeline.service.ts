@@ -21,7 +21,8 @@ import { ClientDisconnected } from '../routing/upstream-abort';
 import { SpendLedgerService } from '../spend/spend-ledger.service';
 import { buildSpendRow, type SpendCallFacts } from '../spend/spend-row.builder';
 import type { TeamRecord } from '../teams/team';
-import type { CallOutcome, CallRequest, CallStream } from './call';
+import { BudgetExceededError } from '../limits/limits.errors';
+import type { CallOutcome, CallRequest, CallSession, CallStream, DeferredCharge } from './call';
 import { ChargedPartiesLookup, type ChargedParties } from './charged-parties';
 import { applyClientSideCredentials, namesClientSideCredentials } from './client-credentials';
 import { resolveModelForKey, type AccessGroups } from '../auth/model-access';
@@ -87,19 +88,7 @@ export class CallPipeline {
    * `call.headers` and its (failure) row written.
    */
   async run(operation: Operation, call: CallRequest): Promise<CallOutcome> {
-    const log: CallLog = {
-      startTime: new Date(),
-      completionStartTime: null,
-      parties: null,
-      deployment: null,
-      answeredModel: null,
-      usage: null,
-      cost: 0,
-      providerResponseId: null,
-      appliedGuardrails: [],
-      failure: null,
-      cacheHit: false,
-    };
+    const log = newCallLog();
     // Set first, so error responses name the call too and a client can find its (failure) row.
     call.headers['x-litellm-call-id'] = call.requestId;
     let streamOwnsRecord = false;
@@ -158,6 +147,7 @@ export class CallPipeline {
     let streamTakesOver = false;
     const upstreamStarted = performance.now();
     try {
+      input.precondition?.();
       const guardAbort = new AbortController();
       const during = guard?.duringCall(() => guardAbort.abort());
       const signal = during ? AbortSignal.any([call.signal, guardAbort.signal]) : call.signal;
@@ -232,6 +222,126 @@ export class CallPipeline {
         routed?.finish(log.usage?.completion_tokens);
       }
     }
+  }
+
+  /**
+   * Opens a long-lived session (a realtime websocket). Admission runs once at connect: blocked parties, model
+   * access, rpm, the budgets (which must have room), and a parallel slot held until `end()`. The router connects
+   * (retries, cooldowns and fallbacks as for any call). Nothing is reserved up front: a session's cost is unknown
+   * until its responses finish, so each response is charged when done (`charge()`, one spend row each) and the
+   * budgets are checked again before the next one (`admitNext()`). A refused or failed connect writes its row.
+   */
+  async openSession(operation: Operation, call: CallRequest): Promise<CallSession> {
+    const log = newCallLog();
+    call.headers['x-litellm-call-id'] = call.requestId;
+    const key = call.caller?.key;
+    let admission: Admission | undefined;
+    try {
+      if (!operation.connect || call.model === undefined) throw new Error(`${operation.name} is not a session operation`);
+      const parties = await this.parties.of(call.caller, call.caller?.endUserId);
+      log.parties = parties;
+      if (parties.team?.blocked) throw new TeamBlockedError(parties.team.teamId);
+      if (parties.endUser?.blocked) throw new EndUserBlockedError(parties.endUser.userId);
+      const requested = resolveModelForKey(key, call.model, undefined, parties.team);
+      log.deployment = this.models.pick(requested);
+      const subjects = this.parties.subjectsOf(parties, log.deployment.modelName);
+      admission = await this.limits.admit({ subjects, estimatedCost: 0 });
+      Object.assign(call.headers, admission.headers);
+      const connect = operation.connect;
+      const route: RouteRequest = {
+        model: requested,
+        operation: operation.routerOperation,
+        body: call.input.body,
+        streaming: true,
+        clientSignal: call.signal,
+        timeoutHeader: call.timeoutHeader,
+        allowedRegion: parties.endUser?.allowedModelRegion ?? null,
+        mayUse: key ? (model) => isUsable(key, model, parties.team) : undefined,
+      };
+      const routed = await this.router.execute(route, ({ deployment, signal }) => connect(this.providers.get(deployment.provider), deployment, signal));
+      log.deployment = routed.deployment;
+      Object.assign(call.headers, routingHeaders(routed));
+      return this.session(operation, call, log, subjects, admission, routed);
+    } catch (error) {
+      await admission?.release();
+      log.failure = error;
+      this.record(operation, call, log);
+      throw error;
+    }
+  }
+
+  private session(operation: Operation, call: CallRequest, log: CallLog, subjects: readonly LimitSubject[], admission: Admission, routed: RouteOutcome<CallSession['connection']>): CallSession {
+    const deployment = routed.deployment;
+    let responses = 0;
+    let lastEnd = log.startTime;
+    let ended = false;
+    // The slot's lease in a shared store is renewed by the store's own timer for every open hold, as for a long stream.
+    const hasRoom = async (): Promise<boolean> => {
+      try {
+        await this.admitGate(subjects);
+        return true;
+      } catch (error) {
+        if (error instanceof BudgetExceededError) return false;
+        throw error;
+      }
+    };
+    return {
+      connection: routed.value,
+      model: deployment.modelName,
+      charge: async (usage, providerResponseId) => {
+        const cost = this.pricing.costOf(deployment, usage);
+        const charged = await this.limits.admit({ subjects: subjects.map(chargeOnly), estimatedCost: 0 });
+        await charged.settle(cost, usage);
+        const now = new Date();
+        const row: CallLog = { ...log, startTime: lastEnd, completionStartTime: null, usage, cost, providerResponseId, failure: null };
+        lastEnd = now;
+        responses += 1;
+        this.record(operation, { ...call, requestId: `${call.requestId}_${responses}` }, row);
+        return hasRoom();
+      },
+      admitNext: () => this.admitGate(subjects),
+      end: async () => {
+        if (ended) return;
+        ended = true;
+        routed.finish();
+        await admission.release();
+      },
+    };
+  }
+
+  /** The budgets of every subject checked for room, nothing held: the session already holds its slot. */
+  private async admitGate(subjects: readonly LimitSubject[]): Promise<void> {
+    const gate = await this.limits.admit({ subjects: subjects.map(budgetOnly), estimatedCost: 0 });
+    await gate.release();
+  }
+
+  /**
+   * Charges work done earlier and reported later (a completed batch's usage) exactly once: priced, claimed through
+   * `charge.claim()` (only the winner goes on), charged to every party of the caller that started the work, and
+   * recorded as one spend row with the call's (stable) request id. Resolves to the cost, or null when another
+   * request had already claimed it. Nothing is refused here: the work was admitted when it was started.
+   */
+  async chargeOnce(operation: Operation, call: CallRequest, charge: DeferredCharge): Promise<number | null> {
+    const parties = await this.parties.of(call.caller, call.caller?.endUserId);
+    const deployment = this.models.pick(charge.model);
+    const cost = charge.batchPricing ? this.pricing.batchCostOf(deployment, charge.usage) : this.pricing.costOf(deployment, charge.usage);
+    if (!(await charge.claim())) return null;
+    const log = newCallLog();
+    log.parties = parties;
+    log.deployment = deployment;
+    log.usage = charge.usage;
+    log.cost = cost;
+    log.providerResponseId = charge.providerResponseId;
+    const subjects = this.parties.subjectsOf(parties, deployment.modelName);
+    try {
+      const admission = await this.limits.admit({ subjects: subjects.map(chargeOnly), estimatedCost: 0 });
+      await admission.settle(cost, charge.usage);
+    } catch (error) {
+      await charge.unclaim();
+      throw error;
+    }
+    this.record(operation, call, log);
+    return cost;
   }
 
   /** One upstream attempt; a stream waits for its first events, so a failure before them is still retryable. */
@@ -406,6 +516,32 @@ export class CallPipeline {
       this.logger.error(`spend row for ${call.requestId} not recorded: ${error instanceof Error ? error.name : typeof error}`);
     }
   }
+}
+
+function newCallLog(): CallLog {
+  return {
+    startTime: new Date(),
+    completionStartTime: null,
+    parties: null,
+    deployment: null,
+    answeredModel: null,
+    usage: null,
+    cost: 0,
+    providerResponseId: null,
+    appliedGuardrails: [],
+    failure: null,
+    cacheHit: false,
+  };
+}
+
+/** A subject only charged (never refused): the work is done and must be paid for whatever the budget says. */
+function chargeOnly(subject: LimitSubject): LimitSubject {
+  return { ...subject, budget: subject.budget ? { ...subject.budget, max: null } : null, maxParallel: null, rpm: null, tpm: null, modelLimits: undefined };
+}
+
+/** A subject's budget alone, for a check that takes no slot and counts no request. */
+function budgetOnly(subject: LimitSubject): LimitSubject {
+  return { ...subject, maxParallel: null, rpm: null, tpm: null, modelLimits: undefined };
 }
 
 /** The client-facing rendering of a failure: it never holds upstream bodies, secrets or stack traces. */

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { AuthContext } from '../common/access/caller';
+import type { Usage } from '../routing/openai.types';
 import type { JsonObject } from '../routing/providers/media.types';
+import type { RealtimeConnection } from '../routing/providers/realtime';
 import type { CallInput, ProviderAnswer } from './operations';
 
 /** One governed call as an edge hands it to the pipeline, already translated from its wire format. */
@@ -56,4 +58,40 @@ export interface CallStream {
   readonly batches: AsyncIterable<string[]>;
   /** Why the edge stopped reading before the end (the client left, the reply grew too large); kept on the row. */
   stop(reason: Error): void;
+}
+
+/**
+ * A long-lived call (a realtime websocket) the pipeline admitted and connected. It holds the caller's parallel slot
+ * until `end()`; every finished response is charged with `charge()` (one spend row each).
+ */
+export interface CallSession {
+  readonly connection: RealtimeConnection;
+  /** The model group that serves the session. */
+  readonly model: string;
+  /**
+   * Prices one response's usage, charges it to every charged party and writes its spend row. Resolves to whether
+   * the budgets still have room for another response (false: the session must stop).
+   */
+  charge(usage: Usage, providerResponseId: string | null): Promise<boolean>;
+  /** @throws BudgetExceededError when a budget the session is charged to has no room for another response. */
+  admitNext(): Promise<void>;
+  /** Gives back the parallel slot; idempotent. */
+  end(): Promise<void>;
+}
+
+/** Usage charged once for work done earlier (a completed batch), priced at the operation's rates. */
+export interface DeferredCharge {
+  readonly usage: Usage;
+  /** The model group the work ran on. */
+  readonly model: string;
+  readonly providerResponseId: string | null;
+  /** Batch API prices (half the regular ones unless the catalog has batch prices). */
+  readonly batchPricing: boolean;
+  /**
+   * Claims the charge in a durable store; only the caller that claims it charges, so concurrent or repeated
+   * requests charge it once. Called after the cost is known, right before anything is charged.
+   */
+  claim(): Promise<boolean>;
+  /** Gives the claim back when charging failed after it, so a later request charges it. */
+  unclaim(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import {
   usageFromResponses,
   type ResponsesContext,
 } from '../routing/providers/responses-via-chat';
+import type { RealtimeConnection } from '../routing/providers/realtime';
 import { UnsupportedOperationError } from '../routing/routing.errors';
 import { anthropicMessageReply, anthropicMessagesText, anyBodyText, chatMessagesText, choicesReply, fieldsText, responsesInputText, responsesReply, textFieldReply } from './guardrail-texts';
 import { RESPONSES_EVENTS } from './responses-events';
@@ -38,6 +39,10 @@ export type OperationName =
   | 'get_response'
   | 'delete_response'
   | 'list_response_input_items'
+  | 'create_batch'
+  | 'batch_request'
+  | 'batch_usage'
+  | 'realtime'
   | 'pass_through'
   | 'anthropic_messages'
   | 'anthropic_count_tokens';
@@ -52,6 +57,13 @@ export interface CallInput {
   readonly responses?: ResponsesContext;
   /** Headers the client sent for the provider (Anthropic's `anthropic-version`, `anthropic-beta`); adapters pick what they pass on. */
   readonly providerHeaders?: Readonly<Record<string, string>>;
+  /** A Batch API request: the body is the batch as the provider gets it (no proxy fields). */
+  readonly batchRequest?: { readonly method: 'GET' | 'POST'; readonly path: string; readonly body?: JsonObject };
+  /**
+   * The edge's own refusal (someone else's file or batch is a 404), checked after admission and before the provider
+   * is called, so a caller over its limits is refused the same way on every edge, as it would be for a provider's 404.
+   */
+  readonly precondition?: () => void;
 }
 
 /** What a provider (or a pass-through target) answered, before the pipeline prices and records it. */
@@ -118,6 +130,8 @@ export interface Operation {
   estimate(input: CallInput): CallEstimate;
   /** Asks the adapter; absent for pass-through, whose target is fixed by configuration. */
   invoke?(adapter: ProviderAdapter, input: CallInput, deployment: Deployment, signal: AbortSignal, streaming: boolean): Promise<ProviderAnswer>;
+  /** Opens a session's upstream connection (realtime); sessions are run by `CallPipeline.openSession`. */
+  connect?(adapter: ProviderAdapter, deployment: Deployment, signal: AbortSignal): Promise<RealtimeConnection>;
 }
 
 function numberOr(value: unknown, fallback: number | null): number | null {
@@ -432,6 +446,78 @@ export const GET_RESPONSE = storedResponseOperation('get_response', 'aget_respon
 export const DELETE_RESPONSE = storedResponseOperation('delete_response', 'adelete_responses', 'respdel-');
 export const LIST_RESPONSE_INPUT_ITEMS = storedResponseOperation('list_response_input_items', 'alist_input_items', 'respitems-');
 
+/**
+ * A batch object is relayed without charging it: a batch's own `usage` (newer API versions report it) is charged
+ * once, from its output file, when it completes (BATCH_USAGE), never on each create or retrieve.
+ */
+function batchObjectAnswer(result: BinaryResult): ProviderAnswer {
+  const answer = binaryAnswer(result);
+  return answer.kind === 'raw' ? { ...answer, usage: null } : answer;
+}
+
+export const CREATE_BATCH: Operation = {
+  name: 'create_batch',
+  callType: 'acreate_batch',
+  idPrefix: 'batch_req_',
+  routerOperation: 'completion',
+  guardrailOperation: 'pass_through',
+  streams: false,
+  text: () => null,
+  replyText: noReply,
+  estimate: noEstimate,
+  invoke: async (adapter, input, deployment, signal) => {
+    if (!adapter.batchRequest || !input.batchRequest) unsupported('batches', deployment);
+    return batchObjectAnswer(await adapter.batchRequest('POST', 'batches', input.batchRequest.body, deployment, signal));
+  },
+};
+
+export const BATCH_REQUEST: Operation = {
+  name: 'batch_request',
+  callType: 'abatch_request',
+  idPrefix: 'batch_req_',
+  routerOperation: 'completion',
+  guardrailOperation: 'pass_through',
+  streams: false,
+  text: () => null,
+  replyText: noReply,
+  estimate: noEstimate,
+  invoke: async (adapter, input, deployment, signal) => {
+    if (!adapter.batchRequest || !input.batchRequest) unsupported('batches', deployment);
+    const { method, path, body } = input.batchRequest;
+    return batchObjectAnswer(await adapter.batchRequest(method, path, body, deployment, signal));
+  },
+};
+
+/** The spend of a completed batch, charged once from its output file's usage (`CallPipeline.chargeOnce`). */
+export const BATCH_USAGE: Operation = {
+  name: 'batch_usage',
+  callType: 'batch',
+  idPrefix: 'batch_',
+  routerOperation: 'completion',
+  guardrailOperation: 'pass_through',
+  streams: false,
+  text: () => null,
+  replyText: noReply,
+  estimate: noEstimate,
+};
+
+/** A realtime websocket session: admitted at connect, charged per `response.done` (`CallPipeline.openSession`). */
+export const REALTIME: Operation = {
+  name: 'realtime',
+  callType: 'realtime',
+  idPrefix: 'rt_',
+  routerOperation: 'chat',
+  guardrailOperation: 'pass_through',
+  streams: false,
+  text: () => null,
+  replyText: noReply,
+  estimate: noEstimate,
+  connect: (adapter, deployment, signal) => {
+    if (!adapter.openRealtime) unsupported('realtime', deployment);
+    return adapter.openRealtime(deployment, signal);
+  },
+};
+
 export const PASS_THROUGH: Operation = {
   name: 'pass_through',
   callType: 'pass_through_endpoint',
@@ -566,6 +652,10 @@ export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   get_response: GET_RESPONSE,
   delete_response: DELETE_RESPONSE,
   list_response_input_items: LIST_RESPONSE_INPUT_ITEMS,
+  create_batch: CREATE_BATCH,
+  batch_request: BATCH_REQUEST,
+  batch_usage: BATCH_USAGE,
+  realtime: REALTIME,
   pass_through: PASS_THROUGH,
   anthropic_messages: MESSAGES,
   anthropic_count_tokens: MESSAGES_COUNT_TOKENS,

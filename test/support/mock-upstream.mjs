@@ -26,6 +26,11 @@
 //   POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=…
 //                                 (Azure style; the model is the deployment name)
 //   POST /openai/responses?api-version=…  (Azure's Responses API; the deployment is the body's model)
+//   POST/GET/DELETE /v1/files[/{id}[/content]]   files kept in memory (multipart upload); Azure: /openai/files?…
+//   POST/GET /v1/batches[/{id}[/cancel]]         validating → in_progress (1st retrieve) → completed (2nd), with an
+//                                 output file whose lines report usage; Azure: /openai/batches?api-version=…
+//   GET  /v1/realtime?model=…      websocket (also /realtime, and Azure's /openai/realtime?deployment=…): session.created,
+//                                 then per response.create: response.created, text deltas, response.done with usage
 //   GET  /__stats                 counters            GET  /__requests  the request log
 //   POST /__control               JSON merged into the options (live reconfiguration)
 //   POST /__reset                 resetStats()
@@ -724,8 +729,16 @@ export async function startMockUpstream(options = {}) {
       p = '/responses';
     } else if (p.startsWith('/v1/')) {
       p = p.slice(3);
+    } else if (/^\/openai\/(files|batches)(\/|$)/.test(p)) {
+      // Azure's files and batches belong to the resource, not a deployment.
+      p = p.slice('/openai'.length);
     }
     if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+
+    if (/^\/(files|batches)(\/|$)/.test(p)) {
+      if (!checkAuth(req)) return after(ctx, opts.latencyMs, () => sendError(ctx, 401, 'Incorrect API key provided (mock upstream).', 'invalid_request_error', 'invalid_api_key'));
+      return void objects(ctx, req, p, query, raw, body).catch((err) => sendError(ctx, 500, `Mock upstream internal error: ${err && err.message}`, 'server_error'));
+    }
 
     const route =
       p === '/chat/completions' ? 'chat' : p === '/completions' ? 'completions' : p === '/embeddings' ? 'embeddings'
@@ -810,6 +823,140 @@ export async function startMockUpstream(options = {}) {
       }
     });
   });
+  // ------------------------------------------------------------------ files and batches
+  const files = new Map();
+  const batches = new Map();
+  const describeFile = (f) => ({ id: f.id, object: 'file', bytes: Buffer.byteLength(f.data), created_at: f.created_at, filename: f.filename, purpose: f.purpose, status: 'processed' });
+  const describeBatch = (b) => ({
+    id: b.id, object: 'batch', endpoint: b.endpoint, errors: null, input_file_id: b.input_file_id, completion_window: b.completion_window,
+    status: b.status, output_file_id: b.output_file_id, error_file_id: null, created_at: b.created_at,
+    request_counts: { total: b.lines.length, completed: b.status === 'completed' ? b.lines.length : 0, failed: 0 }, metadata: b.metadata ?? null,
+  });
+
+  /**
+   * Files (multipart upload, list, retrieve, content, delete) and batches: a batch is validating when created,
+   * in_progress at its first retrieve and completed at the second, with an output file whose every line reports
+   * usage (`completionTokens` output tokens, the line's characters / 4 input tokens).
+   */
+  async function objects(ctx, req, p, query, raw, body) {
+    const [, kind, id, action] = p.split('/');
+    const now = Math.floor(Date.now() / 1000);
+    if (kind === 'files') {
+      if (!id && req.method === 'POST') {
+        const form = await new Response(raw, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData().catch(() => null);
+        const file = form?.get('file');
+        if (!form || !file || typeof file === 'string' || typeof form.get('purpose') !== 'string') return sendError(ctx, 400, "Missing required parameter: 'file' or 'purpose'.", 'invalid_request_error');
+        const stored = { id: `file-${idPrefix}${(++seq).toString(36)}`, filename: file.name, purpose: form.get('purpose'), data: await file.text(), created_at: now };
+        files.set(stored.id, stored);
+        return sendJson(ctx, 200, JSON.stringify(describeFile(stored)));
+      }
+      if (!id && req.method === 'GET') return sendJson(ctx, 200, JSON.stringify({ object: 'list', data: [...files.values()].map(describeFile), has_more: false }));
+      const stored = files.get(id);
+      if (!stored) return sendError(ctx, 404, `No such File object: ${id}`, 'invalid_request_error');
+      if (req.method === 'DELETE') {
+        files.delete(id);
+        return sendJson(ctx, 200, JSON.stringify({ id, object: 'file', deleted: true }));
+      }
+      if (action === 'content') {
+        ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': Buffer.byteLength(stored.data) });
+        return ctx.res.end(stored.data);
+      }
+      return sendJson(ctx, 200, JSON.stringify(describeFile(stored)));
+    }
+    if (!id && req.method === 'POST') {
+      const input = body && files.get(body.input_file_id);
+      if (!input) return sendError(ctx, 400, `Invalid input_file_id: ${body?.input_file_id}`, 'invalid_request_error');
+      const batch = { id: `batch_${idPrefix}${(++seq).toString(36)}`, endpoint: body.endpoint, input_file_id: input.id, completion_window: body.completion_window ?? '24h', status: 'validating', output_file_id: null, created_at: now, metadata: body.metadata, lines: input.data.split('\n').filter((line) => line.trim() !== '') };
+      batches.set(batch.id, batch);
+      return sendJson(ctx, 200, JSON.stringify(describeBatch(batch)));
+    }
+    if (!id && req.method === 'GET') {
+      const all = [...batches.values()].reverse();
+      const start = query.after ? all.findIndex((b) => b.id === query.after) + 1 : 0;
+      const page = all.slice(start, start + Number(query.limit ?? 20));
+      return sendJson(ctx, 200, JSON.stringify({ object: 'list', data: page.map(describeBatch), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + page.length < all.length }));
+    }
+    const batch = batches.get(id);
+    if (!batch) return sendError(ctx, 404, `No batch found with id '${id}'.`, 'invalid_request_error');
+    if (action === 'cancel' && req.method === 'POST') {
+      if (batch.status !== 'completed') batch.status = 'cancelled';
+      return sendJson(ctx, 200, JSON.stringify(describeBatch(batch)));
+    }
+    if (batch.status === 'validating') batch.status = 'in_progress';
+    else if (batch.status === 'in_progress') {
+      const output = batch.lines.map((line, i) => {
+        const prompt = Math.max(1, Math.ceil(line.length / 4));
+        const usage = { prompt_tokens: prompt, completion_tokens: opts.completionTokens, total_tokens: prompt + opts.completionTokens };
+        let customId = `request-${i}`;
+        try {
+          customId = JSON.parse(line).custom_id ?? customId;
+        } catch {
+          /* not JSON: keep the index */
+        }
+        const answer = { id: `chatcmpl-batch-${i}`, object: 'chat.completion', created: now, model: 'mock-gpt', choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }], usage };
+        return JSON.stringify({ id: `batch_req_${i}`, custom_id: customId, response: { status_code: 200, request_id: `req_${i}`, body: answer }, error: null });
+      });
+      const out = { id: `file-${idPrefix}${(++seq).toString(36)}`, filename: `${batch.id}_output.jsonl`, purpose: 'batch_output', data: output.join('\n') + '\n', created_at: now };
+      files.set(out.id, out);
+      batch.output_file_id = out.id;
+      batch.status = 'completed';
+    }
+    return sendJson(ctx, 200, JSON.stringify(describeBatch(batch)));
+  }
+
+  // ------------------------------------------------------------------ realtime (websocket)
+  // `ws` is loaded on the first upgrade only: the mock keeps starting without dependencies for the benchmark.
+  let realtimeServer = null;
+  const REALTIME_RE = /^\/(?:v1\/)?realtime$|^\/openai\/realtime$/;
+  server.on('upgrade', (req, socket, head) => {
+    const url = req.url || '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    const model = pathname.startsWith('/openai/') ? query.get('deployment') : query.get('model');
+    socket.on('error', () => socket.destroy());
+    const refuse = (status, message) => {
+      const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } });
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    };
+    if (!REALTIME_RE.test(pathname) || !model) return refuse(404, `Mock upstream: no websocket route ${pathname}`);
+    if (!checkAuth(req)) return refuse(401, 'Incorrect API key provided.');
+    logRequest(req, pathname, Object.fromEntries(query), '');
+    stats.requests++;
+    stats.realtime = (stats.realtime ?? 0) + 1;
+    import('ws').then(({ WebSocketServer }) => {
+      realtimeServer ??= new WebSocketServer({ noServer: true, perMessageDeflate: false });
+      realtimeServer.handleUpgrade(req, socket, head, (ws) => realtimeSession(ws, model));
+    }, () => refuse(404, 'Mock upstream: the ws package is not installed'));
+  });
+
+  /** session.created first; response.create → response.created, text deltas, response.done with usage. */
+  function realtimeSession(ws, model) {
+    let events = 0;
+    const send = (event) => ws.send(JSON.stringify({ event_id: `event_${(++events).toString(36)}`, ...event }));
+    const session = { id: `sess_${idPrefix}${(++seq).toString(36)}`, object: 'realtime.session', model, modalities: ['text', 'audio'] };
+    send({ type: 'session.created', session });
+    ws.on('message', (data) => {
+      let event;
+      try {
+        event = JSON.parse(String(data));
+      } catch {
+        return send({ type: 'error', error: { type: 'invalid_request_error', message: 'Invalid JSON' } });
+      }
+      if (event.type === 'session.update') return send({ type: 'session.updated', session: { ...session, ...event.session } });
+      if (event.type !== 'response.create') return;
+      const id = `resp_${idPrefix}${(++seq).toString(36)}`;
+      const text = 'Hello from the mock realtime model';
+      const pieces = splitText(text, Math.max(1, Math.min(opts.chunkCount, 8)));
+      const output = Math.max(1, opts.completionTokens);
+      send({ type: 'response.created', response: { id, object: 'realtime.response', status: 'in_progress', output: [], usage: null } });
+      for (const delta of pieces) send({ type: 'response.text.delta', response_id: id, item_id: `item_${id}`, output_index: 0, content_index: 0, delta });
+      send({ type: 'response.text.done', response_id: id, item_id: `item_${id}`, output_index: 0, content_index: 0, text });
+      const usage = { total_tokens: 20 + output, input_tokens: 20, output_tokens: output, input_token_details: { cached_tokens: 0, text_tokens: 12, audio_tokens: 8 }, output_token_details: { text_tokens: output, audio_tokens: 0 } };
+      send({ type: 'response.done', response: { id, object: 'realtime.response', status: 'completed', output: [{ id: `item_${id}`, type: 'message', role: 'assistant', content: [{ type: 'text', text }] }], usage } });
+    });
+  }
+
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
@@ -848,6 +995,7 @@ export async function startMockUpstream(options = {}) {
     close() {
       if (!closing) {
         closing = new Promise((resolve) => {
+          for (const client of realtimeServer?.clients ?? []) client.terminate();
           server.close(() => resolve());
           server.closeAllConnections();
         });

@@ -680,3 +680,63 @@ test('CLI: starts, prints the listening line, serves, exits on SIGTERM', async (
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
+
+test('realtime websocket: auth checked before the upgrade, session.created, response.create → deltas and response.done with usage', async () => {
+  const { default: WebSocket } = await import('ws');
+  mock.setOptions({ requireApiKey: 'sk-rt' });
+  const wsUrl = mock.url.replace('http', 'ws');
+  const refused = await new Promise((resolve) => {
+    const ws = new WebSocket(`${wsUrl}/v1/realtime?model=gpt-4o-realtime-preview`, { headers: { authorization: 'Bearer wrong' } });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+    ws.on('error', () => {});
+  });
+  assert.equal(refused, 401);
+  const events = [];
+  await new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${wsUrl}/v1/realtime?model=gpt-4o-realtime-preview`, { headers: { authorization: 'Bearer sk-rt', 'openai-beta': 'realtime=v1' } });
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      const event = JSON.parse(String(data));
+      events.push(event);
+      if (event.type === 'session.created') ws.send(JSON.stringify({ type: 'response.create' }));
+      if (event.type === 'response.done') ws.close();
+    });
+    ws.on('close', resolve);
+  });
+  assert.equal(events[0].type, 'session.created');
+  assert.equal(events[0].session.model, 'gpt-4o-realtime-preview');
+  assert.ok(events.some((event) => event.type === 'response.text.delta'));
+  const done = events.at(-1);
+  assert.equal(done.type, 'response.done');
+  assert.equal(done.response.usage.input_tokens, 20);
+  assert.equal(done.response.usage.output_tokens, 16);
+  // Azure's path names the deployment and takes api-key.
+  const azure = await new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${wsUrl}/openai/realtime?api-version=2024-10-01-preview&deployment=my-rt`, { headers: { 'api-key': 'sk-rt' } });
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      ws.close();
+      resolve(JSON.parse(String(data)));
+    });
+  });
+  assert.equal(azure.session.model, 'my-rt');
+});
+
+test('files and batches: upload, batch validating → in_progress → completed, output lines with usage, Azure paths', async () => {
+  const form = new FormData();
+  form.set('purpose', 'batch');
+  form.set('file', new Blob(['{"custom_id":"a","body":{}}\n{"custom_id":"b","body":{}}\n']), 'in.jsonl');
+  const file = await (await fetch(`${mock.url}/v1/files`, { method: 'POST', body: form })).json();
+  assert.equal(file.purpose, 'batch');
+  const created = await post('/v1/batches', { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  assert.equal(created.json.status, 'validating');
+  const get = async (path) => (await fetch(mock.url + path)).json();
+  assert.equal((await get(`/v1/batches/${created.json.id}`)).status, 'in_progress');
+  const done = await get(`/openai/batches/${created.json.id}?api-version=2024-10-21`);
+  assert.equal(done.status, 'completed');
+  const lines = (await (await fetch(`${mock.url}/v1/files/${done.output_file_id}/content`)).text()).trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(lines.map((line) => line.custom_id), ['a', 'b']);
+  assert.equal(lines[0].response.body.usage.completion_tokens, 16);
+  assert.equal((await get('/v1/batches?limit=1')).data[0].id, created.json.id);
+  assert.equal((await fetch(`${mock.url}/v1/batches/batch_nope`)).status, 404);
+});

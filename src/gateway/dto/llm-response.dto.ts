@@ -164,3 +164,31 @@ export class FileDeletedDto {
   @ApiProperty({ example: 'file' }) object!: string;
   @ApiProperty() deleted!: boolean;
 }
+
+export class BatchRequestCountsDto {
+  @ApiProperty() total!: number;
+  @ApiProperty() completed!: number;
+  @ApiProperty() failed!: number;
+}
+
+export class BatchObjectDto {
+  @ApiProperty({ example: 'batch_abc123' }) id!: string;
+  @ApiProperty({ example: 'batch' }) object!: string;
+  @ApiProperty({ example: '/v1/chat/completions' }) endpoint!: string;
+  @ApiProperty() input_file_id!: string;
+  @ApiProperty({ example: '24h' }) completion_window!: string;
+  @ApiProperty({ example: 'validating', description: 'validating, failed, in_progress, finalizing, completed, expired, cancelling, cancelled' }) status!: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) output_file_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) error_file_id?: string | null;
+  @ApiProperty({ description: 'Unix seconds' }) created_at!: number;
+  @ApiPropertyOptional({ type: BatchRequestCountsDto }) request_counts?: BatchRequestCountsDto;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, nullable: true }) metadata?: Record<string, string> | null;
+}
+
+export class BatchListDto {
+  @ApiProperty({ example: 'list' }) object!: string;
+  @ApiProperty({ type: [BatchObjectDto] }) data!: BatchObjectDto[];
+  @ApiPropertyOptional({ type: String, nullable: true }) first_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) last_id?: string | null;
+  @ApiPropertyOptional() has_more?: boolean;
+}

@@ -57,3 +57,13 @@ export class FileUploadRequestDto {
   @ApiPropertyOptional({ description: 'The deployment (model group) to store the file with; default: the first that serves files' }) model?: string;
   @ApiPropertyOptional({ description: "LiteLLM's spelling: comma-separated model groups (the first is used)" }) target_model_names?: string;
 }
+
+export class BatchCreateRequestDto {
+  @ApiProperty({ description: 'A file uploaded by this key with purpose "batch"' }) input_file_id!: string;
+  @ApiProperty({ example: '/v1/chat/completions' }) endpoint!: string;
+  @ApiProperty({ example: '24h' }) completion_window!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, nullable: true }) metadata?: Record<string, string> | null;
+  @ApiPropertyOptional({ description: 'Tollgate/LiteLLM: the model group whose deployment runs the batch (default: the input file’s)' }) model?: string;
+  @ApiPropertyOptional({ description: 'LiteLLM: model groups to run the batch on (the first is used)' }) target_model_names?: string;
+  @ApiPropertyOptional({ description: 'LiteLLM: openai or azure (the first such deployment)' }) custom_llm_provider?: string;
+}

@@ -1,5 +1,6 @@
 import type { Deployment, ProviderId } from '../deployment';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, TextCompletionRequest } from '../openai.types';
+import type WebSocket from 'ws';
 import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, RerankRequest, RerankResponse, SpeechRequest } from './media.types';
 
 /** Upstream headers worth passing on, already renamed `llm_provider-…` as LiteLLM does. */
@@ -83,6 +84,13 @@ export interface ProviderAdapter {
   speaksMessages?(deployment: Deployment): boolean;
   /** `POST /v1/messages/count_tokens` natively; without it the tokens are counted locally. */
   countMessageTokens?(call: MessagesCall, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>>;
+  /** The Batch API: `POST batches`, `GET batches[/{id}]`, `POST batches/{id}/cancel` (JSON, relayed as it is). */
+  batchRequest?(method: 'GET' | 'POST', path: string, body: JsonObject | undefined, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult>;
+  /** Opens the deployment's realtime websocket (OpenAI `/v1/realtime`, Azure `/openai/realtime`). */
+  openRealtime?(deployment: Deployment, signal: AbortSignal): Promise<RealtimeConnection>;
 }
+
+/** An open realtime websocket to a provider, paused until the edge listens (`resume()`); events are relayed both ways. */
+export type RealtimeConnection = WebSocket;
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface RecordedProviderRequest {
   method: string;
@@ -19,6 +20,9 @@ export interface ProviderExchange {
 /** Answers one request, or returns false when the path is not this provider's. */
 export type ProviderHandler = (exchange: ProviderExchange) => boolean | Promise<boolean>;
 
+/** Takes a websocket upgrade (a realtime endpoint), or returns false when the path is not this provider's. */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+
 export interface MockProviderServer {
   /** `http://127.0.0.1:PORT` */
   url: string;
@@ -30,7 +34,7 @@ export interface MockProviderServer {
  * A loopback HTTP server speaking one or more providers' wire formats (each handler in its own file). Records
  * every request so tests can check what the gateway really sent: headers, translated bodies, signatures.
  */
-export async function startMockProviderServer(handlers: ProviderHandler[]): Promise<MockProviderServer> {
+export async function startMockProviderServer(handlers: ProviderHandler[], upgrades: UpgradeHandler[] = []): Promise<MockProviderServer> {
   const requests: RecordedProviderRequest[] = [];
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -55,6 +59,10 @@ export async function startMockProviderServer(handlers: ProviderHandler[]): Prom
     for (const handler of handlers) if (await handler({ request, res })) return;
     sendJson(res, 404, { error: { message: `mock: no route for ${request.method} ${request.path}` } });
   }
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    for (const upgrade of upgrades) if (upgrade(req, socket, head)) return;
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -16,6 +16,24 @@ interface StoredFile {
 
 const AZURE_DEPLOYMENT = /^\/openai\/deployments\/([^/]+)\/(images\/generations|audio\/speech|audio\/transcriptions)\?api-version=[\w-]+$/;
 const AZURE_FILES = /^\/openai\/(files(?:\/[^/?]+(?:\/content)?)?)\?api-version=[\w-]+/;
+const AZURE_BATCHES = /^\/openai\/(batches(?:\/[^/?]+(?:\/cancel)?)?)\?api-version=[\w-]+/;
+
+/** The usage every line of a mocked batch output file reports. */
+export const BATCH_LINE_USAGE = Object.freeze({ prompt_tokens: 100, completion_tokens: 40, total_tokens: 140 });
+
+interface StoredBatch {
+  id: string;
+  endpoint: string;
+  input_file_id: string;
+  completion_window: string;
+  status: string;
+  output_file_id: string | null;
+  created_at: number;
+  lines: number;
+  /** Retrieves so far: the first shows it in progress, the second completes it. */
+  retrieves: number;
+  metadata: unknown;
+}
 
 /**
  * Speaks OpenAI's non-chat endpoints (and their Azure forms under `/openai/deployments/{name}/…?api-version=` and
@@ -24,9 +42,10 @@ const AZURE_FILES = /^\/openai\/(files(?:\/[^/?]+(?:\/content)?)?)\?api-version=
  */
 export function openAiMediaMock(): ProviderHandler {
   const files = new Map<string, StoredFile>();
+  const batches = new Map<string, StoredBatch>();
   return async ({ request, res }) => {
     const azure = AZURE_DEPLOYMENT.exec(request.path);
-    const azureFiles = AZURE_FILES.exec(request.path);
+    const azureFiles = AZURE_FILES.exec(request.path) ?? AZURE_BATCHES.exec(request.path);
     let operation: string;
     let model: string | undefined;
     if (azure || azureFiles) {
@@ -97,6 +116,60 @@ export function openAiMediaMock(): ProviderHandler {
       await writeSlowly(res, events);
       return true;
     }
+    if (operation === 'batches' || operation.startsWith('batches/')) {
+      const [, id, action] = operation.split('/');
+      if (!id && request.method === 'POST') {
+        const input = typeof body.input_file_id === 'string' ? files.get(body.input_file_id) : undefined;
+        if (!input) return fail(res, 400, `Invalid input_file_id: ${String(body.input_file_id)}`);
+        if (input.purpose !== 'batch') return fail(res, 400, 'The input file must have purpose "batch".');
+        if (typeof body.endpoint !== 'string' || body.completion_window !== '24h') return fail(res, 400, "Missing or invalid 'endpoint' or 'completion_window'.");
+        const unknown = Object.keys(body).filter((field) => !['input_file_id', 'endpoint', 'completion_window', 'metadata', 'output_expires_after'].includes(field));
+        if (unknown.length > 0) return fail(res, 400, `Unrecognized request argument supplied: ${unknown.join(', ')}`);
+        const lines = input.data.toString('utf8').split('\n').filter((line) => line.trim() !== '').length;
+        const batch: StoredBatch = { id: `batch_${randomUUID().slice(0, 12)}`, endpoint: body.endpoint, input_file_id: input.id, completion_window: '24h', status: 'validating', output_file_id: null, created_at: Math.floor(Date.now() / 1000), lines, retrieves: 0, metadata: body.metadata ?? null };
+        batches.set(batch.id, batch);
+        sendJson(res, 200, describeBatch(batch));
+        return true;
+      }
+      if (!id && request.method === 'GET') {
+        const query = new URLSearchParams(request.path.split('?')[1] ?? '');
+        const all = [...batches.values()].reverse();
+        const after = query.get('after');
+        const start = after ? all.findIndex((batch) => batch.id === after) + 1 : 0;
+        const limit = Number(query.get('limit') ?? 20);
+        const page = all.slice(start, start + limit);
+        sendJson(res, 200, { object: 'list', data: page.map(describeBatch), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < all.length });
+        return true;
+      }
+      const batch = id ? batches.get(id) : undefined;
+      if (!batch) return fail(res, 404, `No batch found with id '${id}'.`);
+      if (action === 'cancel' && request.method === 'POST') {
+        if (batch.status === 'completed') return fail(res, 400, 'Cannot cancel a batch with status completed.');
+        batch.status = 'cancelling';
+        sendJson(res, 200, describeBatch(batch));
+        batch.status = 'cancelled';
+        return true;
+      }
+      if (request.method !== 'GET' || action) return false;
+      batch.retrieves += 1;
+      if (batch.status === 'validating') batch.status = 'in_progress';
+      else if (batch.status === 'in_progress') {
+        const input = files.get(batch.input_file_id);
+        const lines = (input?.data.toString('utf8') ?? '').split('\n').filter((line) => line.trim() !== '');
+        const output = lines.map((line, i) => {
+          const custom = (JSON.parse(line) as { custom_id?: string }).custom_id ?? `request-${i}`;
+          const answer = { id: `chatcmpl-${i}`, object: 'chat.completion', model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }], usage: BATCH_LINE_USAGE };
+          return JSON.stringify({ id: `batch_req_${i}`, custom_id: custom, response: { status_code: 200, request_id: `req_${i}`, body: answer }, error: null });
+        });
+        const data = Buffer.from(output.join('\n') + '\n');
+        const stored: StoredFile = { id: `file-${randomUUID().slice(0, 12)}`, filename: `${batch.id}_output.jsonl`, purpose: 'batch_output', data, bytes: data.length, created_at: Math.floor(Date.now() / 1000) };
+        files.set(stored.id, stored);
+        batch.output_file_id = stored.id;
+        batch.status = 'completed';
+      }
+      sendJson(res, 200, describeBatch(batch));
+      return true;
+    }
     if (operation.startsWith('files')) {
       const [, id, content] = operation.split('/');
       if (!id && request.method === 'POST') {
@@ -129,6 +202,24 @@ export function openAiMediaMock(): ProviderHandler {
       return true;
     }
     return false;
+  };
+}
+
+function describeBatch(batch: StoredBatch): Record<string, unknown> {
+  const done = batch.status === 'completed' ? batch.lines : 0;
+  return {
+    id: batch.id,
+    object: 'batch',
+    endpoint: batch.endpoint,
+    errors: null,
+    input_file_id: batch.input_file_id,
+    completion_window: batch.completion_window,
+    status: batch.status,
+    output_file_id: batch.output_file_id,
+    error_file_id: null,
+    created_at: batch.created_at,
+    request_counts: { total: batch.lines, completed: done, failed: 0 },
+    metadata: batch.metadata,
   };
 }
 

@@ -6,12 +6,15 @@ import { UnsupportedOperationError } from '../../routing.errors';
 import type { JsonObject } from '../media.types';
 import { OpenAiWireAdapter } from '../openai/openai-wire.adapter';
 import type { JsonResult, StreamResult } from '../provider-adapter';
+import { websocketUrl, type RealtimeTarget } from '../realtime';
 
 /** GA version used when a deployment sets no `api_version`. */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 /** The Responses API exists from this version on; a deployment configured with an older one uses it for responses. */
 export const AZURE_RESPONSES_API_VERSION = '2025-04-01-preview';
 const FIRST_RESPONSES_VERSION = '2025-03-01-preview';
+/** The realtime API is a preview API on Azure: the GA default version has no `/openai/realtime`. */
+const AZURE_REALTIME_API_VERSION = '2024-10-01-preview';
 const PATHS: Record<LlmOperation, string> = { chat: 'chat/completions', completion: 'completions', embedding: 'embeddings' };
 
 /**
@@ -35,7 +38,7 @@ export class AzureOpenAiAdapter extends OpenAiWireAdapter {
   }
 
   /**
-   * Images and audio live under the deployment like chat does; files belong to the resource, not a deployment.
+   * Images and audio live under the deployment like chat does; files and batches belong to the resource.
    * Azure OpenAI has no moderation endpoint (content filtering is applied to every call instead).
    */
   protected mediaEndpoint(deployment: Deployment, path: string): string {
@@ -43,7 +46,8 @@ export class AzureOpenAiAdapter extends OpenAiWireAdapter {
     if (path === 'moderations') throw new UnsupportedOperationError('moderations', deployment.modelName);
     const base = deployment.apiBase.replace(/\/+$/, '');
     const version = encodeURIComponent(deployment.apiVersion ?? DEFAULT_AZURE_API_VERSION);
-    const scope = path === 'files' || path.startsWith('files/') ? '/openai' : `/openai/deployments/${encodeURIComponent(deployment.upstreamModel)}`;
+    const resourceLevel = ['files', 'batches'].some((root) => path === root || path.startsWith(`${root}/`));
+    const scope = resourceLevel ? '/openai' : `/openai/deployments/${encodeURIComponent(deployment.upstreamModel)}`;
     return `${base}${scope}/${path}?api-version=${version}`;
   }
 
@@ -64,6 +68,14 @@ export class AzureOpenAiAdapter extends OpenAiWireAdapter {
     const configured = deployment.apiVersion;
     const version = configured && (/^[a-z]/.test(configured) || configured >= FIRST_RESPONSES_VERSION) ? configured : AZURE_RESPONSES_API_VERSION;
     return `${deployment.apiBase.replace(/\/+$/, '')}/openai/responses?api-version=${encodeURIComponent(version)}`;
+  }
+
+  /** `wss://{resource}/openai/realtime?api-version=…&deployment=…`, keyed with `api-key`. */
+  protected override realtimeTarget(deployment: Deployment): RealtimeTarget {
+    if (!deployment.apiBase) throw new Error(`azure deployment ${deployment.modelName} has no api_base`);
+    const base = websocketUrl(deployment.apiBase.replace(/\/+$/, ''));
+    const version = encodeURIComponent(deployment.apiVersion ?? AZURE_REALTIME_API_VERSION);
+    return { url: `${base}/openai/realtime?api-version=${version}&deployment=${encodeURIComponent(deployment.upstreamModel)}`, headers: this.authHeaders(deployment) };
   }
 
   protected authHeaders(deployment: Deployment): Record<string, string> {

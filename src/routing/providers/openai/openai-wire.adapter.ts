@@ -2,7 +2,7 @@ import { DomainError } from '../../../common/errors/domain-error';
 import type { Deployment, ProviderId } from '../../deployment';
 import { withoutDeploymentSecrets } from '../../deployment-credentials';
 import type { ChatCompletionRequest, CompletionObject, EmbeddingRequest, LlmOperation, TextCompletionRequest } from '../../openai.types';
-import { UpstreamError } from '../../routing.errors';
+import { UnsupportedOperationError, UpstreamError } from '../../routing.errors';
 import { toEndpoint, type UpstreamEndpoint, type UpstreamHttp, type UpstreamResponse } from '../../upstream-http.service';
 import type { EmbeddingResult, ForwardedHeaders, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
 import type { BinaryResult, ImageGenerationRequest, JsonObject, ModerationRequest, MultipartUpload, SpeechRequest } from '../media.types';
@@ -11,6 +11,7 @@ import { forwardedHeadersOf, readBounded, transportErrorOf } from '../upstream-r
 import { providerHttpError } from '../provider-error-mapping';
 import { usageFromJsonText } from '../usage-extractor';
 import { parseSse } from '../sse';
+import { openRealtimeSocket, type RealtimeConnection, type RealtimeTarget } from '../realtime';
 
 /**
  * Fields that steer Tollgate itself and must not reach the provider. Connection fields are dropped too:
@@ -67,6 +68,11 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
 
   /** The provider's quirks, applied to the outgoing body after the proxy's own fields are gone (none by default). */
   protected adjustBody(_body: Record<string, unknown>, _deployment: Deployment, _stream: boolean): void {}
+
+  /** Where the deployment's realtime socket is; undefined for a provider without OpenAI's realtime API. */
+  protected realtimeTarget(_deployment: Deployment): RealtimeTarget | undefined {
+    return undefined;
+  }
 
   chat(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>> {
     return this.json<CompletionObject>('chat', request, deployment, signal);
@@ -149,6 +155,21 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     }
     if (response.statusCode >= 400) throw await this.statusError(response, deployment);
     return { headers: forwardedHeaders(response), batches: this.batches(response, signal, deployment, responsesEventError) };
+  }
+
+  /** `path` may carry a query (`batches?limit=2&after=…`), merged with the endpoint's own as for files. */
+  async batchRequest(method: 'GET' | 'POST', path: string, body: JsonObject | undefined, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
+    const [pathOnly, query] = path.split('?', 2);
+    const url = new URL(this.mediaEndpoint(deployment, pathOnly));
+    for (const [name, value] of new URLSearchParams(query ?? '')) url.searchParams.set(name, value);
+    const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+    return this.relayed(await this.sendTo(method, url.toString(), headers, body ? JSON.stringify(body) : undefined, deployment, signal), signal, deployment);
+  }
+
+  openRealtime(deployment: Deployment, signal: AbortSignal): Promise<RealtimeConnection> {
+    const target = this.realtimeTarget(deployment);
+    if (!target) throw new UnsupportedOperationError('realtime', deployment.modelName);
+    return openRealtimeSocket(this.labelOf(deployment), target, deployment, signal);
   }
 
   private async mediaJson(path: string, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {

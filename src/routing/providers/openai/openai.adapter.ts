@@ -5,6 +5,7 @@ import { UpstreamHttp } from '../../upstream-http.service';
 import type { JsonObject } from '../media.types';
 import type { JsonResult, StreamResult } from '../provider-adapter';
 import { OpenAiWireAdapter } from './openai-wire.adapter';
+import { websocketUrl, type RealtimeTarget } from '../realtime';
 
 const OPENAI_API_BASE = 'https://api.openai.com/v1';
 const PATHS: Record<LlmOperation, string> = { chat: '/chat/completions', completion: '/completions', embedding: '/embeddings' };
@@ -35,6 +36,12 @@ export class OpenAiAdapter extends OpenAiWireAdapter {
 
   responsesStream(request: JsonObject, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
     return this.responsesStreamAt(this.mediaEndpoint(deployment, 'responses'), request, deployment, signal);
+  }
+
+  /** `wss://api.openai.com/v1/realtime?model=…`, with the beta header the realtime API asks for. */
+  protected override realtimeTarget(deployment: Deployment): RealtimeTarget {
+    const base = websocketUrl((deployment.apiBase ?? OPENAI_API_BASE).replace(/\/+$/, ''));
+    return { url: `${base}/realtime?model=${encodeURIComponent(deployment.upstreamModel)}`, headers: { ...this.authHeaders(deployment), 'OpenAI-Beta': 'realtime=v1' } };
   }
 
   protected authHeaders(deployment: Deployment): Record<string, string> {
