@@ -66,22 +66,31 @@ function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
+/** The docs as Tollgate brands them when the environment says nothing. */
+export const DEFAULT_DOCS: Readonly<DocsSettings> = Object.freeze({
+  title: 'Tollgate',
+  description: 'Enterprise LLM gateway: OpenAI-compatible API, virtual keys, budgets, spend and audit.',
+  filtered: false,
+  url: '/docs',
+  enabled: true,
+});
+
 /**
  * LiteLLM's Swagger branding from the environment: `DOCS_TITLE`, `DOCS_DESCRIPTION`, `DOCS_FILTERED` (only the
  * OpenAI-compatible routes in the document), `DOCS_URL` (where the Swagger UI lives; Tollgate's default `/docs`,
  * since `/` redirects there) and `NO_DOCS` (no Swagger UI nor document at all).
  */
 export function readDocsSettings(env: Env, problems: string[]): DocsSettings {
-  let url = present(env.DOCS_URL) ?? '/docs';
+  let url = present(env.DOCS_URL) ?? DEFAULT_DOCS.url;
   if (!url.startsWith('/')) url = `/${url}`;
   url = url.replace(/\/+$/, '');
   if (url === '' || url === '/openapi.json' || url === '/openapi.yaml') {
     problems.push(`DOCS_URL: ${present(env.DOCS_URL) ?? ''} cannot serve the Swagger UI (\`/\` redirects to it; the documents have their own paths)`);
-    url = '/docs';
+    url = DEFAULT_DOCS.url;
   }
   return {
-    title: present(env.DOCS_TITLE) ?? 'Tollgate',
-    description: present(env.DOCS_DESCRIPTION) ?? 'Enterprise LLM gateway: OpenAI-compatible API, virtual keys, budgets, spend and audit.',
+    title: present(env.DOCS_TITLE) ?? DEFAULT_DOCS.title,
+    description: present(env.DOCS_DESCRIPTION) ?? DEFAULT_DOCS.description,
     filtered: envFlag(env.DOCS_FILTERED),
     url,
     enabled: !envFlag(env.NO_DOCS),
