@@ -8,6 +8,8 @@ import type { FallbackTry, UpstreamAttempt } from '../routing/router.service';
  * pipeline knows nothing of Prometheus and observability never imports the pipeline.
  */
 export interface CallObserver {
+  /** False when nothing listens (no `prometheus` callback): the pipeline then builds no SettledCall at all. */
+  readonly active: boolean;
   /** Runs on the request path's tail: O(1) in-memory work only, no await, never throws. */
   settled(call: SettledCall): void;
 }

@@ -254,6 +254,10 @@ export class LitellmMetrics implements CallObserver {
     return this.registry.metrics();
   }
 
+  get active(): boolean {
+    return this.settings.enabled;
+  }
+
   settled(call: SettledCall): void {
     if (!this.settings.enabled) return;
     try {

@@ -452,6 +452,7 @@ export class CallPipeline {
 
   /** Tells the observers (metrics) how the call went, once it has settled and its row is recorded. */
   private observe(call: CallRequest, log: CallLog): void {
+    if (!this.observer.active) return;
     try {
       const parties = log.parties;
       const key = parties?.key;
