@@ -4,7 +4,9 @@ import { apiClient, type ApiClient } from './support/api-client';
 import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 import { find, parseExposition, total, type Exposition } from './support/prometheus-text';
+import { DataSource } from 'typeorm';
 import { LATENCY_BUCKETS } from '../src/observability/litellm-metrics';
+import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 
 const MASTER_KEY = 'sk-prom-master';
 const END_USER = 'my-test-user-34';
@@ -77,7 +79,15 @@ describe('LiteLLM Prometheus metrics (e2e, openai SDK → gateway → mock upstr
       teamId = team.body.team_id;
       const user = await api.post<{ user_id: string }>('/user/new', { user_id: 'prom-user', user_email: 'prom-user@example.com', max_budget: 20 });
       expect(user.status).toBe(200);
-      const generated = await api.post<{ key: string }>('/key/generate', { key_alias: 'prom-key', team_id: teamId, user_id: 'prom-user', max_budget: 10, budget_duration: '7d' });
+      const generated = await api.post<{ key: string }>('/key/generate', {
+        key_alias: 'prom-key',
+        team_id: teamId,
+        user_id: 'prom-user',
+        max_budget: 10,
+        budget_duration: '7d',
+        model_rpm_limit: { 'fake-openai-endpoint': 100 },
+        model_tpm_limit: { 'fake-openai-endpoint': 100000 },
+      });
       expect(generated.status).toBe(200);
       key = generated.body.key;
       keyHash = sha256(key);
@@ -187,7 +197,31 @@ describe('LiteLLM Prometheus metrics (e2e, openai SDK → gateway → mock upstr
       expect(total(metrics, 'litellm_deployment_total_requests_total', { model_id: 'primary-1' })).toBe(2);
     });
 
-    it('should count spend equal to the ledger, and tokens equal to the usage the client saw', async () => {
+    it("should count spend and tokens equal to the ledger's rows", async () => {
+      await gateway.app.get(SpendLedgerService).flush();
+      const [row] = (await gateway.app
+        .get(DataSource)
+        .query('SELECT SUM(spend) AS spend, SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion, COUNT(*) AS calls FROM tollgate_spend_logs WHERE api_key = $1', [
+          keyHash,
+        ])) as {
+        spend: string;
+        prompt: string;
+        completion: string;
+        calls: string;
+      }[];
+      expect(Number(row.calls)).toBe(5);
+      expect(total(metrics, 'litellm_spend_metric_total', { hashed_api_key: keyHash })).toBeCloseTo(Number(row.spend), 12);
+      expect(total(metrics, 'litellm_input_tokens_total', { hashed_api_key: keyHash })).toBe(Number(row.prompt));
+      expect(total(metrics, 'litellm_output_tokens_total', { hashed_api_key: keyHash })).toBe(Number(row.completion));
+    });
+
+    it("should report the key's per-model request and token windows", () => {
+      const labels = { hashed_api_key: keyHash, api_key_alias: 'prom-key', model: 'fake-openai-endpoint' };
+      expect(find(metrics, 'litellm_remaining_api_key_requests_for_model', labels)[0].value).toBe(98);
+      expect(find(metrics, 'litellm_remaining_api_key_tokens_for_model', labels)[0].value).toBeLessThan(100000);
+    });
+
+    it('should count spend equal to the live spend, and tokens equal to the usage the client saw', async () => {
       const info = await api.get<{ info: { spend: number } }>(`/key/info?key=${encodeURIComponent(key)}`);
       expect(info.status).toBe(200);
       expect(info.body.info.spend).toBeGreaterThan(0);
