@@ -305,6 +305,28 @@ describe('LiteLLM Prometheus metrics (e2e, openai SDK → gateway → mock upstr
     });
   });
 
+  describe('with end users opted in (enable_end_user_cost_tracking_prometheus_only)', () => {
+    let gateway: TestGateway;
+
+    beforeAll(async () => {
+      gateway = await startGateway(config(mock.baseUrl, '  callbacks: ["prometheus"]\n  enable_end_user_cost_tracking_prometheus_only: true'));
+    });
+
+    afterAll(async () => {
+      await gateway?.close();
+      if (gateway) discardStorage(gateway.storage);
+    });
+
+    it("should label the end user, and the master key's calls as LiteLLM does (its hash, default_user_id)", async () => {
+      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      await client.chat.completions.create({ model: 'fake-openai-endpoint', messages, user: END_USER });
+      const { metrics } = await scrape(gateway);
+      const labels = { end_user: END_USER, hashed_api_key: sha256(MASTER_KEY), user: 'default_user_id', api_key_alias: 'None', team: 'None' };
+      expect(total(metrics, 'litellm_proxy_total_requests_metric_total', { ...labels, status_code: '200' })).toBe(1);
+      expect(total(metrics, 'litellm_requests_metric_total', { ...labels, model: 'gpt-4o-mini' })).toBe(1);
+    });
+  });
+
   describe('with prometheus_metrics_config and a series cap', () => {
     let gateway: TestGateway;
 
