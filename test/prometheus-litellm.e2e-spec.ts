@@ -104,7 +104,7 @@ describe('LiteLLM Prometheus metrics (e2e, openai SDK → gateway → mock upstr
         usage.completion += chunk.usage?.completion_tokens ?? 0;
       }
       // A provider failure (the upstream answers 429).
-      expect((await failureOf(client.chat.completions.create({ model: 'fake-azure-endpoint', messages }))).status).toBe(429);
+      expect((await failureOf(client.chat.completions.create({ model: 'fake-azure-endpoint', messages, tags: ['teamB'] } as never))).status).toBe(429);
       // A fallback that serves the call, then one that fails too (the request's own fallbacks).
       const fallenBack = await client.chat.completions.create({ model: 'primary', messages });
       usage.prompt += fallenBack.usage?.prompt_tokens ?? 0;
@@ -195,6 +195,14 @@ describe('LiteLLM Prometheus metrics (e2e, openai SDK → gateway → mock upstr
         2,
       );
       expect(total(metrics, 'litellm_deployment_total_requests_total', { model_id: 'primary-1' })).toBe(2);
+      expect(
+        total(metrics, 'litellm_deployment_failure_by_tag_responses_total', {
+          tag: 'teamB',
+          model_id: 'limited-1',
+          requested_model: 'fake-azure-endpoint',
+          exception_class: 'Openai.RateLimitError',
+        }),
+      ).toBe(1);
     });
 
     it("should count spend and tokens equal to the ledger's rows", async () => {

@@ -65,5 +65,7 @@ export interface SettledCall {
   readonly fallbacks: readonly FallbackTry[];
   /** The headers the call answered with (upstream `llm_provider-x-ratelimit-*`, the key's `x-litellm-key-remaining-*`). */
   readonly responseHeaders: Readonly<Record<string, string>>;
+  /** The spend row's `request_tags` (request, header, key and team tags). */
+  readonly tags: readonly string[];
   readonly budgets: readonly SettledCallBudget[];
 }

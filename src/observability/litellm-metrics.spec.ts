@@ -39,6 +39,7 @@ function aCall(overrides: Partial<SettledCall> = {}): SettledCall {
     attempts: [{ deployment, durationMs: 100, cooledDown: false }],
     fallbacks: [],
     responseHeaders: {},
+    tags: [],
     budgets: [],
     ...overrides,
   };

@@ -111,6 +111,12 @@ export const LITELLM_METRICS: readonly MetricSpec[] = [
   { name: 'litellm_deployment_success_responses', kind: 'counter', help: 'Successful LLM API calls of a deployment', labels: DEPLOYMENT_CALLER },
   { name: 'litellm_deployment_failure_responses', kind: 'counter', help: 'Failed LLM API calls of a deployment', labels: [...DEPLOYMENT_CALLER, ...EXCEPTION] },
   { name: 'litellm_deployment_total_requests', kind: 'counter', help: 'LLM API calls of a deployment, success + failure', labels: DEPLOYMENT_CALLER },
+  {
+    name: 'litellm_deployment_failure_by_tag_responses',
+    kind: 'counter',
+    help: 'Failed LLM API calls of a deployment, by request tag',
+    labels: ['requested_model', 'tag', ...DEPLOYMENT, ...EXCEPTION],
+  },
   { name: 'litellm_deployment_cooled_down', kind: 'counter', help: 'Times a deployment was cooled down by the router', labels: [...DEPLOYMENT, 'exception_status'] },
   {
     name: 'litellm_deployment_latency_per_output_token',
@@ -332,6 +338,7 @@ export class LitellmMetrics implements CallObserver {
       }
       const exception = exceptionLabels(attempt.failure, attempt.deployment);
       this.inc('litellm_deployment_failure_responses', { ...labels, ...exception });
+      for (const tag of call.tags) this.inc('litellm_deployment_failure_by_tag_responses', { ...labels, ...exception, tag });
       // LiteLLM: a failed call marks a partial outage, a cooldown a complete one, the next success healthy again.
       this.metric('litellm_deployment_state')?.set(labels, attempt.cooledDown ? 2 : 1);
       if (attempt.cooledDown) this.inc('litellm_deployment_cooled_down', { ...labels, ...exception });

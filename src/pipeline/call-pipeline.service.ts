@@ -401,57 +401,58 @@ export class CallPipeline {
 
   /** The spend row of the call: every call that reached the pipeline has exactly one, failed or not. */
   private record(operation: Operation, call: CallRequest, log: CallLog): void {
+    let tags: readonly string[] = [];
     try {
       const caller = call.caller;
       const key = caller?.key ?? null;
       const team = log.parties?.team ?? null;
       const body = call.input.body;
-      this.ledger.record(
-        buildSpendRow({
-          requestId: call.requestId,
-          callType: operation.callType,
-          stream: call.streaming,
-          apiKeyHash: caller?.apiKeyHash ?? null,
-          key,
-          callerUserId: caller?.userId ?? null,
-          team,
-          requestedModel: call.model ?? log.answeredModel ?? '',
-          deployment:
-            log.deployment ??
-            (call.target
-              ? {
-                  id: call.target.id,
-                  modelName: log.answeredModel ?? '',
-                  provider: call.target.provider ?? 'pass_through',
-                  upstreamModel: log.answeredModel ?? '',
-                  apiBase: call.target.apiBase,
-                }
-              : null),
-          requestMetadata: isRecord(body[operation.metadataField ?? 'metadata']) ? (body[operation.metadataField ?? 'metadata'] as Record<string, unknown>) : null,
-          headerTags: call.headerTags,
-          bodyTags: stringsOf(body.tags),
-          endUserId: log.parties?.endUserId ?? null,
-          usage: log.usage,
-          cost: log.cost,
-          startTime: log.startTime,
-          endTime: new Date(),
-          completionStartTime: log.completionStartTime,
-          clientIp: call.clientIp,
-          providerResponseId: log.providerResponseId,
-          failure: failureFacts(log.failure),
-          appliedGuardrails: [...log.appliedGuardrails],
-          cacheHit: log.cacheHit,
-        }),
-      );
+      const row = buildSpendRow({
+        requestId: call.requestId,
+        callType: operation.callType,
+        stream: call.streaming,
+        apiKeyHash: caller?.apiKeyHash ?? null,
+        key,
+        callerUserId: caller?.userId ?? null,
+        team,
+        requestedModel: call.model ?? log.answeredModel ?? '',
+        deployment:
+          log.deployment ??
+          (call.target
+            ? {
+                id: call.target.id,
+                modelName: log.answeredModel ?? '',
+                provider: call.target.provider ?? 'pass_through',
+                upstreamModel: log.answeredModel ?? '',
+                apiBase: call.target.apiBase,
+              }
+            : null),
+        requestMetadata: isRecord(body[operation.metadataField ?? 'metadata']) ? (body[operation.metadataField ?? 'metadata'] as Record<string, unknown>) : null,
+        headerTags: call.headerTags,
+        bodyTags: stringsOf(body.tags),
+        endUserId: log.parties?.endUserId ?? null,
+        usage: log.usage,
+        cost: log.cost,
+        startTime: log.startTime,
+        endTime: new Date(),
+        completionStartTime: log.completionStartTime,
+        clientIp: call.clientIp,
+        providerResponseId: log.providerResponseId,
+        failure: failureFacts(log.failure),
+        appliedGuardrails: [...log.appliedGuardrails],
+        cacheHit: log.cacheHit,
+      });
+      tags = row.request_tags;
+      this.ledger.record(row);
     } catch (error) {
       // Never let bookkeeping replace the call's own outcome; the log names the call so it can be reconciled.
       this.logger.error(`spend row for ${call.requestId} not recorded: ${error instanceof Error ? error.name : typeof error}`);
     }
-    this.observe(call, log);
+    this.observe(call, log, tags);
   }
 
   /** Tells the observers (metrics) how the call went, once it has settled and its row is recorded. */
-  private observe(call: CallRequest, log: CallLog): void {
+  private observe(call: CallRequest, log: CallLog, tags: readonly string[]): void {
     if (!this.observer.active) return;
     try {
       const parties = log.parties;
@@ -486,6 +487,7 @@ export class CallPipeline {
         attempts: log.attempts,
         fallbacks: log.fallbacks,
         responseHeaders: call.headers,
+        tags,
         budgets,
       });
     } catch (error) {
