@@ -336,4 +336,6 @@ export interface DocsSettings {
   url: string;
   /** False with `NO_DOCS=True`. */
   enabled: boolean;
+  /** `ROOT_REDIRECT_URL`: where `/` sends browsers instead of the docs (a path or an http(s) URL). */
+  rootRedirectUrl?: string;
 }

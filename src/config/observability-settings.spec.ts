@@ -62,10 +62,14 @@ describe('readDocsSettings', () => {
     expect(readDocsSettings({ NO_DOCS: 'True', DOCS_FILTERED: 'False' }, [])).toMatchObject({ enabled: false, filtered: false });
   });
 
-  it('should refuse a DOCS_URL that would take over the root or the documents', () => {
+  it('should refuse a DOCS_URL that would take over the root or the documents, and a ROOT_REDIRECT_URL off the web', () => {
     const problems: string[] = [];
     readDocsSettings({ DOCS_URL: '/' }, problems);
     readDocsSettings({ DOCS_URL: '/openapi.json' }, problems);
-    expect(problems).toHaveLength(2);
+    readDocsSettings({ ROOT_REDIRECT_URL: 'javascript:alert(1)' }, problems);
+    readDocsSettings({ ROOT_REDIRECT_URL: '//evil.example' }, problems);
+    expect(problems).toHaveLength(4);
+    expect(readDocsSettings({ ROOT_REDIRECT_URL: '/ui' }, []).rootRedirectUrl).toBe('/ui');
+    expect(readDocsSettings({ ROOT_REDIRECT_URL: 'https://portal.example.com' }, []).rootRedirectUrl).toBe('https://portal.example.com');
   });
 });

@@ -78,7 +78,8 @@ export const DEFAULT_DOCS: Readonly<DocsSettings> = Object.freeze({
 /**
  * LiteLLM's Swagger branding from the environment: `DOCS_TITLE`, `DOCS_DESCRIPTION`, `DOCS_FILTERED` (only the
  * OpenAI-compatible routes in the document), `DOCS_URL` (where the Swagger UI lives; Tollgate's default `/docs`,
- * since `/` redirects there) and `NO_DOCS` (no Swagger UI nor document at all).
+ * since `/` redirects there), `NO_DOCS` (no Swagger UI nor document at all) and `ROOT_REDIRECT_URL` (where `/` sends
+ * browsers instead).
  */
 export function readDocsSettings(env: Env, problems: string[]): DocsSettings {
   let url = present(env.DOCS_URL) ?? DEFAULT_DOCS.url;
@@ -88,7 +89,12 @@ export function readDocsSettings(env: Env, problems: string[]): DocsSettings {
     problems.push(`DOCS_URL: ${present(env.DOCS_URL) ?? ''} cannot serve the Swagger UI (\`/\` redirects to it; the documents have their own paths)`);
     url = DEFAULT_DOCS.url;
   }
+  const rootRedirectUrl = present(env.ROOT_REDIRECT_URL);
+  if (rootRedirectUrl !== undefined && !/^(\/(?!\/)|https?:\/\/)/.test(rootRedirectUrl)) {
+    problems.push(`ROOT_REDIRECT_URL: ${rootRedirectUrl} must be a path (/ui) or an http(s) URL`);
+  }
   return {
+    ...(rootRedirectUrl !== undefined ? { rootRedirectUrl } : {}),
     title: present(env.DOCS_TITLE) ?? DEFAULT_DOCS.title,
     description: present(env.DOCS_DESCRIPTION) ?? DEFAULT_DOCS.description,
     filtered: envFlag(env.DOCS_FILTERED),

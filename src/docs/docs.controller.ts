@@ -18,10 +18,11 @@ export class DocsController {
     private readonly catalog: RouteCatalog,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
   ) {
-    this.docsUrl = (config.docs ?? DEFAULT_DOCS).url;
+    const docs = config.docs ?? DEFAULT_DOCS;
+    this.docsUrl = docs.rootRedirectUrl ?? docs.url;
   }
 
-  /** LiteLLM serves its Swagger UI at `/`; Tollgate's lives at `/docs` (or `DOCS_URL`). */
+  /** LiteLLM serves its Swagger UI at `/`; Tollgate's lives at `/docs` (or `DOCS_URL`), unless `ROOT_REDIRECT_URL` says where `/` goes. */
   @Get('/')
   @Route(RouteClass.Public, 'public_routes')
   @ApiExcludeEndpoint()
