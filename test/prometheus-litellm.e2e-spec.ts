@@ -41,6 +41,15 @@ async function scrape(gateway: TestGateway): Promise<{ text: string; metrics: Ex
   return { text, metrics: parseExposition(text) };
 }
 
+/**
+ * Waits out the last seconds of a wall-clock minute: the router's failure counts and the key's rpm window are
+ * per-minute windows, and the traffic's expected cooldown and remaining requests need it all in one of them.
+ */
+async function awayFromMinuteEdge(): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<APIError> {
   try {
     await promise;
@@ -92,6 +101,7 @@ describe('LiteLLM Prometheus metrics (e2e, openai SDK → gateway → mock upstr
       key = generated.body.key;
       keyHash = sha256(key);
       const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      await awayFromMinuteEdge();
 
       // Success, with an end user that must not become a label.
       const ok = await client.chat.completions.create({ model: 'fake-openai-endpoint', messages, user: END_USER });
