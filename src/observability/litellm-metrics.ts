@@ -394,7 +394,7 @@ export class LitellmMetrics implements CallObserver {
         ? { hashed_api_key: caller.hashed_api_key, api_key_alias: caller.api_key_alias }
         : budget.kind === 'team'
           ? { team: caller.team, team_alias: caller.team_alias }
-          : { user: budget.account.slice('user:'.length) };
+          : { user: caller.user };
     if (!known && metric && !metric.admit(labels)) return;
     this.budgets.set(budget.account, { ...budget, labels });
   }
