@@ -14,7 +14,8 @@ import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './common/http/json-body
 import { NulByteInterceptor } from './common/http/nul-bytes';
 import { OpenAiExceptionFilter } from './common/http/openai-exception.filter';
 import { securityHeadersFor } from './common/http/security-headers';
-import type { TollgateConfig } from './config/config.types';
+import type { DocsSettings, TollgateConfig } from './config/config.types';
+import { DEFAULT_DOCS } from './config/observability-settings';
 import { createOpenApiDocument } from './docs/openapi';
 import { HttpMetrics } from './observability/http-metrics.service';
 
@@ -65,9 +66,11 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
       done(error as Error, undefined);
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
   const metrics = app.get(HttpMetrics);
+  const docs = config.docs ?? DEFAULT_DOCS;
+  const docsPath = docs.url;
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('routeDeclaration', null);
   fastify.decorateRequest('clientIp', null);
@@ -75,7 +78,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // Set first thing, so errors, 404s and streams (relaySse writes the reply's headers) carry them too.
-    reply.headers(securityHeadersFor(request.url));
+    reply.headers(securityHeadersFor(request.url, docsPath));
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -86,7 +89,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   // After the guards (a refused caller is answered, and audited, as refused), before any handler reads the input.
   app.useGlobalInterceptors(new NulByteInterceptor());
   app.useGlobalFilters(new OpenAiExceptionFilter(maxRequestMb, (request, status) => denials.observe(request, status)));
-  setUpSwagger(app);
+  if (docs.enabled) setUpSwagger(app, docs);
   // Initialised here rather than in listen(), so a failing onModuleInit is a failed boot cleaned up here too.
   await app.init().catch(async (error: unknown) => {
     await app.close().catch(() => undefined);
@@ -96,7 +99,15 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   return app;
 }
 
-/** The document is built on the first request for it (about half a second of CPU): a boot pays nothing for it. */
-function setUpSwagger(app: NestFastifyApplication): void {
-  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+/**
+ * The document is built on the first request for it (about half a second of CPU): a boot pays nothing for it.
+ * LiteLLM's branding (`DOCS_TITLE`, `DOCS_DESCRIPTION`, `DOCS_FILTERED`, `DOCS_URL`) applies to the page and the
+ * document alike.
+ */
+function setUpSwagger(app: NestFastifyApplication, docs: DocsSettings): void {
+  SwaggerModule.setup(docs.url.slice(1), app, () => createOpenApiDocument(app, docs), {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    customSiteTitle: docs.title,
+  });
 }

@@ -113,6 +113,10 @@ export const LITELLM_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'cache_params',
   'disable_end_user_cost_tracking',
   'disable_end_user_cost_tracking_prometheus_only',
+  'enable_end_user_cost_tracking_prometheus_only',
+  // Tollgate's own: label end users in the litellm_* metrics, and the series cap per metric.
+  'prometheus_emit_end_user',
+  'prometheus_max_series_per_metric',
   'turn_off_message_logging',
   'redact_user_api_key_info',
   'langfuse_default_tags',

@@ -137,6 +137,8 @@ guardrails:
       providerEnv: {},
       sharedState: { redis: undefined, failureMode: 'fail_closed', leaseMs: 600_000, keyPrefix: 'tollgate:', commandTimeoutMs: 2_000 },
       responseCache: undefined,
+      prometheus: { enabled: false, emitEndUser: false, maxSeriesPerMetric: 10_000, metricsConfig: null },
+      docs: { title: 'Tollgate', description: expect.any(String), filtered: false, url: '/docs', enabled: true },
       warnings: [],
     });
   });

@@ -16,6 +16,7 @@ import { ConfigFileDto, isPostgresUrl } from './config.schema';
 import { readResponseCache, readSharedState } from './shared-state-settings';
 import type { TollgateConfig } from './config.types';
 import { guardrailEnvOf } from './guardrail-env';
+import { readDocsSettings, readPrometheusSettings } from './observability-settings';
 import { PROVIDER_ENV_NAMES } from './provider-env';
 
 export interface LoadConfigOptions {
@@ -121,6 +122,8 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const litellmSettings = dto.litellm_settings ?? {};
   const sharedState = readSharedState(routerSettings, litellmSettings, generalSettings, env, problems);
   const responseCache = readResponseCache(litellmSettings, sharedState, problems, warnings);
+  const prometheus = readPrometheusSettings(litellmSettings, problems);
+  const docs = readDocsSettings(env, problems);
 
   if (problems.length > 0) {
     throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
@@ -145,6 +148,8 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     saltKey: present(env.LITELLM_SALT_KEY) ?? present(env.TOLLGATE_SALT_KEY),
     sharedState,
     responseCache,
+    prometheus,
+    docs,
     warnings,
   };
 }

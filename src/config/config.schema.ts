@@ -317,6 +317,9 @@ export class LitellmSettingsDto implements LitellmSettings {
   @Bool() cache?: boolean;
   @Nested(() => CacheParamsDto) cache_params?: CacheParamsDto;
   @Bool() disable_end_user_cost_tracking?: boolean;
+  @Bool() disable_end_user_cost_tracking_prometheus_only?: boolean;
+  @Bool() enable_end_user_cost_tracking_prometheus_only?: boolean;
+  @Bool() prometheus_emit_end_user?: boolean;
   @Bool() turn_off_message_logging?: boolean;
   @Bool() redact_user_api_key_info?: boolean;
 }

@@ -226,6 +226,10 @@ export interface TollgateConfig extends TollgateConfigFile {
   sharedState: SharedStateSettings;
   /** The response cache (`litellm_settings.cache: true` + `cache_params`); undefined when it is off. */
   responseCache?: ResponseCacheSettings;
+  /** LiteLLM's Prometheus metric set (`callbacks: ["prometheus"]`); absent means off (configs built in tests). */
+  prometheus?: PrometheusSettings;
+  /** Swagger branding from the environment (`DOCS_TITLE` …); absent means Tollgate's defaults. */
+  docs?: DocsSettings;
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
   /** The configured secret manager (src/secrets), when `key_management_system` names one. */
@@ -301,4 +305,37 @@ export interface ResponseCacheSettings {
   maxEntries: number;
   /** For `redis`: cache_params' own server, else the shared-state Redis. */
   redis?: RedisSettings;
+}
+
+/** LiteLLM's Prometheus metrics (`litellm_*`); Tollgate's own `tollgate_*` series are always on. */
+export interface PrometheusSettings {
+  /** `prometheus` is among `callbacks`, `success_callback` or `failure_callback`. */
+  enabled: boolean;
+  /** Label end users by id (else `end_user="None"`). */
+  emitEndUser: boolean;
+  /** `litellm_settings.prometheus_max_series_per_metric` (Tollgate's): label sets kept per metric, beyond which new ones are dropped. */
+  maxSeriesPerMetric: number;
+  /** `prometheus_metrics_config`: null serves every metric with all its labels. */
+  metricsConfig: PrometheusMetricsGroup[] | null;
+}
+
+/** One `prometheus_metrics_config` entry: these metrics, with only these labels (all when null). */
+export interface PrometheusMetricsGroup {
+  group: string;
+  metrics: string[];
+  includeLabels: string[] | null;
+}
+
+/** The Swagger UI and OpenAPI document as LiteLLM's environment brands them. */
+export interface DocsSettings {
+  title: string;
+  description: string;
+  /** `DOCS_FILTERED`: the document lists only the OpenAI-compatible LLM routes. */
+  filtered: boolean;
+  /** `DOCS_URL`: where the Swagger UI is served (`/docs`). */
+  url: string;
+  /** False with `NO_DOCS=True`. */
+  enabled: boolean;
+  /** `ROOT_REDIRECT_URL`: where `/` sends browsers instead of the docs (a path or an http(s) URL). */
+  rootRedirectUrl?: string;
 }

@@ -2,21 +2,24 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { RouteCatalog } from '../auth/route-catalog.service';
 import { TOLLGATE_VERSION } from '../common/version';
+import type { DocsSettings } from '../config/config.types';
+import { DEFAULT_DOCS } from '../config/observability-settings';
 
 /**
  * Tollgate's OpenAPI document. Operation ids come from the HTTP method and path (`postV1ChatCompletions`,
  * `getKeyInfo`): unique by construction, free of the `[0]` suffixes Nest gives a handler served on several paths,
  * and stable across refactors of the TypeScript method names, since they change only when the API does.
  */
-export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+export function createOpenApiDocument(app: INestApplication, docs: DocsSettings = DEFAULT_DOCS): OpenAPIObject {
   const routes = routeIndex(app);
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
-      .setTitle('Tollgate')
-      .setDescription('Enterprise LLM gateway: OpenAI-compatible API, virtual keys, budgets, spend and audit.')
+      .setTitle(docs.title)
+      .setDescription(docs.description)
       .setVersion(TOLLGATE_VERSION)
       .setLicense('MIT', 'https://opensource.org/licenses/MIT')
       .addServer('/', 'This gateway')
@@ -31,6 +34,23 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
     },
   );
+  return docs.filtered ? onlyOpenAiRoutes(document, app.get(RouteCatalog, { strict: false })) : document;
+}
+
+/**
+ * `DOCS_FILTERED`: LiteLLM then documents only its `openai_routes` (chat, completions, embeddings, images, audio,
+ * models …), for a gateway whose users should see the LLM API and not the admin one. Tags no longer used go too.
+ */
+export function onlyOpenAiRoutes(document: OpenAPIObject, catalog: RouteCatalog): OpenAPIObject {
+  const openAi = new Set(
+    catalog
+      .list()
+      .filter((route) => route.groups.includes('openai_routes'))
+      .map((route) => route.path),
+  );
+  const paths = Object.fromEntries(Object.entries(document.paths).filter(([path]) => openAi.has(path)));
+  const used = new Set(Object.values(paths).flatMap((item) => Object.values(item as Record<string, { tags?: string[] }>).flatMap((operation) => operation?.tags ?? [])));
+  return { ...document, paths, tags: document.tags?.filter((tag) => used.has(tag.name)) };
 }
 
 /** `post` + `/key/{key}/regenerate` → `postKeyByKeyRegenerate`. */
@@ -93,5 +113,8 @@ function asArray(value: string | string[] | undefined): string[] {
 }
 
 function joinPath(prefix: string, path: string): string {
-  return `/${[prefix, path].map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+  return `/${[prefix, path]
+    .map((part) => part.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
 }

@@ -76,6 +76,7 @@ export class EdgeCall {
       signal: this.clientGone.signal,
       headers: {},
       receivedAt: performance.now(),
+      route: http.routeOptions.url,
       target: parts.target,
     };
     this.sse = parts.sse ?? OPENAI_SSE;

@@ -48,7 +48,7 @@ const GUARDRAIL_CALLBACKS = new Set([
   'aim',
 ]);
 
-/** Callbacks another module serves (metrics are always on in Tollgate), so naming them needs no warning. */
+/** Callbacks another module serves (`prometheus` turns on LiteLLM's metric set in src/observability), so naming them needs no warning. */
 const SERVED_CALLBACKS = new Set(['prometheus']);
 
 /** Logging integrations LiteLLM has and Tollgate does not; named in config, they are warned about and skipped. */

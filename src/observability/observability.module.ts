@@ -7,6 +7,8 @@ import { SpendLedgerMetrics } from './spend-ledger.metrics';
 import { LimitsModule } from '../limits/limits.module';
 import { StoreModule } from '../store/store.module';
 import { SharedStoreMetrics } from './shared-store.metrics';
+import { LitellmMetrics } from './litellm-metrics';
+import { CALL_OBSERVER } from './call-observer';
 
 @Module({
   imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: true } }), SpendModule, StoreModule, LimitsModule],
@@ -21,7 +23,9 @@ import { SharedStoreMetrics } from './shared-store.metrics';
     HttpMetrics,
     SpendLedgerMetrics,
     SharedStoreMetrics,
+    LitellmMetrics,
+    { provide: CALL_OBSERVER, useExisting: LitellmMetrics },
   ],
-  exports: [HttpMetrics],
+  exports: [HttpMetrics, CALL_OBSERVER],
 })
 export class ObservabilityModule {}

@@ -13,9 +13,10 @@ import { PricingService } from '../catalog/pricing.service';
 import { countChatPromptTokens, countTextTokens } from '../catalog/token-counter';
 import type { Deployment } from '../routing/deployment';
 import { ModelRegistry } from '../routing/model-registry.service';
+import { CALL_OBSERVER, type CallObserver, type SettledCallBudget } from '../observability/call-observer';
 import type { ChatMessage, Usage } from '../routing/openai.types';
 import { ProviderRegistry } from '../routing/providers/provider-registry.service';
-import { Router, routingFactsOf, routingHeaders, type RouteOutcome, type RouteRequest } from '../routing/router.service';
+import { Router, routingFactsOf, routingHeaders, type FallbackTry, type RouteOutcome, type RouteRequest, type UpstreamAttempt } from '../routing/router.service';
 import { withFirstBatch } from '../routing/stream-start';
 import { ClientDisconnected } from '../routing/upstream-abort';
 import { SpendLedgerService } from '../spend/spend-ledger.service';
@@ -50,6 +51,16 @@ interface CallLog {
   failure: unknown;
   /** Served from the response cache: costs 0, and the row says so. */
   cacheHit: boolean;
+  /** The subjects admission checked, for the observers' budget gauges. */
+  subjects: readonly LimitSubject[];
+  /** `performance.now()` when the provider (or the cache, or a fixed target) was first asked; null before. */
+  upstreamStarted: number | null;
+  /** How long the provider took, once known. */
+  upstreamMs: number | null;
+  /** A stream's first events after `upstreamStarted`. */
+  firstTokenMs: number | null;
+  attempts: readonly UpstreamAttempt[];
+  fallbacks: readonly FallbackTry[];
 }
 
 /**
@@ -78,6 +89,7 @@ export class CallPipeline {
     private readonly ledger: SpendLedgerService,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly cache: ResponseCache,
+    @Inject(CALL_OBSERVER) private readonly observer: CallObserver,
   ) {
     this.allowClientSideCredentials = config.general_settings.allow_client_side_credentials === true;
   }
@@ -137,6 +149,7 @@ export class CallPipeline {
     const cachePlan = this.cache.plan(operation, call, requested);
     if (cachePlan) call.headers['x-litellm-cache-key'] = cachePlan.key;
     const subjects = this.parties.subjectsOf(parties, log.deployment?.modelName ?? '');
+    log.subjects = subjects;
     const estimatedCost = budgetApplies(subjects) ? this.estimateCost(operation, input, log.deployment, key) : 0;
     const admission = await this.limits.admit({ subjects, estimatedCost });
     Object.assign(call.headers, admission.headers);
@@ -146,6 +159,7 @@ export class CallPipeline {
     let routed: RouteOutcome<ProviderAnswer> | undefined;
     let streamTakesOver = false;
     const upstreamStarted = performance.now();
+    log.upstreamStarted = upstreamStarted;
     try {
       input.precondition?.();
       const guardAbort = new AbortController();
@@ -173,20 +187,27 @@ export class CallPipeline {
         };
         // Guardrails during_call run beside the provider; a block cancels the running attempt (no retry, no
         // fallback), and a stream holds its first byte until every verdict is in.
-        const [done] = await Promise.all([this.router.execute(route, ({ deployment, signal: attempt }) => this.invoke(operation, input, deployment, attempt, call.streaming)), during]);
+        const [done] = await Promise.all([
+          this.router.execute(route, ({ deployment, signal: attempt }) => this.invoke(operation, input, deployment, attempt, call.streaming)),
+          during,
+        ]);
         routed = done;
         log.deployment = done.deployment;
+        log.attempts = done.attempts;
+        log.fallbacks = done.fallbacks;
         Object.assign(call.headers, routingHeaders(done));
         answer = done.value;
       }
       Object.assign(call.headers, answer.kind === 'stream' ? answer.stream.headers : answer.headers);
       if (answer.kind === 'stream') {
         log.completionStartTime = new Date();
+        log.firstTokenMs = performance.now() - upstreamStarted;
         call.headers['x-litellm-overhead-duration-ms'] = (upstreamStarted - call.receivedAt).toFixed(3);
         streamTakesOver = true;
         return { kind: 'stream', stream: this.streamOf(operation, call, log, answer.stream.batches, { admission, routed, guard, upstreamStarted, cachePlan }) };
       }
       const finished = performance.now();
+      log.upstreamMs = finished - upstreamStarted;
       log.usage = answer.usage;
       log.providerResponseId = answer.providerResponseId;
       log.answeredModel = answer.kind === 'raw' ? (answer.model ?? null) : null;
@@ -208,7 +229,10 @@ export class CallPipeline {
       return { kind: 'raw', status: answer.status, contentType: answer.contentType, payload: answer.payload };
     } catch (error) {
       const facts = routingFactsOf(error);
+      log.upstreamMs ??= performance.now() - upstreamStarted;
       if (facts) {
+        log.attempts = facts.attempts;
+        log.fallbacks = facts.fallbacks;
         call.headers['x-litellm-attempted-retries'] = String(facts.attemptedRetries);
         call.headers['x-litellm-max-retries'] = String(facts.maxRetries);
         call.headers['x-litellm-attempted-fallbacks'] = String(facts.attemptedFallbacks);
@@ -419,10 +443,12 @@ export class CallPipeline {
   ): Promise<void> {
     try {
       // What was generated until the stream ended is charged, or leaving early would be a way around budgets.
-      const usage = outcome.usage ?? this.countStreamUsage(operation, call.input, log.deployment, (operation.streamCodec ?? OPENAI_CHUNKS).textOf(outcome.unparsed), outcome.promptUsage);
+      const usage =
+        outcome.usage ?? this.countStreamUsage(operation, call.input, log.deployment, (operation.streamCodec ?? OPENAI_CHUNKS).textOf(outcome.unparsed), outcome.promptUsage);
       log.usage = usage;
       log.providerResponseId = outcome.providerResponseId ?? null;
-      log.cost = this.costOf(log, performance.now() - held.upstreamStarted);
+      log.upstreamMs = performance.now() - held.upstreamStarted;
+      log.cost = this.costOf(log, log.upstreamMs);
       await held.admission.settle(log.cost, usage);
       this.replyLengths.observe(call.caller?.key, usage);
     } catch (error) {
@@ -479,41 +505,97 @@ export class CallPipeline {
 
   /** The spend row of the call: every call that reached the pipeline has exactly one, failed or not. */
   private record(operation: Operation, call: CallRequest, log: CallLog): void {
+    let tags: readonly string[] = [];
     try {
       const caller = call.caller;
       const key = caller?.key ?? null;
       const team = log.parties?.team ?? null;
       const body = call.input.body;
-      this.ledger.record(
-        buildSpendRow({
-          requestId: call.requestId,
-          callType: operation.callType,
-          stream: call.streaming,
-          apiKeyHash: caller?.apiKeyHash ?? null,
-          key,
-          callerUserId: caller?.userId ?? null,
-          team,
-          requestedModel: call.model ?? log.answeredModel ?? '',
-          deployment: log.deployment ?? (call.target ? { id: call.target.id, modelName: log.answeredModel ?? '', provider: call.target.provider ?? 'pass_through', upstreamModel: log.answeredModel ?? '', apiBase: call.target.apiBase } : null),
-          requestMetadata: isRecord(body[operation.metadataField ?? 'metadata']) ? (body[operation.metadataField ?? 'metadata'] as Record<string, unknown>) : null,
-          headerTags: call.headerTags,
-          bodyTags: stringsOf(body.tags),
-          endUserId: log.parties?.endUserId ?? null,
-          usage: log.usage,
-          cost: log.cost,
-          startTime: log.startTime,
-          endTime: new Date(),
-          completionStartTime: log.completionStartTime,
-          clientIp: call.clientIp,
-          providerResponseId: log.providerResponseId,
-          failure: failureFacts(log.failure),
-          appliedGuardrails: [...log.appliedGuardrails],
-          cacheHit: log.cacheHit,
-        }),
-      );
+      const row = buildSpendRow({
+        requestId: call.requestId,
+        callType: operation.callType,
+        stream: call.streaming,
+        apiKeyHash: caller?.apiKeyHash ?? null,
+        key,
+        callerUserId: caller?.userId ?? null,
+        team,
+        requestedModel: call.model ?? log.answeredModel ?? '',
+        deployment:
+          log.deployment ??
+          (call.target
+            ? {
+                id: call.target.id,
+                modelName: log.answeredModel ?? '',
+                provider: call.target.provider ?? 'pass_through',
+                upstreamModel: log.answeredModel ?? '',
+                apiBase: call.target.apiBase,
+              }
+            : null),
+        requestMetadata: isRecord(body[operation.metadataField ?? 'metadata']) ? (body[operation.metadataField ?? 'metadata'] as Record<string, unknown>) : null,
+        headerTags: call.headerTags,
+        bodyTags: stringsOf(body.tags),
+        endUserId: log.parties?.endUserId ?? null,
+        usage: log.usage,
+        cost: log.cost,
+        startTime: log.startTime,
+        endTime: new Date(),
+        completionStartTime: log.completionStartTime,
+        clientIp: call.clientIp,
+        providerResponseId: log.providerResponseId,
+        failure: failureFacts(log.failure),
+        appliedGuardrails: [...log.appliedGuardrails],
+        cacheHit: log.cacheHit,
+      });
+      tags = row.request_tags;
+      this.ledger.record(row);
     } catch (error) {
       // Never let bookkeeping replace the call's own outcome; the log names the call so it can be reconciled.
       this.logger.error(`spend row for ${call.requestId} not recorded: ${error instanceof Error ? error.name : typeof error}`);
+    }
+    this.observe(call, log, tags);
+  }
+
+  /** Tells the observers (metrics) how the call went, once it has settled and its row is recorded. */
+  private observe(call: CallRequest, log: CallLog, tags: readonly string[]): void {
+    if (!this.observer.active) return;
+    try {
+      const parties = log.parties;
+      const key = parties?.key;
+      const budgets: SettledCallBudget[] = [];
+      for (const subject of log.subjects) {
+        if (subject.type !== 'key' && subject.type !== 'team' && subject.type !== 'user') continue;
+        budgets.push({ kind: subject.type, account: subject.ns, max: subject.budget?.max ?? null, windowMs: subject.budget?.windowMs ?? null });
+      }
+      this.observer.settled({
+        route: call.route ?? null,
+        requestedModel: call.model ?? log.answeredModel ?? '',
+        // A failed routed call's row keeps the deployment it was priced on; its metrics name the last one tried.
+        deployment: log.attempts.at(-1)?.deployment ?? log.deployment,
+        parties: {
+          apiKeyHash: call.caller?.apiKeyHash ?? null,
+          keyAlias: key?.keyAlias ?? null,
+          userId: parties?.userId ?? call.caller?.userId ?? null,
+          userEmail: parties?.user?.userEmail ?? null,
+          teamId: parties?.team?.teamId ?? null,
+          teamAlias: parties?.team?.teamAlias ?? null,
+          endUserId: parties?.endUserId ?? null,
+        },
+        status: log.failure === null || log.failure === undefined ? 200 : renderError(log.failure).status,
+        failure: log.failure ?? null,
+        usage: log.usage,
+        cost: log.cost,
+        streaming: call.streaming,
+        totalMs: performance.now() - call.receivedAt,
+        upstreamMs: log.upstreamStarted === null ? null : log.upstreamMs,
+        timeToFirstTokenMs: log.firstTokenMs,
+        attempts: log.attempts,
+        fallbacks: log.fallbacks,
+        responseHeaders: call.headers,
+        tags,
+        budgets,
+      });
+    } catch (error) {
+      this.logger.error(`metrics for ${call.requestId} not recorded: ${error instanceof Error ? error.name : typeof error}`);
     }
   }
 }
@@ -531,6 +613,12 @@ function newCallLog(): CallLog {
     appliedGuardrails: [],
     failure: null,
     cacheHit: false,
+    subjects: [],
+    upstreamStarted: null,
+    upstreamMs: null,
+    firstTokenMs: null,
+    attempts: [],
+    fallbacks: [],
   };
 }
 

@@ -25,6 +25,8 @@ export interface CallRequest {
   readonly signal: AbortSignal;
   /** Response headers, filled as the call goes (also when it fails), for the edge to send. */
   readonly headers: Record<string, string>;
+  /** The route template that received it (`/v1/chat/completions`), for metrics; absent for internal calls. */
+  readonly route?: string;
   /** `performance.now()` when the edge received the request. */
   readonly receivedAt: number;
   /** A pass-through's fixed target; routed operations have none. */

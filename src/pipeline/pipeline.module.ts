@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { GuardrailsModule } from '../guardrails/guardrails.module';
 import { LimitsModule } from '../limits/limits.module';
+import { ObservabilityModule } from '../observability/observability.module';
 import { PricingModule } from '../catalog/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
 import { SpendModule } from '../spend/spend.module';
@@ -14,7 +15,7 @@ import { ResponseCache } from './response-cache';
 
 /** The one governed call every LLM edge hands its calls to. */
 @Module({
-  imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule, StoreModule],
+  imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule, StoreModule, ObservabilityModule],
   providers: [ChargedPartiesLookup, ResponseCache, CallPipeline, GuardrailModelCalls],
   exports: [CallPipeline],
 })

@@ -196,7 +196,13 @@ router_settings: { num_retries: 3, allowed_fails: 100 }
       expect(error).toBeInstanceOf(UpstreamError);
       expect(attempts).toEqual(['a', 'a', 'a', 'a']);
       expect(delays).toEqual([500, 1000, 2000]);
-      expect(routingFactsOf(error)).toEqual({ attemptedRetries: 3, maxRetries: 3, attemptedFallbacks: 0, timeoutMs: 600_000 });
+      expect(routingFactsOf(error)).toMatchObject({ attemptedRetries: 3, maxRetries: 3, attemptedFallbacks: 0, timeoutMs: 600_000, fallbacks: [] });
+      expect(routingFactsOf(error)?.attempts.map((attempt) => [attempt.deployment.id, attempt.failure !== undefined])).toEqual([
+        ['a', true],
+        ['a', true],
+        ['a', true],
+        ['a', true],
+      ]);
     });
 
     it("should honour the upstream's retry-after and retry_policy per error class", async () => {

@@ -49,6 +49,10 @@ export interface Attempt {
 export interface RouteOutcome<T> {
   readonly value: T;
   readonly deployment: Deployment;
+  /** Every upstream attempt of the call, the successful one last (per-deployment metrics). */
+  readonly attempts: readonly UpstreamAttempt[];
+  /** The fallback groups tried, in order. */
+  readonly fallbacks: readonly FallbackTry[];
   readonly attemptedRetries: number;
   readonly maxRetries: number;
   readonly attemptedFallbacks: number;
@@ -67,6 +71,25 @@ export interface RoutingFacts {
   attemptedFallbacks: number;
   /** The deadline of the last attempt made, when one was: `x-litellm-timeout` on the error as on a success. */
   timeoutMs?: number;
+  attempts: UpstreamAttempt[];
+  fallbacks: FallbackTry[];
+}
+
+/** One call to one deployment, as metrics count it (LiteLLM's `litellm_deployment_*` series). */
+export interface UpstreamAttempt {
+  readonly deployment: Deployment;
+  /** Until the reply (a stream: its first events) or the failure. */
+  readonly durationMs: number;
+  /** Undefined when the attempt succeeded. */
+  readonly failure?: unknown;
+  /** This failure put the deployment into a cooldown. */
+  readonly cooledDown: boolean;
+}
+
+/** A fallback group the router turned to, and whether it served the call. */
+export interface FallbackTry {
+  readonly model: string;
+  readonly succeeded: boolean;
 }
 
 type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -103,7 +126,7 @@ export class Router {
     const primary: ResolvedModel = request.pinned ? { group: request.pinned.modelName, deployments: [request.pinned] } : this.models.resolve(request.model);
     const controls = perRequestControls(request.body);
     const maxRetries = controls.numRetries ?? this.policy.numRetries;
-    const facts: RoutingFacts = { attemptedRetries: 0, maxRetries, attemptedFallbacks: 0 };
+    const facts: RoutingFacts = { attemptedRetries: 0, maxRetries, attemptedFallbacks: 0, attempts: [], fallbacks: [] };
     const context = new CallContext(request, this.policy);
     let groups: (ResolvedModel | string)[] = [primary];
     let lastError: unknown;
@@ -112,8 +135,11 @@ export class Router {
       if (!group) continue;
       if (index > 0) facts.attemptedFallbacks += 1;
       try {
-        return await this.runGroup(group, index === 0, request, controls, context, facts, call);
+        const outcome = await this.runGroup(group, index === 0, request, controls, context, facts, call);
+        if (index > 0) facts.fallbacks.push({ model: group.group, succeeded: true });
+        return outcome;
       } catch (error) {
+        if (index > 0) facts.fallbacks.push({ model: group.group, succeeded: false });
         if (request.clientSignal.aborted) throw new ClientDisconnected();
         const kind = failureKindOf(error);
         if (kind === undefined) throw attachFacts(error, facts);
@@ -176,14 +202,26 @@ export class Router {
         if (this.policy.strategy === 'latency-based-routing') void this.state.recordLatency(deployment.id, this.clock.now() - started);
         if (!request.streaming) finish();
         facts.attemptedRetries += retries;
-        return { value, deployment, attemptedRetries: facts.attemptedRetries, maxRetries: facts.maxRetries, attemptedFallbacks: facts.attemptedFallbacks, timeoutMs, finish };
+        facts.attempts.push({ deployment, durationMs: this.clock.now() - started, cooledDown: false });
+        return {
+          value,
+          deployment,
+          attempts: facts.attempts,
+          fallbacks: facts.fallbacks,
+          attemptedRetries: facts.attemptedRetries,
+          maxRetries: facts.maxRetries,
+          attemptedFallbacks: facts.attemptedFallbacks,
+          timeoutMs,
+          finish,
+        };
       } catch (error) {
         finish();
         if (request.clientSignal.aborted) throw new ClientDisconnected();
         const kind = failureKindOf(error);
         if (kind === undefined) throw error;
         // A requested test failure says nothing about the deployment's health.
-        if (!(error instanceof MockTestingError)) await this.recordFailure(deployment, kind);
+        const cooledDown = error instanceof MockTestingError ? false : await this.recordFailure(deployment, kind);
+        facts.attempts.push({ deployment, durationMs: this.clock.now() - started, failure: error, cooledDown });
         failed.add(deployment.id);
         if (retries >= this.retriesFor(group.group, kind, controls)) {
           facts.attemptedRetries += retries;
@@ -334,17 +372,17 @@ export class Router {
    * `allowed_fails_policy`) the deployment is cooled down for `cooldown_time`. A bad request is the caller's
    * fault, not the deployment's: it counts only when the policy names its class.
    */
-  private async recordFailure(deployment: Deployment, kind: UpstreamFailureKind): Promise<void> {
-    if (this.policy.disableCooldowns) return;
+  private async recordFailure(deployment: Deployment, kind: UpstreamFailureKind): Promise<boolean> {
+    if (this.policy.disableCooldowns) return false;
     const errorClass = policyClassOf(kind);
     const clientFault = kind === 'bad_request' || kind === 'not_found' || kind === 'context_window_exceeded' || kind === 'content_policy';
     const allowed = this.policy.allowedFailsPolicy[errorClass] ?? (clientFault ? undefined : this.policy.allowedFails);
-    if (allowed === undefined) return;
+    if (allowed === undefined) return false;
     const failures = await this.state.addFailure(deployment.id, FAILURE_WINDOW_MS);
-    if (failures > allowed) {
-      await this.state.startCooldown(deployment.id, this.policy.cooldownMs);
-      this.logger.warn(`deployment ${deployment.id} of ${deployment.modelName} cooled down for ${this.policy.cooldownMs / 1000}s after ${failures} failures`);
-    }
+    if (failures <= allowed) return false;
+    await this.state.startCooldown(deployment.id, this.policy.cooldownMs);
+    this.logger.warn(`deployment ${deployment.id} of ${deployment.modelName} cooled down for ${this.policy.cooldownMs / 1000}s after ${failures} failures`);
+    return true;
   }
 
   /**

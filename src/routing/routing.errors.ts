@@ -51,6 +51,10 @@ const EXCEPTION_NAMES: Record<UpstreamFailureKind, string> = {
  */
 export class UpstreamError extends DomainError {
   readonly kind: UpstreamFailureKind;
+  /** LiteLLM's (OpenAI SDK's) exception class for the kind, e.g. `RateLimitError`: metrics label failures with it. */
+  readonly exceptionName: string;
+  /** Who failed (`OpenAI`, `Anthropic` …), as the message names it. */
+  readonly providerLabel: string;
 
   constructor(
     kind: UpstreamFailureKind,
@@ -68,6 +72,8 @@ export class UpstreamError extends DomainError {
       { status, type: typeForKind(kind), headers },
     );
     this.kind = kind;
+    this.exceptionName = name;
+    this.providerLabel = providerLabel;
   }
 
   get retryable(): boolean {

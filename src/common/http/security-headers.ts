@@ -22,11 +22,18 @@ const DOCS_HEADERS: Readonly<Record<string, string>> = {
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
-const DOCS_PATH = /^\/docs(?:[/?]|$)/;
+/**
+ * The security headers for a request URL (path and query); `docsPath` is where the Swagger UI is served
+ * (`DOCS_URL`, `/docs` by default), the one place its page and assets get the page policy.
+ */
+export function securityHeadersFor(url: string, docsPath = '/docs'): Readonly<Record<string, string>> {
+  return isUnder(url, docsPath) ? DOCS_HEADERS : API_HEADERS;
+}
 
-/** The security headers for a request URL (path and query). */
-export function securityHeadersFor(url: string): Readonly<Record<string, string>> {
-  return DOCS_PATH.test(url) ? DOCS_HEADERS : API_HEADERS;
+function isUnder(url: string, path: string): boolean {
+  if (!url.startsWith(path)) return false;
+  const next = url.charAt(path.length);
+  return next === '' || next === '/' || next === '?';
 }
 
 /** The headers as raw HTTP lines, for answers written straight to a socket. */

@@ -1,0 +1,75 @@
+import { DEFAULT_DOCS, DEFAULT_MAX_SERIES_PER_METRIC, readDocsSettings, readPrometheusSettings } from './observability-settings';
+
+describe('readPrometheusSettings', () => {
+  it('should be on when any callback list names prometheus, with end users unlabelled by default', () => {
+    for (const list of ['callbacks', 'success_callback', 'failure_callback']) {
+      expect(readPrometheusSettings({ [list]: ['prometheus'] }, [])).toEqual({
+        enabled: true,
+        emitEndUser: false,
+        maxSeriesPerMetric: DEFAULT_MAX_SERIES_PER_METRIC,
+        metricsConfig: null,
+      });
+    }
+    expect(readPrometheusSettings({ callbacks: ['otel'] }, []).enabled).toBe(false);
+  });
+
+  it('should label end users only when asked and end-user tracking is not disabled', () => {
+    expect(readPrometheusSettings({ callbacks: ['prometheus'], enable_end_user_cost_tracking_prometheus_only: true }, []).emitEndUser).toBe(true);
+    expect(readPrometheusSettings({ callbacks: ['prometheus'], prometheus_emit_end_user: true }, []).emitEndUser).toBe(true);
+    expect(readPrometheusSettings({ callbacks: ['prometheus'], prometheus_emit_end_user: true, disable_end_user_cost_tracking: true }, []).emitEndUser).toBe(false);
+  });
+
+  it('should read prometheus_metrics_config and the series cap, naming each bad value', () => {
+    const problems: string[] = [];
+    const settings = readPrometheusSettings(
+      {
+        prometheus_max_series_per_metric: 5,
+        prometheus_metrics_config: [
+          { group: 'g', metrics: ['litellm_spend_metric'], include_labels: ['team'] },
+          { group: 'h', metrics: ['litellm_requests_metric'] },
+        ],
+      },
+      problems,
+    );
+    expect(problems).toEqual([]);
+    expect(settings.maxSeriesPerMetric).toBe(5);
+    expect(settings.metricsConfig).toEqual([
+      { group: 'g', metrics: ['litellm_spend_metric'], includeLabels: ['team'] },
+      { group: 'h', metrics: ['litellm_requests_metric'], includeLabels: null },
+    ]);
+    readPrometheusSettings({ prometheus_max_series_per_metric: 0, prometheus_metrics_config: [{ group: 'g', metrics: [] }, 'x'] }, problems);
+    expect(problems).toEqual([
+      'litellm_settings.prometheus_max_series_per_metric: must be a positive integer',
+      'litellm_settings.prometheus_metrics_config[0].metrics: must be a non-empty list of metric names',
+      'litellm_settings.prometheus_metrics_config[1]: must be a mapping with group, metrics and include_labels',
+    ]);
+  });
+});
+
+describe('readDocsSettings', () => {
+  it("should default to Tollgate's branding at /docs", () => {
+    expect(readDocsSettings({}, [])).toEqual(DEFAULT_DOCS);
+  });
+
+  it("should read LiteLLM's variables, its True flags included", () => {
+    expect(readDocsSettings({ DOCS_TITLE: 'Acme', DOCS_DESCRIPTION: 'Models', DOCS_FILTERED: 'True', DOCS_URL: 'api-docs/' }, [])).toEqual({
+      title: 'Acme',
+      description: 'Models',
+      filtered: true,
+      url: '/api-docs',
+      enabled: true,
+    });
+    expect(readDocsSettings({ NO_DOCS: 'True', DOCS_FILTERED: 'False' }, [])).toMatchObject({ enabled: false, filtered: false });
+  });
+
+  it('should refuse a DOCS_URL that would take over the root or the documents, and a ROOT_REDIRECT_URL off the web', () => {
+    const problems: string[] = [];
+    readDocsSettings({ DOCS_URL: '/' }, problems);
+    readDocsSettings({ DOCS_URL: '/openapi.json' }, problems);
+    readDocsSettings({ ROOT_REDIRECT_URL: 'javascript:alert(1)' }, problems);
+    readDocsSettings({ ROOT_REDIRECT_URL: '//evil.example' }, problems);
+    expect(problems).toHaveLength(4);
+    expect(readDocsSettings({ ROOT_REDIRECT_URL: '/ui' }, []).rootRedirectUrl).toBe('/ui');
+    expect(readDocsSettings({ ROOT_REDIRECT_URL: 'https://portal.example.com' }, []).rootRedirectUrl).toBe('https://portal.example.com');
+  });
+});
