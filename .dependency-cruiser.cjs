@@ -22,7 +22,7 @@ module.exports = {
       comment:
         'DESIGN, Guardrail packages and Module contracts/Guardrails: "every guardrail is its own package under plugins/ ' +
         'depending only on the SDK". A guardrail package (specs included) imports @tollgate/guardrail-sdk, node ' +
-        'built-ins, its own files and the npm packages its own package.json declares (a vendor\'s request signer), ' +
+        "built-ins, its own files and the npm packages its own package.json declares (a vendor's request signer), " +
         'specs also its devDependencies; nothing from src/.',
       severity: 'error',
       from: { path: '^plugins/(guardrail-[^/]+)/', pathNot: '[.]spec[.]ts$' },
@@ -30,7 +30,7 @@ module.exports = {
     },
     {
       name: 'plugin-specs-see-only-the-sdk-and-declared-packages',
-      comment: 'As plugins-see-only-the-sdk, for a guardrail package\'s specs: its devDependencies as well.',
+      comment: "As plugins-see-only-the-sdk, for a guardrail package's specs: its devDependencies as well.",
       severity: 'error',
       from: { path: '^plugins/(guardrail-[^/]+)/.+[.]spec[.]ts$' },
       to: { pathNot: ['^plugins/sdk/', '^plugins/$1/'], dependencyTypesNot: ['core', 'npm', 'npm-dev'] },

@@ -14,7 +14,24 @@ const swc = [
 ];
 
 // NestJS 12 ships ES modules only; Jest's CommonJS runtime needs them compiled (Node 20 has no require(esm) in Jest).
-const esmPackages = ['kubernetes-models', '@kubernetes-models', 'ajv-formats-draft2019', 'is-cidr', 'cidr-regex', 'ip-regex', 'content-disposition', 'cookie', '@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm'];
+const esmPackages = [
+  'kubernetes-models',
+  '@kubernetes-models',
+  'ajv-formats-draft2019',
+  'is-cidr',
+  'cidr-regex',
+  'ip-regex',
+  'content-disposition',
+  'cookie',
+  '@nestjs',
+  'file-type',
+  'strtok3',
+  'token-types',
+  'peek-readable',
+  'uint8array-extras',
+  '@tokenizer',
+  'load-esm',
+];
 
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },

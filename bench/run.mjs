@@ -48,7 +48,10 @@ const SCENARIOS = {
     stream: true,
     body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello, how are you today?' }], max_tokens: 16, stream: true },
     check: (text) => {
-      const events = text.split('\n\n').map((b) => b.trim()).filter(Boolean);
+      const events = text
+        .split('\n\n')
+        .map((b) => b.trim())
+        .filter(Boolean);
       if (events.at(-1) !== 'data: [DONE]') throw new Error('stream does not end with data: [DONE]');
       const hasDelta = events.some((e) => {
         if (!e.startsWith('data: {')) return false;
@@ -113,11 +116,17 @@ const cfg = {
     if (!Number.isInteger(n) || n < 1) die(`invalid --concurrency entry: ${s}`);
     return n;
   }),
-  scenarios: (args.scenarios ?? 'chat,chat-stream,embeddings').split(',').map((s) => s.trim()).filter(Boolean),
+  scenarios: (args.scenarios ?? 'chat,chat-stream,embeddings')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   mockLatencyMs: num(args['mock-latency'], 0, 'mock-latency'),
   chunkDelayMs: num(args['chunk-delay'], 0, 'chunk-delay'),
   directOnly: !!args['direct-only'],
-  stores: (args.stores ?? (commandExists('redis-server') ? 'memory,redis' : 'memory')).split(',').map((s) => s.trim()).filter(Boolean),
+  stores: (args.stores ?? (commandExists('redis-server') ? 'memory,redis' : 'memory'))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   out: path.resolve(args.out ?? path.join(ROOT, 'bench/out/latest.json')),
   verbose: !!args.verbose,
 };
@@ -146,7 +155,12 @@ const log = (...a) => console.error('[bench]', ...a);
 // ------------------------------------------------------------------ /proc helpers
 let CLK_TCK = 100;
 try {
-  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()) || 100;
+  CLK_TCK =
+    Number(
+      execFileSync('getconf', ['CLK_TCK'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim(),
+    ) || 100;
 } catch {
   /* keep default */
 }
@@ -328,13 +342,19 @@ async function startMock() {
     [
       process.execPath,
       MOCK_SCRIPT,
-      '--port', String(port),
-      '--latency', String(cfg.mockLatencyMs),
-      '--chunk-delay', String(cfg.chunkDelayMs),
-      '--require-api-key', UPSTREAM_KEY,
+      '--port',
+      String(port),
+      '--latency',
+      String(cfg.mockLatencyMs),
+      '--chunk-delay',
+      String(cfg.chunkDelayMs),
+      '--require-api-key',
+      UPSTREAM_KEY,
       // advertise limits a gateway can never exhaust, so none backs off during the run
-      '--rpm-limit', '1000000000',
-      '--tpm-limit', '1000000000000',
+      '--rpm-limit',
+      '1000000000',
+      '--tpm-limit',
+      '1000000000000',
     ],
     { cpu: 0 },
   );
@@ -378,7 +398,10 @@ async function startGateway(mock, { name = 'gateway', redisUrl } = {}) {
   const rec = startChild(name, argv, { cpu: 1, env });
   rec.port = port;
   rec.origin = `http://127.0.0.1:${port}`;
-  rec.cmd = argv.slice(1).map((a) => path.relative(ROOT, a) || a).join(' ');
+  rec.cmd = argv
+    .slice(1)
+    .map((a) => path.relative(ROOT, a) || a)
+    .join(' ');
   const t0 = Date.now();
   let last = '';
   while (true) {
@@ -386,7 +409,9 @@ async function startGateway(mock, { name = 'gateway', redisUrl } = {}) {
       throw new Error(`gateway exited during boot (${rec.exitCode})\n--- gateway stderr ---\n${tail(rec.stderr)}\n--- gateway stdout ---\n${tail(rec.stdout)}`);
     }
     if (Date.now() - t0 > HEALTH_TIMEOUT_MS) {
-      throw new Error(`gateway not healthy after ${HEALTH_TIMEOUT_MS / 1000} s (GET ${HEALTH_PATH}: ${last})\n--- gateway stderr ---\n${tail(rec.stderr)}\n--- gateway stdout ---\n${tail(rec.stdout)}`);
+      throw new Error(
+        `gateway not healthy after ${HEALTH_TIMEOUT_MS / 1000} s (GET ${HEALTH_PATH}: ${last})\n--- gateway stderr ---\n${tail(rec.stderr)}\n--- gateway stdout ---\n${tail(rec.stdout)}`,
+      );
     }
     try {
       const res = await request(`${rec.origin}${HEALTH_PATH}`, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
@@ -676,7 +701,23 @@ function report(doc) {
     lines.push('');
     lines.push(
       table(
-        ['scenario', 'c', 'rps direct', 'rps gateway', 'gw/direct', 'p50 direct', 'p50 gw', '+p50', 'p99 direct', 'p99 gw', '+p99', '+TTFB p50', '+TTFB p99', 'gw CPU µs/req', 'gw errors'],
+        [
+          'scenario',
+          'c',
+          'rps direct',
+          'rps gateway',
+          'gw/direct',
+          'p50 direct',
+          'p50 gw',
+          '+p50',
+          'p99 direct',
+          'p99 gw',
+          '+p99',
+          '+TTFB p50',
+          '+TTFB p99',
+          'gw CPU µs/req',
+          'gw errors',
+        ],
         doc.comparison.map((c) => [
           c.scenario,
           c.concurrency,
@@ -703,7 +744,22 @@ function report(doc) {
     lines.push('');
     lines.push(
       table(
-        ['scenario', 'c', 'rps memory', 'rps redis', 'redis/memory', 'p50 memory', 'p50 redis', '+p50', '+p99', 'gw µs/req memory', 'gw µs/req redis', '+µs/req', 'redis-server µs/req', 'errors'],
+        [
+          'scenario',
+          'c',
+          'rps memory',
+          'rps redis',
+          'redis/memory',
+          'p50 memory',
+          'p50 redis',
+          '+p50',
+          '+p99',
+          'gw µs/req memory',
+          'gw µs/req redis',
+          '+µs/req',
+          'redis-server µs/req',
+          'errors',
+        ],
         doc.storeCost.map((c) => [
           c.scenario,
           c.concurrency,

@@ -95,7 +95,14 @@ async function measure(name, store, redisPid) {
     const wallUs = (performance.now() - t0) * 1000;
     const cpu = process.cpuUsage(cpu0);
     const redisUs = redisPid ? ((cpuTicks(redisPid) - redis0) * 1e6) / 100 : 0;
-    rows.push({ store: name, concurrency, usPerCall: wallUs / CALLS, callsPerS: CALLS / (wallUs / 1e6), gatewayCpuUsPerCall: (cpu.user + cpu.system) / CALLS, redisCpuUsPerCall: redisPid ? redisUs / CALLS : null });
+    rows.push({
+      store: name,
+      concurrency,
+      usPerCall: wallUs / CALLS,
+      callsPerS: CALLS / (wallUs / 1e6),
+      gatewayCpuUsPerCall: (cpu.user + cpu.system) / CALLS,
+      redisCpuUsPerCall: redisPid ? redisUs / CALLS : null,
+    });
   }
   return rows;
 }
@@ -123,5 +130,6 @@ const fmt = (x, d = 1) => (x === null ? '–' : x.toFixed(d));
 console.log(`## Counter store per governed call (admit + settle of a virtual key's plan), ${CALLS} calls, node ${process.version}\n`);
 console.log('| store | concurrency | µs per call (wall) | calls/s | gateway CPU µs/call | redis-server CPU µs/call |');
 console.log('|---|--:|--:|--:|--:|--:|');
-for (const row of results) console.log(`| ${row.store} | ${row.concurrency} | ${fmt(row.usPerCall)} | ${fmt(row.callsPerS, 0)} | ${fmt(row.gatewayCpuUsPerCall)} | ${fmt(row.redisCpuUsPerCall)} |`);
+for (const row of results)
+  console.log(`| ${row.store} | ${row.concurrency} | ${fmt(row.usPerCall)} | ${fmt(row.callsPerS, 0)} | ${fmt(row.gatewayCpuUsPerCall)} | ${fmt(row.redisCpuUsPerCall)} |`);
 process.exit(0);

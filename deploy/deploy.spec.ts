@@ -38,7 +38,7 @@ function validate(manifest: Manifest): void {
   try {
     new model(manifest).validate();
   } catch (error) {
-    throw new Error(`${manifest.kind} ${manifest.metadata?.name}: ${(error as Error).message}`);
+    throw new Error(`${manifest.kind} ${manifest.metadata?.name}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -79,7 +79,16 @@ const kubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' 
 describe('Kubernetes manifests (deploy/kubernetes)', () => {
   it('should validate every base resource and generated ConfigMap against the Kubernetes schemas', () => {
     const manifests = baseManifests();
-    expect(manifests.map((manifest) => manifest.kind).sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Job', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(manifests.map((manifest) => manifest.kind).sort()).toEqual([
+      'ConfigMap',
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Job',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
     for (const manifest of manifests) validate(manifest);
   });
 

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Instances say they are alive, so one that runs without Redis can tell it is not alone on the database. */
 export class InstanceHeartbeats1764780000000 implements MigrationInterface {

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * LiteLLM keeps a team's deprecated `members` list as it was given to `/team/new`; `/team/member_add` grows only

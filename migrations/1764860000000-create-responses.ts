@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Stored responses of the Responses API (`store` not false): what `GET /v1/responses/{id}`, `…/input_items` and a

@@ -89,7 +89,9 @@ describe('Access control from config: the seed examples (e2e)', () => {
       const url = `${gateway().url}/chat/completions`;
       expect(await call(url, chat(), auth)).toEqual({
         status: 401,
-        body: { error: { message: 'Authentication Error, BadRequest please pass param=user in request body. This is a required param', type: 'auth_error', param: 'None', code: '401' } },
+        body: {
+          error: { message: 'Authentication Error, BadRequest please pass param=user in request body. This is a required param', type: 'auth_error', param: 'None', code: '401' },
+        },
       });
       expect(await call(url, chat({ user: 'gm', metadata: {} }), auth)).toEqual({
         status: 401,
@@ -149,7 +151,9 @@ describe('Access control from config: the seed examples (e2e)', () => {
       const ledger = gateway().app.get(SpendLedgerService);
       await ledger.flush();
       const id = (served.body as { id: string }).id;
-      const [row] = (await gateway().app.get(DataSource).query('SELECT requester_ip_address FROM tollgate_spend_logs WHERE request_id = $1', [id])) as { requester_ip_address: string }[];
+      const [row] = (await gateway().app.get(DataSource).query('SELECT requester_ip_address FROM tollgate_spend_logs WHERE request_id = $1', [id])) as {
+        requester_ip_address: string;
+      }[];
       expect(row.requester_ip_address).toBe('203.0.113.7');
     });
   });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { apiClient, Json } from './support/api-client';
-import { excerpt, FuzzFinding, inParallel, problemWith, sendRaw } from './support/fuzz-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { apiClient, type Json } from './support/api-client';
+import { excerpt, type FuzzFinding, inParallel, problemWith, sendRaw } from './support/fuzz-client';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { FUZZ_SEED, hostileBody, hostileQuery, hostileString, percentEncode, toJsonText } from './support/hostile-input';
 
 /**
@@ -103,7 +103,21 @@ describe('Admin API fuzz: hostile input on every route, as admin, internal user 
       siblingToken: sibling.token,
       carolToken: carol.token,
       // Ids of real objects, so that hostile requests also aim at something that exists (never the callers' own keys).
-      known: ['fuzz-alice', 'fuzz-bob', 'fuzz-carol', 'fuzz-team', 'fuzz-other-team', 'fuzz-org', 'fuzz-budget', 'fuzz-customer', 'demo', sibling.token, carol.token, 'proxy_admin', 'admin'],
+      known: [
+        'fuzz-alice',
+        'fuzz-bob',
+        'fuzz-carol',
+        'fuzz-team',
+        'fuzz-other-team',
+        'fuzz-org',
+        'fuzz-budget',
+        'fuzz-customer',
+        'demo',
+        sibling.token,
+        carol.token,
+        'proxy_admin',
+        'admin',
+      ],
     };
 
     const catalog = (await get<{ routes: CatalogRoute[] }>('/routes')).body.routes;
@@ -116,14 +130,18 @@ describe('Admin API fuzz: hostile input on every route, as admin, internal user 
     const queryOf = (path: string): readonly string[] =>
       UNDOCUMENTED_QUERY[path] ?? (openApi.paths[path]?.get?.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
     const fuzzed = catalog.filter((route) => route.routeClass !== 'public' && !SKIPPED.has(route.path));
-    postRoutes = fuzzed.filter((route) => route.methods.includes('POST')).map((route) => ({ template: route.path, fields: fieldsOf(route.path), llm: route.routeClass === 'llm', audited: route.audited !== undefined }));
+    postRoutes = fuzzed
+      .filter((route) => route.methods.includes('POST'))
+      .map((route) => ({ template: route.path, fields: fieldsOf(route.path), llm: route.routeClass === 'llm', audited: route.audited !== undefined }));
     getRoutes = fuzzed.filter((route) => route.methods.includes('GET')).map((route) => ({ template: route.path, query: queryOf(route.path) }));
   });
 
   afterAll(async () => {
     if (process.env.FUZZ_REPORT) {
       const fivexx = findings.filter((finding) => finding.status >= 500);
-      process.stdout.write(`admin-api fuzz: ${requests} requests over ${postRoutes.length} POST and ${getRoutes.length} GET routes, ${routesFuzzed} route×caller runs, ${auditedRefusals} audited refusals, ${findings.length} findings (${fivexx.length} 5xx)\n`);
+      process.stdout.write(
+        `admin-api fuzz: ${requests} requests over ${postRoutes.length} POST and ${getRoutes.length} GET routes, ${routesFuzzed} route×caller runs, ${auditedRefusals} audited refusals, ${findings.length} findings (${fivexx.length} 5xx)\n`,
+      );
       for (const finding of findings) process.stdout.write(`${JSON.stringify(finding)}\n`);
     }
     await gateway?.close();
@@ -134,20 +152,31 @@ describe('Admin API fuzz: hostile input on every route, as admin, internal user 
   const pathArbitrary = (template: string): fc.Arbitrary<string> => {
     const names = [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[0]);
     if (!names.length) return fc.constant(template);
-    const segment = fc.oneof(hostileString.filter((text) => text.length > 0 && text.length < 400), fc.constantFrom(...fixtures.known));
-    return fc.array(segment, { minLength: names.length, maxLength: names.length }).map((values) => names.reduce((path, name, at) => path.replace(name, percentEncode(values[at])), template));
+    const segment = fc.oneof(
+      hostileString.filter((text) => text.length > 0 && text.length < 400),
+      fc.constantFrom(...fixtures.known),
+    );
+    return fc
+      .array(segment, { minLength: names.length, maxLength: names.length })
+      .map((values) => names.reduce((path, name, at) => path.replace(name, percentEncode(values[at])), template));
   };
 
   async function fuzzRoutes(caller: string, auth: string): Promise<void> {
     const tasks: (() => Promise<void>)[] = [];
     for (const route of postRoutes) {
       const runs = route.llm ? RUNS.llmPost : RUNS.managementPost;
-      const samples = fc.sample(fc.tuple(pathArbitrary(route.template), hostileBody(route.fields, fixtures.known)), { seed: seedOf(`${caller} POST ${route.template}`), numRuns: runs });
+      const samples = fc.sample(fc.tuple(pathArbitrary(route.template), hostileBody(route.fields, fixtures.known)), {
+        seed: seedOf(`${caller} POST ${route.template}`),
+        numRuns: runs,
+      });
       routesFuzzed++;
       for (const [path, body] of samples) tasks.push(() => judged(caller, auth, 'POST', path, toJsonText(body), route.audited));
     }
     for (const route of getRoutes) {
-      const samples = fc.sample(fc.tuple(pathArbitrary(route.template), hostileQuery(route.query, fixtures.known)), { seed: seedOf(`${caller} GET ${route.template}`), numRuns: RUNS.get });
+      const samples = fc.sample(fc.tuple(pathArbitrary(route.template), hostileQuery(route.query, fixtures.known)), {
+        seed: seedOf(`${caller} GET ${route.template}`),
+        numRuns: RUNS.get,
+      });
       routesFuzzed++;
       for (const [path, query] of samples) tasks.push(() => judged(caller, auth, 'GET', `${path}?${query}`));
     }
@@ -172,7 +201,11 @@ describe('Admin API fuzz: hostile input on every route, as admin, internal user 
 
   /** What non-admin callers must not be able to change: admin users, other keys, teams' grants, users' roles. */
   async function privilegedState(): Promise<Json> {
-    const admins = await Promise.all(['proxy_admin', 'proxy_admin_viewer', 'org_admin'].map(async (role) => (await get<{ users: Json[] }>(`/user/list?role=${role}&page_size=100`)).body.users.map((user) => user.user_id).sort()));
+    const admins = await Promise.all(
+      ['proxy_admin', 'proxy_admin_viewer', 'org_admin'].map(async (role) =>
+        (await get<{ users: Json[] }>(`/user/list?role=${role}&page_size=100`)).body.users.map((user) => user.user_id).sort(),
+      ),
+    );
     // The callers' own keys, their users and the team key's team legitimately gain spend from the fuzz's LLM calls.
     const keyGrant = async (token: string, withSpend: boolean): Promise<Json> => {
       const { status, body } = await get<{ info: Json }>(`/key/info?key=${token}`);

@@ -1,5 +1,5 @@
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { OpenApiDocument, ResponseValidator } from './support/openapi';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type OpenApiDocument, ResponseValidator } from './support/openapi';
 
 const MASTER_KEY = 'sk-conformance-master';
 const CONFIG = `
@@ -48,7 +48,13 @@ describe('Responses conform to the OpenAPI document (e2e)', () => {
     const text = await response.text();
     expect({ route: `${method} ${url}`, status: response.status }).toEqual({ route: `${method} ${url}`, status: 200, ...(response.status !== 200 ? { body: text } : {}) });
     const mediaType = options.mediaType ?? 'application/json';
-    const documents = mediaType === 'application/x-ndjson' ? text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown) : [JSON.parse(text) as unknown];
+    const documents =
+      mediaType === 'application/x-ndjson'
+        ? text
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as unknown)
+        : [JSON.parse(text) as unknown];
     for (const document of documents) {
       const { valid, errors } = validator.validate(method, specPath, response.status, document, mediaType);
       expect({ route: `${method} ${url}`, errors, body: valid ? undefined : document }).toEqual({ route: `${method} ${url}`, errors: '', body: undefined });
@@ -58,7 +64,13 @@ describe('Responses conform to the OpenAPI document (e2e)', () => {
   }
 
   async function chat(key: string, extra: Json = {}): Promise<string> {
-    const body = await conform<{ id: string }>('POST', '/v1/chat/completions', '/v1/chat/completions', { model: 'demo', messages: [{ role: 'user', content: 'hello' }], ...extra }, { auth: key });
+    const body = await conform<{ id: string }>(
+      'POST',
+      '/v1/chat/completions',
+      '/v1/chat/completions',
+      { model: 'demo', messages: [{ role: 'user', content: 'hello' }], ...extra },
+      { auth: key },
+    );
     // The ledger writes in batches: wait for the row, so the reports below have it.
     for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(100)) {
       const rows = (await (await fetch(`${gateway.url}/spend/logs?request_id=${body.id}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as unknown[];
@@ -98,7 +110,14 @@ describe('Responses conform to the OpenAPI document (e2e)', () => {
       tags: ['research'],
     });
     await conform('POST', '/team/new', '/team/new', { team_id: 'team-2' });
-    await conform('POST', '/team/member_add', '/team/member_add', { team_id: 'team-1', member: [{ role: 'user', user_id: 'member-1' }, { role: 'user', user_email: 'member-2@example.com' }], max_budget_in_team: 2 });
+    await conform('POST', '/team/member_add', '/team/member_add', {
+      team_id: 'team-1',
+      member: [
+        { role: 'user', user_id: 'member-1' },
+        { role: 'user', user_email: 'member-2@example.com' },
+      ],
+      max_budget_in_team: 2,
+    });
     await conform('POST', '/team/member_update', '/team/member_update', { team_id: 'team-1', user_id: 'member-1', max_budget_in_team: 3, role: 'admin' });
     await conform('POST', '/team/member_delete', '/team/member_delete', { team_id: 'team-1', user_email: 'member-2@example.com' });
     await conform('POST', '/team/block', '/team/block', { team_id: 'team-2' });
@@ -107,7 +126,13 @@ describe('Responses conform to the OpenAPI document (e2e)', () => {
   });
 
   it('users: new (with and without a key), update', async () => {
-    const created = await conform<{ key: string }>('POST', '/user/new', '/user/new', { user_id: 'user-1', user_email: 'user-1@example.com', teams: ['team-1'], max_budget: 5, key_alias: 'user-1-key' });
+    const created = await conform<{ key: string }>('POST', '/user/new', '/user/new', {
+      user_id: 'user-1',
+      user_email: 'user-1@example.com',
+      teams: ['team-1'],
+      max_budget: 5,
+      key_alias: 'user-1-key',
+    });
     state.userKey = created.key;
     await conform('POST', '/user/new', '/user/new', { user_id: 'user-2', auto_create_key: false, user_role: 'internal_user_viewer' });
     await conform('POST', '/user/update', '/user/update', { user_id: 'user-2', user_alias: 'Two', budget_duration: '1d', max_budget: 1 });
@@ -146,7 +171,13 @@ describe('Responses conform to the OpenAPI document (e2e)', () => {
   });
 
   it('customers and budgets: new, info, list, update, block, unblock (and the /end_user spelling)', async () => {
-    await conform('POST', '/budget/new', '/budget/new', { budget_id: 'free-tier', max_budget: 1, budget_duration: '1d', rpm_limit: 10, model_max_budget: { demo: { max_budget: 0.5 } } });
+    await conform('POST', '/budget/new', '/budget/new', {
+      budget_id: 'free-tier',
+      max_budget: 1,
+      budget_duration: '1d',
+      rpm_limit: 10,
+      model_max_budget: { demo: { max_budget: 0.5 } },
+    });
     await conform('POST', '/budget/new', '/budget/new', { max_budget: 2 });
     await conform('POST', '/customer/new', '/customer/new', { user_id: 'cust-1', alias: 'Customer One', budget_id: 'free-tier', allowed_model_region: 'eu' });
     await conform('POST', '/end_user/new', '/end_user/new', { user_id: 'cust-2', max_budget: 3, spend: 0.5 });
@@ -168,7 +199,11 @@ describe('Responses conform to the OpenAPI document (e2e)', () => {
     await conform('GET', '/v1/model/info', `/v1/model/info?litellm_model_id=${info.data[0].model_info.id}`);
     await conform('GET', '/v2/model/info', '/v2/model/info', undefined, { auth: state.key });
     await conform('GET', '/model_group/info', '/model_group/info');
-    await conform('POST', '/model/new', '/model/new', { model_name: 'stored', litellm_params: { model: 'mock/stored', api_key: 'sk-upstream-secret', rpm: 5 }, model_info: { id: 'stored-1', mode: 'chat' } });
+    await conform('POST', '/model/new', '/model/new', {
+      model_name: 'stored',
+      litellm_params: { model: 'mock/stored', api_key: 'sk-upstream-secret', rpm: 5 },
+      model_info: { id: 'stored-1', mode: 'chat' },
+    });
     await conform('POST', '/model/update', '/model/update', { id: 'stored-1', litellm_params: { tpm: 1000 }, model_info: { team: 'research' } });
     await conform('GET', '/model/info', '/model/info?litellm_model_id=stored-1');
     await conform('POST', '/model/delete', '/model/delete', { id: 'stored-1' });

@@ -49,7 +49,13 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
   const { post, get } = apiClient(() => gateway.url, MASTER_KEY);
 
   /** A call that also returns the request id, which names the call's audit rows. */
-  async function call(method: string, path: string, body?: unknown, auth = MASTER_KEY, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; requestId: string }> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth = MASTER_KEY,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: Json; requestId: string }> {
     const response = await fetch(`${gateway.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${auth}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -140,7 +146,8 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
     const newCustomer = async (): Promise<string> => (await post<{ user_id: string }>('/customer/new', { user_id: fresh('customer') })).body.user_id;
     const newBudget = async (): Promise<string> => (await post<{ budget_id: string }>('/budget/new', { budget_id: fresh('budget'), max_budget: 5 })).body.budget_id;
     const newModel = async (): Promise<string> =>
-      (await post<{ model_id: string }>('/model/new', { model_name: fresh('model'), litellm_params: { model: 'mock/demo', api_key: 'sk-provider-secret-in-model' } })).body.model_id;
+      (await post<{ model_id: string }>('/model/new', { model_name: fresh('model'), litellm_params: { model: 'mock/demo', api_key: 'sk-provider-secret-in-model' } })).body
+        .model_id;
     const newOrganization = async (): Promise<string> => (await post<{ organization_id: string }>('/organization/new', { organization_alias: fresh('org') })).body.organization_id;
 
     /** A valid call of each route on objects made for it; the expected table comes from the route's declaration. */
@@ -226,7 +233,12 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
     const refused = await call('POST', '/team/new', { team_alias: 'nope' }, 'sk-not-a-real-key-77');
     expect(refused.status).toBe(401);
     const [row] = await eventuallyRowsOf(refused.requestId);
-    expect(row).toMatchObject({ action: 'denied', table_name: 'LiteLLM_TeamTable', changed_by: null, changed_by_api_key: createHash('sha256').update('sk-not-a-real-key-77').digest('hex') });
+    expect(row).toMatchObject({
+      action: 'denied',
+      table_name: 'LiteLLM_TeamTable',
+      changed_by: null,
+      changed_by_api_key: createHash('sha256').update('sk-not-a-real-key-77').digest('hex'),
+    });
     expect(row.updated_values).toMatchObject({ status: 401, request_body: { team_alias: 'nope' } });
   });
 
@@ -298,7 +310,10 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
     expect(lines[0]).toBe('id,seq,updated_at,changed_by,changed_by_api_key,action,table_name,object_id,before_value,updated_values,request_id,client_ip,route,prev_hash,row_hash');
     expect(lines.slice(1).every((line) => line.includes('LiteLLM_BudgetTable'))).toBe(true);
     const ndjson = await (await fetch(`${gateway.url}/audit/export`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).text();
-    const exported = ndjson.trim().split('\n').map((line) => JSON.parse(line) as AuditRow);
+    const exported = ndjson
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditRow);
     expect(exported.length).toBe((await get<AuditPage>('/audit?page_size=1')).body.total);
     expect(exported.map((row) => row.seq)).toEqual([...exported.map((row) => row.seq)].sort((a, b) => a - b));
     expect((await get('/audit/export?format=xml')).body).toMatchObject({ error: { code: '400', param: 'format' } });
@@ -333,10 +348,7 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
 
     const [[deleted]] = await db.query(`DELETE FROM "tollgate_audit_log" WHERE "seq" = $1 RETURNING *`, [Number(victim.seq) + 1]);
     expect((await verify()).first_bad_row).toMatchObject({ seq: Number(victim.seq) + 2, reason: expect.stringContaining('sequence gap') });
-    await db.query(
-      `INSERT INTO "tollgate_audit_log" SELECT * FROM jsonb_populate_record(NULL::"tollgate_audit_log", $1::jsonb)`,
-      [JSON.stringify(deleted)],
-    );
+    await db.query(`INSERT INTO "tollgate_audit_log" SELECT * FROM jsonb_populate_record(NULL::"tollgate_audit_log", $1::jsonb)`, [JSON.stringify(deleted)]);
     expect((await verify()).valid).toBe(true);
 
     await db.query(

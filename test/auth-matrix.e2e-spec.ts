@@ -280,9 +280,17 @@ model_list:
 
   it('should leave team-member changes to the team admin, not to any internal user', async () => {
     const body = JSON.stringify({ team_id: 'matrix-team', member: { role: 'user', user_id: 'matrix-newcomer' } });
-    const asUser = await fetch(`${gateway.url}/team/member_add`, { method: 'POST', headers: { authorization: `Bearer ${keys.get('internal user')}`, 'content-type': 'application/json' }, body });
+    const asUser = await fetch(`${gateway.url}/team/member_add`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.get('internal user')}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(asUser.status).toBe(403);
-    const asAdmin = await fetch(`${gateway.url}/team/member_add`, { method: 'POST', headers: { authorization: `Bearer ${keys.get('team admin')}`, 'content-type': 'application/json' }, body });
+    const asAdmin = await fetch(`${gateway.url}/team/member_add`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.get('team admin')}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(asAdmin.status).toBe(200);
   });
 });

@@ -48,14 +48,26 @@ describe('Canary sweep: secrets never leak into logs, responses, the database, m
   let stdoutSpy: jest.SpyInstance;
   let stderrSpy: jest.SpyInstance;
 
-  async function call(label: string, method: 'GET' | 'POST', path: string, body?: unknown, auth: string | null = CANARY.masterKey, extraHeaders: Record<string, string> = {}): Promise<Recorded & { json: Record<string, unknown> }> {
+  async function call(
+    label: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    auth: string | null = CANARY.masterKey,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Recorded & { json: Record<string, unknown> }> {
     const response = await fetch(`${gateway.url}${path}`, {
       method,
       headers: { ...(auth === null ? {} : { authorization: `Bearer ${auth}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    const recorded: Recorded = { label: `${label} (${method} ${path} → ${response.status})`, status: response.status, headers: JSON.stringify([...response.headers.entries()]), body: text };
+    const recorded: Recorded = {
+      label: `${label} (${method} ${path} → ${response.status})`,
+      status: response.status,
+      headers: JSON.stringify([...response.headers.entries()]),
+      body: text,
+    };
     responses.push(recorded);
     let json: Record<string, unknown> = {};
     try {
@@ -165,8 +177,16 @@ model_list:
     await call('budget new', 'POST', '/budget/new', { budget_id: 'canary-budget', max_budget: 7 });
 
     // Models stored in the database, with provider keys of their own (one the provider refuses and quotes).
-    await call('model new', 'POST', '/model/new', { model_name: 'stored', litellm_params: { model: 'openai/gpt-4o-mini', api_base: mockStored.baseUrl, api_key: CANARY.storedProviderKey }, model_info: { id: 'stored-1' } });
-    await call('model new, wrong key', 'POST', '/model/new', { model_name: 'stored-wrong', litellm_params: { model: 'openai/gpt-4o-mini', api_base: mockStored.baseUrl, api_key: CANARY.wrongStoredProviderKey, max_retries: 0 }, model_info: { id: 'stored-2' } });
+    await call('model new', 'POST', '/model/new', {
+      model_name: 'stored',
+      litellm_params: { model: 'openai/gpt-4o-mini', api_base: mockStored.baseUrl, api_key: CANARY.storedProviderKey },
+      model_info: { id: 'stored-1' },
+    });
+    await call('model new, wrong key', 'POST', '/model/new', {
+      model_name: 'stored-wrong',
+      litellm_params: { model: 'openai/gpt-4o-mini', api_base: mockStored.baseUrl, api_key: CANARY.wrongStoredProviderKey, max_retries: 0 },
+      model_info: { id: 'stored-2' },
+    });
     await call('model update', 'POST', '/model/update', { id: 'stored-1', litellm_params: { rpm: 100 } });
     await call('model info', 'GET', '/model/info');
     await call('model info v2', 'GET', '/v2/model/info');
@@ -174,7 +194,12 @@ model_list:
 
     // LLM calls: chat, stream, embeddings, completions, with each kind of key, and upstream errors that quote the key.
     const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
-    for (const [who, key] of [['master', CANARY.masterKey], ['chosen', chosen.key], ['team', teamKey.key], ['rotated', rotated.key]] as const) {
+    for (const [who, key] of [
+      ['master', CANARY.masterKey],
+      ['chosen', chosen.key],
+      ['team', teamKey.key],
+      ['rotated', rotated.key],
+    ] as const) {
       await call(`chat as ${who}`, 'POST', '/v1/chat/completions', chat('gpt', { user: 'canary-customer' }), key);
       await call(`stream as ${who}`, 'POST', '/v1/chat/completions', chat('gpt', { stream: true, stream_options: { include_usage: true } }), key);
       await call(`embeddings as ${who}`, 'POST', '/v1/embeddings', { model: 'embed', input: 'hello' }, key);
@@ -246,7 +271,9 @@ model_list:
 
 /** Every table of the public schema as text, row by row. */
 async function dumpDatabase(dataSource: DataSource): Promise<Map<string, string>> {
-  const tables = (await dataSource.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")) as { table_name: string }[];
+  const tables = (await dataSource.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")) as {
+    table_name: string;
+  }[];
   const dump = new Map<string, string>();
   for (const { table_name: table } of tables) {
     const rows = (await dataSource.query(`SELECT * FROM "${table.replace(/"/g, '""')}"`)) as unknown[];

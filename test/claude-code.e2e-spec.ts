@@ -37,8 +37,11 @@ interface Seen {
 
   beforeAll(async () => {
     mock = await startMockProviderServer([anthropicMock]);
-    const entry = (name: string): string => `  - model_name: ${name}\n    litellm_params: { model: anthropic/claude-3-5-sonnet-20240620, api_base: ${mock.url}, api_key: os.environ/E2E_ANTHROPIC_KEY }\n`;
-    gateway = await startGateway(`general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n${entry('claude-sonnet')}${entry('claude-haiku')}`, { env: { E2E_ANTHROPIC_KEY: ANTHROPIC_TEST_KEY } });
+    const entry = (name: string): string =>
+      `  - model_name: ${name}\n    litellm_params: { model: anthropic/claude-3-5-sonnet-20240620, api_base: ${mock.url}, api_key: os.environ/E2E_ANTHROPIC_KEY }\n`;
+    gateway = await startGateway(`general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n${entry('claude-sonnet')}${entry('claude-haiku')}`, {
+      env: { E2E_ANTHROPIC_KEY: ANTHROPIC_TEST_KEY },
+    });
     // A recording hop between the CLI and the gateway: what Claude Code sends, exactly.
     const target = new URL(gateway.url);
     recorder = createServer((req, res) => {
@@ -46,7 +49,7 @@ interface Seen {
       req.on('data', (part: Buffer) => parts.push(part));
       req.on('end', () => {
         const raw = Buffer.concat(parts);
-        let body: Record<string, unknown> | null = null;
+        let body: Record<string, unknown> | null;
         try {
           body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null;
         } catch {
@@ -87,16 +90,34 @@ interface Seen {
         max_tokens: request.body?.max_tokens,
         metadata: request.body?.metadata,
         thinking: request.body?.thinking,
-        systemBlocks: Array.isArray(request.body?.system) ? (request.body?.system as { type: string; cache_control?: unknown; text?: string }[]).map((block) => ({ type: block.type, cache_control: block.cache_control, chars: block.text?.length })) : typeof request.body?.system,
+        systemBlocks: Array.isArray(request.body?.system)
+          ? (request.body?.system as { type: string; cache_control?: unknown; text?: string }[]).map((block) => ({
+              type: block.type,
+              cache_control: block.cache_control,
+              chars: block.text?.length,
+            }))
+          : typeof request.body?.system,
         tools: Array.isArray(request.body?.tools) ? (request.body?.tools as { name: string; type?: string }[]).map((tool) => tool.type ?? tool.name) : undefined,
         messages: Array.isArray(request.body?.messages)
           ? (request.body?.messages as { role: string; content: unknown }[]).map((message) => ({
               role: message.role,
-              blocks: Array.isArray(message.content) ? (message.content as { type: string; cache_control?: unknown }[]).map((block) => `${block.type}${block.cache_control ? '+cache_control' : ''}`) : typeof message.content,
+              blocks: Array.isArray(message.content)
+                ? (message.content as { type: string; cache_control?: unknown }[]).map((block) => `${block.type}${block.cache_control ? '+cache_control' : ''}`)
+                : typeof message.content,
             }))
           : undefined,
       }));
-      writeFileSync(process.env.CLAUDE_CODE_REPORT, JSON.stringify({ upstream: mock.requests.map((request) => ({ path: request.path, beta: request.headers['anthropic-beta'], version: request.headers['anthropic-version'] })), seen: report }, null, 2));
+      writeFileSync(
+        process.env.CLAUDE_CODE_REPORT,
+        JSON.stringify(
+          {
+            upstream: mock.requests.map((request) => ({ path: request.path, beta: request.headers['anthropic-beta'], version: request.headers['anthropic-version'] })),
+            seen: report,
+          },
+          null,
+          2,
+        ),
+      );
     }
   }
 
@@ -132,10 +153,18 @@ interface Seen {
   }
 
   it('should answer one prompt in print mode, keyed by ANTHROPIC_AUTH_TOKEN and by x-litellm-api-key in ANTHROPIC_CUSTOM_HEADERS', async () => {
-    const key = ((await (await fetch(`${gateway.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: '{}' })).json()) as { key: string }).key;
+    const key = (
+      (await (
+        await fetch(`${gateway.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: '{}' })
+      ).json()) as { key: string }
+    ).key;
 
     const viaToken = await claude('Reply with the word pong.', { ANTHROPIC_AUTH_TOKEN: key });
-    expect({ code: viaToken.code, stderr: viaToken.stderr.slice(0, 500), stdout: viaToken.code === 0 ? '' : viaToken.stdout.slice(0, 1500) }).toEqual({ code: 0, stderr: '', stdout: '' });
+    expect({ code: viaToken.code, stderr: viaToken.stderr.slice(0, 500), stdout: viaToken.code === 0 ? '' : viaToken.stdout.slice(0, 1500) }).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: '',
+    });
     const result = JSON.parse(viaToken.stdout) as { result?: string; is_error?: boolean };
     expect(result.is_error).toBe(false);
     // The mock calls the first tool Claude Code offers; Claude Code runs it and sends the tool_result back.
@@ -154,9 +183,11 @@ interface Seen {
 
     // Every call Claude Code made is a governed call with its own spend row.
     await gateway.app.get(SpendLedgerService).flush();
-    const rows = (await gateway.app.get(DataSource).query("SELECT call_type, status FROM tollgate_spend_logs WHERE call_type LIKE 'anthropic_%'")) as { call_type: string; status: string }[];
+    const rows = (await gateway.app.get(DataSource).query("SELECT call_type, status FROM tollgate_spend_logs WHERE call_type LIKE 'anthropic_%'")) as {
+      call_type: string;
+      status: string;
+    }[];
     expect(rows.length).toBeGreaterThanOrEqual(headerCalls.length + tokenCalls.length);
     expect(rows.every((row) => row.status === 'success')).toBe(true);
-
   }, 240_000);
 });

@@ -58,7 +58,11 @@ describe('tollgate CLI (e2e)', () => {
     if (!process.env.DATABASE_URL) cpSync(TEMPLATE_DIR, dir, { recursive: true, filter: (source) => !source.endsWith('/ready') });
     const configPath = join(dir, 'ok.yaml');
     writeFileSync(configPath, 'general_settings: { master_key: sk-cli }\nmodel_list:\n  - model_name: demo\n    litellm_params: { model: mock/demo }\n');
-    const app = await runCli(['--port', '0', '--host', '127.0.0.1'], { CONFIG_FILE_PATH: configPath, TOLLGATE_DATA_DIR: dir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
+    const app = await runCli(['--port', '0', '--host', '127.0.0.1'], {
+      CONFIG_FILE_PATH: configPath,
+      TOLLGATE_DATA_DIR: dir,
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    });
     expect(app).toBeDefined();
     try {
       const address = app?.getHttpServer().address();

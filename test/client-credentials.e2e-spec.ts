@@ -42,7 +42,9 @@ model_list:
     for (const extra of [{ api_base: 'https://example.com/v1' }, { base_url: 'https://example.com/v1' }, { api_key: 'sk-mine' }]) {
       const refused = await chat(body.key, extra);
       expect(refused.status).toBe(400);
-      expect(refused.message).toMatch(/^Rejected Request: (api_base|base_url|api_key) is not allowed in request body\. Enable with `general_settings::allow_client_side_credentials`/);
+      expect(refused.message).toMatch(
+        /^Rejected Request: (api_base|base_url|api_key) is not allowed in request body\. Enable with `general_settings::allow_client_side_credentials`/,
+      );
     }
   });
 

@@ -103,9 +103,7 @@ describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
 
     const badModel = await post<ErrorBody>('/end_user/new', { user_id: 'bad-model', default_model: 'gpt-9' });
     expect(badModel.status).toBe(422);
-    expect(badModel.body.error.message).toBe(
-      "Default Model not on proxy. Configure via `/model/new` or config.yaml. Default_model=gpt-9, proxy_model_names={'demo', 'eu-model'}",
-    );
+    expect(badModel.body.error.message).toBe("Default Model not on proxy. Configure via `/model/new` or config.yaml. Default_model=gpt-9, proxy_model_names={'demo', 'eu-model'}");
 
     const unknownField = await post<ErrorBody>('/customer/new', { user_id: 'x', foo: 'bar' });
     expect(unknownField.status).toBe(400);

@@ -96,10 +96,21 @@ guardrails:
 
   /** Each LLM-class route's canonical request, from the path template `/routes` lists. */
   function requestFor(template: string, method: string, fileId: string, responseId: string, batchId: string): EdgeRequest | undefined {
-    const modelOf: Record<string, string> = { chat: 'chat-model', completions: 'chat-model', embeddings: 'embed-model', images: 'gpt-image-1', speech: 'tts-1', transcriptions: 'whisper-1' };
+    const modelOf: Record<string, string> = {
+      chat: 'chat-model',
+      completions: 'chat-model',
+      embeddings: 'embed-model',
+      images: 'gpt-image-1',
+      speech: 'tts-1',
+      transcriptions: 'whisper-1',
+    };
     const kind = /(chat|completions|embeddings|images|speech|transcriptions)/.exec(template)?.[1] ?? 'chat';
     const path = template.replace('{model}', modelOf[kind]).replace('{fileId}', fileId).replace('{responseId}', responseId).replace('{batchId}', batchId);
-    const normal = template.replace(/^\/engines\/\{model\}|^\/openai\/deployments\/\{model\}/, '/v1').replace('{fileId}', 'ID').replace('{responseId}', 'ID').replace('{batchId}', 'ID');
+    const normal = template
+      .replace(/^\/engines\/\{model\}|^\/openai\/deployments\/\{model\}/, '/v1')
+      .replace('{fileId}', 'ID')
+      .replace('{responseId}', 'ID')
+      .replace('{batchId}', 'ID');
     const chat = (content: string, user?: string): EdgeRequest => ({
       method: 'POST',
       path,
@@ -133,7 +144,8 @@ guardrails:
     if (/^\/(v1\/)?files(\/ID(\/content)?)?$/.test(normal) && (method === 'GET' || method === 'DELETE')) return { method, path: `${path}?model=whisper-1` };
     if (/^\/(v1\/|openai\/)?responses$/.test(normal) && method === 'POST') return json({ model: 'chat-model', input: 'hi there' }, 'input');
     if (/^\/(v1\/|openai\/)?responses\/ID(\/input_items)?$/.test(normal) && (method === 'GET' || method === 'DELETE')) return { method, path };
-    if (/^\/(v1\/)?batches$/.test(normal) && method === 'POST') return json({ model: 'whisper-1', input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }, null);
+    if (/^\/(v1\/)?batches$/.test(normal) && method === 'POST')
+      return json({ model: 'whisper-1', input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }, null);
     if (/^\/(v1\/)?batches(\/ID)?$/.test(normal) && method === 'GET') return { method, path: `${path}?model=whisper-1` };
     if (/^\/(v1\/)?batches\/ID\/cancel$/.test(normal) && method === 'POST') return { method, path };
     if (normal === '/pt-chat') return chat('hi there');
@@ -171,7 +183,8 @@ guardrails:
       const error = parsed.error;
       type = error?.type ?? null;
       // An Anthropic-shaped error has no `code`: its status is the code, and nothing else may be in it.
-      if (request.anthropic && error) code = parsed.type === 'error' && typeof error.message === 'string' && Object.keys(error).length === 2 ? String(response.status) : 'not-anthropic-shaped';
+      if (request.anthropic && error)
+        code = parsed.type === 'error' && typeof error.message === 'string' && Object.keys(error).length === 2 ? String(response.status) : 'not-anthropic-shaped';
       else code = error?.code ?? null;
     } catch {
       // A binary or non-JSON success.
@@ -209,12 +222,22 @@ guardrails:
     expect(all.length).toBeGreaterThanOrEqual(30);
     const org = (await api.post<{ organization_id: string }>('/organization/new', { organization_alias: 'broke', max_budget: 0 })).body.organization_id;
     const team = (await api.post<{ team_id: string }>('/team/new', { team_alias: 'broke-team', organization_id: org })).body.team_id;
-    const scenarios: { name: string; expected: { status: number; code: string; type: string }; key: () => Promise<string>; shape: (request: EdgeRequest) => EdgeRequest | undefined }[] = [
+    const scenarios: {
+      name: string;
+      expected: { status: number; code: string; type: string };
+      key: () => Promise<string>;
+      shape: (request: EdgeRequest) => EdgeRequest | undefined;
+    }[] = [
       { name: 'key over budget', expected: { status: 400, code: '400', type: 'budget_exceeded' }, key: () => generate({ max_budget: 0 }), shape: (r) => r },
       { name: 'key rpm exhausted', expected: { status: 429, code: '429', type: 'rate_limit_error' }, key: () => generate({ rpm_limit: 0 }), shape: (r) => r },
       { name: 'organization over budget', expected: { status: 400, code: '400', type: 'budget_exceeded' }, key: () => generate({ team_id: team }), shape: (r) => r },
       { name: 'blocked end user', expected: { status: 400, code: '400', type: 'invalid_request_error' }, key: () => generate({}), shape: (r) => r.withEndUser?.(BLOCKED_END_USER) },
-      { name: 'blocking guardrail', expected: { status: 400, code: '400', type: 'invalid_request_error' }, key: () => generate({}), shape: (r) => r.withText?.(`please say ${BANNED}`) },
+      {
+        name: 'blocking guardrail',
+        expected: { status: 400, code: '400', type: 'invalid_request_error' },
+        key: () => generate({}),
+        shape: (r) => r.withText?.(`please say ${BANNED}`),
+      },
     ];
     const mismatches: string[] = [];
     let checked = 0;
@@ -254,7 +277,10 @@ guardrails:
       return ((await response.json()) as { id: string }).id;
     };
     const createBatch = async (): Promise<string> => {
-      const answer = await send({ method: 'POST', path: '/v1/batches', json: { model: 'whisper-1', input_file_id: await uploadFile(), endpoint: '/v1/chat/completions', completion_window: '24h' } }, key);
+      const answer = await send(
+        { method: 'POST', path: '/v1/batches', json: { model: 'whisper-1', input_file_id: await uploadFile(), endpoint: '/v1/chat/completions', completion_window: '24h' } },
+        key,
+      );
       callIds.push(answer.callId as string);
       return (JSON.parse(answer.text) as { id: string }).id;
     };
@@ -289,7 +315,12 @@ guardrails:
     callIds.push(batchId);
     await gateway.app.get(SpendLedgerService).flush();
     const db = gateway.app.get(DataSource);
-    const rows = (await db.query('SELECT request_id, spend, team_id, request_tags FROM tollgate_spend_logs WHERE request_id = ANY($1)', [callIds])) as { request_id: string; spend: number; team_id: string; request_tags: string[] }[];
+    const rows = (await db.query('SELECT request_id, spend, team_id, request_tags FROM tollgate_spend_logs WHERE request_id = ANY($1)', [callIds])) as {
+      request_id: string;
+      spend: number;
+      team_id: string;
+      request_tags: string[];
+    }[];
     expect(rows.map((row) => row.request_id).sort()).toEqual([...callIds].sort());
     expect(tagged.length).toBeGreaterThanOrEqual(20);
     expect(rows.filter((row) => tagged.includes(row.request_id) && !row.request_tags.includes('edge-tag')).map((row) => row.request_id)).toEqual([]);
@@ -299,7 +330,10 @@ guardrails:
     const keyInfo = (await api.get<{ info: { spend: number } }>(`/key/info?key=${key}`)).body.info;
     const teamInfo = (await api.get<{ team_info: { spend: number } }>(`/team/info?team_id=${team}`)).body.team_info;
     const userInfo = (await api.get<{ user_info: { spend: number } }>('/user/info?user_id=counted-user')).body.user_info;
-    const [stored] = (await db.query('SELECT k.spend AS key_spend, t.spend AS team_spend FROM tollgate_virtual_keys k JOIN tollgate_teams t ON t.team_id = k.team_id WHERE k.team_id = $1', [team])) as { key_spend: number; team_spend: number }[];
+    const [stored] = (await db.query(
+      'SELECT k.spend AS key_spend, t.spend AS team_spend FROM tollgate_virtual_keys k JOIN tollgate_teams t ON t.team_id = k.team_id WHERE k.team_id = $1',
+      [team],
+    )) as { key_spend: number; team_spend: number }[];
     for (const counter of [keyInfo.spend, teamInfo.spend, userInfo.spend, stored.key_spend, stored.team_spend]) expect(counter).toBeCloseTo(rowSum, 12);
   });
 
@@ -361,7 +395,10 @@ guardrails:
     const chat = await send({ method: 'POST', path: '/v1/chat/completions', json: { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }] } }, key);
     expect({ status: chat.status, type: chat.type }).toEqual({ status: 400, type: 'budget_exceeded' });
     await gateway.app.get(SpendLedgerService).flush();
-    const [row] = (await gateway.app.get(DataSource).query('SELECT team_id, call_type FROM tollgate_spend_logs WHERE request_id = $1', [first.callId])) as { team_id: string; call_type: string }[];
+    const [row] = (await gateway.app.get(DataSource).query('SELECT team_id, call_type FROM tollgate_spend_logs WHERE request_id = $1', [first.callId])) as {
+      team_id: string;
+      call_type: string;
+    }[];
     expect(row).toEqual({ team_id: team, call_type: 'pass_through_endpoint' });
   });
 });

@@ -53,9 +53,13 @@ guardrails:
     expect(passed.choices[0].message.content).toContain('picnic');
 
     await gateway.app.get(SpendLedgerService).flush();
-    const rows = (await gateway.app.get(DataSource).query(
-      `SELECT model_group, spend, request_tags FROM tollgate_spend_logs WHERE request_id LIKE 'grd-%' ORDER BY start_time`,
-    )) as { model_group: string; spend: number; request_tags: string[] }[];
+    const rows = (await gateway.app
+      .get(DataSource)
+      .query(`SELECT model_group, spend, request_tags FROM tollgate_spend_logs WHERE request_id LIKE 'grd-%' ORDER BY start_time`)) as {
+      model_group: string;
+      spend: number;
+      request_tags: string[];
+    }[];
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row.model_group).toBe('judge');

@@ -1,4 +1,4 @@
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { type APIError } from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { discardStorage, freshStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { AZURE_CONTENT_SAFETY_KEY, startAzureContentSafetyFake, type AzureContentSafetyFake } from './support/guardrail-vendors/azure-content-safety.fake';
-import { BEDROCK_GUARDRAIL_CREDENTIALS, BEDROCK_GUARDRAIL_ID, BEDROCK_GUARDRAIL_REGION, startBedrockGuardrailsFake, type BedrockGuardrailsFake } from './support/guardrail-vendors/bedrock-guardrails.fake';
+import {
+  BEDROCK_GUARDRAIL_CREDENTIALS,
+  BEDROCK_GUARDRAIL_ID,
+  BEDROCK_GUARDRAIL_REGION,
+  startBedrockGuardrailsFake,
+  type BedrockGuardrailsFake,
+} from './support/guardrail-vendors/bedrock-guardrails.fake';
 import { GENERIC_GUARDRAIL_API_KEY, startGenericGuardrailFake, type GenericGuardrailFake } from './support/guardrail-vendors/generic-guardrail-api.fake';
 import { OPENAI_MODERATION_KEY, openAiModerationFake } from './support/guardrail-vendors/openai-moderation.fake';
 import { startPresidioFake, type PresidioFake } from './support/guardrail-vendors/presidio.fake';
@@ -15,7 +21,11 @@ import { startMockProviderServer, type MockProviderServer } from './support/mock
 
 const REPO = resolve(__dirname, '..');
 const MASTER_KEY = 'sk-vendor-packages-master';
-const PACKAGES = ['presidio', 'bedrock', 'azure-content-safety', 'openai-moderation', 'generic-guardrail-api'].map((id) => ({ id, name: `@tollgate/guardrail-${id}`, dir: join(REPO, 'plugins', `guardrail-${id}`) }));
+const PACKAGES = ['presidio', 'bedrock', 'azure-content-safety', 'openai-moderation', 'generic-guardrail-api'].map((id) => ({
+  id,
+  name: `@tollgate/guardrail-${id}`,
+  dir: join(REPO, 'plugins', `guardrail-${id}`),
+}));
 
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
@@ -145,7 +155,8 @@ guardrails:
       ['policy-service', 'the forbidden-topic', 'Content blocked by guardrail policy-service'],
     ];
     for (const [name, bad, refusal] of cases) {
-      const ask = (content: string) => client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content }], guardrails: [name] } as ChatCompletionCreateParamsNonStreaming);
+      const ask = (content: string) =>
+        client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content }], guardrails: [name] } as ChatCompletionCreateParamsNonStreaming);
       const error = await ask(bad).then(
         () => undefined,
         (thrown: unknown) => thrown as APIError,

@@ -31,15 +31,30 @@ const UPSTREAM_KEY = 'sk-upstream-vendors-b-0001';
  * mock provider echoes it, so the reply is refused too), and what the refusals say.
  */
 const VENDORS = [
-  { name: 'pii', bad: 'my ssn is 123-45-6789', refusal: 'Blocked PII entity detected: US_SSN by Guardrail: pii.', replyRefusal: 'Blocked PII entity detected: US_SSN by Guardrail: pii-out.' },
+  {
+    name: 'pii',
+    bad: 'my ssn is 123-45-6789',
+    refusal: 'Blocked PII entity detected: US_SSN by Guardrail: pii.',
+    replyRefusal: 'Blocked PII entity detected: US_SSN by Guardrail: pii-out.',
+  },
   {
     name: 'bedrock-policy',
     bad: 'give me stock tips',
     refusal: `Violated guardrail policy: ${BEDROCK_BLOCKED_INPUT_MESSAGE} (topic Investment advice)`,
     replyRefusal: `Violated guardrail policy: ${BEDROCK_BLOCKED_OUTPUT_MESSAGE} (topic Investment advice)`,
   },
-  { name: 'azure-safety', bad: 'we attack at dawn', refusal: 'Azure Content Safety Guardrail: Violence crossed severity 2, Got severity: 4', replyRefusal: 'Azure Content Safety Guardrail: Violence crossed severity 2, Got severity: 4' },
-  { name: 'openai-moderation', bad: 'we attack at dawn', refusal: 'Violated OpenAI moderation policy: flagged for violence', replyRefusal: 'Violated OpenAI moderation policy: flagged for violence' },
+  {
+    name: 'azure-safety',
+    bad: 'we attack at dawn',
+    refusal: 'Azure Content Safety Guardrail: Violence crossed severity 2, Got severity: 4',
+    replyRefusal: 'Azure Content Safety Guardrail: Violence crossed severity 2, Got severity: 4',
+  },
+  {
+    name: 'openai-moderation',
+    bad: 'we attack at dawn',
+    refusal: 'Violated OpenAI moderation policy: flagged for violence',
+    replyRefusal: 'Violated OpenAI moderation policy: flagged for violence',
+  },
   {
     name: 'policy-service',
     bad: 'tell me the forbidden-topic',
@@ -162,7 +177,12 @@ guardrails:
 
   /** A streamed chat: the pieces the client got, and the error that ended the stream, if any. */
   async function stream(content: string, extra: Body = {}): Promise<{ text: string; pieces: string[]; error?: APIError }> {
-    const events = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], stream: true, ...extra } as ChatCompletionCreateParamsStreaming);
+    const events = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content }],
+      stream: true,
+      ...extra,
+    } as ChatCompletionCreateParamsStreaming);
     const pieces: string[] = [];
     try {
       for await (const chunk of events) {
@@ -297,7 +317,10 @@ guardrails:
       await chat(CLEAN, { guardrails: ['openai-moderation'] });
       await stream(CLEAN, { guardrails: ['openai-moderation-out'] });
       await gateway.app.get(SpendLedgerService).flush();
-      const rows = (await gateway.app.get(DataSource).query(`SELECT model_group, request_tags FROM tollgate_spend_logs WHERE request_id LIKE 'grd-%'`)) as { model_group: string; request_tags: string[] }[];
+      const rows = (await gateway.app.get(DataSource).query(`SELECT model_group, request_tags FROM tollgate_spend_logs WHERE request_id LIKE 'grd-%'`)) as {
+        model_group: string;
+        request_tags: string[];
+      }[];
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.every((row) => row.model_group === 'omni-moderation')).toBe(true);
       expect(rows.map((row) => row.request_tags[0])).toEqual(expect.arrayContaining(['guardrail:openai-moderation', 'guardrail:openai-moderation-out']));
@@ -314,7 +337,10 @@ guardrails:
       const count = (pattern: string): number => Number(new RegExp(`^${pattern} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
       for (const { name } of VENDORS) {
         expect(count(`tollgate_guardrail_checks_total\\{guardrail="${name}",phase="pre_call",outcome="block"\\}`)).toBeGreaterThan(0);
-        expect(count(`tollgate_guardrail_checks_total\\{guardrail="${name}",phase="pre_call",outcome="allow"\\}`) + count(`tollgate_guardrail_checks_total\\{guardrail="${name}",phase="pre_call",outcome="mutate"\\}`)).toBeGreaterThan(0);
+        expect(
+          count(`tollgate_guardrail_checks_total\\{guardrail="${name}",phase="pre_call",outcome="allow"\\}`) +
+            count(`tollgate_guardrail_checks_total\\{guardrail="${name}",phase="pre_call",outcome="mutate"\\}`),
+        ).toBeGreaterThan(0);
         expect(count(`tollgate_guardrail_checks_total\\{guardrail="${name}-out",phase="streaming",outcome="block"\\}`)).toBeGreaterThan(0);
         expect(count(`tollgate_guardrail_check_duration_seconds_count\\{guardrail="${name}",phase="pre_call"\\}`)).toBeGreaterThan(0);
         expect(metrics).toMatch(new RegExp(`tollgate_guardrail_check_duration_seconds_sum\\{guardrail="${name}",phase="pre_call"\\} [0-9.e-]+`));
@@ -338,18 +364,24 @@ guardrails:
 
     // The closing note's numbers: TOLLGATE_MEASURE_GUARDRAILS=1 npx jest test/guardrail-vendors-b.e2e-spec.ts -t latency
     // Calls with and without the guardrail alternate, so load from elsewhere on the machine falls on both alike.
-    measure('should add little to a call beside a loopback vendor fake (p50 of 50 calls, with the guardrail vs without)', async () => {
-      const lines: string[] = [];
-      for (const name of ['pii', 'bedrock-policy', 'azure-safety', 'openai-moderation', 'policy-service']) {
-        const withIt = { guardrails: [name] };
-        for (let i = 0; i < 10; i++) await Promise.all([timed(withIt, i), timed({}, i)]);
-        const pairs: [number, number][] = [];
-        for (let i = 0; i < 50; i++) pairs.push([await timed(withIt, i), await timed({}, i)]);
-        const [a, b] = [median(pairs.map(([w]) => w)), median(pairs.map(([, wo]) => wo))];
-        lines.push(`${name} (pre_call + post_call): p50 ${a.toFixed(2)} ms with, ${b.toFixed(2)} ms without; median added ${median(pairs.map(([w, wo]) => w - wo)).toFixed(2)} ms`);
-      }
-      process.stdout.write(`${lines.join('\n')}\n`);
-    }, 300_000);
+    measure(
+      'should add little to a call beside a loopback vendor fake (p50 of 50 calls, with the guardrail vs without)',
+      async () => {
+        const lines: string[] = [];
+        for (const name of ['pii', 'bedrock-policy', 'azure-safety', 'openai-moderation', 'policy-service']) {
+          const withIt = { guardrails: [name] };
+          for (let i = 0; i < 10; i++) await Promise.all([timed(withIt, i), timed({}, i)]);
+          const pairs: [number, number][] = [];
+          for (let i = 0; i < 50; i++) pairs.push([await timed(withIt, i), await timed({}, i)]);
+          const [a, b] = [median(pairs.map(([w]) => w)), median(pairs.map(([, wo]) => wo))];
+          lines.push(
+            `${name} (pre_call + post_call): p50 ${a.toFixed(2)} ms with, ${b.toFixed(2)} ms without; median added ${median(pairs.map(([w, wo]) => w - wo)).toFixed(2)} ms`,
+          );
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      },
+      300_000,
+    );
   });
 });
 
@@ -366,7 +398,10 @@ describe('config/guardrails-vendors.yaml, part B (e2e)', () => {
     const file = readFileSync(resolve(__dirname, '../config/guardrails-vendors.yaml'), 'utf8');
     const partB = file.slice(file.indexOf('# --- part B ---'));
     // The one setting a real deployment leaves at its default: AWS's own endpoint.
-    const section = partB.replace('guardrailIdentifier: os.environ/BEDROCK_GUARDRAIL_ID', `guardrailIdentifier: os.environ/BEDROCK_GUARDRAIL_ID\n      aws_bedrock_runtime_endpoint: ${bedrock.url}`);
+    const section = partB.replace(
+      'guardrailIdentifier: os.environ/BEDROCK_GUARDRAIL_ID',
+      `guardrailIdentifier: os.environ/BEDROCK_GUARDRAIL_ID\n      aws_bedrock_runtime_endpoint: ${bedrock.url}`,
+    );
     gateway = await startGateway(
       `
 general_settings:
@@ -410,13 +445,17 @@ ${section}`,
     ['policy-service', 'the forbidden-topic', 'Content blocked by guardrail policy-service'],
   ])('should load %s as configured, refuse what it judges bad and pass the rest', async (name, bad, refusal) => {
     const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const error = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: bad }], guardrails: [name] } as ChatCompletionCreateParamsNonStreaming).then(
-      () => undefined,
-      (thrown: unknown) => thrown as APIError,
-    );
+    const error = await client.chat.completions
+      .create({ model: 'demo', messages: [{ role: 'user', content: bad }], guardrails: [name] } as ChatCompletionCreateParamsNonStreaming)
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown as APIError,
+      );
     expect(error?.status).toBe(400);
     expect(error?.message).toContain(refusal);
-    const { response } = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: CLEAN }], guardrails: [name] } as ChatCompletionCreateParamsNonStreaming).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'demo', messages: [{ role: 'user', content: CLEAN }], guardrails: [name] } as ChatCompletionCreateParamsNonStreaming)
+      .withResponse();
     expect(response.headers.get('x-litellm-applied-guardrails')).toBe(name);
   });
 });

@@ -18,7 +18,8 @@ async function storageWithPlugins(): Promise<TestStorage> {
   const modules = join(storage.dataDir, 'node_modules');
   mkdirSync(join(modules, '@tollgate'), { recursive: true });
   symlinkSync(resolve(__dirname, '../plugins/sdk'), join(modules, '@tollgate/guardrail-sdk'));
-  for (const name of ['tollgate-guardrail-flaky', 'tollgate-guardrail-future-sdk', 'tollgate-guardrail-broken']) cpSync(join(FIXTURES, name), join(modules, name), { recursive: true });
+  for (const name of ['tollgate-guardrail-flaky', 'tollgate-guardrail-future-sdk', 'tollgate-guardrail-broken'])
+    cpSync(join(FIXTURES, name), join(modules, name), { recursive: true });
   return storage;
 }
 
@@ -200,7 +201,11 @@ describe('Guardrails (e2e, openai SDK → gateway → mock upstream)', () => {
     it('should cancel the provider call in flight when a during_call check blocks', async () => {
       const before = (await mock.stats()).aborted;
       const error = await failureOf(
-        client.chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'take your time' }], guardrails: ['flaky-block-later'] } as ChatCompletionCreateParamsNonStreaming),
+        client.chat.completions.create({
+          model: 'slow',
+          messages: [{ role: 'user', content: 'take your time' }],
+          guardrails: ['flaky-block-later'],
+        } as ChatCompletionCreateParamsNonStreaming),
       );
       expect(error.status).toBe(400);
       expect(error.message).toContain('Violated guardrail policy');

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { apiClient, Json } from './support/api-client';
+import { apiClient, type Json } from './support/api-client';
 import { sendRaw } from './support/fuzz-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { leaksIn, nestedJson } from './support/hostile-input';
 
 /**
@@ -62,7 +62,9 @@ describe('Hostile input: the probe’s repros stay closed (e2e)', () => {
       const refused = await post<ErrorBody>(path, body, restricted);
       expect(refused.status).toBe(403);
       expect(refused.body.error).toMatchObject({ type: 'auth_error', code: '403', param: 'max_budget' });
-      expect(refused.body.error.message).toMatch(/^You are not authorized to \w+ a key that grants more than your own\. Cannot grant max_budget=unlimited: your key's max_budget is 0\.0001\./);
+      expect(refused.body.error.message).toMatch(
+        /^You are not authorized to \w+ a key that grants more than your own\. Cannot grant max_budget=unlimited: your key's max_budget is 0\.0001\./,
+      );
       expect(JSON.stringify(refused.body)).not.toContain('sk-');
       // The wider key still works with its own secret, unchanged and unblocked.
       const info = await get<{ info: Json }>('/key/info', wide.key);
@@ -110,7 +112,12 @@ describe('Hostile input: the probe’s repros stay closed (e2e)', () => {
       const refused = await sendRaw(gateway.url, 'POST', '/user/delete', restricted, `{"user_ids":["deep-1"],"metadata":${nestedJson(6_000, 'array')}}`);
       expect(refused.status).toBe(400);
       expect(JSON.parse(refused.text)).toEqual({
-        error: { message: "Request body is nested too deeply: at most 64 levels of arrays and objects are accepted (in 'metadata').", type: 'invalid_request_error', param: 'metadata', code: '400' },
+        error: {
+          message: "Request body is nested too deeply: at most 64 levels of arrays and objects are accepted (in 'metadata').",
+          type: 'invalid_request_error',
+          param: 'metadata',
+          code: '400',
+        },
       });
     });
 
@@ -177,7 +184,12 @@ describe('Hostile input: the probe’s repros stay closed (e2e)', () => {
       ['/key/generate, nested 5,000 deep', '/key/generate', `{"metadata":${nestedJson(5_000, 'object')}}`, 'metadata'],
       ['/v1/chat/completions, nested 5,000 deep', '/v1/chat/completions', `{"model":"demo","messages":${nestedJson(5_000, 'array')}}`, 'messages'],
       ['/v1/chat/completions, NUL in user', '/v1/chat/completions', '{"model":"demo","user":"eu\\u0000","messages":[{"role":"user","content":"hi"}]}', 'user'],
-      ['/v1/chat/completions, NUL in a metadata tag', '/v1/chat/completions', '{"model":"demo","metadata":{"tags":["t\\u0000"]},"messages":[{"role":"user","content":"hi"}]}', 'metadata.tags[0]'],
+      [
+        '/v1/chat/completions, NUL in a metadata tag',
+        '/v1/chat/completions',
+        '{"model":"demo","metadata":{"tags":["t\\u0000"]},"messages":[{"role":"user","content":"hi"}]}',
+        'metadata.tags[0]',
+      ],
     ])('POST %s', async (_label, path, body, param) => {
       const answer = await sendRaw(gateway.url, 'POST', path, MASTER_KEY, body);
       expect({ status: answer.status, body: JSON.parse(answer.text) }).toMatchObject({ status: 400, body: { error: { param, code: '400' } } });
@@ -191,7 +203,13 @@ describe('Hostile input: the probe’s repros stay closed (e2e)', () => {
 
     it('should keep the spend ledger flowing: later calls are still written', async () => {
       const dataSource = gateway.app.get(DataSource);
-      const answer = await sendRaw(gateway.url, 'POST', '/v1/chat/completions', MASTER_KEY, '{"model":"demo","metadata":{"tags":["after-nul"]},"messages":[{"role":"user","content":"hi"}]}');
+      const answer = await sendRaw(
+        gateway.url,
+        'POST',
+        '/v1/chat/completions',
+        MASTER_KEY,
+        '{"model":"demo","metadata":{"tags":["after-nul"]},"messages":[{"role":"user","content":"hi"}]}',
+      );
       expect(answer.status).toBe(200);
       let rows: { count: string }[] = [];
       for (let attempt = 0; attempt < 100; attempt++) {

@@ -20,8 +20,7 @@ interface SigningKey {
 }
 
 function signingKey(kid: string, algorithm: 'RS256' | 'ES256'): SigningKey {
-  const { privateKey, publicKey } =
-    algorithm === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } = algorithm === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return {
     kid,
     privateKey,
@@ -138,7 +137,8 @@ model_list:
     ],
     [
       'an expired token',
-      () => jwt.sign({ client_id: 'jwt-team', exp: Math.floor(Date.now() / 1000) - 60 }, rsa.privateKey, { algorithm: 'RS256', keyid: rsa.kid, audience: AUDIENCE, issuer: ISSUER }),
+      () =>
+        jwt.sign({ client_id: 'jwt-team', exp: Math.floor(Date.now() / 1000) - 60 }, rsa.privateKey, { algorithm: 'RS256', keyid: rsa.kid, audience: AUDIENCE, issuer: ISSUER }),
     ],
     // LiteLLM requires exp; a token without one would stay valid forever (litellm_jwtauth.allow_tokens_without_exp opts in).
     ['a token without exp', () => jwt.sign({ client_id: 'jwt-team' }, rsa.privateKey, { algorithm: 'RS256', keyid: rsa.kid, audience: AUDIENCE, issuer: ISSUER })],

@@ -26,7 +26,6 @@ interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
 }
 
-
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -253,12 +252,12 @@ describe('Keys: LiteLLM key management API (e2e)', () => {
     expect(duration.body.error.message).toBe('duration is over max limit set in config - user_value=400d; max_value=365d');
   });
 
-  it('should show recorded spend at once and persist it with the ledger\'s next batch', async () => {
+  it("should show recorded spend at once and persist it with the ledger's next batch", async () => {
     const { key, token } = await generate();
     const [{ key_id: keyId }] = (await db.query('SELECT key_id FROM tollgate_virtual_keys WHERE token = $1', [token])) as { key_id: string }[];
     for (const cost of [0.125, 0.125]) await recordSettledCall(gateway.app, spendRow({ api_key: token, key_id: keyId, spend: cost }));
     expect(await keys.authenticate(key)).not.toBeNull();
-    expect(((await get<{ info: { spend: number } }>(`/key/info?key=${token}`)).body.info.spend)).toBe(0.25);
+    expect((await get<{ info: { spend: number } }>(`/key/info?key=${token}`)).body.info.spend).toBe(0.25);
     let stored = 0;
     for (let attempt = 0; attempt < 20 && stored !== 0.25; attempt++) {
       await sleep(100);

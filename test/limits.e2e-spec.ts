@@ -55,9 +55,14 @@ describe('Virtual keys on the LLM path: auth, model access, rate limits, budgets
 
   const client = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   const ask = (key: string, model = 'priced') =>
-    client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: COMPLETION_TOKENS }).withResponse();
+    client(key)
+      .chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: COMPLETION_TOKENS })
+      .withResponse();
   const failure = async (promise: Promise<unknown>): Promise<APIError> => {
-    const error = await promise.then(() => undefined, (e: unknown) => e);
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(APIError);
     return error as APIError;
   };

@@ -51,9 +51,7 @@ describe('OpenAI-compatible LLM API (e2e, openai SDK → gateway → mock upstre
   beforeEach(() => mock.reset());
 
   it('should answer a chat completion with Tollgate’s own id and LiteLLM headers', async () => {
-    const { data, response } = await client.chat.completions
-      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello from the e2e suite' }] })
-      .withResponse();
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello from the e2e suite' }] }).withResponse();
 
     expect(data.choices[0].message.content).toContain('Hello from the e2e suite');
     expect(data.usage?.total_tokens).toBeGreaterThan(0);
@@ -117,10 +115,7 @@ describe('OpenAI-compatible LLM API (e2e, openai SDK → gateway → mock upstre
     const before = await mock.stats();
     try {
       const controller = new AbortController();
-      const stream = await client.chat.completions.create(
-        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'abort me' }], stream: true },
-        { signal: controller.signal },
-      );
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'abort me' }], stream: true }, { signal: controller.signal });
       let received = 0;
       try {
         for await (const _chunk of stream) {
@@ -163,9 +158,7 @@ describe('OpenAI-compatible LLM API (e2e, openai SDK → gateway → mock upstre
 
   it('should work for AzureOpenAI clients through /openai/deployments/{model}', async () => {
     const azure = new AzureOpenAI({ apiKey: MASTER_KEY, endpoint: gateway.url, apiVersion: '2024-10-21', deployment: 'azure-gpt', maxRetries: 0 });
-    const { data, response } = await azure.chat.completions
-      .create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'hi azure' }] })
-      .withResponse();
+    const { data, response } = await azure.chat.completions.create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'hi azure' }] }).withResponse();
     expect(data.choices[0].message.content).toContain('hi azure');
     expect(response.headers.get('x-litellm-model-region')).toBe('eu');
     const [sent] = await mock.requests();

@@ -1,4 +1,4 @@
-import Anthropic, { APIError } from '@anthropic-ai/sdk';
+import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { apiClient } from './support/api-client';
@@ -105,21 +105,28 @@ guardrails:
   };
 
   const raw = (path: string, body: unknown, headers: Record<string, string>): Promise<Response> =>
-    fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${gateway.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   describe('native on Anthropic', () => {
     it('should answer messages.create as Anthropic does, forward version and betas, and strip what only Tollgate reads', async () => {
       const { data, response } = await client.beta.messages
-        .create({
-          model: 'claude',
-          max_tokens: 200,
-          system: 'Be brief.',
-          messages: [{ role: 'user', content: 'Hello Claude' }],
-          metadata: { user_id: 'end-user-7' },
-          betas: ['interleaved-thinking-2025-05-14', 'claude-code-20250219'],
-          // LiteLLM's request fields: spend tags and metadata, never sent to Anthropic.
-          ...({ tags: ['top-level-tag'], litellm_metadata: { tags: ['meta-tag'], spend_logs_metadata: { team: 'x' } } } as object),
-        }, { headers: { 'anthropic-version': '2023-06-01' } })
+        .create(
+          {
+            model: 'claude',
+            max_tokens: 200,
+            system: 'Be brief.',
+            messages: [{ role: 'user', content: 'Hello Claude' }],
+            metadata: { user_id: 'end-user-7' },
+            betas: ['interleaved-thinking-2025-05-14', 'claude-code-20250219'],
+            // LiteLLM's request fields: spend tags and metadata, never sent to Anthropic.
+            ...({ tags: ['top-level-tag'], litellm_metadata: { tags: ['meta-tag'], spend_logs_metadata: { team: 'x' } } } as object),
+          },
+          { headers: { 'anthropic-version': '2023-06-01' } },
+        )
         .withResponse();
 
       expect(data.type).toBe('message');
@@ -135,7 +142,13 @@ guardrails:
       expect(sent.headers['x-api-key']).toBe(ANTHROPIC_TEST_KEY);
       expect(sent.headers['anthropic-version']).toBe('2023-06-01');
       expect(sent.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14,claude-code-20250219');
-      expect(sent.body).toEqual({ model: 'claude-3-5-sonnet-20240620', max_tokens: 200, system: 'Be brief.', messages: [{ role: 'user', content: 'Hello Claude' }], metadata: { user_id: 'end-user-7' } });
+      expect(sent.body).toEqual({
+        model: 'claude-3-5-sonnet-20240620',
+        max_tokens: 200,
+        system: 'Be brief.',
+        messages: [{ role: 'user', content: 'Hello Claude' }],
+        metadata: { user_id: 'end-user-7' },
+      });
 
       const row = await rowOf(data.id);
       expect(row).toMatchObject({ call_type: 'anthropic_messages', model_group: 'claude', end_user: 'end-user-7', status: 'success' });
@@ -198,7 +211,9 @@ guardrails:
     });
 
     it('should stream a tool call the SDK assembles', async () => {
-      const final = await client.messages.stream({ model: 'claude', max_tokens: 100, tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Weather in Oslo?' }] }).finalMessage();
+      const final = await client.messages
+        .stream({ model: 'claude', max_tokens: 100, tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Weather in Oslo?' }] })
+        .finalMessage();
       const call = final.content.find((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
       expect(final.stop_reason).toBe('tool_use');
       expect(call?.input).toEqual({ input: 'Weather in Oslo?' });
@@ -208,14 +223,27 @@ guardrails:
       const data = await client.messages.create({
         model: 'claude',
         max_tokens: 50,
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+            ],
+          },
+        ],
       });
       expect(data.content[0]).toEqual({ type: 'text', text: 'Claude echo: What is this? [1 image(s)]' });
-      expect((lastSent().body?.messages as { content: unknown[] }[])[0].content[1]).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } });
+      expect((lastSent().body?.messages as { content: unknown[] }[])[0].content[1]).toEqual({
+        type: 'image',
+        source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' },
+      });
     });
 
     it('should report cache writes then cache reads, and price each at its own rate', async () => {
-      const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: `You are a careful assistant. ${'Long shared context. '.repeat(60)}`, cache_control: { type: 'ephemeral' } }];
+      const system: Anthropic.TextBlockParam[] = [
+        { type: 'text', text: `You are a careful assistant. ${'Long shared context. '.repeat(60)}`, cache_control: { type: 'ephemeral' } },
+      ];
       const ask = () => client.messages.create({ model: 'claude', max_tokens: 50, system, messages: [{ role: 'user', content: `cache test ${Math.random()}` }] });
       const first = await ask();
       expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(100);
@@ -226,7 +254,10 @@ guardrails:
       expect((lastSent().body?.system as { cache_control: unknown }[])[0].cache_control).toEqual({ type: 'ephemeral' });
 
       const price = (usage: Anthropic.Usage): number =>
-        usage.input_tokens * CLAUDE.input + (usage.cache_creation_input_tokens ?? 0) * CLAUDE.cacheWrite + (usage.cache_read_input_tokens ?? 0) * CLAUDE.cacheRead + usage.output_tokens * CLAUDE.output;
+        usage.input_tokens * CLAUDE.input +
+        (usage.cache_creation_input_tokens ?? 0) * CLAUDE.cacheWrite +
+        (usage.cache_read_input_tokens ?? 0) * CLAUDE.cacheRead +
+        usage.output_tokens * CLAUDE.output;
       const [written, read] = [await rowOf(first.id), await rowOf(second.id)];
       expect(written.spend).toBeCloseTo(price(first.usage), 12);
       expect(read.spend).toBeCloseTo(price(second.usage), 12);
@@ -259,7 +290,11 @@ guardrails:
     });
 
     it('should end a stream with an Anthropic error event when the provider fails mid-stream', async () => {
-      const response = await raw('/v1/messages', { model: 'claude-stream-error', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi there' }] }, { 'x-api-key': MASTER_KEY });
+      const response = await raw(
+        '/v1/messages',
+        { model: 'claude-stream-error', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi there' }] },
+        { 'x-api-key': MASTER_KEY },
+      );
       const text = await response.text();
       expect(text).toContain('Claude');
       const last = text.trim().split('\n\n').at(-1)!;
@@ -307,7 +342,9 @@ guardrails:
     });
 
     it('should stream Anthropic events out of the AWS event stream', async () => {
-      const final = await client.messages.stream({ model: 'bedrock-claude', max_tokens: 100, tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Weather in Rome?' }] }).finalMessage();
+      const final = await client.messages
+        .stream({ model: 'bedrock-claude', max_tokens: 100, tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Weather in Rome?' }] })
+        .finalMessage();
       expect(lastSent().path).toBe(`/model/${encodeURIComponent(BEDROCK_MODEL)}/invoke-with-response-stream`);
       const call = final.content.find((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
       expect(call?.input).toEqual({ input: 'Weather in Rome?' });
@@ -323,7 +360,10 @@ guardrails:
         model: 'gpt-plain',
         max_tokens: 64,
         system: [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }],
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello translated world' }] }, { role: 'system', content: 'Mid-conversation note.' } as unknown as Anthropic.MessageParam],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Hello translated world' }] },
+          { role: 'system', content: 'Mid-conversation note.' } as unknown as Anthropic.MessageParam,
+        ],
         stop_sequences: ['never'],
         metadata: { user_id: 'translated-user' },
         ...({ temperature: 0.2 } as object),
@@ -374,18 +414,33 @@ guardrails:
       expect(sent.tools).toEqual([{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: WEATHER_TOOL.input_schema } }]);
       expect(sent.tool_choice).toBe('required');
 
-      messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'Rainy, 14°C' }, { type: 'text', text: 'Thanks!' }] });
+      messages.push(
+        { role: 'assistant', content: first.content },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: call.id, content: 'Rainy, 14°C' },
+            { type: 'text', text: 'Thanks!' },
+          ],
+        },
+      );
       const second = await client.messages.create({ model: 'gpt', max_tokens: 64, tools: [WEATHER_TOOL], messages });
       expect(second.content).toEqual([{ type: 'text', text: 'Mock reply to tool result: Rainy, 14°C' }]);
       sent = (await upstream.requests()).at(-1)!.body as Record<string, unknown>;
       expect(sent.messages).toEqual([
         { role: 'user', content: 'Weather in Lisbon?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ input: 'Weather in Lisbon?' }) } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: call.id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ input: 'Weather in Lisbon?' }) } }],
+        },
         { role: 'tool', tool_call_id: call.id, content: 'Rainy, 14°C' },
         { role: 'user', content: 'Thanks!' },
       ]);
 
-      const streamed = await client.messages.stream({ model: 'gpt', max_tokens: 64, tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Weather in Porto?' }] }).finalMessage();
+      const streamed = await client.messages
+        .stream({ model: 'gpt', max_tokens: 64, tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Weather in Porto?' }] })
+        .finalMessage();
       expect(streamed.stop_reason).toBe('tool_use');
       expect(streamed.content.find((block) => block.type === 'tool_use')).toMatchObject({ name: 'get_weather', input: { input: 'Weather in Porto?' } });
     });
@@ -401,7 +456,12 @@ guardrails:
     it('should take the key from x-api-key, Authorization: Bearer or x-litellm-api-key, and answer a wrong one with a 401 the SDK raises', async () => {
       const key = await generate({});
       const body = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'auth' }] };
-      const variants: Record<string, string>[] = [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }, { 'x-litellm-api-key': `Bearer ${key}` }, { 'x-litellm-api-key': key, authorization: 'Bearer some-provider-oauth-token' }];
+      const variants: Record<string, string>[] = [
+        { 'x-api-key': key },
+        { authorization: `Bearer ${key}` },
+        { 'x-litellm-api-key': `Bearer ${key}` },
+        { 'x-litellm-api-key': key, authorization: 'Bearer some-provider-oauth-token' },
+      ];
       for (const headers of variants) {
         expect({ headers, status: (await raw('/v1/messages', body, headers)).status }).toEqual({ headers, status: 200 });
       }
@@ -421,10 +481,32 @@ guardrails:
       const cases: { name: string; response: Promise<Response>; status: number; type: string }[] = [
         { name: 'invalid JSON', response: raw('/v1/messages', '{"model":', { 'x-api-key': MASTER_KEY }), status: 400, type: 'invalid_request_error' },
         { name: 'no messages', response: raw('/v1/messages', { model: 'claude', max_tokens: 5 }, { 'x-api-key': MASTER_KEY }), status: 400, type: 'invalid_request_error' },
-        { name: 'unknown model', response: raw('/v1/messages', { model: 'nope', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': MASTER_KEY }), status: 400, type: 'invalid_request_error' },
-        { name: 'bad tags', response: raw('/v1/messages', { model: 'claude', tags: 'a', messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': MASTER_KEY }), status: 400, type: 'invalid_request_error' },
-        { name: 'provider overloaded (529)', response: raw('/v1/messages', { model: 'claude-overloaded', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': MASTER_KEY }), status: 429, type: 'rate_limit_error' },
-        { name: 'model not allowed for the key', response: generate({ models: ['gpt'] }).then((key) => raw('/v1/messages', { model: 'claude', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': key })), status: 401, type: 'authentication_error' },
+        {
+          name: 'unknown model',
+          response: raw('/v1/messages', { model: 'nope', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': MASTER_KEY }),
+          status: 400,
+          type: 'invalid_request_error',
+        },
+        {
+          name: 'bad tags',
+          response: raw('/v1/messages', { model: 'claude', tags: 'a', messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': MASTER_KEY }),
+          status: 400,
+          type: 'invalid_request_error',
+        },
+        {
+          name: 'provider overloaded (529)',
+          response: raw('/v1/messages', { model: 'claude-overloaded', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': MASTER_KEY }),
+          status: 429,
+          type: 'rate_limit_error',
+        },
+        {
+          name: 'model not allowed for the key',
+          response: generate({ models: ['gpt'] }).then((key) =>
+            raw('/v1/messages', { model: 'claude', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': key }),
+          ),
+          status: 401,
+          type: 'authentication_error',
+        },
       ];
       for (const { name, response, status, type } of cases) {
         const answer = await response;

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-listing-master';
 
@@ -44,7 +44,11 @@ describe('Model listing: access groups and wildcard groups (e2e, LiteLLM peer-su
     return { status: response.status, json: (await response.json()) as T };
   };
   const newKey = async (models: string[]): Promise<string> => {
-    const response = await fetch(`${gateway.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ models }) });
+    const response = await fetch(`${gateway.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ models }),
+    });
     return ((await response.json()) as { key: string }).key;
   };
   const ids = (json: { data: { id: string }[] }): string[] => json.data.map((model) => model.id);

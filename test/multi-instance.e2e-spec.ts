@@ -147,7 +147,9 @@ describeMulti('Three instances on one Redis and one PostgreSQL server (e2e)', ()
     const admitted = results.filter((result) => result.status === 200);
     const refused = results.filter((result) => result.status === 400 && /Budget has been exceeded/.test(result.message ?? ''));
     const others = results.filter((result) => result.status !== 200 && !refused.includes(result)).map((result) => `${result.status} ${result.message ?? ''}`);
-    figures.push(`budget covering 10 calls, 200 concurrent over 3 instances: ${admitted.length} admitted, ${refused.length} refused${others.length ? `, others: ${others.slice(0, 3).join(' | ')}` : ''}`);
+    figures.push(
+      `budget covering 10 calls, 200 concurrent over 3 instances: ${admitted.length} admitted, ${refused.length} refused${others.length ? `, others: ${others.slice(0, 3).join(' | ')}` : ''}`,
+    );
     expect(admitted.length).toBeGreaterThanOrEqual(10);
     expect(admitted.length).toBeLessThanOrEqual(11);
     expect(admitted.length + refused.length).toBe(200);
@@ -245,7 +247,11 @@ describeMulti('Three instances on one Redis and one PostgreSQL server (e2e)', ()
     expect(second.headers.get('x-litellm-response-cost')).toBe('0');
     let rows: { cache_hit: boolean; spend: number }[] = [];
     for (let i = 0; i < 50 && rows.length < 3; i++) {
-      rows = (await db.query(`SELECT "cache_hit", "spend"::float8 AS spend FROM "tollgate_spend_logs" WHERE "request_id" = ANY($1) ORDER BY "start_time"`, [[first.id, second.id, third.id]])).rows;
+      rows = (
+        await db.query(`SELECT "cache_hit", "spend"::float8 AS spend FROM "tollgate_spend_logs" WHERE "request_id" = ANY($1) ORDER BY "start_time"`, [
+          [first.id, second.id, third.id],
+        ])
+      ).rows;
       if (rows.length < 3) await sleep(100);
     }
     expect(rows.map((row) => row.cache_hit)).toEqual([false, true, true]);
@@ -253,7 +259,12 @@ describeMulti('Three instances on one Redis and one PostgreSQL server (e2e)', ()
   });
 
   it('should say so when an instance without Redis shares the database', async () => {
-    const alone = await boot(config(mock, redis.url).replace(/  redis_url: .*\n/, '').replace(/  cache: true\n  cache_params: .*\n/, ''), { captureOutput: true });
+    const alone = await boot(
+      config(mock, redis.url)
+        .replace(/ {2}redis_url: .*\n/, '')
+        .replace(/ {2}cache: true\n {2}cache_params: .*\n/, ''),
+      { captureOutput: true },
+    );
     const readiness = (await (await fetch(`${alone.url}/health/readiness`)).json()) as { shared_store: string; other_instances: number };
     expect(readiness.shared_store).toBe('memory');
     expect(readiness.other_instances).toBeGreaterThanOrEqual(3);
@@ -340,7 +351,10 @@ describeMulti('Three instances on one Redis and one PostgreSQL server (e2e)', ()
     expect(perId).toHaveLength(ids.length);
     expect(perId.every((row) => row.n === 1)).toBe(true);
     const sums = async (): Promise<{ rows: number; counter: number; live: number }> => {
-      const [{ key_id: keyId, spend }] = (await db.query(`SELECT "key_id", "spend"::float8 AS spend FROM "tollgate_virtual_keys" WHERE "token" = $1`, [token])).rows as { key_id: string; spend: number }[];
+      const [{ key_id: keyId, spend }] = (await db.query(`SELECT "key_id", "spend"::float8 AS spend FROM "tollgate_virtual_keys" WHERE "token" = $1`, [token])).rows as {
+        key_id: string;
+        spend: number;
+      }[];
       const [{ total }] = (await db.query(`SELECT coalesce(sum("spend"), 0)::float8 AS total FROM "tollgate_spend_logs" WHERE "key_id" = $1`, [keyId])).rows as { total: number }[];
       const info = await admin<{ info: { spend: number } }>(b, `/key/info?key=${key}`);
       return { rows: total, counter: spend, live: info.body.info.spend };
@@ -350,7 +364,9 @@ describeMulti('Three instances on one Redis and one PostgreSQL server (e2e)', ()
       await sleep(200);
       totals = await sums();
     }
-    figures.push(`after the outage: ${ids.length} admitted calls, one row each; rows ${totals.rows.toFixed(6)} = database counter ${totals.counter.toFixed(6)} = Redis ${totals.live.toFixed(6)}`);
+    figures.push(
+      `after the outage: ${ids.length} admitted calls, one row each; rows ${totals.rows.toFixed(6)} = database counter ${totals.counter.toFixed(6)} = Redis ${totals.live.toFixed(6)}`,
+    );
     expect(totals.rows).toBeCloseTo(ok.length * CALL_COST, 9);
     expect(totals.counter).toBeCloseTo(totals.rows, 9);
     expect(totals.live).toBeCloseTo(totals.rows, 9);

@@ -1,5 +1,5 @@
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
-import { CatalogedRoute, isManagement, lintSpec, OpenApiDocument, operationsOf, successSchemas, untypedSchemas } from './support/openapi';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type CatalogedRoute, isManagement, lintSpec, type OpenApiDocument, operationsOf, successSchemas, untypedSchemas } from './support/openapi';
 
 const MASTER_KEY = 'sk-openapi-master';
 const CONFIG = `
@@ -42,7 +42,11 @@ describe('OpenAPI document (e2e)', () => {
 
   it('should document the error envelope, as JSON, on every operation', () => {
     const without = operationsOf(spec)
-      .filter(({ operation }) => operation.responses?.['4XX']?.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorEnvelopeDto' || Object.keys(operation.responses['4XX'].content ?? {}).length !== 1)
+      .filter(
+        ({ operation }) =>
+          operation.responses?.['4XX']?.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorEnvelopeDto' ||
+          Object.keys(operation.responses['4XX'].content ?? {}).length !== 1,
+      )
       .map(({ method, path }) => `${method} ${path}`);
     expect(without).toEqual([]);
   });
@@ -76,7 +80,28 @@ describe('OpenAPI document (e2e)', () => {
 
   it('should document the LLM request fields of OpenAI and LiteLLM', () => {
     const chat = spec.components?.schemas?.ChatCompletionRequestDto as { properties: Record<string, unknown>; required: string[] };
-    for (const field of ['tools', 'tool_choice', 'response_format', 'n', 'stop', 'seed', 'logprobs', 'top_logprobs', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'parallel_tool_calls', 'max_completion_tokens', 'stream_options', 'user', 'metadata', 'fallbacks', 'num_retries', 'guardrails', 'tags']) {
+    for (const field of [
+      'tools',
+      'tool_choice',
+      'response_format',
+      'n',
+      'stop',
+      'seed',
+      'logprobs',
+      'top_logprobs',
+      'presence_penalty',
+      'frequency_penalty',
+      'logit_bias',
+      'parallel_tool_calls',
+      'max_completion_tokens',
+      'stream_options',
+      'user',
+      'metadata',
+      'fallbacks',
+      'num_retries',
+      'guardrails',
+      'tags',
+    ]) {
       expect({ field, documented: field in chat.properties }).toEqual({ field, documented: true });
     }
     expect(chat.required).toEqual(['model', 'messages']);

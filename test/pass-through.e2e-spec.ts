@@ -105,7 +105,9 @@ model_list:
     expect(JSON.stringify(sent.headers)).not.toContain(generated.key);
 
     await gateway.app.get(SpendLedgerService).flush();
-    const [row] = (await gateway.app.get(DataSource).query('SELECT call_type, api_key, spend, prompt_tokens, completion_tokens, model FROM tollgate_spend_logs WHERE request_id = $1', [callId])) as {
+    const [row] = (await gateway.app
+      .get(DataSource)
+      .query('SELECT call_type, api_key, spend, prompt_tokens, completion_tokens, model FROM tollgate_spend_logs WHERE request_id = $1', [callId])) as {
       call_type: string;
       api_key: string;
       spend: number;
@@ -193,6 +195,8 @@ model_list:
 
   it('should list the pass-through routes with their access class', async () => {
     const { routes } = (await (await fetch(`${gateway.url}/routes`)).json()) as { routes: { path: string; routeClass: string }[] };
-    expect(routes).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/v1/rerank', routeClass: 'llm' }), expect.objectContaining({ path: '/public-echo/*', routeClass: 'public' })]));
+    expect(routes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: '/v1/rerank', routeClass: 'llm' }), expect.objectContaining({ path: '/public-echo/*', routeClass: 'public' })]),
+    );
   });
 });

@@ -62,7 +62,15 @@ describe('Platform: health, docs, routes, metrics, auth headers, storage (e2e)',
     const response = await get('/health/readiness/details', { authorization: `Bearer ${MASTER_KEY}` });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ status: 'healthy', db: 'connected', cache: null, success_callbacks: [], use_aiohttp_transport: false, is_detailed_debug: false, details: { database: { status: 'up' } } });
+    expect(body).toMatchObject({
+      status: 'healthy',
+      db: 'connected',
+      cache: null,
+      success_callbacks: [],
+      use_aiohttp_transport: false,
+      is_detailed_debug: false,
+      details: { database: { status: 'up' } },
+    });
     expect(body.litellm_version).toEqual(expect.any(String));
     expect(['DEBUG', 'INFO', 'WARNING', 'ERROR']).toContain(body.log_level);
   });
@@ -124,9 +132,7 @@ describe('Platform: health, docs, routes, metrics, auth headers, storage (e2e)',
     expect(missing.status).toBe(401);
     expect(await missing.json()).toEqual({ error: { message: 'Authentication Error, No api key passed in.', type: 'auth_error', param: null, code: '401' } });
     const malformed = await get('/v1/models', { authorization: MASTER_KEY });
-    expect(((await malformed.json()) as { error: { message: string } }).error.message).toBe(
-      'Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.',
-    );
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toBe('Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.');
   });
 
   it('should keep its data across a restart on the same storage', async () => {

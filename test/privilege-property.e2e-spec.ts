@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { apiClient, Json } from './support/api-client';
-import { discardStorage, startGateway, TestGateway } from './support/gateway-harness';
+import { apiClient, type Json } from './support/api-client';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { FUZZ_SEED } from './support/hostile-input';
 
 /**
@@ -162,7 +162,17 @@ describe('Privilege property: no non-admin caller grants, rotates, blocks or del
         counts.runs++;
         const [admin, member] = [await newUser(), await newUser()];
         const teamId = `prop-team-${run}`;
-        expect((await post('/team/new', { team_id: teamId, members_with_roles: [{ role: 'admin', user_id: admin }, { role: 'user', user_id: member }] })).status).toBe(200);
+        expect(
+          (
+            await post('/team/new', {
+              team_id: teamId,
+              members_with_roles: [
+                { role: 'admin', user_id: admin },
+                { role: 'user', user_id: member },
+              ],
+            })
+          ).status,
+        ).toBe(200);
         if (own !== null) expect((await post('/team/member_update', { team_id: teamId, user_id: admin, max_budget_in_team: own })).status).toBe(200);
         const { key } = await newKey(admin, { models: [], max_budget: null, rpm_limit: null, tpm_limit: null, max_parallel_requests: null, duration: null });
         if (granted === null) return;
@@ -179,7 +189,11 @@ describe('Privilege property: no non-admin caller grants, rotates, blocks or del
   });
 
   it('should let an org admin create teams no wider than its organization', async () => {
-    const teamGrant = fc.record({ models: fc.constantFrom<string[]>([], ['demo'], ['demo', 'other']), max_budget: fc.constantFrom(null, 1, 10, 100), rpm_limit: fc.constantFrom(null, 10, 1_000) });
+    const teamGrant = fc.record({
+      models: fc.constantFrom<string[]>([], ['demo'], ['demo', 'other']),
+      max_budget: fc.constantFrom(null, 1, 10, 100),
+      rpm_limit: fc.constantFrom(null, 10, 1_000),
+    });
     await fc.assert(
       fc.asyncProperty(teamGrant, teamGrant, async (organization, team) => {
         counts.runs++;

@@ -17,21 +17,32 @@ describe('Bedrock Converse adapter (e2e, openai SDK → gateway → SigV4-checki
     // The adapter must never try the EC2 metadata service, whatever the environment says.
     process.env.AWS_EC2_METADATA_DISABLED = 'true';
     const creds = `aws_access_key_id: os.environ/E2E_AWS_KEY_ID, aws_secret_access_key: os.environ/E2E_AWS_SECRET, aws_region_name: ${BEDROCK_TEST_REGION}`;
-    const entry = (name: string, model: string, extra = creds): string => `  - model_name: ${name}\n    litellm_params: { model: bedrock/${model}, api_base: ${mock.url}, ${extra} }\n`;
+    const entry = (name: string, model: string, extra = creds): string =>
+      `  - model_name: ${name}\n    litellm_params: { model: bedrock/${model}, api_base: ${mock.url}, ${extra} }\n`;
     const yaml = `general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n${entry('haiku', MODEL_ID)}${entry('haiku-converse', `converse/${MODEL_ID}`)}${entry('too-long', 'mock.too-long')}${entry('throttled', 'mock.throttled')}${entry('stream-throttle', 'mock.stream-throttle')}${entry('wrong-region', MODEL_ID, creds.replace(BEDROCK_TEST_REGION, 'eu-west-1'))}${entry('no-credentials', MODEL_ID, `aws_region_name: ${BEDROCK_TEST_REGION}`)}${entry('titan-embed', 'amazon.titan-embed-text-v2:0')}${entry('cohere-embed-bedrock', 'cohere.embed-english-v3')}${entry('wrong-secret', MODEL_ID, creds.replace('os.environ/E2E_AWS_SECRET', 'not-the-secret'))}`;
     return startGateway(yaml, { env: { E2E_AWS_KEY_ID: BEDROCK_TEST_CREDENTIALS.accessKeyId, E2E_AWS_SECRET: BEDROCK_TEST_CREDENTIALS.secretAccessKey } });
   });
 
   it('should sign a Converse call that the mock verifies, and translate both ways', async () => {
     const { data, response } = await env.client.chat.completions
-      .create({ model: 'haiku', messages: [{ role: 'system', content: 'Short answers.' }, { role: 'user', content: 'Hello Bedrock' }], max_tokens: 64, temperature: 0 })
+      .create({
+        model: 'haiku',
+        messages: [
+          { role: 'system', content: 'Short answers.' },
+          { role: 'user', content: 'Hello Bedrock' },
+        ],
+        max_tokens: 64,
+        temperature: 0,
+      })
       .withResponse();
     expect(data.choices[0].message.content).toBe(`Bedrock ${MODEL_ID} echo: Hello Bedrock (system: Short answers.)`);
     expect(data.usage?.prompt_tokens).toBeGreaterThan(0);
     expect(Number(response.headers.get('x-litellm-response-cost'))).toBeGreaterThan(0);
     const [sent] = env.mock.requests;
     expect(sent.path).toBe(`/model/${encodeURIComponent(MODEL_ID)}/converse`);
-    expect(sent.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${BEDROCK_TEST_CREDENTIALS.accessKeyId}/\\d{8}/${BEDROCK_TEST_REGION}/bedrock/aws4_request`));
+    expect(sent.headers.authorization).toMatch(
+      new RegExp(`^AWS4-HMAC-SHA256 Credential=${BEDROCK_TEST_CREDENTIALS.accessKeyId}/\\d{8}/${BEDROCK_TEST_REGION}/bedrock/aws4_request`),
+    );
     expect(JSON.stringify(sent.headers)).not.toContain(BEDROCK_TEST_CREDENTIALS.secretAccessKey);
     expect(sent.body).toEqual({
       messages: [{ role: 'user', content: [{ text: 'Hello Bedrock' }] }],
@@ -82,14 +93,18 @@ describe('Bedrock Converse adapter (e2e, openai SDK → gateway → SigV4-checki
     const titan = await env.client.embeddings.create({ model: 'titan-embed', input: ['first text', 'second'], dimensions: 3, encoding_format: 'float' });
     expect(titan.data.map((item) => item.embedding.length)).toEqual([3, 3]);
     expect(titan.usage.prompt_tokens).toBe(5);
-    expect(env.mock.requests.map((request) => request.path)).toEqual([`/model/${encodeURIComponent('amazon.titan-embed-text-v2:0')}/invoke`, `/model/${encodeURIComponent('amazon.titan-embed-text-v2:0')}/invoke`]);
+    expect(env.mock.requests.map((request) => request.path)).toEqual([
+      `/model/${encodeURIComponent('amazon.titan-embed-text-v2:0')}/invoke`,
+      `/model/${encodeURIComponent('amazon.titan-embed-text-v2:0')}/invoke`,
+    ]);
     const cohere = await env.client.embeddings.create({ model: 'cohere-embed-bedrock', input: ['abc'], encoding_format: 'float' });
     expect(cohere.data[0].embedding).toEqual([3, 1, 2]);
     expect(env.mock.requests[2].body).toEqual({ texts: ['abc'], input_type: 'search_document' });
   });
 
   it('should map Bedrock errors: context window, throttling, a signature for the wrong region or with the wrong secret, no credentials', async () => {
-    const call = (model: string): Promise<APIError> => env.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e as APIError) as Promise<APIError>;
+    const call = (model: string): Promise<APIError> =>
+      env.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e as APIError) as Promise<APIError>;
     const tooLong = await call('too-long');
     expect(tooLong.status).toBe(400);
     expect(tooLong.message).toContain('litellm.ContextWindowExceededError: BedrockException - Input is too long for requested model.');

@@ -21,7 +21,15 @@ describe('Cohere adapter (e2e, openai SDK → gateway → Cohere v2-speaking moc
 
   it('should chat through /v2/chat with billed units as usage', async () => {
     const { data, response } = await env.client.chat.completions
-      .create({ model: 'command-r', messages: [{ role: 'system', content: 'Formal.' }, { role: 'user', content: 'Hello Cohere' }], top_p: 0.5, max_tokens: 30 })
+      .create({
+        model: 'command-r',
+        messages: [
+          { role: 'system', content: 'Formal.' },
+          { role: 'user', content: 'Hello Cohere' },
+        ],
+        top_p: 0.5,
+        max_tokens: 30,
+      })
       .withResponse();
     expect(data.choices[0].message.content).toBe('Cohere echo: Hello Cohere');
     expect(data.usage?.prompt_tokens).not.toBe(999);
@@ -29,11 +37,25 @@ describe('Cohere adapter (e2e, openai SDK → gateway → Cohere v2-speaking moc
     const [sent] = env.mock.requests;
     expect(sent.path).toBe('/v2/chat');
     expect(sent.headers.authorization).toBe(`Bearer ${COHERE_TEST_KEY}`);
-    expect(sent.body).toEqual({ model: 'command-r', messages: [{ role: 'system', content: 'Formal.' }, { role: 'user', content: 'Hello Cohere' }], stream: false, p: 0.5, max_tokens: 30 });
+    expect(sent.body).toEqual({
+      model: 'command-r',
+      messages: [
+        { role: 'system', content: 'Formal.' },
+        { role: 'user', content: 'Hello Cohere' },
+      ],
+      stream: false,
+      p: 0.5,
+      max_tokens: 30,
+    });
   });
 
   it('should stream v2 events to the openai client', async () => {
-    const stream = await env.client.chat.completions.create({ model: 'command-r', messages: [{ role: 'user', content: 'several streamed words here' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await env.client.chat.completions.create({
+      model: 'command-r',
+      messages: [{ role: 'user', content: 'several streamed words here' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('')).toBe('Cohere echo: several streamed words here');

@@ -26,7 +26,15 @@ describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)'
 
   it('should call generateContent with the key in a header and translate the answer', async () => {
     const { data, response } = await env.client.chat.completions
-      .create({ model: 'gemini-flash', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hello Gemini' }], temperature: 0.5, n: 2 })
+      .create({
+        model: 'gemini-flash',
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'user', content: 'Hello Gemini' },
+        ],
+        temperature: 0.5,
+        n: 2,
+      })
       .withResponse();
     expect(data.choices).toHaveLength(2);
     expect(data.choices[1].message.content).toBe('Gemini echo: Hello Gemini (system: Be terse.)');
@@ -61,7 +69,12 @@ describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)'
 
   it('should round-trip a tool call: functionCall out, functionResponse back in', async () => {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'How do I rotate keys?' }];
-    const first = await env.client.chat.completions.create({ model: 'gemini-flash', messages, tools: [SEARCH_TOOL], tool_choice: { type: 'function', function: { name: 'search_docs' } } });
+    const first = await env.client.chat.completions.create({
+      model: 'gemini-flash',
+      messages,
+      tools: [SEARCH_TOOL],
+      tool_choice: { type: 'function', function: { name: 'search_docs' } },
+    });
     const call = first.choices[0].message.tool_calls?.[0];
     expect(first.choices[0].finish_reason).toBe('tool_calls');
     if (call?.type !== 'function') throw new Error('expected a function call');
@@ -77,7 +90,9 @@ describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)'
   });
 
   it('should stream a function call the SDK can assemble', async () => {
-    const final = await env.client.chat.completions.stream({ model: 'gemini-flash', messages: [{ role: 'user', content: 'Find budgets' }], tools: [SEARCH_TOOL] }).finalChatCompletion();
+    const final = await env.client.chat.completions
+      .stream({ model: 'gemini-flash', messages: [{ role: 'user', content: 'Find budgets' }], tools: [SEARCH_TOOL] })
+      .finalChatCompletion();
     const call = final.choices[0].message.tool_calls?.[0];
     if (call?.type !== 'function') throw new Error('expected a function call');
     expect(JSON.parse(call.function.arguments)).toEqual({ input: 'Find budgets' });
@@ -87,7 +102,15 @@ describe('Gemini adapter (e2e, openai SDK → gateway → Gemini-speaking mock)'
   it('should send inline images as inlineData', async () => {
     const data = await env.client.chat.completions.create({
       model: 'gemini-flash',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe' }, { type: 'image_url', image_url: { url: 'data:image/webp;base64,UklGRg==' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Describe' },
+            { type: 'image_url', image_url: { url: 'data:image/webp;base64,UklGRg==' } },
+          ],
+        },
+      ],
     });
     expect(data.choices[0].message.content).toBe('Gemini echo: Describe [1 media part(s)]');
     expect((env.mock.requests[0].body?.contents as { parts: unknown[] }[])[0].parts[1]).toEqual({ inlineData: { mimeType: 'image/webp', data: 'UklGRg==' } });

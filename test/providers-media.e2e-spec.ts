@@ -116,7 +116,13 @@ ${openAi('gpt-image-1', 'gpt-image-1', '    model_info: { mode: image_generation
     const response = await fetch(`${env.gateway.url}/v1/rerank`, {
       method: 'POST',
       headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'rerank-english', query: 'capital of france', documents: ['Berlin is in Germany', 'Paris is the capital of France', { text: 'France has wine' }], top_n: 2, return_documents: true }),
+      body: JSON.stringify({
+        model: 'rerank-english',
+        query: 'capital of france',
+        documents: ['Berlin is in Germany', 'Paris is the capital of France', { text: 'France has wine' }],
+        top_n: 2,
+        return_documents: true,
+      }),
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { results: { index: number; document?: { text: string } }[]; meta: { billed_units: { search_units: number } } };
@@ -154,7 +160,12 @@ ${openAi('gpt-image-1', 'gpt-image-1', '    model_info: { mode: image_generation
     const data = await env.client.chat.completions.create({ model: 'instruct', messages: [{ role: 'user', content: 'Say hi' }] });
     expect(data.choices[0].message.content).toBe('Instruct reply to: Say hi');
     expect(env.mock.requests[0].path).toBe('/v1/completions');
-    const stream = await env.client.chat.completions.create({ model: 'instruct', messages: [{ role: 'user', content: 'Stream hi' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await env.client.chat.completions.create({
+      model: 'instruct',
+      messages: [{ role: 'user', content: 'Stream hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('')).toBe('Instruct reply to: Stream hi');

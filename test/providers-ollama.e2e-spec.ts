@@ -62,7 +62,15 @@ describe("Ollama adapters (e2e): the article's config against an Ollama-speaking
     ['mistral:latest', 'mistral'],
   ])('should answer %s through /api/generate', async (modelName, ollamaModel) => {
     const { data, response } = await env.client.chat.completions
-      .create({ model: modelName, messages: [{ role: 'system', content: 'Be nice.' }, { role: 'user', content: 'Hi there' }], temperature: 0.1, max_tokens: 50 })
+      .create({
+        model: modelName,
+        messages: [
+          { role: 'system', content: 'Be nice.' },
+          { role: 'user', content: 'Hi there' },
+        ],
+        temperature: 0.1,
+        max_tokens: 50,
+      })
       .withResponse();
     expect(data.choices[0].message.content).toBe(`${ollamaModel} says: Hi there (system: Be nice.)`);
     expect(data.choices[0].finish_reason).toBe('stop');
@@ -135,7 +143,9 @@ describe("Ollama adapters (e2e): the article's config against an Ollama-speaking
   });
 
   it('should stream an ollama_chat/ tool call the SDK can assemble', async () => {
-    const final = await env.client.chat.completions.stream({ model: 'llama3-chat', messages: [{ role: 'user', content: 'Define proxy' }], tools: [LOOKUP_TOOL] }).finalChatCompletion();
+    const final = await env.client.chat.completions
+      .stream({ model: 'llama3-chat', messages: [{ role: 'user', content: 'Define proxy' }], tools: [LOOKUP_TOOL] })
+      .finalChatCompletion();
     const call = final.choices[0].message.tool_calls?.[0];
     if (call?.type !== 'function') throw new Error('expected a function call');
     expect(call.function.name).toBe('lookup');
@@ -146,7 +156,15 @@ describe("Ollama adapters (e2e): the article's config against an Ollama-speaking
   it('should send images to /api/chat as base64 and refuse image links', async () => {
     const data = await env.client.chat.completions.create({
       model: 'llava',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is it?' }, { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQ' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is it?' },
+            { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQ' } },
+          ],
+        },
+      ],
     });
     expect(data.choices[0].message.content).toBe('llava chat: What is it? [1 image(s)]');
     expect((env.mock.requests[0].body?.messages as { images?: string[] }[])[0].images).toEqual(['/9j/4AAQ']);

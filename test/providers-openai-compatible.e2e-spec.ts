@@ -1,9 +1,10 @@
-import OpenAI, { APIError } from 'openai';
+import type { APIError } from 'openai';
+import type OpenAI from 'openai';
 import { DataSource } from 'typeorm';
 import { ModelRegistry } from '../src/routing/model-registry.service';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { startGateway } from './support/gateway-harness';
-import { CompatibleProviderSpec, openAiCompatibleMock } from './support/mock-providers/openai-compatible.mock';
+import { type CompatibleProviderSpec, openAiCompatibleMock } from './support/mock-providers/openai-compatible.mock';
 import { useProviderGateway } from './support/provider-gateway';
 
 const MASTER_KEY = 'sk-e2e-master';
@@ -13,7 +14,16 @@ const MISTRAL_REFUSES = ['stream_options', 'max_completion_tokens', 'seed', 'log
 /** Each provider as the mock serves it: its own base path and key, and what its real API refuses. */
 const PROVIDERS: Record<string, CompatibleProviderSpec> = {
   groq: { basePath: '/openai/v1', key: 'gsk_groq-test', refusedFields: ['logprobs', 'top_logprobs', 'logit_bias'] },
-  mistral: { basePath: '/v1', key: 'mistral-test', refusedFields: MISTRAL_REFUSES, toolChoices: ['auto', 'none', 'any'], stringContentOnly: true, nameOnlyOnTools: true, usageInLastChunk: true, embeddings: true },
+  mistral: {
+    basePath: '/v1',
+    key: 'mistral-test',
+    refusedFields: MISTRAL_REFUSES,
+    toolChoices: ['auto', 'none', 'any'],
+    stringContentOnly: true,
+    nameOnlyOnTools: true,
+    usageInLastChunk: true,
+    embeddings: true,
+  },
   deepseek: { basePath: '/beta', key: 'sk-deepseek-test', refusedFields: ['max_completion_tokens'] },
   together_ai: { basePath: '/v1', key: 'together-test' },
   fireworks_ai: { basePath: '/inference/v1', key: 'fw-test', modelPrefix: 'accounts/', toolChoices: ['auto', 'none', 'any'] },
@@ -102,14 +112,16 @@ ${entries}
   };
 
   it('should serve every preset with its key, at its base, and record the provider and price on the spend row', async () => {
-    for (const { name, model, provider, priced } of MODELS) {
+    for (const { name, provider, priced } of MODELS) {
       env.mock.requests.length = 0;
       const { data, response } = await env.client.chat.completions.create({ model: name, messages: [{ role: 'user', content: `hello ${provider}` }] }).withResponse();
       expect({ name, text: data.choices[0].message.content }).toEqual({ name, text: `${provider} echo: hello ${provider}` });
       const [sent] = env.mock.requests;
       expect(sent.path).toBe(`/${provider}${PROVIDERS[provider].basePath}/chat/completions`);
       expect(sent.headers.authorization).toBe(`Bearer ${PROVIDERS[provider].key}`);
-      expect(response.headers.get('x-litellm-model-api-base')).toBe(provider === 'mistral' ? `${env.mock.url}/mistral` : `${env.mock.url}/${provider}${PROVIDERS[provider].basePath}`);
+      expect(response.headers.get('x-litellm-model-api-base')).toBe(
+        provider === 'mistral' ? `${env.mock.url}/mistral` : `${env.mock.url}/${provider}${PROVIDERS[provider].basePath}`,
+      );
       const row = await rowOf(data.id);
       expect({ name, provider: row.custom_llm_provider }).toEqual({ name, provider });
       expect({ name, priced: Number(row.spend) > 0 }).toEqual({ name, priced });
@@ -119,7 +131,12 @@ ${entries}
 
   it('should stream every preset to the openai client, usage included however the provider sends it', async () => {
     for (const { name, provider } of MODELS) {
-      const stream = await env.client.chat.completions.create({ model: name, messages: [{ role: 'user', content: 'stream some words' }], stream: true, stream_options: { include_usage: true } });
+      const stream = await env.client.chat.completions.create({
+        model: name,
+        messages: [{ role: 'user', content: 'stream some words' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
       for await (const chunk of stream) chunks.push(chunk);
       expect({ name, text: chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('') }).toEqual({ name, text: `${provider} echo: stream some words` });
@@ -135,7 +152,14 @@ ${entries}
       model: 'mistral-small',
       messages: [
         { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
-        { role: 'user', content: [{ type: 'text', text: 'Weather ' }, { type: 'text', text: 'in Paris?' }], name: 'alice' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather ' },
+            { type: 'text', text: 'in Paris?' },
+          ],
+          name: 'alice',
+        },
       ],
       max_completion_tokens: 40,
       seed: 3,
@@ -154,7 +178,12 @@ ${entries}
   });
 
   it("should prefix Fireworks' bare model names and send OpenRouter's attribution headers", async () => {
-    await env.client.chat.completions.create({ model: 'fireworks-llama', messages: [{ role: 'user', content: 'hi' }], tool_choice: 'required', tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] });
+    await env.client.chat.completions.create({
+      model: 'fireworks-llama',
+      messages: [{ role: 'user', content: 'hi' }],
+      tool_choice: 'required',
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+    });
     expect(env.mock.requests[0].body).toMatchObject({ model: 'accounts/fireworks/models/llama-v3p1-8b-instruct', tool_choice: 'any' });
     await env.client.chat.completions.create({ model: 'openrouter-gpt4o', messages: [{ role: 'user', content: 'hi' }] });
     expect(env.mock.requests[1].headers).toMatchObject({ 'http-referer': 'https://tollgate.example', 'x-title': 'Tollgate e2e' });
@@ -164,7 +193,9 @@ ${entries}
   it('should leave out what a provider refuses rather than fail the call (Perplexity tools, Cerebras penalties, Groq logprobs)', async () => {
     const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
     await expect(env.client.chat.completions.create({ model: 'sonar', messages: [{ role: 'user', content: 'a' }], tools, stop: ['x'] })).resolves.toBeDefined();
-    await expect(env.client.chat.completions.create({ model: 'cerebras-llama', messages: [{ role: 'user', content: 'b' }], frequency_penalty: 0.5, presence_penalty: 0.1, temperature: 0.2 })).resolves.toBeDefined();
+    await expect(
+      env.client.chat.completions.create({ model: 'cerebras-llama', messages: [{ role: 'user', content: 'b' }], frequency_penalty: 0.5, presence_penalty: 0.1, temperature: 0.2 }),
+    ).resolves.toBeDefined();
     await expect(env.client.chat.completions.create({ model: 'groq-llama', messages: [{ role: 'user', content: 'c' }], logprobs: true, top_logprobs: 2 })).resolves.toBeDefined();
     expect(env.mock.requests.map((request) => request.body)).toEqual([
       expect.not.objectContaining({ tools: expect.anything() }),
@@ -202,6 +233,11 @@ ${entries}
   });
 
   it('should boot the LiteLLM test config pattern with every model served', () => {
-    expect(env.gateway.app.get(ModelRegistry).registered().filter((model) => !model.deployment)).toEqual([]);
+    expect(
+      env.gateway.app
+        .get(ModelRegistry)
+        .registered()
+        .filter((model) => !model.deployment),
+    ).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-import OpenAI, { APIError } from 'openai';
+import type { APIError } from 'openai';
+import type OpenAI from 'openai';
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { startGateway } from './support/gateway-harness';
@@ -25,7 +26,9 @@ describe('SageMaker adapter (e2e, openai SDK → gateway → SigV4-checking Sage
 model_list:
 ${entry('llama-chat', `sagemaker/${LLAMA_CHAT}`, ', input_cost_per_token: 0.000001, output_cost_per_token: 0.000002')}${entry('llamaguard', `sagemaker/${LLAMA_GUARD}`)}${entry('tgi-messages', 'sagemaker_chat/tgi-mistral-7b')}${entry('tgi-components', 'sagemaker_chat/shared-components', ', model_id: mistral-ic-1')}${entry('tgi-broken', 'sagemaker/tgi-model-error')}${entry('tgi-stream-error', 'sagemaker/tgi-stream-error')}${entry('wrong-secret', `sagemaker/${LLAMA_CHAT}`, ', aws_secret_access_key: not-the-secret')}${entry('wrong-region', `sagemaker/${LLAMA_CHAT}`, ', aws_region_name: us-east-1')}`;
     // Credentials and region from the environment under LiteLLM's names, as the LlamaGuard example sets them.
-    return startGateway(yaml, { env: { AWS_ACCESS_KEY_ID: SAGEMAKER_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SAGEMAKER_TEST_CREDENTIALS.secretAccessKey, AWS_REGION_NAME: SAGEMAKER_TEST_REGION } });
+    return startGateway(yaml, {
+      env: { AWS_ACCESS_KEY_ID: SAGEMAKER_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SAGEMAKER_TEST_CREDENTIALS.secretAccessKey, AWS_REGION_NAME: SAGEMAKER_TEST_REGION },
+    });
   });
 
   const rowOf = async (requestId: string): Promise<SpendRow> => {
@@ -34,18 +37,29 @@ ${entry('llama-chat', `sagemaker/${LLAMA_CHAT}`, ', input_cost_per_token: 0.0000
     expect(rows).toHaveLength(1);
     return rows[0];
   };
-  const call = (model: string): Promise<APIError> => env.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e as APIError) as Promise<APIError>;
+  const call = (model: string): Promise<APIError> =>
+    env.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e as APIError) as Promise<APIError>;
 
   it("should sign InvokeEndpoint for service sagemaker and send TGI's body with Llama-2's chat template", async () => {
     const { data, response } = await env.client.chat.completions
-      .create({ model: 'llama-chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }], max_tokens: 50, temperature: 0 })
+      .create({
+        model: 'llama-chat',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hello' },
+        ],
+        max_tokens: 50,
+        temperature: 0,
+      })
       .withResponse();
     const prompt = '[INST] <<SYS>>\nBe brief.\n<</SYS>>\n [/INST]\n[INST] Hello [/INST]\n';
     expect(data.choices[0].message.content).toBe(`TGI ${LLAMA_CHAT} echo: ${prompt}`);
     expect(data.choices[0].finish_reason).toBe('stop');
     const [sent] = env.mock.requests;
     expect(sent.path).toBe(`/endpoints/${LLAMA_CHAT}/invocations`);
-    expect(sent.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${SAGEMAKER_TEST_CREDENTIALS.accessKeyId}/\\d{8}/${SAGEMAKER_TEST_REGION}/sagemaker/aws4_request`));
+    expect(sent.headers.authorization).toMatch(
+      new RegExp(`^AWS4-HMAC-SHA256 Credential=${SAGEMAKER_TEST_CREDENTIALS.accessKeyId}/\\d{8}/${SAGEMAKER_TEST_REGION}/sagemaker/aws4_request`),
+    );
     expect(JSON.stringify(sent.headers)).not.toContain(SAGEMAKER_TEST_CREDENTIALS.secretAccessKey);
     // LiteLLM's guards: TGI refuses a zero temperature.
     expect(sent.body).toEqual({ inputs: prompt, parameters: { max_new_tokens: 50, temperature: 0.01 } });
@@ -63,7 +77,13 @@ ${entry('llama-chat', `sagemaker/${LLAMA_CHAT}`, ', input_cost_per_token: 0.0000
   });
 
   it('should stream InvokeEndpointWithResponseStream: PayloadParts reassembled into TGI token events, special tokens left out', async () => {
-    const stream = await env.client.chat.completions.create({ model: 'llama-chat', messages: [{ role: 'user', content: 'stream it' }], max_tokens: 64, stream: true, stream_options: { include_usage: true } });
+    const stream = await env.client.chat.completions.create({
+      model: 'llama-chat',
+      messages: [{ role: 'user', content: 'stream it' }],
+      max_tokens: 64,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('')).toBe(`TGI ${LLAMA_CHAT} echo: [INST] stream it [/INST]\n`);
@@ -80,12 +100,22 @@ ${entry('llama-chat', `sagemaker/${LLAMA_CHAT}`, ', input_cost_per_token: 0.0000
   });
 
   it("should send OpenAI's chat body to a Messages-API endpoint (sagemaker_chat), streamed and not", async () => {
-    const data = await env.client.chat.completions.create({ model: 'tgi-messages', messages: [{ role: 'user', content: 'Hi TGI' }], max_tokens: 20, metadata: { tags: ['a'] } as never });
+    const data = await env.client.chat.completions.create({
+      model: 'tgi-messages',
+      messages: [{ role: 'user', content: 'Hi TGI' }],
+      max_tokens: 20,
+      metadata: { tags: ['a'] } as never,
+    });
     expect(data.choices[0].message.content).toBe('TGI chat tgi-mistral-7b echo: Hi TGI');
     expect(env.mock.requests[0].body).toEqual({ model: 'tgi-mistral-7b', messages: [{ role: 'user', content: 'Hi TGI' }], max_tokens: 20 });
     expect((await rowOf(data.id)).custom_llm_provider).toBe('sagemaker_chat');
 
-    const stream = await env.client.chat.completions.create({ model: 'tgi-messages', messages: [{ role: 'user', content: 'stream please' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await env.client.chat.completions.create({
+      model: 'tgi-messages',
+      messages: [{ role: 'user', content: 'stream please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('')).toBe('TGI chat tgi-mistral-7b echo: stream please');

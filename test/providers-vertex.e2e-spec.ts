@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI, { APIError } from 'openai';
+import type { APIError } from 'openai';
+import type OpenAI from 'openai';
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { startGateway } from './support/gateway-harness';
-import { MockProviderServer } from './support/mock-providers/mock-provider-server';
+import type { MockProviderServer } from './support/mock-providers/mock-provider-server';
 import { testServiceAccount, vertexMock } from './support/mock-providers/vertex.mock';
 import { useProviderGateway } from './support/provider-gateway';
 
@@ -65,11 +66,19 @@ model_list:
     expect(rows).toHaveLength(1);
     return rows[0];
   };
-  const vertexPath = (publisher: string, model: string, method: string): string => `/v1/projects/${PROJECT}/locations/${LOCATION}/publishers/${publisher}/models/${model}:${method}`;
+  const vertexPath = (publisher: string, model: string, method: string): string =>
+    `/v1/projects/${PROJECT}/locations/${LOCATION}/publishers/${publisher}/models/${model}:${method}`;
 
   it('should call Gemini on Vertex with a service-account token, translated as Gemini, priced as vertex_ai', async () => {
     const { data, response } = await env.client.chat.completions
-      .create({ model: 'gemini-pro', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hello Vertex' }], temperature: 0.3 })
+      .create({
+        model: 'gemini-pro',
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'user', content: 'Hello Vertex' },
+        ],
+        temperature: 0.3,
+      })
       .withResponse();
     expect(data.choices[0].message.content).toBe('Gemini echo: Hello Vertex (system: Be terse.)');
     const [tokenRequest, call] = env.mock.requests;
@@ -89,7 +98,12 @@ model_list:
   });
 
   it('should stream Gemini on Vertex (streamGenerateContent?alt=sse) with usage', async () => {
-    const stream = await env.client.chat.completions.create({ model: 'gemini-pro', messages: [{ role: 'user', content: 'stream these words' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await env.client.chat.completions.create({
+      model: 'gemini-pro',
+      messages: [{ role: 'user', content: 'stream these words' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('')).toBe('Gemini echo: stream these words');
@@ -102,21 +116,38 @@ model_list:
 
   it('should call Claude on Vertex through rawPredict with the Anthropic translation and vertex-2023-10-16', async () => {
     const { data } = await env.client.chat.completions
-      .create({ model: 'claude-vertex', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello Claude' }], max_tokens: 100 })
+      .create({
+        model: 'claude-vertex',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hello Claude' },
+        ],
+        max_tokens: 100,
+      })
       .withResponse();
     expect(data.choices[0].message.content).toBe('Claude echo: Hello Claude (system: Be brief.)');
     const call = env.mock.requests.at(-1)!;
     expect(call.path).toBe(vertexPath('anthropic', CLAUDE, 'rawPredict'));
     expect(call.headers.authorization).toMatch(/^Bearer ya29\.mock-gateway@/);
     expect(call.headers['x-api-key']).toBeUndefined();
-    expect(call.body).toEqual({ anthropic_version: 'vertex-2023-10-16', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello Claude' }] }], system: [{ type: 'text', text: 'Be brief.' }], max_tokens: 100 });
+    expect(call.body).toEqual({
+      anthropic_version: 'vertex-2023-10-16',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello Claude' }] }],
+      system: [{ type: 'text', text: 'Be brief.' }],
+      max_tokens: 100,
+    });
     const row = await rowOf(data.id);
     expect(row).toMatchObject({ custom_llm_provider: 'vertex_ai', model: CLAUDE });
     expect(Number(row.spend)).toBeGreaterThan(0);
   });
 
   it('should stream Claude on Vertex through streamRawPredict, Anthropic events translated to chunks', async () => {
-    const stream = await env.client.chat.completions.create({ model: 'claude-vertex', messages: [{ role: 'user', content: 'stream me some words please' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await env.client.chat.completions.create({
+      model: 'claude-vertex',
+      messages: [{ role: 'user', content: 'stream me some words please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('')).toBe('Claude echo: stream me some words please');
@@ -152,7 +183,9 @@ model_list:
   it('should fail with an auth error when the token server refuses the account, and say where a model is not', async () => {
     const refused = (await env.client.chat.completions.create({ model: 'gemini-stranger', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
     expect(refused.status).toBe(401);
-    expect(refused.message).toContain('litellm.AuthenticationError: VertexAIException - the OAuth endpoint refused the service account stranger@elsewhere.iam.gserviceaccount.com: invalid_grant');
+    expect(refused.message).toContain(
+      'litellm.AuthenticationError: VertexAIException - the OAuth endpoint refused the service account stranger@elsewhere.iam.gserviceaccount.com: invalid_grant',
+    );
     expect(refused.message).not.toContain('PRIVATE KEY');
     const elsewhere = (await env.client.chat.completions.create({ model: 'gemini-wrong-place', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as APIError;
     expect(elsewhere.status).toBe(404);

@@ -185,7 +185,12 @@ model_list:
       const first = await client.next('response.done');
       client.send({ type: 'response.create' });
       const second = await client.next('response.done');
-      expect(client.events.filter((event) => event.type === 'response.text.delta').map((event) => event.delta).join('')).toBe('Hello from realtimeHello from realtime');
+      expect(
+        client.events
+          .filter((event) => event.type === 'response.text.delta')
+          .map((event) => event.delta)
+          .join(''),
+      ).toBe('Hello from realtimeHello from realtime');
       await client.close();
 
       const charged = await rows(`call_type = 'realtime' AND api_key = $1`, [hashOf(key)]);
@@ -338,7 +343,14 @@ model_list:
     }
 
     const jsonl = (n: number): string =>
-      Array.from({ length: n }, (_, i) => JSON.stringify({ custom_id: `req-${i}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }] } })).join('\n');
+      Array.from({ length: n }, (_, i) =>
+        JSON.stringify({
+          custom_id: `req-${i}`,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }] },
+        }),
+      ).join('\n');
 
     async function upload(client: OpenAI, lines: number, model = 'gpt-batch'): Promise<string> {
       const file = await client.files.create({ file: await toFile(Buffer.from(jsonl(lines)), 'batch.jsonl'), purpose: 'batch' }, { query: { model } } as never);
@@ -438,7 +450,11 @@ model_list:
 
     it('should refuse a batch without its required fields, and requests without a valid key', async () => {
       const client = clientFor(MASTER_KEY);
-      const missing = await fetch(`${gateway.url}/v1/batches`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ endpoint: '/v1/chat/completions', completion_window: '24h' }) });
+      const missing = await fetch(`${gateway.url}/v1/batches`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ endpoint: '/v1/chat/completions', completion_window: '24h' }),
+      });
       expect(missing.status).toBe(400);
       expect(((await missing.json()) as Refusal['body']).error?.message).toBe("Missing required parameter: 'input_file_id'.");
       const anonymous = await fetch(`${gateway.url}/v1/batches`);

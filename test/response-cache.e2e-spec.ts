@@ -93,7 +93,10 @@ model_list:
 
     // Hits still pass admission: the third call is the last this minute.
     await ask(key, 'cache me');
-    const refused = await ask(key, 'cache me').then(() => undefined, (error: unknown) => error);
+    const refused = await ask(key, 'cache me').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(refused).toBeInstanceOf(APIError);
     expect((refused as APIError).status).toBe(429);
   });
@@ -145,7 +148,12 @@ model_list:
     const key = await newKey();
     const before = await upstreamCalls();
     const whole = await ask(key, 'stream me');
-    const replayed = await client(key).chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'stream me' }], stream: true, stream_options: { include_usage: true } });
+    const replayed = await client(key).chat.completions.create({
+      model: 'priced',
+      messages: [{ role: 'user', content: 'stream me' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let usage: unknown = null;
     const ids = new Set<string>();

@@ -98,7 +98,14 @@ guardrails:
       ['gpt-4o-mini', 'The tool said: sunny in Weather in Paris?'],
       ['claude', 'The tool said: sunny in Weather in Paris?'],
     ] as const) {
-      const result = await generateText({ model: provider()(model), prompt: 'Weather in Paris?', tools: { get_weather: weather }, stopWhen: stepCountIs(3), maxRetries: 0, maxOutputTokens: 100 });
+      const result = await generateText({
+        model: provider()(model),
+        prompt: 'Weather in Paris?',
+        tools: { get_weather: weather },
+        stopWhen: stepCountIs(3),
+        maxRetries: 0,
+        maxOutputTokens: 100,
+      });
       expect(result.steps.length).toBe(2);
       expect(result.steps[0].toolCalls[0]).toMatchObject({ toolName: 'get_weather', input: { input: 'Weather in Paris?' } });
       expect(result.text).toBe(expected);
@@ -116,7 +123,14 @@ guardrails:
   });
 
   it('should stream a tool call translated', async () => {
-    const result = streamText({ model: provider()('claude'), prompt: 'Weather in Rome?', tools: { get_weather: weather }, stopWhen: stepCountIs(2), maxRetries: 0, maxOutputTokens: 100 });
+    const result = streamText({
+      model: provider()('claude'),
+      prompt: 'Weather in Rome?',
+      tools: { get_weather: weather },
+      stopWhen: stepCountIs(2),
+      maxRetries: 0,
+      maxOutputTokens: 100,
+    });
     let text = '';
     for await (const piece of result.textStream) text += piece;
     expect(text).toContain('The tool said: sunny in Weather in Rome?');
@@ -154,7 +168,11 @@ guardrails:
     expect((await upstream.stats()).requests).toBe(0);
 
     await gateway.app.get(SpendLedgerService).flush();
-    const rows = (await gateway.app.get(DataSource).query('SELECT call_type, status, spend FROM tollgate_spend_logs WHERE request_id = $1', [ok.response.id])) as { call_type: string; status: string; spend: number }[];
+    const rows = (await gateway.app.get(DataSource).query('SELECT call_type, status, spend FROM tollgate_spend_logs WHERE request_id = $1', [ok.response.id])) as {
+      call_type: string;
+      status: string;
+      spend: number;
+    }[];
     expect(rows).toEqual([{ call_type: 'aresponses', status: 'success', spend: expect.any(Number) }]);
     expect(rows[0].spend).toBeGreaterThan(0);
   });

@@ -1,4 +1,4 @@
-import OpenAI, { APIError, AzureOpenAI } from 'openai';
+import OpenAI, { type APIError, AzureOpenAI } from 'openai';
 import { DataSource } from 'typeorm';
 import { PricingService } from '../src/catalog/pricing.service';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
@@ -93,10 +93,12 @@ guardrails:
   const clientFor = (key: string): OpenAI => new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   const spendRows = async (ids: string[]): Promise<SpendRow[]> => {
     await gateway.app.get(SpendLedgerService).flush();
-    return (await gateway.app.get(DataSource).query(
-      'SELECT request_id, call_type, status, spend, prompt_tokens, completion_tokens, model_group, provider_response_id, custom_llm_provider FROM tollgate_spend_logs WHERE request_id = ANY($1)',
-      [ids],
-    )) as SpendRow[];
+    return (await gateway.app
+      .get(DataSource)
+      .query(
+        'SELECT request_id, call_type, status, spend, prompt_tokens, completion_tokens, model_group, provider_response_id, custom_llm_provider FROM tollgate_spend_logs WHERE request_id = ANY($1)',
+        [ids],
+      )) as SpendRow[];
   };
 
   describe('native (OpenAI upstream)', () => {
@@ -123,7 +125,13 @@ guardrails:
       expect(JSON.stringify(sent)).not.toContain(MASTER_KEY);
 
       const [row] = await spendRows([data.id]);
-      expect(row).toMatchObject({ call_type: 'aresponses', status: 'success', model_group: 'gpt-4o-mini', provider_response_id: expect.stringMatching(/^resp_mock_/), custom_llm_provider: 'openai' });
+      expect(row).toMatchObject({
+        call_type: 'aresponses',
+        status: 'success',
+        model_group: 'gpt-4o-mini',
+        provider_response_id: expect.stringMatching(/^resp_mock_/),
+        custom_llm_provider: 'openai',
+      });
       expect(row.prompt_tokens).toBe(data.usage?.input_tokens);
       expect(row.completion_tokens).toBe(16);
       // Cached input tokens are priced at the catalog's cache-read price.
@@ -196,7 +204,13 @@ guardrails:
     });
 
     it('should retrieve, list the input items of, and delete a stored response', async () => {
-      const created = await client.responses.create({ model: 'gpt-4o-mini', input: [{ role: 'user', content: 'keep me' }, { role: 'user', content: [{ type: 'input_text', text: 'and me' }] }] });
+      const created = await client.responses.create({
+        model: 'gpt-4o-mini',
+        input: [
+          { role: 'user', content: 'keep me' },
+          { role: 'user', content: [{ type: 'input_text', text: 'and me' }] },
+        ],
+      });
       const retrieved = await client.responses.retrieve(created.id);
       expect(retrieved).toEqual(created);
 
@@ -227,11 +241,7 @@ guardrails:
       const sent = await lastUpstream();
       expect(sent.body?.previous_response_id).toBeUndefined();
       expect(sent.body?.instructions).toBeUndefined();
-      expect(sent.body?.input).toEqual([
-        { type: 'message', role: 'user', content: 'My name is Ada.' },
-        first.output[0],
-        { role: 'user', content: 'What is my name?' },
-      ]);
+      expect(sent.body?.input).toEqual([{ type: 'message', role: 'user', content: 'My name is Ada.' }, first.output[0], { role: 'user', content: 'What is my name?' }]);
 
       // Streamed, three turns deep.
       const stream = client.responses.stream({ model: 'gpt-4o-mini', input: 'And again?', previous_response_id: second.id });
@@ -292,7 +302,9 @@ guardrails:
         types.push(event.type);
         if (event.type === 'response.function_call_arguments.delta') args += event.delta;
       }
-      expect(types).toEqual(expect.arrayContaining(['response.output_item.added', 'response.function_call_arguments.delta', 'response.function_call_arguments.done', 'response.completed']));
+      expect(types).toEqual(
+        expect.arrayContaining(['response.output_item.added', 'response.function_call_arguments.delta', 'response.function_call_arguments.done', 'response.completed']),
+      );
       expect(JSON.parse(args)).toEqual({ input: 'Weather in Rome?' });
     });
 
@@ -333,7 +345,11 @@ guardrails:
       expect(data.model).toBe('claude');
       expect(data.usage?.input_tokens).toBeGreaterThan(0);
       const [sent] = anthropic.requests;
-      expect(sent.body).toMatchObject({ system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello Claude' }] }], max_tokens: 200 });
+      expect(sent.body).toMatchObject({
+        system: [{ type: 'text', text: 'Be brief.' }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello Claude' }] }],
+        max_tokens: 200,
+      });
 
       const stream = client.responses.stream({ model: 'claude', input: 'Stream to me', max_output_tokens: 100 });
       const deltas: string[] = [];
@@ -376,7 +392,12 @@ guardrails:
 
     it('should ask for structured output as chat’s response_format, and answer from the built-in mock provider', async () => {
       const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
-      const structured = await client.responses.create({ model: 'claude', input: 'Paris', text: { format: { type: 'json_schema', name: 'city', schema } }, max_output_tokens: 100 });
+      const structured = await client.responses.create({
+        model: 'claude',
+        input: 'Paris',
+        text: { format: { type: 'json_schema', name: 'city', schema } },
+        max_output_tokens: 100,
+      });
       const sent = anthropic.requests.at(-1)!;
       expect(sent.body?.tool_choice).toMatchObject({ type: 'tool' });
       expect(JSON.parse(structured.output_text)).toEqual({ input: 'Paris' });
@@ -465,7 +486,11 @@ guardrails:
   describe('bad input and retention', () => {
     it('should answer bad bodies with 400s naming the field', async () => {
       const post = async (body: unknown): Promise<{ status: number; param: string | null }> => {
-        const response = await fetch(`${gateway.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const response = await fetch(`${gateway.url}/v1/responses`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         return { status: response.status, param: ((await response.json()) as { error: { param: string | null } }).error.param };
       };
       expect(await post({ input: 'x' })).toEqual({ status: 400, param: 'model' });
@@ -489,7 +514,9 @@ guardrails:
       expect(((await client.responses.retrieve(created.id).catch((e: unknown) => e)) as APIError).status).toBe(404);
       expect(await gateway.app.get(ResponsesRetentionService).runOnce()).toBeGreaterThanOrEqual(1);
       expect(await db.query('SELECT id FROM tollgate_responses WHERE id = $1', [created.id])).toEqual([]);
-      const [{ days }] = (await db.query(`SELECT round(extract(epoch FROM expires_at - created_at) / 86400) AS days FROM tollgate_responses ORDER BY created_at DESC LIMIT 1`)) as { days: string }[];
+      const [{ days }] = (await db.query(`SELECT round(extract(epoch FROM expires_at - created_at) / 86400) AS days FROM tollgate_responses ORDER BY created_at DESC LIMIT 1`)) as {
+        days: string;
+      }[];
       expect(Number(days)).toBe(30);
     });
   });

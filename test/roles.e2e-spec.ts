@@ -150,6 +150,8 @@ describe('Role matrix (e2e, hand-written policy)', () => {
     expect(added.status).toBe(200);
     const foreignTeam = await call('POST', '/team/new', MASTER_KEY, { organization_id: otherOrg.json.organization_id });
     expect((await call('POST', '/team/member_add', bossKey, { team_id: foreignTeam.json.team_id, member: { role: 'user', user_id: 'x' } })).status).toBe(403);
-    expect((await call('POST', '/organization/member_add', bossKey, { organization_id: otherOrg.json.organization_id, member: { role: 'internal_user', user_id: 'org-boss' } })).status).toBe(403);
+    expect(
+      (await call('POST', '/organization/member_add', bossKey, { organization_id: otherOrg.json.organization_id, member: { role: 'internal_user', user_id: 'org-boss' } })).status,
+    ).toBe(403);
   });
 });

@@ -57,8 +57,7 @@ describe('Router (e2e, openai SDK → gateway → mock upstream)', () => {
 
   beforeEach(() => mock.reset());
 
-  const chat = (body: Record<string, unknown>) =>
-    client.chat.completions.create({ messages, ...body } as unknown as ChatCompletionCreateParamsNonStreaming).withResponse();
+  const chat = (body: Record<string, unknown>) => client.chat.completions.create({ messages, ...body } as unknown as ChatCompletionCreateParamsNonStreaming).withResponse();
 
   it('should retry exactly num_retries times, then fall back, and say so in the headers', async () => {
     const { data, response } = await chat({ model: 'primary' });

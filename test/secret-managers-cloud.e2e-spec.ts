@@ -37,7 +37,10 @@ describe('Google Secret Manager over REST (e2e)', () => {
     google.setSecret('OPENAI_API_KEY', KEY_V1);
     mock = await startMockUpstreamProcess(['--require-api-key', KEY_V1]);
     gateway = await startGateway(
-      config(mock, '  key_management_system: google_secret_manager\n  key_management_settings: { store_virtual_keys: true, access_mode: read_and_write, prefix_for_stored_virtual_keys: tollgate- }'),
+      config(
+        mock,
+        '  key_management_system: google_secret_manager\n  key_management_settings: { store_virtual_keys: true, access_mode: read_and_write, prefix_for_stored_virtual_keys: tollgate- }',
+      ),
       {
         env: {
           GOOGLE_SECRET_MANAGER_PROJECT_ID: google.project,
@@ -76,11 +79,15 @@ describe('Google Secret Manager over REST (e2e)', () => {
 
   it('should fail clearly after the cached value expires during an outage', async () => {
     await google.server.stop();
-    const outcome = await eventually(async () => {
-      const result = await chat(gateway, MASTER_KEY, 'managed');
-      expect(result.status).toBe(503);
-      return result;
-    }, 8000, 250);
+    const outcome = await eventually(
+      async () => {
+        const result = await chat(gateway, MASTER_KEY, 'managed');
+        expect(result.status).toBe(503);
+        return result;
+      },
+      8000,
+      250,
+    );
     expect(outcome.body.error?.message).toMatch(/OPENAI_API_KEY from google_secret_manager is unavailable/);
     await google.server.start();
     await eventually(async () => expect((await chat(gateway, MASTER_KEY, 'managed')).status).toBe(200), 5000);
@@ -155,10 +162,10 @@ describe('Azure Key Vault over TLS (e2e)', () => {
     await azure.server.start();
     azure.secrets.set('OPENAI-API-KEY', KEY_V1);
     mock = await startMockUpstreamProcess(['--require-api-key', KEY_V1]);
-    gateway = await startGateway(
-      config(mock, '  key_management_system: azure_key_vault\n  key_management_settings: { store_virtual_keys: true, access_mode: read_and_write }'),
-      { env: { ...azure.env(pki.caCertPath), ...FAST_SECRET_TIMING }, logLevels: ['log', 'warn', 'error'] },
-    );
+    gateway = await startGateway(config(mock, '  key_management_system: azure_key_vault\n  key_management_settings: { store_virtual_keys: true, access_mode: read_and_write }'), {
+      env: { ...azure.env(pki.caCertPath), ...FAST_SECRET_TIMING },
+      logLevels: ['log', 'warn', 'error'],
+    });
   });
 
   afterAll(async () => {

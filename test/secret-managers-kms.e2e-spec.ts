@@ -53,7 +53,13 @@ async function waitUntilReady(launched: Launched): Promise<void> {
   const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
     if (launched.child.exitCode !== null) throw new Error(`the gateway exited with ${launched.child.exitCode}: ${launched.output()}`);
-    if (await fetch(`${launched.url}/health/liveliness`).then((response) => response.ok, () => false)) return;
+    if (
+      await fetch(`${launched.url}/health/liveliness`).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((done) => setTimeout(done, 200));
   }
   throw new Error('the gateway did not start');

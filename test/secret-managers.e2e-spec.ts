@@ -86,11 +86,15 @@ general_settings:
     expect((await chat(gateway, MASTER_KEY, 'managed')).status).toBe(200);
     const upstreamCalls = (await mock.requests()).length;
 
-    const expired = await eventually(async () => {
-      const outcome = await chat(gateway, MASTER_KEY, 'managed');
-      expect(outcome.status).toBe(503);
-      return outcome;
-    }, 8000, 250);
+    const expired = await eventually(
+      async () => {
+        const outcome = await chat(gateway, MASTER_KEY, 'managed');
+        expect(outcome.status).toBe(503);
+        return outcome;
+      },
+      8000,
+      250,
+    );
     expect(expired.body.error?.message).toContain('OPENAI_API_KEY');
     expect(expired.body.error?.message).toContain('aws_secret_manager');
     expect(JSON.stringify(expired.body)).not.toContain(KEY_V2);

@@ -64,7 +64,11 @@ model_list:
     const generated = await api.post<{ key: string }>('/key/generate', { key_alias: 'leak-test' });
     const virtualKey = generated.body.key;
     responses.push(JSON.stringify({ ...generated.body, key: '<returned once, by design>' }));
-    const json = (key: string, body: unknown): RequestInit => ({ method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = (key: string, body: unknown): RequestInit => ({
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const chat = (model: string) => ({ model, messages: [{ role: 'user' as const, content: 'hi' }] });
 
     expect((await send('/v1/chat/completions', json(virtualKey, chat('good')))).status).toBe(200);
@@ -75,7 +79,9 @@ model_list:
     expect((await send('/v1/chat/completions', json(virtualKey, chat('broken')))).status).toBeGreaterThanOrEqual(500);
     expect((await send(`/key/info?key=${virtualKey}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).status).toBe(200);
     expect((await send('/key/generate', json(MASTER_KEY, { key: 'not-sk-prefixed-secret-value' }))).status).toBe(400);
-    const stream = await new OpenAI({ apiKey: virtualKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 }).chat.completions.create({ ...chat('misconfigured'), stream: true }).catch((error: unknown) => error);
+    const stream = await new OpenAI({ apiKey: virtualKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 }).chat.completions
+      .create({ ...chat('misconfigured'), stream: true })
+      .catch((error: unknown) => error);
     expect(stream).toBeInstanceOf(Error);
     responses.push(String((stream as Error).message));
 

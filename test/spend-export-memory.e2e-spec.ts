@@ -23,10 +23,10 @@ describe('Spend export memory (e2e, gateway in a child process)', () => {
     await seed(storage, ROWS);
     // A tight old-generation cap makes V8 collect garbage as it goes instead of letting it pile up, so RSS shows
     // what the export holds; an export that buffered the table would not even fit.
-    gateway = await startBuiltGateway(
-      `general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n  - model_name: demo\n    litellm_params: { model: mock/demo }\n`,
-      { storage, nodeArgs: ['--max-old-space-size=96'] },
-    );
+    gateway = await startBuiltGateway(`general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n  - model_name: demo\n    litellm_params: { model: mock/demo }\n`, {
+      storage,
+      nodeArgs: ['--max-old-space-size=96'],
+    });
     baseUrl = gateway.url;
   });
 

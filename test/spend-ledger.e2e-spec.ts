@@ -171,12 +171,8 @@ model_list:
   it('should keep every counter equal to the sum of its rows under concurrent calls', async () => {
     await api.post('/team/new', { team_id: 'sum-team', metadata: { tags: ['sum-team-tag'] } });
     await api.post('/user/new', { user_id: 'sum-user', teams: ['sum-team'] });
-    const keys = await Promise.all(
-      [0, 1, 2].map(async () => (await api.post<{ key: string; token: string }>('/key/generate', { team_id: 'sum-team', user_id: 'sum-user' })).body),
-    );
-    await Promise.all(
-      Array.from({ length: 60 }, (_, i) => ask(keys[i % 3].key, { user: `sum-customer-${i % 4}`, metadata: { tags: [`sum-tag-${i % 5}`] } })),
-    );
+    const keys = await Promise.all([0, 1, 2].map(async () => (await api.post<{ key: string; token: string }>('/key/generate', { team_id: 'sum-team', user_id: 'sum-user' })).body));
+    await Promise.all(Array.from({ length: 60 }, (_, i) => ask(keys[i % 3].key, { user: `sum-customer-${i % 4}`, metadata: { tags: [`sum-tag-${i % 5}`] } })));
     await ledger.flush();
 
     const rowsOf = (where: string, params: unknown[]) => scalar(`SELECT coalesce(sum(spend), 0) AS value FROM tollgate_spend_logs WHERE ${where}`, params);
@@ -213,9 +209,11 @@ model_list:
       `EXPLAIN SELECT tag, count(*), sum(spend) FROM tollgate_spend_log_tags WHERE tag = 'sum-tag-1' AND start_time >= now() - interval '1 day' GROUP BY tag`,
     )) as { 'QUERY PLAN': string }[];
     await db.query('SET enable_seqscan = off');
-    const plans = ((await db.query(`EXPLAIN SELECT count(*) FROM tollgate_spend_log_tags WHERE tag = 'sum-tag-1' AND start_time >= now() - interval '1 day'`)) as {
-      'QUERY PLAN': string;
-    }[]).map((line) => line['QUERY PLAN']);
+    const plans = (
+      (await db.query(`EXPLAIN SELECT count(*) FROM tollgate_spend_log_tags WHERE tag = 'sum-tag-1' AND start_time >= now() - interval '1 day'`)) as {
+        'QUERY PLAN': string;
+      }[]
+    ).map((line) => line['QUERY PLAN']);
     await db.query('SET enable_seqscan = on');
     expect(plan).toBeDefined();
     expect(plans.join('\n')).toMatch(/Index (Only )?Scan using tollgate_spend_log_tags_pkey/);

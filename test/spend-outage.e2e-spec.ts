@@ -89,10 +89,9 @@ model_list:
     const db = new Client({ connectionString: storage.databaseUrl });
     await db.connect();
     try {
-      const { rows } = await db.query<{ request_id: string; spend: number }>(
-        `SELECT request_id, spend FROM tollgate_spend_logs WHERE api_key = $1 AND status = 'success'`,
-        [generated.token],
-      );
+      const { rows } = await db.query<{ request_id: string; spend: number }>(`SELECT request_id, spend FROM tollgate_spend_logs WHERE api_key = $1 AND status = 'success'`, [
+        generated.token,
+      ]);
       const logged = new Set(rows.map((row) => row.request_id));
       // Warm-up call + every accepted call, each exactly once (request_id is the primary key).
       expect(rows.length).toBe(accepted.length + 1);

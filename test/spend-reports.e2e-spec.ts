@@ -104,7 +104,10 @@ describe('Spend reports and export (e2e)', () => {
       const total = all.body.reduce((sum, row) => sum + row.spend, 0);
       expect(body[0].startTime).toBe(TODAY);
       expect(body[0].spend).toBeCloseTo(total, 12);
-      expect(body[0][sha256(keys.alice)]).toBeCloseTo(all.body.filter((row) => row.user === 'alice').reduce((sum, row) => sum + row.spend, 0), 12);
+      expect(body[0][sha256(keys.alice)]).toBeCloseTo(
+        all.body.filter((row) => row.user === 'alice').reduce((sum, row) => sum + row.spend, 0),
+        12,
+      );
       expect(Object.keys(body[0].models as Json)).toEqual(['demo']);
     });
 
@@ -177,12 +180,8 @@ describe('Spend reports and export (e2e)', () => {
     it('should group by customer and by key', async () => {
       const customers = await get<{ customers: { customer: string | null }[] }[]>(`/global/spend/report?start_date=${TODAY}&end_date=${TODAY}&group_by=customer`);
       expect(customers.body[0].customers.map((entry) => entry.customer)).toEqual(['cust-1', 'cust-2', null]);
-      const byKey = await get<{ api_key: string; total_cost: number; model_details: Json[] }[]>(
-        `/global/spend/report?start_date=${TODAY}&end_date=${TODAY}&api_key=${keys.alice}`,
-      );
-      expect(byKey.body).toEqual([
-        expect.objectContaining({ api_key: sha256(keys.alice), model_details: [expect.objectContaining({ model: 'demo' })] }),
-      ]);
+      const byKey = await get<{ api_key: string; total_cost: number; model_details: Json[] }[]>(`/global/spend/report?start_date=${TODAY}&end_date=${TODAY}&api_key=${keys.alice}`);
+      expect(byKey.body).toEqual([expect.objectContaining({ api_key: sha256(keys.alice), model_details: [expect.objectContaining({ model: 'demo' })] })]);
     });
 
     it('should require the dates and be admin only', async () => {

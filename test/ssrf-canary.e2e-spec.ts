@@ -186,7 +186,13 @@ model_list:
     for (const path of paths) {
       await new Promise<void>((resolve, reject) => {
         const outgoing = httpRequest(
-          { host: gatewayUrl.hostname, port: gatewayUrl.port, method: 'POST', path, headers: { authorization: `Bearer ${MASTER_KEY}`, host: `127.0.0.1:${canary.port}`, 'content-type': 'application/json' } },
+          {
+            host: gatewayUrl.hostname,
+            port: gatewayUrl.port,
+            method: 'POST',
+            path,
+            headers: { authorization: `Bearer ${MASTER_KEY}`, host: `127.0.0.1:${canary.port}`, 'content-type': 'application/json' },
+          },
           (response) => response.resume().on('end', resolve),
         );
         outgoing.on('error', reject);
@@ -197,7 +203,11 @@ model_list:
   });
 
   it('should refuse, at the dial, configured and stored deployments that point at cloud metadata, naming the deployment', async () => {
-    const stored = await api.post('/model/new', { model_name: 'meta-stored', litellm_params: { model: 'openai/gpt-4o', api_base: 'http://[fd00:ec2::254]/v1', api_key: PROVIDER_KEY }, model_info: { id: 'meta-db-1' } });
+    const stored = await api.post('/model/new', {
+      model_name: 'meta-stored',
+      litellm_params: { model: 'openai/gpt-4o', api_base: 'http://[fd00:ec2::254]/v1', api_key: PROVIDER_KEY },
+      model_info: { id: 'meta-db-1' },
+    });
     expect(stored.status).toBe(200);
     for (const [model, id, host] of [
       ['meta', 'meta-config-1', '169.254.169.254'],

@@ -58,7 +58,14 @@ describe('Teams, internal users and organizations: LiteLLM management API (e2e)'
       { role: 'admin', user_id: 'team-admin-1', user_email: null },
       { role: 'admin', user_id: 'default_user_id', user_email: null },
     ]);
-    expect(created.body).toMatchObject({ team_alias: 'research', max_budget: 10, models: ['demo'], spend: 0, blocked: false, metadata: { tags: ['teamA'], spend_logs_metadata: { cost_center: 'r&d' } } });
+    expect(created.body).toMatchObject({
+      team_alias: 'research',
+      max_budget: 10,
+      models: ['demo'],
+      spend: 0,
+      blocked: false,
+      metadata: { tags: ['teamA'], spend_logs_metadata: { cost_center: 'r&d' } },
+    });
     expect(created.body.budget_reset_at).not.toBeNull();
 
     const members = Array.from({ length: 10 }, (_, index) => ({ role: 'user', user_id: `member-${index}@example.com` }));

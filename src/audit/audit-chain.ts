@@ -46,7 +46,10 @@ export function canonicalJson(value: unknown): string {
 export class AuditChain {
   private readonly key: Buffer | null;
 
-  constructor(secret: string | undefined, readonly keyed = secret !== undefined && secret !== '') {
+  constructor(
+    secret: string | undefined,
+    readonly keyed = secret !== undefined && secret !== '',
+  ) {
     this.key = keyed ? Buffer.from(secret as string, 'utf8') : null;
   }
 

@@ -45,7 +45,9 @@ export class AuditDenialRecorder implements OnApplicationShutdown {
         actor,
       )
       .catch((error: unknown) => {
-        this.logger.error(`denied attempt at ${actor.route} by ${actor.changedBy ?? 'an unauthenticated caller'} not recorded: ${error instanceof Error ? error.name : typeof error}`);
+        this.logger.error(
+          `denied attempt at ${actor.route} by ${actor.changedBy ?? 'an unauthenticated caller'} not recorded: ${error instanceof Error ? error.name : typeof error}`,
+        );
       })
       .finally(() => this.pending.delete(attempt));
     this.pending.add(attempt);

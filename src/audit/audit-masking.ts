@@ -1,5 +1,6 @@
 /** Field names whose string values are credentials wherever they appear in an audited object. */
-const SECRET_FIELD = /(^|_)(key|api_key|apikey|token|password|passwd|secret|client_secret|master_key|credentials?|private_key|access_key(_id)?|secret_access_key|session_token|authorization)$/i;
+const SECRET_FIELD =
+  /(^|_)(key|api_key|apikey|token|password|passwd|secret|client_secret|master_key|credentials?|private_key|access_key(_id)?|secret_access_key|session_token|authorization)$/i;
 /** A sha256 hex digest: key hashes are identifiers, not secrets, and audit queries filter on them. */
 const TOKEN_HASH = /^[0-9a-f]{64}$/;
 /** Provider and virtual keys recognisable by their prefix, in any field. */

@@ -52,12 +52,14 @@ export class AuditVerifier {
         const seq = Number(row.seq);
         report.checked_rows++;
         if (seq !== previous.seq + 1) return fail({ id: row.id, seq, reason: `sequence gap: expected ${previous.seq + 1}, found ${seq} (rows deleted or inserted)` });
-        if (row.prev_hash !== previous.hash) return fail({ id: row.id, seq, reason: 'prev_hash does not match the previous row (a row before it was changed, deleted or inserted)' });
+        if (row.prev_hash !== previous.hash)
+          return fail({ id: row.id, seq, reason: 'prev_hash does not match the previous row (a row before it was changed, deleted or inserted)' });
         if (this.audit.chain.hash(chainedFieldsOf(row)) !== row.row_hash) return fail({ id: row.id, seq, reason: 'row_hash does not match the row: the row was changed' });
         if (row.action === 'pruned' && row.table_name === AUDIT_LOG_TABLE) newestPruned = row;
         if (expectedHead && seq === expectedHead.seq) {
           expectedSeen = true;
-          if (expectedHead.hash !== undefined && expectedHead.hash !== row.row_hash) return fail({ id: row.id, seq, reason: 'the row at the expected head differs from the published hash' });
+          if (expectedHead.hash !== undefined && expectedHead.hash !== row.row_hash)
+            return fail({ id: row.id, seq, reason: 'the row at the expected head differs from the published hash' });
         }
         previous = { seq, hash: row.row_hash };
         report.head = previous;

@@ -11,14 +11,7 @@ import { AuditedMutationInterceptor } from './audited-mutation.interceptor';
 /** Audit logs: rows written in the transaction of each audited change, retention, verification, and the read API. */
 @Module({
   controllers: [AuditController],
-  providers: [
-    AuditLogService,
-    AuditQueryService,
-    AuditVerifier,
-    AuditRetentionService,
-    AuditDenialRecorder,
-    { provide: APP_INTERCEPTOR, useClass: AuditedMutationInterceptor },
-  ],
+  providers: [AuditLogService, AuditQueryService, AuditVerifier, AuditRetentionService, AuditDenialRecorder, { provide: APP_INTERCEPTOR, useClass: AuditedMutationInterceptor }],
   exports: [AuditLogService, AuditDenialRecorder],
 })
 export class AuditModule {}

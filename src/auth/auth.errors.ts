@@ -9,11 +9,11 @@ export class UndeclaredRouteError extends DomainError {
 
 export class ExpiredKeyError extends DomainError {
   constructor(expires: Date) {
-    super(
-      'GW_KEY_EXPIRED',
-      `Authentication Error - Expired Key. Key Expiry time ${expires.toISOString()} and current time ${new Date().toISOString()}`,
-      { status: 400, type: 'expired_key', param: 'key' },
-    );
+    super('GW_KEY_EXPIRED', `Authentication Error - Expired Key. Key Expiry time ${expires.toISOString()} and current time ${new Date().toISOString()}`, {
+      status: 400,
+      type: 'expired_key',
+      param: 'key',
+    });
   }
 }
 

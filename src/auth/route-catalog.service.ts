@@ -94,6 +94,9 @@ function asArray(value: string | string[] | undefined): string[] {
 
 /** Nest's `:param` written as LiteLLM and OpenAPI write it, `{param}`. */
 function joinPath(prefix: string, path: string): string {
-  const joined = `/${[prefix, path].map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+  const joined = `/${[prefix, path]
+    .map((part) => part.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
   return joined.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }

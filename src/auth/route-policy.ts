@@ -4,7 +4,6 @@ export type { RouteAccess } from '../common/access/route-class';
 
 const GROUP_TOKEN_PREFIX = 'LiteLLMRoutes.';
 
-
 export interface RoutePolicySettings {
   public_routes?: readonly string[];
   admin_only_routes?: readonly string[];

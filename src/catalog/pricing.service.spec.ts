@@ -164,7 +164,8 @@ describe(PricingService.name, () => {
 
       const cost = sut.costOf(d, { prompt_tokens: 1000, completion_tokens: 100, prompt_tokens_details: { cached_tokens: 300 }, cache_creation_input_tokens: 500 });
 
-      const expected = 200 * price.inputCostPerToken + 300 * (price.cacheReadInputTokenCost ?? NaN) + 500 * (price.cacheWriteInputTokenCost ?? NaN) + 100 * price.outputCostPerToken;
+      const expected =
+        200 * price.inputCostPerToken + 300 * (price.cacheReadInputTokenCost ?? NaN) + 500 * (price.cacheWriteInputTokenCost ?? NaN) + 100 * price.outputCostPerToken;
       expect(cost).toBeCloseTo(expected, 12);
     });
 
@@ -255,7 +256,12 @@ describe('PricingService audio and batch rates', () => {
 
   it('should price audio tokens at the audio rates and the rest at the text rates', () => {
     const d = priced({ input_cost_per_token: 0.00001, output_cost_per_token: 0.00002, input_cost_per_audio_token: 0.0001, output_cost_per_audio_token: 0.0002 });
-    const cost = sut.costOf(d, { prompt_tokens: 100, completion_tokens: 50, prompt_tokens_details: { audio_tokens: 40, cached_tokens: 0 }, completion_tokens_details: { audio_tokens: 10 } });
+    const cost = sut.costOf(d, {
+      prompt_tokens: 100,
+      completion_tokens: 50,
+      prompt_tokens_details: { audio_tokens: 40, cached_tokens: 0 },
+      completion_tokens_details: { audio_tokens: 10 },
+    });
     expect(cost).toBeCloseTo(60 * 0.00001 + 40 * 0.0001 + 40 * 0.00002 + 10 * 0.0002, 12);
   });
 
@@ -273,7 +279,12 @@ describe('PricingService audio and batch rates', () => {
   it('should price batches at half the regular price, or at the batch prices when there are some', () => {
     const usage = { prompt_tokens: 1000, completion_tokens: 500 };
     expect(sut.batchCostOf(priced({ input_cost_per_token: 0.000002, output_cost_per_token: 0.000008 }), usage)).toBeCloseTo((1000 * 0.000002 + 500 * 0.000008) / 2, 12);
-    expect(sut.batchCostOf(priced({ input_cost_per_token: 0.000002, output_cost_per_token: 0.000008, input_cost_per_token_batches: 0.0000005, output_cost_per_token_batches: 0.000001 }), usage)).toBeCloseTo(1000 * 0.0000005 + 500 * 0.000001, 12);
+    expect(
+      sut.batchCostOf(
+        priced({ input_cost_per_token: 0.000002, output_cost_per_token: 0.000008, input_cost_per_token_batches: 0.0000005, output_cost_per_token_batches: 0.000001 }),
+        usage,
+      ),
+    ).toBeCloseTo(1000 * 0.0000005 + 500 * 0.000001, 12);
     const catalog = sut.priceFor(priced({}, 'openai/gpt-4o-mini'));
     expect(sut.batchCostOf(priced({}, 'openai/gpt-4o-mini'), usage)).toBeCloseTo((1000 * catalog.inputCostPerToken + 500 * catalog.outputCostPerToken) / 2, 12);
   });

@@ -167,12 +167,7 @@ export class PricingService {
     const slash = model.indexOf('/');
     // Deployment.provider names the adapter (`openai` also serves `hosted_vllm/…`, `openai_like/…`); prices follow the LiteLLM prefix.
     const provider = slash > 0 ? model.slice(0, slash) : undefined;
-    const candidates = [
-      deployment.baseModel,
-      provider ? `${provider}/${deployment.upstreamModel}` : undefined,
-      deployment.upstreamModel,
-      deployment.modelName,
-    ];
+    const candidates = [deployment.baseModel, provider ? `${provider}/${deployment.upstreamModel}` : undefined, deployment.upstreamModel, deployment.modelName];
     for (const name of candidates) {
       const entry = name ? this.catalog.lookup(name) : undefined;
       if (entry) return entry;

@@ -148,16 +148,26 @@ guardrails:
       const router = loadConfig({ configPath: writeConfig('router_settings:\n  redis_host: r1\n  redis_port: "6380"\n  redis_password: pw\n'), env: { REDIS_HOST: 'env' } });
       expect(router.sharedState.redis).toEqual({ host: 'r1', port: 6380, password: 'pw', source: 'router_settings.redis_host' });
 
-      const params = loadConfig({ configPath: writeConfig('litellm_settings:\n  cache: true\n  cache_params:\n    type: redis\n    url: rediss://:pw@cache:6390\n    ttl: 30\n'), env: { REDIS_HOST: 'env' } });
+      const params = loadConfig({
+        configPath: writeConfig('litellm_settings:\n  cache: true\n  cache_params:\n    type: redis\n    url: rediss://:pw@cache:6390\n    ttl: 30\n'),
+        env: { REDIS_HOST: 'env' },
+      });
       expect(params.sharedState.redis).toMatchObject({ url: 'rediss://:pw@cache:6390', tls: { rejectUnauthorized: true }, source: 'litellm_settings.cache_params' });
       expect(params.responseCache).toMatchObject({ type: 'redis', ttlSeconds: 30, mode: 'default_on', redis: params.sharedState.redis });
 
       const env = loadConfig({ env: { REDIS_HOST: 'h', REDIS_PORT: '7000', REDIS_PASSWORD: 'p', REDIS_SSL: 'True' } });
-      expect(env.sharedState.redis).toEqual({ host: 'h', port: 7000, password: 'p', username: undefined, tls: { rejectUnauthorized: true }, source: 'REDIS_* environment variables' });
+      expect(env.sharedState.redis).toEqual({
+        host: 'h',
+        port: 7000,
+        password: 'p',
+        username: undefined,
+        tls: { rejectUnauthorized: true },
+        source: 'REDIS_* environment variables',
+      });
       expect(loadConfig({ env: { REDIS_URL: 'redis://x:1' } }).sharedState.redis?.url).toBe('redis://x:1');
     });
 
-    it('should read Sentinel and Cluster nodes in LiteLLM\'s shapes', () => {
+    it("should read Sentinel and Cluster nodes in LiteLLM's shapes", () => {
       const cluster = loadConfig({ env: { REDIS_CLUSTER_NODES: '[{"host": "n1", "port": "7001"}, {"host": "n2", "port": 7002}]' } });
       expect(cluster.sharedState.redis?.clusterNodes).toEqual([
         { host: 'n1', port: 7001 },
@@ -171,13 +181,15 @@ guardrails:
       expect(() => loadConfig({ env: { REDIS_CLUSTER_NODES: 'n1:7001' } })).toThrow(/REDIS_CLUSTER_NODES: must be a list of nodes/);
     });
 
-    it('should read Tollgate\'s failure mode, lease and prefix, and refuse a URL that is not redis:// without quoting it', () => {
+    it("should read Tollgate's failure mode, lease and prefix, and refuse a URL that is not redis:// without quoting it", () => {
       const config = loadConfig({
         configPath: writeConfig('general_settings:\n  redis_failure_mode: fail_open\n  redis_lease_seconds: 2.5\n  redis_key_prefix: "tg-a:"\n'),
         env: {},
       });
       expect(config.sharedState).toMatchObject({ failureMode: 'fail_open', leaseMs: 2_500, keyPrefix: 'tg-a:' });
-      expect(() => loadConfig({ configPath: writeConfig('general_settings:\n  redis_failure_mode: sometimes\n'), env: {} })).toThrow(/redis_failure_mode: must be one of: fail_closed, fail_open/);
+      expect(() => loadConfig({ configPath: writeConfig('general_settings:\n  redis_failure_mode: sometimes\n'), env: {} })).toThrow(
+        /redis_failure_mode: must be one of: fail_closed, fail_open/,
+      );
       let message = '';
       try {
         loadConfig({ env: { REDIS_URL: 'http://user:secret-pw@x' } });
@@ -189,7 +201,10 @@ guardrails:
     });
 
     it('should cache locally for types Tollgate does not serve, and need a Redis for a redis cache', () => {
-      const s3 = loadConfig({ configPath: writeConfig('litellm_settings:\n  cache: true\n  cache_params:\n    type: s3\n    supported_call_types: [completion, aembedding]\n'), env: {} });
+      const s3 = loadConfig({
+        configPath: writeConfig('litellm_settings:\n  cache: true\n  cache_params:\n    type: s3\n    supported_call_types: [completion, aembedding]\n'),
+        env: {},
+      });
       expect(s3.responseCache).toMatchObject({ type: 'local', supportedCallTypes: ['acompletion', 'aembedding'] });
       expect(s3.warnings.join('\n')).toMatch(/'s3' is not served by Tollgate/);
       expect(() => loadConfig({ configPath: writeConfig('litellm_settings:\n  cache: true\n'), env: {} })).toThrow(/a redis cache needs a Redis/);
@@ -407,10 +422,18 @@ general_settings:
   });
 
   it('should read general_settings.egress_policy and name its invalid entries', () => {
-    const config = sut('general_settings: {egress_policy: {allow: [api.openai.com, "*.openai.azure.com", localhost, 10.0.0.0/8, "::1"], deny: [192.168.0.0/16], allow_metadata: "false"}}');
-    expect(config.general_settings.egress_policy).toEqual({ allow: ['api.openai.com', '*.openai.azure.com', 'localhost', '10.0.0.0/8', '::1'], deny: ['192.168.0.0/16'], allow_metadata: false });
+    const config = sut(
+      'general_settings: {egress_policy: {allow: [api.openai.com, "*.openai.azure.com", localhost, 10.0.0.0/8, "::1"], deny: [192.168.0.0/16], allow_metadata: "false"}}',
+    );
+    expect(config.general_settings.egress_policy).toEqual({
+      allow: ['api.openai.com', '*.openai.azure.com', 'localhost', '10.0.0.0/8', '::1'],
+      deny: ['192.168.0.0/16'],
+      allow_metadata: false,
+    });
     expect(config.warnings).toEqual([]);
-    const error = configErrorOf(() => sut('general_settings: {egress_policy: {allow: ["http://x.example/v1", "a b", "10.0.0.300", "10.0.0.0/33"], deny: "10.0.0.0/8", allow_metadata: maybe}}'));
+    const error = configErrorOf(() =>
+      sut('general_settings: {egress_policy: {allow: ["http://x.example/v1", "a b", "10.0.0.300", "10.0.0.0/33"], deny: "10.0.0.0/8", allow_metadata: maybe}}'),
+    );
     expect(error.problems).toEqual([
       'general_settings.egress_policy.allow: must be a list of host names (*.example.com allowed), IP addresses or CIDR ranges (invalid: "http://x.example/v1", "a b", "10.0.0.300", "10.0.0.0/33")',
       'general_settings.egress_policy.deny: must be a list of host names (*.example.com allowed), IP addresses or CIDR ranges',
@@ -603,9 +626,7 @@ general_settings:
     });
 
     it('should validate key_management_settings', () => {
-      const error = configErrorOf(() =>
-        sut('general_settings:\n  key_management_system: local\n  key_management_settings: { access_mode: sometimes, hosted_keys: KEY }\n'),
-      );
+      const error = configErrorOf(() => sut('general_settings:\n  key_management_system: local\n  key_management_settings: { access_mode: sometimes, hosted_keys: KEY }\n'));
 
       expect(error.problems).toEqual([
         'general_settings.key_management_settings.hosted_keys: must be a list of strings',

@@ -5,13 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { parseDocument } from 'yaml';
 import { ConfigError } from './config.errors';
-import {
-  GENERAL_SETTINGS_KEYS,
-  LITELLM_SETTINGS_KEYS,
-  MODEL_ENTRY_KEYS,
-  ROUTER_SETTINGS_KEYS,
-  TOP_LEVEL_KEYS,
-} from './config.known-keys';
+import { GENERAL_SETTINGS_KEYS, LITELLM_SETTINGS_KEYS, MODEL_ENTRY_KEYS, ROUTER_SETTINGS_KEYS, TOP_LEVEL_KEYS } from './config.known-keys';
 import { ConfigFileDto, isPostgresUrl } from './config.schema';
 import { readResponseCache, readSharedState } from './shared-state-settings';
 import type { TollgateConfig } from './config.types';
@@ -115,7 +109,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     if (value !== undefined) providerEnv[name] = value;
   }
   if (generalSettings.enable_jwt_auth === true && !jwt.publicKeyUrl) {
-    problems.push('general_settings.enable_jwt_auth: set JWT_PUBLIC_KEY_URL to the identity provider\'s JWKS URL');
+    problems.push("general_settings.enable_jwt_auth: set JWT_PUBLIC_KEY_URL to the identity provider's JWKS URL");
   }
   const maxQueuedRows = positiveInteger(env.TOLLGATE_SPEND_BUFFER_ROWS, 'TOLLGATE_SPEND_BUFFER_ROWS', DEFAULT_SPEND_BUFFER_ROWS, problems);
   const routerSettings = dto.router_settings ?? {};
@@ -264,14 +258,7 @@ function readEnvironmentVariables(value: unknown, env: Env, problems: string[]):
 }
 
 /** Returns a copy of `value` with every `os.environ/NAME` string replaced; unset refs are dropped and reported. */
-function resolveEnvRefs(
-  value: unknown,
-  path: string,
-  env: Env,
-  problems: string[],
-  unresolved: Set<string>,
-  onReference: (reference: SecretReference) => void,
-): unknown {
+function resolveEnvRefs(value: unknown, path: string, env: Env, problems: string[], unresolved: Set<string>, onReference: (reference: SecretReference) => void): unknown {
   if (typeof value === 'string') {
     // LiteLLM's pass-through headers write `Authorization: "bearer os.environ/KEY"`: a scheme word, then the ref.
     const prefixed = /^([A-Za-z][A-Za-z0-9-]* )(os\.environ\/.+)$/.exec(value);

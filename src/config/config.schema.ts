@@ -23,23 +23,8 @@ import type {
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const BOOLEAN = /^(true|false|yes|no|on|off)$/i;
 
-export const ROUTING_STRATEGIES = [
-  'simple-shuffle',
-  'least-busy',
-  'usage-based-routing',
-  'usage-based-routing-v2',
-  'latency-based-routing',
-  'cost-based-routing',
-] as const;
-export const MODEL_MODES = [
-  'chat',
-  'completion',
-  'embedding',
-  'image_generation',
-  'audio_transcription',
-  'audio_speech',
-  'rerank',
-] as const;
+export const ROUTING_STRATEGIES = ['simple-shuffle', 'least-busy', 'usage-based-routing', 'usage-based-routing-v2', 'latency-based-routing', 'cost-based-routing'] as const;
+export const MODEL_MODES = ['chat', 'completion', 'embedding', 'image_generation', 'audio_transcription', 'audio_speech', 'rerank'] as const;
 export const GUARDRAIL_MODES = ['pre_call', 'during_call', 'post_call', 'logging_only'] as const;
 const LLM_GUARD_MODES = ['all', 'key-specific', 'request-specific'] as const;
 export const KEY_MANAGEMENT_SYSTEMS: readonly KeyManagementSystem[] = [
@@ -65,11 +50,9 @@ const toNumber = (): PropertyDecorator =>
 
 /** Accepts what PyYAML (YAML 1.1) reads as booleans, so LiteLLM configs keep their meaning under YAML 1.2. */
 const toBoolean = (): PropertyDecorator =>
-  Transform(
-    ({ value }: { value: unknown }) =>
-      typeof value === 'string' && BOOLEAN.test(value.trim()) ? ['true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value,
-    { toClassOnly: true },
-  );
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && BOOLEAN.test(value.trim()) ? ['true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value), {
+    toClassOnly: true,
+  });
 
 const toText = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : value), {
@@ -77,8 +60,7 @@ const toText = (): PropertyDecorator =>
   });
 
 /** LiteLLM's docs show `callbacks: custom_callbacks.proxy_handler_instance` as a bare string. */
-const toList = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value), { toClassOnly: true });
+const toList = (): PropertyDecorator => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value), { toClassOnly: true });
 
 function check(name: string, test: (value: unknown) => boolean, message: string | ((value: unknown) => string)): PropertyDecorator {
   return ValidateBy({
@@ -122,27 +104,44 @@ const RequiredText = (): PropertyDecorator =>
       (v) => (v === undefined || v === null ? 'is required' : 'must be a non-empty string'),
     ),
   );
-const Text = (): PropertyDecorator => compose(IsOptional(), toText(), check('text', (v) => typeof v === 'string', 'must be a string'));
+const Text = (): PropertyDecorator =>
+  compose(
+    IsOptional(),
+    toText(),
+    check('text', (v) => typeof v === 'string', 'must be a string'),
+  );
 /** LiteLLM's durations: `30s`, `30m`, `30h`, `30d`, `1w`, `1mo`. */
 const DurationText = (): PropertyDecorator =>
-  compose(IsOptional(), toText(), check('duration', (v) => typeof v === 'string' && /^\s*\d+\s*(s|m|h|d|w|mo)?\s*$/.test(v), 'must be a duration such as 30d, 12h or 1mo'));
+  compose(
+    IsOptional(),
+    toText(),
+    check('duration', (v) => typeof v === 'string' && /^\s*\d+\s*(s|m|h|d|w|mo)?\s*$/.test(v), 'must be a duration such as 30d, 12h or 1mo'),
+  );
 const Bool = (): PropertyDecorator =>
-  compose(IsOptional(), toBoolean(), check('bool', (v) => typeof v === 'boolean', 'must be a boolean (true or false)'));
+  compose(
+    IsOptional(),
+    toBoolean(),
+    check('bool', (v) => typeof v === 'boolean', 'must be a boolean (true or false)'),
+  );
 const numberCheck = (name: string, test: (n: number) => boolean, message: string): PropertyDecorator =>
-  compose(IsOptional(), toNumber(), check(name, (v) => typeof v === 'number' && Number.isFinite(v) && test(v), message));
+  compose(
+    IsOptional(),
+    toNumber(),
+    check(name, (v) => typeof v === 'number' && Number.isFinite(v) && test(v), message),
+  );
 const NonNegativeNumber = (): PropertyDecorator => numberCheck('nonNegativeNumber', (n) => n >= 0, 'must be a number >= 0');
 const PositiveNumber = (): PropertyDecorator => numberCheck('positiveNumber', (n) => n > 0, 'must be a positive number');
-const NonNegativeInt = (): PropertyDecorator =>
-  numberCheck('nonNegativeInt', (n) => Number.isInteger(n) && n >= 0, 'must be a whole number >= 0');
-const PositiveInt = (): PropertyDecorator =>
-  numberCheck('positiveInt', (n) => Number.isInteger(n) && n > 0, 'must be a positive whole number');
+const NonNegativeInt = (): PropertyDecorator => numberCheck('nonNegativeInt', (n) => Number.isInteger(n) && n >= 0, 'must be a whole number >= 0');
+const PositiveInt = (): PropertyDecorator => numberCheck('positiveInt', (n) => Number.isInteger(n) && n > 0, 'must be a positive whole number');
 const Fraction = (): PropertyDecorator => numberCheck('fraction', (n) => n >= 0 && n <= 1, 'must be a number between 0 and 1');
 const StringList = (): PropertyDecorator => compose(IsOptional(), check('stringList', isStringList, 'must be a list of strings'));
-const CallbackList = (): PropertyDecorator =>
-  compose(IsOptional(), toList(), check('callbackList', isStringList, 'must be a list of callback names'));
+const CallbackList = (): PropertyDecorator => compose(IsOptional(), toList(), check('callbackList', isStringList, 'must be a list of callback names'));
 /** Banned keywords and blocked users are either inline lists or the path of a text file (LiteLLM accepts both). */
 const ListOrPath = (): PropertyDecorator =>
-  compose(IsOptional(), check('listOrPath', (v) => typeof v === 'string' || isStringList(v), 'must be a list of strings or a file path'));
+  compose(
+    IsOptional(),
+    check('listOrPath', (v) => typeof v === 'string' || isStringList(v), 'must be a list of strings or a file path'),
+  );
 const List = (): PropertyDecorator => compose(IsOptional(), check('list', Array.isArray, 'must be a list'));
 const Mapping = (): PropertyDecorator => compose(IsOptional(), check('mapping', isMapping, 'must be a mapping'));
 const StringMap = (): PropertyDecorator =>
@@ -151,17 +150,19 @@ const StringMap = (): PropertyDecorator =>
     check('stringMap', (v) => isMapping(v) && Object.values(v).every((item) => typeof item === 'string'), 'must be a mapping of names to names'),
   );
 const OneOf = (values: readonly string[]): PropertyDecorator =>
-  compose(IsOptional(), check('oneOf', (v) => typeof v === 'string' && values.includes(v), `must be one of: ${values.join(', ')}`));
-const HttpUrl = (): PropertyDecorator => compose(IsOptional(), check('httpUrl', isHttpUrl, 'must be an http(s) URL'));
-const RequiredHttpUrl = (): PropertyDecorator =>
-  check('requiredHttpUrl', isHttpUrl, (v) => (v === undefined || v === null ? 'is required' : 'must be an http(s) URL'));
-const PostgresUrl = (): PropertyDecorator =>
   compose(
     IsOptional(),
-    check('postgresUrl', isPostgresUrl, 'must be a postgres:// or postgresql:// URL'),
+    check('oneOf', (v) => typeof v === 'string' && values.includes(v), `must be one of: ${values.join(', ')}`),
   );
+const HttpUrl = (): PropertyDecorator => compose(IsOptional(), check('httpUrl', isHttpUrl, 'must be an http(s) URL'));
+const RequiredHttpUrl = (): PropertyDecorator => check('requiredHttpUrl', isHttpUrl, (v) => (v === undefined || v === null ? 'is required' : 'must be an http(s) URL'));
+const PostgresUrl = (): PropertyDecorator => compose(IsOptional(), check('postgresUrl', isPostgresUrl, 'must be a postgres:// or postgresql:// URL'));
 const MasterKey = (): PropertyDecorator =>
-  compose(IsOptional(), toText(), check('masterKey', (v) => typeof v === 'string' && v.startsWith('sk-'), "must start with 'sk-'"));
+  compose(
+    IsOptional(),
+    toText(),
+    check('masterKey', (v) => typeof v === 'string' && v.startsWith('sk-'), "must start with 'sk-'"),
+  );
 /** IP lists hold no secrets, so naming the bad entries is safe and saves the operator a hunt. */
 const IpList = (): PropertyDecorator =>
   compose(
@@ -180,20 +181,11 @@ const GuardrailMode = (): PropertyDecorator => {
   const isMode = (v: unknown): boolean => typeof v === 'string' && (GUARDRAIL_MODES as readonly string[]).includes(v);
   return compose(
     IsOptional(),
-    check(
-      'guardrailMode',
-      (v) => isMode(v) || (Array.isArray(v) && v.length > 0 && v.every(isMode)),
-      `must be one of ${GUARDRAIL_MODES.join(', ')}, or a list of them`,
-    ),
+    check('guardrailMode', (v) => isMode(v) || (Array.isArray(v) && v.length > 0 && v.every(isMode)), `must be one of ${GUARDRAIL_MODES.join(', ')}, or a list of them`),
   );
 };
 const Nested = (cls: () => new () => object, required = false): PropertyDecorator =>
-  compose(
-    required ? IsDefined({ message: 'is required' }) : IsOptional(),
-    check('mapping', isMapping, 'must be a mapping'),
-    ValidateNested(),
-    Type(cls),
-  );
+  compose(required ? IsDefined({ message: 'is required' }) : IsOptional(), check('mapping', isMapping, 'must be a mapping'), ValidateNested(), Type(cls));
 const NestedList = (cls: () => new () => object): PropertyDecorator =>
   compose(IsOptional(), check('list', Array.isArray, 'must be a list'), ValidateNested({ each: true, message: 'must be a mapping' }), Type(cls));
 

@@ -137,14 +137,7 @@ export interface EgressPolicySettings {
 }
 
 /** `general_settings.key_management_system` (LiteLLM's names). */
-export type KeyManagementSystem =
-  | 'aws_kms'
-  | 'aws_secret_manager'
-  | 'google_kms'
-  | 'google_secret_manager'
-  | 'azure_key_vault'
-  | 'hashicorp_vault'
-  | 'local';
+export type KeyManagementSystem = 'aws_kms' | 'aws_secret_manager' | 'google_kms' | 'google_secret_manager' | 'azure_key_vault' | 'hashicorp_vault' | 'local';
 
 /** `general_settings.key_management_settings` (LiteLLM's names); read by src/secrets. */
 export interface KeyManagementSettings {

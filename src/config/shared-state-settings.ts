@@ -20,13 +20,7 @@ const present = (value: string | undefined): string | undefined => (value === un
  * `REDIS_USERNAME`, `REDIS_SSL`), `REDIS_CLUSTER_NODES` or `REDIS_SENTINEL_NODES` + `REDIS_SERVICE_NAME`.
  * Problems are added to `problems` (they stop the boot); nothing here reaches the network.
  */
-export function readSharedState(
-  router: RouterSettingsDto,
-  litellm: LitellmSettingsDto,
-  general: GeneralSettingsDto,
-  env: Env,
-  problems: string[],
-): SharedStateSettings {
+export function readSharedState(router: RouterSettingsDto, litellm: LitellmSettingsDto, general: GeneralSettingsDto, env: Env, problems: string[]): SharedStateSettings {
   const cacheParams = litellm.cache_params;
   const redis =
     fromRouterSettings(router, problems) ??
@@ -56,7 +50,10 @@ export function readResponseCache(litellm: LitellmSettingsDto, shared: SharedSta
   let redis: RedisSettings | undefined;
   if (type === 'redis') {
     redis = fromCacheParams(params, 'litellm_settings.cache_params', problems) ?? shared.redis;
-    if (!redis) problems.push('litellm_settings.cache: a redis cache needs a Redis: set cache_params.host or url, router_settings.redis_host, or REDIS_HOST / REDIS_URL (or cache_params.type: local)');
+    if (!redis)
+      problems.push(
+        'litellm_settings.cache: a redis cache needs a Redis: set cache_params.host or url, router_settings.redis_host, or REDIS_HOST / REDIS_URL (or cache_params.type: local)',
+      );
   }
   const ttl = params.ttl ?? (type === 'redis' ? params.default_in_redis_ttl : params.default_in_memory_ttl) ?? DEFAULT_CACHE_TTL_SECONDS;
   return {
@@ -143,7 +140,11 @@ function hostPorts(value: unknown, path: string, problems: string[]): { host: st
   const nodes: { host: string; port: number }[] = [];
   if (Array.isArray(value) && value.length > 0) {
     for (const entry of value) {
-      const [host, port] = Array.isArray(entry) ? entry : typeof entry === 'object' && entry !== null ? [(entry as Record<string, unknown>).host, (entry as Record<string, unknown>).port] : [];
+      const [host, port] = Array.isArray(entry)
+        ? entry
+        : typeof entry === 'object' && entry !== null
+          ? [(entry as Record<string, unknown>).host, (entry as Record<string, unknown>).port]
+          : [];
       const portNumber = typeof port === 'number' ? port : typeof port === 'string' && /^\d+$/.test(port) ? Number(port) : NaN;
       if (typeof host !== 'string' || host === '' || !Number.isInteger(portNumber) || portNumber <= 0 || portNumber > 65_535) break;
       nodes.push({ host, port: portNumber });

@@ -40,7 +40,7 @@ export class CustomersController {
   @Audited('LiteLLM_EndUserTable')
   @Route(RouteClass.AdminOnly, 'management_routes')
   @HttpCode(200)
-  @ApiOperation({ summary: "Change a customer; budget fields change its budget row (shared with every customer on it)" })
+  @ApiOperation({ summary: 'Change a customer; budget fields change its budget row (shared with every customer on it)' })
   @ApiBody({ type: UpdateCustomerDto })
   @ApiOkResponse({ type: CustomerRowDto })
   updateCustomer(@Req() request: FastifyRequest, @Body() body: UpdateCustomerDto): Promise<CustomerRowDto> {

@@ -51,11 +51,16 @@ export class BudgetNotFoundError extends DomainError {
 /** 422 as LiteLLM: a customer's default_model must be a model group of the proxy. */
 export class UnknownDefaultModelError extends DomainError {
   constructor(model: string, modelNames: readonly string[]) {
-    const names = modelNames.length ? `{${[...modelNames].sort().map((name) => `'${name}'`).join(', ')}}` : 'set()';
-    super(
-      'GW_UNKNOWN_MODEL',
-      `Default Model not on proxy. Configure via \`/model/new\` or config.yaml. Default_model=${model}, proxy_model_names=${names}`,
-      { status: 422, type: 'invalid_request_error', param: 'default_model' },
-    );
+    const names = modelNames.length
+      ? `{${[...modelNames]
+          .sort()
+          .map((name) => `'${name}'`)
+          .join(', ')}}`
+      : 'set()';
+    super('GW_UNKNOWN_MODEL', `Default Model not on proxy. Configure via \`/model/new\` or config.yaml. Default_model=${model}, proxy_model_names=${names}`, {
+      status: 422,
+      type: 'invalid_request_error',
+      param: 'default_model',
+    });
   }
 }

@@ -30,10 +30,7 @@ export class CustomersRepository {
   constructor(private readonly db: UnitOfWork) {}
 
   private endUsersWithBudget(manager: EntityManager = this.db.manager) {
-    return manager
-      .getRepository(EndUserEntity)
-      .createQueryBuilder('u')
-      .leftJoinAndMapOne('u.budget', BudgetEntity, 'b', 'b.budget_id = u.budget_id');
+    return manager.getRepository(EndUserEntity).createQueryBuilder('u').leftJoinAndMapOne('u.budget', BudgetEntity, 'b', 'b.budget_id = u.budget_id');
   }
 
   findEndUser(userId: string, manager?: EntityManager): Promise<EndUserEntity | null> {
@@ -42,7 +39,10 @@ export class CustomersRepository {
 
   findEndUsers(userIds: readonly string[]): Promise<EndUserEntity[]> {
     if (!userIds.length) return Promise.resolve([]);
-    return this.endUsersWithBudget().where('u.user_id IN (:...userIds)', { userIds: [...userIds] }).orderBy('u.user_id').getMany();
+    return this.endUsersWithBudget()
+      .where('u.user_id IN (:...userIds)', { userIds: [...userIds] })
+      .orderBy('u.user_id')
+      .getMany();
   }
 
   listEndUsers(): Promise<EndUserEntity[]> {

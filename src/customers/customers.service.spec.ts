@@ -38,7 +38,9 @@ function endUser(userId: string, budget: Partial<BudgetEntity> | null = null, bu
     budgetResetAt,
     createdAt: now,
     updatedAt: now,
-    budget: budget ? ({ budgetId: 'b1', maxBudget: 1, softBudget: null, tpmLimit: null, rpmLimit: null, maxParallelRequests: null, budgetDuration: null, ...budget } as BudgetEntity) : null,
+    budget: budget
+      ? ({ budgetId: 'b1', maxBudget: 1, softBudget: null, tpmLimit: null, rpmLimit: null, maxParallelRequests: null, budgetDuration: null, ...budget } as BudgetEntity)
+      : null,
   };
 }
 

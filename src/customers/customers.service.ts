@@ -14,24 +14,11 @@ import { ModelRegistry } from '../routing/model-registry.service';
 import { readBlockedUserList } from './blocked-user-list';
 import type { BudgetEntity } from './budget.entity';
 import { toBudget, toBudgetRow, toCustomerRow, toRecord, unstoredRecord } from './customer-mapper';
-import {
-  BudgetAndMaxBudgetError,
-  BudgetNotFoundError,
-  CustomerNotFoundError,
-  InvalidCustomerRequestError,
-  UnknownBudgetError,
-  UnknownDefaultModelError,
-} from './customers.errors';
+import { BudgetAndMaxBudgetError, BudgetNotFoundError, CustomerNotFoundError, InvalidCustomerRequestError, UnknownBudgetError, UnknownDefaultModelError } from './customers.errors';
 import { BudgetChanges, BudgetWrite, CustomersRepository, EndUserChanges, NewBudget, NewEndUser } from './customers.repository';
 import type { BudgetFieldsDto, NewBudgetDto, UpdateBudgetDto } from './dto/budget-request.dto';
 import type { NewCustomerDto, UpdateCustomerDto } from './dto/customer-request.dto';
-import type {
-  BlockCustomersResponseDto,
-  BudgetRowDto,
-  CustomerRowDto,
-  DeleteCustomersResponseDto,
-  UnblockCustomersResponseDto,
-} from './dto/customer-response.dto';
+import type { BlockCustomersResponseDto, BudgetRowDto, CustomerRowDto, DeleteCustomersResponseDto, UnblockCustomersResponseDto } from './dto/customer-response.dto';
 import { EndUserCache } from './end-user-cache';
 import type { EndUserEntity } from './end-user.entity';
 import type { EndUserBudget, EndUserRecord } from './end-user';
@@ -215,7 +202,8 @@ export class CustomersService implements OnApplicationShutdown {
       const deleted = await this.repository.deleteEndUsers(userIds);
       const gone = new Set(deleted);
       for (const row of existing) {
-        if (gone.has(row.userId)) await this.audit.record({ table: END_USER_TABLE, objectId: row.userId, action: 'deleted', before: toCustomerRow(row, row.spend, row.budgetResetAt) });
+        if (gone.has(row.userId))
+          await this.audit.record({ table: END_USER_TABLE, objectId: row.userId, action: 'deleted', before: toCustomerRow(row, row.spend, row.budgetResetAt) });
       }
       for (const userId of deleted) this.forget(userId);
       return { deleted_customers: deleted.length, message: `Successfully deleted customers with ids: ${pythonList(userIds)}` };
@@ -412,9 +400,7 @@ export class CustomersService implements OnApplicationShutdown {
 
   /** Customers as the API shows them, with the spend and budget window every budget check sees. */
   private async rows(entities: readonly EndUserEntity[]): Promise<CustomerRowDto[]> {
-    const live = await this.liveSpend.of(
-      entities.map((entity) => ({ account: SpendSubject.endUser(entity.userId), windowMs: windowOf(entity.budget?.budgetDuration ?? null) })),
-    );
+    const live = await this.liveSpend.of(entities.map((entity) => ({ account: SpendSubject.endUser(entity.userId), windowMs: windowOf(entity.budget?.budgetDuration ?? null) })));
     return entities.map((entity, i) => toCustomerRow(entity, live[i].spend, live[i].resetAt === null ? null : new Date(live[i].resetAt)));
   }
 
@@ -487,7 +473,6 @@ export class CustomersService implements OnApplicationShutdown {
     const names = this.models.modelNames();
     if (!names.includes(model)) throw new UnknownDefaultModelError(model, names);
   }
-
 }
 
 function isSet<T>(value: T | null | undefined): value is T {

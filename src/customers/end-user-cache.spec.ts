@@ -1,8 +1,7 @@
 import { EndUserCache } from './end-user-cache';
 import type { EndUserRecord } from './end-user';
 
-const record = (userId: string, budgetId: string | null = null): EndUserRecord =>
-  ({ userId, budget: budgetId ? { budgetId } : null }) as EndUserRecord;
+const record = (userId: string, budgetId: string | null = null): EndUserRecord => ({ userId, budget: budgetId ? { budgetId } : null }) as EndUserRecord;
 
 describe(EndUserCache.name, () => {
   it('should remember misses briefly and forget them when the end user is stored', () => {

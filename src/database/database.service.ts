@@ -52,9 +52,7 @@ export class DatabaseService implements OnApplicationShutdown {
       const service = new DatabaseService(dataSource, kind, config.sharedState.redis ? 'redis' : 'memory', embedded);
       await service.migrate();
       await service.recordBoot();
-      DatabaseService.logger.log(
-        kind === 'embedded' ? `embedded PostgreSQL ready, data in ${config.dataDir}` : 'connected to PostgreSQL server',
-      );
+      DatabaseService.logger.log(kind === 'embedded' ? `embedded PostgreSQL ready, data in ${config.dataDir}` : 'connected to PostgreSQL server');
       return service;
     } catch (error) {
       if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
@@ -80,9 +78,7 @@ export class DatabaseService implements OnApplicationShutdown {
   }
 
   private async recordBoot(): Promise<void> {
-    await this.dataSource
-      .getRepository(InstanceBoot)
-      .insert({ instanceId: this.instanceId, version: TOLLGATE_VERSION, hostname: hostname(), sharedStore: this.sharedStore });
+    await this.dataSource.getRepository(InstanceBoot).insert({ instanceId: this.instanceId, version: TOLLGATE_VERSION, hostname: hostname(), sharedStore: this.sharedStore });
   }
 
   /** Cheap round trip used by readiness checks. */

@@ -117,8 +117,7 @@ function acquireDataDirLock(dataDir: string): () => void {
     const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
     if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder)) {
       throw new Error(
-        `The embedded database in ${dataDir} is in use by process ${holder}. ` +
-          'Stop it, or set TOLLGATE_DATA_DIR to another directory, or DATABASE_URL to a PostgreSQL server.',
+        `The embedded database in ${dataDir} is in use by process ${holder}. ` + 'Stop it, or set TOLLGATE_DATA_DIR to another directory, or DATABASE_URL to a PostgreSQL server.',
       );
     }
   } catch (error) {
@@ -176,7 +175,8 @@ function serverEnvironment(libraries: string): NodeJS.ProcessEnv {
 
 function run(command: string, args: string[], owner: { uid: number; gid: number } | undefined, env: NodeJS.ProcessEnv): void {
   const result = spawnSync(command, args, { encoding: 'utf8', env, ...(owner ?? {}) });
-  if (result.status !== 0) throw new Error(`${command.split('/').pop()} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
+  if (result.status !== 0)
+    throw new Error(`${command.split('/').pop()} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
 }
 
 /**

@@ -80,7 +80,11 @@ export class BatchesService {
     const model = this.requestedModel(request, {}) ?? this.media.defaultFilesModel();
     const forwarded = new URLSearchParams();
     for (const name of ['limit', 'after']) if (typeof query[name] === 'string') forwarded.set(name, query[name] as string);
-    const edge = new EdgeCall(request, reply, { idPrefix: BATCH_REQUEST.idPrefix, input: { body: {}, batchRequest: { method: 'GET', path: forwarded.size ? `batches?${forwarded}` : 'batches' } }, model });
+    const edge = new EdgeCall(request, reply, {
+      idPrefix: BATCH_REQUEST.idPrefix,
+      input: { body: {}, batchRequest: { method: 'GET', path: forwarded.size ? `batches?${forwarded}` : 'batches' } },
+      model,
+    });
     await edge.serve(async () => ownedOnly(await this.pipeline.run(BATCH_REQUEST, edge.request), (ids) => this.owners.ownedAmong('batch', ids, request.auth)));
   }
 
@@ -117,11 +121,22 @@ export class BatchesService {
     const batch = jsonOf(outcome);
     if (batch?.status !== 'completed' || typeof batch.output_file_id !== 'string') return;
     try {
-      const fileRead = edge.subCall(`${FILE_REQUEST.idPrefix}${owned.objectId}-output`, { body: {}, fileRequest: { method: 'GET', path: `files/${encodeURIComponent(batch.output_file_id)}/content` } }, owned.model);
+      const fileRead = edge.subCall(
+        `${FILE_REQUEST.idPrefix}${owned.objectId}-output`,
+        { body: {}, fileRequest: { method: 'GET', path: `files/${encodeURIComponent(batch.output_file_id)}/content` } },
+        owned.model,
+      );
       const content = await this.pipeline.run(FILE_REQUEST, fileRead);
       const usage = outputUsage(content);
       const charge = edge.subCall(owned.objectId, { body: {} }, owned.model);
-      await this.pipeline.chargeOnce(BATCH_USAGE, charge, { usage, model: owned.model, providerResponseId: owned.objectId, batchPricing: true, claim: () => this.owners.claimCharge(owned.objectId), unclaim: () => this.owners.releaseCharge(owned.objectId) });
+      await this.pipeline.chargeOnce(BATCH_USAGE, charge, {
+        usage,
+        model: owned.model,
+        providerResponseId: owned.objectId,
+        batchPricing: true,
+        claim: () => this.owners.claimCharge(owned.objectId),
+        unclaim: () => this.owners.releaseCharge(owned.objectId),
+      });
     } catch (error) {
       this.logger.warn(`batch ${owned.objectId} not charged yet: ${error instanceof Error ? error.name : typeof error}`);
     }

@@ -62,7 +62,10 @@ export class MediaController {
   @ApiOperation({ summary: 'Transcribe audio (multipart upload, within max_request_size_mb)' })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: TranscriptionRequestDto })
-  @ApiOkResponse({ description: 'JSON, or with response_format text, srt or vtt the text itself', content: { 'application/json': { schema: { $ref: getSchemaPath(TranscriptionDto) } }, 'text/plain': { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'JSON, or with response_format text, srt or vtt the text itself',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(TranscriptionDto) } }, 'text/plain': { schema: { type: 'string' } } },
+  })
   transcriptions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.media.transcription(request, reply);
   }
@@ -73,7 +76,10 @@ export class MediaController {
   @ApiOperation({ summary: 'Transcribe audio (Azure OpenAI clients)' })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: TranscriptionRequestDto })
-  @ApiOkResponse({ description: 'JSON, or with response_format text, srt or vtt the text itself', content: { 'application/json': { schema: { $ref: getSchemaPath(TranscriptionDto) } }, 'text/plain': { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'JSON, or with response_format text, srt or vtt the text itself',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(TranscriptionDto) } }, 'text/plain': { schema: { type: 'string' } } },
+  })
   transcriptionsForModel(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
     return this.media.transcription(request, reply, model);
   }

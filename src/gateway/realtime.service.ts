@@ -101,7 +101,8 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     const upgrade = this.pending.get(request.raw);
     if (!upgrade) throw new UpgradeRequiredError();
     const query = (request.query ?? {}) as Record<string, unknown>;
-    const model = typeof query.model === 'string' && query.model !== '' ? query.model : typeof query.deployment === 'string' && query.deployment !== '' ? query.deployment : undefined;
+    const model =
+      typeof query.model === 'string' && query.model !== '' ? query.model : typeof query.deployment === 'string' && query.deployment !== '' ? query.deployment : undefined;
     if (!model) throw new BadRequestError("Missing required parameter: 'model'.", 'model');
     const clientGone = new AbortController();
     const onGone = (): void => clientGone.abort(new ClientDisconnected());
@@ -140,7 +141,10 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     // A handshake ws refuses (a malformed Sec-WebSocket-Key …) never reaches attach(): the socket closing ends the
     // session all the same, so no slot or upstream socket outlives it.
     upgrade.socket.once('close', () => relay.abandon());
-    this.upgradeHeaders.set(request.raw, Object.entries(call.headers).map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, '')}`));
+    this.upgradeHeaders.set(
+      request.raw,
+      Object.entries(call.headers).map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, '')}`),
+    );
     this.sockets.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (client) => relay.attach(client));
   }
 }
@@ -262,7 +266,10 @@ function chooseProtocol(protocols: Set<string>): string | false {
 
 function offeredProtocols(raw: IncomingMessage): string[] {
   const header = raw.headers['sec-websocket-protocol'];
-  return (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((protocol) => protocol.trim()).filter((protocol) => protocol !== '');
+  return (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((protocol) => protocol.trim())
+    .filter((protocol) => protocol !== '');
 }
 
 /** Codes a server may send (1005, 1006 and 1015 are reserved for reporting). */

@@ -33,7 +33,13 @@ const caller = { requestId: 'chatcmpl-1', keyId: null, teamId: null };
 const chat = (content: string): Record<string, unknown> => ({ model: 'm', messages: [{ role: 'user', content }] });
 
 /** The call as the pipeline builds it: the operation's text accessor over the body. */
-function guardrailCall(instances: GuardrailInstance[], operation: 'chat' | 'completion' | 'embedding', body: Record<string, unknown>, who = caller, observer?: GuardrailObserver): GuardrailCall {
+function guardrailCall(
+  instances: GuardrailInstance[],
+  operation: 'chat' | 'completion' | 'embedding',
+  body: Record<string, unknown>,
+  who = caller,
+  observer?: GuardrailObserver,
+): GuardrailCall {
   const text = operation === 'chat' ? chatMessagesText(body) : fieldsText(body, [operation === 'completion' ? 'prompt' : 'input']);
   return new GuardrailCall(instances, operation, body, text, who, observer);
 }
@@ -80,7 +86,9 @@ describe(GuardrailCall.name, () => {
     const redact = instance('r', { preCall: () => mutateMessages([{ role: 'user', content: 'y' }]) });
     const kw = instance('kw', { preCall: () => block('no') });
     await expect(guardrailCall([redact, kw], 'chat', chat('x'), caller, observer).preCall()).rejects.toBeInstanceOf(GuardrailBlockedError);
-    await expect(guardrailCall([instance('t', { preCall: () => Promise.reject(new Error('x')) }, { onError: 'fail_open' })], 'chat', chat('x'), caller, observer).preCall()).resolves.toBeUndefined();
+    await expect(
+      guardrailCall([instance('t', { preCall: () => Promise.reject(new Error('x')) }, { onError: 'fail_open' })], 'chat', chat('x'), caller, observer).preCall(),
+    ).resolves.toBeUndefined();
     expect(seen).toEqual(['r/pre_call/mutate', 'kw/pre_call/block', 't/pre_call/error']);
   });
 
@@ -101,14 +109,22 @@ describe(GuardrailCall.name, () => {
   });
 
   it('should rewrite or refuse a reply in post_call', async () => {
-    const redact = instance('r', { postCall: (_input, output) => ({ action: 'mutate', texts: output.texts.map((t) => t.replace('AKIA', '[X]')) }) }, { phases: new Set(['post_call']) });
+    const redact = instance(
+      'r',
+      { postCall: (_input, output) => ({ action: 'mutate', texts: output.texts.map((t) => t.replace('AKIA', '[X]')) }) },
+      { phases: new Set(['post_call']) },
+    );
     const reply = { choices: [{ message: { role: 'assistant', content: 'key AKIA' } }] };
     await guardrailCall([redact], 'chat', chat('x'), caller).postCall(choicesReply(reply));
     expect(reply.choices[0].message.content).toBe('key [X]');
   });
 
   it('should give each instance one callState for the whole call, kept apart from other instances and calls', async () => {
-    const remember = instance('mem', { preCall: (_i, ctx) => (ctx.callState.set('seen', 'pre'), allow()), postCall: (_i, _o, ctx) => (ctx.callState.get('seen') === 'pre' ? block('remembered') : allow()) }, { phases: new Set(['pre_call', 'post_call']) });
+    const remember = instance(
+      'mem',
+      { preCall: (_i, ctx) => (ctx.callState.set('seen', 'pre'), allow()), postCall: (_i, _o, ctx) => (ctx.callState.get('seen') === 'pre' ? block('remembered') : allow()) },
+      { phases: new Set(['pre_call', 'post_call']) },
+    );
     const other = instance('other', { postCall: (_i, _o, ctx) => (ctx.callState.has('seen') ? block('leaked') : allow()) }, { phases: new Set(['post_call']) });
     const reply = () => choicesReply({ choices: [{ message: { role: 'assistant', content: 'x' } }] });
     const call = guardrailCall([remember, other], 'chat', chat('x'), caller);
@@ -120,7 +136,11 @@ describe(GuardrailCall.name, () => {
   describe('stream guard', () => {
     /** Test events are `label=text`; a rewrite keeps the label. */
     const relabel = (event: string, text: string): string => `${event.split('=')[0]}=${text}`;
-    const banned = instance('kw', { onStreamWindow: (window) => (window.text.includes('secret') ? block('Keyword banned. Keyword=secret') : allow()) }, { phases: new Set(['streaming']), streamWindowChars: 6 });
+    const banned = instance(
+      'kw',
+      { onStreamWindow: (window) => (window.text.includes('secret') ? block('Keyword banned. Keyword=secret') : allow()) },
+      { phases: new Set(['streaming']), streamWindowChars: 6 },
+    );
 
     it('should catch a word split across chunks before any part of it is released', async () => {
       const guard = guardrailCall([banned], 'chat', chat('x'), caller).streamGuard(relabel)!;
@@ -154,7 +174,12 @@ describe(GuardrailCall.name, () => {
       );
       const guard = guardrailCall([unmask], 'chat', chat('x'), caller).streamGuard(relabel)!;
       const sent: string[] = [];
-      for (const [label, text] of [['a', 'Hi <P'], ['b', '_1>, how '], ['c', 'are you today?']]) sent.push(...(await guard.push(`${label}=${text}`, text)));
+      for (const [label, text] of [
+        ['a', 'Hi <P'],
+        ['b', '_1>, how '],
+        ['c', 'are you today?'],
+      ])
+        sent.push(...(await guard.push(`${label}=${text}`, text)));
       sent.push(...(await guard.finish()));
       expect(sent).toEqual(['a=Hi Jane Doe', 'b=, how ', 'c=are you today?']);
       // The placeholder split across two events was seen whole, and the next window carries the rewrite.
@@ -181,7 +206,8 @@ describe(GuardrailsService.name, () => {
   const optional = instance('pii', noop, { defaultOn: false });
   const keyOnly = instance('inj', noop, { id: 'detect-prompt-injection', activation: 'key-specific' });
   const sut = new GuardrailsService(registry([hide, optional, keyOnly]), { observe: () => undefined });
-  const applied = (body: Record<string, unknown>, k = key(), t: TeamRecord | null = null) => sut.select({ requestId: 'r', operation: 'chat', body, text: chatMessagesText(body), key: k, team: t }).applied;
+  const applied = (body: Record<string, unknown>, k = key(), t: TeamRecord | null = null) =>
+    sut.select({ requestId: 'r', operation: 'chat', body, text: chatMessagesText(body), key: k, team: t }).applied;
 
   it('should run default-on guardrails and the ones a request, key or team names', () => {
     expect(applied(chat('x'))).toEqual(['hide_secrets']);

@@ -1,16 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import {
-  contentText,
-  type AllowVerdict,
-  type ChatMessage,
-  type GuardrailContext,
-  type GuardrailInput,
-  type GuardrailModels,
-  type GuardrailOperation,
-  type GuardrailPhase,
-  type MaybePromise,
-  type StreamWindow,
-  type Verdict,
+import type {
+  AllowVerdict,
+  ChatMessage,
+  GuardrailContext,
+  GuardrailInput,
+  GuardrailModels,
+  GuardrailOperation,
+  GuardrailPhase,
+  MaybePromise,
+  StreamWindow,
+  Verdict,
 } from '@tollgate/guardrail-sdk';
 import type { GuardrailObserver, GuardrailOutcome } from './guardrail.metrics';
 import type { GuardrailModelGateway, GuardrailModelOrigin } from './guardrail-models';
@@ -182,9 +181,7 @@ export class GuardrailCall {
    */
   streamGuard(rewrite: EventRewrite): StreamGuard | undefined {
     const hooks = this.instances.filter((instance) => instance.phases.has('streaming') && instance.guardrail.onStreamWindow);
-    return hooks.length === 0
-      ? undefined
-      : new StreamGuard(hooks, (instance, window) => this.checkWindow(instance, window), rewrite);
+    return hooks.length === 0 ? undefined : new StreamGuard(hooks, (instance, window) => this.checkWindow(instance, window), rewrite);
   }
 
   private async checkWindow(instance: GuardrailInstance, window: StreamWindow): Promise<Verdict> {
@@ -368,7 +365,7 @@ export class StreamGuard {
       const itemEnd = offset + item.text.length;
       offset = itemEnd;
       if (itemEnd <= start && !(index === this.held.length - 1 && !placed)) continue;
-      let next = item.text;
+      let next: string;
       if (!placed && (itemEnd > start || index === this.held.length - 1)) {
         // The replaced range begins in this event: it takes the new text, and keeps what follows the range in it.
         next = item.text.slice(0, start - itemStart) + inserted + (end <= itemEnd ? item.text.slice(end - itemStart) : '');

@@ -6,7 +6,10 @@ describe(collectGuardrails.name, () => {
   it('should read litellm_settings.callbacks as default-on instances configured by litellm_settings', () => {
     const { instances, warnings, problems } = collectGuardrails({
       ...empty,
-      litellm_settings: { callbacks: ['hide_secrets', 'banned_keywords', 'prometheus', 'langfuse', 'custom_callbacks.proxy_handler_instance', 'mystery'], banned_keywords_list: ['hello'] },
+      litellm_settings: {
+        callbacks: ['hide_secrets', 'banned_keywords', 'prometheus', 'langfuse', 'custom_callbacks.proxy_handler_instance', 'mystery'],
+        banned_keywords_list: ['hello'],
+      },
     });
     expect(problems).toEqual([]);
     expect(instances.map((i) => [i.name, i.plugin, i.form, i.defaultOn])).toEqual([
@@ -21,7 +24,7 @@ describe(collectGuardrails.name, () => {
     ]);
   });
 
-  it("should read the legacy litellm_settings.guardrails form of the seed", () => {
+  it('should read the legacy litellm_settings.guardrails form of the seed', () => {
     const { instances, problems } = collectGuardrails({
       ...empty,
       litellm_settings: {
@@ -49,7 +52,14 @@ describe(collectGuardrails.name, () => {
       ],
     });
     expect(problems).toEqual([]);
-    expect(instances[0]).toMatchObject({ name: 'out', form: 'guardrails', defaultOn: true, timeoutMs: 250, phases: ['post_call', 'streaming'], config: { banned_keywords_list: ['x'] } });
+    expect(instances[0]).toMatchObject({
+      name: 'out',
+      form: 'guardrails',
+      defaultOn: true,
+      timeoutMs: 250,
+      phases: ['post_call', 'streaming'],
+      config: { banned_keywords_list: ['x'] },
+    });
     expect(instances[1]).toMatchObject({ defaultOn: false, phases: ['pre_call', 'during_call'] });
   });
 

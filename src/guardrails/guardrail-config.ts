@@ -52,7 +52,22 @@ const GUARDRAIL_CALLBACKS = new Set([
 const SERVED_CALLBACKS = new Set(['prometheus']);
 
 /** Logging integrations LiteLLM has and Tollgate does not; named in config, they are warned about and skipped. */
-const LOGGING_CALLBACKS = new Set(['otel', 'langfuse', 'datadog', 's3', 'gcs_bucket', 'langsmith', 'lunary', 'helicone', 'sentry', 'slack', 'arize', 'braintrust', 'mlflow', 'opik']);
+const LOGGING_CALLBACKS = new Set([
+  'otel',
+  'langfuse',
+  'datadog',
+  's3',
+  'gcs_bucket',
+  'langsmith',
+  'lunary',
+  'helicone',
+  'sentry',
+  'slack',
+  'arize',
+  'braintrust',
+  'mlflow',
+  'opik',
+]);
 
 const PHASE_OF_MODE: Record<string, GuardrailPhase> = {
   pre_call: 'pre_call',

@@ -32,6 +32,7 @@ export function settingsActivation(spec: GuardrailInstanceSpec, id: string): { a
   const key = `${id.replace(/-/g, '_')}_mode`;
   const value = spec.config[key];
   if (value === undefined) return {};
-  if (typeof value !== 'string' || !ACTIVATION_MODES.includes(value as ActivationMode)) return { problem: `litellm_settings.${key}: must be all, key-specific or request-specific` };
+  if (typeof value !== 'string' || !ACTIVATION_MODES.includes(value as ActivationMode))
+    return { problem: `litellm_settings.${key}: must be all, key-specific or request-specific` };
   return { activation: value as ActivationMode };
 }

@@ -168,7 +168,8 @@ function checkPlugin(plugin: GuardrailPlugin<unknown>, json: PackageJson): strin
   const manifest = plugin.manifest;
   if (plugin.apiVersion !== GUARDRAIL_API_VERSION) problems.push(`plugin API version ${String(plugin.apiVersion)} is not ${GUARDRAIL_API_VERSION}`);
   if (typeof manifest?.id !== 'string') return [...problems, 'the manifest has no id'];
-  if (json.tollgate?.guardrail !== manifest.id) problems.push(`package.json "tollgate": {"guardrail"} is ${JSON.stringify(json.tollgate?.guardrail)}, the manifest id is '${manifest.id}'`);
+  if (json.tollgate?.guardrail !== manifest.id)
+    problems.push(`package.json "tollgate": {"guardrail"} is ${JSON.stringify(json.tollgate?.guardrail)}, the manifest id is '${manifest.id}'`);
   if (typeof manifest.sdk !== 'string' || semver.validRange(manifest.sdk) === null) problems.push(`manifest.sdk ${JSON.stringify(manifest.sdk)} is not a semver range`);
   else if (!semver.satisfies(SDK_VERSION, manifest.sdk)) problems.push(`built for guardrail SDK ${manifest.sdk}, Tollgate provides ${SDK_VERSION}`);
   if (!Array.isArray(manifest.phases) || manifest.phases.length === 0 || manifest.phases.some((phase) => !GUARDRAIL_PHASES.includes(phase))) {

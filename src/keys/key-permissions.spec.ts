@@ -153,8 +153,8 @@ describe(remainingGrantOf.name, () => {
 
   it('should word the refusal for another holder of a grant', () => {
     const organization = holding({ maxBudget: 100, models: ['gpt-4o'] });
-    expect(() => assertWithinGrant(organization, grant({ maxBudget: 50, models: [] }), null, { holder: 'organization acme', rule: 'A team can only be granted what its organization holds.' })).toThrow(
-      "Cannot grant models=all models: organization acme's models is [\"gpt-4o\"]. A team can only be granted what its organization holds.",
-    );
+    expect(() =>
+      assertWithinGrant(organization, grant({ maxBudget: 50, models: [] }), null, { holder: 'organization acme', rule: 'A team can only be granted what its organization holds.' }),
+    ).toThrow('Cannot grant models=all models: organization acme\'s models is ["gpt-4o"]. A team can only be granted what its organization holds.');
   });
 });

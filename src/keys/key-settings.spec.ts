@@ -15,9 +15,7 @@ describe(readKeySettings.name, () => {
   });
 
   it('should stop boot naming every invalid entry', () => {
-    expect(() =>
-      readKeySettings({ upperbound_key_generate_params: { max_budget: 'lots', duration: 'forever' }, default_key_generate_params: { models: 'gpt-4o' } }),
-    ).toThrow(
+    expect(() => readKeySettings({ upperbound_key_generate_params: { max_budget: 'lots', duration: 'forever' }, default_key_generate_params: { models: 'gpt-4o' } })).toThrow(
       'upperbound_key_generate_params.max_budget must be a non-negative number; litellm_settings.upperbound_key_generate_params.duration must be a duration such as 30d; litellm_settings.default_key_generate_params.models must be a list of model names',
     );
   });
@@ -35,12 +33,8 @@ describe(enforceUpperbounds.name, () => {
   const bounds = { max_budget: 100, rpm_limit: 1000, duration: '30d' };
 
   it('should refuse values over a bound with LiteLLM text (budgets as Python floats)', () => {
-    expect(() => enforceUpperbounds({ max_budget: 200 }, bounds, true)).toThrow(
-      new KeyUpperboundError('max_budget', '200.0', '100.0'),
-    );
-    expect(() => enforceUpperbounds({ max_budget: 200 }, bounds, true)).toThrow(
-      'max_budget is over max limit set in config - user_value=200.0; max_value=100.0',
-    );
+    expect(() => enforceUpperbounds({ max_budget: 200 }, bounds, true)).toThrow(new KeyUpperboundError('max_budget', '200.0', '100.0'));
+    expect(() => enforceUpperbounds({ max_budget: 200 }, bounds, true)).toThrow('max_budget is over max limit set in config - user_value=200.0; max_value=100.0');
     expect(() => enforceUpperbounds({ rpm_limit: 1001 }, bounds, false)).toThrow('rpm_limit is over max limit set in config - user_value=1001; max_value=1000');
     expect(() => enforceUpperbounds({ duration: '31d' }, bounds, false)).toThrow('duration is over max limit set in config - user_value=31d; max_value=30d');
     expect(() => enforceUpperbounds({ duration: '-1' }, bounds, false)).toThrow('user_value=-1; max_value=30d');

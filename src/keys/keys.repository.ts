@@ -132,7 +132,12 @@ export class KeysRepository {
   /** @returns the hashes actually deleted; their grace entries go with them (ON DELETE CASCADE). */
   async deleteMany(tokens: readonly string[]): Promise<string[]> {
     if (!tokens.length) return [];
-    const result = await this.keys.createQueryBuilder().delete().where({ token: In([...tokens]) }).returning(['token']).execute();
+    const result = await this.keys
+      .createQueryBuilder()
+      .delete()
+      .where({ token: In([...tokens]) })
+      .returning(['token'])
+      .execute();
     return ((result.raw ?? []) as { token: string }[]).map((row) => row.token);
   }
 

@@ -20,13 +20,7 @@ import { grantOf, METADATA_FIELDS, remainingGrantOf, toRecord, toRow } from './k
 import { assertCanWrite, assertWithinGrant, canModify, canRead, KeyCaller, resolveCaller } from './key-permissions';
 import { abbreviateKey, hashKey, isTokenHash, maskKey, newSecretKey, toTokenHash } from './key-secret';
 import { applyGenerateDefaults, enforceUpperbounds, KeySettings, readKeySettings } from './key-settings';
-import {
-  InvalidKeyRequestError,
-  KeyAccessDeniedError,
-  KeyAliasTakenError,
-  KeyFieldNotSupportedError,
-  KeyNotFoundError,
-} from './keys.errors';
+import { InvalidKeyRequestError, KeyAccessDeniedError, KeyAliasTakenError, KeyFieldNotSupportedError, KeyNotFoundError } from './keys.errors';
 import { KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
 import { SerialQueue } from '../common/serial-queue';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -138,7 +132,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const ownExpiry = caller.kind === 'key' ? caller.key.expires : null;
     // A key that asked for no particular lifetime simply ends with the key that made it.
     if (ownExpiry && !durationGiven && (entity.expires === null || entity.expires > ownExpiry)) entity.expires = ownExpiry;
-    if (caller.kind === 'key') assertWithinGrant({ ...caller.key, spend: await this.spendOf(caller.key) }, grantOf(toRecord({ ...entity, keyId: '', createdAt: now, updatedAt: now })), null);
+    if (caller.kind === 'key')
+      assertWithinGrant({ ...caller.key, spend: await this.spendOf(caller.key) }, grantOf(toRecord({ ...entity, keyId: '', createdAt: now, updatedAt: now })), null);
     const response = await this.writes.run(async () => {
       await this.assertAliasFree(entity.keyAlias, null);
       const saved = await this.repository.insert(entity);
@@ -490,11 +485,12 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private pruneRotatedOut(): void {
-    this.writes.run(() => this.repository.pruneDeprecated(new Date())).catch((error: unknown) => {
-      this.logger.warn(`could not prune expired rotation grace entries (${errorName(error)})`);
-    });
+    this.writes
+      .run(() => this.repository.pruneDeprecated(new Date()))
+      .catch((error: unknown) => {
+        this.logger.warn(`could not prune expired rotation grace entries (${errorName(error)})`);
+      });
   }
-
 }
 
 function errorName(error: unknown): string {

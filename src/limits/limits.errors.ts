@@ -13,7 +13,11 @@ export class RateLimitedError extends DomainError {
 
 export class BudgetExceededError extends DomainError {
   /** @param scope which budget ran out (`key`, `proxy`, …), for logs; LiteLLM's `param` stays null. */
-  constructor(currentCost: number, maxBudget: number, readonly scope: string) {
+  constructor(
+    currentCost: number,
+    maxBudget: number,
+    readonly scope: string,
+  ) {
     super('GW_BUDGET_EXCEEDED', `Budget has been exceeded! Current cost: ${currentCost}, Max budget: ${maxBudget}`, {
       status: 400,
       type: 'budget_exceeded',

@@ -74,7 +74,9 @@ describe(LimitsService.name, () => {
   it('should count tokens at settlement and throttle on the tpm window, naming the subject', async () => {
     const customer = subject({ ns: 'enduser:u-2', type: 'customer', label: 'customer: u-2', tpm: 2, describesCaller: false });
     await (await sut.admit({ subjects: [customer], estimatedCost: 0 })).settle(0.5, { total_tokens: 5 });
-    await expect(sut.admit({ subjects: [customer], estimatedCost: 0 })).rejects.toThrow('rate limit type = customer. Crossed TPM Limit. customer: u-2, tpm_limit: 2, current_tpm: 5');
+    await expect(sut.admit({ subjects: [customer], estimatedCost: 0 })).rejects.toThrow(
+      'rate limit type = customer. Crossed TPM Limit. customer: u-2, tpm_limit: 2, current_tpm: 5',
+    );
     expect((await sut.readBudgets([{ ns: 'enduser:u-2', windowMs: null }]))[0].spend).toBe(0.5);
   });
 
@@ -92,6 +94,13 @@ describe(LimitsService.name, () => {
     await admission.settle(0.3, {});
     await admission.settle(0.3, {});
     await admission.release();
-    expect((await sut.readBudgets([{ ns: 'key:k-1', windowMs: null }, { ns: 'team:t', windowMs: null }])).map((reading) => reading.spend)).toEqual([0.3, 0.3]);
+    expect(
+      (
+        await sut.readBudgets([
+          { ns: 'key:k-1', windowMs: null },
+          { ns: 'team:t', windowMs: null },
+        ])
+      ).map((reading) => reading.spend),
+    ).toEqual([0.3, 0.3]);
   });
 });

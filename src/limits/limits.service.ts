@@ -142,10 +142,16 @@ export class LimitsService {
    */
   private admitUnchecked(subjects: readonly LimitSubject[]): Admission {
     const noHold: Hold = { id: 'unchecked', slots: [], reservations: [] };
-    return new Admission(this.book.store, noHold, {}, async (cost) => {
-      if (!(cost > 0)) return;
-      for (const subject of subjects) if (subject.budget) this.chargedUnchecked.add(subject.ns);
-    }, true);
+    return new Admission(
+      this.book.store,
+      noHold,
+      {},
+      async (cost) => {
+        if (!(cost > 0)) return;
+        for (const subject of subjects) if (subject.budget) this.chargedUnchecked.add(subject.ns);
+      },
+      true,
+    );
   }
 
   private async reseedChargedUnchecked(): Promise<void> {

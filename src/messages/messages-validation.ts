@@ -15,7 +15,8 @@ export function validateMessagesBody(body: unknown, countTokens = false): Record
   messages.forEach((turn: unknown, i) => {
     const typed = turn as { role?: unknown; content?: unknown } | null;
     if (typeof typed !== 'object' || typed === null || typeof typed.role !== 'string') throw new BadRequestError(`messages.${i}: each turn needs a string 'role'`, `messages.${i}`);
-    if (typeof typed.content !== 'string' && !Array.isArray(typed.content)) throw new BadRequestError(`messages.${i}.content: a string or a list of content blocks`, `messages.${i}.content`);
+    if (typeof typed.content !== 'string' && !Array.isArray(typed.content))
+      throw new BadRequestError(`messages.${i}.content: a string or a list of content blocks`, `messages.${i}.content`);
   });
   if (!countTokens) {
     if (request.stream !== undefined && typeof request.stream !== 'boolean') throw new BadRequestError('stream: Input should be a valid boolean', 'stream');

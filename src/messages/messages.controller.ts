@@ -28,7 +28,10 @@ const MESSAGES_BODY = {
         example: [{ role: 'user', content: 'Hello, Claude' }],
       },
       stream: { type: 'boolean' },
-      tools: { type: 'array', items: { ...BLOCK, properties: { name: { type: 'string' }, description: { type: 'string' }, input_schema: { type: 'object', additionalProperties: true } } } },
+      tools: {
+        type: 'array',
+        items: { ...BLOCK, properties: { name: { type: 'string' }, description: { type: 'string' }, input_schema: { type: 'object', additionalProperties: true } } },
+      },
       tags: { type: 'array', items: { type: 'string' } },
     },
   },
@@ -45,7 +48,7 @@ const USAGE = {
 } as const;
 
 const MESSAGE_REPLY = {
-  description: 'A message, or with stream: true Anthropic\'s typed events (message_start … message_stop)',
+  description: "A message, or with stream: true Anthropic's typed events (message_start … message_stop)",
   content: {
     'application/json': {
       schema: {

@@ -20,7 +20,7 @@ export class ModelsController {
 
   @Get(['/model/info', '/v1/model/info', '/v2/model/info'])
   @Route(RouteClass.Management, 'info_routes', 'internal_user_routes')
-  @ApiOperation({ summary: "Deployments the caller may use, credentials stripped (one with ?litellm_model_id=)" })
+  @ApiOperation({ summary: 'Deployments the caller may use, credentials stripped (one with ?litellm_model_id=)' })
   @ApiQuery({ name: 'litellm_model_id', required: false })
   @ApiOkResponse({ type: ModelInfoResponseDto })
   async modelInfo(@Req() request: FastifyRequest, @Query('litellm_model_id') litellmModelId?: string): Promise<{ data: ModelInfoEntry[] }> {

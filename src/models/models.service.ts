@@ -62,7 +62,27 @@ export interface ModelChangeBody {
   model_id?: unknown;
 }
 
-const CHAT_PARAMS = ['frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'max_tokens', 'max_completion_tokens', 'n', 'presence_penalty', 'response_format', 'seed', 'stop', 'stream', 'stream_options', 'temperature', 'top_p', 'tools', 'tool_choice', 'parallel_tool_calls', 'user'];
+const CHAT_PARAMS = [
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'max_tokens',
+  'max_completion_tokens',
+  'n',
+  'presence_penalty',
+  'response_format',
+  'seed',
+  'stop',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'user',
+];
 
 /**
  * Model management: `/model/new|update|delete` store deployments in the database (credentials encrypted)
@@ -89,7 +109,8 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.storeInDb = config.general_settings.store_model_in_db === true;
     if (this.storeInDb) {
-      const reload = (): void => void this.refresh().catch((error: unknown) => this.logger.error(`stored models not refreshed: ${error instanceof Error ? error.name : typeof error}`));
+      const reload = (): void =>
+        void this.refresh().catch((error: unknown) => this.logger.error(`stored models not refreshed: ${error instanceof Error ? error.name : typeof error}`));
       bus?.subscribe(InvalidationTopic.models, reload);
       bus?.onResync(reload);
     }
@@ -100,9 +121,12 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     if (!this.storeInDb) return;
     await this.refresh();
-    this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.logger.error(`stored models not refreshed: ${error instanceof Error ? error.name : typeof error}`));
-    }, this.bus && this.bus.kind !== 'local' ? MODEL_BACKSTOP_POLL_MS : MODEL_POLL_INTERVAL_MS);
+    this.timer = setInterval(
+      () => {
+        this.refresh().catch((error: unknown) => this.logger.error(`stored models not refreshed: ${error instanceof Error ? error.name : typeof error}`));
+      },
+      this.bus && this.bus.kind !== 'local' ? MODEL_BACKSTOP_POLL_MS : MODEL_POLL_INTERVAL_MS,
+    );
     this.timer.unref();
   }
 

@@ -21,7 +21,12 @@ function asLenientTargetReads(path: string, levels: number): string {
       break;
     }
   }
-  const folded = text.replace(/\\/g, '/').normalize('NFKC').split('/').map((segment) => segment.split(';')[0]).join('/');
+  const folded = text
+    .replace(/\\/g, '/')
+    .normalize('NFKC')
+    .split('/')
+    .map((segment) => segment.split(';')[0])
+    .join('/');
   return posix.normalize(folded);
 }
 

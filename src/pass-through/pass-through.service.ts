@@ -17,7 +17,19 @@ import { forwardedUrl } from './forwarded-path';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** The caller's credentials and connection-level headers never travel to the target. */
-const NEVER_FORWARDED = new Set([...KEY_HEADERS, 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-authorization', 'te', 'trailer', 'cookie']);
+const NEVER_FORWARDED = new Set([
+  ...KEY_HEADERS,
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'cookie',
+]);
 const NOT_RETURNED = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'set-cookie']);
 /** The header that names where the caller's key travels (LiteLLM's), not a header to send. */
 const KEY_HEADER_SETTING = 'litellm_user_api_key';

@@ -294,7 +294,14 @@ export class CallPipeline {
     }
   }
 
-  private session(operation: Operation, call: CallRequest, log: CallLog, subjects: readonly LimitSubject[], admission: Admission, routed: RouteOutcome<CallSession['connection']>): CallSession {
+  private session(
+    operation: Operation,
+    call: CallRequest,
+    log: CallLog,
+    subjects: readonly LimitSubject[],
+    admission: Admission,
+    routed: RouteOutcome<CallSession['connection']>,
+  ): CallSession {
     const deployment = routed.deployment;
     let responses = 0;
     let lastEnd = log.startTime;

@@ -29,7 +29,9 @@ describe(applyClientSideCredentials.name, () => {
 
   it('should refuse an allowed api_base that points inside the network', async () => {
     for (const base of ['http://169.254.169.254/latest', 'https://internal.customer.example', 'http://[::ffff:127.0.0.1]:8080']) {
-      await expect(applyClientSideCredentials({ api_base: base, api_key: 'sk-customer' }, deployment, undefined, true, resolver)).rejects.toThrow('Rejected Request: the URL is not allowed');
+      await expect(applyClientSideCredentials({ api_base: base, api_key: 'sk-customer' }, deployment, undefined, true, resolver)).rejects.toThrow(
+        'Rejected Request: the URL is not allowed',
+      );
     }
   });
 
@@ -39,7 +41,12 @@ describe(applyClientSideCredentials.name, () => {
       resolved.push(host);
       return resolver(host);
     };
-    for (const body of [{ api_base: 'https://llm.customer.example/v1' }, { base_url: 'https://llm.customer.example/v1' }, { api_base: 'https://llm.customer.example/v1', api_key: '' }, { base_url: 'https://llm.customer.example/v1', api_key: null }]) {
+    for (const body of [
+      { api_base: 'https://llm.customer.example/v1' },
+      { base_url: 'https://llm.customer.example/v1' },
+      { api_base: 'https://llm.customer.example/v1', api_key: '' },
+      { base_url: 'https://llm.customer.example/v1', api_key: null },
+    ]) {
       await expect(applyClientSideCredentials({ ...body }, deployment, undefined, true, recording)).rejects.toThrow(/needs an api_key in the request body too/);
     }
     expect(resolved).toEqual([]);

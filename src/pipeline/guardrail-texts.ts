@@ -181,7 +181,9 @@ export function anthropicMessagesText(body: Body): GuardrailText {
 
 /** The text blocks of an Anthropic message (a Messages reply); a rewrite replaces each in place. */
 export function anthropicMessageReply(reply: Record<string, unknown>): GuardrailReply | undefined {
-  const blocks = (Array.isArray(reply.content) ? reply.content : []).filter((block): block is { type: 'text'; text: string } => isRecord(block) && block.type === 'text' && typeof block.text === 'string');
+  const blocks = (Array.isArray(reply.content) ? reply.content : []).filter(
+    (block): block is { type: 'text'; text: string } => isRecord(block) && block.type === 'text' && typeof block.text === 'string',
+  );
   if (blocks.length === 0) return undefined;
   return {
     texts: blocks.map((block) => block.text),

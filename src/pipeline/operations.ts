@@ -20,7 +20,17 @@ import {
 } from '../routing/providers/responses-via-chat';
 import type { RealtimeConnection } from '../routing/providers/realtime';
 import { UnsupportedOperationError } from '../routing/routing.errors';
-import { anthropicMessageReply, anthropicMessagesText, anyBodyText, chatMessagesText, choicesReply, fieldsText, responsesInputText, responsesReply, textFieldReply } from './guardrail-texts';
+import {
+  anthropicMessageReply,
+  anthropicMessagesText,
+  anyBodyText,
+  chatMessagesText,
+  choicesReply,
+  fieldsText,
+  responsesInputText,
+  responsesReply,
+  textFieldReply,
+} from './guardrail-texts';
 import { RESPONSES_EVENTS } from './responses-events';
 import { ANTHROPIC_EVENTS, type StreamCodec } from './stream-events';
 
@@ -439,7 +449,17 @@ export const RESPONSES: Operation = {
  * Tollgate's own store through a fixed target, admitted and recorded like any call (LiteLLM's call types).
  */
 function storedResponseOperation(name: OperationName, callType: string, idPrefix: string): Operation {
-  return { name, callType, idPrefix, routerOperation: 'completion', guardrailOperation: 'pass_through', streams: false, text: () => null, replyText: noReply, estimate: noEstimate };
+  return {
+    name,
+    callType,
+    idPrefix,
+    routerOperation: 'completion',
+    guardrailOperation: 'pass_through',
+    streams: false,
+    text: () => null,
+    replyText: noReply,
+    estimate: noEstimate,
+  };
 }
 
 export const GET_RESPONSE = storedResponseOperation('get_response', 'aget_responses', 'respget-');

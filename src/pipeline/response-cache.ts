@@ -10,7 +10,7 @@ import type { CallRequest } from './call';
 import type { Operation, ProviderAnswer } from './operations';
 
 /** LiteLLM's per-request controls (`cache: {...}` in the body), each of which a key may be limited to. */
-const CONTROLS = ['no-cache', 'no-store', 'ttl', 's-maxage', 'namespace', 'use-cache'] as const;
+type CacheControl = 'no-cache' | 'no-store' | 'ttl' | 's-maxage' | 'namespace' | 'use-cache';
 /**
  * Request fields that steer Tollgate (routing, logging, limits), not the model's answer: two requests that differ
  * only in these get the same reply, so they share a cache entry. Everything else is part of the key.
@@ -166,7 +166,7 @@ export class ResponseCache {
 }
 
 /** The request's `cache` object; a malformed one is no control at all (LiteLLM ignores it too). */
-function controlsOf(value: unknown): Partial<Record<(typeof CONTROLS)[number], unknown>> {
+function controlsOf(value: unknown): Partial<Record<CacheControl, unknown>> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
   return value as Record<string, unknown>;
 }

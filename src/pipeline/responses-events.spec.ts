@@ -21,9 +21,17 @@ describe('RESPONSES_EVENTS', () => {
     expect(state.providerResponseId).toBe('resp_up');
     RESPONSES_EVENTS.relay('{"type":"response.output_text.delta","delta":"x"}', ID, false, state);
     const usage = { input_tokens: 10, input_tokens_details: { cached_tokens: 6 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 15 };
-    const completed = JSON.parse(RESPONSES_EVENTS.relay(JSON.stringify({ type: 'response.completed', sequence_number: 9, response: { id: 'resp_up', usage } }), ID, true, state) as string);
+    const completed = JSON.parse(
+      RESPONSES_EVENTS.relay(JSON.stringify({ type: 'response.completed', sequence_number: 9, response: { id: 'resp_up', usage } }), ID, true, state) as string,
+    );
     expect(completed.response).toEqual({ id: ID, usage });
-    expect(state.usage).toEqual({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 6 }, completion_tokens_details: { reasoning_tokens: 2 } });
+    expect(state.usage).toEqual({
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+      prompt_tokens_details: { cached_tokens: 6 },
+      completion_tokens_details: { reasoning_tokens: 2 },
+    });
     expect(state.unparsed).toEqual([]);
   });
 

@@ -2,7 +2,14 @@ import { usageFromResponses } from '../routing/providers/responses-via-chat';
 import type { StreamCodec, StreamOutcome } from './stream-events';
 
 /** Events that carry the whole Response object: its id is rewritten, and the last one's usage is the call's. */
-const RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response.created', 'response.in_progress', 'response.queued', 'response.completed', 'response.incomplete', 'response.failed']);
+const RESPONSE_EVENTS: ReadonlySet<string> = new Set([
+  'response.created',
+  'response.in_progress',
+  'response.queued',
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+]);
 /** Events whose delta is reply text: what stream guardrails check and what is counted when no usage came. */
 const TEXT_EVENTS: ReadonlySet<string> = new Set(['response.output_text.delta', 'response.refusal.delta']);
 

@@ -54,7 +54,8 @@ describe('ANTHROPIC_EVENTS', () => {
 
   it('should rewrite the message id, keep the provider’s, and take the prompt’s usage with its cache figures from message_start', () => {
     const state = outcome();
-    const start = '{"type":"message_start","message":{"id":"msg_up","type":"message","role":"assistant","content":[],"usage":{"input_tokens":10,"cache_read_input_tokens":20,"cache_creation_input_tokens":5,"output_tokens":1}}}';
+    const start =
+      '{"type":"message_start","message":{"id":"msg_up","type":"message","role":"assistant","content":[],"usage":{"input_tokens":10,"cache_read_input_tokens":20,"cache_creation_input_tokens":5,"output_tokens":1}}}';
     const sent = JSON.parse(ANTHROPIC_EVENTS.relay(start, MSG_ID, false, state) as string) as { message: { id: string } };
     expect(sent.message.id).toBe(MSG_ID);
     expect(state.providerResponseId).toBe('msg_up');
@@ -72,14 +73,24 @@ describe('ANTHROPIC_EVENTS', () => {
 
   it('should complete the usage from message_delta, keeping the start’s cache figures when the delta leaves them out', () => {
     const state = outcome();
-    ANTHROPIC_EVENTS.relay('{"type":"message_start","message":{"id":"m","usage":{"input_tokens":10,"cache_read_input_tokens":20,"cache_creation_input_tokens":5,"output_tokens":1}}}', MSG_ID, false, state);
+    ANTHROPIC_EVENTS.relay(
+      '{"type":"message_start","message":{"id":"m","usage":{"input_tokens":10,"cache_read_input_tokens":20,"cache_creation_input_tokens":5,"output_tokens":1}}}',
+      MSG_ID,
+      false,
+      state,
+    );
     ANTHROPIC_EVENTS.relay('{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}', MSG_ID, false, state);
     ANTHROPIC_EVENTS.relay('{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}}', MSG_ID, false, state);
     expect(state.usage).toMatchObject({ prompt_tokens: 35, completion_tokens: 42, total_tokens: 77, prompt_tokens_details: { cached_tokens: 20 }, cache_creation_input_tokens: 5 });
     expect(state.unparsed).toEqual([]);
     // A delta with the whole usage (newer streams, translated ones) wins.
     const translated = outcome();
-    ANTHROPIC_EVENTS.relay('{"type":"message_delta","delta":{},"usage":{"input_tokens":7,"output_tokens":3,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}}', MSG_ID, false, translated);
+    ANTHROPIC_EVENTS.relay(
+      '{"type":"message_delta","delta":{},"usage":{"input_tokens":7,"output_tokens":3,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}}',
+      MSG_ID,
+      false,
+      translated,
+    );
     expect(translated.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3 });
   });
 

@@ -191,4 +191,3 @@ export class StreamFailed extends Error {
     this.name = 'StreamFailed';
   }
 }
-

@@ -38,7 +38,14 @@ describe('spend aggregation shaping', () => {
       {
         group_by_day: '2024-05-01T00:00:00.000Z',
         teams: [
-          { team_name: 'A', total_spend: 3, metadata: [{ model: 'm1', api_key: 'k1', spend: 1, total_tokens: 10 }, { model: 'm2', api_key: 'k1', spend: 2, total_tokens: 20 }] },
+          {
+            team_name: 'A',
+            total_spend: 3,
+            metadata: [
+              { model: 'm1', api_key: 'k1', spend: 1, total_tokens: 10 },
+              { model: 'm2', api_key: 'k1', spend: 2, total_tokens: 20 },
+            ],
+          },
           { team_name: 'Unassigned Team', total_spend: 4, metadata: [{ model: 'm1', api_key: 'k2', spend: 4, total_tokens: 40 }] },
         ],
       },

@@ -62,9 +62,7 @@ export class SpendCalculatorService {
     const prompt = usage.prompt_tokens ?? 0;
     const cached = Math.min(usage.prompt_tokens_details?.cached_tokens ?? 0, prompt);
     return finite(
-      (prompt - cached) * price.inputCostPerToken +
-        cached * (price.cacheReadInputTokenCost ?? price.inputCostPerToken) +
-        (usage.completion_tokens ?? 0) * price.outputCostPerToken,
+      (prompt - cached) * price.inputCostPerToken + cached * (price.cacheReadInputTokenCost ?? price.inputCostPerToken) + (usage.completion_tokens ?? 0) * price.outputCostPerToken,
     );
   }
 

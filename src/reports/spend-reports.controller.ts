@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, StreamableFile, UsePipes } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
@@ -148,7 +148,8 @@ export class SpendReportsController {
   @Route(RouteClass.Management, 'global_spend_tracking_routes', 'info_routes')
   @ApiOperation({ summary: 'Daily spend per team or customer (per model and key), or per key with model details; start_date & end_date required' })
   @ApiOkResponse({
-    description: 'group_by=team (default): `TeamSpendReportDayDto[]`; group_by=customer: `CustomerSpendReportDayDto[]`; group_by=api_key, api_key= or internal_user_id=: `KeySpendReportDto[]`',
+    description:
+      'group_by=team (default): `TeamSpendReportDayDto[]`; group_by=customer: `CustomerSpendReportDayDto[]`; group_by=api_key, api_key= or internal_user_id=: `KeySpendReportDto[]`',
     schema: {
       anyOf: [
         { type: 'array', items: { $ref: getSchemaPath(TeamSpendReportDayDto) } },
@@ -157,10 +158,7 @@ export class SpendReportsController {
       ],
     },
   })
-  globalReport(
-    @Req() request: FastifyRequest,
-    @Query() query: GlobalSpendReportQueryDto,
-  ): Promise<TeamSpendReportDay[] | CustomerSpendReportDay[] | KeySpendReportEntry[]> {
+  globalReport(@Req() request: FastifyRequest, @Query() query: GlobalSpendReportQueryDto): Promise<TeamSpendReportDay[] | CustomerSpendReportDay[] | KeySpendReportEntry[]> {
     requireWholeProxyScope(request.auth, '/global/spend/report');
     const range = parseDayRange(query.start_date, query.end_date, { required: true });
     if (!range) throw new Error('unreachable: a required range is never null');
@@ -205,7 +203,12 @@ export class SpendReportsController {
     requireWholeProxyScope(request.auth, '/global/spend/tags');
     const range = parseDayRange(query.start_date, query.end_date, { required: true });
     if (!range) throw new Error('unreachable: a required range is never null');
-    const tags = query.tags ? query.tags.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '') : null;
+    const tags = query.tags
+      ? query.tags
+          .split(',')
+          .map((tag) => tag.trim())
+          .filter((tag) => tag !== '')
+      : null;
     return this.reports.tagSpendForUi(range, tags && tags.length > 0 ? tags : null);
   }
 

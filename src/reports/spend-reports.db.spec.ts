@@ -37,10 +37,59 @@ interface LogSeed {
 }
 
 const LOGS: LogSeed[] = [
-  { request_id: 'r1', api_key: HASH_A, spend: 0.5, prompt_tokens: 10, completion_tokens: 5, start_time: '2024-05-01T08:00:00Z', model: 'gpt-4o', user: 'alice', end_user: 'cust-1', team_id: 'team-1', request_tags: ['prod', 'app-x'] },
-  { request_id: 'r2', api_key: HASH_A, spend: 0.25, prompt_tokens: 20, completion_tokens: 10, start_time: '2024-05-01T09:00:00Z', model: 'gpt-4o-mini', user: 'alice', end_user: 'cust-2', team_id: 'team-1', request_tags: ['prod'] },
-  { request_id: 'r3', api_key: HASH_B, spend: 1, prompt_tokens: 30, completion_tokens: 15, start_time: '2024-05-03T23:59:59.999Z', model: 'gpt-4o', user: 'bob', end_user: null, team_id: null, request_tags: ['dev'], cache_hit: true },
-  { request_id: 'r4', api_key: HASH_B, spend: 2, prompt_tokens: 40, completion_tokens: 20, start_time: '2024-05-04T00:00:00Z', model: 'gpt-4o', user: 'bob', end_user: 'cust-1', team_id: 'team-2', request_tags: [] },
+  {
+    request_id: 'r1',
+    api_key: HASH_A,
+    spend: 0.5,
+    prompt_tokens: 10,
+    completion_tokens: 5,
+    start_time: '2024-05-01T08:00:00Z',
+    model: 'gpt-4o',
+    user: 'alice',
+    end_user: 'cust-1',
+    team_id: 'team-1',
+    request_tags: ['prod', 'app-x'],
+  },
+  {
+    request_id: 'r2',
+    api_key: HASH_A,
+    spend: 0.25,
+    prompt_tokens: 20,
+    completion_tokens: 10,
+    start_time: '2024-05-01T09:00:00Z',
+    model: 'gpt-4o-mini',
+    user: 'alice',
+    end_user: 'cust-2',
+    team_id: 'team-1',
+    request_tags: ['prod'],
+  },
+  {
+    request_id: 'r3',
+    api_key: HASH_B,
+    spend: 1,
+    prompt_tokens: 30,
+    completion_tokens: 15,
+    start_time: '2024-05-03T23:59:59.999Z',
+    model: 'gpt-4o',
+    user: 'bob',
+    end_user: null,
+    team_id: null,
+    request_tags: ['dev'],
+    cache_hit: true,
+  },
+  {
+    request_id: 'r4',
+    api_key: HASH_B,
+    spend: 2,
+    prompt_tokens: 40,
+    completion_tokens: 20,
+    start_time: '2024-05-04T00:00:00Z',
+    model: 'gpt-4o',
+    user: 'bob',
+    end_user: 'cust-1',
+    team_id: 'team-2',
+    request_tags: [],
+  },
 ];
 
 describe('Spend reports on the real schema (PGlite)', () => {
@@ -90,8 +139,19 @@ describe('Spend reports on the real schema (PGlite)', () => {
          model, model_group, "user", end_user, team_id, request_tags, cache_hit, status, metadata)
        VALUES ($1, 'acompletion', $2, $3, $4, $5, $6, $7, $7, $8, $8, $9, $10, $11, $12, $13, 'success', $14)`,
       [
-        log.request_id, log.api_key ?? '', spend, prompt + completion, prompt, completion, log.start_time, log.model ?? 'gpt-4o',
-        log.user ?? null, log.end_user ?? null, log.team_id ?? null, log.request_tags ?? [], log.cache_hit ?? false,
+        log.request_id,
+        log.api_key ?? '',
+        spend,
+        prompt + completion,
+        prompt,
+        completion,
+        log.start_time,
+        log.model ?? 'gpt-4o',
+        log.user ?? null,
+        log.end_user ?? null,
+        log.team_id ?? null,
+        log.request_tags ?? [],
+        log.cache_hit ?? false,
         JSON.stringify(log.metadata ?? { user_api_key: log.api_key ?? '', spend_logs_metadata: { hello: 'world' } }),
       ],
     );
@@ -218,8 +278,14 @@ describe('Spend reports on the real schema (PGlite)', () => {
             },
           ],
         },
-        { group_by_day: '2024-05-03T00:00:00.000Z', teams: [{ team_name: 'Unassigned Team', total_spend: 1, metadata: [{ model: 'gpt-4o', api_key: HASH_B, spend: 1, total_tokens: 45 }] }] },
-        { group_by_day: '2024-05-04T00:00:00.000Z', teams: [{ team_name: 'Unassigned Team', total_spend: 2, metadata: [{ model: 'gpt-4o', api_key: HASH_B, spend: 2, total_tokens: 60 }] }] },
+        {
+          group_by_day: '2024-05-03T00:00:00.000Z',
+          teams: [{ team_name: 'Unassigned Team', total_spend: 1, metadata: [{ model: 'gpt-4o', api_key: HASH_B, spend: 1, total_tokens: 45 }] }],
+        },
+        {
+          group_by_day: '2024-05-04T00:00:00.000Z',
+          teams: [{ team_name: 'Unassigned Team', total_spend: 2, metadata: [{ model: 'gpt-4o', api_key: HASH_B, spend: 2, total_tokens: 60 }] }],
+        },
       ]);
     });
 
@@ -239,7 +305,13 @@ describe('Spend reports on the real schema (PGlite)', () => {
     it('should report per key with model details, highest cost first, or for one key / one internal user', async () => {
       const all = await reports.keyReport(range('2024-05-01', '2024-05-31'), {});
       expect(all).toEqual([
-        { api_key: HASH_B, total_cost: 3, total_input_tokens: 70, total_output_tokens: 35, model_details: [{ model: 'gpt-4o', total_cost: 3, total_input_tokens: 70, total_output_tokens: 35 }] },
+        {
+          api_key: HASH_B,
+          total_cost: 3,
+          total_input_tokens: 70,
+          total_output_tokens: 35,
+          model_details: [{ model: 'gpt-4o', total_cost: 3, total_input_tokens: 70, total_output_tokens: 35 }],
+        },
         {
           api_key: HASH_A,
           total_cost: 0.75,
@@ -286,10 +358,12 @@ describe('Spend reports on the real schema (PGlite)', () => {
     it('should list top end users in a window, optionally for one key', async () => {
       const from = new Date('2024-05-01T00:00:00Z');
       const to = new Date('2024-05-05T00:00:00Z');
-      expect(await reports.topEndUsers(from, to, undefined)).toEqual([
-        { end_user: 'cust-2', total_count: 1, total_spend: 0.25 },
-        { end_user: null, total_count: 1, total_spend: 1 },
-      ].sort((a, b) => b.total_spend - a.total_spend));
+      expect(await reports.topEndUsers(from, to, undefined)).toEqual(
+        [
+          { end_user: 'cust-2', total_count: 1, total_spend: 0.25 },
+          { end_user: null, total_count: 1, total_spend: 1 },
+        ].sort((a, b) => b.total_spend - a.total_spend),
+      );
       expect(await reports.topEndUsers(new Date(Date.now() - 2 * 86_400_000), new Date(), KEY_A)).toEqual([{ end_user: 'cust-1', total_count: 1, total_spend: 0.5 }]);
     });
   });

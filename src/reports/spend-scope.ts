@@ -6,10 +6,7 @@ import { SpendAccessDeniedError } from './spend-reports.errors';
  * (the ledger's `user` column is the key owner), as LiteLLM filters internal users by `user_id`; any other
  * virtual key only the rows it made itself.
  */
-export type SpendScope =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'user'; readonly userId: string }
-  | { readonly kind: 'key'; readonly apiKeyHash: string };
+export type SpendScope = { readonly kind: 'all' } | { readonly kind: 'user'; readonly userId: string } | { readonly kind: 'key'; readonly apiKeyHash: string };
 
 const ADMIN_ROLES = new Set(['proxy_admin', 'proxy_admin_viewer']);
 const USER_SCOPED_ROLES = new Set(['internal_user', 'internal_user_viewer', 'org_admin']);

@@ -58,7 +58,17 @@ export class ResponsesRepository {
     await this.db.query(
       `INSERT INTO "tollgate_responses" ("id", "owner", "model", "deployment_id", "previous_response_id", "input_items", "response", "item_ids", "expires_at")
        VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::text[], $9)`,
-      [row.id, row.owner, row.model, row.deploymentId, row.previousResponseId, storableJsonText(JSON.stringify(row.inputItems)), storableJsonText(JSON.stringify(row.response)), [...row.itemIds], row.expiresAt],
+      [
+        row.id,
+        row.owner,
+        row.model,
+        row.deploymentId,
+        row.previousResponseId,
+        storableJsonText(JSON.stringify(row.inputItems)),
+        storableJsonText(JSON.stringify(row.response)),
+        [...row.itemIds],
+        row.expiresAt,
+      ],
     );
   }
 
@@ -112,7 +122,10 @@ export class ResponsesRepository {
   async deleteExpired(now: Date): Promise<number> {
     let total = 0;
     for (;;) {
-      const result = await this.db.query<unknown>(`DELETE FROM "tollgate_responses" WHERE "id" IN (SELECT "id" FROM "tollgate_responses" WHERE "expires_at" <= $1 LIMIT ${DELETE_BATCH})`, [now]);
+      const result = await this.db.query<unknown>(
+        `DELETE FROM "tollgate_responses" WHERE "id" IN (SELECT "id" FROM "tollgate_responses" WHERE "expires_at" <= $1 LIMIT ${DELETE_BATCH})`,
+        [now],
+      );
       const count = affectedRows(result);
       total += count;
       if (count < DELETE_BATCH) return total;

@@ -26,7 +26,14 @@ export const DEFAULT_RESPONSES_RETENTION = '30d';
 const MAX_INPUT_ITEMS_PAGE = 100;
 const DEFAULT_INPUT_ITEMS_PAGE = 20;
 /** Events that carry the Response object, and those that end the stream with it. */
-const RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response.created', 'response.in_progress', 'response.queued', 'response.completed', 'response.incomplete', 'response.failed']);
+const RESPONSE_EVENTS: ReadonlySet<string> = new Set([
+  'response.created',
+  'response.in_progress',
+  'response.queued',
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+]);
 const FINAL_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 function isRecord(value: unknown): value is Json {
@@ -116,7 +123,10 @@ export class ResponsesService {
       const start = after === undefined ? 0 : items.findIndex((item) => item.id === after) + 1;
       if (after !== undefined && start === 0) throw new BadRequestError(`No input item with id '${after.slice(0, 128)}' in this response.`, 'after');
       const page = items.slice(start, start + limit);
-      return jsonAnswer({ object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page[page.length - 1]?.id ?? null, has_more: start + limit < items.length }, stored.model);
+      return jsonAnswer(
+        { object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page[page.length - 1]?.id ?? null, has_more: start + limit < items.length },
+        stored.model,
+      );
     });
   }
 
@@ -158,7 +168,10 @@ export class ResponsesService {
     if (body.store === false || typeof response.id !== 'string') return;
     const inputItems = inputItemsOf(body).map((item) => (item.type === 'item_reference' ? (context.references.get(item.id as string)?.item ?? item) : item));
     const output = Array.isArray(response.output) ? response.output.filter(isRecord) : [];
-    const itemIds = [...listedInputItems(response.id, inputItems).map((item) => item.id as string), ...output.map((item) => item.id).filter((id): id is string => typeof id === 'string')];
+    const itemIds = [
+      ...listedInputItems(response.id, inputItems).map((item) => item.id as string),
+      ...output.map((item) => item.id).filter((id): id is string => typeof id === 'string'),
+    ];
     try {
       await this.store.insert({
         id: response.id,
@@ -241,7 +254,14 @@ export function responsesSse(): SseFraming {
     error(rendered: RenderedError): string {
       frames++;
       const envelope = rendered.body.error;
-      const event = { type: 'error', sequence_number: frames - 1, code: envelope.code ?? null, message: envelope.message ?? 'error', param: envelope.param ?? null, error: envelope };
+      const event = {
+        type: 'error',
+        sequence_number: frames - 1,
+        code: envelope.code ?? null,
+        message: envelope.message ?? 'error',
+        param: envelope.param ?? null,
+        error: envelope,
+      };
       return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
     },
   };
@@ -258,7 +278,9 @@ export function listedInputItems(responseId: string, items: readonly Json[]): Js
     if (type !== 'message') return { ...item, id };
     const role = item.role;
     const content =
-      typeof item.content === 'string' ? [{ type: role === 'assistant' ? 'output_text' : 'input_text', text: item.content, ...(role === 'assistant' ? { annotations: [] } : {}) }] : item.content;
+      typeof item.content === 'string'
+        ? [{ type: role === 'assistant' ? 'output_text' : 'input_text', text: item.content, ...(role === 'assistant' ? { annotations: [] } : {}) }]
+        : item.content;
     return { ...item, type: 'message', id, role, status: item.status ?? 'completed', content };
   });
 }
@@ -297,8 +319,10 @@ export function validateResponsesBody(raw: unknown): Json {
     if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'boolean') throw new BadRequestError(`'${field}' must be a boolean.`, field);
   }
   if (body.tools !== undefined && body.tools !== null && !Array.isArray(body.tools)) throw new BadRequestError("'tools' must be a list.", 'tools');
-  if (body.background === true) throw new BadRequestError("Background responses ('background': true) are not supported by this gateway; create the response in the foreground.", 'background');
-  if (body.conversation !== undefined && body.conversation !== null) throw new BadRequestError("The Conversations API ('conversation') is not supported by this gateway; continue with 'previous_response_id'.", 'conversation');
+  if (body.background === true)
+    throw new BadRequestError("Background responses ('background': true) are not supported by this gateway; create the response in the foreground.", 'background');
+  if (body.conversation !== undefined && body.conversation !== null)
+    throw new BadRequestError("The Conversations API ('conversation') is not supported by this gateway; continue with 'previous_response_id'.", 'conversation');
   if (body.metadata !== undefined && body.metadata !== null) validateMetadata(body.metadata, 'metadata');
   return body;
 }

@@ -2,10 +2,19 @@ import type { Deployment } from './deployment';
 import { isCredentialParam, withoutCredentials, withoutDeploymentSecrets } from './deployment-credentials';
 
 describe('deployment credentials', () => {
-  it.each(['api_key', 'aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'aws_role_name', 'azure_ad_token', 'client_secret', 'vertex_credentials', 'extra_headers', 'organization', 'gemini_api_key'])(
-    'should treat %s as a credential',
-    (name) => expect(isCredentialParam(name)).toBe(true),
-  );
+  it.each([
+    'api_key',
+    'aws_access_key_id',
+    'aws_secret_access_key',
+    'aws_session_token',
+    'aws_role_name',
+    'azure_ad_token',
+    'client_secret',
+    'vertex_credentials',
+    'extra_headers',
+    'organization',
+    'gemini_api_key',
+  ])('should treat %s as a credential', (name) => expect(isCredentialParam(name)).toBe(true));
 
   it.each(['model', 'api_base', 'max_tokens', 'input_cost_per_token', 'output_cost_per_token', 'temperature', 'rpm', 'timeout'])('should not treat %s as a credential', (name) => {
     expect(isCredentialParam(name)).toBe(false);

@@ -27,8 +27,7 @@ export class EgressPolicyRefusedCallError extends DomainError {
   constructor(deployment: Pick<Deployment, 'id' | 'modelName'>, refusal: EgressRefusedError) {
     super(
       'GW_UPSTREAM_UNREACHABLE',
-      `Egress refused for deployment '${deployment.modelName}' (model id ${deployment.id}): ${refusal.reason}. ` +
-        'Change its api_base, or general_settings.egress_policy.',
+      `Egress refused for deployment '${deployment.modelName}' (model id ${deployment.id}): ${refusal.reason}. ` + 'Change its api_base, or general_settings.egress_policy.',
       { status: 502, type: 'api_error', param: 'model' },
     );
   }

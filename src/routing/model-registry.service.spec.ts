@@ -116,7 +116,13 @@ model_list:
     const sut = registry(litellmTestConfig, env);
     const one = (name: string) => sut.resolve(name).deployments[0];
     expect(one('mistral-embed')).toMatchObject({ provider: 'openai_compatible', customLlmProvider: 'mistral', apiKey: 'mistral-env-key', apiBase: 'https://api.mistral.ai/v1' });
-    expect(one('groq/llama3-8b-8192')).toMatchObject({ provider: 'openai_compatible', customLlmProvider: 'groq', upstreamModel: 'llama3-8b-8192', apiKey: 'k', apiBase: 'https://groq.internal/openai/v1' });
+    expect(one('groq/llama3-8b-8192')).toMatchObject({
+      provider: 'openai_compatible',
+      customLlmProvider: 'groq',
+      upstreamModel: 'llama3-8b-8192',
+      apiKey: 'k',
+      apiBase: 'https://groq.internal/openai/v1',
+    });
     expect(one('llamaguard')).toMatchObject({ provider: 'sagemaker', customLlmProvider: 'sagemaker', upstreamModel: 'jumpstart-dft-meta-textgeneration-llama-guard-7b' });
     expect(one('llamaguard').params).toMatchObject({ aws_access_key_id: 'AKIAENV', aws_region_name: 'us-west-2' });
     expect(one('tgi-chat')).toMatchObject({ provider: 'sagemaker', customLlmProvider: 'sagemaker_chat' });

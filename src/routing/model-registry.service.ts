@@ -193,8 +193,7 @@ export class ModelRegistry {
 
   private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, customLlmProvider: string, upstreamModel: string): Deployment {
     const params = this.paramsWithDefaults(entry.litellm_params, provider, customLlmProvider);
-    const defaultTimeout =
-      this.config.router_settings.timeout ?? this.config.litellm_settings.request_timeout ?? DEFAULT_TIMEOUT_SECONDS;
+    const defaultTimeout = this.config.router_settings.timeout ?? this.config.litellm_settings.request_timeout ?? DEFAULT_TIMEOUT_SECONDS;
     const timeoutSeconds = params.timeout ?? defaultTimeout;
     const streamTimeoutSeconds = params.stream_timeout ?? this.config.router_settings.stream_timeout ?? timeoutSeconds;
     return {
@@ -234,7 +233,8 @@ export class ModelRegistry {
     const ownHeaders = own.extra_headers;
     if (!presetHeaders) return params;
     // The deployment's own headers win, header by header.
-    const headers = typeof ownHeaders === 'object' && ownHeaders !== null && !Array.isArray(ownHeaders) ? { ...presetHeaders, ...(ownHeaders as Record<string, string>) } : presetHeaders;
+    const headers =
+      typeof ownHeaders === 'object' && ownHeaders !== null && !Array.isArray(ownHeaders) ? { ...presetHeaders, ...(ownHeaders as Record<string, string>) } : presetHeaders;
     return { ...params, extra_headers: headers };
   }
 
@@ -322,5 +322,10 @@ function awsDefaultsFor(params: LitellmParams, defaults: TollgateConfig['awsDefa
 /** `params` with each default filled in where `params` has no value; the same object when nothing is missing. */
 function withDefaults(params: LitellmParams, defaults: Readonly<Record<string, string | undefined>> | undefined): LitellmParams {
   const missing = Object.entries(defaults ?? {}).filter(([name, value]) => value !== undefined && (params[name] === undefined || params[name] === null || params[name] === ''));
-  return missing.length ? { ...Object.fromEntries(missing), ...Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined && value !== null && value !== '')) } as LitellmParams : params;
+  return missing.length
+    ? ({
+        ...Object.fromEntries(missing),
+        ...Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined && value !== null && value !== '')),
+      } as LitellmParams)
+    : params;
 }

@@ -5,26 +5,11 @@
  */
 
 /** What the router distinguishes; `not_found` and `unreachable` are kept apart for messages and statuses. */
-export type UpstreamFailureKind =
-  | 'rate_limited'
-  | 'auth'
-  | 'bad_request'
-  | 'not_found'
-  | 'context_window_exceeded'
-  | 'content_policy'
-  | 'timeout'
-  | 'unreachable'
-  | 'upstream';
+export type UpstreamFailureKind = 'rate_limited' | 'auth' | 'bad_request' | 'not_found' | 'context_window_exceeded' | 'content_policy' | 'timeout' | 'unreachable' | 'upstream';
 
 /** The error classes of LiteLLM's `retry_policy` / `allowed_fails_policy` (`<Class>Retries`, `<Class>AllowedFails`). */
 export type RouterErrorClass =
-  | 'RateLimitError'
-  | 'AuthenticationError'
-  | 'BadRequestError'
-  | 'ContextWindowExceededError'
-  | 'ContentPolicyViolationError'
-  | 'TimeoutError'
-  | 'InternalServerError';
+  'RateLimitError' | 'AuthenticationError' | 'BadRequestError' | 'ContextWindowExceededError' | 'ContentPolicyViolationError' | 'TimeoutError' | 'InternalServerError';
 
 const POLICY_CLASS: Record<UpstreamFailureKind, RouterErrorClass> = {
   rate_limited: 'RateLimitError',
@@ -48,7 +33,8 @@ export function policyClassOf(kind: UpstreamFailureKind): RouterErrorClass {
  */
 const CONTEXT_WINDOW_TEXT =
   /context[_ ]length[_ ]exceeded|maximum context length|context window|prompt is too long|input is too long|too many tokens|exceeds the (?:maximum|max) (?:number of )?(?:input )?tokens|input length .* exceeds|reduce the length of the messages/i;
-const CONTENT_POLICY_TEXT = /content[_ ]policy|content[_ ]filter|content management policy|responsibleaipolicyviolation|safety (?:system|filter)|blocked by (?:the )?(?:content|safety)/i;
+const CONTENT_POLICY_TEXT =
+  /content[_ ]policy|content[_ ]filter|content management policy|responsibleaipolicyviolation|safety (?:system|filter)|blocked by (?:the )?(?:content|safety)/i;
 
 /** Class of a failed HTTP answer from a provider, from its status and (for 400s) its message. */
 export function classifyProviderFailure(status: number, message = ''): UpstreamFailureKind {

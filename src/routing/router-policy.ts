@@ -1,14 +1,7 @@
 import type { TollgateConfig } from '../config/config.types';
 import type { RouterErrorClass } from './provider-errors';
 
-export const ROUTING_STRATEGIES = [
-  'simple-shuffle',
-  'least-busy',
-  'latency-based-routing',
-  'usage-based-routing',
-  'usage-based-routing-v2',
-  'cost-based-routing',
-] as const;
+export const ROUTING_STRATEGIES = ['simple-shuffle', 'least-busy', 'latency-based-routing', 'usage-based-routing', 'usage-based-routing-v2', 'cost-based-routing'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
 type PerClass = Partial<Record<RouterErrorClass, number>>;
@@ -65,9 +58,7 @@ const ALLOWED_FAILS_KEYS: Record<string, RouterErrorClass> = {
 export function routerPolicyOf(config: Pick<TollgateConfig, 'router_settings' | 'litellm_settings'>): RouterPolicy {
   const router = config.router_settings;
   const litellm = config.litellm_settings;
-  const strategy = (ROUTING_STRATEGIES as readonly string[]).includes(router.routing_strategy ?? '')
-    ? (router.routing_strategy as RoutingStrategy)
-    : 'simple-shuffle';
+  const strategy = (ROUTING_STRATEGIES as readonly string[]).includes(router.routing_strategy ?? '') ? (router.routing_strategy as RoutingStrategy) : 'simple-shuffle';
   const args = isRecord(router.routing_strategy_args) ? router.routing_strategy_args : {};
   return {
     strategy,

@@ -128,7 +128,10 @@ router_settings: { routing_strategy: least-busy }
       for (const outcome of open) counts[outcome.deployment.id as 'a' | 'b'] += 1;
       expect(counts).toEqual({ a: 500, b: 500 });
       // Free three of a's slots: the next three calls all go to a.
-      open.filter((o) => o.deployment.id === 'a').slice(0, 3).forEach((o) => o.finish());
+      open
+        .filter((o) => o.deployment.id === 'a')
+        .slice(0, 3)
+        .forEach((o) => o.finish());
       const next = [];
       for (let i = 0; i < 3; i++) next.push((await sut.execute(request('g', { streaming: true }), ok)).deployment.id);
       expect(next).toEqual(['a', 'a', 'a']);
@@ -302,7 +305,7 @@ router_settings: { allowed_fails: 0, cooldown_time: 10 }
       const error = (await sut.execute(request('g'), () => (attempts++, ok({} as Attempt))).catch((e: unknown) => e)) as NoDeploymentsAvailableError;
       expect(error).toBeInstanceOf(NoDeploymentsAvailableError);
       expect(error.status).toBe(429);
-      expect(error.message).toContain("No deployments available for selected model, Try again in 10 seconds. Passed model=g");
+      expect(error.message).toContain('No deployments available for selected model, Try again in 10 seconds. Passed model=g');
       expect(attempts).toBe(0);
       clock.advance(10_001);
       await expect(sut.execute(request('g'), ok)).resolves.toMatchObject({ value: 'a' });

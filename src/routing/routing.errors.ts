@@ -56,13 +56,7 @@ export class UpstreamError extends DomainError {
   /** Who failed (`OpenAI`, `Anthropic` …), as the message names it. */
   readonly providerLabel: string;
 
-  constructor(
-    kind: UpstreamFailureKind,
-    status: number,
-    providerLabel: string,
-    detail: string,
-    headers?: Record<string, string>,
-  ) {
+  constructor(kind: UpstreamFailureKind, status: number, providerLabel: string, detail: string, headers?: Record<string, string>) {
     // Adapters that only know "a 400" still get the context-window / content-policy class the router needs.
     if (kind === 'bad_request') kind = refineBadRequest(detail);
     const name = EXCEPTION_NAMES[kind];

@@ -8,8 +8,7 @@ import { createSecretManager } from './secret-manager.factory';
 import { isReadFromManager, readSecretManagerSettings, type SecretManagerSettings } from './secret-settings';
 import { describeFailure } from './secrets.errors';
 
-const isManagedSystem = (value: unknown): value is ManagedSystem =>
-  typeof value === 'string' && value !== 'local' && (KEY_MANAGEMENT_SYSTEMS as readonly string[]).includes(value);
+const isManagedSystem = (value: unknown): value is ManagedSystem => typeof value === 'string' && value !== 'local' && (KEY_MANAGEMENT_SYSTEMS as readonly string[]).includes(value);
 
 /**
  * Loads the config like `loadConfig`, with every `os.environ/NAME` the configured `key_management_system` hosts

@@ -61,7 +61,9 @@ describe(SecretCache.name, () => {
 
     now += 1;
     expect(() => sut.current('OPENAI_API_KEY')).toThrow(SecretUnavailableError);
-    expect(() => sut.current('OPENAI_API_KEY')).toThrow('The secret OPENAI_API_KEY from hashicorp_vault is unavailable: the cached value expired and the manager does not answer (Error ECONNREFUSED)');
+    expect(() => sut.current('OPENAI_API_KEY')).toThrow(
+      'The secret OPENAI_API_KEY from hashicorp_vault is unavailable: the cached value expired and the manager does not answer (Error ECONNREFUSED)',
+    );
   });
 
   it('should restart the TTL after the manager comes back', async () => {

@@ -30,9 +30,7 @@ export class SpendAccountsService implements BudgetSeedSource, OnModuleInit {
     this.book.useSeedSource(this);
     this.book.store.onBudgetRolled((rolled) => void this.persistRoll(rolled));
     // The global account's row exists from the start, so its budget window can be kept on it.
-    await this.dataSource.query(
-      `INSERT INTO "tollgate_budget_counters" ("entity_type", "entity_id", "spend") VALUES ('user', 'litellm-proxy-budget', 0) ON CONFLICT DO NOTHING`,
-    );
+    await this.dataSource.query(`INSERT INTO "tollgate_budget_counters" ("entity_type", "entity_id", "spend") VALUES ('user', 'litellm-proxy-budget', 0) ON CONFLICT DO NOTHING`);
   }
 
   async seeds(keys: readonly string[]): Promise<BudgetSeed[]> {
@@ -92,7 +90,11 @@ export class SpendAccountsService implements BudgetSeedSource, OnModuleInit {
       if (rolled.previousResetAt === null) {
         await this.dataSource.query(`UPDATE "${table.table}" SET ${reset} = $1 WHERE ${where(2)} AND ${reset} IS NULL`, [new Date(rolled.resetAt), ...ids]);
       } else {
-        await this.dataSource.query(`UPDATE "${table.table}" SET "spend" = 0, ${reset} = $1 WHERE ${where(3)} AND ${reset} <= $2`, [new Date(rolled.resetAt), new Date(rolled.previousResetAt), ...ids]);
+        await this.dataSource.query(`UPDATE "${table.table}" SET "spend" = 0, ${reset} = $1 WHERE ${where(3)} AND ${reset} <= $2`, [
+          new Date(rolled.resetAt),
+          new Date(rolled.previousResetAt),
+          ...ids,
+        ]);
       }
     } catch (error) {
       // The row keeps its old window; the next boot (or another instance) seeds from it and rolls it again.

@@ -234,7 +234,16 @@ export class SpendJournal {
 
   private startSegment(): Segment {
     const id = this.nextId++;
-    const segment: Segment = { id, path: join(this.directory, `segment-${String(id).padStart(12, '0')}.ndjson`), held: 0, spilled: 0, inherited: false, sealed: false, bytes: 0, replayedLines: 0 };
+    const segment: Segment = {
+      id,
+      path: join(this.directory, `segment-${String(id).padStart(12, '0')}.ndjson`),
+      held: 0,
+      spilled: 0,
+      inherited: false,
+      sealed: false,
+      bytes: 0,
+      replayedLines: 0,
+    };
     this.segments.set(id, segment);
     this.current = segment;
     return segment;

@@ -51,7 +51,10 @@ export class SpendRetentionService implements OnApplicationBootstrap, OnApplicat
   private async prune(now: Date): Promise<number> {
     let deleted = 0;
     try {
-      await this.deleteInBatches(`DELETE FROM "tollgate_spend_applied" WHERE "request_id" IN (SELECT "request_id" FROM "tollgate_spend_applied" WHERE "applied_at" < $1 LIMIT ${DELETE_BATCH})`, new Date(now.getTime() - Math.max(APPLIED_RECORDS_KEPT_MS, this.retentionMs ?? 0)));
+      await this.deleteInBatches(
+        `DELETE FROM "tollgate_spend_applied" WHERE "request_id" IN (SELECT "request_id" FROM "tollgate_spend_applied" WHERE "applied_at" < $1 LIMIT ${DELETE_BATCH})`,
+        new Date(now.getTime() - Math.max(APPLIED_RECORDS_KEPT_MS, this.retentionMs ?? 0)),
+      );
       if (this.retentionMs === undefined) return 0;
       const cutoff = new Date(now.getTime() - this.retentionMs);
       await this.deleteInBatches(

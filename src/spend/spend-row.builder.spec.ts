@@ -8,7 +8,12 @@ function facts(overrides: Partial<SpendCallFacts> = {}): SpendCallFacts {
     apiKeyHash: 'hash-of-key',
     key: { id: 'key-uuid', keyAlias: 'app', userId: 'alice', teamId: 'team-1', metadata: { tags: ['key-tag'], spend_logs_metadata: { source: 'key', owner: 'alice' } } },
     callerUserId: 'alice',
-    team: { teamId: 'team-1', teamAlias: 'Team One', organizationId: 'org-1', metadata: { tags: ['team-tag', 'key-tag'], spend_logs_metadata: { source: 'team', cost_center: 42 } } },
+    team: {
+      teamId: 'team-1',
+      teamAlias: 'Team One',
+      organizationId: 'org-1',
+      metadata: { tags: ['team-tag', 'key-tag'], spend_logs_metadata: { source: 'team', cost_center: 42 } },
+    },
     requestedModel: 'gpt-4o',
     deployment: { id: 'dep-1', modelName: 'gpt-4o', provider: 'openai', upstreamModel: 'gpt-4o-2024-08-06', apiBase: 'https://api.example.com/v1' },
     requestMetadata: { tags: ['app-prod'], spend_logs_metadata: { source: 'request' } },
@@ -69,7 +74,13 @@ describe(buildSpendRow.name, () => {
 
   it('should log a failed call with its error and no spend', () => {
     const row = buildSpendRow(
-      facts({ deployment: null, usage: null, cost: Number.NaN, requestedModel: 'nope', failure: { errorClass: 'UnknownModelError', errorCode: 'GW_UNKNOWN_MODEL', message: 'Invalid model name passed in model=nope' } }),
+      facts({
+        deployment: null,
+        usage: null,
+        cost: Number.NaN,
+        requestedModel: 'nope',
+        failure: { errorClass: 'UnknownModelError', errorCode: 'GW_UNKNOWN_MODEL', message: 'Invalid model name passed in model=nope' },
+      }),
     );
     expect(row).toMatchObject({ status: 'failure', spend: 0, total_tokens: 0, model: 'nope', model_group: 'nope', model_id: null });
     expect(row.metadata.error_information).toEqual({ error_class: 'UnknownModelError', error_code: 'GW_UNKNOWN_MODEL', error_message: 'Invalid model name passed in model=nope' });
@@ -96,7 +107,9 @@ describe(mergeTags.name, () => {
 
 describe(mergeSpendLogsMetadata.name, () => {
   it('should let the request override the key and the key override the team', () => {
-    expect(mergeSpendLogsMetadata({ spend_logs_metadata: { a: 'key', b: 'key' } }, { spend_logs_metadata: { a: 'team', c: 'team' } }, { spend_logs_metadata: { b: 'request' } })).toEqual({
+    expect(
+      mergeSpendLogsMetadata({ spend_logs_metadata: { a: 'key', b: 'key' } }, { spend_logs_metadata: { a: 'team', c: 'team' } }, { spend_logs_metadata: { b: 'request' } }),
+    ).toEqual({
       a: 'key',
       b: 'request',
       c: 'team',

@@ -47,7 +47,13 @@ const ACCOUNT_TABLES: Readonly<Record<string, SpendAccountTable>> = {
   member: { table: 'tollgate_team_memberships', idColumns: ['team_id', 'user_id'], idType: 'text', resetColumn: null },
   enduser: { table: 'tollgate_end_users', idColumns: ['user_id'], idType: 'text', resetColumn: 'budget_reset_at' },
   org: { table: 'tollgate_organizations', idColumns: ['organization_id'], idType: 'text', resetColumn: 'budget_reset_at' },
-  global: { table: 'tollgate_budget_counters', idColumns: ['entity_type', 'entity_id'], idType: 'text', resetColumn: 'budget_reset_at', fixedIds: ['user', 'litellm-proxy-budget'] },
+  global: {
+    table: 'tollgate_budget_counters',
+    idColumns: ['entity_type', 'entity_id'],
+    idType: 'text',
+    resetColumn: 'budget_reset_at',
+    fixedIds: ['user', 'litellm-proxy-budget'],
+  },
 };
 
 /** An account id split into its table and the values of that table's id columns; undefined for an unknown account. */

@@ -79,7 +79,8 @@ function describeBus(name: string, open: () => Promise<OpenBuses>): void {
 describe('InvalidationBus', () => {
   it('should drop anything on the wire that is not a well-formed envelope', () => {
     expect(parseEnvelope('{"o":"x","t":"keys","p":{"tokens":["a"]}}')).toEqual({ o: 'x', t: 'keys', p: { tokens: ['a'] } });
-    for (const bad of ['not json', '{"o":1,"t":"keys","p":{}}', '{"o":"x","t":"keys","p":{"tokens":[1]}}', '{"o":"x","t":"keys","p":[]}']) expect(parseEnvelope(bad)).toBeUndefined();
+    for (const bad of ['not json', '{"o":1,"t":"keys","p":{}}', '{"o":"x","t":"keys","p":{"tokens":[1]}}', '{"o":"x","t":"keys","p":[]}'])
+      expect(parseEnvelope(bad)).toBeUndefined();
   });
 
   if (redisServerAvailable()) {

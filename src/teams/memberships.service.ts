@@ -68,7 +68,6 @@ export class MembershipsService {
     });
   }
 
-
   /**
    * POST /team/member_delete {team_id, user_id|user_email}.
    * @throws TeamNotFoundForUpdateError, MemberNotFoundError (400)
@@ -95,7 +94,6 @@ export class MembershipsService {
       return this.views.teamRow(saved);
     });
   }
-
 
   /**
    * POST /team/member_update {team_id, user_id|user_email, max_budget_in_team, role}.
@@ -138,7 +136,6 @@ export class MembershipsService {
     });
   }
 
-
   /**
    * A team admin (not a proxy or org admin) grants members of its team no larger budget than its own membership
    * has left, its own membership included: a team admin must not raise its own budget.
@@ -162,5 +159,4 @@ export class MembershipsService {
       );
     }
   }
-
 }

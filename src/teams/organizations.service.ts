@@ -33,12 +33,20 @@ export class OrganizationsService {
   /** POST /organization/new: inline budget fields create the organization's budget row. @throws OrganizationExistsError */
   async create(auth: AuthContext | null, body: NewOrganizationDto): Promise<OrganizationRowDto> {
     if (isSet(body.max_budget) && body.max_budget < 0) throw new InvalidTeamRequestError('max_budget must be non-negative', 'max_budget');
-    if (isSet(body.budget_duration) && parseDuration(body.budget_duration) === undefined) throw new InvalidTeamRequestError(`Invalid budget_duration '${body.budget_duration}'`, 'budget_duration');
+    if (isSet(body.budget_duration) && parseDuration(body.budget_duration) === undefined)
+      throw new InvalidTeamRequestError(`Invalid budget_duration '${body.budget_duration}'`, 'budget_duration');
     const organizationId = body.organization_id ?? randomUUID();
     const budgetId = body.budget_id ?? randomUUID();
     const budget = isSet(body.budget_id)
       ? null
-      : { budgetId, maxBudget: body.max_budget ?? null, tpmLimit: body.tpm_limit ?? null, rpmLimit: body.rpm_limit ?? null, maxParallelRequests: body.max_parallel_requests ?? null, budgetDuration: body.budget_duration ?? null };
+      : {
+          budgetId,
+          maxBudget: body.max_budget ?? null,
+          tpmLimit: body.tpm_limit ?? null,
+          rpmLimit: body.rpm_limit ?? null,
+          maxParallelRequests: body.max_parallel_requests ?? null,
+          budgetDuration: body.budget_duration ?? null,
+        };
     const saved = await this.repository.insertOrganization(
       {
         organizationId,
@@ -136,12 +144,14 @@ export class OrganizationsService {
       if (typeof value !== 'object' || value === null) throw new InvalidTeamRequestError('member must be {role, user_id|user_email} objects', 'member');
       const input = value as { role?: unknown; user_role?: unknown; user_id?: unknown; user_email?: unknown };
       const role = input.role ?? input.user_role ?? 'internal_user';
-      if (typeof role !== 'string' || !(USER_ROLES as readonly string[]).includes(role)) throw new InvalidTeamRequestError(`Invalid organization member role '${String(role)}'`, 'member');
+      if (typeof role !== 'string' || !(USER_ROLES as readonly string[]).includes(role))
+        throw new InvalidTeamRequestError(`Invalid organization member role '${String(role)}'`, 'member');
       // An org admin hands out at most its own role.
       if (auth?.role !== 'proxy_admin' && !ORG_ADMIN_GRANTABLE_ROLES.has(role)) {
         throw new TeamsAccessDeniedError(`Only a proxy admin can add an organization member with role '${role}'.`, 'member');
       }
-      if (typeof input.user_id !== 'string' && typeof input.user_email !== 'string') throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in for each member', 'member');
+      if (typeof input.user_id !== 'string' && typeof input.user_email !== 'string')
+        throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in for each member', 'member');
       return { role, userId: typeof input.user_id === 'string' ? input.user_id : null, userEmail: typeof input.user_email === 'string' ? input.user_email : null };
     });
     return this.repository.transaction(async (manager) => {
@@ -164,7 +174,12 @@ export class OrganizationsService {
     const teams = await this.repository.listTeams({ organizationId });
     return {
       ...row,
-      members: members.map((member) => ({ organization_id: member.organizationId, user_id: member.userId, user_role: member.userRole, created_at: member.createdAt.toISOString() })),
+      members: members.map((member) => ({
+        organization_id: member.organizationId,
+        user_id: member.userId,
+        user_role: member.userRole,
+        created_at: member.createdAt.toISOString(),
+      })),
       teams: await this.teamRows(teams),
     };
   }

@@ -3,9 +3,8 @@ import { MASTER_KEY_USER_ID } from '../common/access/caller';
 import { addDuration, parseDuration } from '../common/duration';
 import type { TeamFieldsDto } from './dto/team-request.dto';
 import type { StoredMember } from './entities';
-import { isMemberRole, MemberInput } from './members';
+import { isMemberRole, type MemberInput } from './members';
 import { InvalidTeamRequestError, TeamsAccessDeniedError } from './teams.errors';
-
 
 export function windowOf(duration: string | null): number | null {
   return duration ? (parseDuration(duration) ?? null) : null;

@@ -35,9 +35,14 @@ export class TeamViews implements OnApplicationShutdown {
   /** The audit row of a team change, with the team as the API shows it. */
   auditTeam(action: AuditAction, before: TeamEntity | null, after: TeamEntity | null): Promise<void> {
     const teamId = (after ?? before)!.teamId;
-    return this.audit.record({ table: TEAM_TABLE, objectId: teamId, action, before: before && toTeamRow(before, before.spend, before.budgetResetAt), after: after && toTeamRow(after, after.spend, after.budgetResetAt) });
+    return this.audit.record({
+      table: TEAM_TABLE,
+      objectId: teamId,
+      action,
+      before: before && toTeamRow(before, before.spend, before.budgetResetAt),
+      after: after && toTeamRow(after, after.spend, after.budgetResetAt),
+    });
   }
-
 
   auditUser(action: AuditAction, before: UserEntity | null, after: UserEntity | null): Promise<void> {
     const userId = (after ?? before)!.userId;
@@ -49,7 +54,6 @@ export class TeamViews implements OnApplicationShutdown {
       after: after && toUserRow(after, after.spend, after.budgetResetAt),
     });
   }
-
 
   /** Users named by id or email: found, or created (LiteLLM creates unknown members). */
   async resolveMembers(manager: EntityManager, members: readonly StoredMember[]): Promise<StoredMember[]> {
@@ -83,12 +87,10 @@ export class TeamViews implements OnApplicationShutdown {
     return resolved;
   }
 
-
   /** @throws UnknownOrganizationError (400) */
   async assertOrganization(manager: EntityManager, organizationId: string | null | undefined): Promise<void> {
     if (isSet(organizationId) && !(await this.repository.findOrganization(organizationId, manager))) throw new UnknownOrganizationError(organizationId);
   }
-
 
   /** Whether the caller is an `org_admin` member of the organization. */
   async isOrganizationAdmin(auth: AuthContext | null, organizationId: string | null): Promise<boolean> {
@@ -97,16 +99,13 @@ export class TeamViews implements OnApplicationShutdown {
     return members.some((member) => member.userId === auth.userId && member.userRole === 'org_admin');
   }
 
-
   teamSpend(entity: TeamEntity): Promise<{ spend: number; resetAt: number | null }> {
     return this.liveSpend.one(SpendSubject.team(entity.teamId), windowOf(entity.budgetDuration));
   }
 
-
   userSpend(entity: UserEntity): Promise<{ spend: number; resetAt: number | null }> {
     return this.liveSpend.one(SpendSubject.user(entity.userId), windowOf(entity.budgetDuration));
   }
-
 
   /** Teams as the API shows them, with the spend and window every budget check sees. */
   async teamRows(entities: readonly TeamEntity[]): Promise<TeamRowDto[]> {
@@ -114,22 +113,18 @@ export class TeamViews implements OnApplicationShutdown {
     return entities.map((entity, i) => toTeamRow(entity, live[i].spend, instant(live[i].resetAt)));
   }
 
-
   async teamRow(entity: TeamEntity): Promise<TeamRowDto> {
     return (await this.teamRows([entity]))[0];
   }
-
 
   async userRows(entities: readonly UserEntity[]): Promise<UserRowDto[]> {
     const live = await this.liveSpend.of(entities.map((entity) => ({ account: SpendSubject.user(entity.userId), windowMs: windowOf(entity.budgetDuration) })));
     return entities.map((entity, i) => toUserRow(entity, live[i].spend, instant(live[i].resetAt)));
   }
 
-
   async userRow(entity: UserEntity): Promise<UserRowDto> {
     return (await this.userRows([entity]))[0];
   }
-
 
   async membershipRows(rows: readonly MembershipRow[]): Promise<TeamMembershipRowDto[]> {
     const live = await this.liveSpend.of(rows.map((row) => ({ account: SpendSubject.membership(row.teamId, row.userId), windowMs: null })));

@@ -4,14 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { MemberAddDto, MemberDeleteDto, MemberUpdateDto, NewTeamDto, TeamIdDto, TeamIdsDto, TeamInfoQueryDto, TeamListQueryDto, UpdateTeamDto } from './dto/team-request.dto';
-import {
-  DeleteTeamsResponseDto,
-  TeamInfoResponseDto,
-  TeamMemberAddResponseDto,
-  TeamMemberUpdateResponseDto,
-  TeamRowDto,
-  UpdateTeamResponseDto,
-} from './dto/team-response.dto';
+import { DeleteTeamsResponseDto, TeamInfoResponseDto, TeamMemberAddResponseDto, TeamMemberUpdateResponseDto, TeamRowDto, UpdateTeamResponseDto } from './dto/team-response.dto';
 import { MembershipsService } from './memberships.service';
 import { TeamsService } from './teams.service';
 import { requestValidationPipe } from '../common/http/request-validation.pipe';

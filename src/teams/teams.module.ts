@@ -19,7 +19,14 @@ import { StoreModule } from '../store/store.module';
 
 /** Teams, internal users and organizations: the management API and the lookups the gateway makes per key. */
 @Module({
-  imports: [DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]), KeysModule, SpendModule, AuditModule, CustomersModule, StoreModule],
+  imports: [
+    DatabaseModule.forFeature([TeamEntity, UserEntity, TeamMembershipEntity, OrganizationEntity, OrganizationMemberEntity]),
+    KeysModule,
+    SpendModule,
+    AuditModule,
+    CustomersModule,
+    StoreModule,
+  ],
   controllers: [TeamsController, UsersController, OrganizationsController],
   providers: [TeamsRepository, TeamViews, TeamsService, MembershipsService, UsersService, OrganizationsService, TeamDirectory],
   exports: [TeamDirectory],

@@ -70,7 +70,10 @@ export class TeamsRepository {
   /** Deletes teams with their memberships (cascade) and removes their ids from users' `teams`. */
   async deleteTeams(teamIds: readonly string[]): Promise<void> {
     await this.db.transaction(async (manager) => {
-      await manager.query(`UPDATE "tollgate_users" SET "teams" = ARRAY(SELECT t FROM unnest("teams") t WHERE t <> ALL($1::text[])), "updated_at" = now() WHERE "teams" && $1::text[]`, [[...teamIds]]);
+      await manager.query(
+        `UPDATE "tollgate_users" SET "teams" = ARRAY(SELECT t FROM unnest("teams") t WHERE t <> ALL($1::text[])), "updated_at" = now() WHERE "teams" && $1::text[]`,
+        [[...teamIds]],
+      );
       await manager.delete(TeamEntity, { teamId: In([...teamIds]) });
     });
   }
@@ -88,7 +91,13 @@ export class TeamsRepository {
        ORDER BY m."team_id", m."user_id"`,
       parameters,
     )) as { team_id: string; user_id: string; spend: number; budget_id: string | null; max_budget: number | null }[];
-    return rows.map((row) => ({ teamId: row.team_id, userId: row.user_id, spend: Number(row.spend), budgetId: row.budget_id, maxBudget: row.max_budget === null ? null : Number(row.max_budget) }));
+    return rows.map((row) => ({
+      teamId: row.team_id,
+      userId: row.user_id,
+      spend: Number(row.spend),
+      budgetId: row.budget_id,
+      maxBudget: row.max_budget === null ? null : Number(row.max_budget),
+    }));
   }
 
   /** Creates the membership (no-op when it exists) and adds the team to the user's `teams`. */
@@ -113,7 +122,11 @@ export class TeamsRepository {
       budget_id: string | null;
     }[];
     if (membership?.budget_id) {
-      await manager.query(`UPDATE "tollgate_budgets" SET "max_budget" = $2, "updated_at" = now(), "updated_by" = $3 WHERE "budget_id" = $1`, [membership.budget_id, maxBudget, actor]);
+      await manager.query(`UPDATE "tollgate_budgets" SET "max_budget" = $2, "updated_at" = now(), "updated_by" = $3 WHERE "budget_id" = $1`, [
+        membership.budget_id,
+        maxBudget,
+        actor,
+      ]);
       return;
     }
     const budgetId = randomUUID();

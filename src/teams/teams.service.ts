@@ -14,7 +14,15 @@ import { toTeamRow } from './team-mapper';
 import type { DeleteTeamsResponseDto, TeamInfoResponseDto, TeamRowDto, UpdateTeamResponseDto } from './dto/team-response.dto';
 import type { KeyRowDto } from '../keys/dto/key-response.dto';
 import { TeamDirectory } from './team-directory.service';
-import { DuplicateMemberError, InvalidTeamRequestError, TeamExistsError, TeamNotFoundError, TeamNotFoundForUpdateError, UnknownOrganizationError, TeamsAccessDeniedError } from './teams.errors';
+import {
+  DuplicateMemberError,
+  InvalidTeamRequestError,
+  TeamExistsError,
+  TeamNotFoundError,
+  TeamNotFoundForUpdateError,
+  UnknownOrganizationError,
+  TeamsAccessDeniedError,
+} from './teams.errors';
 import { TeamChanges, TeamsRepository } from './teams.repository';
 import { TeamViews } from './team-views.service';
 import { isSet, pythonList, windowEnd, parseMembers, validateTeamFields, stringMap, withTagsAndGuardrails, seesEverything, asTeamViewer } from './team-rules';
@@ -83,12 +91,14 @@ export class TeamsService {
         await this.views.auditTeam('created', null, created);
         return created;
       });
-      this.directory.teamChanged(saved.teamId, saved.membersWithRoles.map((member) => member.user_id));
+      this.directory.teamChanged(
+        saved.teamId,
+        saved.membersWithRoles.map((member) => member.user_id),
+      );
       await this.liveSpend.reset(SpendSubject.team(saved.teamId), 0, saved.budgetResetAt);
       return toTeamRow(saved, 0, saved.budgetResetAt);
     });
   }
-
 
   /**
    * POST /team/update: only the fields given (non-null) change.
@@ -128,7 +138,6 @@ export class TeamsService {
     });
   }
 
-
   /**
    * POST /team/delete: all or nothing; memberships go and the team leaves its users' `teams`.
    * @throws TeamNotFoundError (404) naming the ids that do not exist.
@@ -145,7 +154,6 @@ export class TeamsService {
       return { deleted_teams: [...teamIds], message: `Successfully deleted teams with ids: ${pythonList(teamIds)}` };
     });
   }
-
 
   /**
    * GET /team/info?team_id=
@@ -171,7 +179,6 @@ export class TeamsService {
       team_memberships: await this.views.membershipRows(memberships),
     };
   }
-
 
   /**
    * A team an org admin creates grants no more than its organization holds (models, budget left, limits): the
@@ -222,13 +229,11 @@ export class TeamsService {
     assertWithinGrant(holder, candidate, null, { holder: `organization ${organizationId}`, rule: 'A team can only be granted what its organization holds.' });
   }
 
-
   /** GET /team/list: every team (or those of a user / an organization), oldest first. */
   async listTeams(filter: { user_id?: string; organization_id?: string }): Promise<TeamRowDto[]> {
     const rows = await this.repository.listTeams({ organizationId: filter.organization_id });
     return this.views.teamRows(rows.filter((team) => !filter.user_id || team.membersWithRoles.some((member) => member.user_id === filter.user_id)));
   }
-
 
   /** POST /team/block and /team/unblock. @throws TeamNotFoundForUpdateError */
   async setTeamBlocked(teamId: string, blocked: boolean): Promise<TeamRowDto> {
@@ -244,5 +249,4 @@ export class TeamsService {
       return this.views.teamRow(saved);
     });
   }
-
 }

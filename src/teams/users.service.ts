@@ -17,7 +17,7 @@ import { TeamDirectory } from './team-directory.service';
 import { PROXY_BUDGET_USER_ID } from './team';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
-import { InvalidTeamRequestError, TeamNotFoundForUpdateError, UnknownOrganizationError, UserNotFoundError, TeamsAccessDeniedError } from './teams.errors';
+import { InvalidTeamRequestError, TeamNotFoundForUpdateError, UserNotFoundError, TeamsAccessDeniedError } from './teams.errors';
 import { TeamsRepository, UserChanges } from './teams.repository';
 import { TeamViews } from './team-views.service';
 import { windowOf, instant, adminContext, isSet, pythonList, windowEnd, validateBudget, seesEverything } from './team-rules';
@@ -102,7 +102,6 @@ export class UsersService {
     return { ...row, key: generated.key, key_name: generated.key_name, key_alias: generated.key_alias, expires: generated.expires, token: generated.token_id };
   }
 
-
   /**
    * GET /user/info?user_id= (the caller's own without one).
    * @throws UserNotFoundError (404)
@@ -130,7 +129,6 @@ export class UsersService {
       ),
     };
   }
-
 
   /**
    * POST /user/update {user_id|user_email, …}: only the fields given (non-null) change; `spend` sets the spend.
@@ -197,7 +195,6 @@ export class UsersService {
     });
   }
 
-
   /**
    * POST /user/delete {user_ids}: all or nothing; their keys are deleted and they leave their teams.
    * @throws UserNotFoundError (404) naming the ids that do not exist.
@@ -222,17 +219,19 @@ export class UsersService {
     });
   }
 
-
   /** GET /user/list, oldest first, paginated as LiteLLM's newer API. */
   async listUsers(query: UserListQueryDto): Promise<UserListResponseDto> {
     const page = query.page ?? 1;
     const size = query.page_size ?? 25;
-    const userIds = query.user_ids ? query.user_ids.split(',').map((id) => id.trim()).filter(Boolean) : undefined;
+    const userIds = query.user_ids
+      ? query.user_ids
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean)
+      : undefined;
     const { rows, total } = await this.repository.listUsers({ role: query.role, userIds }, page, size);
     return { users: await this.views.userRows(rows), total, page, page_size: size, total_pages: Math.ceil(total / size) };
   }
-
-
 
   /** `/user/info?user_id=litellm-proxy-budget`: the global proxy budget and its live spend, as LiteLLM reports it. */
   private async describeProxyBudget(): Promise<UserInfoResponseDto> {
@@ -254,5 +253,4 @@ export class UsersService {
       teams: [],
     };
   }
-
 }

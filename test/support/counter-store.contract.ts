@@ -50,7 +50,12 @@ export function describeCounterStoreContract(name: string, makeStore: (startMs: 
       await sut.store.seedBudgets([{ key: key('b'), spend: 99, resetAt: null }]);
       expect(await sut.store.readBudgets([{ key: key('b'), windowMs: null }])).toEqual([{ spend: 1, resetAt: null }]);
       await sut.store.resetBudget({ key: key('b'), spend: 7, resetAt: null });
-      expect(await sut.store.readBudgets([{ key: key('b'), windowMs: null }, { key: key('unknown'), windowMs: null }])).toEqual([{ spend: 7, resetAt: null }, undefined]);
+      expect(
+        await sut.store.readBudgets([
+          { key: key('b'), windowMs: null },
+          { key: key('unknown'), windowMs: null },
+        ]),
+      ).toEqual([{ spend: 7, resetAt: null }, undefined]);
     });
 
     it('should admit while committed spend plus open reservations is below the budget', async () => {
@@ -73,7 +78,10 @@ export function describeCounterStoreContract(name: string, makeStore: (startMs: 
     });
 
     it('should charge the actual cost at settlement, once, and give the reservation back', async () => {
-      await sut.store.seedBudgets([{ key: key('b'), spend: 1, resetAt: null }, { key: key('team'), spend: 5, resetAt: null }]);
+      await sut.store.seedBudgets([
+        { key: key('b'), spend: 1, resetAt: null },
+        { key: key('team'), spend: 5, resetAt: null },
+      ]);
       const hold = admitted(
         await sut.store.admit({
           checks: [

@@ -11,7 +11,10 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
  * keeps every e2e suite on its own real database without paying that each time.
  */
 // The migrations' code, not just their names: an edited (not yet landed) migration must rebuild the template.
-const migrationsDigest = createHash('sha1').update(MIGRATIONS.map((m) => `${m.name}:${m.prototype.up.toString()}`).join(',')).digest('hex').slice(0, 12);
+const migrationsDigest = createHash('sha1')
+  .update(MIGRATIONS.map((m) => `${m.name}:${m.prototype.up.toString()}`).join(','))
+  .digest('hex')
+  .slice(0, 12);
 export const TEMPLATE_DIR = join(tmpdir(), `tollgate-e2e-template-postgres-${migrationsDigest}`);
 
 export default async function globalSetup(): Promise<void> {
@@ -20,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
   const building = `${TEMPLATE_DIR}.building-${process.pid}`;
   mkdirSync(building, { recursive: true });
   const embedded = await startEmbeddedPostgres(building);
-  const dataSource = new DataSource({ type: 'postgres', url: embedded.url, migrations: MIGRATIONS, migrationsTableName: 'tollgate_migrations', });
+  const dataSource = new DataSource({ type: 'postgres', url: embedded.url, migrations: MIGRATIONS, migrationsTableName: 'tollgate_migrations' });
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   await dataSource.destroy();

@@ -237,9 +237,7 @@ export async function startMockUpstream(options = {}) {
     if (typeof model !== 'string') return false;
     if (ERROR_MODEL_RE.test(model)) {
       const status = Number(model);
-      after(ctx, opts.latencyMs, () =>
-        sendError(ctx, status, `Mock upstream error ${model}`, 'mock_error', model, status === 429 ? { 'retry-after': '1' } : undefined),
-      );
+      after(ctx, opts.latencyMs, () => sendError(ctx, status, `Mock upstream error ${model}`, 'mock_error', model, status === 429 ? { 'retry-after': '1' } : undefined));
       return true;
     }
     if (routerFailure(ctx, model)) return true;
@@ -252,7 +250,13 @@ export async function startMockUpstream(options = {}) {
   function routerFailure(ctx, model) {
     if (model === 'context-overflow') {
       after(ctx, opts.latencyMs, () =>
-        sendError(ctx, 400, "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.", 'invalid_request_error', 'context_length_exceeded'),
+        sendError(
+          ctx,
+          400,
+          "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+          'invalid_request_error',
+          'context_length_exceeded',
+        ),
       );
       return true;
     }
@@ -271,7 +275,13 @@ export async function startMockUpstream(options = {}) {
           ctx.res.end(`data: ${JSON.stringify({ error: { message: 'Mock stream failed before its first token', type: 'server_error', code: null } })}\n\n`);
           return;
         }
-        const chunk = { id: 'chatcmpl-mock-drop', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'partial ' }, finish_reason: null }] };
+        const chunk = {
+          id: 'chatcmpl-mock-drop',
+          object: 'chat.completion.chunk',
+          created: 1700000000,
+          model,
+          choices: [{ index: 0, delta: { role: 'assistant', content: 'partial ' }, finish_reason: null }],
+        };
         ctx.res.write(`data: ${JSON.stringify(chunk)}\n\n`);
         ctx.timer = setTimeout(() => ctx.res.destroy(), 50);
       });
@@ -494,9 +504,7 @@ export async function startMockUpstream(options = {}) {
       return sendCompletion(ctx, { id, object: 'text_completion', created, model, choices, usage });
     }
     const head = `data: {"id":"${id}","object":"text_completion","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
-    const frames = splitText(texts[0], opts.chunkCount).map(
-      (p) => `${head}[{"text":${JSON.stringify(p)},"index":0,"logprobs":null,"finish_reason":null}]}\n\n`,
-    );
+    const frames = splitText(texts[0], opts.chunkCount).map((p) => `${head}[{"text":${JSON.stringify(p)},"index":0,"logprobs":null,"finish_reason":null}]}\n\n`);
     frames.push(`${head}[{"text":"","index":0,"logprobs":null,"finish_reason":"stop"}]}\n\n`);
     const includeUsage = !!(body.stream_options && body.stream_options.include_usage === true);
     const usageFrame = includeUsage ? `${head}[],"usage":${JSON.stringify(usage)}}\n\n` : null;
@@ -574,7 +582,13 @@ export async function startMockUpstream(options = {}) {
   function responsesApi(ctx, body, model) {
     stats.responses++;
     if (body.previous_response_id !== undefined) {
-      return sendError(ctx, 400, "Previous response with id '" + body.previous_response_id + "' not found. (The mock upstream stores nothing.)", 'invalid_request_error', 'previous_response_not_found');
+      return sendError(
+        ctx,
+        400,
+        "Previous response with id '" + body.previous_response_id + "' not found. (The mock upstream stores nothing.)",
+        'invalid_request_error',
+        'previous_response_not_found',
+      );
     }
     if (body.stream_options && body.stream_options.include_usage !== undefined) {
       return sendError(ctx, 400, "Unknown parameter: 'stream_options.include_usage'.", 'invalid_request_error', 'unknown_parameter');
@@ -613,10 +627,18 @@ export async function startMockUpstream(options = {}) {
     let text = null;
     if (last && last.type === 'function_call_output') text = `The tool said: ${itemText(last)}`;
     else if (tools.length > 0 && body.tool_choice !== 'none') {
-      output.push({ id: `fc_mock_${n}`, type: 'function_call', status: 'completed', call_id: `call_mock_${n}`, name: tools[0].name, arguments: JSON.stringify({ input: lastUser }) });
+      output.push({
+        id: `fc_mock_${n}`,
+        type: 'function_call',
+        status: 'completed',
+        call_id: `call_mock_${n}`,
+        name: tools[0].name,
+        arguments: JSON.stringify({ input: lastUser }),
+      });
     } else if (format && format.type === 'json_schema') text = JSON.stringify(sampleOf(format.schema));
     else text = 'Mock reply to: ' + lastUser.slice(0, 40);
-    if (text !== null) output.push({ id: `msg_mock_${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] });
+    if (text !== null)
+      output.push({ id: `msg_mock_${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] });
     const response = {
       id,
       object: 'response',
@@ -656,7 +678,8 @@ export async function startMockUpstream(options = {}) {
         const full = item.content[0].text;
         event('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', content: [] } });
         event('response.content_part.added', { item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
-        for (const piece of splitText(full, opts.chunkCount)) event('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: piece, logprobs: [] });
+        for (const piece of splitText(full, opts.chunkCount))
+          event('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: piece, logprobs: [] });
         event('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text: full, logprobs: [] });
         event('response.content_part.done', { item_id: item.id, output_index: index, content_index: 0, part: item.content[0] });
       } else if (item.type === 'function_call') {
@@ -741,8 +764,17 @@ export async function startMockUpstream(options = {}) {
     }
 
     const route =
-      p === '/chat/completions' ? 'chat' : p === '/completions' ? 'completions' : p === '/embeddings' ? 'embeddings'
-        : p === '/responses' ? 'responses' : p === '/models' || p.startsWith('/models/') ? 'models' : null;
+      p === '/chat/completions'
+        ? 'chat'
+        : p === '/completions'
+          ? 'completions'
+          : p === '/embeddings'
+            ? 'embeddings'
+            : p === '/responses'
+              ? 'responses'
+              : p === '/models' || p.startsWith('/models/')
+                ? 'models'
+                : null;
 
     const later = (fn) => after(ctx, opts.latencyMs, fn);
 
@@ -752,9 +784,7 @@ export async function startMockUpstream(options = {}) {
     if (!checkAuth(req)) {
       // Like some providers, quote the key it was sent: the gateway must never pass that on to its client.
       const presented = String(req.headers.authorization ?? req.headers['api-key'] ?? '').replace(/^Bearer /, '');
-      return later(() =>
-        sendError(ctx, 401, `Incorrect API key provided: ${presented} (mock upstream).`, 'invalid_request_error', 'invalid_api_key'),
-      );
+      return later(() => sendError(ctx, 401, `Incorrect API key provided: ${presented} (mock upstream).`, 'invalid_request_error', 'invalid_api_key'));
     }
     if (route === 'models') {
       if (req.method !== 'GET') return later(() => sendError(ctx, 405, `Method ${req.method} not allowed.`, 'invalid_request_error'));
@@ -767,7 +797,7 @@ export async function startMockUpstream(options = {}) {
     if (req.method !== 'POST') return later(() => sendError(ctx, 405, `Method ${req.method} not allowed.`, 'invalid_request_error'));
     if (badJson || body === null || typeof body !== 'object' || Array.isArray(body)) {
       return later(() =>
-        sendError(ctx, 400, 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)', 'invalid_request_error'),
+        sendError(ctx, 400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)", 'invalid_request_error'),
       );
     }
 
@@ -826,11 +856,28 @@ export async function startMockUpstream(options = {}) {
   // ------------------------------------------------------------------ files and batches
   const files = new Map();
   const batches = new Map();
-  const describeFile = (f) => ({ id: f.id, object: 'file', bytes: Buffer.byteLength(f.data), created_at: f.created_at, filename: f.filename, purpose: f.purpose, status: 'processed' });
+  const describeFile = (f) => ({
+    id: f.id,
+    object: 'file',
+    bytes: Buffer.byteLength(f.data),
+    created_at: f.created_at,
+    filename: f.filename,
+    purpose: f.purpose,
+    status: 'processed',
+  });
   const describeBatch = (b) => ({
-    id: b.id, object: 'batch', endpoint: b.endpoint, errors: null, input_file_id: b.input_file_id, completion_window: b.completion_window,
-    status: b.status, output_file_id: b.output_file_id, error_file_id: null, created_at: b.created_at,
-    request_counts: { total: b.lines.length, completed: b.status === 'completed' ? b.lines.length : 0, failed: 0 }, metadata: b.metadata ?? null,
+    id: b.id,
+    object: 'batch',
+    endpoint: b.endpoint,
+    errors: null,
+    input_file_id: b.input_file_id,
+    completion_window: b.completion_window,
+    status: b.status,
+    output_file_id: b.output_file_id,
+    error_file_id: null,
+    created_at: b.created_at,
+    request_counts: { total: b.lines.length, completed: b.status === 'completed' ? b.lines.length : 0, failed: 0 },
+    metadata: b.metadata ?? null,
   });
 
   /**
@@ -845,7 +892,8 @@ export async function startMockUpstream(options = {}) {
       if (!id && req.method === 'POST') {
         const form = await new Response(raw, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData().catch(() => null);
         const file = form?.get('file');
-        if (!form || !file || typeof file === 'string' || typeof form.get('purpose') !== 'string') return sendError(ctx, 400, "Missing required parameter: 'file' or 'purpose'.", 'invalid_request_error');
+        if (!form || !file || typeof file === 'string' || typeof form.get('purpose') !== 'string')
+          return sendError(ctx, 400, "Missing required parameter: 'file' or 'purpose'.", 'invalid_request_error');
         const stored = { id: `file-${idPrefix}${(++seq).toString(36)}`, filename: file.name, purpose: form.get('purpose'), data: await file.text(), created_at: now };
         files.set(stored.id, stored);
         return sendJson(ctx, 200, JSON.stringify(describeFile(stored)));
@@ -866,7 +914,17 @@ export async function startMockUpstream(options = {}) {
     if (!id && req.method === 'POST') {
       const input = body && files.get(body.input_file_id);
       if (!input) return sendError(ctx, 400, `Invalid input_file_id: ${body?.input_file_id}`, 'invalid_request_error');
-      const batch = { id: `batch_${idPrefix}${(++seq).toString(36)}`, endpoint: body.endpoint, input_file_id: input.id, completion_window: body.completion_window ?? '24h', status: 'validating', output_file_id: null, created_at: now, metadata: body.metadata, lines: input.data.split('\n').filter((line) => line.trim() !== '') };
+      const batch = {
+        id: `batch_${idPrefix}${(++seq).toString(36)}`,
+        endpoint: body.endpoint,
+        input_file_id: input.id,
+        completion_window: body.completion_window ?? '24h',
+        status: 'validating',
+        output_file_id: null,
+        created_at: now,
+        metadata: body.metadata,
+        lines: input.data.split('\n').filter((line) => line.trim() !== ''),
+      };
       batches.set(batch.id, batch);
       return sendJson(ctx, 200, JSON.stringify(describeBatch(batch)));
     }
@@ -874,7 +932,17 @@ export async function startMockUpstream(options = {}) {
       const all = [...batches.values()].reverse();
       const start = query.after ? all.findIndex((b) => b.id === query.after) + 1 : 0;
       const page = all.slice(start, start + Number(query.limit ?? 20));
-      return sendJson(ctx, 200, JSON.stringify({ object: 'list', data: page.map(describeBatch), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + page.length < all.length }));
+      return sendJson(
+        ctx,
+        200,
+        JSON.stringify({
+          object: 'list',
+          data: page.map(describeBatch),
+          first_id: page[0]?.id ?? null,
+          last_id: page.at(-1)?.id ?? null,
+          has_more: start + page.length < all.length,
+        }),
+      );
     }
     const batch = batches.get(id);
     if (!batch) return sendError(ctx, 404, `No batch found with id '${id}'.`, 'invalid_request_error');
@@ -893,7 +961,14 @@ export async function startMockUpstream(options = {}) {
         } catch {
           /* not JSON: keep the index */
         }
-        const answer = { id: `chatcmpl-batch-${i}`, object: 'chat.completion', created: now, model: 'mock-gpt', choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }], usage };
+        const answer = {
+          id: `chatcmpl-batch-${i}`,
+          object: 'chat.completion',
+          created: now,
+          model: 'mock-gpt',
+          choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }],
+          usage,
+        };
         return JSON.stringify({ id: `batch_req_${i}`, custom_id: customId, response: { status_code: 200, request_id: `req_${i}`, body: answer }, error: null });
       });
       const out = { id: `file-${idPrefix}${(++seq).toString(36)}`, filename: `${batch.id}_output.jsonl`, purpose: 'batch_output', data: output.join('\n') + '\n', created_at: now };
@@ -917,17 +992,22 @@ export async function startMockUpstream(options = {}) {
     socket.on('error', () => socket.destroy());
     const refuse = (status, message) => {
       const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } });
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
     };
     if (!REALTIME_RE.test(pathname) || !model) return refuse(404, `Mock upstream: no websocket route ${pathname}`);
     if (!checkAuth(req)) return refuse(401, 'Incorrect API key provided.');
     logRequest(req, pathname, Object.fromEntries(query), '');
     stats.requests++;
     stats.realtime = (stats.realtime ?? 0) + 1;
-    import('ws').then(({ WebSocketServer }) => {
-      realtimeServer ??= new WebSocketServer({ noServer: true, perMessageDeflate: false });
-      realtimeServer.handleUpgrade(req, socket, head, (ws) => realtimeSession(ws, model));
-    }, () => refuse(404, 'Mock upstream: the ws package is not installed'));
+    import('ws').then(
+      ({ WebSocketServer }) => {
+        realtimeServer ??= new WebSocketServer({ noServer: true, perMessageDeflate: false });
+        realtimeServer.handleUpgrade(req, socket, head, (ws) => realtimeSession(ws, model));
+      },
+      () => refuse(404, 'Mock upstream: the ws package is not installed'),
+    );
   });
 
   /** session.created first; response.create → response.created, text deltas, response.done with usage. */
@@ -952,8 +1032,23 @@ export async function startMockUpstream(options = {}) {
       send({ type: 'response.created', response: { id, object: 'realtime.response', status: 'in_progress', output: [], usage: null } });
       for (const delta of pieces) send({ type: 'response.text.delta', response_id: id, item_id: `item_${id}`, output_index: 0, content_index: 0, delta });
       send({ type: 'response.text.done', response_id: id, item_id: `item_${id}`, output_index: 0, content_index: 0, text });
-      const usage = { total_tokens: 20 + output, input_tokens: 20, output_tokens: output, input_token_details: { cached_tokens: 0, text_tokens: 12, audio_tokens: 8 }, output_token_details: { text_tokens: output, audio_tokens: 0 } };
-      send({ type: 'response.done', response: { id, object: 'realtime.response', status: 'completed', output: [{ id: `item_${id}`, type: 'message', role: 'assistant', content: [{ type: 'text', text }] }], usage } });
+      const usage = {
+        total_tokens: 20 + output,
+        input_tokens: 20,
+        output_tokens: output,
+        input_token_details: { cached_tokens: 0, text_tokens: 12, audio_tokens: 8 },
+        output_token_details: { text_tokens: output, audio_tokens: 0 },
+      };
+      send({
+        type: 'response.done',
+        response: {
+          id,
+          object: 'realtime.response',
+          status: 'completed',
+          output: [{ id: `item_${id}`, type: 'message', role: 'assistant', content: [{ type: 'text', text }] }],
+          usage,
+        },
+      });
     });
   }
 

@@ -59,8 +59,7 @@ export async function startMockUpstreamProcess(args: string[] = []): Promise<Moc
     stats: () => getJson<MockStats>('/__stats'),
     requests: () => getJson<RecordedRequest[]>('/__requests'),
     reset: async () => void (await fetch(`${url}/__reset`, { method: 'POST' })),
-    configure: async (options) =>
-      void (await fetch(`${url}/__control`, { method: 'POST', body: JSON.stringify(options), headers: { 'content-type': 'application/json' } })),
+    configure: async (options) => void (await fetch(`${url}/__control`, { method: 'POST', body: JSON.stringify(options), headers: { 'content-type': 'application/json' } })),
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

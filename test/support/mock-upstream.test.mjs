@@ -123,7 +123,15 @@ test('chat without /v1 prefix, content parts and completionTokens option', async
   mock.setOptions({ completionTokens: 5 });
   const { status, json } = await post('/chat/completions', {
     model: 'm',
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'abcd' }, { type: 'text', text: 'efgh' }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'abcd' },
+          { type: 'text', text: 'efgh' },
+        ],
+      },
+    ],
   });
   assert.equal(status, 200);
   assert.equal(json.choices[0].message.content, 'Mock reply to: abcdefgh');
@@ -156,7 +164,10 @@ test('chat SSE: chunk order, role first, finish_reason, include_usage, [DONE]', 
     assert.equal(c.choices[0].delta.role, undefined);
     assert.equal(c.choices[0].finish_reason, null);
   }
-  const content = chunks.slice(0, 8).map((c) => c.choices[0].delta.content).join('');
+  const content = chunks
+    .slice(0, 8)
+    .map((c) => c.choices[0].delta.content)
+    .join('');
   assert.equal(content, 'Mock reply to: ' + chatBody.messages[1].content.slice(0, 40));
   assert.equal(chunks[8].choices[0].finish_reason, 'stop');
   assert.deepEqual(chunks[8].choices[0].delta, {});
@@ -205,7 +216,10 @@ test("'call-tools' calls the first tool, then answers the tool result, as JSON a
   assert.equal(second.json.choices[0].message.content, 'Mock reply to tool result: x=1');
   const streamed = await post('/v1/chat/completions', { model: 'call-tools', messages: [{ role: 'user', content: 'find y' }], tools, stream: true });
   const chunks = sseEvents(streamed.text).filter((data) => data !== '[DONE]');
-  const args = chunks.flatMap((chunk) => chunk.choices[0]?.delta?.tool_calls ?? []).map((delta) => delta.function.arguments).join('');
+  const args = chunks
+    .flatMap((chunk) => chunk.choices[0]?.delta?.tool_calls ?? [])
+    .map((delta) => delta.function.arguments)
+    .join('');
   assert.deepEqual(JSON.parse(args), { input: 'find y' });
   assert.equal(chunks.at(-1).choices[0].finish_reason, 'tool_calls');
 });
@@ -226,7 +240,13 @@ test('legacy completions JSON and SSE', async () => {
   assert.equal(ev.at(-1), '[DONE]');
   const chunks = ev.slice(0, -1);
   assert.ok(chunks.every((c) => c.object === 'text_completion'));
-  assert.equal(chunks.slice(0, 8).map((c) => c.choices[0].text).join(''), 'Mock completion for: Say this is a test');
+  assert.equal(
+    chunks
+      .slice(0, 8)
+      .map((c) => c.choices[0].text)
+      .join(''),
+    'Mock completion for: Say this is a test',
+  );
   assert.equal(chunks[8].choices[0].finish_reason, 'stop');
   assert.deepEqual(chunks[9].choices, []);
   assert.ok(chunks[9].usage.total_tokens > 0);
@@ -249,14 +269,23 @@ test('embeddings: float, deterministic, arrays and token arrays', async () => {
 
   const b = await post('/v1/embeddings', { model: 'e', input: ['hello world', 'other text'] });
   assert.equal(b.json.data.length, 2);
-  assert.deepEqual(b.json.data.map((d) => d.index), [0, 1]);
+  assert.deepEqual(
+    b.json.data.map((d) => d.index),
+    [0, 1],
+  );
   assert.deepEqual(b.json.data[0].embedding, a.json.data[0].embedding);
   assert.notDeepEqual(b.json.data[1].embedding, a.json.data[0].embedding);
 
   const c = await post('/v1/embeddings', { model: 'e', input: [1, 2, 3] });
   assert.equal(c.json.data.length, 1);
   assert.equal(c.json.usage.prompt_tokens, 3);
-  const d = await post('/v1/embeddings', { model: 'e', input: [[1, 2], [3, 4, 5]] });
+  const d = await post('/v1/embeddings', {
+    model: 'e',
+    input: [
+      [1, 2],
+      [3, 4, 5],
+    ],
+  });
   assert.equal(d.json.data.length, 2);
   assert.equal(d.json.usage.prompt_tokens, 5);
 
@@ -404,17 +433,13 @@ test('slow model wait is abandoned and counted when the client gives up', async 
 test('client destroying the socket mid-stream is counted as aborted and writing stops', async () => {
   mock.setOptions({ chunkDelayMs: 50, chunkCount: 20 });
   await new Promise((resolve, reject) => {
-    const req = http.request(
-      `${mock.url}/v1/chat/completions`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false },
-      (res) => {
-        assert.equal(res.statusCode, 200);
-        res.once('data', () => {
-          req.destroy();
-          resolve();
-        });
-      },
-    );
+    const req = http.request(`${mock.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
+      assert.equal(res.statusCode, 200);
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
     req.on('error', () => {});
     req.on('close', resolve);
     req.end(JSON.stringify({ ...chatBody, stream: true }));
@@ -440,24 +465,23 @@ test('big-<bytes> model: a reply of exactly that many bytes, JSON without Conten
   const events = sseEvents(sse.text);
   assert.equal(events.at(-1), '[DONE]');
   const contents = events.slice(1, -3).map((e) => e.choices[0].delta.content);
-  assert.deepEqual(contents.map((c) => c.length), [65536, 65536, 65536, bytes - 3 * 65536]);
+  assert.deepEqual(
+    contents.map((c) => c.length),
+    [65536, 65536, 65536, bytes - 3 * 65536],
+  );
   assert.equal(events.at(-2).usage.completion_tokens, bytes / 4);
   assert.equal(mock.stats.completedStreams, 1);
 });
 
 test('big-<bytes> model stops writing when the client stops reading and leaves', async () => {
   await new Promise((resolve, reject) => {
-    const req = http.request(
-      `${mock.url}/v1/chat/completions`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false },
-      (res) => {
-        assert.equal(res.statusCode, 200);
-        res.once('data', () => {
-          req.destroy();
-          resolve();
-        });
-      },
-    );
+    const req = http.request(`${mock.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
+      assert.equal(res.statusCode, 200);
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
     req.on('error', () => {});
     req.end(JSON.stringify({ ...chatBody, model: 'big-67108864' }));
     setTimeout(() => reject(new Error('no data')), 3000).unref();
@@ -484,7 +508,12 @@ function typedEvents(text) {
 }
 
 test('responses JSON: output message, usage with cached and reasoning tokens, echoed request fields', async () => {
-  const r = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'Hello, how are you today? This sentence is longer than forty characters.', instructions: 'Be terse.', metadata: { a: 'b' } });
+  const r = await post('/v1/responses', {
+    model: 'gpt-4o-mini',
+    input: 'Hello, how are you today? This sentence is longer than forty characters.',
+    instructions: 'Be terse.',
+    metadata: { a: 'b' },
+  });
   assert.equal(r.status, 200);
   assert.match(r.json.id, /^resp_mock_\d+$/);
   assert.equal(r.json.object, 'response');
@@ -515,23 +544,32 @@ test('responses SSE: typed events in order, sequence numbers, deltas that add up
   assert.equal(r.status, 200);
   assert.match(r.res.headers.get('content-type'), /text\/event-stream/);
   const events = typedEvents(r.text);
-  assert.deepEqual(events.map((e) => e.type), [
-    'response.created',
-    'response.in_progress',
-    'response.output_item.added',
-    'response.content_part.added',
-    'response.output_text.delta',
-    'response.output_text.delta',
-    'response.output_text.delta',
-    'response.output_text.done',
-    'response.content_part.done',
-    'response.output_item.done',
-    'response.completed',
-  ]);
-  assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i));
+  assert.deepEqual(
+    events.map((e) => e.type),
+    [
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ],
+  );
+  assert.deepEqual(
+    events.map((e) => e.sequence_number),
+    events.map((_, i) => i),
+  );
   assert.equal(events[0].response.status, 'in_progress');
   assert.equal(events[0].response.usage, null);
-  const text = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+  const text = events
+    .filter((e) => e.type === 'response.output_text.delta')
+    .map((e) => e.delta)
+    .join('');
   assert.equal(text, 'Mock reply to: stream me please');
   const done = events.at(-1).response;
   assert.equal(done.output[0].content[0].text, text);
@@ -542,16 +580,35 @@ test('responses SSE: typed events in order, sequence numbers, deltas that add up
 test('responses tools: a function call with {"input": last user text}, its output answered, json_schema answered in shape', async () => {
   const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { input: { type: 'string' } } } }, { type: 'web_search_preview' }];
   const call = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'Weather in Paris?', tools });
-  assert.deepEqual(call.json.output, [{ id: call.json.output[0].id, type: 'function_call', status: 'completed', call_id: call.json.output[0].call_id, name: 'get_weather', arguments: '{"input":"Weather in Paris?"}' }]);
-  const answered = await post('/v1/responses', { model: 'gpt-4o-mini', tools, input: [{ role: 'user', content: 'Weather in Paris?' }, call.json.output[0], { type: 'function_call_output', call_id: call.json.output[0].call_id, output: 'sunny' }] });
+  assert.deepEqual(call.json.output, [
+    {
+      id: call.json.output[0].id,
+      type: 'function_call',
+      status: 'completed',
+      call_id: call.json.output[0].call_id,
+      name: 'get_weather',
+      arguments: '{"input":"Weather in Paris?"}',
+    },
+  ]);
+  const answered = await post('/v1/responses', {
+    model: 'gpt-4o-mini',
+    tools,
+    input: [{ role: 'user', content: 'Weather in Paris?' }, call.json.output[0], { type: 'function_call_output', call_id: call.json.output[0].call_id, output: 'sunny' }],
+  });
   assert.equal(answered.json.output[0].content[0].text, 'The tool said: sunny');
   const none = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'x', tools, tool_choice: 'none' });
   assert.equal(none.json.output[0].type, 'message');
   const streamed = typedEvents((await post('/v1/responses', { model: 'gpt-4o-mini', input: 'Weather in Rome?', tools, stream: true })).text);
-  const args = streamed.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta).join('');
+  const args = streamed
+    .filter((e) => e.type === 'response.function_call_arguments.delta')
+    .map((e) => e.delta)
+    .join('');
   assert.equal(args, '{"input":"Weather in Rome?"}');
   assert.equal(streamed.find((e) => e.type === 'response.function_call_arguments.done').arguments, args);
-  const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' }, sunny: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' } } } };
+  const schema = {
+    type: 'object',
+    properties: { city: { type: 'string' }, days: { type: 'integer' }, sunny: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' } } },
+  };
   const structured = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'json', text: { format: { type: 'json_schema', name: 'w', schema } } });
   assert.deepEqual(JSON.parse(structured.json.output[0].content[0].text), { city: 'mock', days: 1, sunny: true, tags: ['mock'] });
 });
@@ -734,8 +791,14 @@ test('files and batches: upload, batch validating → in_progress → completed,
   assert.equal((await get(`/v1/batches/${created.json.id}`)).status, 'in_progress');
   const done = await get(`/openai/batches/${created.json.id}?api-version=2024-10-21`);
   assert.equal(done.status, 'completed');
-  const lines = (await (await fetch(`${mock.url}/v1/files/${done.output_file_id}/content`)).text()).trim().split('\n').map((line) => JSON.parse(line));
-  assert.deepEqual(lines.map((line) => line.custom_id), ['a', 'b']);
+  const lines = (await (await fetch(`${mock.url}/v1/files/${done.output_file_id}/content`)).text())
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(
+    lines.map((line) => line.custom_id),
+    ['a', 'b'],
+  );
   assert.equal(lines[0].response.body.usage.completion_tokens, 16);
   assert.equal((await get('/v1/batches?limit=1')).data[0].id, created.json.id);
   assert.equal((await fetch(`${mock.url}/v1/batches/batch_nope`)).status, 404);

@@ -141,7 +141,8 @@ export function untypedSchemas(spec: OpenApiDocument): string[] {
     for (const [status, response] of Object.entries(operation.responses ?? {})) {
       for (const [type, media] of Object.entries(response.content ?? {})) visit(media.schema, `${method} ${path} ${status} ${type}`);
     }
-    for (const parameter of (operation.parameters as { name: string; schema?: SchemaObject }[] | undefined) ?? []) visit(parameter.schema, `${method} ${path} parameter ${parameter.name}`);
+    for (const parameter of (operation.parameters as { name: string; schema?: SchemaObject }[] | undefined) ?? [])
+      visit(parameter.schema, `${method} ${path} parameter ${parameter.name}`);
   }
   return found;
 }

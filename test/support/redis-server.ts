@@ -32,7 +32,22 @@ export async function startRedisServer(options: { appendOnly?: boolean } = {}): 
   const launch = async (): Promise<void> => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', options.appendOnly ? 'yes' : 'no', '--appendfsync', 'always', '--protected-mode', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        options.appendOnly ? 'yes' : 'no',
+        '--appendfsync',
+        'always',
+        '--protected-mode',
+        'no',
+      ],
       { stdio: 'ignore' },
     );
     await waitForPort(port, child);

@@ -59,7 +59,15 @@ export function spendRow(overrides: Partial<SpendLogRow> = {}): SpendLogRow {
  */
 export async function recordSettledCall(app: INestApplicationContext, row: SpendLogRow): Promise<void> {
   const limits = app.get(LimitsService);
-  const subjects: LimitSubject[] = spendSubjectsOf(row).map((ns) => ({ ns, type: 'key', label: ns, budget: { max: null, windowMs: null }, maxParallel: null, rpm: null, tpm: null }));
+  const subjects: LimitSubject[] = spendSubjectsOf(row).map((ns) => ({
+    ns,
+    type: 'key',
+    label: ns,
+    budget: { max: null, windowMs: null },
+    maxParallel: null,
+    rpm: null,
+    tpm: null,
+  }));
   const admission = await limits.admit({ subjects, estimatedCost: 0 });
   await admission.settle(row.spend, { total_tokens: row.total_tokens });
   app.get(SpendLedgerService).record(row);

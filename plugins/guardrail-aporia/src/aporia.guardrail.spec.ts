@@ -24,25 +24,51 @@ describe('aporia guardrail', () => {
 
   it("should refuse the seed's 'You suck!' with Aporia's policy message, and allow a plain question", async () => {
     const sut = await aporia.create(config(), init);
-    expect(await sut.duringCall!(userInput('You suck!'), testContext())).toEqual({ action: 'block', message: `${APORIA_REFUSAL}: ${APORIA_PROFANITY_MESSAGE}`, category: 'aporia' });
-    expect(await sut.preCall!(userInput('My SSN is 078-05-1120, update my record'), testContext())).toEqual({ action: 'block', message: `${APORIA_REFUSAL}: ${APORIA_PII_MESSAGE}`, category: 'aporia' });
+    expect(await sut.duringCall!(userInput('You suck!'), testContext())).toEqual({
+      action: 'block',
+      message: `${APORIA_REFUSAL}: ${APORIA_PROFANITY_MESSAGE}`,
+      category: 'aporia',
+    });
+    expect(await sut.preCall!(userInput('My SSN is 078-05-1120, update my record'), testContext())).toEqual({
+      action: 'block',
+      message: `${APORIA_REFUSAL}: ${APORIA_PII_MESSAGE}`,
+      category: 'aporia',
+    });
     expect(await sut.preCall!(userInput('What are your opening hours?'), testContext())).toEqual({ action: 'allow' });
   });
 
   it('should send the messages with unknown roles as other and validation_target prompt', async () => {
     const sut = await aporia.create(config(), init);
     const before = fake.bodies.length;
-    const input = { ...userInput('x'), messages: [{ role: 'system', content: 'Be kind.' }, { role: 'tool', content: '{"ok": true}' }, { role: 'user', content: 'hi there' }] };
+    const input = {
+      ...userInput('x'),
+      messages: [
+        { role: 'system', content: 'Be kind.' },
+        { role: 'tool', content: '{"ok": true}' },
+        { role: 'user', content: 'hi there' },
+      ],
+    };
     await sut.preCall!(input, testContext());
     expect(fake.bodies.slice(before)).toEqual([
-      { messages: [{ role: 'system', content: 'Be kind.' }, { role: 'other', content: '{"ok": true}' }, { role: 'user', content: 'hi there' }], validation_target: 'prompt' },
+      {
+        messages: [
+          { role: 'system', content: 'Be kind.' },
+          { role: 'other', content: '{"ok": true}' },
+          { role: 'user', content: 'hi there' },
+        ],
+        validation_target: 'prompt',
+      },
     ]);
   });
 
   it("should block a reply, or replace it with Aporia's revision on modify and rephrase", async () => {
     const sut = await aporia.create(config(), init);
     const input = userInput('Tell me about the customer');
-    expect(await sut.postCall!(input, { texts: ['damn you, customer'] }, testContext())).toEqual({ action: 'block', message: `${APORIA_REFUSAL}: ${APORIA_PROFANITY_MESSAGE}`, category: 'aporia' });
+    expect(await sut.postCall!(input, { texts: ['damn you, customer'] }, testContext())).toEqual({
+      action: 'block',
+      message: `${APORIA_REFUSAL}: ${APORIA_PROFANITY_MESSAGE}`,
+      category: 'aporia',
+    });
     expect(fake.bodies.at(-1)).toEqual({ messages: [{ role: 'user', content: 'Tell me about the customer' }], response: 'damn you, customer', validation_target: 'response' });
     expect(await sut.postCall!(input, { texts: ['Write to jane@example.com', 'Acme Corp is better'] }, testContext())).toEqual({
       action: 'mutate',
@@ -54,7 +80,7 @@ describe('aporia guardrail', () => {
     expect(await keep.postCall!(input, { texts: ['Write to jane@example.com'] }, testContext())).toEqual({ action: 'allow' });
   });
 
-  it("should never show a policy message that quotes the refused text", () => {
+  it('should never show a policy message that quotes the refused text', () => {
     const checked = ['please forward this to the whole team right now'];
     expect(refusalOf({ action: 'block', revised_response: 'Blocked: "forward this to the whole team" is not allowed' }, checked)).toBe(APORIA_REFUSAL);
     expect(refusalOf({ action: 'block', revised_response: 'x'.repeat(301) }, checked)).toBe(APORIA_REFUSAL);
@@ -63,7 +89,10 @@ describe('aporia guardrail', () => {
   });
 
   it('should throw on a wrong key, an outage or an unknown action, and give up when its time budget runs out', async () => {
-    await expect((await aporia.create({ ...config(), api_key: 'wrong' }, init)).preCall!(userInput('hi'), testContext())).rejects.toMatchObject({ name: 'AporiaApiError', status: 401 });
+    await expect((await aporia.create({ ...config(), api_key: 'wrong' }, init)).preCall!(userInput('hi'), testContext())).rejects.toMatchObject({
+      name: 'AporiaApiError',
+      status: 401,
+    });
     fake.failWith = 500;
     const sut = await aporia.create(config(), init);
     await expect(sut.preCall!(userInput('hi'), testContext())).rejects.toBeInstanceOf(AporiaApiError);

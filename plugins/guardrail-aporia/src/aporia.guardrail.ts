@@ -89,7 +89,13 @@ export default defineGuardrail<AporiaConfig>({
       const validation = await client.validate(ctx, sent);
       // On a prompt only a block matters: Aporia's revisions are replies, not rewritten prompts.
       return validation.action === 'block'
-        ? block(refusalOf(validation, sent.map((message) => message.content)), { category: 'aporia' })
+        ? block(
+            refusalOf(
+              validation,
+              sent.map((message) => message.content),
+            ),
+            { category: 'aporia' },
+          )
         : allow();
     };
 

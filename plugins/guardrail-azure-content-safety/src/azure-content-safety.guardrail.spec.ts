@@ -10,10 +10,11 @@ describe('azure-content-safety guardrail', () => {
   let fake: AzureContentSafetyFake;
   const config = (extra: Partial<AzureContentSafetyConfig> = {}): AzureContentSafetyConfig => ({ api_base: fake.url, api_key: AZURE_CONTENT_SAFETY_KEY, ...extra });
   const create = (extra: Partial<AzureContentSafetyConfig> = {}): Promise<Guardrail> => Promise.resolve(azure.create(config(extra), init));
-  const failureOf = (promise: unknown): Promise<Error> => Promise.resolve(promise).then(
-    () => new Error('did not fail'),
-    (error: unknown) => error as Error,
-  );
+  const failureOf = (promise: unknown): Promise<Error> =>
+    Promise.resolve(promise).then(
+      () => new Error('did not fail'),
+      (error: unknown) => error as Error,
+    );
   const analyzed = () => fake.requests.filter((request) => request.path.startsWith('/contentsafety/text:analyze'));
   const shielded = () => fake.requests.filter((request) => request.path.startsWith('/contentsafety/text:shieldPrompt'));
 
@@ -36,7 +37,7 @@ describe('azure-content-safety guardrail', () => {
     });
   });
 
-  it("should analyze the latest turn with both checks and let a clean request through", async () => {
+  it('should analyze the latest turn with both checks and let a clean request through', async () => {
     const sut = await create();
     const messages = [
       { role: 'system', content: 'You are helpful.' },
@@ -45,7 +46,12 @@ describe('azure-content-safety guardrail', () => {
       { role: 'user', content: 'And then?' },
     ];
     expect(await sut.preCall!({ ...userInput(), messages }, testContext())).toEqual({ action: 'allow' });
-    expect(analyzed()).toEqual([{ path: '/contentsafety/text:analyze?api-version=2024-09-01', body: { text: 'And then?', categories: ['Hate', 'SelfHarm', 'Sexual', 'Violence'], outputType: 'FourSeverityLevels' } }]);
+    expect(analyzed()).toEqual([
+      {
+        path: '/contentsafety/text:analyze?api-version=2024-09-01',
+        body: { text: 'And then?', categories: ['Hate', 'SelfHarm', 'Sexual', 'Violence'], outputType: 'FourSeverityLevels' },
+      },
+    ]);
     expect(shielded().map((request) => request.body)).toEqual([{ userPrompt: 'And then?', documents: [] }]);
   });
 
@@ -56,7 +62,9 @@ describe('azure-content-safety guardrail', () => {
       message: 'Azure Content Safety Guardrail: Violence crossed severity 2, Got severity: 2',
       category: 'violence',
     });
-    expect(await sut.preCall!(userInput('we attack at dawn'), testContext())).toMatchObject({ message: 'Azure Content Safety Guardrail: Violence crossed severity 2, Got severity: 4' });
+    expect(await sut.preCall!(userInput('we attack at dawn'), testContext())).toMatchObject({
+      message: 'Azure Content Safety Guardrail: Violence crossed severity 2, Got severity: 4',
+    });
     expect(shielded()).toEqual([]);
   });
 
@@ -66,9 +74,13 @@ describe('azure-content-safety guardrail', () => {
     expect(await overall.preCall!(userInput('they will attack'), testContext())).toMatchObject({ action: 'block' });
     const perCategory = await create({ severity_threshold_by_category: { Violence: 6, Hate: 2 } });
     expect(await perCategory.preCall!(userInput('they will attack'), testContext())).toEqual({ action: 'allow' });
-    expect(await perCategory.preCall!(userInput('they are vermin'), testContext())).toMatchObject({ message: 'Azure Content Safety Guardrail: Hate crossed severity 2, Got severity: 6' });
+    expect(await perCategory.preCall!(userInput('they are vermin'), testContext())).toMatchObject({
+      message: 'Azure Content Safety Guardrail: Hate crossed severity 2, Got severity: 6',
+    });
     const eight = await create({ outputType: 'EightSeverityLevels', severity_threshold: 5 });
-    expect(await eight.preCall!(userInput('they will attack'), testContext())).toMatchObject({ message: 'Azure Content Safety Guardrail: Violence crossed severity 5, Got severity: 5' });
+    expect(await eight.preCall!(userInput('they will attack'), testContext())).toMatchObject({
+      message: 'Azure Content Safety Guardrail: Violence crossed severity 5, Got severity: 5',
+    });
     expect(await eight.preCall!(userInput('I hurt myself'), testContext())).toEqual({ action: 'allow' });
   });
 
@@ -108,7 +120,9 @@ describe('azure-content-safety guardrail', () => {
 
   it('should moderate replies and paced streams, and leave Prompt Shields to requests', async () => {
     const sut = await create();
-    expect(await sut.postCall!(userInput('x'), { texts: ['fine', 'we attack at dawn'] }, testContext())).toMatchObject({ message: expect.stringContaining('Violence crossed severity 2') });
+    expect(await sut.postCall!(userInput('x'), { texts: ['fine', 'we attack at dawn'] }, testContext())).toMatchObject({
+      message: expect.stringContaining('Violence crossed severity 2'),
+    });
     fake.requests.length = 0;
     const filler = 'The quarterly numbers look steady and the team is on track for launch. ';
     const clean = await streamThrough(sut, [filler.repeat(6), filler.repeat(2), 'Bye.'], { windowChars: 512 });
@@ -128,7 +142,9 @@ describe('azure-content-safety guardrail', () => {
     expect((await failureOf(oldVersion.postCall!(userInput('x'), { texts: ['hello'] }, testContext()))).message).toBe('Azure Content Safety text:analyze answered HTTP 404 (404)');
     const sut = await create();
     fake.behaviour.failWith = 429;
-    expect((await failureOf(sut.postCall!(userInput('x'), { texts: ['hello there'] }, testContext()))).message).toBe('Azure Content Safety text:analyze answered HTTP 429 (TooManyRequests)');
+    expect((await failureOf(sut.postCall!(userInput('x'), { texts: ['hello there'] }, testContext()))).message).toBe(
+      'Azure Content Safety text:analyze answered HTTP 429 (TooManyRequests)',
+    );
     fake.behaviour.failWith = undefined;
     fake.behaviour.delayMs = 300;
     expect((await failureOf(sut.preCall!(userInput('hello there'), testContext({ signal: AbortSignal.timeout(30) })))).name).toBe('TimeoutError');

@@ -84,7 +84,8 @@ export default defineGuardrail<AzureContentSafetyConfig>({
     id: 'azure-content-safety',
     version: '1.0.0',
     sdk: '^1.3.0',
-    description: 'Azure AI Content Safety: blocks text whose harm severity reaches the configured thresholds or hits a blocklist, and prompts that Prompt Shields finds to be jailbreaks or indirect attacks.',
+    description:
+      'Azure AI Content Safety: blocks text whose harm severity reaches the configured thresholds or hits a blocklist, and prompts that Prompt Shields finds to be jailbreaks or indirect attacks.',
     phases: ['pre_call', 'during_call', 'post_call', 'streaming'],
     defaultPhases: ['pre_call', 'post_call', 'streaming'],
     priority: 40,
@@ -150,12 +151,17 @@ export default defineGuardrail<AzureContentSafetyConfig>({
       const prompts = prompt === '' ? [] : splitText(prompt);
       const batches = documentBatches(documents);
       // Usually one call with both; an over-long prompt or set of documents takes several.
-      const calls = prompts.length <= 1 && batches.length <= 1 ? [{ prompt: prompts[0] ?? '', documents: batches[0] ?? [] }] : [...prompts.map((piece) => ({ prompt: piece, documents: [] })), ...batches.map((batch) => ({ prompt: '', documents: batch }))];
+      const calls =
+        prompts.length <= 1 && batches.length <= 1
+          ? [{ prompt: prompts[0] ?? '', documents: batches[0] ?? [] }]
+          : [...prompts.map((piece) => ({ prompt: piece, documents: [] })), ...batches.map((batch) => ({ prompt: '', documents: batch }))];
       for (const call of calls) {
         if (call.prompt === '' && call.documents.length === 0) continue;
         const analysis = await client.shieldPrompt(ctx, call.prompt, call.documents);
-        if (analysis.userPromptAnalysis?.attackDetected) return block('Violated Azure Prompt Shield guardrail policy: attack detected in the user prompt', { category: 'jailbreak' });
-        if (analysis.documentsAnalysis.some((document) => document.attackDetected)) return block('Violated Azure Prompt Shield guardrail policy: attack detected in a document', { category: 'indirect_attack' });
+        if (analysis.userPromptAnalysis?.attackDetected)
+          return block('Violated Azure Prompt Shield guardrail policy: attack detected in the user prompt', { category: 'jailbreak' });
+        if (analysis.documentsAnalysis.some((document) => document.attackDetected))
+          return block('Violated Azure Prompt Shield guardrail policy: attack detected in a document', { category: 'indirect_attack' });
       }
       return undefined;
     };

@@ -19,7 +19,10 @@ describe('banned-keywords guardrail', () => {
 
   it('should check replies and stream windows', async () => {
     const sut = await bannedKeywords.create({ banned_keywords_list: ['acme corp'] }, init());
-    expect(await sut.postCall!(userInput('x'), { texts: ['try ACME Corp instead'] }, testContext())).toMatchObject({ action: 'block', message: 'Keyword banned. Keyword=acme corp' });
+    expect(await sut.postCall!(userInput('x'), { texts: ['try ACME Corp instead'] }, testContext())).toMatchObject({
+      action: 'block',
+      message: 'Keyword banned. Keyword=acme corp',
+    });
     expect(await sut.onStreamWindow!({ text: 'try acme', start: 0, newTextAt: 0, final: false }, userInput('x'), testContext())).toEqual({ action: 'allow' });
     expect(await sut.onStreamWindow!({ text: 'try acme corp', start: 0, newTextAt: 8, final: false }, userInput('x'), testContext())).toMatchObject({ action: 'block' });
   });

@@ -44,9 +44,18 @@ export default defineGuardrail<BannedKeywordsConfig>({
       properties: {
         banned_keywords_list: {
           description: 'Keywords (case-insensitive substrings), or the path of a .txt file with one per line.',
-          oneOf: [{ type: 'array', items: { type: 'string' }, minItems: 1 }, { type: 'string', minLength: 1 }],
+          oneOf: [
+            { type: 'array', items: { type: 'string' }, minItems: 1 },
+            { type: 'string', minLength: 1 },
+          ],
         },
-        keywords: { description: 'Alias of banned_keywords_list.', oneOf: [{ type: 'array', items: { type: 'string' }, minItems: 1 }, { type: 'string', minLength: 1 }] },
+        keywords: {
+          description: 'Alias of banned_keywords_list.',
+          oneOf: [
+            { type: 'array', items: { type: 'string' }, minItems: 1 },
+            { type: 'string', minLength: 1 },
+          ],
+        },
       },
       anyOf: [{ required: ['banned_keywords_list'] }, { required: ['keywords'] }],
     },

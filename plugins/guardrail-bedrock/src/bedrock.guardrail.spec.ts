@@ -26,10 +26,11 @@ describe('bedrock guardrail', () => {
     ...extra,
   });
   const create = (extra: Partial<BedrockConfig> = {}): Promise<Guardrail> => Promise.resolve(bedrock.create(config(extra), init));
-  const failureOf = (promise: unknown): Promise<Error> => Promise.resolve(promise).then(
-    () => new Error('did not fail'),
-    (error: unknown) => error as Error,
-  );
+  const failureOf = (promise: unknown): Promise<Error> =>
+    Promise.resolve(promise).then(
+      () => new Error('did not fail'),
+      (error: unknown) => error as Error,
+    );
 
   beforeAll(async () => {
     fake = await startBedrockGuardrailsFake();
@@ -56,14 +57,23 @@ describe('bedrock guardrail', () => {
       ...userInput(),
       messages: [
         { role: 'system', content: 'Never discuss stock tips.' },
-        { role: 'user', content: [{ type: 'text', text: 'What is the weather?' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is the weather?' },
+            { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+          ],
+        },
         { role: 'assistant', content: 'Let me look.' },
         { role: 'tool', content: 'Sunny, 21 degrees', tool_call_id: 'call_1' },
       ],
     };
     expect(await sut.preCall!(input, testContext())).toEqual({ action: 'allow' });
     expect(fake.requests).toEqual([
-      { path: `/guardrail/${BEDROCK_GUARDRAIL_ID}/version/DRAFT/apply`, body: { source: 'INPUT', content: [{ text: { text: 'What is the weather?' } }, { text: { text: 'Sunny, 21 degrees' } }] } },
+      {
+        path: `/guardrail/${BEDROCK_GUARDRAIL_ID}/version/DRAFT/apply`,
+        body: { source: 'INPUT', content: [{ text: { text: 'What is the weather?' } }, { text: { text: 'Sunny, 21 degrees' } }] },
+      },
     ]);
   });
 
@@ -75,14 +85,28 @@ describe('bedrock guardrail', () => {
       message: `Violated guardrail policy: ${BEDROCK_BLOCKED_INPUT_MESSAGE} (topic Investment advice, custom word)`,
       category: 'bedrock_request_blocked',
     });
-    expect(await sut.preCall!(userInput('my ssn is 123-45-6789'), testContext())).toMatchObject({ message: expect.stringContaining('sensitive information US_SOCIAL_SECURITY_NUMBER') });
+    expect(await sut.preCall!(userInput('my ssn is 123-45-6789'), testContext())).toMatchObject({
+      message: expect.stringContaining('sensitive information US_SOCIAL_SECURITY_NUMBER'),
+    });
     expect(JSON.stringify(await sut.preCall!(userInput('my ssn is 123-45-6789'), testContext()))).not.toContain('6789');
-    expect(await sut.duringCall!(userInput('how do I attack the castle'), testContext())).toMatchObject({ action: 'block', message: expect.stringContaining('content filter VIOLENCE') });
+    expect(await sut.duringCall!(userInput('how do I attack the castle'), testContext())).toMatchObject({
+      action: 'block',
+      message: expect.stringContaining('content filter VIOLENCE'),
+    });
   });
 
   it('should mask what the guardrail ANONYMIZED, in the request and in the reply', async () => {
     const sut = await create();
-    const verdict = await sut.preCall!({ ...userInput(), messages: [{ role: 'system', content: 'Reply to jane@example.com' }, { role: 'user', content: 'I am at 555-123-4567 or jane@example.com' }] }, testContext());
+    const verdict = await sut.preCall!(
+      {
+        ...userInput(),
+        messages: [
+          { role: 'system', content: 'Reply to jane@example.com' },
+          { role: 'user', content: 'I am at 555-123-4567 or jane@example.com' },
+        ],
+      },
+      testContext(),
+    );
     expect(verdict).toEqual({
       action: 'mutate',
       messages: [
@@ -93,9 +117,15 @@ describe('bedrock guardrail', () => {
     });
     // Beside the provider call a mask cannot be applied: it is not a block either.
     expect(await sut.duringCall!(userInput('mail jane@example.com'), testContext())).toEqual({ action: 'allow' });
-    expect(await sut.postCall!(userInput('x'), { texts: ['', 'Write to bob@example.org'] }, testContext())).toEqual({ action: 'mutate', texts: ['', 'Write to {EMAIL}'], findings: ['bedrock_anonymized'] });
+    expect(await sut.postCall!(userInput('x'), { texts: ['', 'Write to bob@example.org'] }, testContext())).toEqual({
+      action: 'mutate',
+      texts: ['', 'Write to {EMAIL}'],
+      findings: ['bedrock_anonymized'],
+    });
     expect(fake.requests.at(-1)?.body).toEqual({ source: 'OUTPUT', content: [{ text: { text: 'Write to bob@example.org' } }] });
-    expect(await sut.postCall!(userInput('x'), { texts: ['We attack at dawn'] }, testContext())).toMatchObject({ message: `Violated guardrail policy: ${BEDROCK_BLOCKED_OUTPUT_MESSAGE} (content filter VIOLENCE)` });
+    expect(await sut.postCall!(userInput('x'), { texts: ['We attack at dawn'] }, testContext())).toMatchObject({
+      message: `Violated guardrail policy: ${BEDROCK_BLOCKED_OUTPUT_MESSAGE} (content filter VIOLENCE)`,
+    });
   });
 
   it('should assess a stream every 384 characters and at its end, masking and blocking before the client sees it', async () => {

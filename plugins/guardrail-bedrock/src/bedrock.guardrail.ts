@@ -56,7 +56,10 @@ function withInputTexts(messages: readonly ChatMessage[], replacements: readonly
     if (!INPUT_ROLES.has(message.role)) return message;
     if (typeof message.content === 'string') return { ...message, content: replace(message.content) };
     if (!Array.isArray(message.content)) return message;
-    return { ...message, content: message.content.map((part): ContentPart => (part.type === 'text' && typeof part.text === 'string' ? { ...part, text: replace(part.text) } : part)) };
+    return {
+      ...message,
+      content: message.content.map((part): ContentPart => (part.type === 'text' && typeof part.text === 'string' ? { ...part, text: replace(part.text) } : part)),
+    };
   });
 }
 
@@ -65,7 +68,8 @@ export default defineGuardrail<BedrockConfig>({
     id: 'bedrock',
     version: '1.0.0',
     sdk: '^1.3.0',
-    description: "Amazon Bedrock Guardrails (ApplyGuardrail with SigV4): blocks what the guardrail's policies block and masks what they anonymize, in requests, replies and streams.",
+    description:
+      "Amazon Bedrock Guardrails (ApplyGuardrail with SigV4): blocks what the guardrail's policies block and masks what they anonymize, in requests, replies and streams.",
     phases: ['pre_call', 'during_call', 'post_call', 'streaming'],
     defaultPhases: ['pre_call', 'post_call', 'streaming'],
     priority: 80,
@@ -99,7 +103,10 @@ export default defineGuardrail<BedrockConfig>({
     const refusal = (response: ApplyGuardrailResponse, source: GuardrailSource): BlockVerdict | undefined => {
       const policies = blockedPolicies(response);
       if (response.action !== 'GUARDRAIL_INTERVENED' || policies.length === 0) return undefined;
-      const messaging = response.outputs.map((output) => output.text ?? '').join(' ').trim();
+      const messaging = response.outputs
+        .map((output) => output.text ?? '')
+        .join(' ')
+        .trim();
       const what = source === 'INPUT' ? 'request' : 'response';
       return block(`Violated guardrail policy: ${messaging || `the Bedrock guardrail blocked the ${what}`} (${policies.join(', ')})`, { category: `bedrock_${what}_blocked` });
     };
@@ -108,7 +115,8 @@ export default defineGuardrail<BedrockConfig>({
     const maskedTexts = (response: ApplyGuardrailResponse, sent: readonly string[]): string[] | undefined => {
       if (response.action !== 'GUARDRAIL_INTERVENED') return undefined;
       const texts = response.outputs.map((output) => output.text);
-      if (texts.length !== sent.length || texts.some((text) => typeof text !== 'string')) throw new BedrockGuardrailError(`Bedrock masked ${sent.length} text(s) into ${texts.length} output(s)`);
+      if (texts.length !== sent.length || texts.some((text) => typeof text !== 'string'))
+        throw new BedrockGuardrailError(`Bedrock masked ${sent.length} text(s) into ${texts.length} output(s)`);
       return texts as string[];
     };
 

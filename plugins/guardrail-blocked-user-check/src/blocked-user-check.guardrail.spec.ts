@@ -15,7 +15,11 @@ describe('blocked-user-check guardrail', () => {
 
   it("should refuse the seed's blocked user with LiteLLM's text and let others through", async () => {
     const sut = await blockedUserCheck.create({ blocked_user_list: ['user_id_1', 'user_id_2'] }, init());
-    expect(await sut.preCall!(from('user_id_1'), testContext())).toEqual({ action: 'block', message: 'User blocked from making LLM API Calls. User=user_id_1', category: 'blocked_user' });
+    expect(await sut.preCall!(from('user_id_1'), testContext())).toEqual({
+      action: 'block',
+      message: 'User blocked from making LLM API Calls. User=user_id_1',
+      category: 'blocked_user',
+    });
     expect(await sut.preCall!(from('someone-else'), testContext())).toEqual({ action: 'allow' });
     expect(await sut.preCall!(from(undefined), testContext())).toEqual({ action: 'allow' });
   });

@@ -21,7 +21,10 @@ export default defineGuardrail<BlockedUserCheckConfig>({
       properties: {
         blocked_user_list: {
           description: 'End-user ids, or the path of a .txt file with one per line.',
-          oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string', minLength: 1 }],
+          oneOf: [
+            { type: 'array', items: { type: 'string' } },
+            { type: 'string', minLength: 1 },
+          ],
         },
       },
       required: ['blocked_user_list'],

@@ -5,7 +5,10 @@ import detectPromptInjection, { INJECTION_REFUSAL } from './index';
 import { scoreInjection, scoreInjectionInSlices } from './injection-heuristics';
 
 const init = { instanceName: 'detect_prompt_injection', logger: recordingLogger(), resolvePath: (path: string) => path };
-const lines = (name: string) => readFileSync(join(__dirname, '../corpus', name), 'utf8').trim().split('\n');
+const lines = (name: string) =>
+  readFileSync(join(__dirname, '../corpus', name), 'utf8')
+    .trim()
+    .split('\n');
 const detectionRate = (texts: string[]) => texts.filter((text) => scoreInjection(text).score >= 1).length / texts.length;
 
 describe('detect-prompt-injection guardrail', () => {

@@ -77,7 +77,11 @@ export class GenericGuardrailApiClient {
   async ask(ctx: GuardrailContext, request: GuardrailApiRequest): Promise<GuardrailApiAnswer> {
     let response: Response;
     try {
-      response = await ctx.fetch(this.url, { method: 'POST', headers: { ...this.headers, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(request) });
+      response = await ctx.fetch(this.url, {
+        method: 'POST',
+        headers: { ...this.headers, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(request),
+      });
     } catch (error) {
       // The hook's time budget ran out: not the service's reachability, so it stays a timeout for on_error.
       if (ctx.signal.aborted) throw error;

@@ -10,11 +10,13 @@ describe('generic-guardrail-api guardrail', () => {
   let fake: GenericGuardrailFake;
   const logger = recordingLogger();
   const config = (extra: Partial<GenericGuardrailApiConfig> = {}): GenericGuardrailApiConfig => ({ api_base: fake.url, api_key: GENERIC_GUARDRAIL_API_KEY, ...extra });
-  const create = (extra: Partial<GenericGuardrailApiConfig> = {}): Promise<Guardrail> => Promise.resolve(generic.create(config(extra), { instanceName: 'generic', logger, resolvePath: (path) => path }));
-  const failureOf = (promise: unknown): Promise<Error> => Promise.resolve(promise).then(
-    () => new Error('did not fail'),
-    (error: unknown) => error as Error,
-  );
+  const create = (extra: Partial<GenericGuardrailApiConfig> = {}): Promise<Guardrail> =>
+    Promise.resolve(generic.create(config(extra), { instanceName: 'generic', logger, resolvePath: (path) => path }));
+  const failureOf = (promise: unknown): Promise<Error> =>
+    Promise.resolve(promise).then(
+      () => new Error('did not fail'),
+      (error: unknown) => error as Error,
+    );
 
   beforeAll(async () => {
     fake = await startGenericGuardrailFake();
@@ -45,7 +47,13 @@ describe('generic-guardrail-api guardrail', () => {
       metadata: { tags: ['support'] },
       messages: [
         { role: 'system', content: 'Be kind.' },
-        { role: 'user', content: [{ type: 'text', text: 'hello' }, { type: 'image_url', image_url: { url: 'https://example.com/x.png' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'hello' },
+            { type: 'image_url', image_url: { url: 'https://example.com/x.png' } },
+          ],
+        },
       ],
     };
     expect(await sut.preCall!(input, testContext({ requestId: 'chatcmpl-42', keyId: 'hash-1', teamId: 'team-a', guardrailName: 'policy-service' }))).toEqual({ action: 'allow' });
@@ -72,13 +80,36 @@ describe('generic-guardrail-api guardrail', () => {
       message: 'Content blocked by guardrail policy: the topic is not allowed',
       category: dialect === 'litellm' ? 'generic_guardrail_api' : 'topic',
     });
-    const input = { ...userInput(), messages: [{ role: 'user', content: [{ type: 'text', text: 'is codename-falcon late?' }, { type: 'text', text: 'fine' }] }] };
+    const input = {
+      ...userInput(),
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'is codename-falcon late?' },
+            { type: 'text', text: 'fine' },
+          ],
+        },
+      ],
+    };
     expect(await sut.preCall!(input, testContext())).toEqual({
       action: 'mutate',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'is [codename] late?' }, { type: 'text', text: 'fine' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'is [codename] late?' },
+            { type: 'text', text: 'fine' },
+          ],
+        },
+      ],
       findings: ['generic_guardrail_api'],
     });
-    expect(await sut.postCall!(userInput('x'), { texts: ['codename-falcon ships'] }, testContext())).toEqual({ action: 'mutate', texts: ['[codename] ships'], findings: ['generic_guardrail_api'] });
+    expect(await sut.postCall!(userInput('x'), { texts: ['codename-falcon ships'] }, testContext())).toEqual({
+      action: 'mutate',
+      texts: ['[codename] ships'],
+      findings: ['generic_guardrail_api'],
+    });
     expect(fake.requests.at(-1)?.body).toMatchObject({ phase: 'post_call', input_type: 'response', texts: ['codename-falcon ships'] });
   });
 
@@ -104,7 +135,12 @@ describe('generic-guardrail-api guardrail', () => {
   it('should send the key in another header and further static headers, and fail on a refused key', async () => {
     const other = await startGenericGuardrailFake({ authHeader: 'x-api-key' });
     try {
-      const sut = await Promise.resolve(generic.create({ api_base: other.url, api_key: GENERIC_GUARDRAIL_API_KEY, api_key_header: 'X-Api-Key', headers: { 'X-Tenant': 'acme' } }, { instanceName: 'g', logger, resolvePath: (path) => path }));
+      const sut = await Promise.resolve(
+        generic.create(
+          { api_base: other.url, api_key: GENERIC_GUARDRAIL_API_KEY, api_key_header: 'X-Api-Key', headers: { 'X-Tenant': 'acme' } },
+          { instanceName: 'g', logger, resolvePath: (path) => path },
+        ),
+      );
       expect(await sut.preCall!(userInput('hello'), testContext())).toEqual({ action: 'allow' });
       expect(other.requests[0].headers).toMatchObject({ 'x-api-key': GENERIC_GUARDRAIL_API_KEY, 'x-tenant': 'acme' });
     } finally {

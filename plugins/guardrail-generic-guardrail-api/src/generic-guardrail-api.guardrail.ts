@@ -60,7 +60,8 @@ export default defineGuardrail<GenericGuardrailApiConfig>({
     id: 'generic-guardrail-api',
     version: '1.0.0',
     sdk: '^1.3.0',
-    description: "Calls any HTTP service implementing Tollgate's guardrail contract (LiteLLM's generic_guardrail_api): it allows, blocks or rewrites requests, replies and streams.",
+    description:
+      "Calls any HTTP service implementing Tollgate's guardrail contract (LiteLLM's generic_guardrail_api): it allows, blocks or rewrites requests, replies and streams.",
     phases: ['pre_call', 'during_call', 'post_call', 'streaming'],
     defaultPhases: ['pre_call'],
     priority: 30,
@@ -91,7 +92,13 @@ export default defineGuardrail<GenericGuardrailApiConfig>({
     const params = config.additional_provider_specific_params ?? {};
     const failOpen = config.unreachable_fallback === 'fail_open';
 
-    const ask = async (ctx: GuardrailContext, input: GuardrailInput, phase: GuardrailPhase, texts: readonly string[], stream?: GuardrailApiRequest['stream']): Promise<GuardrailApiAnswer> => {
+    const ask = async (
+      ctx: GuardrailContext,
+      input: GuardrailInput,
+      phase: GuardrailPhase,
+      texts: readonly string[],
+      stream?: GuardrailApiRequest['stream'],
+    ): Promise<GuardrailApiAnswer> => {
       const requestData: Record<string, string> = {};
       if (ctx.keyId) requestData.user_api_key_hash = ctx.keyId;
       if (ctx.teamId) requestData.user_api_key_team_id = ctx.teamId;

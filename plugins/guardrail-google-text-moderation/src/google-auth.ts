@@ -81,7 +81,11 @@ abstract class TokenCredentials implements GoogleCredentials {
   protected abstract grant(now: number): URLSearchParams;
 
   private async fetchToken(ctx: GuardrailContext, now: number): Promise<{ token: string; renewAt: number }> {
-    const response = await ctx.fetch(this.tokenUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: this.grant(now).toString() });
+    const response = await ctx.fetch(this.tokenUri, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: this.grant(now).toString(),
+    });
     // Google's error body names the grant problem, never a secret, but it stays out of messages all the same.
     if (!response.ok) {
       await response.body?.cancel();

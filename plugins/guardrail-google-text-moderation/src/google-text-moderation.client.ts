@@ -46,7 +46,8 @@ export class GoogleModerationClient {
     const answer = (await response.json()) as { moderationCategories?: unknown } | null;
     if (!Array.isArray(answer?.moderationCategories)) throw new GoogleModerationApiError('Google documents:moderateText answered without moderationCategories');
     return (answer.moderationCategories as unknown[]).filter(
-      (item): item is ModerationScore => typeof item === 'object' && item !== null && typeof (item as ModerationScore).name === 'string' && typeof (item as ModerationScore).confidence === 'number',
+      (item): item is ModerationScore =>
+        typeof item === 'object' && item !== null && typeof (item as ModerationScore).name === 'string' && typeof (item as ModerationScore).confidence === 'number',
     );
   }
 

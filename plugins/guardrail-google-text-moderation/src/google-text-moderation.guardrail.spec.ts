@@ -29,19 +29,30 @@ describe('google-text-moderation guardrail', () => {
   });
 
   it('should conform to the guardrail SDK', async () => {
-    await assertGuardrailConformance(googleTextModeration, { config: { credentials: keyFile, api_base: fake.url }, inputs: [userInput('you are an idiot')], outputs: [{ texts: ['I will kill the process'] }] });
+    await assertGuardrailConformance(googleTextModeration, {
+      config: { credentials: keyFile, api_base: fake.url },
+      inputs: [userInput('you are an idiot')],
+      outputs: [{ texts: ['I will kill the process'] }],
+    });
   });
 
   it("should refuse a text above the default 0.8 confidence with LiteLLM's text and the categories, and allow the rest", async () => {
     const sut = await googleTextModeration.create(config(), init());
-    expect(await sut.duringCall!(userInput('you are an idiot, honestly'), testContext())).toEqual({ action: 'block', message: `${CONTENT_SAFETY_REFUSAL}. Category=toxic,insult`, category: 'toxic' });
+    expect(await sut.duringCall!(userInput('you are an idiot, honestly'), testContext())).toEqual({
+      action: 'block',
+      message: `${CONTENT_SAFETY_REFUSAL}. Category=toxic,insult`,
+      category: 'toxic',
+    });
     expect(await sut.preCall!(userInput('Who won the senator election?'), testContext())).toEqual({ action: 'allow' });
     expect(fake.documents.at(-1)).toEqual({ type: 'PLAIN_TEXT', content: 'Who won the senator election?' });
   });
 
   it("should apply the global threshold and the sixteen per-category thresholds in both of the seed's spellings", async () => {
     const politics = await googleTextModeration.create(config({ politics_threshold: 0.5 }), init());
-    expect(await politics.preCall!(userInput('Who won the senator election?'), testContext())).toMatchObject({ action: 'block', message: `${CONTENT_SAFETY_REFUSAL}. Category=politics` });
+    expect(await politics.preCall!(userInput('Who won the senator election?'), testContext())).toMatchObject({
+      action: 'block',
+      message: `${CONTENT_SAFETY_REFUSAL}. Category=politics`,
+    });
     const global = await googleTextModeration.create(config({ google_moderation_confidence_threshold: 0.5 }), init());
     expect(await global.preCall!(userInput('Should I invest in bonds?'), testContext())).toMatchObject({ action: 'block', category: 'finance' });
     const own = await googleTextModeration.create(config({ google_moderation_confidence_threshold: 0.5, finance_confidence_threshold: 0.6 }), init());
@@ -67,7 +78,10 @@ describe('google-text-moderation guardrail', () => {
     const user = await googleTextModeration.create(config({ credentials: fake.authorizedUserJson() }), init());
     expect(await user.preCall!(userInput('I will kill the lights'), testContext())).toMatchObject({ action: 'block', message: `${CONTENT_SAFETY_REFUSAL}. Category=violent` });
     const keyed = await googleTextModeration.create(config({ api_key: fake.apiKey, language_code: 'en' }), init());
-    expect(await keyed.postCall!(userInput('hi'), { texts: ['Here is a rifle review'] }, testContext())).toMatchObject({ action: 'block', message: `${CONTENT_SAFETY_REFUSAL}. Category=firearms_and_weapons` });
+    expect(await keyed.postCall!(userInput('hi'), { texts: ['Here is a rifle review'] }, testContext())).toMatchObject({
+      action: 'block',
+      message: `${CONTENT_SAFETY_REFUSAL}. Category=firearms_and_weapons`,
+    });
     expect(fake.documents.at(-1)).toEqual({ type: 'PLAIN_TEXT', content: 'Here is a rifle review', languageCode: 'en' });
     expect(await keyed.postCall!(userInput('hi'), { texts: ['', 'A calm reply.'] }, testContext())).toEqual({ action: 'allow' });
   });
@@ -100,7 +114,9 @@ describe('google-text-moderation guardrail', () => {
   });
   it('should document every config key and category in its README', () => {
     const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
-    const keys = Object.keys(googleTextModeration.manifest.configSchema.properties ?? {}).filter((key) => !key.endsWith('_threshold') || key === 'google_moderation_confidence_threshold');
+    const keys = Object.keys(googleTextModeration.manifest.configSchema.properties ?? {}).filter(
+      (key) => !key.endsWith('_threshold') || key === 'google_moderation_confidence_threshold',
+    );
     for (const key of keys) expect(readme).toContain(`\`${key}\``);
     for (const category of MODERATION_CATEGORIES) expect(readme).toContain(`\`${category}\``);
   });

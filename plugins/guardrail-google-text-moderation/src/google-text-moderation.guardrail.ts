@@ -99,7 +99,8 @@ export default defineGuardrail<GoogleTextModerationConfig>({
   async create(config, init): Promise<Guardrail> {
     const client = new GoogleModerationClient(apiBaseOf(config.api_base), await credentialsOf(config, init.resolvePath), config.language_code);
     const thresholds = thresholdsOf(config);
-    const check = async (text: string, ctx: GuardrailContext): Promise<AllowVerdict | BlockVerdict> => (text.trim() === '' ? allow() : verdictOf(await client.moderate(ctx, text), thresholds));
+    const check = async (text: string, ctx: GuardrailContext): Promise<AllowVerdict | BlockVerdict> =>
+      text.trim() === '' ? allow() : verdictOf(await client.moderate(ctx, text), thresholds);
     const checkInput: NonNullable<Guardrail['duringCall']> = (input, ctx) =>
       check(
         messageTexts(input.messages)

@@ -51,7 +51,13 @@ const generators = {
 };
 
 const contexts = {
-  'AWS Access Key': ['export AWS_ACCESS_KEY_ID=%s', 'aws_access_key_id = %s', 'my key is %s can you check why S3 says access denied?', '{"AccessKeyId": "%s", "Expiration": "2025-01-01T00:00:00Z"}', 'the IAM user has key %s attached'],
+  'AWS Access Key': [
+    'export AWS_ACCESS_KEY_ID=%s',
+    'aws_access_key_id = %s',
+    'my key is %s can you check why S3 says access denied?',
+    '{"AccessKeyId": "%s", "Expiration": "2025-01-01T00:00:00Z"}',
+    'the IAM user has key %s attached',
+  ],
   'AWS Secret Key (keyword)': ['aws_secret_access_key = %s', 'AWS_SECRET_ACCESS_KEY=%s', 'secret_access_key: "%s"', 'const secretAccessKey = "%s";'],
   'GitHub Token': ['GITHUB_TOKEN: %s', 'git clone https://%s@github.com/acme/infra.git', 'Why does `gh auth login --with-token` reject %s?', 'token = "%s"'],
   'GitLab Token': ['curl --header "PRIVATE-TOKEN: %s" https://gitlab.example.com/api/v4/projects', 'GITLAB_TOKEN=%s', 'use %s for the runner'],
@@ -64,7 +70,14 @@ const contexts = {
   'Anthropic Token': ['ANTHROPIC_API_KEY=%s', 'anthropic.Anthropic(api_key="%s")', 'key: %s'],
   'JSON Web Token': ['Authorization: Bearer %s', 'decode this jwt please: %s', 'localStorage.setItem("session", "%s")', 'id_token=%s'],
   'Google API Key': ['https://maps.googleapis.com/maps/api/geocode/json?address=Paris&key=%s', 'GOOGLE_API_KEY=%s', 'apiKey: "%s",'],
-  'Password (keyword)': ['password = "%s"', 'DB_PASSWORD=%s', '{"username": "admin", "password": "%s"}', 'mysql -u root --password=%s', 'spring.datasource.password=%s', "passwd: '%s'"],
+  'Password (keyword)': [
+    'password = "%s"',
+    'DB_PASSWORD=%s',
+    '{"username": "admin", "password": "%s"}',
+    'mysql -u root --password=%s',
+    'spring.datasource.password=%s',
+    "passwd: '%s'",
+  ],
   'Random token (entropy)': ['the session id is %s and it expires tomorrow', 'use header X-Auth %s for the staging box', 'here is the value %s from vault'],
 };
 
@@ -109,7 +122,18 @@ for (const name of readmes) {
     else if (!fenced && line.trim().length >= 40 && !line.includes('](http') && !line.startsWith('|')) prose.push(line.trim());
   }
 }
-const codeDirs = ['fastify/lib', 'undici/lib/dispatcher', 'undici/lib/core', 'yaml/dist/parse', 'yaml/dist/compose', 'semver/classes', 'pg/lib', 'prom-client/lib', 'ajv/dist/compile', 'rxjs/dist/cjs/internal/operators'];
+const codeDirs = [
+  'fastify/lib',
+  'undici/lib/dispatcher',
+  'undici/lib/core',
+  'yaml/dist/parse',
+  'yaml/dist/compose',
+  'semver/classes',
+  'pg/lib',
+  'prom-client/lib',
+  'ajv/dist/compile',
+  'rxjs/dist/cjs/internal/operators',
+];
 const code = [];
 const walk = (dir) => {
   for (const entry of readdirSync(dir)) {

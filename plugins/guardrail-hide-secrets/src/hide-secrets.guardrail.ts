@@ -1,14 +1,4 @@
-import {
-  allow,
-  block,
-  type ChatMessage,
-  defineGuardrail,
-  type Guardrail,
-  type GuardrailLogger,
-  mutateMessages,
-  mutateTexts,
-  type ContentPart,
-} from '@tollgate/guardrail-sdk';
+import { allow, block, type ChatMessage, defineGuardrail, type Guardrail, type GuardrailLogger, mutateMessages, mutateTexts, type ContentPart } from '@tollgate/guardrail-sdk';
 import { DETECTOR_TYPES, findSecrets, redactSecretsInSlices } from './secret-detectors';
 
 /** The instance config (all optional; LiteLLM's `callbacks: ["hide_secrets"]` form needs none). */
@@ -20,7 +10,11 @@ export interface HideSecretsConfig {
 }
 
 /** Redacts one message list, slice by slice; returns the new messages and the detector types that fired. */
-async function redactMessages(messages: readonly ChatMessage[], replacement: string, enabled: ReadonlySet<string> | undefined): Promise<{ messages: ChatMessage[]; types: Set<string> }> {
+async function redactMessages(
+  messages: readonly ChatMessage[],
+  replacement: string,
+  enabled: ReadonlySet<string> | undefined,
+): Promise<{ messages: ChatMessage[]; types: Set<string> }> {
   const types = new Set<string>();
   const out: ChatMessage[] = [];
   for (const message of messages) {

@@ -25,7 +25,8 @@ interface PatternDetector {
 const TOKEN_START = '(?<![A-Za-z0-9_-])';
 
 /** Values that are clearly not secrets: placeholders, references, code expressions. */
-const PLACEHOLDER = /^(?:x+|\*+|\.+|-+|<[^>]*>?|\$\{?[A-Za-z_].*|%\(?[A-Za-z_].*|your[_-]?.*|my[_-]?.*|example.*|changeme|none|null|nil|true|false|undefined|required|optional|string|redacted|\[redacted\]|secret|password|token|api[_-]?key|os\.environ.*|process\.env.*|env\(.*|getenv.*)$/i;
+const PLACEHOLDER =
+  /^(?:x+|\*+|\.+|-+|<[^>]*>?|\$\{?[A-Za-z_].*|%\(?[A-Za-z_].*|your[_-]?.*|my[_-]?.*|example.*|changeme|none|null|nil|true|false|undefined|required|optional|string|redacted|\[redacted\]|secret|password|token|api[_-]?key|os\.environ.*|process\.env.*|env\(.*|getenv.*)$/i;
 
 /** A keyword-assignment value is taken as a secret only when it looks like one, not like an English word. */
 function looksLikeSecretValue(value: string): boolean {

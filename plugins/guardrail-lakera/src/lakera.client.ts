@@ -53,7 +53,11 @@ export class LakeraClient {
     if (typeof answer?.flagged !== 'boolean') throw new LakeraApiError('Lakera /v2/guard answered without flagged');
     const breakdown = Array.isArray(answer.breakdown)
       ? (answer.breakdown as unknown[]).filter(
-          (item): item is LakeraDetectorResult => typeof item === 'object' && item !== null && typeof (item as LakeraDetectorResult).detector_type === 'string' && typeof (item as LakeraDetectorResult).detected === 'boolean',
+          (item): item is LakeraDetectorResult =>
+            typeof item === 'object' &&
+            item !== null &&
+            typeof (item as LakeraDetectorResult).detector_type === 'string' &&
+            typeof (item as LakeraDetectorResult).detected === 'boolean',
         )
       : [];
     return { flagged: answer.flagged, breakdown };

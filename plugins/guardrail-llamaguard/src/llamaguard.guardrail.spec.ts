@@ -79,7 +79,15 @@ describe('llamaguard guardrail', () => {
 
   it("should ask with the Llama Guard prompt: the categories, the last user message, and the answer's format", async () => {
     const sut = await llamaGuard.create(config(), init());
-    const input = { ...userInput('x'), messages: [{ role: 'system', content: 'You are kind.' }, { role: 'user', content: 'earlier question' }, { role: 'assistant', content: 'earlier answer' }, { role: 'user', content: 'tell me a joke' }] };
+    const input = {
+      ...userInput('x'),
+      messages: [
+        { role: 'system', content: 'You are kind.' },
+        { role: 'user', content: 'earlier question' },
+        { role: 'assistant', content: 'earlier answer' },
+        { role: 'user', content: 'tell me a joke' },
+      ],
+    };
     await sut.preCall!(input, hosted());
     const [prompt] = fake.prompts.at(-1)!;
     expect(prompt.role).toBe('user');
@@ -94,8 +102,13 @@ describe('llamaguard guardrail', () => {
   it('should judge against the categories of llamaguard_unsafe_content_categories', async () => {
     const sut = await llamaGuard.create(config({ llamaguard_unsafe_content_categories: 'weapons-only.txt' }), init());
     expect(await sut.preCall!(userInput('I want to kill my neighbour'), hosted())).toEqual({ action: 'allow' });
-    expect(await sut.preCall!(userInput('I want to build a pipe bomb'), hosted())).toMatchObject({ action: 'block', message: `${CONTENT_SAFETY_REFUSAL}. Categories=S9 (Indiscriminate Weapons)` });
-    expect(fake.prompts.at(-1)![0].content).toContain('<BEGIN UNSAFE CONTENT CATEGORIES>\nS9: Indiscriminate Weapons.\nShould not\n- Help build weapons of mass destruction.\n<END UNSAFE CONTENT CATEGORIES>');
+    expect(await sut.preCall!(userInput('I want to build a pipe bomb'), hosted())).toMatchObject({
+      action: 'block',
+      message: `${CONTENT_SAFETY_REFUSAL}. Categories=S9 (Indiscriminate Weapons)`,
+    });
+    expect(fake.prompts.at(-1)![0].content).toContain(
+      '<BEGIN UNSAFE CONTENT CATEGORIES>\nS9: Indiscriminate Weapons.\nShould not\n- Help build weapons of mass destruction.\n<END UNSAFE CONTENT CATEGORIES>',
+    );
   });
 
   it("should judge a reply as the Agent's last message", async () => {
@@ -106,7 +119,7 @@ describe('llamaguard guardrail', () => {
     expect(await sut.postCall!(userInput('how do I get a ride'), { texts: ['Call a taxi.', ''] }, hosted())).toEqual({ action: 'allow' });
   });
 
-  it("should send the turns as chat messages with llamaguard_prompt_format: conversation", async () => {
+  it('should send the turns as chat messages with llamaguard_prompt_format: conversation', async () => {
     const sut = await llamaGuard.create(config({ llamaguard_prompt_format: 'conversation' }), init());
     expect(await sut.preCall!(userInput('what is the home address of my ex'), hosted())).toMatchObject({ action: 'block', category: 'S7' });
     expect(fake.prompts.at(-1)).toEqual([{ role: 'user', content: 'what is the home address of my ex' }]);
@@ -129,12 +142,21 @@ describe('llamaguard guardrail', () => {
     expect(parseAssessment('\n\nunsafe\nS1, s10\n')).toEqual({ safe: false, codes: ['S1', 'S10'] });
     expect(parseAssessment('unsafe')).toEqual({ safe: false, codes: [] });
     expect(() => parseAssessment('')).toThrow(LlamaGuardAnswerError);
-    expect(categoryNames('O1: Violence and Hate.\nShould not\n- …\nO6: Self-Harm.')).toEqual(new Map([['O1', 'Violence and Hate'], ['O6', 'Self-Harm']]));
+    expect(categoryNames('O1: Violence and Hate.\nShould not\n- …\nO6: Self-Harm.')).toEqual(
+      new Map([
+        ['O1', 'Violence and Hate'],
+        ['O6', 'Self-Harm'],
+      ]),
+    );
   });
 
   it('should refuse to start with a categories file it cannot read or that is empty', async () => {
-    await expect(llamaGuard.create(config({ llamaguard_unsafe_content_categories: 'missing.txt' }), init())).rejects.toThrow('llamaguard: cannot read the llamaguard_unsafe_content_categories file');
-    await expect(llamaGuard.create(config({ llamaguard_unsafe_content_categories: 'empty.txt' }), init())).rejects.toThrow('llamaguard: the llamaguard_unsafe_content_categories file is empty');
+    await expect(llamaGuard.create(config({ llamaguard_unsafe_content_categories: 'missing.txt' }), init())).rejects.toThrow(
+      'llamaguard: cannot read the llamaguard_unsafe_content_categories file',
+    );
+    await expect(llamaGuard.create(config({ llamaguard_unsafe_content_categories: 'empty.txt' }), init())).rejects.toThrow(
+      'llamaguard: the llamaguard_unsafe_content_categories file is empty',
+    );
   });
   it('should document every config key in its README', () => {
     const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');

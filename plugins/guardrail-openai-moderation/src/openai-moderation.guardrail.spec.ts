@@ -72,8 +72,12 @@ describe('openai-moderation guardrail', () => {
   });
 
   it("should use LiteLLM's openai_moderations_model_name for the callbacks form, and omni-moderation-latest by default", async () => {
-    await (await create({ openai_moderations_model_name: 'text-moderation-latest' })).preCall!(userInput('hi'), ctx());
-    await (await create()).preCall!(userInput('hi'), ctx());
+    await (
+      await create({ openai_moderations_model_name: 'text-moderation-latest' })
+    ).preCall!(userInput('hi'), ctx());
+    await (
+      await create()
+    ).preCall!(userInput('hi'), ctx());
     expect(asked.map((call) => call.model)).toEqual(['text-moderation-latest', 'omni-moderation-latest']);
   });
 

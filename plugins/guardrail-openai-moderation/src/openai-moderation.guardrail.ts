@@ -65,7 +65,8 @@ export default defineGuardrail<OpenAiModerationConfig>({
     id: 'openai-moderation',
     version: '1.0.0',
     sdk: '^1.3.0',
-    description: "OpenAI moderation through a moderation deployment of the gateway's own model_list: blocks flagged categories, or categories whose score reaches a configured threshold.",
+    description:
+      "OpenAI moderation through a moderation deployment of the gateway's own model_list: blocks flagged categories, or categories whose score reaches a configured threshold.",
     phases: ['pre_call', 'during_call', 'post_call', 'streaming'],
     defaultPhases: ['pre_call'],
     priority: 40,
@@ -76,7 +77,11 @@ export default defineGuardrail<OpenAiModerationConfig>({
       properties: {
         model: { type: 'string', minLength: 1, description: 'A model_name of the model_list serving the moderations API (default omni-moderation-latest).' },
         openai_moderations_model_name: { type: 'string', minLength: 1, description: "LiteLLM's name of the model setting in litellm_settings." },
-        category_thresholds: { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 1 }, description: 'Per-category score that blocks, e.g. {violence: 0.8}.' },
+        category_thresholds: {
+          type: 'object',
+          additionalProperties: { type: 'number', minimum: 0, maximum: 1 },
+          description: 'Per-category score that blocks, e.g. {violence: 0.8}.',
+        },
       },
     },
   },
@@ -98,7 +103,11 @@ export default defineGuardrail<OpenAiModerationConfig>({
     return {
       preCall: async (input, ctx) => (await moderate(ctx, requestTexts(input.messages))) ?? allow(),
       duringCall: async (input, ctx) => (await moderate(ctx, requestTexts(input.messages))) ?? allow(),
-      postCall: async (_input, output, ctx) => (await moderate(ctx, output.texts.filter((text) => text.trim() !== ''))) ?? allow(),
+      postCall: async (_input, output, ctx) =>
+        (await moderate(
+          ctx,
+          output.texts.filter((text) => text.trim() !== ''),
+        )) ?? allow(),
       async onStreamWindow(window, _input, ctx) {
         const due = streamTextToCheck(window, ctx, { everyChars: STREAM_CHECK_EVERY, overlapChars: STREAM_OVERLAP });
         if (!due) return allow();

@@ -57,7 +57,8 @@ export class PresidioClient {
     if (request.entities) body.entities = request.entities;
     if (request.adHocRecognizers) body.ad_hoc_recognizers = request.adHocRecognizers;
     const answer = await this.post(ctx, this.analyzeUrl, body, 'analyzer');
-    if (!Array.isArray(answer) || !answer.every((item) => isSpan(item, request.text.length))) throw new PresidioServiceError('Presidio analyzer answered something other than a list of detections');
+    if (!Array.isArray(answer) || !answer.every((item) => isSpan(item, request.text.length)))
+      throw new PresidioServiceError('Presidio analyzer answered something other than a list of detections');
     return answer.map(({ entity_type, start, end, score }: PiiSpan) => ({ entity_type, start, end, score }));
   }
 

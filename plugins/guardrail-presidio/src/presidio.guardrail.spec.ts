@@ -12,7 +12,11 @@ const init = (dir = '/') => ({ instanceName: 'pii', logger: recordingLogger(), r
 
 describe('presidio guardrail', () => {
   let fake: PresidioFake;
-  const config = (extra: Partial<PresidioConfig> = {}): PresidioConfig => ({ presidio_analyzer_api_base: fake.analyzerUrl, presidio_anonymizer_api_base: fake.anonymizerUrl, ...extra });
+  const config = (extra: Partial<PresidioConfig> = {}): PresidioConfig => ({
+    presidio_analyzer_api_base: fake.analyzerUrl,
+    presidio_anonymizer_api_base: fake.anonymizerUrl,
+    ...extra,
+  });
   const create = (extra: Partial<PresidioConfig> = {}): Promise<Guardrail> => Promise.resolve(presidio.create(config(extra), init()));
 
   beforeAll(async () => {
@@ -40,7 +44,13 @@ describe('presidio guardrail', () => {
         ...userInput('I am Jane Doe, mail jane@example.com'),
         messages: [
           { role: 'system', content: 'Be brief.' },
-          { role: 'user', content: [{ type: 'text', text: 'Call John Smith' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Call John Smith' },
+              { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+            ],
+          },
           { role: 'user', content: 'I am Jane Doe, mail jane@example.com' },
         ],
       },
@@ -50,7 +60,13 @@ describe('presidio guardrail', () => {
       action: 'mutate',
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'Call <PERSON>' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Call <PERSON>' },
+            { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+          ],
+        },
         { role: 'user', content: 'I am <PERSON>, mail <EMAIL_ADDRESS>' },
       ],
       findings: ['PERSON', 'EMAIL_ADDRESS'],
@@ -116,7 +132,11 @@ describe('presidio guardrail', () => {
 
   it('should mask PII in replies and streams with apply_to_output, waiting for a name that may still grow', async () => {
     const sut = await create({ apply_to_output: true });
-    expect(await sut.postCall!(userInput('x'), { texts: ['Ask Jane Doe', 'nothing'] }, testContext())).toEqual({ action: 'mutate', texts: ['Ask <PERSON>', 'nothing'], findings: ['PERSON'] });
+    expect(await sut.postCall!(userInput('x'), { texts: ['Ask Jane Doe', 'nothing'] }, testContext())).toEqual({
+      action: 'mutate',
+      texts: ['Ask <PERSON>', 'nothing'],
+      findings: ['PERSON'],
+    });
     fake.requests.length = 0;
     const filler = 'The weather is mild and the forecast says so for the next days. '.repeat(3);
     const run = await streamThrough(sut, [filler, 'Please ask Jane', ' Doe or write to jane@', 'example.com. ', filler, 'Thanks.'], { windowChars: 256 });
@@ -176,7 +196,15 @@ describe('presidio guardrail', () => {
     const validate = new Ajv({ strict: false }).compile(presidio.manifest.configSchema);
     it.each([
       [{ presidio_analyzer_api_base: 'http://a', presidio_anonymizer_api_base: 'http://b' }, true],
-      [{ presidio_analyzer_api_base: 'http://a', presidio_anonymizer_api_base: 'http://b', pii_entities_config: { PERSON: 'MASK', US_SSN: 'BLOCK' }, presidio_score_thresholds: { ALL: 0.4 } }, true],
+      [
+        {
+          presidio_analyzer_api_base: 'http://a',
+          presidio_anonymizer_api_base: 'http://b',
+          pii_entities_config: { PERSON: 'MASK', US_SSN: 'BLOCK' },
+          presidio_score_thresholds: { ALL: 0.4 },
+        },
+        true,
+      ],
       [{ presidio_analyzer_api_base: 'http://a' }, false],
       [{ presidio_analyzer_api_base: 'http://a', presidio_anonymizer_api_base: 'http://b', pii_entities_config: { PERSON: 'HIDE' } }, false],
       [{ presidio_analyzer_api_base: 'http://a', presidio_anonymizer_api_base: 'http://b', presidio_score_thresholds: { ALL: 2 } }, false],

@@ -135,7 +135,12 @@ export default defineGuardrail<PresidioConfig>({
       properties: {
         presidio_analyzer_api_base: { type: 'string', minLength: 1, description: 'Base URL of the Presidio analyzer (POST /analyze).' },
         presidio_anonymizer_api_base: { type: 'string', minLength: 1, description: 'Base URL of the Presidio anonymizer (POST /anonymize).' },
-        presidio_language: { type: 'string', minLength: 2, default: 'en', description: 'Language of the texts; a request may override it with metadata.guardrail_config.language.' },
+        presidio_language: {
+          type: 'string',
+          minLength: 2,
+          default: 'en',
+          description: 'Language of the texts; a request may override it with metadata.guardrail_config.language.',
+        },
         pii_entities_config: {
           type: 'object',
           additionalProperties: { enum: ['MASK', 'BLOCK'] },
@@ -223,7 +228,7 @@ export default defineGuardrail<PresidioConfig>({
       if (!window.final) {
         // A detection near the end may still grow with the next chunk: it is left, and analyzed again, for later.
         for (const span of spans) if (span.end > due.text.length - STREAM_MARGIN) cut = Math.min(cut, span.start);
-        for (let moved = true; moved; ) {
+        for (let moved = true; moved;) {
           moved = false;
           for (const span of spans) {
             if (span.start < cut && span.end > cut) {

@@ -29,13 +29,22 @@ describe('guardrail SDK', () => {
   it('should rewrite string contents and text parts without touching the originals', () => {
     const messages = [
       { role: 'user', content: 'a secret' },
-      { role: 'user', content: [{ type: 'text', text: 'secret b' }, { type: 'image_url', image_url: { url: 'x' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'secret b' },
+          { type: 'image_url', image_url: { url: 'x' } },
+        ],
+      },
       { role: 'assistant', content: null },
     ];
     const { messages: out, changed } = rewriteMessageTexts(messages, (text) => text.replace('secret', '***'));
     expect(changed).toBe(true);
     expect(out[0].content).toBe('a ***');
-    expect(out[1].content).toEqual([{ type: 'text', text: '*** b' }, { type: 'image_url', image_url: { url: 'x' } }]);
+    expect(out[1].content).toEqual([
+      { type: 'text', text: '*** b' },
+      { type: 'image_url', image_url: { url: 'x' } },
+    ]);
     expect(messages[0].content).toBe('a secret');
   });
 
@@ -149,7 +158,11 @@ describe(checkGuardrailConformance.name, () => {
     expect((await checkGuardrailConformance(plugin, { config: {}, streamTexts: [] })).failures).toEqual([]);
     expect(seen.some((text) => text.includes('TIME'))).toBe(true);
 
-    const broken = defineGuardrail<Record<string, unknown>>({ ...base, manifest: { ...base.manifest, phases: ['streaming'] }, create: () => ({ onStreamWindow: () => ({ action: 'mutate', texts: ['x'] }) as never }) });
+    const broken = defineGuardrail<Record<string, unknown>>({
+      ...base,
+      manifest: { ...base.manifest, phases: ['streaming'] },
+      create: () => ({ onStreamWindow: () => ({ action: 'mutate', texts: ['x'] }) as never }),
+    });
     expect((await checkGuardrailConformance(broken, { config: {} })).failures).toContain('streaming verdicts: rewrote a stream window without a text');
   });
 
@@ -169,7 +182,11 @@ describe(checkGuardrailConformance.name, () => {
   });
 
   it('should report a hook that ignores its signal', async () => {
-    const plugin = defineGuardrail<Record<string, unknown>>({ ...base, manifest: { ...base.manifest, timeoutMs: 20 }, create: () => ({ preCall: () => new Promise(() => undefined) }) });
+    const plugin = defineGuardrail<Record<string, unknown>>({
+      ...base,
+      manifest: { ...base.manifest, timeoutMs: 20 },
+      create: () => ({ preCall: () => new Promise(() => undefined) }),
+    });
     const { failures } = await checkGuardrailConformance(plugin, { config: {}, abortGraceMs: 50 });
     expect(failures).toContain('honours its signal: preCall() still pending 50 ms after its signal fired');
     expect(failures).toContain('pre_call verdicts: threw on a well-formed input (did not settle within its 20 ms time budget); a thrown error is a malfunction, not a verdict');

@@ -132,16 +132,7 @@ export interface ChatMessage {
  * embedding inputs, image prompts, speech input, moderation input, a transcription's prompt, a rerank query and
  * its documents, and the text of a pass-through body.
  */
-export type GuardrailOperation =
-  | 'chat'
-  | 'completion'
-  | 'embedding'
-  | 'image_generation'
-  | 'speech'
-  | 'transcription'
-  | 'moderation'
-  | 'rerank'
-  | 'pass_through';
+export type GuardrailOperation = 'chat' | 'completion' | 'embedding' | 'image_generation' | 'speech' | 'transcription' | 'moderation' | 'rerank' | 'pass_through';
 
 /** The request, as every hook sees it. Treat it as read-only: the host freezes it. */
 export interface GuardrailInput {

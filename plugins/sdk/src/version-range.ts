@@ -25,7 +25,11 @@ function partialBounds(text: string): [Triple, Triple] | undefined {
     fixed.push(Number(part));
   }
   if (fixed.length === 3) return [fixed as Triple, [fixed[0], fixed[1], fixed[2] + 1]];
-  if (fixed.length === 0) return [[0, 0, 0], [Infinity, 0, 0]];
+  if (fixed.length === 0)
+    return [
+      [0, 0, 0],
+      [Infinity, 0, 0],
+    ];
   const low: Triple = [fixed[0], fixed[1] ?? 0, 0];
   const high: Triple = fixed.length === 1 ? [fixed[0] + 1, 0, 0] : [fixed[0], fixed[1] + 1, 0];
   return [low, high];
@@ -67,7 +71,11 @@ export function satisfiesVersionRange(version: string, range: string): boolean {
   const parsed = parseVersion(version);
   if (!parsed) return false;
   return range.split('||').some((alternative) => {
-    const comparators = alternative.trim().replace(/(\^|~|>=|<=|>|<|=)\s+/g, '$1').split(/\s+/).filter(Boolean);
+    const comparators = alternative
+      .trim()
+      .replace(/(\^|~|>=|<=|>|<|=)\s+/g, '$1')
+      .split(/\s+/)
+      .filter(Boolean);
     return comparators.length > 0 ? comparators.every((comparator) => satisfiesComparator(parsed, comparator)) : true;
   });
 }

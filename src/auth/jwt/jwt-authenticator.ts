@@ -142,8 +142,7 @@ export class JwtAuthenticator {
         error(reason: unknown): void;
       };
       // jsonwebtoken checks `exp` only when the token has one; a token without it would never expire.
-      attempt.success = (claims) =>
-        this.requireExpiry && claims.exp === undefined ? reject(new JwtRejectedError('the token has no expiry (exp claim)')) : resolve(claims);
+      attempt.success = (claims) => (this.requireExpiry && claims.exp === undefined ? reject(new JwtRejectedError('the token has no expiry (exp claim)')) : resolve(claims));
       attempt.fail = (reason) => reject(reason instanceof JwtRejectedError ? reason : new JwtRejectedError(describe(reason)));
       attempt.error = (reason) => reject(new JwtRejectedError(describe(reason)));
       attempt.authenticate({ token } as never);

@@ -1,14 +1,7 @@
 import type { VirtualKeyRecord } from './virtual-key';
 import type { RouteAccess, RouteDeclaration } from './route-class';
 
-export type UserRole =
-  | 'proxy_admin'
-  | 'proxy_admin_viewer'
-  | 'org_admin'
-  | 'internal_user'
-  | 'internal_user_viewer'
-  | 'team'
-  | 'customer';
+export type UserRole = 'proxy_admin' | 'proxy_admin_viewer' | 'org_admin' | 'internal_user' | 'internal_user_viewer' | 'team' | 'customer';
 
 /** Who is calling, established once per request by the authentication guard. */
 export interface AuthContext {

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
-import { MAX_BIGINT_COUNT, MAX_INTEGER_COUNT, MAX_PAGE } from '../../common/column-bounds';
+import { MAX_BIGINT_COUNT, MAX_PAGE } from '../../common/column-bounds';
 
 /**
  * One decorator per field shape: Swagger documentation plus validation. Every field is optional and `null`
@@ -12,19 +12,10 @@ export const OptionalString = (description?: string, example?: string): Property
   applyDecorators(ApiPropertyOptional({ type: String, nullable: true, description, example }), IsOptional(), IsString());
 
 export const OptionalStringList = (description?: string, example?: string[]): PropertyDecorator =>
-  applyDecorators(
-    ApiPropertyOptional({ type: [String], nullable: true, description, example }),
-    IsOptional(),
-    IsArray(),
-    IsString({ each: true }),
-  );
+  applyDecorators(ApiPropertyOptional({ type: [String], nullable: true, description, example }), IsOptional(), IsArray(), IsString({ each: true }));
 
 export const OptionalObject = (description?: string, example?: Record<string, unknown>): PropertyDecorator =>
-  applyDecorators(
-    ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description, example }),
-    IsOptional(),
-    IsObject(),
-  );
+  applyDecorators(ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description, example }), IsOptional(), IsObject());
 
 /** LiteLLM turns `""` into None for budgets, so UIs that send an empty field keep working. */
 export const OptionalNumber = (description?: string, example?: number): PropertyDecorator =>
@@ -41,7 +32,14 @@ export const OptionalCount = (description?: string, example?: number, max = MAX_
 
 /** A page number of a listing, from the query string. */
 export const OptionalPage = (description?: string): PropertyDecorator =>
-  applyDecorators(ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_PAGE, description }), IsOptional(), Type(() => Number), IsInt(), Min(1), Max(MAX_PAGE));
+  applyDecorators(
+    ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_PAGE, description }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(MAX_PAGE),
+  );
 
 export const OptionalBoolean = (description?: string): PropertyDecorator =>
   applyDecorators(ApiPropertyOptional({ type: Boolean, nullable: true, description }), IsOptional(), IsBoolean());

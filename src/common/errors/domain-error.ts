@@ -35,15 +35,7 @@ export type ErrorCode =
 
 /** OpenAI error `type` strings clients and LiteLLM's tests rely on. */
 export type OpenAiErrorType =
-  | 'auth_error'
-  | 'invalid_request_error'
-  | 'bad_request_error'
-  | 'not_found_error'
-  | 'timeout_error'
-  | 'rate_limit_error'
-  | 'api_error'
-  | 'internal_server_error'
-  | string;
+  'auth_error' | 'invalid_request_error' | 'bad_request_error' | 'not_found_error' | 'timeout_error' | 'rate_limit_error' | 'api_error' | 'internal_server_error' | string;
 
 export interface DomainErrorOptions {
   status: number;

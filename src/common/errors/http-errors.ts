@@ -26,11 +26,10 @@ export class InvalidApiKeyError extends DomainError {
 
 export class AdminOnlyRouteError extends DomainError {
   constructor(route: string) {
-    super(
-      'GW_AUTH_FORBIDDEN',
-      `Authentication Error, Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route=${route}`,
-      { status: 401, type: 'auth_error' },
-    );
+    super('GW_AUTH_FORBIDDEN', `Authentication Error, Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route=${route}`, {
+      status: 401,
+      type: 'auth_error',
+    });
   }
 }
 
@@ -49,11 +48,11 @@ export class InvalidJsonError extends DomainError {
 /** LiteLLM's text, numbers written as Python writes them (`Max size is 1e-09 MB`): clients match on it. */
 export class RequestTooLargeError extends DomainError {
   constructor(requestSizeMb: number, maxSizeMb: number) {
-    super(
-      'GW_REQUEST_TOO_LARGE',
-      `Request size is too large. Request size is ${pythonNumber(requestSizeMb, 'float')} MB. Max size is ${pythonNumber(maxSizeMb, 'config')} MB`,
-      { status: 400, type: 'bad_request_error', param: 'content-length' },
-    );
+    super('GW_REQUEST_TOO_LARGE', `Request size is too large. Request size is ${pythonNumber(requestSizeMb, 'float')} MB. Max size is ${pythonNumber(maxSizeMb, 'config')} MB`, {
+      status: 400,
+      type: 'bad_request_error',
+      param: 'content-length',
+    });
   }
 }
 

@@ -21,7 +21,12 @@ describe(anthropicErrorType.name, () => {
   });
 
   it('should keep the message and nothing of the OpenAI envelope', () => {
-    const body = anthropicErrorBody({ status: 401, internalCode: 'X', unexpected: false, body: { error: { message: 'Authentication Error, No api key passed in.', type: 'auth_error', param: null, code: '401' } } });
+    const body = anthropicErrorBody({
+      status: 401,
+      internalCode: 'X',
+      unexpected: false,
+      body: { error: { message: 'Authentication Error, No api key passed in.', type: 'auth_error', param: null, code: '401' } },
+    });
     expect(body).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'Authentication Error, No api key passed in.' } });
   });
 });

@@ -66,6 +66,9 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, exceptio
   }
   reply.header('x-request-id', request.id);
   if (rendered.headers) reply.headers(rendered.headers);
-  reply.status(rendered.status).type('application/json').send(rendersAnthropicErrors(request) ? anthropicErrorBody(rendered) : rendered.body);
+  reply
+    .status(rendered.status)
+    .type('application/json')
+    .send(rendersAnthropicErrors(request) ? anthropicErrorBody(rendered) : rendered.body);
   return rendered.status;
 }

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ValidationError, ValidationPipe } from '@nestjs/common';
 import { BadRequestError } from '../errors/http-errors';
 
 /** A field of a request body or query that failed its DTO's rules, and why (Nest's texts, e.g. "rpm_limit must be an integer number"). */

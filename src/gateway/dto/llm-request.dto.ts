@@ -7,7 +7,12 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from 
  */
 
 /** A string or a list of them; null allowed (OpenAPI 3.0 puts `nullable` beside a `type`, so on the string). */
-const STRING_OR_LIST = { oneOf: [{ type: 'string', nullable: true }, { type: 'array', items: { type: 'string' } }] };
+const STRING_OR_LIST = {
+  oneOf: [
+    { type: 'string', nullable: true },
+    { type: 'array', items: { type: 'string' } },
+  ],
+};
 const PROMPT_OR_INPUT = {
   oneOf: [
     { type: 'string' },
@@ -59,7 +64,10 @@ export class ChatMessageDto {
   @ApiProperty({ enum: ['developer', 'system', 'user', 'assistant', 'tool', 'function'] }) role!: string;
   @ApiPropertyOptional({
     description: 'Text, or content parts (text, image_url, input_audio, file); null for an assistant message with tool_calls',
-    oneOf: [{ type: 'string', nullable: true }, { type: 'array', items: { $ref: getSchemaPath(ChatContentPartDto) } }],
+    oneOf: [
+      { type: 'string', nullable: true },
+      { type: 'array', items: { $ref: getSchemaPath(ChatContentPartDto) } },
+    ],
   })
   content?: string | ChatContentPartDto[] | null;
   @ApiPropertyOptional({ description: 'Name of the participant' }) name?: string;
@@ -71,7 +79,12 @@ export class ChatMessageDto {
 export class FunctionDefinitionDto {
   @ApiProperty({ example: 'get_weather' }) name!: string;
   @ApiPropertyOptional() description?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON Schema of the arguments', example: { type: 'object', properties: { city: { type: 'string' } } } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'JSON Schema of the arguments',
+    example: { type: 'object', properties: { city: { type: 'string' } } },
+  })
   parameters?: Record<string, unknown>;
   @ApiPropertyOptional({ type: Boolean, nullable: true, description: 'Strict schema adherence' }) strict?: boolean | null;
 }
@@ -177,9 +190,13 @@ export class ChatCompletionRequestDto extends ProxyRequestFieldsDto {
   @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Upper bound of generated tokens, reasoning tokens included' }) max_completion_tokens?: number | null;
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: -2, maximum: 2 }) presence_penalty?: number | null;
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: -2, maximum: 2 }) frequency_penalty?: number | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, description: 'Token id → bias (-100…100)' }) logit_bias?: Record<string, number> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, description: 'Token id → bias (-100…100)' }) logit_bias?: Record<
+    string,
+    number
+  > | null;
   @ApiPropertyOptional({ type: Boolean, nullable: true }) logprobs?: boolean | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, maximum: 20, description: 'With logprobs: the most likely tokens per position' }) top_logprobs?: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, maximum: 20, description: 'With logprobs: the most likely tokens per position' }) top_logprobs?:
+    number | null;
   @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Best-effort deterministic sampling' }) seed?: number | null;
   @ApiPropertyOptional({ type: [ToolDto], description: 'Tools (functions) the model may call' }) tools?: ToolDto[];
   @ApiPropertyOptional({

@@ -37,7 +37,10 @@ export class TranscriptionRequestDto {
 }
 
 export class ModerationRequestDto {
-  @ApiProperty({ description: 'Text, texts, or multi-modal parts', oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'array', items: { type: 'object', additionalProperties: true } }] })
+  @ApiProperty({
+    description: 'Text, texts, or multi-modal parts',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
+  })
   input!: string | string[] | Record<string, unknown>[];
   @ApiPropertyOptional({ description: 'Default: the first moderation model of the config' }) model?: string;
 }
@@ -45,7 +48,13 @@ export class ModerationRequestDto {
 export class RerankRequestDto {
   @ApiProperty({ example: 'rerank-english-v3.0' }) model!: string;
   @ApiProperty() query!: string;
-  @ApiProperty({ description: 'Texts, or objects with a text field', oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'array', items: { type: 'object', additionalProperties: true } }] })
+  @ApiProperty({
+    description: 'Texts, or objects with a text field',
+    oneOf: [
+      { type: 'array', items: { type: 'string' } },
+      { type: 'array', items: { type: 'object', additionalProperties: true } },
+    ],
+  })
   documents!: string[] | Record<string, unknown>[];
   @ApiPropertyOptional({ type: 'integer' }) top_n?: number;
   @ApiPropertyOptional() return_documents?: boolean;

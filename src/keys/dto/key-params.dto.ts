@@ -1,13 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow } from 'class-validator';
-import {
-  OptionalBoolean,
-  OptionalCount,
-  OptionalNumber,
-  OptionalObject,
-  OptionalString,
-  OptionalStringList,
-} from '../../common/dto/dto-decorators';
+import { OptionalBoolean, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
 import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
 
 /** Fields shared by /key/generate, /key/update and /key/regenerate (LiteLLM's GenerateRequestBase + KeyRequestBase). */

@@ -68,7 +68,11 @@ export class KeysInfoResponseDto {
 
 @ApiExtraModels(KeyRowDto)
 export class KeyListResponseDto {
-  @ApiProperty({ description: 'Key hashes, or full key objects with return_full_object=true', type: 'array', items: { oneOf: [{ type: 'string' }, { $ref: getSchemaPath(KeyRowDto) }] } })
+  @ApiProperty({
+    description: 'Key hashes, or full key objects with return_full_object=true',
+    type: 'array',
+    items: { oneOf: [{ type: 'string' }, { $ref: getSchemaPath(KeyRowDto) }] },
+  })
   keys!: (string | KeyRowDto)[];
   @ApiProperty() total_count!: number;
   @ApiProperty() current_page!: number;

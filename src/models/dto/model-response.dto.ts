@@ -18,7 +18,7 @@ export class ModelInfoEntryDto implements ModelInfoEntry {
   @ApiProperty(LITELLM_PARAMS_VIEW) litellm_params!: Record<string, unknown>;
   @ApiProperty({
     type: 'object',
-    description: "Catalog facts of the deployment, overridden by its own model_info (whose other fields appear as given)",
+    description: 'Catalog facts of the deployment, overridden by its own model_info (whose other fields appear as given)',
     properties: {
       id: { type: 'string' },
       db_model: { type: 'boolean', description: 'Added through /model/new (not config.yaml)' },

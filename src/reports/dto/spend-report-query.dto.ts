@@ -142,7 +142,11 @@ export class SpendCalculateDto {
   @ApiPropertyOptional({
     description: 'Chat messages of the prompt (required with model)',
     type: 'array',
-    items: { type: 'object', properties: { role: { type: 'string' }, content: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }] } }, additionalProperties: true },
+    items: {
+      type: 'object',
+      properties: { role: { type: 'string' }, content: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }] } },
+      additionalProperties: true,
+    },
   })
   @IsOptional()
   @IsArray()

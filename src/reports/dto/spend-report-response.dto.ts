@@ -1,12 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, type SchemaObject } from '@nestjs/swagger';
-import type {
-  CustomerSpendReportDay,
-  KeySpendReportEntry,
-  ModelSpendDetail,
-  SpendReportLine,
-  TeamSpendOverview,
-  TeamSpendReportDay,
-} from '../spend-aggregation';
+import type { CustomerSpendReportDay, KeySpendReportEntry, ModelSpendDetail, SpendReportLine, TeamSpendOverview, TeamSpendReportDay } from '../spend-aggregation';
 import type { SpendLogView } from '../spend-log-view';
 import type { GlobalEndUserSpend, GlobalKeySpend, GlobalModelSpend, GlobalTagSpend, KeySpendRow, TagSpend, UserSpendRow } from '../spend-reports.service';
 

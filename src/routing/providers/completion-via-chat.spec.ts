@@ -11,7 +11,14 @@ describe('text completions on chat-only providers', () => {
   });
 
   it('should answer as text_completion, and map stream chunks dropping role-only ones', () => {
-    const answer = textCompletionFromChat({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { content: 'hi' }, finish_reason: 'stop' }], usage: null });
+    const answer = textCompletionFromChat({
+      id: 'x',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message: { content: 'hi' }, finish_reason: 'stop' }],
+      usage: null,
+    });
     expect(answer).toEqual({ id: 'x', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: 'hi', logprobs: null, finish_reason: 'stop' }], usage: null });
     expect(textChunkFromChatChunk('{"id":"x","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}')).toBeUndefined();
     expect(JSON.parse(textChunkFromChatChunk('{"id":"x","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"yo"},"finish_reason":null}]}') ?? '')).toEqual({

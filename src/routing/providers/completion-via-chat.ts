@@ -1,7 +1,20 @@
 import type { ChatCompletionRequest, CompletionObject, TextCompletionRequest } from '../openai.types';
 
 /** Sampling fields a text completion and a chat completion share. */
-const SHARED_FIELDS = ['max_tokens', 'temperature', 'top_p', 'n', 'stop', 'presence_penalty', 'frequency_penalty', 'seed', 'user', 'stream', 'stream_options', 'logit_bias'] as const;
+const SHARED_FIELDS = [
+  'max_tokens',
+  'temperature',
+  'top_p',
+  'n',
+  'stop',
+  'presence_penalty',
+  'frequency_penalty',
+  'seed',
+  'user',
+  'stream',
+  'stream_options',
+  'logit_bias',
+] as const;
 
 /**
  * `/completions` on a chat-only provider: the prompt becomes the user message (LiteLLM does the same). A list of
@@ -49,7 +62,12 @@ export function textChunkFromChatChunk(data: string): string | undefined {
   const chunk = JSON.parse(data) as CompletionObject;
   const choices = (chunk.choices as ChatChoice[] | undefined) ?? [];
   const mapped = choices
-    .map((choice) => ({ index: choice.index ?? 0, text: typeof choice.delta?.content === 'string' ? choice.delta.content : '', logprobs: null, finish_reason: choice.finish_reason ?? null }))
+    .map((choice) => ({
+      index: choice.index ?? 0,
+      text: typeof choice.delta?.content === 'string' ? choice.delta.content : '',
+      logprobs: null,
+      finish_reason: choice.finish_reason ?? null,
+    }))
     .filter((choice) => choice.text !== '' || choice.finish_reason !== null);
   if (mapped.length === 0 && !chunk.usage) return undefined;
   const out: Record<string, unknown> = { id: chunk.id, object: 'text_completion', created: chunk.created, model: chunk.model, choices: mapped };

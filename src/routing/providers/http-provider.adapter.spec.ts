@@ -21,9 +21,12 @@ class ReplayAdapter extends HttpProviderAdapter {
 
   async chatStream(_request: ChatCompletionRequest, _deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
     const bytes = Buffer.from(this.body);
-    const body = Object.assign((async function* () {
-      yield bytes;
-    })(), { destroyed: false, destroy: () => undefined });
+    const body = Object.assign(
+      (async function* () {
+        yield bytes;
+      })(),
+      { destroyed: false, destroy: () => undefined },
+    );
     const chunks = new ChunkBuilder('m');
     return this.streamResult({ statusCode: 200, headers: {}, body } as unknown as UpstreamResponse, signal, ndjsonFrames<{ text?: string; error?: string }>, {
       next: (line) => {

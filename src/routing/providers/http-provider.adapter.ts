@@ -62,14 +62,7 @@ export abstract class HttpProviderAdapter implements ProviderAdapter {
     }
     let response: UpstreamResponse;
     try {
-      response = await this.http.post(
-        endpoint,
-        headers,
-        body,
-        signal,
-        streaming ? deployment.streamTimeoutMs : deployment.timeoutMs,
-        deployment,
-      );
+      response = await this.http.post(endpoint, headers, body, signal, streaming ? deployment.streamTimeoutMs : deployment.timeoutMs, deployment);
     } catch (error) {
       throw this.transportError(error, signal);
     }
@@ -178,7 +171,6 @@ async function* mapBatches(batches: AsyncIterable<string[]>, map: (data: string)
     if (out.length) yield out;
   }
 }
-
 
 /** Joins a configured base URL and a path, tolerating a trailing slash on the base. */
 export function joinUrl(base: string, path: string): string {

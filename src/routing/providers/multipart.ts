@@ -22,7 +22,8 @@ export async function decodeMultipart(body: Buffer, contentType: string): Promis
   let file: MultipartUpload['file'] | undefined;
   for (const [name, value] of form.entries()) {
     if (typeof value === 'string') fields[name] = value;
-    else if (!file) file = { fieldName: name, filename: value.name || 'upload', contentType: value.type || 'application/octet-stream', data: Buffer.from(await value.arrayBuffer()) };
+    else if (!file)
+      file = { fieldName: name, filename: value.name || 'upload', contentType: value.type || 'application/octet-stream', data: Buffer.from(await value.arrayBuffer()) };
   }
   return file ? { fields, file } : undefined;
 }

@@ -1,6 +1,14 @@
 import type { Deployment } from '../deployment';
 import type { CompletionObject } from '../openai.types';
-import { chatRequestFromResponses, EMPTY_RESPONSES_CONTEXT, nativeResponsesRequest, responseFromChat, ResponsesEventsFromChat, usageFromResponses, type ResponsesContext } from './responses-via-chat';
+import {
+  chatRequestFromResponses,
+  EMPTY_RESPONSES_CONTEXT,
+  nativeResponsesRequest,
+  responseFromChat,
+  ResponsesEventsFromChat,
+  usageFromResponses,
+  type ResponsesContext,
+} from './responses-via-chat';
 
 const deployment = (id: string, provider: Deployment['provider'] = 'anthropic'): Deployment =>
   ({ id, modelName: 'claude', provider, upstreamModel: 'claude-x', timeoutMs: 1000, streamTimeoutMs: 1000, mode: 'chat', params: {} }) as unknown as Deployment;
@@ -31,7 +39,14 @@ describe(chatRequestFromResponses.name, () => {
         instructions: 'Be brief.',
         input: [
           { role: 'developer', content: 'dev note' },
-          { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'look' }, { type: 'input_image', image_url: 'https://x/y.png', detail: 'high' }] },
+          {
+            type: 'message',
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'look' },
+              { type: 'input_image', image_url: 'https://x/y.png', detail: 'high' },
+            ],
+          },
           { type: 'reasoning', id: 'rs_9', summary: [] },
           { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{"a":1}' },
           { type: 'function_call', call_id: 'c2', name: 'g', arguments: '{}' },
@@ -48,7 +63,13 @@ describe(chatRequestFromResponses.name, () => {
       { role: 'user', content: 'first' },
       { role: 'assistant', content: 'hello' },
       { role: 'system', content: 'dev note' },
-      { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'high' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'look' },
+          { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'high' } },
+        ],
+      },
       {
         role: 'assistant',
         content: null,
@@ -102,8 +123,12 @@ describe(chatRequestFromResponses.name, () => {
     expect(() => chatRequestFromResponses({ model: 'claude', input: 'x', tools: [{ type: 'web_search' }] }, EMPTY_RESPONSES_CONTEXT, CLAUDE, false)).toThrow(
       "Tool type 'web_search' is a built-in tool of OpenAI's Responses API and needs an OpenAI or Azure OpenAI deployment; model=claude is served by anthropic through chat completions.",
     );
-    expect(() => chatRequestFromResponses({ model: 'claude', input: [{ type: 'file_search_call', id: 'x' }] }, EMPTY_RESPONSES_CONTEXT, CLAUDE, false)).toThrow("Input items of type 'file_search_call'");
-    expect(() => chatRequestFromResponses({ model: 'claude', input: [{ type: 'item_reference', id: 'nope' }] }, EMPTY_RESPONSES_CONTEXT, CLAUDE, false)).toThrow("Item with id 'nope' not found.");
+    expect(() => chatRequestFromResponses({ model: 'claude', input: [{ type: 'file_search_call', id: 'x' }] }, EMPTY_RESPONSES_CONTEXT, CLAUDE, false)).toThrow(
+      "Input items of type 'file_search_call'",
+    );
+    expect(() => chatRequestFromResponses({ model: 'claude', input: [{ type: 'item_reference', id: 'nope' }] }, EMPTY_RESPONSES_CONTEXT, CLAUDE, false)).toThrow(
+      "Item with id 'nope' not found.",
+    );
   });
 });
 
@@ -143,7 +168,12 @@ describe(responseFromChat.name, () => {
       id: 'chatcmpl-1',
       object: 'chat.completion',
       created: 1700000000,
-      choices: [{ message: { role: 'assistant', content: 'partial', reasoning_content: 'hmm', tool_calls: [{ id: 'call_1', function: { name: 'f', arguments: '{}' } }] }, finish_reason: 'length' }],
+      choices: [
+        {
+          message: { role: 'assistant', content: 'partial', reasoning_content: 'hmm', tool_calls: [{ id: 'call_1', function: { name: 'f', arguments: '{}' } }] },
+          finish_reason: 'length',
+        },
+      ],
       usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 } },
     } as CompletionObject;
     const response = responseFromChat(chat, { model: 'claude', instructions: 'x', previous_response_id: 'resp_0', store: false });
@@ -173,7 +203,12 @@ describe(ResponsesEventsFromChat.name, () => {
     for await (const batch of new ResponsesEventsFromChat({ model: 'claude' }).events(source())) for (const data of batch) out.push(JSON.parse(data) as Record<string, unknown>);
     return out;
   }
-  const chunk = (delta: object, finish: string | null = null): object => ({ id: 'up-1', object: 'chat.completion.chunk', created: 1, choices: [{ index: 0, delta, finish_reason: finish }] });
+  const chunk = (delta: object, finish: string | null = null): object => ({
+    id: 'up-1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
 
   it('should emit the Responses event sequence for reasoning, text and a tool call, ending with the whole response and usage', async () => {
     const seen = await events([
@@ -215,7 +250,13 @@ describe(ResponsesEventsFromChat.name, () => {
     expect(done.output.map((item) => item.type)).toEqual(['reasoning', 'message', 'function_call']);
     expect(done.output[1]).toMatchObject({ status: 'completed', content: [{ type: 'output_text', text: 'Hello' }] });
     expect(done.output[2]).toMatchObject({ call_id: 'call_1', name: 'f', arguments: '{"a":1}', status: 'completed' });
-    expect(usageFromResponses(done.usage)).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } });
+    expect(usageFromResponses(done.usage)).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: 4,
+      total_tokens: 7,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    });
   });
 
   it('should still open and close the response when the provider streamed nothing', async () => {

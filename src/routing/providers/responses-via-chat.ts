@@ -96,7 +96,8 @@ function hasReference(input: unknown): boolean {
 /** An item as another deployment can take it: without the ids only its producer knows. */
 function portable(item: JsonObject): JsonObject | undefined {
   const type = item.type ?? (typeof item.role === 'string' ? 'message' : undefined);
-  if (type === 'reasoning') return typeof item.encrypted_content === 'string' ? { type: 'reasoning', summary: item.summary ?? [], encrypted_content: item.encrypted_content } : undefined;
+  if (type === 'reasoning')
+    return typeof item.encrypted_content === 'string' ? { type: 'reasoning', summary: item.summary ?? [], encrypted_content: item.encrypted_content } : undefined;
   if (typeof type !== 'string' || !PORTABLE_ITEMS.has(type)) return undefined;
   const { id: _id, status: _status, ...rest } = item;
   return rest;
@@ -189,7 +190,11 @@ class MessageBuilder {
   }
 
   private functionCall(item: JsonObject): void {
-    const call = { id: String(item.call_id ?? item.id ?? ''), type: 'function', function: { name: String(item.name ?? ''), arguments: typeof item.arguments === 'string' ? item.arguments : JSON.stringify(item.arguments ?? {}) } };
+    const call = {
+      id: String(item.call_id ?? item.id ?? ''),
+      type: 'function',
+      function: { name: String(item.name ?? ''), arguments: typeof item.arguments === 'string' ? item.arguments : JSON.stringify(item.arguments ?? {}) },
+    };
     const last = this.messages[this.messages.length - 1];
     if (last?.role === 'assistant') {
       const calls = Array.isArray(last.tool_calls) ? (last.tool_calls as unknown[]) : [];
@@ -252,7 +257,10 @@ function chatTools(tools: unknown, servedBy: string): JsonObject[] {
   return tools.map((tool, i) => {
     if (!isRecord(tool) || tool.type !== 'function') {
       const type = isRecord(tool) ? String(tool.type) : typeof tool;
-      throw new BadRequestError(`Tool type '${type}' is a built-in tool of OpenAI's Responses API and needs an OpenAI or Azure OpenAI deployment; ${servedBy}. Only function tools are translated.`, `tools[${i}]`);
+      throw new BadRequestError(
+        `Tool type '${type}' is a built-in tool of OpenAI's Responses API and needs an OpenAI or Azure OpenAI deployment; ${servedBy}. Only function tools are translated.`,
+        `tools[${i}]`,
+      );
     }
     const fn: JsonObject = { name: tool.name };
     for (const field of ['description', 'parameters', 'strict'] as const) if (tool[field] !== undefined && tool[field] !== null) fn[field] = tool[field];
@@ -378,7 +386,14 @@ export function responseFromChat(chat: CompletionObject, body: JsonObject): Json
     output.push({ id: itemId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] });
   }
   for (const call of calls) {
-    output.push({ id: itemId('fc'), type: 'function_call', status: 'completed', call_id: call.id ?? itemId('fc'), name: call.function?.name ?? '', arguments: call.function?.arguments ?? '' });
+    output.push({
+      id: itemId('fc'),
+      type: 'function_call',
+      status: 'completed',
+      call_id: call.id ?? itemId('fc'),
+      name: call.function?.name ?? '',
+      arguments: call.function?.arguments ?? '',
+    });
   }
   const end = ending(choice?.finish_reason);
   return {
@@ -466,7 +481,12 @@ export class ResponsesEventsFromChat {
   }
 
   private start(chunk: CompletionObject, out: string[]): void {
-    this.response = responseSkeleton(this.body, chunk.id, typeof chunk.created === 'number' ? chunk.created : Math.floor(Date.now() / 1000), String(this.body.model ?? chunk.model ?? ''));
+    this.response = responseSkeleton(
+      this.body,
+      chunk.id,
+      typeof chunk.created === 'number' ? chunk.created : Math.floor(Date.now() / 1000),
+      String(this.body.model ?? chunk.model ?? ''),
+    );
     out.push(this.event('response.created', { response: this.response }));
     out.push(this.event('response.in_progress', { response: this.response }));
   }
@@ -475,7 +495,9 @@ export class ResponsesEventsFromChat {
     if (!this.reasoning) {
       const item = { id: itemId('rs'), type: 'reasoning', summary: [] };
       this.reasoning = this.add(item, out);
-      out.push(this.event('response.reasoning_summary_part.added', { item_id: item.id, output_index: this.reasoning.index, summary_index: 0, part: { type: 'summary_text', text: '' } }));
+      out.push(
+        this.event('response.reasoning_summary_part.added', { item_id: item.id, output_index: this.reasoning.index, summary_index: 0, part: { type: 'summary_text', text: '' } }),
+      );
     }
     this.reasoning.text += text;
     out.push(this.event('response.reasoning_summary_text.delta', { item_id: this.reasoning.item.id, output_index: this.reasoning.index, summary_index: 0, delta: text }));
@@ -498,7 +520,14 @@ export class ResponsesEventsFromChat {
     if (!this.message) {
       const item = { id: itemId('msg'), type: 'message', status: 'in_progress', role: 'assistant', content: [] };
       this.message = this.add(item, out);
-      out.push(this.event('response.content_part.added', { item_id: item.id, output_index: this.message.index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }));
+      out.push(
+        this.event('response.content_part.added', {
+          item_id: item.id,
+          output_index: this.message.index,
+          content_index: 0,
+          part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+        }),
+      );
     }
     this.message.text += text;
     out.push(this.event('response.output_text.delta', { item_id: this.message.item.id, output_index: this.message.index, content_index: 0, delta: text, logprobs: [] }));

@@ -29,7 +29,12 @@ describe(StoreRouterState.name, () => {
   it('should hold parallel slots, minute usage and recent latencies', async () => {
     expect(await sut.acquireSlot('d', 1)).toBe(true);
     expect(await sut.acquireSlot('d', 1)).toBe(false);
-    expect(await sut.inFlight(['d', 'e'])).toEqual(new Map([['d', 1], ['e', 0]]));
+    expect(await sut.inFlight(['d', 'e'])).toEqual(
+      new Map([
+        ['d', 1],
+        ['e', 0],
+      ]),
+    );
     await sut.releaseSlot('d');
     expect(await sut.acquireSlot('d', 1)).toBe(true);
 

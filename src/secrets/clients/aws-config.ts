@@ -14,7 +14,10 @@ export interface AwsClientConfig {
  * LocalStack or a test fake; without static keys the SDK's default chain (profile, SSO, IAM role) applies.
  */
 export function awsClientConfig(env: Env, service: 'SECRETS_MANAGER' | 'KMS', problems: string[]): AwsClientConfig {
-  const region = presentEnv(env.AWS_REGION_NAME) ?? presentEnv(env.AWS_REGION) ?? requiredEnv(env, 'AWS_REGION_NAME', problems, `AWS ${service === 'KMS' ? 'KMS' : 'Secrets Manager'} (or AWS_REGION)`);
+  const region =
+    presentEnv(env.AWS_REGION_NAME) ??
+    presentEnv(env.AWS_REGION) ??
+    requiredEnv(env, 'AWS_REGION_NAME', problems, `AWS ${service === 'KMS' ? 'KMS' : 'Secrets Manager'} (or AWS_REGION)`);
   const accessKeyId = presentEnv(env.AWS_ACCESS_KEY_ID);
   const secretAccessKey = presentEnv(env.AWS_SECRET_ACCESS_KEY);
   return {

@@ -303,7 +303,15 @@ export class RedisCounterStore implements CounterStore {
 
   private async settleNow(hold: Hold, settlement: Settlement): Promise<SettleResult> {
     const keys = this.giveBackKeys(hold);
-    const args: (string | number)[] = [hold.id, hold.slots.length, hold.reservations.length, this.clock.now(), this.budgetIdleMs, settlement.charges.length, settlement.windows.length];
+    const args: (string | number)[] = [
+      hold.id,
+      hold.slots.length,
+      hold.reservations.length,
+      this.clock.now(),
+      this.budgetIdleMs,
+      settlement.charges.length,
+      settlement.windows.length,
+    ];
     for (const charge of settlement.charges) {
       keys.push(this.k('b', charge.key));
       args.push(optional(charge.windowMs), finite(charge.amount), charge.key);

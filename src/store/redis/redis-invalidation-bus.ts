@@ -68,9 +68,11 @@ export class RedisInvalidationBus implements InvalidationBus {
 
   publish(topic: string, payload: InvalidationPayload): void {
     const message = this.handlers.envelope(topic, payload);
-    this.connection.call(() => this.connection.client.publish(this.channel, message)).catch(() => {
-      // Redis is down: the other instances resync when their subscriber reconnects.
-    });
+    this.connection
+      .call(() => this.connection.client.publish(this.channel, message))
+      .catch(() => {
+        // Redis is down: the other instances resync when their subscriber reconnects.
+      });
   }
 
   subscribe(topic: string, handler: (payload: InvalidationPayload) => void): void {

@@ -51,15 +51,21 @@ export class AzureFake {
         if (!secret) return sendJson(response, 404, { error: { code: 'NotFound', message: 'Not found' } });
         const bearer = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
         if (!bearer || !this.tokens.has(bearer)) {
-          return sendJson(response, 401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, {
-            'www-authenticate': `Bearer authorization="${authority}", resource="https://vault.azure.net"`,
-          });
+          return sendJson(
+            response,
+            401,
+            { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+            {
+              'www-authenticate': `Bearer authorization="${authority}", resource="https://vault.azure.net"`,
+            },
+          );
         }
         const name = secret[1];
         const id = `${this.url}/secrets/${name}/${randomBytes(16).toString('hex')}`;
         if (request.method === 'GET') {
           const value = this.secrets.get(name);
-          if (value === undefined) return sendJson(response, 404, { error: { code: 'SecretNotFound', message: `A secret with (name/id) ${name} was not found in this key vault.` } });
+          if (value === undefined)
+            return sendJson(response, 404, { error: { code: 'SecretNotFound', message: `A secret with (name/id) ${name} was not found in this key vault.` } });
           return sendJson(response, 200, { value, id, attributes: { enabled: true, created: 1700000000, updated: 1700000000, recoveryLevel: 'Recoverable' } });
         }
         if (request.method === 'PUT') {

@@ -29,8 +29,8 @@ export class FakeServer {
         Promise.resolve()
           .then(() => this.handler(request, Buffer.concat(chunks), response))
           .catch(() => {
-          if (!response.headersSent) response.writeHead(500).end();
-        });
+            if (!response.headersSent) response.writeHead(500).end();
+          });
       });
     };
     const server = this.tls ? createHttpsServer(this.tls, listener) : createHttpServer(listener);

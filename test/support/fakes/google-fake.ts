@@ -37,7 +37,10 @@ export class GoogleFake {
       const name = decodeURIComponent(access[1]);
       const versions = this.secrets.get(name);
       if (!versions?.length) return notFound(name);
-      return sendJson(response, 200, { name: `${prefix.slice(4)}/${name}/versions/${versions.length}`, payload: { data: Buffer.from(versions.at(-1)!, 'utf8').toString('base64') } });
+      return sendJson(response, 200, {
+        name: `${prefix.slice(4)}/${name}/versions/${versions.length}`,
+        payload: { data: Buffer.from(versions.at(-1)!, 'utf8').toString('base64') },
+      });
     }
     const addVersion = new RegExp(`^${prefix}/([^/]+):addVersion$`).exec(url.pathname);
     if (request.method === 'POST' && addVersion) {

@@ -26,7 +26,8 @@ export function verifySigV4(
   if (!match) return { type: 'IncompleteSignatureException', message: 'Authorization header is not a SigV4 signature' };
   const [, accessKeyId, day, region, service, signedHeaderList, signature] = match;
   if (accessKeyId !== expected.credentials.accessKeyId) return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
-  if (region !== expected.region || service !== expected.service) return { type: 'InvalidSignatureException', message: 'Credential should be scoped to a valid region and service.' };
+  if (region !== expected.region || service !== expected.service)
+    return { type: 'InvalidSignatureException', message: 'Credential should be scoped to a valid region and service.' };
   const amzDate = String(request.headers['x-amz-date'] ?? '');
   const time = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
   if (Number.isNaN(time) || !amzDate.startsWith(day)) return { type: 'IncompleteSignatureException', message: 'X-Amz-Date is missing or does not match the scope' };
@@ -47,7 +48,10 @@ export function verifySigV4(
     .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))
     .map(([key, value]) => `${key}=${value}`)
     .join('&');
-  const path = url.pathname.split('/').map((segment) => encodeRfc3986(decodeURIComponent(segment))).join('/');
+  const path = url.pathname
+    .split('/')
+    .map((segment) => encodeRfc3986(decodeURIComponent(segment)))
+    .join('/');
   const payloadHash = String(request.headers['x-amz-content-sha256'] ?? sha256(body));
   if (payloadHash !== sha256(body) && payloadHash !== 'UNSIGNED-PAYLOAD') return { type: 'InvalidSignatureException', message: 'payload hash mismatch' };
   const canonicalRequest = [request.method, path, query, canonicalHeaders, signedHeaderList, payloadHash].join('\n');

@@ -26,7 +26,8 @@ export class VaultFake {
       this.server.calls.push(`${request.method} ${url.pathname}`);
       if (request.method === 'POST' && url.pathname === '/v1/auth/cert/login') {
         const socket = request.socket as TLSSocket;
-        if (!pki || !socket.authorized || !socket.getPeerCertificate()?.subject) return sendJson(response, 400, { errors: ['invalid certificate or no client certificate supplied'] });
+        if (!pki || !socket.authorized || !socket.getPeerCertificate()?.subject)
+          return sendJson(response, 400, { errors: ['invalid certificate or no client certificate supplied'] });
         const token = `hvs.${randomBytes(12).toString('hex')}`;
         this.tokens.add(token);
         return sendJson(response, 200, { auth: { client_token: token, lease_duration: this.certLeaseSeconds, renewable: true, policies: ['default'] } });

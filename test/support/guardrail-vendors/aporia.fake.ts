@@ -85,11 +85,13 @@ export class AporiaFake {
     }
     this.bodies.push(body);
     const { messages, validation_target: target, response: reply } = body;
-    if (!Array.isArray(messages) || !messages.every(isMessage)) return sendJson(response, 422, { detail: [{ loc: ['body', 'messages'], msg: 'invalid messages', type: 'type_error' }] });
+    if (!Array.isArray(messages) || !messages.every(isMessage))
+      return sendJson(response, 422, { detail: [{ loc: ['body', 'messages'], msg: 'invalid messages', type: 'type_error' }] });
     if (target !== 'prompt' && target !== 'response' && target !== 'both') {
       return sendJson(response, 422, { detail: [{ loc: ['body', 'validation_target'], msg: "value is not one of 'prompt', 'response', 'both'", type: 'type_error.enum' }] });
     }
-    if (target !== 'prompt' && typeof reply !== 'string') return sendJson(response, 422, { detail: [{ loc: ['body', 'response'], msg: 'field required', type: 'value_error.missing' }] });
+    if (target !== 'prompt' && typeof reply !== 'string')
+      return sendJson(response, 422, { detail: [{ loc: ['body', 'response'], msg: 'field required', type: 'value_error.missing' }] });
     const lastUser = [...messages].reverse().find((message) => message.role === 'user')?.content ?? '';
     let decision: Decision = { action: 'passthrough', revised: null, policy: null };
     if (target !== 'response') decision = judgePrompt(lastUser);

@@ -56,7 +56,12 @@ export async function startAzureContentSafetyFake(): Promise<AzureContentSafetyF
     const operation = /^\/contentsafety\/text:(analyze|shieldPrompt)$/.exec(url.pathname)?.[1];
     if (request.method !== 'POST' || !operation) return error(response, 404, '404', 'Resource not found');
     if (request.headers['ocp-apim-subscription-key'] !== AZURE_CONTENT_SAFETY_KEY) {
-      return error(response, 401, '401', 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
+      return error(
+        response,
+        401,
+        '401',
+        'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+      );
     }
     if (url.searchParams.get('api-version') !== AZURE_CONTENT_SAFETY_API_VERSION) return error(response, 404, '404', 'Resource not found');
     if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return error(response, 415, 'UnsupportedMediaType', 'Content-Type must be application/json.');
@@ -72,16 +77,20 @@ export async function startAzureContentSafetyFake(): Promise<AzureContentSafetyF
 
     if (operation === 'analyze') {
       const text = body.text;
-      if (typeof text !== 'string' || text.length === 0 || text.length > MAX_TEXT) return error(response, 400, 'InvalidRequestBody', `The text must be between 1 and ${MAX_TEXT} characters.`);
+      if (typeof text !== 'string' || text.length === 0 || text.length > MAX_TEXT)
+        return error(response, 400, 'InvalidRequestBody', `The text must be between 1 and ${MAX_TEXT} characters.`);
       const categories = (body.categories ?? CATEGORIES) as unknown[];
-      if (!Array.isArray(categories) || categories.some((category) => !CATEGORIES.includes(category as Category))) return error(response, 400, 'InvalidRequestBody', 'Unknown category.');
+      if (!Array.isArray(categories) || categories.some((category) => !CATEGORIES.includes(category as Category)))
+        return error(response, 400, 'InvalidRequestBody', 'Unknown category.');
       const outputType = (body.outputType ?? 'FourSeverityLevels') as string;
       if (outputType !== 'FourSeverityLevels' && outputType !== 'EightSeverityLevels') return error(response, 400, 'InvalidRequestBody', 'Unknown outputType.');
       const blocklistNames = (body.blocklistNames ?? []) as string[];
       const unknown = blocklistNames.find((name) => !BLOCKLISTS[name]);
       if (unknown) return error(response, 404, 'NotFound', `The blocklist ${unknown} was not found.`);
       const blocklistsMatch = blocklistNames.flatMap((name) =>
-        BLOCKLISTS[name].filter((item) => text.toLowerCase().includes(item)).map((item, index) => ({ blocklistName: name, blocklistItemId: `${name}-${index}`, blocklistItemText: item })),
+        BLOCKLISTS[name]
+          .filter((item) => text.toLowerCase().includes(item))
+          .map((item, index) => ({ blocklistName: name, blocklistItemId: `${name}-${index}`, blocklistItemText: item })),
       );
       const categoriesAnalysis = (categories as Category[]).map((category) => ({
         category,
@@ -95,7 +104,8 @@ export async function startAzureContentSafetyFake(): Promise<AzureContentSafetyF
     if (typeof userPrompt !== 'string' || !Array.isArray(documents) || documents.some((document) => typeof document !== 'string')) {
       return error(response, 400, 'InvalidRequestBody', 'userPrompt must be a string and documents a list of strings.');
     }
-    if (userPrompt.length > MAX_TEXT || (documents as string[]).join('').length > MAX_TEXT) return error(response, 400, 'InvalidRequestBody', `The user prompt and the documents are limited to ${MAX_TEXT} characters each.`);
+    if (userPrompt.length > MAX_TEXT || (documents as string[]).join('').length > MAX_TEXT)
+      return error(response, 400, 'InvalidRequestBody', `The user prompt and the documents are limited to ${MAX_TEXT} characters each.`);
     if (userPrompt === '' && documents.length === 0) return error(response, 400, 'InvalidRequestBody', 'Either userPrompt or documents is required.');
     sendJson(response, 200, {
       userPromptAnalysis: { attackDetected: JAILBREAK.test(userPrompt) },

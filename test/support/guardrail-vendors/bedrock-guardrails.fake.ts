@@ -49,7 +49,13 @@ function fail(response: Parameters<typeof sendJson>[0], status: number, type: st
 /** Assessment of one text: what each policy found, and the masked text. */
 function assess(text: string): { topics: object[]; filters: object[]; words: object[]; pii: object[]; masked: string; blocked: boolean; anonymized: boolean } {
   const topics = TOPICS.filter((topic) => topic.pattern.test(text)).map((topic) => ({ name: topic.name, type: 'DENY', action: 'BLOCKED', detected: true }));
-  const filters = CONTENT_FILTERS.filter((filter) => filter.pattern.test(text)).map((filter) => ({ type: filter.type, confidence: 'HIGH', filterStrength: 'HIGH', action: 'BLOCKED', detected: true }));
+  const filters = CONTENT_FILTERS.filter((filter) => filter.pattern.test(text)).map((filter) => ({
+    type: filter.type,
+    confidence: 'HIGH',
+    filterStrength: 'HIGH',
+    action: 'BLOCKED',
+    detected: true,
+  }));
   const words = CUSTOM_WORDS.filter((word) => text.toLowerCase().includes(word)).map((word) => ({ match: word, action: 'BLOCKED', detected: true }));
   const pii: { match: string; type: string; action: Action; detected: boolean }[] = [];
   let masked = text;
@@ -77,7 +83,8 @@ export async function startBedrockGuardrailsFake(): Promise<BedrockGuardrailsFak
     const problem = verifySigV4(request, raw, { credentials: BEDROCK_GUARDRAIL_CREDENTIALS, region: BEDROCK_GUARDRAIL_REGION, service: 'bedrock' });
     if (problem) return fail(response, 403, problem.type, problem.message);
     const [, id, version] = match.map(decodeURIComponent);
-    if (id !== BEDROCK_GUARDRAIL_ID || !BEDROCK_GUARDRAIL_VERSIONS.includes(version)) return fail(response, 404, 'ResourceNotFoundException', 'The specified guardrail or version was not found.');
+    if (id !== BEDROCK_GUARDRAIL_ID || !BEDROCK_GUARDRAIL_VERSIONS.includes(version))
+      return fail(response, 404, 'ResourceNotFoundException', 'The specified guardrail or version was not found.');
     let body: BedrockGuardrailsFake['requests'][number]['body'];
     try {
       body = JSON.parse(raw.toString('utf8')) as typeof body;
@@ -87,8 +94,20 @@ export async function startBedrockGuardrailsFake(): Promise<BedrockGuardrailsFak
     requests.push({ path: request.url ?? '', body });
     if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
     if (behaviour.failWith) return fail(response, behaviour.failWith, ERROR_TYPES[behaviour.failWith] ?? 'InternalServerException', 'The service is not available.');
-    if (body.source !== 'INPUT' && body.source !== 'OUTPUT') return fail(response, 400, 'ValidationException', "1 validation error detected: Value at 'source' failed to satisfy constraint: Member must satisfy enum value set: [INPUT, OUTPUT]");
-    if (!Array.isArray(body.content) || body.content.length === 0) return fail(response, 400, 'ValidationException', "1 validation error detected: Value at 'content' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    if (body.source !== 'INPUT' && body.source !== 'OUTPUT')
+      return fail(
+        response,
+        400,
+        'ValidationException',
+        "1 validation error detected: Value at 'source' failed to satisfy constraint: Member must satisfy enum value set: [INPUT, OUTPUT]",
+      );
+    if (!Array.isArray(body.content) || body.content.length === 0)
+      return fail(
+        response,
+        400,
+        'ValidationException',
+        "1 validation error detected: Value at 'content' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
     const texts: string[] = [];
     for (const block of body.content) {
       if (typeof block?.text?.text !== 'string') return fail(response, 400, 'ValidationException', 'Each content block must hold text.text.');
@@ -98,7 +117,11 @@ export async function startBedrockGuardrailsFake(): Promise<BedrockGuardrailsFak
     const blocked = assessments.some((item) => item.blocked);
     const anonymized = assessments.some((item) => item.anonymized);
     const action = blocked || anonymized ? 'GUARDRAIL_INTERVENED' : 'NONE';
-    const outputs = blocked ? [{ text: body.source === 'INPUT' ? BEDROCK_BLOCKED_INPUT_MESSAGE : BEDROCK_BLOCKED_OUTPUT_MESSAGE }] : anonymized ? assessments.map((item) => ({ text: item.masked })) : [];
+    const outputs = blocked
+      ? [{ text: body.source === 'INPUT' ? BEDROCK_BLOCKED_INPUT_MESSAGE : BEDROCK_BLOCKED_OUTPUT_MESSAGE }]
+      : anonymized
+        ? assessments.map((item) => ({ text: item.masked }))
+        : [];
     const merged = {
       ...(assessments.some((item) => item.topics.length) ? { topicPolicy: { topics: assessments.flatMap((item) => item.topics) } } : {}),
       ...(assessments.some((item) => item.filters.length) ? { contentPolicy: { filters: assessments.flatMap((item) => item.filters) } } : {}),
@@ -110,7 +133,14 @@ export async function startBedrockGuardrailsFake(): Promise<BedrockGuardrailsFak
       response,
       200,
       {
-        usage: { topicPolicyUnits: units, contentPolicyUnits: units, wordPolicyUnits: units, sensitiveInformationPolicyUnits: units, sensitiveInformationPolicyFreeUnits: 0, contextualGroundingPolicyUnits: 0 },
+        usage: {
+          topicPolicyUnits: units,
+          contentPolicyUnits: units,
+          wordPolicyUnits: units,
+          sensitiveInformationPolicyUnits: units,
+          sensitiveInformationPolicyFreeUnits: 0,
+          contextualGroundingPolicyUnits: 0,
+        },
         action,
         ...(action === 'GUARDRAIL_INTERVENED' ? { actionReason: blocked ? 'Guardrail blocked.' : 'Guardrail masked.' } : {}),
         outputs,

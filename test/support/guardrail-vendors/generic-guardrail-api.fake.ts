@@ -72,7 +72,11 @@ export async function startGenericGuardrailFake(options: { authHeader?: 'authori
     if (behaviour.failWith) return sendJson(response, behaviour.failWith, { error: 'unavailable' });
     const litellm = body.additional_provider_specific_params?.dialect === 'litellm';
     if (body.texts.some((text) => /forbidden-topic/i.test(text))) {
-      return sendJson(response, 200, litellm ? { action: 'BLOCKED', blocked_reason: 'the topic is not allowed' } : { action: 'block', message: 'the topic is not allowed', category: 'topic' });
+      return sendJson(
+        response,
+        200,
+        litellm ? { action: 'BLOCKED', blocked_reason: 'the topic is not allowed' } : { action: 'block', message: 'the topic is not allowed', category: 'topic' },
+      );
     }
     if (body.texts.some((text) => /codename-falcon/i.test(text))) {
       const texts = body.texts.map((text) => text.replace(/codename-falcon/gi, '[codename]'));

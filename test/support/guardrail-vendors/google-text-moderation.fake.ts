@@ -121,10 +121,20 @@ export class GoogleTextModerationFake {
       const token = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
       const issued = token === undefined ? undefined : this.tokens.get(token);
       if (issued === undefined || issued.expires < Date.now()) {
-        return googleError(response, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+        return googleError(
+          response,
+          401,
+          'UNAUTHENTICATED',
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        );
       }
       if (issued.user && request.headers['x-goog-user-project'] !== this.project) {
-        return googleError(response, 403, 'PERMISSION_DENIED', 'Your application is authenticating by using local Application Default Credentials. The language.googleapis.com API requires a quota project, which is not set by default.');
+        return googleError(
+          response,
+          403,
+          'PERMISSION_DENIED',
+          'Your application is authenticating by using local Application Default Credentials. The language.googleapis.com API requires a quota project, which is not set by default.',
+        );
       }
     }
     if (this.delayMs > 0) await pause(this.delayMs, response);
@@ -157,7 +167,8 @@ export class GoogleTextModerationFake {
     const form = new URLSearchParams(raw.toString('utf8'));
     const grant = form.get('grant_type');
     if (grant === 'refresh_token') {
-      if (form.get('refresh_token') !== this.refreshToken || form.get('client_secret') !== this.clientSecret) return sendJson(response, 400, { error: 'invalid_grant', error_description: 'Bad Request' });
+      if (form.get('refresh_token') !== this.refreshToken || form.get('client_secret') !== this.clientSecret)
+        return sendJson(response, 400, { error: 'invalid_grant', error_description: 'Bad Request' });
       return this.issue(response, true);
     }
     if (grant !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return sendJson(response, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
@@ -181,7 +192,8 @@ export class GoogleTextModerationFake {
     if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || claims.exp - claims.iat > 3600 || claims.exp < now || claims.iat > now + 300) {
       return sendJson(response, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.' });
     }
-    if (!(claims.scope ?? '').split(' ').some((scope) => SCOPES.includes(scope))) return sendJson(response, 400, { error: 'invalid_scope', error_description: 'Invalid OAuth scope.' });
+    if (!(claims.scope ?? '').split(' ').some((scope) => SCOPES.includes(scope)))
+      return sendJson(response, 400, { error: 'invalid_scope', error_description: 'Invalid OAuth scope.' });
     return this.issue(response, false);
   }
 

@@ -58,7 +58,8 @@ export class LlamaGuardFake {
     const path = new URL(request.url ?? '/', 'http://llamaguard').pathname;
     this.server.calls.push(`${request.method} ${path}`);
     if (path !== '/v1/chat/completions' || request.method !== 'POST') return sendJson(response, 404, { error: { message: 'Not Found', type: 'NotFoundError', code: 404 } });
-    if (request.headers.authorization !== `Bearer ${this.apiKey}`) return sendJson(response, 401, { error: { message: 'Invalid API key', type: 'AuthenticationError', code: 401 } });
+    if (request.headers.authorization !== `Bearer ${this.apiKey}`)
+      return sendJson(response, 401, { error: { message: 'Invalid API key', type: 'AuthenticationError', code: 401 } });
     if (this.delayMs > 0) await pause(this.delayMs, response);
     let body: { model?: unknown; messages?: unknown; stream?: unknown };
     try {

@@ -106,10 +106,16 @@ export class LlmGuardFake {
     this.bodies.push(body);
     if (typeof body.prompt !== 'string') return validationError(response, ['body', 'prompt'], 'Field required');
     const suppress = body.scanners_suppress ?? [];
-    if (!Array.isArray(suppress) || !suppress.every((item) => typeof item === 'string')) return validationError(response, ['body', 'scanners_suppress'], 'Input should be a valid list');
+    if (!Array.isArray(suppress) || !suppress.every((item) => typeof item === 'string'))
+      return validationError(response, ['body', 'scanners_suppress'], 'Input should be a valid list');
     if (path === '/analyze/prompt') {
       const result = scan(body.prompt, INPUT_SCANNERS, INPUT_RULES, suppress as string[]);
-      return sendJson(response, 200, { is_valid: Object.values(result.scores).every((score) => score <= 0), scanners: result.scores, sanitized_prompt: result.sanitized }, { 'x-cache-hit': 'false' });
+      return sendJson(
+        response,
+        200,
+        { is_valid: Object.values(result.scores).every((score) => score <= 0), scanners: result.scores, sanitized_prompt: result.sanitized },
+        { 'x-cache-hit': 'false' },
+      );
     }
     if (typeof body.output !== 'string') return validationError(response, ['body', 'output'], 'Field required');
     const result = scan(body.output, OUTPUT_SCANNERS, OUTPUT_RULES, suppress as string[]);

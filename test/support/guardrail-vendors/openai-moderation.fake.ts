@@ -75,7 +75,8 @@ export function openAiModerationFake(behaviour: OpenAiModerationBehaviour = { de
     let texts: string[];
     if (typeof input === 'string') texts = [input];
     else if (Array.isArray(input) && input.every((item) => typeof item === 'string')) texts = input as string[];
-    else if (Array.isArray(input) && input.every((item) => typeof item === 'object' && item !== null && (item as { type?: unknown }).type === 'text')) texts = (input as { text: string }[]).map((part) => part.text);
+    else if (Array.isArray(input) && input.every((item) => typeof item === 'object' && item !== null && (item as { type?: unknown }).type === 'text'))
+      texts = (input as { text: string }[]).map((part) => part.text);
     else return fail(res, 400, "Invalid value for 'input'.");
     if (texts.length === 0) return fail(res, 400, "Invalid value for 'input': empty list.");
     sendJson(res, 200, { id: `modr-${randomUUID()}`, model: typeof body.model === 'string' ? body.model : 'omni-moderation-latest', results: texts.map(moderationResult) });

@@ -58,7 +58,8 @@ export function analyze(text: string, language: string, adHoc: readonly AdHocRec
   const results: PresidioResult[] = [];
   for (const recognizer of RECOGNIZERS) {
     if (!recognizer.languages.includes(language)) continue;
-    for (const match of text.matchAll(recognizer.pattern)) results.push({ entity_type: recognizer.entity, start: match.index, end: match.index + match[0].length, score: recognizer.score });
+    for (const match of text.matchAll(recognizer.pattern))
+      results.push({ entity_type: recognizer.entity, start: match.index, end: match.index + match[0].length, score: recognizer.score });
   }
   for (const recognizer of adHoc) {
     if (recognizer.supported_language !== undefined && recognizer.supported_language !== language) continue;
@@ -135,7 +136,8 @@ export async function startPresidioFake(): Promise<PresidioFake> {
       if (typeof start !== 'number' || typeof end !== 'number' || typeof entity !== 'string' || typeof score !== 'number') {
         return sendJson(response, 400, { error: 'Invalid input, analyzer result must have start, end, score and entity_type' });
       }
-      if (start < 0 || end > text.length || start >= end) return sendJson(response, 400, { error: `Invalid analyzer result, start: ${start} and end: ${end}, while text length is only ${text.length}.` });
+      if (start < 0 || end > text.length || start >= end)
+        return sendJson(response, 400, { error: `Invalid analyzer result, start: ${start} and end: ${end}, while text length is only ${text.length}.` });
     }
     const operators = (typeof body.anonymizers === 'object' && body.anonymizers !== null ? body.anonymizers : {}) as Record<string, { type?: string; new_value?: string }>;
     // Overlapping results: the higher score (then the longer span) wins, as Presidio's conflict resolution does.
@@ -148,7 +150,7 @@ export async function startPresidioFake(): Promise<PresidioFake> {
     const items: Record<string, unknown>[] = [];
     for (const result of kept) {
       const operator = operators[result.entity_type] ?? operators.DEFAULT ?? { type: 'replace' };
-      const replacement = operator.type === 'redact' ? '' : operator.new_value ?? `<${result.entity_type}>`;
+      const replacement = operator.type === 'redact' ? '' : (operator.new_value ?? `<${result.entity_type}>`);
       out = out.slice(0, result.start) + replacement + out.slice(result.end);
       items.push({ start: result.start, end: result.start + replacement.length, entity_type: result.entity_type, text: replacement, operator: operator.type ?? 'replace' });
     }
@@ -174,4 +176,3 @@ export async function startPresidioFake(): Promise<PresidioFake> {
     },
   };
 }
-

@@ -72,26 +72,31 @@ export interface MessagesAnswer {
 export const anthropicMock: ProviderHandler = async ({ request, res }) => {
   const countTokens = request.path.split('?')[0] === '/v1/messages/count_tokens';
   if (request.method !== 'POST' || (request.path.split('?')[0] !== '/v1/messages' && !countTokens)) return false;
-  if (request.headers['x-api-key'] !== ANTHROPIC_TEST_KEY) return error(res, 401, 'authentication_error', 'invalid x-api-key'), true;
-  if (!request.headers['anthropic-version']) return error(res, 400, 'invalid_request_error', 'anthropic-version: header is required'), true;
+  if (request.headers['x-api-key'] !== ANTHROPIC_TEST_KEY) return (error(res, 401, 'authentication_error', 'invalid x-api-key'), true);
+  if (!request.headers['anthropic-version']) return (error(res, 400, 'invalid_request_error', 'anthropic-version: header is required'), true);
   const body = request.body ?? {};
   if (countTokens) {
     const unknown = Object.keys(body).find((field) => !COUNT_TOKENS_FIELDS.has(field));
-    if (unknown) return error(res, 400, 'invalid_request_error', `${unknown}: Extra inputs are not permitted`), true;
-    if (typeof body.model !== 'string' || !Array.isArray(body.messages)) return error(res, 400, 'invalid_request_error', 'model and messages: Field required'), true;
+    if (unknown) return (error(res, 400, 'invalid_request_error', `${unknown}: Extra inputs are not permitted`), true);
+    if (typeof body.model !== 'string' || !Array.isArray(body.messages)) return (error(res, 400, 'invalid_request_error', 'model and messages: Field required'), true);
     sendJson(res, 200, { input_tokens: promptTokensOf(body) });
     return true;
   }
   const midConversationSystem = (request.headers['anthropic-beta'] ?? '').split(',').includes('mid-conversation-system-2026-04-07');
   const problem = validateMessages(body, MESSAGES_FIELDS, midConversationSystem);
-  if (problem) return error(res, 400, 'invalid_request_error', problem), true;
+  if (problem) return (error(res, 400, 'invalid_request_error', problem), true);
   const model = String(body.model);
-  if (model.endsWith('-too-long')) return error(res, 400, 'invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'), true;
-  if (model.endsWith('-overloaded')) return error(res, 529, 'overloaded_error', 'Overloaded'), true;
+  if (model.endsWith('-too-long')) return (error(res, 400, 'invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'), true);
+  if (model.endsWith('-overloaded')) return (error(res, 529, 'overloaded_error', 'Overloaded'), true);
   const answer = answerMessages(body);
   const { id, content, stopReason, usage } = answer;
   if (body.stream !== true) {
-    sendJson(res, 200, { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage }, { 'anthropic-ratelimit-requests-remaining': '99', 'request-id': 'req_mock' });
+    sendJson(
+      res,
+      200,
+      { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage },
+      { 'anthropic-ratelimit-requests-remaining': '99', 'request-id': 'req_mock' },
+    );
     return true;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_mock' });
@@ -151,7 +156,12 @@ export function answerMessages(body: Record<string, unknown>): MessagesAnswer {
     }
   }
   const outputTokens = tokensOf(JSON.stringify(content));
-  return { id, content, stopReason, usage: { input_tokens: total - cacheRead - cacheWrite, output_tokens: outputTokens, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: cacheWrite } };
+  return {
+    id,
+    content,
+    stopReason,
+    usage: { input_tokens: total - cacheRead - cacheWrite, output_tokens: outputTokens, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: cacheWrite },
+  };
 }
 
 /** The stream events of an answer, in Anthropic's order (with an `error` event after the text when asked). */
@@ -159,7 +169,10 @@ export function messagesEvents(answer: MessagesAnswer, model: string, failMidStr
   const { id, content, stopReason, usage } = answer;
   const events: { event: string; data: Record<string, unknown> }[] = [];
   const push = (data: Record<string, unknown>): void => void events.push({ event: String(data.type), data });
-  push({ type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+  push({
+    type: 'message_start',
+    message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
+  });
   push({ type: 'ping' });
   content.forEach((block, index) => {
     if (block.type === 'text') {

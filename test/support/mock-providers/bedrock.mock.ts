@@ -11,9 +11,28 @@ export const BEDROCK_TEST_REGION = 'us-west-2';
 const PATH = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
 
 /** The body fields Claude on InvokeModel takes: the Messages API's, without model and stream, plus Bedrock's own. */
-const CLAUDE_INVOKE_FIELDS = new Set(['anthropic_version', 'anthropic_beta', 'messages', 'system', 'max_tokens', 'stop_sequences', 'temperature', 'top_k', 'top_p', 'tools', 'tool_choice', 'thinking']);
+const CLAUDE_INVOKE_FIELDS = new Set([
+  'anthropic_version',
+  'anthropic_beta',
+  'messages',
+  'system',
+  'max_tokens',
+  'stop_sequences',
+  'temperature',
+  'top_k',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'thinking',
+]);
 /** Betas Claude on Bedrock takes (any other fails the call, as on AWS). */
-const CLAUDE_INVOKE_BETAS = new Set(['computer-use-2025-01-24', 'context-1m-2025-08-07', 'interleaved-thinking-2025-05-14', 'context-management-2025-06-27', 'tool-search-tool-2025-10-19']);
+const CLAUDE_INVOKE_BETAS = new Set([
+  'computer-use-2025-01-24',
+  'context-1m-2025-08-07',
+  'interleaved-thinking-2025-05-14',
+  'context-management-2025-06-27',
+  'tool-search-tool-2025-10-19',
+]);
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 
 interface Block {
@@ -77,7 +96,11 @@ export const bedrockMock: ProviderHandler = async ({ request, res }) => {
     if (block.text !== undefined) {
       for (const piece of words(block.text)) frames.push(event('contentBlockDelta', { contentBlockIndex, delta: { text: piece } }));
       if (modelId.endsWith('stream-throttle')) {
-        frames.push(Buffer.from(encodeAwsEventStreamFrame({ messageType: 'exception', eventType: 'throttlingException', payload: { message: 'Too many tokens, please wait before trying again.' } })));
+        frames.push(
+          Buffer.from(
+            encodeAwsEventStreamFrame({ messageType: 'exception', eventType: 'throttlingException', payload: { message: 'Too many tokens, please wait before trying again.' } }),
+          ),
+        );
       }
     } else if (block.toolUse) {
       frames.push(event('contentBlockStart', { contentBlockIndex, start: { toolUse: { toolUseId: block.toolUse.toolUseId, name: block.toolUse.name } } }));
@@ -151,7 +174,21 @@ async function invokeClaude(res: ServerResponse, modelId: string, body: Record<s
   const answer = answerMessages(body);
   const requestId = `req-${Date.now()}`;
   if (!stream) {
-    sendJson(res, 200, { id: answer.id.replace('msg_', 'msg_bdrk_'), type: 'message', role: 'assistant', model: modelId, content: answer.content, stop_reason: answer.stopReason, stop_sequence: null, usage: answer.usage }, { 'x-amzn-requestid': requestId });
+    sendJson(
+      res,
+      200,
+      {
+        id: answer.id.replace('msg_', 'msg_bdrk_'),
+        type: 'message',
+        role: 'assistant',
+        model: modelId,
+        content: answer.content,
+        stop_reason: answer.stopReason,
+        stop_sequence: null,
+        usage: answer.usage,
+      },
+      { 'x-amzn-requestid': requestId },
+    );
     return true;
   }
   res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId });
@@ -174,7 +211,8 @@ function invokeEmbedding(res: ServerResponse, modelId: string, body: Record<stri
     return true;
   }
   if (modelId.startsWith('cohere.embed')) {
-    if (!Array.isArray(body.texts) || typeof body.input_type !== 'string') return fail(res, 400, 'ValidationException', 'Malformed input request: texts and input_type are required');
+    if (!Array.isArray(body.texts) || typeof body.input_type !== 'string')
+      return fail(res, 400, 'ValidationException', 'Malformed input request: texts and input_type are required');
     sendJson(res, 200, { id: 'emb', embeddings: (body.texts as string[]).map((text) => [text.length, 1, 2]), texts: body.texts });
     return true;
   }

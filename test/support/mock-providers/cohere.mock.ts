@@ -23,7 +23,7 @@ export const cohereMock: ProviderHandler = async ({ request, res }) => {
   const body = request.body ?? {};
   const model = String(body.model ?? '');
   if (request.path === '/v2/embed') {
-    if (typeof body.input_type !== 'string') return fail(res, 400, "invalid request: valid input_type must be provided with the provided model");
+    if (typeof body.input_type !== 'string') return fail(res, 400, 'invalid request: valid input_type must be provided with the provided model');
     const texts = (body.texts ?? []) as string[];
     sendJson(res, 200, {
       id: 'embed-mock',
@@ -34,10 +34,16 @@ export const cohereMock: ProviderHandler = async ({ request, res }) => {
     return true;
   }
   if (request.path === '/v2/rerank') {
-    const query = String(body.query ?? '').toLowerCase().split(/\W+/).filter(Boolean);
+    const query = String(body.query ?? '')
+      .toLowerCase()
+      .split(/\W+/)
+      .filter(Boolean);
     const documents = (body.documents ?? []) as unknown[];
     if (documents.some((document) => typeof document !== 'string')) return fail(res, 400, 'invalid request: documents must be strings');
-    const scored = (documents as string[]).map((document, index) => ({ index, relevance_score: query.filter((word) => document.toLowerCase().includes(word)).length / Math.max(1, query.length) }));
+    const scored = (documents as string[]).map((document, index) => ({
+      index,
+      relevance_score: query.filter((word) => document.toLowerCase().includes(word)).length / Math.max(1, query.length),
+    }));
     scored.sort((a, b) => b.relevance_score - a.relevance_score || a.index - b.index);
     const topN = typeof body.top_n === 'number' ? body.top_n : scored.length;
     sendJson(res, 200, { id: 'rerank-mock', results: scored.slice(0, topN), meta: { api_version: { version: '2' }, billed_units: { search_units: 1 } } });
@@ -48,7 +54,8 @@ export const cohereMock: ProviderHandler = async ({ request, res }) => {
   for (const message of messages) {
     for (const call of message.tool_calls ?? []) ids.add(call.id);
     if (message.role === 'tool' && !ids.has(message.tool_call_id ?? '')) return fail(res, 400, 'invalid request: tool message must answer a tool call');
-    if (message.role === 'assistant' && message.tool_calls?.length && !message.tool_plan && !message.content) return fail(res, 400, 'invalid request: assistant tool calls need a tool_plan or content');
+    if (message.role === 'assistant' && message.tool_calls?.length && !message.tool_plan && !message.content)
+      return fail(res, 400, 'invalid request: assistant tool calls need a tool_plan or content');
   }
   if (model === 'command-too-long') return fail(res, 400, 'too many tokens: total number of tokens in the prompt cannot exceed 128000 - received 200000');
   const last = messages[messages.length - 1];
@@ -57,9 +64,13 @@ export const cohereMock: ProviderHandler = async ({ request, res }) => {
   let text = '';
   let toolCall: { id: string; type: 'function'; function: { name: string; arguments: string } } | undefined;
   if (last?.role === 'tool') text = `Cohere saw the tool result: ${lastText}`;
-  else if (tools.length && body.tool_choice !== 'NONE') toolCall = { id: `call_co${Date.now()}`, type: 'function', function: { name: tools[0].function.name, arguments: JSON.stringify({ input: lastText }) } };
+  else if (tools.length && body.tool_choice !== 'NONE')
+    toolCall = { id: `call_co${Date.now()}`, type: 'function', function: { name: tools[0].function.name, arguments: JSON.stringify({ input: lastText }) } };
   else text = `Cohere echo: ${lastText}`;
-  const usage = { billed_units: { input_tokens: tokensOf(JSON.stringify(messages)), output_tokens: tokensOf(text || JSON.stringify(toolCall)) }, tokens: { input_tokens: 999, output_tokens: 999 } };
+  const usage = {
+    billed_units: { input_tokens: tokensOf(JSON.stringify(messages)), output_tokens: tokensOf(text || JSON.stringify(toolCall)) },
+    tokens: { input_tokens: 999, output_tokens: 999 },
+  };
   const finishReason = toolCall ? 'TOOL_CALL' : 'COMPLETE';
   if (body.stream !== true) {
     const message: Record<string, unknown> = { role: 'assistant' };
@@ -73,9 +84,12 @@ export const cohereMock: ProviderHandler = async ({ request, res }) => {
   const events = [event('message-start', { id: 'chat-mock-stream', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } })];
   if (toolCall) {
     events.push(event('tool-plan-delta', { delta: { message: { tool_plan: 'I will call the tool.' } } }));
-    events.push(event('tool-call-start', { index: 0, delta: { message: { tool_calls: { id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } } } } }));
+    events.push(
+      event('tool-call-start', { index: 0, delta: { message: { tool_calls: { id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } } } } }),
+    );
     const args = toolCall.function.arguments;
-    for (const part of [args.slice(0, 4), args.slice(4)]) events.push(event('tool-call-delta', { index: 0, delta: { message: { tool_calls: { function: { arguments: part } } } } }));
+    for (const part of [args.slice(0, 4), args.slice(4)])
+      events.push(event('tool-call-delta', { index: 0, delta: { message: { tool_calls: { function: { arguments: part } } } } }));
     events.push(event('tool-call-end', { index: 0 }));
   } else {
     events.push(event('content-start', { index: 0, delta: { message: { content: { type: 'text', text: '' } } } }));

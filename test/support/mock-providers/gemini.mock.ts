@@ -97,11 +97,13 @@ function validate(body: Record<string, unknown>): string | undefined {
     const responses = content.parts.filter((part) => part.functionResponse);
     if (responses.length) {
       const calls = (contents[i - 1]?.parts ?? []).filter((part) => part.functionCall);
-      if (calls.length !== responses.length) return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
+      if (calls.length !== responses.length)
+        return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
       if (responses.some((part, at) => part.functionResponse?.name !== calls[at].functionCall?.name)) return 'function response name does not match the function call';
     }
   }
-  if (JSON.stringify(body.tools ?? []).includes('"additionalProperties"')) return 'Invalid JSON payload received. Unknown name "additionalProperties" at \'tools[0].function_declarations[0].parameters\': Cannot find field.';
+  if (JSON.stringify(body.tools ?? []).includes('"additionalProperties"'))
+    return 'Invalid JSON payload received. Unknown name "additionalProperties" at \'tools[0].function_declarations[0].parameters\': Cannot find field.';
   return undefined;
 }
 

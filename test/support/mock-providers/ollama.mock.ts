@@ -33,7 +33,11 @@ export const ollamaMock: ProviderHandler = async ({ request, res }) => {
   if (request.path === '/api/embed') {
     const inputs = Array.isArray(body.input) ? (body.input as string[]) : [String(body.input)];
     const dimensions = typeof body.dimensions === 'number' ? body.dimensions : 8;
-    sendJson(res, 200, { model: `${model}:latest`, embeddings: inputs.map((input) => vector(input, dimensions)), prompt_eval_count: inputs.reduce((sum, input) => sum + tokensOf(input), 0) });
+    sendJson(res, 200, {
+      model: `${model}:latest`,
+      embeddings: inputs.map((input) => vector(input, dimensions)),
+      prompt_eval_count: inputs.reduce((sum, input) => sum + tokensOf(input), 0),
+    });
     return true;
   }
   const options = (body.options ?? {}) as { num_predict?: number; stop?: string[] };
@@ -72,7 +76,15 @@ export const ollamaMock: ProviderHandler = async ({ request, res }) => {
   const chat = request.path === '/api/chat';
   const piece = (content: string, extra: Record<string, unknown> = {}): Record<string, unknown> =>
     chat ? { ...base, message: { role: 'assistant', content, ...extra }, done: false } : { ...base, response: content, done: false };
-  const done = { ...base, ...(chat ? { message: { role: 'assistant', content: '' } } : { response: '' }), done: true, done_reason: doneReason, total_duration: 1000, prompt_eval_count: promptTokens, eval_count: evalCount };
+  const done = {
+    ...base,
+    ...(chat ? { message: { role: 'assistant', content: '' } } : { response: '' }),
+    done: true,
+    done_reason: doneReason,
+    total_duration: 1000,
+    prompt_eval_count: promptTokens,
+    eval_count: evalCount,
+  };
   if (body.stream === false) {
     const full = pieces.join('');
     const answer = chat ? { ...done, message: { role: 'assistant', content: full, ...(toolCalls ? { tool_calls: toolCalls } : {}) } } : { ...done, response: full };

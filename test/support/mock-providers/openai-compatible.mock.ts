@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ProviderHandler, RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
+import { type ProviderHandler, type RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
 
 /** How one OpenAI-compatible provider differs, as far as the mock checks it: where it lives, its key, what it refuses. */
 export interface CompatibleProviderSpec {
@@ -74,16 +74,23 @@ async function chat(request: RecordedProviderRequest, res: ServerResponse, name:
   const id = `${name}-${Date.now()}`;
   const model = String(body.model);
   if (body.stream !== true) {
-    sendJson(res, 200, { id, object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage }, { 'x-ratelimit-remaining-requests': '99', 'x-request-id': request.headers['x-request-id'] ?? 'req-mock' });
+    sendJson(
+      res,
+      200,
+      { id, object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage },
+      { 'x-ratelimit-remaining-requests': '99', 'x-request-id': request.headers['x-request-id'] ?? 'req-mock' },
+    );
     return true;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const chunk = (delta: object, finish: string | null, extra: object = {}): string => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+  const chunk = (delta: object, finish: string | null, extra: object = {}): string =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
   const events = [chunk({ role: 'assistant', content: '' }, null), ...words(text).map((piece) => chunk({ content: piece }, null))];
   if (spec.usageInLastChunk) events.push(chunk({}, 'stop', { usage }));
   else {
     events.push(chunk({}, 'stop'));
-    if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`);
+    if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage)
+      events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`);
   }
   events.push('data: [DONE]\n\n');
   await writeSlowly(res, events);
@@ -93,7 +100,12 @@ async function chat(request: RecordedProviderRequest, res: ServerResponse, name:
 function embed(res: ServerResponse, body: Record<string, unknown>): true {
   const inputs = Array.isArray(body.input) ? (body.input as string[]) : [String(body.input)];
   const tokens = inputs.reduce((sum, input) => sum + tokensOf(input), 0);
-  sendJson(res, 200, { object: 'list', data: inputs.map((input, index) => ({ object: 'embedding', index, embedding: [input.length, 0.5, 0.25] })), model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  sendJson(res, 200, {
+    object: 'list',
+    data: inputs.map((input, index) => ({ object: 'embedding', index, embedding: [input.length, 0.5, 0.25] })),
+    model: body.model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  });
   return true;
 }
 

@@ -62,8 +62,19 @@ export function openAiMediaMock(): ProviderHandler {
     if (operation === 'images/generations' && request.method === 'POST') {
       if (typeof body.prompt !== 'string') return fail(res, 400, "Missing required parameter: 'prompt'.");
       const n = typeof body.n === 'number' ? body.n : 1;
-      const data = Array.from({ length: n }, (_, i) => ({ b64_json: Buffer.from(`image ${i} of ${body.prompt}`).toString('base64'), revised_prompt: `A picture of ${body.prompt}` }));
-      const usage = model === 'gpt-image-1' ? { input_tokens: tokensOf(body.prompt), output_tokens: 1056 * n, total_tokens: tokensOf(body.prompt) + 1056 * n, input_tokens_details: { text_tokens: tokensOf(body.prompt), image_tokens: 0 } } : undefined;
+      const data = Array.from({ length: n }, (_, i) => ({
+        b64_json: Buffer.from(`image ${i} of ${body.prompt}`).toString('base64'),
+        revised_prompt: `A picture of ${body.prompt}`,
+      }));
+      const usage =
+        model === 'gpt-image-1'
+          ? {
+              input_tokens: tokensOf(body.prompt),
+              output_tokens: 1056 * n,
+              total_tokens: tokensOf(body.prompt) + 1056 * n,
+              input_tokens_details: { text_tokens: tokensOf(body.prompt), image_tokens: 0 },
+            }
+          : undefined;
       sendJson(res, 200, { created: Math.floor(Date.now() / 1000), data, ...(usage ? { usage } : {}) }, { 'x-request-id': 'req_img' });
       return true;
     }
@@ -125,8 +136,22 @@ export function openAiMediaMock(): ProviderHandler {
         if (typeof body.endpoint !== 'string' || body.completion_window !== '24h') return fail(res, 400, "Missing or invalid 'endpoint' or 'completion_window'.");
         const unknown = Object.keys(body).filter((field) => !['input_file_id', 'endpoint', 'completion_window', 'metadata', 'output_expires_after'].includes(field));
         if (unknown.length > 0) return fail(res, 400, `Unrecognized request argument supplied: ${unknown.join(', ')}`);
-        const lines = input.data.toString('utf8').split('\n').filter((line) => line.trim() !== '').length;
-        const batch: StoredBatch = { id: `batch_${randomUUID().slice(0, 12)}`, endpoint: body.endpoint, input_file_id: input.id, completion_window: '24h', status: 'validating', output_file_id: null, created_at: Math.floor(Date.now() / 1000), lines, retrieves: 0, metadata: body.metadata ?? null };
+        const lines = input.data
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line.trim() !== '').length;
+        const batch: StoredBatch = {
+          id: `batch_${randomUUID().slice(0, 12)}`,
+          endpoint: body.endpoint,
+          input_file_id: input.id,
+          completion_window: '24h',
+          status: 'validating',
+          output_file_id: null,
+          created_at: Math.floor(Date.now() / 1000),
+          lines,
+          retrieves: 0,
+          metadata: body.metadata ?? null,
+        };
         batches.set(batch.id, batch);
         sendJson(res, 200, describeBatch(batch));
         return true;
@@ -138,7 +163,13 @@ export function openAiMediaMock(): ProviderHandler {
         const start = after ? all.findIndex((batch) => batch.id === after) + 1 : 0;
         const limit = Number(query.get('limit') ?? 20);
         const page = all.slice(start, start + limit);
-        sendJson(res, 200, { object: 'list', data: page.map(describeBatch), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < all.length });
+        sendJson(res, 200, {
+          object: 'list',
+          data: page.map(describeBatch),
+          first_id: page[0]?.id ?? null,
+          last_id: page.at(-1)?.id ?? null,
+          has_more: start + limit < all.length,
+        });
         return true;
       }
       const batch = id ? batches.get(id) : undefined;
@@ -158,11 +189,24 @@ export function openAiMediaMock(): ProviderHandler {
         const lines = (input?.data.toString('utf8') ?? '').split('\n').filter((line) => line.trim() !== '');
         const output = lines.map((line, i) => {
           const custom = (JSON.parse(line) as { custom_id?: string }).custom_id ?? `request-${i}`;
-          const answer = { id: `chatcmpl-${i}`, object: 'chat.completion', model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }], usage: BATCH_LINE_USAGE };
+          const answer = {
+            id: `chatcmpl-${i}`,
+            object: 'chat.completion',
+            model: 'gpt-4o-mini',
+            choices: [{ index: 0, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' }],
+            usage: BATCH_LINE_USAGE,
+          };
           return JSON.stringify({ id: `batch_req_${i}`, custom_id: custom, response: { status_code: 200, request_id: `req_${i}`, body: answer }, error: null });
         });
         const data = Buffer.from(output.join('\n') + '\n');
-        const stored: StoredFile = { id: `file-${randomUUID().slice(0, 12)}`, filename: `${batch.id}_output.jsonl`, purpose: 'batch_output', data, bytes: data.length, created_at: Math.floor(Date.now() / 1000) };
+        const stored: StoredFile = {
+          id: `file-${randomUUID().slice(0, 12)}`,
+          filename: `${batch.id}_output.jsonl`,
+          purpose: 'batch_output',
+          data,
+          bytes: data.length,
+          created_at: Math.floor(Date.now() / 1000),
+        };
         files.set(stored.id, stored);
         batch.output_file_id = stored.id;
         batch.status = 'completed';
@@ -177,7 +221,14 @@ export function openAiMediaMock(): ProviderHandler {
         const file = form?.get('file');
         if (!form || !(file instanceof Blob) || typeof form.get('purpose') !== 'string') return fail(res, 400, "Missing required parameter: 'file' or 'purpose'.");
         if (form.get('model') !== null) return fail(res, 400, "Unrecognized request argument supplied: 'model'.");
-        const stored: StoredFile = { id: `file-${randomUUID().slice(0, 12)}`, filename: (file as File).name, purpose: String(form.get('purpose')), data: Buffer.from(await file.arrayBuffer()), bytes: file.size, created_at: Math.floor(Date.now() / 1000) };
+        const stored: StoredFile = {
+          id: `file-${randomUUID().slice(0, 12)}`,
+          filename: (file as File).name,
+          purpose: String(form.get('purpose')),
+          data: Buffer.from(await file.arrayBuffer()),
+          bytes: file.size,
+          created_at: Math.floor(Date.now() / 1000),
+        };
         files.set(stored.id, stored);
         sendJson(res, 200, describe(stored));
         return true;

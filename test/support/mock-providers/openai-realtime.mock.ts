@@ -46,7 +46,8 @@ export function openAiRealtimeMock(): RealtimeMock {
     const openAi = OPENAI_PATH.exec(path);
     const azure = AZURE_PATH.exec(path);
     if (!openAi && !azure) return false;
-    if (openAi && (request.headers.authorization !== `Bearer ${OPENAI_MEDIA_TEST_KEY}` || request.headers['openai-beta'] !== 'realtime=v1')) return refuse(socket, 401, 'Incorrect API key provided.');
+    if (openAi && (request.headers.authorization !== `Bearer ${OPENAI_MEDIA_TEST_KEY}` || request.headers['openai-beta'] !== 'realtime=v1'))
+      return refuse(socket, 401, 'Incorrect API key provided.');
     if (azure && request.headers['api-key'] !== AZURE_MEDIA_TEST_KEY) return refuse(socket, 401, 'Access denied due to invalid subscription key.');
     const model = decodeURIComponent((openAi ?? azure)![1]);
     connections.push({ path, headers: { ...request.headers } });
@@ -76,6 +77,15 @@ function converse(ws: WebSocket, model: string, clientEvents: string[]): void {
     send({ type: 'response.created', response: { id, object: 'realtime.response', status: 'in_progress', output: [], usage: null } });
     for (const delta of ['Hello', ' from', ' realtime']) send({ type: 'response.text.delta', response_id: id, item_id: item, output_index: 0, content_index: 0, delta });
     send({ type: 'response.text.done', response_id: id, item_id: item, output_index: 0, content_index: 0, text: 'Hello from realtime' });
-    send({ type: 'response.done', response: { id, object: 'realtime.response', status: 'completed', output: [{ id: item, type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hello from realtime' }] }], usage: REALTIME_USAGE } });
+    send({
+      type: 'response.done',
+      response: {
+        id,
+        object: 'realtime.response',
+        status: 'completed',
+        output: [{ id: item, type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hello from realtime' }] }],
+        usage: REALTIME_USAGE,
+      },
+    });
   });
 }

@@ -2,7 +2,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { ServerResponse } from 'node:http';
 import { encodeAwsEventStreamMessage } from '../../../src/routing/providers/bedrock/aws-event-stream';
-import { ProviderHandler, RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
+import { type ProviderHandler, type RecordedProviderRequest, sendJson, tokensOf, words, writeSlowly } from './mock-provider-server';
 
 export const SAGEMAKER_TEST_CREDENTIALS = { accessKeyId: 'AKIAMOCKSAGEMAKER001', secretAccessKey: 'mock/sagemaker+secret/key00000000000001' };
 export const SAGEMAKER_TEST_REGION = 'eu-west-1';
@@ -30,19 +30,29 @@ export const sagemakerMock: ProviderHandler = async ({ request, res }) => {
     return fail(res, 400, 'ValidationError', { message: 'Inference Component Name header is required for endpoints to which you plan to deploy inference components.' });
   }
   if (endpoint.endsWith('-model-error')) {
-    return fail(res, 424, 'ModelError', { ErrorCode: 'CLIENT_ERROR_FROM_MODEL', LogStreamArn: 'arn:aws:logs:eu-west-1:1:log-group:/aws/sagemaker/Endpoints/x', Message: 'Received client error (422) from primary with message "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096".' });
+    return fail(res, 424, 'ModelError', {
+      ErrorCode: 'CLIENT_ERROR_FROM_MODEL',
+      LogStreamArn: 'arn:aws:logs:eu-west-1:1:log-group:/aws/sagemaker/Endpoints/x',
+      Message: 'Received client error (422) from primary with message "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096".',
+    });
   }
   const body = request.body ?? {};
   if (typeof body.inputs === 'string') return tgi(res, endpoint, body, streaming);
   if (Array.isArray(body.messages)) return messages(res, endpoint, body, streaming);
-  return fail(res, 424, 'ModelError', { ErrorCode: 'CLIENT_ERROR_FROM_MODEL', Message: 'Received client error (422) from primary with message "Failed to deserialize the JSON body".' });
+  return fail(res, 424, 'ModelError', {
+    ErrorCode: 'CLIENT_ERROR_FROM_MODEL',
+    Message: 'Received client error (422) from primary with message "Failed to deserialize the JSON body".',
+  });
 };
 
 async function tgi(res: ServerResponse, endpoint: string, body: Record<string, unknown>, streaming: boolean): Promise<true> {
   const parameters = (body.parameters ?? {}) as Record<string, unknown>;
   for (const name of ['temperature', 'max_new_tokens', 'top_p']) {
     if (parameters[name] !== undefined && !(typeof parameters[name] === 'number' && (parameters[name] as number) > 0)) {
-      return fail(res, 424, 'ModelError', { ErrorCode: 'CLIENT_ERROR_FROM_MODEL', Message: `Received client error (422) from primary with message "Input validation error: \`${name}\` must be strictly positive".` });
+      return fail(res, 424, 'ModelError', {
+        ErrorCode: 'CLIENT_ERROR_FROM_MODEL',
+        Message: `Received client error (422) from primary with message "Input validation error: \`${name}\` must be strictly positive".`,
+      });
     }
   }
   let pieces = words(`TGI ${endpoint} echo: ${body.inputs as string}`);
@@ -59,8 +69,12 @@ async function tgi(res: ServerResponse, endpoint: string, body: Record<string, u
     return true;
   }
   if (body.stream !== true) return fail(res, 424, 'ModelError', { ErrorCode: 'CLIENT_ERROR_FROM_MODEL', Message: 'TGI streams only with stream=true' });
-  const events = pieces.map((piece, index) => `data:${JSON.stringify({ index, token: { id: index, text: piece, logprob: -0.1, special: false }, generated_text: null, details: null })}\n\n`);
-  events.push(`data:${JSON.stringify({ index: pieces.length, token: { id: 2, text: '</s>', logprob: 0, special: true }, generated_text: text, details: { finish_reason: finish, generated_tokens: pieces.length + 1, seed: null } })}\n\n`);
+  const events = pieces.map(
+    (piece, index) => `data:${JSON.stringify({ index, token: { id: index, text: piece, logprob: -0.1, special: false }, generated_text: null, details: null })}\n\n`,
+  );
+  events.push(
+    `data:${JSON.stringify({ index: pieces.length, token: { id: 2, text: '</s>', logprob: 0, special: true }, generated_text: text, details: { finish_reason: finish, generated_tokens: pieces.length + 1, seed: null } })}\n\n`,
+  );
   return stream(res, headers, events, endpoint.endsWith('-stream-error'));
 }
 
@@ -71,11 +85,25 @@ async function messages(res: ServerResponse, endpoint: string, body: Record<stri
   const usage = { prompt_tokens: tokensOf(JSON.stringify(chat)), completion_tokens: tokensOf(text), total_tokens: tokensOf(JSON.stringify(chat)) + tokensOf(text) };
   const headers = { 'x-amzn-requestid': `sm-${Date.now()}` };
   if (!streaming) {
-    sendJson(res, 200, { id: '', object: 'chat.completion', created: 1, model: 'tgi', system_fingerprint: '2.4.0-native', choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'stop' }], usage }, headers);
+    sendJson(
+      res,
+      200,
+      {
+        id: '',
+        object: 'chat.completion',
+        created: 1,
+        model: 'tgi',
+        system_fingerprint: '2.4.0-native',
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'stop' }],
+        usage,
+      },
+      headers,
+    );
     return true;
   }
   if (body.stream !== true) return fail(res, 424, 'ModelError', { ErrorCode: 'CLIENT_ERROR_FROM_MODEL', Message: 'stream=true expected on the response stream' });
-  const chunk = (delta: object, finish: string | null): string => `data: ${JSON.stringify({ object: 'chat.completion.chunk', id: '', created: 1, model: 'tgi', system_fingerprint: '2.4.0-native', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  const chunk = (delta: object, finish: string | null): string =>
+    `data: ${JSON.stringify({ object: 'chat.completion.chunk', id: '', created: 1, model: 'tgi', system_fingerprint: '2.4.0-native', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
   const events = words(text).map((piece, at) => chunk(at === 0 ? { role: 'assistant', content: piece } : { content: piece }, null));
   events.push(chunk({}, 'stop'));
   if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
@@ -95,7 +123,17 @@ async function stream(res: ServerResponse, headers: Record<string, string>, even
   } else parts.push(...events);
   const frames = parts.map((part) => Buffer.from(encodeAwsEventStreamMessage({ messageType: 'event', eventType: 'PayloadPart', body: Buffer.from(part) })));
   if (failMidway) {
-    frames.splice(3, frames.length, Buffer.from(encodeAwsEventStreamMessage({ messageType: 'exception', eventType: 'ModelStreamError', body: Buffer.from(JSON.stringify({ Message: 'Your model ran out of memory', ErrorCode: 'ModelStreamError' })) })));
+    frames.splice(
+      3,
+      frames.length,
+      Buffer.from(
+        encodeAwsEventStreamMessage({
+          messageType: 'exception',
+          eventType: 'ModelStreamError',
+          body: Buffer.from(JSON.stringify({ Message: 'Your model ran out of memory', ErrorCode: 'ModelStreamError' })),
+        }),
+      ),
+    );
   }
   res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-sagemaker-content-type': 'text/event-stream', ...headers });
   // Frames cut at odd places, as TCP does.

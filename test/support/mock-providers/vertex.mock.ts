@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { ANTHROPIC_TEST_KEY, anthropicMock } from './anthropic.mock';
 import { GEMINI_TEST_KEY, geminiMock } from './gemini.mock';
-import { ProviderHandler, RecordedProviderRequest, sendJson, tokensOf } from './mock-provider-server';
+import { type ProviderHandler, type RecordedProviderRequest, sendJson, tokensOf } from './mock-provider-server';
 
 export interface TestServiceAccount {
   /** The key file's JSON, as Google issues it (`token_uri` to be pointed at the mock). */
@@ -34,7 +34,8 @@ export interface VertexMock {
 }
 
 const TOKEN_PATH = '/token';
-const VERTEX_PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(generateContent|streamGenerateContent|rawPredict|streamRawPredict|predict)(\?alt=sse)?$/;
+const VERTEX_PATH =
+  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(generateContent|streamGenerateContent|rawPredict|streamRawPredict|predict)(\?alt=sse)?$/;
 
 /**
  * Google's OAuth2 token endpoint and Vertex AI on one server. The token endpoint checks the service account's JWT the
@@ -55,19 +56,28 @@ export function vertexMock(accounts: readonly TestServiceAccount[], expected: { 
     const [, project, location, publisher, model, method, sse] = match;
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (!bearer || !issued.has(bearer)) return fail(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
-    if (project !== expected.project || location !== expected.location) return fail(res, 404, 'NOT_FOUND', `Publisher model projects/${project}/locations/${location}/publishers/${publisher}/models/${model} not found.`);
+    if (project !== expected.project || location !== expected.location)
+      return fail(res, 404, 'NOT_FOUND', `Publisher model projects/${project}/locations/${location}/publishers/${publisher}/models/${model} not found.`);
     const body = request.body ?? {};
     if (publisher === 'google') {
       if (method === 'predict') return predict(res, body);
       if (method !== 'generateContent' && method !== 'streamGenerateContent') return fail(res, 400, 'INVALID_ARGUMENT', `${method} is not served by Google models`);
-      return geminiMock({ request: { ...request, path: `/v1beta/models/${model}:${method}${sse ?? ''}`, headers: { ...request.headers, 'x-goog-api-key': GEMINI_TEST_KEY } }, res });
+      return geminiMock({
+        request: { ...request, path: `/v1beta/models/${model}:${method}${sse ?? ''}`, headers: { ...request.headers, 'x-goog-api-key': GEMINI_TEST_KEY } },
+        res,
+      });
     }
     if (method !== 'rawPredict' && method !== 'streamRawPredict') return fail(res, 400, 'INVALID_ARGUMENT', `${method} is not served by Anthropic models`);
     if (body.anthropic_version !== 'vertex-2023-10-16') return anthropicError(res, 'anthropic_version: vertex-2023-10-16 is required in the body');
     if (body.model !== undefined) return anthropicError(res, 'model: Extra inputs are not permitted');
     if ((method === 'streamRawPredict') !== (body.stream === true)) return anthropicError(res, `${method} with stream=${String(body.stream)}`);
     const { anthropic_version: _version, ...rest } = body;
-    const forwarded: RecordedProviderRequest = { ...request, path: '/v1/messages', headers: { ...request.headers, 'x-api-key': ANTHROPIC_TEST_KEY, 'anthropic-version': '2023-06-01' }, body: { ...rest, model } };
+    const forwarded: RecordedProviderRequest = {
+      ...request,
+      path: '/v1/messages',
+      headers: { ...request.headers, 'x-api-key': ANTHROPIC_TEST_KEY, 'anthropic-version': '2023-06-01' },
+      body: { ...rest, model },
+    };
     return anthropicMock({ request: forwarded, res });
   };
 
@@ -82,13 +92,15 @@ export function vertexMock(accounts: readonly TestServiceAccount[], expected: { 
     if (parsedHeader.alg !== 'RS256') return oauthError(res, 'invalid_grant', `alg ${String(parsedHeader.alg)}`);
     const publicKey = keys.get(parsedClaims.iss ?? '');
     if (!publicKey) return oauthError(res, 'invalid_grant', 'Invalid JWT Signature.');
-    if (!verify('RSA-SHA256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signature, 'base64url'))) return oauthError(res, 'invalid_grant', 'Invalid JWT Signature.');
+    if (!verify('RSA-SHA256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signature, 'base64url')))
+      return oauthError(res, 'invalid_grant', 'Invalid JWT Signature.');
     if (parsedClaims.aud !== `http://${request.headers.host}${TOKEN_PATH}`) return oauthError(res, 'invalid_grant', `Invalid JWT: audience ${String(parsedClaims.aud)}`);
     if (!parsedClaims.scope?.split(' ').includes('https://www.googleapis.com/auth/cloud-platform')) return oauthError(res, 'invalid_scope', String(parsedClaims.scope));
     const now = Math.floor(Date.now() / 1000);
     const iat = parsedClaims.iat ?? 0;
     const exp = parsedClaims.exp ?? 0;
-    if (Math.abs(iat - now) > 60 || exp - iat > 3600 || exp <= now) return oauthError(res, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
+    if (Math.abs(iat - now) > 60 || exp - iat > 3600 || exp <= now)
+      return oauthError(res, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
     const accessToken = `ya29.mock-${parsedClaims.iss}-${issued.size + 1}`;
     issued.set(accessToken, parsedClaims.iss!);
     tokensIssued.set(parsedClaims.iss!, (tokensIssued.get(parsedClaims.iss!) ?? 0) + 1);
@@ -105,7 +117,10 @@ function predict(res: ServerResponse, body: Record<string, unknown>): true {
   const dimensions = ((body.parameters ?? {}) as { outputDimensionality?: number }).outputDimensionality ?? 4;
   sendJson(res, 200, {
     predictions: instances.map((instance) => ({
-      embeddings: { values: Array.from({ length: dimensions }, (_, i) => (instance.content as string).length + i), statistics: { token_count: tokensOf(instance.content as string), truncated: false } },
+      embeddings: {
+        values: Array.from({ length: dimensions }, (_, i) => (instance.content as string).length + i),
+        statistics: { token_count: tokensOf(instance.content as string), truncated: false },
+      },
     })),
   });
   return true;

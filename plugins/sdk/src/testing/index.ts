@@ -95,7 +95,13 @@ const DEFAULT_INPUTS: readonly GuardrailInput[] = [
     model: 'test-model',
     messages: [
       { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: [{ type: 'text', text: 'Describe this picture.' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Describe this picture.' },
+          { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+        ],
+      },
       { role: 'assistant', content: null, tool_calls: [] },
     ],
     user: 'end-user-1',
@@ -163,7 +169,15 @@ async function settlesAfterAbort(run: (ctx: GuardrailContext) => unknown, graceM
     timer = setTimeout(() => resolve('late'), graceMs);
   });
   try {
-    const outcome = await Promise.race([Promise.resolve().then(() => run(testContext({ ...context, signal: controller.signal }))).then(() => 'settled', () => 'settled'), late]);
+    const outcome = await Promise.race([
+      Promise.resolve()
+        .then(() => run(testContext({ ...context, signal: controller.signal })))
+        .then(
+          () => 'settled',
+          () => 'settled',
+        ),
+      late,
+    ]);
     return outcome === 'settled';
   } finally {
     clearTimeout(timer);
@@ -195,7 +209,10 @@ export async function checkGuardrailConformance<C>(plugin: unknown, options: Con
   expect('description', (typeof manifest.description !== 'string' || manifest.description.trim() === '') && 'missing');
   expect('phases', (manifest.phases.length === 0 || manifest.phases.some((phase) => !GUARDRAIL_PHASES.includes(phase))) && `invalid phases ${JSON.stringify(manifest.phases)}`);
   expect('default phases', (manifest.defaultPhases ?? []).some((phase) => !manifest.phases.includes(phase)) && 'names a phase the plugin does not declare');
-  expect('config schema', (typeof manifest.configSchema !== 'object' || manifest.configSchema === null || manifest.configSchema.type !== 'object') && 'must be a JSON Schema of type object');
+  expect(
+    'config schema',
+    (typeof manifest.configSchema !== 'object' || manifest.configSchema === null || manifest.configSchema.type !== 'object') && 'must be a JSON Schema of type object',
+  );
   const schemaProperties = Object.keys(manifest.configSchema.properties ?? {});
   const unknownSecrets = (manifest.secretFields ?? []).filter((field) => !schemaProperties.includes(field));
   expect('secret fields', unknownSecrets.length > 0 && `not in the config schema: ${unknownSecrets.join(', ')}`);

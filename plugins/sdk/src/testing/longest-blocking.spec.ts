@@ -13,12 +13,14 @@ describe('longestBlockingMs', () => {
   });
 
   it('should see only the longest slice of work that yields between slices', async () => {
-    const measured = await bestOf(3, () => longestBlockingMs(async () => {
-      for (let slice = 0; slice < 12; slice++) {
-        spinFor(10);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }));
+    const measured = await bestOf(3, () =>
+      longestBlockingMs(async () => {
+        for (let slice = 0; slice < 12; slice++) {
+          spinFor(10);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }),
+    );
     expect(measured).toBeLessThan(60);
   });
 

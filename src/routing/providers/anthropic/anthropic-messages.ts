@@ -134,7 +134,12 @@ export function messagesUsageFrom(usage: Usage | null | undefined): Required<Mes
   const details = usage?.prompt_tokens_details as { cached_tokens?: unknown } | null | undefined;
   const cacheRead = Math.min(count(details?.cached_tokens), prompt);
   const cacheWrite = Math.min(count(usage?.cache_creation_input_tokens), prompt - cacheRead);
-  return { input_tokens: prompt - cacheRead - cacheWrite, output_tokens: count(usage?.completion_tokens), cache_creation_input_tokens: cacheWrite, cache_read_input_tokens: cacheRead };
+  return {
+    input_tokens: prompt - cacheRead - cacheWrite,
+    output_tokens: count(usage?.completion_tokens),
+    cache_creation_input_tokens: cacheWrite,
+    cache_read_input_tokens: cacheRead,
+  };
 }
 
 function count(value: unknown): number {

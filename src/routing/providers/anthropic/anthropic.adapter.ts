@@ -45,7 +45,12 @@ export class AnthropicAdapter extends HttpProviderAdapter {
   async chatStream(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<StreamResult> {
     const body = toAnthropicRequest(request, deployment.upstreamModel, deployment.params, true);
     const response = await this.post(messagesUrl(deployment), this.headers(deployment), JSON.stringify(body), deployment, signal, true);
-    return this.streamResult(response, signal, sseJsonFrames<AnthropicStreamEvent>, this.withStreamErrors(new AnthropicChunkTranslator(deployment.upstreamModel, jsonModeSchema(request) !== undefined)));
+    return this.streamResult(
+      response,
+      signal,
+      sseJsonFrames<AnthropicStreamEvent>,
+      this.withStreamErrors(new AnthropicChunkTranslator(deployment.upstreamModel, jsonModeSchema(request) !== undefined)),
+    );
   }
 
   /** The Messages API as it is: the client's body (LiteLLM's fields removed), version and betas. */

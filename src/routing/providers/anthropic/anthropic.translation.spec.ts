@@ -42,13 +42,26 @@ describe('Anthropic translation (golden fixtures)', () => {
 
   it('should merge consecutive turns of one role so they alternate', () => {
     const body = toAnthropicRequest(
-      { model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }] },
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+          { role: 'assistant', content: 'c' },
+        ],
+      },
       'claude',
       {},
       false,
     );
     expect(body.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'text', text: 'c' }] },
     ]);
   });
@@ -68,7 +81,9 @@ describe('Anthropic translation (golden fixtures)', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } } } } },
     };
     const body = toAnthropicRequest(request, 'claude', {}, false);
-    expect(body.tools).toEqual([{ name: JSON_MODE_TOOL, description: 'Answer with JSON matching this schema.', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }]);
+    expect(body.tools).toEqual([
+      { name: JSON_MODE_TOOL, description: 'Answer with JSON matching this schema.', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+    ]);
     expect(body.tool_choice).toEqual({ type: 'tool', name: JSON_MODE_TOOL });
     const answer = fromAnthropicResponse(
       { id: 'msg', model: 'claude', content: [{ type: 'tool_use', id: 't', name: JSON_MODE_TOOL, input: { city: 'Paris' } }], stop_reason: 'tool_use', usage: {} },
@@ -91,7 +106,14 @@ describe('Anthropic translation (golden fixtures)', () => {
   });
 
   it('should map stop reasons', () => {
-    expect(['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal', null].map(finishReasonOf)).toEqual(['stop', 'stop', 'length', 'tool_calls', 'content_filter', 'stop']);
+    expect(['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal', null].map(finishReasonOf)).toEqual([
+      'stop',
+      'stop',
+      'length',
+      'tool_calls',
+      'content_filter',
+      'stop',
+    ]);
   });
 
   it('should raise an error event with the status Anthropic gives that error type', () => {

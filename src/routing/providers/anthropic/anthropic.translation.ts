@@ -73,7 +73,11 @@ export function toAnthropicRequest(request: ChatCompletionRequest, upstreamModel
     if (isSystemRole(message.role)) {
       // Parts keep their own cache_control, so a cached prefix can be marked precisely.
       const parts = contentParts(message.content).filter((part) => part.type === 'text');
-      const blocks = parts.map((part) => ({ type: 'text' as const, text: part.type === 'text' ? part.text : '', ...(part.cacheControl ? { cache_control: part.cacheControl } : {}) }));
+      const blocks = parts.map((part) => ({
+        type: 'text' as const,
+        text: part.type === 'text' ? part.text : '',
+        ...(part.cacheControl ? { cache_control: part.cacheControl } : {}),
+      }));
       system.push(...withMessageCacheControl(blocks, message));
     } else if (message.role === 'user') {
       push('user', withMessageCacheControl(userBlocks(message), message));
@@ -211,7 +215,6 @@ export interface AnthropicStreamEvent {
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
-
 
 export class AnthropicStreamError extends Error {
   constructor(

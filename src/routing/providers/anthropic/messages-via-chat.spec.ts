@@ -10,13 +10,36 @@ describe(chatRequestFromMessages.name, () => {
       stop_sequences: ['END'],
       metadata: { user_id: 'u1' },
       stream: true,
-      tools: [{ name: 'lookup', description: 'Look up', input_schema: { type: 'object' } }, { type: 'web_search_20250305', name: 'web_search' }],
+      tools: [
+        { name: 'lookup', description: 'Look up', input_schema: { type: 'object' } },
+        { type: 'web_search_20250305', name: 'web_search' },
+      ],
       tool_choice: { type: 'tool', name: 'lookup', disable_parallel_tool_use: true },
       thinking: { type: 'enabled', budget_tokens: 1000 },
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAA' } }] },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'text', text: 'Calling.' }, { type: 'tool_use', id: 't1', name: 'lookup', input: { q: 'x' } }] },
-        { role: 'user', content: [{ type: 'text', text: 'and?' }, { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'found' }] }, { type: 'tool_result', tool_use_id: 't2', content: 'bad', is_error: true }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Look' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAA' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'hmm', signature: 's' },
+            { type: 'text', text: 'Calling.' },
+            { type: 'tool_use', id: 't1', name: 'lookup', input: { q: 'x' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'and?' },
+            { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'found' }] },
+            { type: 'tool_result', tool_use_id: 't2', content: 'bad', is_error: true },
+          ],
+        },
         { role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'PDF' }, title: 'a.pdf' }] },
       ],
     });
@@ -31,7 +54,13 @@ describe(chatRequestFromMessages.name, () => {
       parallel_tool_calls: false,
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAA' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Look' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAA' } },
+          ],
+        },
         { role: 'assistant', content: 'Calling.', tool_calls: [{ id: 't1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] },
         { role: 'tool', tool_call_id: 't1', content: 'found' },
         { role: 'tool', tool_call_id: 't2', content: 'Error: bad' },
@@ -48,7 +77,13 @@ describe(messageFromChatCompletion.name, () => {
       id: 'chatcmpl-1',
       object: 'chat.completion',
       model: 'gpt',
-      choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, reasoning_content: 'think', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] } }],
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'tool_calls',
+          message: { role: 'assistant', content: null, reasoning_content: 'think', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+        },
+      ],
       usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, prompt_tokens_details: { cached_tokens: 60 } },
     });
     expect(message).toEqual({
@@ -106,16 +141,40 @@ describe(MessagesEventsFromChunks.name, () => {
 
 describe('native Messages bodies', () => {
   it('should strip what only Tollgate reads and keep Anthropic’s fields as they came', () => {
-    const body = messagesUpstreamBody({ model: 'm', messages: [], tags: ['t'], litellm_metadata: {}, user: 'u', fallbacks: ['x'], metadata: { user_id: 'u1', tags: ['a'] }, thinking: { type: 'adaptive' }, stream: false }, true);
+    const body = messagesUpstreamBody(
+      {
+        model: 'm',
+        messages: [],
+        tags: ['t'],
+        litellm_metadata: {},
+        user: 'u',
+        fallbacks: ['x'],
+        metadata: { user_id: 'u1', tags: ['a'] },
+        thinking: { type: 'adaptive' },
+        stream: false,
+      },
+      true,
+    );
     expect(body).toEqual({ model: 'm', messages: [], metadata: { user_id: 'u1' }, thinking: { type: 'adaptive' }, max_tokens: 4096, stream: true });
   });
 
   it('should keep only the betas Bedrock takes, under Bedrock’s names', () => {
-    expect(bedrockBetas(['claude-code-20250219', 'interleaved-thinking-2025-05-14', 'advanced-tool-use-2025-11-20', 'effort-2025-11-24'])).toEqual(['interleaved-thinking-2025-05-14', 'tool-search-tool-2025-10-19']);
+    expect(bedrockBetas(['claude-code-20250219', 'interleaved-thinking-2025-05-14', 'advanced-tool-use-2025-11-20', 'effort-2025-11-24'])).toEqual([
+      'interleaved-thinking-2025-05-14',
+      'tool-search-tool-2025-10-19',
+    ]);
   });
 
   it('should fold system turns into the system prompt for a provider without the beta', () => {
-    expect(withSystemTurnsFolded({ system: 'A', messages: [{ role: 'user', content: 'x' }, { role: 'system', content: 'B' }] })).toEqual({
+    expect(
+      withSystemTurnsFolded({
+        system: 'A',
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'system', content: 'B' },
+        ],
+      }),
+    ).toEqual({
       system: [
         { type: 'text', text: 'A' },
         { type: 'text', text: 'B' },

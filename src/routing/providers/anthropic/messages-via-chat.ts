@@ -56,7 +56,8 @@ export function systemText(system: unknown): string {
 function chatMessagesOf(turn: MessagesTurn, index: number): ChatMessage[] {
   // A `system` turn mid-conversation (Claude Code's `mid-conversation-system` beta) is a system message in chat.
   if (turn.role === 'system') return [{ role: 'system', content: typeof turn.content === 'string' ? turn.content : systemText(turn.content) }];
-  if (turn.role !== 'user' && turn.role !== 'assistant') throw new BadRequestError(`messages.${index}.role: Input should be 'user', 'assistant' or 'system'`, `messages.${index}.role`);
+  if (turn.role !== 'user' && turn.role !== 'assistant')
+    throw new BadRequestError(`messages.${index}.role: Input should be 'user', 'assistant' or 'system'`, `messages.${index}.role`);
   if (typeof turn.content === 'string') return [{ role: turn.role, content: turn.content }];
   const blocks = Array.isArray(turn.content) ? turn.content : [];
   if (turn.role === 'assistant') {
@@ -86,7 +87,8 @@ function chatMessagesOf(turn: MessagesTurn, index: number): ChatMessage[] {
 }
 
 function toolResultText(block: MessagesBlock): string {
-  const text = typeof block.content === 'string' ? block.content : Array.isArray(block.content) ? block.content.map((item) => (item.type === 'text' ? (item.text ?? '') : '')).join('') : '';
+  const text =
+    typeof block.content === 'string' ? block.content : Array.isArray(block.content) ? block.content.map((item) => (item.type === 'text' ? (item.text ?? '') : '')).join('') : '';
   return block.is_error === true ? `Error: ${text}` : text;
 }
 
@@ -102,7 +104,8 @@ function chatPartOf(block: MessagesBlock): Record<string, unknown> | undefined {
       return undefined;
     case 'document':
       if (source?.type === 'text' && typeof source.data === 'string') return { type: 'text', text: source.data };
-      if (source?.type === 'base64') return { type: 'file', file: { file_data: `data:${source.media_type};base64,${source.data}`, ...(typeof block.title === 'string' ? { filename: block.title } : {}) } };
+      if (source?.type === 'base64')
+        return { type: 'file', file: { file_data: `data:${source.media_type};base64,${source.data}`, ...(typeof block.title === 'string' ? { filename: block.title } : {}) } };
       return undefined;
     default:
       // thinking / redacted_thinking replayed by a client, server tool results: nothing a chat model can take.
@@ -117,7 +120,11 @@ function functionTools(tools: unknown): object[] {
     .filter((tool) => (tool.type === undefined || tool.type === 'custom') && typeof tool.name === 'string')
     .map((tool) => ({
       type: 'function',
-      function: { name: tool.name, ...(typeof tool.description === 'string' ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } },
+      function: {
+        name: tool.name,
+        ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
+        parameters: tool.input_schema ?? { type: 'object', properties: {} },
+      },
     }));
 }
 
@@ -157,7 +164,10 @@ export function messageFromChatCompletion(completion: CompletionObject): Record<
 interface ChatChunk {
   id?: string;
   model?: string;
-  choices?: { delta?: { content?: unknown; reasoning_content?: unknown; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] }; finish_reason?: unknown }[];
+  choices?: {
+    delta?: { content?: unknown; reasoning_content?: unknown; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] };
+    finish_reason?: unknown;
+  }[];
   usage?: Usage | null;
 }
 
@@ -197,7 +207,8 @@ export class MessagesEventsFromChunks {
           events.push(...this.begin('tool', { type: 'tool_use', id: call.id ?? `toolu_${toolIndex}`, name: call.function?.name ?? '', input: {} }, toolIndex));
         }
         const partial = call.function?.arguments;
-        if (typeof partial === 'string' && partial !== '') events.push({ type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: partial } });
+        if (typeof partial === 'string' && partial !== '')
+          events.push({ type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: partial } });
       }
     }
     if (choice?.finish_reason) {
@@ -219,7 +230,16 @@ export class MessagesEventsFromChunks {
   private start(chunk: ChatChunk): object[] {
     this.started = true;
     if (typeof chunk.model === 'string' && chunk.model !== '') this.model = chunk.model;
-    const message = { id: chunk.id ?? '', type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
+    const message = {
+      id: chunk.id ?? '',
+      type: 'message',
+      role: 'assistant',
+      model: this.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+    };
     return [{ type: 'message_start', message }, { type: 'ping' }];
   }
 

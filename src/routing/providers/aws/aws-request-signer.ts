@@ -60,7 +60,12 @@ export class AwsRequestSigner {
     const secretAccessKey = stringParam(deployment, 'aws_secret_access_key');
     const sessionToken = stringParam(deployment, 'aws_session_token');
     if (!accessKeyId || !secretAccessKey) {
-      throw new UpstreamError('auth', 401, this.label, `no AWS credentials for model=${deployment.modelName}: set aws_access_key_id and aws_secret_access_key (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)`);
+      throw new UpstreamError(
+        'auth',
+        401,
+        this.label,
+        `no AWS credentials for model=${deployment.modelName}: set aws_access_key_id and aws_secret_access_key (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)`,
+      );
     }
     return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
   }

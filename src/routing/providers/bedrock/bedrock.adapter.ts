@@ -140,7 +140,13 @@ export class BedrockAdapter extends HttpProviderAdapter {
     return { rawJson: JSON.stringify({ object: 'list', data, model: modelId, usage }), usage, headers };
   }
 
-  private async call(deployment: Deployment, action: 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream', payload: object, signal: AbortSignal, streaming: boolean): Promise<UpstreamResponse> {
+  private async call(
+    deployment: Deployment,
+    action: 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream',
+    payload: object,
+    signal: AbortSignal,
+    streaming: boolean,
+  ): Promise<UpstreamResponse> {
     const region = regionOf(deployment);
     const base = endpointOf(deployment, region);
     // The model id may hold ':' and '/' (versions, ARNs): it is one path segment, so it is percent-encoded.
@@ -197,7 +203,12 @@ function credentialsOf(deployment: Deployment): AwsCredentials {
   const secretAccessKey = stringParam(deployment, 'aws_secret_access_key');
   const sessionToken = stringParam(deployment, 'aws_session_token');
   if (!accessKeyId || !secretAccessKey) {
-    throw new UpstreamError('auth', 401, 'Bedrock', `no AWS credentials for model=${deployment.modelName}: set aws_access_key_id and aws_secret_access_key (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)`);
+    throw new UpstreamError(
+      'auth',
+      401,
+      'Bedrock',
+      `no AWS credentials for model=${deployment.modelName}: set aws_access_key_id and aws_secret_access_key (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)`,
+    );
   }
   return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
 }

@@ -34,7 +34,11 @@ describe('Bedrock Converse translation (golden fixtures)', () => {
   });
 
   it('should translate a Converse answer with reasoning, text, tool use and cached tokens', () => {
-    expectGolden(FIXTURES, 'tool-use.openai-response.json', fromConverseResponse(readJsonFixture<ConverseResponse>(FIXTURES, 'tool-use.converse-response.json'), 'anthropic.claude-3-haiku-20240307-v1:0', 'req-1'));
+    expectGolden(
+      FIXTURES,
+      'tool-use.openai-response.json',
+      fromConverseResponse(readJsonFixture<ConverseResponse>(FIXTURES, 'tool-use.converse-response.json'), 'anthropic.claude-3-haiku-20240307-v1:0', 'req-1'),
+    );
   });
 
   it('should decode a recorded event stream split at any byte and translate it', async () => {
@@ -70,6 +74,13 @@ describe('Bedrock Converse translation (golden fixtures)', () => {
   });
 
   it('should map stop reasons', () => {
-    expect(['end_turn', 'max_tokens', 'tool_use', 'guardrail_intervened', 'content_filtered', undefined].map(finishReasonOf)).toEqual(['stop', 'length', 'tool_calls', 'content_filter', 'content_filter', 'stop']);
+    expect(['end_turn', 'max_tokens', 'tool_use', 'guardrail_intervened', 'content_filtered', undefined].map(finishReasonOf)).toEqual([
+      'stop',
+      'length',
+      'tool_calls',
+      'content_filter',
+      'content_filter',
+      'stop',
+    ]);
   });
 });

@@ -200,7 +200,8 @@ export class ConverseChunkTranslator implements ChunkTranslator<AwsStreamFrame> 
       case 'contentBlockDelta': {
         const delta = (payload.delta ?? {}) as { text?: string; toolUse?: { input?: string }; reasoningContent?: { text?: string } };
         if (typeof delta.text === 'string' && delta.text) return [this.chunks.delta({ content: delta.text })];
-        if (delta.toolUse?.input) return [this.chunks.delta({ content: null, tool_calls: [{ index: this.toolIndexOfBlock.get(blockIndex) ?? 0, function: { arguments: delta.toolUse.input } }] })];
+        if (delta.toolUse?.input)
+          return [this.chunks.delta({ content: null, tool_calls: [{ index: this.toolIndexOfBlock.get(blockIndex) ?? 0, function: { arguments: delta.toolUse.input } }] })];
         if (delta.reasoningContent?.text) return [this.chunks.delta({ reasoning_content: delta.reasoningContent.text })];
         return [];
       }

@@ -60,7 +60,8 @@ export class CohereAdapter extends HttpProviderAdapter {
 
   override async embeddings(request: EmbeddingRequest, deployment: Deployment, signal: AbortSignal): Promise<EmbeddingResult> {
     const texts = (Array.isArray(request.input) ? request.input : [request.input]).map((input) => (typeof input === 'string' ? input : JSON.stringify(input)));
-    const inputType = typeof request.input_type === 'string' ? request.input_type : typeof deployment.params.input_type === 'string' ? deployment.params.input_type : DEFAULT_EMBEDDING_INPUT_TYPE;
+    const inputType =
+      typeof request.input_type === 'string' ? request.input_type : typeof deployment.params.input_type === 'string' ? deployment.params.input_type : DEFAULT_EMBEDDING_INPUT_TYPE;
     const body: Record<string, unknown> = { model: deployment.upstreamModel, texts, input_type: inputType, embedding_types: ['float'] };
     if (typeof request.dimensions === 'number') body.output_dimension = request.dimensions;
     const response = await this.post(urlOf(deployment, '/v2/embed'), this.headers(deployment), JSON.stringify(body), deployment, signal, false);

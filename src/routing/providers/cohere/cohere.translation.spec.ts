@@ -17,7 +17,11 @@ const FIXTURES = join(__dirname, 'fixtures');
 
 describe('Cohere translation (golden fixtures)', () => {
   it('should translate a request with an image, a tool call and its result, tools and sampling', () => {
-    expectGolden(FIXTURES, 'chat-tools.cohere-request.json', toCohereChatRequest(readJsonFixture<ChatCompletionRequest>(FIXTURES, 'chat-tools.openai-request.json'), 'command-r', {}, false));
+    expectGolden(
+      FIXTURES,
+      'chat-tools.cohere-request.json',
+      toCohereChatRequest(readJsonFixture<ChatCompletionRequest>(FIXTURES, 'chat-tools.openai-request.json'), 'command-r', {}, false),
+    );
   });
 
   it('should translate a tool-call answer, charging billed units', () => {

@@ -52,7 +52,11 @@ export function toCohereChatRequest(request: ChatCompletionRequest, upstreamMode
       const text = textOf(message.content);
       if (!calls.length) return { role: 'assistant', content: text };
       // Cohere keeps an assistant's words before a tool call as its "tool plan".
-      return { role: 'assistant', tool_calls: calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } })), tool_plan: text || 'I will use the tools.' };
+      return {
+        role: 'assistant',
+        tool_calls: calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } })),
+        tool_plan: text || 'I will use the tools.',
+      };
     }
     if (message.role === 'tool') return { role: 'tool', tool_call_id: message.tool_call_id, content: textOf(message.content) };
     throw new BadRequestError(`unsupported message role ${JSON.stringify(message.role)}`, 'messages');
@@ -65,7 +69,10 @@ export function toCohereChatRequest(request: ChatCompletionRequest, upstreamMode
   if (stop?.length) body.stop_sequences = stop;
   const tools = functionToolsOf(request.tools);
   if (tools.length) {
-    body.tools = tools.map((tool) => ({ type: 'function', function: { name: tool.function.name, description: tool.function.description ?? '', parameters: tool.function.parameters ?? { type: 'object', properties: {} } } }));
+    body.tools = tools.map((tool) => ({
+      type: 'function',
+      function: { name: tool.function.name, description: tool.function.description ?? '', parameters: tool.function.parameters ?? { type: 'object', properties: {} } },
+    }));
     if (request.tool_choice === 'required') body.tool_choice = 'REQUIRED';
     else if (request.tool_choice === 'none') body.tool_choice = 'NONE';
   }
@@ -88,7 +95,11 @@ export function usageFromCohere(usage: CohereUsage | undefined): Usage {
 
 export function fromCohereChatResponse(response: CohereChatResponse, upstreamModel: string): CompletionObject {
   const text = (response.message?.content ?? []).map((part) => part.text ?? '').join('');
-  const toolCalls = (response.message?.tool_calls ?? []).map((call) => ({ id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments ?? '{}' } }));
+  const toolCalls = (response.message?.tool_calls ?? []).map((call) => ({
+    id: call.id,
+    type: 'function',
+    function: { name: call.function.name, arguments: call.function.arguments ?? '{}' },
+  }));
   const message: Record<string, unknown> = { role: 'assistant', content: toolCalls.length ? text || response.message?.tool_plan || null : text };
   if (toolCalls.length) message.tool_calls = toolCalls;
   return {
@@ -140,7 +151,12 @@ export class CohereChunkTranslator implements ChunkTranslator<CohereStreamEvent>
         const call = message?.tool_calls;
         if (!call?.function?.name) return [];
         this.sawToolCall = true;
-        return [this.chunks.delta({ content: null, tool_calls: [{ index: event.index ?? 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments ?? '' } }] })];
+        return [
+          this.chunks.delta({
+            content: null,
+            tool_calls: [{ index: event.index ?? 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments ?? '' } }],
+          }),
+        ];
       }
       case 'tool-call-delta': {
         const args = message?.tool_calls?.function?.arguments;

@@ -22,24 +22,40 @@ describe('Gemini translation (golden fixtures)', () => {
   });
 
   it('should refuse a tool result that answers no earlier call (Gemini needs the function name)', () => {
-    const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'nope', content: 'y' }] };
+    const request: ChatCompletionRequest = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'tool', tool_call_id: 'nope', content: 'y' },
+      ],
+    };
     expect(() => toGeminiRequest(request, {})).toThrow('tool_call_id');
   });
 
   it('should strip schema keywords Gemini refuses at every depth, keeping property names that look like them', () => {
-    expect(cleanSchema({ type: 'object', additionalProperties: false, properties: { strict: { type: 'boolean' }, inner: { type: 'object', additionalProperties: true } } })).toEqual({
+    expect(
+      cleanSchema({ type: 'object', additionalProperties: false, properties: { strict: { type: 'boolean' }, inner: { type: 'object', additionalProperties: true } } }),
+    ).toEqual({
       type: 'object',
       properties: { strict: { type: 'boolean' }, inner: { type: 'object' } },
     });
   });
 
   it('should map finish reasons', () => {
-    expect(['STOP', 'MAX_TOKENS', 'SAFETY', 'RECITATION', undefined].map((reason) => finishReasonOf(reason, false))).toEqual(['stop', 'length', 'content_filter', 'content_filter', 'stop']);
+    expect(['STOP', 'MAX_TOKENS', 'SAFETY', 'RECITATION', undefined].map((reason) => finishReasonOf(reason, false))).toEqual([
+      'stop',
+      'length',
+      'content_filter',
+      'content_filter',
+      'stop',
+    ]);
     expect(finishReasonOf('STOP', true)).toBe('tool_calls');
   });
 
   it('should answer a blocked prompt with an empty content_filter choice', () => {
-    const answer = fromGeminiResponse({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 5 } }, 'gemini') as unknown as { choices: { finish_reason: string }[] };
+    const answer = fromGeminiResponse({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 5 } }, 'gemini') as unknown as {
+      choices: { finish_reason: string }[];
+    };
     expect(answer.choices[0].finish_reason).toBe('content_filter');
   });
 });

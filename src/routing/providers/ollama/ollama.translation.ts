@@ -105,9 +105,7 @@ export function toOllamaGenerateRequest(request: ChatCompletionRequest, upstream
   }
   if (system.length) body.system = system.join('\n');
   body.prompt =
-    turns.length === 1 && turns[0].role === 'user'
-      ? turns[0].text
-      : `${turns.map((turn) => `### ${capitalised(turn.role)}:\n${turn.text}\n\n`).join('')}### Assistant:\n`;
+    turns.length === 1 && turns[0].role === 'user' ? turns[0].text : `${turns.map((turn) => `### ${capitalised(turn.role)}:\n${turn.text}\n\n`).join('')}### Assistant:\n`;
   if (images.length) body.images = images;
   return body;
 }
@@ -136,7 +134,10 @@ export function toOllamaChatRequest(request: ChatCompletionRequest, upstreamMode
   });
   const tools = functionToolsOf(request.tools);
   if (tools.length && request.tool_choice !== 'none') {
-    body.tools = tools.map((tool) => ({ type: 'function', function: { name: tool.function.name, description: tool.function.description ?? '', parameters: tool.function.parameters ?? { type: 'object', properties: {} } } }));
+    body.tools = tools.map((tool) => ({
+      type: 'function',
+      function: { name: tool.function.name, description: tool.function.description ?? '', parameters: tool.function.parameters ?? { type: 'object', properties: {} } },
+    }));
   }
   return body;
 }
@@ -146,7 +147,11 @@ function capitalised(role: string): string {
 }
 
 function toolCallsToOpenAi(calls: OllamaToolCall[] | undefined): object[] {
-  return (calls ?? []).map((call) => ({ id: `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`, type: 'function', function: { name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) } }));
+  return (calls ?? []).map((call) => ({
+    id: `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+    type: 'function',
+    function: { name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) },
+  }));
 }
 
 function finishReasonOf(doneReason: string | undefined, hasToolCalls: boolean): string {
@@ -193,7 +198,10 @@ export class OllamaChunkTranslator implements ChunkTranslator<OllamaResponse> {
     const calls = toolCallsToOpenAi(line.message?.tool_calls);
     if (calls.length) {
       // Ollama sends each call whole, so each becomes one complete delta.
-      const deltas = calls.map((call, offset) => ({ index: this.toolCalls + offset, ...(call as { id: string; type: 'function'; function: { name: string; arguments: string } }) }));
+      const deltas = calls.map((call, offset) => ({
+        index: this.toolCalls + offset,
+        ...(call as { id: string; type: 'function'; function: { name: string; arguments: string } }),
+      }));
       this.toolCalls += calls.length;
       out.push(this.chunks.delta({ content: null, tool_calls: deltas }));
     }
@@ -210,7 +218,10 @@ export class OllamaChunkTranslator implements ChunkTranslator<OllamaResponse> {
 }
 
 /** `/api/embed` → OpenAI's embedding list. */
-export function fromOllamaEmbeddings(response: { embeddings?: number[][]; prompt_eval_count?: number }, model: string): { json: string; usage: { prompt_tokens: number; total_tokens: number } } {
+export function fromOllamaEmbeddings(
+  response: { embeddings?: number[][]; prompt_eval_count?: number },
+  model: string,
+): { json: string; usage: { prompt_tokens: number; total_tokens: number } } {
   const tokens = response.prompt_eval_count ?? 0;
   const usage = { prompt_tokens: tokens, total_tokens: tokens };
   const data = (response.embeddings ?? []).map((embedding, index) => ({ object: 'embedding', index, embedding }));

@@ -14,7 +14,21 @@ describe('provider presets', () => {
   });
 
   it('should cover the OpenAI-compatible providers LiteLLM knows by prefix', () => {
-    for (const provider of ['groq', 'mistral', 'deepseek', 'together_ai', 'fireworks_ai', 'openrouter', 'perplexity', 'xai', 'cerebras', 'deepinfra', 'hosted_vllm', 'lm_studio', 'nvidia_nim']) {
+    for (const provider of [
+      'groq',
+      'mistral',
+      'deepseek',
+      'together_ai',
+      'fireworks_ai',
+      'openrouter',
+      'perplexity',
+      'xai',
+      'cerebras',
+      'deepinfra',
+      'hosted_vllm',
+      'lm_studio',
+      'nvidia_nim',
+    ]) {
       expect(presetOf(provider)).toBeDefined();
     }
     expect(presetOf('constructor')).toBeUndefined();
@@ -24,10 +38,16 @@ describe('provider presets', () => {
   it('should fill the key and base from the first variable set, else the default base; headers from variables or defaults', () => {
     const mistral = presetOf('mistral')!;
     expect(presetDefaults(mistral, { MISTRAL_API_KEY: 'm-key' })).toEqual({ api_key: 'm-key', api_base: 'https://api.mistral.ai/v1', extra_headers: undefined });
-    expect(presetDefaults(mistral, { MISTRAL_AZURE_API_KEY: 'az', MISTRAL_API_KEY: 'm', MISTRAL_AZURE_API_BASE: 'https://x.azure.com' })).toMatchObject({ api_key: 'az', api_base: 'https://x.azure.com' });
+    expect(presetDefaults(mistral, { MISTRAL_AZURE_API_KEY: 'az', MISTRAL_API_KEY: 'm', MISTRAL_AZURE_API_BASE: 'https://x.azure.com' })).toMatchObject({
+      api_key: 'az',
+      api_base: 'https://x.azure.com',
+    });
     expect(presetDefaults(presetOf('together_ai')!, { TOGETHERAI_API_KEY: 't' }).api_key).toBe('t');
     expect(presetDefaults(presetOf('openrouter')!, {}).extra_headers).toEqual({ 'X-Title': 'Tollgate' });
-    expect(presetDefaults(presetOf('openrouter')!, { OR_SITE_URL: 'https://app.example', OR_APP_NAME: 'My app' }).extra_headers).toEqual({ 'HTTP-Referer': 'https://app.example', 'X-Title': 'My app' });
+    expect(presetDefaults(presetOf('openrouter')!, { OR_SITE_URL: 'https://app.example', OR_APP_NAME: 'My app' }).extra_headers).toEqual({
+      'HTTP-Referer': 'https://app.example',
+      'X-Title': 'My app',
+    });
     expect(presetDefaults(presetOf('hosted_vllm')!, {})).toEqual({ api_key: undefined, api_base: undefined, extra_headers: undefined });
   });
 
@@ -35,8 +55,21 @@ describe('provider presets', () => {
     const body: Record<string, unknown> = {
       model: 'mistral-small-latest',
       messages: [
-        { role: 'system', content: [{ type: 'text', text: 'Be ' }, { type: 'text', text: 'brief.' }], name: 'sys' },
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] },
+        {
+          role: 'system',
+          content: [
+            { type: 'text', text: 'Be ' },
+            { type: 'text', text: 'brief.' },
+          ],
+          name: 'sys',
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'c1', content: 'ok', name: 'get' },
       ],
       max_completion_tokens: 50,
@@ -50,7 +83,13 @@ describe('provider presets', () => {
       model: 'mistral-small-latest',
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'c1', content: 'ok', name: 'get' },
       ],
       max_tokens: 50,

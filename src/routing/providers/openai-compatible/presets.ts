@@ -138,7 +138,12 @@ export const PROVIDER_PRESETS: Readonly<Record<string, ProviderPreset>> = {
   nebius: { label: 'Nebius', apiBase: 'https://api.studio.nebius.ai/v1', apiKeyEnv: ['NEBIUS_API_KEY'], apiBaseEnv: ['NEBIUS_API_BASE'] },
   hyperbolic: { label: 'Hyperbolic', apiBase: 'https://api.hyperbolic.xyz/v1', apiKeyEnv: ['HYPERBOLIC_API_KEY'], apiBaseEnv: ['HYPERBOLIC_API_BASE'] },
   lambda_ai: { label: 'Lambda_ai', apiBase: 'https://api.lambda.ai/v1', apiKeyEnv: ['LAMBDA_API_KEY', 'LAMBDA_AI_API_KEY'], apiBaseEnv: ['LAMBDA_API_BASE'] },
-  featherless_ai: { label: 'Featherless_ai', apiBase: 'https://api.featherless.ai/v1', apiKeyEnv: ['FEATHERLESS_AI_API_KEY', 'FEATHERLESS_API_KEY'], apiBaseEnv: ['FEATHERLESS_API_BASE'] },
+  featherless_ai: {
+    label: 'Featherless_ai',
+    apiBase: 'https://api.featherless.ai/v1',
+    apiKeyEnv: ['FEATHERLESS_AI_API_KEY', 'FEATHERLESS_API_KEY'],
+    apiBaseEnv: ['FEATHERLESS_API_BASE'],
+  },
   empower: { label: 'Empower', apiBase: 'https://app.empower.dev/api/v1', apiKeyEnv: ['EMPOWER_API_KEY'], apiBaseEnv: ['EMPOWER_API_BASE'] },
   ai21_chat: { label: 'AI21', apiBase: 'https://api.ai21.com/studio/v1', apiKeyEnv: ['AI21_API_KEY'], apiBaseEnv: ['AI21_API_BASE'] },
   // Servers run by the operator: the base URL is theirs to give, a key only if they set one.

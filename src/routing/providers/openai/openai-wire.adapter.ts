@@ -111,12 +111,20 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
 
   async audioSpeech(request: SpeechRequest, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
     const body = this.upstreamBody(request, deployment, false);
-    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/speech'), { 'content-type': 'application/json' }, body, deployment, signal), signal, deployment);
+    return this.relayed(
+      await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/speech'), { 'content-type': 'application/json' }, body, deployment, signal),
+      signal,
+      deployment,
+    );
   }
 
   async audioTranscription(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
     const { body, contentType } = await encodeMultipart({ ...upload, fields: { ...upload.fields, model: deployment.upstreamModel } });
-    return this.relayed(await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/transcriptions'), { 'content-type': contentType }, body, deployment, signal), signal, deployment);
+    return this.relayed(
+      await this.sendTo('POST', this.mediaEndpoint(deployment, 'audio/transcriptions'), { 'content-type': contentType }, body, deployment, signal),
+      signal,
+      deployment,
+    );
   }
 
   async createFile(upload: MultipartUpload, deployment: Deployment, signal: AbortSignal): Promise<BinaryResult> {
@@ -149,7 +157,15 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     const body = this.upstreamBody(request, deployment, true, false);
     let response: UpstreamResponse;
     try {
-      response = await this.http.request('POST', toEndpoint(url), { 'content-type': 'application/json', accept: 'text/event-stream', ...this.authHeaders(deployment) }, body, signal, deployment.streamTimeoutMs, deployment);
+      response = await this.http.request(
+        'POST',
+        toEndpoint(url),
+        { 'content-type': 'application/json', accept: 'text/event-stream', ...this.authHeaders(deployment) },
+        body,
+        signal,
+        deployment.streamTimeoutMs,
+        deployment,
+      );
     } catch (error) {
       throw this.transportError(error, signal, deployment);
     }
@@ -173,7 +189,14 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
   }
 
   private async mediaJson(path: string, request: object, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<JsonObject>> {
-    const response = await this.sendTo('POST', this.mediaEndpoint(deployment, path), { 'content-type': 'application/json' }, this.upstreamBody(request, deployment, false), deployment, signal);
+    const response = await this.sendTo(
+      'POST',
+      this.mediaEndpoint(deployment, path),
+      { 'content-type': 'application/json' },
+      this.upstreamBody(request, deployment, false),
+      deployment,
+      signal,
+    );
     try {
       return { body: JSON.parse(await this.http.readText(response)) as JsonObject, headers: forwardedHeaders(response) };
     } catch (error) {
@@ -192,7 +215,14 @@ export abstract class OpenAiWireAdapter implements ProviderAdapter {
     }
   }
 
-  private async sendTo(method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, body: string | Buffer | undefined, deployment: Deployment, signal: AbortSignal): Promise<UpstreamResponse> {
+  private async sendTo(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    headers: Record<string, string>,
+    body: string | Buffer | undefined,
+    deployment: Deployment,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
     let response: UpstreamResponse;
     try {
       response = await this.http.request(method, toEndpoint(url), { accept: '*/*', ...headers, ...this.authHeaders(deployment) }, body, signal, deployment.timeoutMs, deployment);
@@ -321,4 +351,3 @@ function header(response: UpstreamResponse, name: string): string | undefined {
 function forwardedHeaders(response: UpstreamResponse): ForwardedHeaders {
   return forwardedHeadersOf(response, FORWARDED_HEADER);
 }
-

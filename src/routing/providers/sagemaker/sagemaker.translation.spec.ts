@@ -1,5 +1,5 @@
 import { encodeAwsEventStreamMessage } from '../bedrock/aws-event-stream';
-import { fromTgiResponse, hfPromptOf, SageMakerFrame, sagemakerFrames, TgiChunkTranslator, tgiParameters } from './sagemaker.translation';
+import { fromTgiResponse, hfPromptOf, type SageMakerFrame, sagemakerFrames, TgiChunkTranslator, tgiParameters } from './sagemaker.translation';
 
 async function* pieces(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
@@ -20,18 +20,42 @@ describe('SageMaker translation', () => {
       { role: 'user', content: [{ type: 'text', text: 'U' }] },
     ];
     expect(hfPromptOf(messages, 'my-endpoint', {})).toBe('S U');
-    expect(hfPromptOf(messages, 'meta-textgeneration-llama-2-7b-f', { hf_model_name: 'meta-llama/Llama-2-7b-chat-hf' })).toBe('[INST] <<SYS>>\nS\n<</SYS>>\n [/INST]\n[INST] U [/INST]\n');
-    expect(hfPromptOf(messages, 'x', { roles: { system: { pre_message: '<s>', post_message: '</s>' }, user: { pre_message: 'Q: ' } }, initial_prompt_value: '>>', final_prompt_value: '\nA:' })).toBe('>><s>S</s>Q: U\nA:');
+    expect(hfPromptOf(messages, 'meta-textgeneration-llama-2-7b-f', { hf_model_name: 'meta-llama/Llama-2-7b-chat-hf' })).toBe(
+      '[INST] <<SYS>>\nS\n<</SYS>>\n [/INST]\n[INST] U [/INST]\n',
+    );
+    expect(
+      hfPromptOf(messages, 'x', {
+        roles: { system: { pre_message: '<s>', post_message: '</s>' }, user: { pre_message: 'Q: ' } },
+        initial_prompt_value: '>>',
+        final_prompt_value: '\nA:',
+      }),
+    ).toBe('>><s>S</s>Q: U\nA:');
   });
 
   it("should map parameters with TGI's guards", () => {
-    expect(tgiParameters({ model: 'm', messages: [], temperature: 0, max_tokens: 0, n: 2, stop: 'END', top_p: 0.9 }, {})).toEqual({ temperature: 0.01, max_new_tokens: 1, best_of: 2, do_sample: true, stop: ['END'], top_p: 0.9 });
-    expect(tgiParameters({ model: 'm', messages: [], temperature: 0, max_completion_tokens: 9 }, { aws_sagemaker_allow_zero_temp: true })).toEqual({ temperature: 0, max_new_tokens: 9 });
+    expect(tgiParameters({ model: 'm', messages: [], temperature: 0, max_tokens: 0, n: 2, stop: 'END', top_p: 0.9 }, {})).toEqual({
+      temperature: 0.01,
+      max_new_tokens: 1,
+      best_of: 2,
+      do_sample: true,
+      stop: ['END'],
+      top_p: 0.9,
+    });
+    expect(tgiParameters({ model: 'm', messages: [], temperature: 0, max_completion_tokens: 9 }, { aws_sagemaker_allow_zero_temp: true })).toEqual({
+      temperature: 0,
+      max_new_tokens: 9,
+    });
   });
 
   it('should read generations in each shape TGI answers with, counting tokens it does not report', () => {
-    expect(fromTgiResponse([{ generated_text: 'hi there' }], 'prompt', 'e')).toMatchObject({ choices: [{ message: { content: 'hi there' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1 } });
-    expect(fromTgiResponse({ generation: 'x', details: { finish_reason: 'length', generated_tokens: 7 } }, 'p', 'e')).toMatchObject({ choices: [{ finish_reason: 'length' }], usage: { completion_tokens: 7 } });
+    expect(fromTgiResponse([{ generated_text: 'hi there' }], 'prompt', 'e')).toMatchObject({
+      choices: [{ message: { content: 'hi there' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1 },
+    });
+    expect(fromTgiResponse({ generation: 'x', details: { finish_reason: 'length', generated_tokens: 7 } }, 'p', 'e')).toMatchObject({
+      choices: [{ finish_reason: 'length' }],
+      usage: { completion_tokens: 7 },
+    });
     expect(fromTgiResponse({ generated_text: '<s>[INST] q [/INST] answer' }, '<s>[INST] q [/INST]', 'e').choices).toMatchObject([{ message: { content: ' answer' } }]);
   });
 

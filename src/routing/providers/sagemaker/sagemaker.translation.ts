@@ -3,7 +3,7 @@ import { countTextTokens } from '../../../catalog/token-counter';
 import type { ChatCompletionRequest, ChatMessage, CompletionObject } from '../../openai.types';
 import { awsEventStreamMessages } from '../bedrock/aws-event-stream';
 import { stopSequences, textOf } from '../openai-message';
-import { ChunkBuilder, ChunkTranslator, usageOf } from '../stream-translation';
+import { ChunkBuilder, type ChunkTranslator, usageOf } from '../stream-translation';
 
 /**
  * SageMaker endpoints serving Hugging Face TGI (`sagemaker/<endpoint>`) take a prompt text and generation parameters,
@@ -63,8 +63,16 @@ export function tgiParameters(request: ChatCompletionRequest, params: Record<str
   return out;
 }
 
-export function tgiRequest(request: ChatCompletionRequest, endpoint: string, params: Record<string, unknown>, stream: boolean): { inputs: string; parameters: Record<string, unknown>; stream?: true } {
-  const body: { inputs: string; parameters: Record<string, unknown>; stream?: true } = { inputs: hfPromptOf(request.messages, endpoint, params), parameters: tgiParameters(request, params) };
+export function tgiRequest(
+  request: ChatCompletionRequest,
+  endpoint: string,
+  params: Record<string, unknown>,
+  stream: boolean,
+): { inputs: string; parameters: Record<string, unknown>; stream?: true } {
+  const body: { inputs: string; parameters: Record<string, unknown>; stream?: true } = {
+    inputs: hfPromptOf(request.messages, endpoint, params),
+    parameters: tgiParameters(request, params),
+  };
   if (stream) body.stream = true;
   return body;
 }
@@ -221,7 +229,10 @@ export class SageMakerChatChunkTranslator implements ChunkTranslator<SageMakerFr
     if (value.error !== undefined) throw new SageMakerStreamException(424, typeof value.error === 'string' ? value.error : JSON.stringify(value.error));
     if (value.object !== 'chat.completion') return [value];
     const choice = value.choices?.[0];
-    const out = [this.chunks.delta({ content: typeof choice?.message?.content === 'string' ? choice.message.content : '' }), this.chunks.finish(typeof choice?.finish_reason === 'string' ? choice.finish_reason : 'stop')];
+    const out = [
+      this.chunks.delta({ content: typeof choice?.message?.content === 'string' ? choice.message.content : '' }),
+      this.chunks.finish(typeof choice?.finish_reason === 'string' ? choice.finish_reason : 'stop'),
+    ];
     if (value.usage && typeof value.usage === 'object') out.push(this.chunks.usage(value.usage as Parameters<ChunkBuilder['usage']>[0]));
     return out;
   }

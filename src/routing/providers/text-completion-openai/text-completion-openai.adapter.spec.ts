@@ -25,7 +25,14 @@ describe('text-completion-openai translation', () => {
   });
 
   it('should turn text completions and their chunks into chat ones', () => {
-    const chat = chatFromTextCompletion({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: 'Hi!', finish_reason: 'stop' }], usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 } });
+    const chat = chatFromTextCompletion({
+      id: 'cmpl-1',
+      object: 'text_completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, text: 'Hi!', finish_reason: 'stop' }],
+      usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
+    });
     expect(chat).toEqual({
       id: 'cmpl-1',
       object: 'chat.completion',

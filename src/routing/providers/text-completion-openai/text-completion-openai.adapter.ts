@@ -7,7 +7,24 @@ import { OpenAiAdapter } from '../openai/openai.adapter';
 import type { EmbeddingResult, JsonResult, ProviderAdapter, StreamResult } from '../provider-adapter';
 
 /** Fields a chat request shares with a text completion; the rest (tools, response_format) has no place there. */
-const SHARED_FIELDS = ['max_tokens', 'temperature', 'top_p', 'n', 'stop', 'presence_penalty', 'frequency_penalty', 'seed', 'user', 'logit_bias', 'stream', 'stream_options', 'logprobs', 'echo', 'best_of', 'suffix'] as const;
+const SHARED_FIELDS = [
+  'max_tokens',
+  'temperature',
+  'top_p',
+  'n',
+  'stop',
+  'presence_penalty',
+  'frequency_penalty',
+  'seed',
+  'user',
+  'logit_bias',
+  'stream',
+  'stream_options',
+  'logprobs',
+  'echo',
+  'best_of',
+  'suffix',
+] as const;
 
 /**
  * `text-completion-openai/<model>` (gpt-3.5-turbo-instruct, davinci-002, or any server with only `/completions`):

@@ -49,7 +49,10 @@ export class VertexAiAdapter extends HttpProviderAdapter {
   async chat(request: ChatCompletionRequest, deployment: Deployment, signal: AbortSignal): Promise<JsonResult<CompletionObject>> {
     if (publisherOf(deployment) === 'anthropic') {
       const response = await this.call(deployment, 'rawPredict', claudeBody(request, deployment, false), signal, false);
-      return { headers: this.forwardedHeaders(response), body: fromAnthropicResponse(await this.readJson<AnthropicResponse>(response, signal), jsonModeSchema(request) !== undefined) };
+      return {
+        headers: this.forwardedHeaders(response),
+        body: fromAnthropicResponse(await this.readJson<AnthropicResponse>(response, signal), jsonModeSchema(request) !== undefined),
+      };
     }
     const response = await this.call(deployment, 'generateContent', toGeminiRequest(request, deployment.params), signal, false);
     return { headers: this.forwardedHeaders(response), body: fromGeminiResponse(await this.readJson<GeminiResponse>(response, signal), deployment.upstreamModel) };

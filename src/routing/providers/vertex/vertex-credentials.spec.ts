@@ -19,7 +19,17 @@ const KEY_FILE = {
 };
 
 function deployment(params: Record<string, unknown>, upstreamModel = 'gemini-1.5-pro', apiBase?: string): Deployment {
-  return { id: 'd', modelName: 'm', provider: 'vertex_ai', upstreamModel, apiBase, timeoutMs: 1000, streamTimeoutMs: 1000, mode: 'chat', params: { model: `vertex_ai/${upstreamModel}`, ...params } };
+  return {
+    id: 'd',
+    modelName: 'm',
+    provider: 'vertex_ai',
+    upstreamModel,
+    apiBase,
+    timeoutMs: 1000,
+    streamTimeoutMs: 1000,
+    mode: 'chat',
+    params: { model: `vertex_ai/${upstreamModel}`, ...params },
+  };
 }
 
 describe('Vertex AI credentials and URLs', () => {
@@ -31,7 +41,12 @@ describe('Vertex AI credentials and URLs', () => {
     const path = join(dir, 'sa.json');
     writeFileSync(path, JSON.stringify(KEY_FILE));
     for (const credentials of [JSON.stringify(KEY_FILE), KEY_FILE, path]) {
-      await expect(serviceAccountOf(deployment({ vertex_credentials: credentials }))).resolves.toMatchObject({ clientEmail: KEY_FILE.client_email, tokenUri: KEY_FILE.token_uri, projectId: 'from-key', privateKeyId: 'kid-1' });
+      await expect(serviceAccountOf(deployment({ vertex_credentials: credentials }))).resolves.toMatchObject({
+        clientEmail: KEY_FILE.client_email,
+        tokenUri: KEY_FILE.token_uri,
+        projectId: 'from-key',
+        privateKeyId: 'kid-1',
+      });
     }
     await expect(serviceAccountOf(deployment({}))).rejects.toThrow(/no Vertex AI credentials/);
     await expect(serviceAccountOf(deployment({ vertex_credentials: join(dir, 'missing.json') }))).rejects.toThrow(/cannot be read/);
@@ -76,7 +91,9 @@ describe('Vertex AI credentials and URLs', () => {
   });
 
   it('should report a refusal as an auth error without the key', async () => {
-    const http = { post: async () => ({ statusCode: 400, headers: {}, body: Readable.from([Buffer.from('{"error":"invalid_grant","error_description":"Invalid JWT Signature."}')]) }) } as unknown as UpstreamHttp;
+    const http = {
+      post: async () => ({ statusCode: 400, headers: {}, body: Readable.from([Buffer.from('{"error":"invalid_grant","error_description":"Invalid JWT Signature."}')]) }),
+    } as unknown as UpstreamHttp;
     const account = await serviceAccountOf(deployment({ vertex_credentials: KEY_FILE }));
     const error = (await new GoogleTokenSource(http).accessToken(account, deployment({})).catch((e: unknown) => e)) as Error & { status: number };
     expect(error.status).toBe(401);
@@ -102,6 +119,10 @@ describe('Vertex AI credentials and URLs', () => {
   });
 
   it("should take LiteLLM's variables for project, location and credentials", () => {
-    expect(vertexDefaults({ VERTEX_PROJECT: 'p', VERTEXAI_LOCATION: 'l', VERTEXAI_CREDENTIALS: '{}', GOOGLE_APPLICATION_CREDENTIALS: '/f' })).toEqual({ vertex_project: 'p', vertex_location: 'l', vertex_credentials: '{}' });
+    expect(vertexDefaults({ VERTEX_PROJECT: 'p', VERTEXAI_LOCATION: 'l', VERTEXAI_CREDENTIALS: '{}', GOOGLE_APPLICATION_CREDENTIALS: '/f' })).toEqual({
+      vertex_project: 'p',
+      vertex_location: 'l',
+      vertex_credentials: '{}',
+    });
   });
 });

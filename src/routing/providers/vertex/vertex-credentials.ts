@@ -2,7 +2,7 @@ import { createSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Deployment } from '../../deployment';
 import { UpstreamError } from '../../routing.errors';
-import { toEndpoint, UpstreamHttp } from '../../upstream-http.service';
+import { toEndpoint, type UpstreamHttp } from '../../upstream-http.service';
 import { readBounded } from '../upstream-response';
 
 export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
@@ -56,10 +56,14 @@ export async function serviceAccountOf(deployment: Deployment): Promise<ServiceA
     }
   }
   if (typeof parsed !== 'object' || parsed === null) {
-    throw authError(deployment, 'no Vertex AI credentials: set vertex_credentials (a service-account key, as JSON or a file path) or VERTEXAI_CREDENTIALS / GOOGLE_APPLICATION_CREDENTIALS');
+    throw authError(
+      deployment,
+      'no Vertex AI credentials: set vertex_credentials (a service-account key, as JSON or a file path) or VERTEXAI_CREDENTIALS / GOOGLE_APPLICATION_CREDENTIALS',
+    );
   }
   const key = parsed as Record<string, unknown>;
-  if (key.type !== undefined && key.type !== 'service_account') throw authError(deployment, `vertex_credentials of type '${String(key.type)}' are not supported; use a service-account key`);
+  if (key.type !== undefined && key.type !== 'service_account')
+    throw authError(deployment, `vertex_credentials of type '${String(key.type)}' are not supported; use a service-account key`);
   if (typeof key.client_email !== 'string' || typeof key.private_key !== 'string') throw authError(deployment, 'vertex_credentials lacks client_email or private_key');
   return {
     clientEmail: key.client_email,
@@ -138,7 +142,14 @@ export class GoogleTokenSource {
     let text: string;
     let status: number;
     try {
-      const response = await this.http.post(toEndpoint(account.tokenUri), { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal, TOKEN_TIMEOUT_MS, deployment);
+      const response = await this.http.post(
+        toEndpoint(account.tokenUri),
+        { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        signal,
+        TOKEN_TIMEOUT_MS,
+        deployment,
+      );
       status = response.statusCode;
       text = await readBounded(response.body, MAX_TOKEN_BODY_BYTES);
     } catch (error) {
