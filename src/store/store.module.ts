@@ -71,20 +71,23 @@ function sameServer(a: RedisSettings, b: RedisSettings): boolean {
     },
     {
       provide: INVALIDATION_BUS,
-      useFactory: async (redis: RedisConnection | null, config: TollgateConfig): Promise<InvalidationBus> => {
+      useFactory: async (redis: RedisConnection | null, config: TollgateConfig, opened: OpenedResources | null): Promise<InvalidationBus> => {
         if (redis) {
           const bus = new RedisInvalidationBus(redis, config.sharedState.keyPrefix);
+          // A boot that fails later must not leave the subscriber connection keeping the process alive.
+          if (opened) await opened.track(Promise.resolve(bus), (b) => b.close());
           await bus.start(REDIS_BOOT_WAIT_MS);
           return bus;
         }
         if (config.databaseUrl) {
           const bus = new PostgresInvalidationBus(config.databaseUrl);
+          if (opened) await opened.track(Promise.resolve(bus), (b) => b.close());
           await bus.start();
           return bus;
         }
         return new LocalInvalidationBus();
       },
-      inject: [SHARED_REDIS, TOLLGATE_CONFIG],
+      inject: [SHARED_REDIS, TOLLGATE_CONFIG, { token: OpenedResources, optional: true }],
     },
     {
       provide: RESPONSE_CACHE_STORE,
