@@ -59,7 +59,8 @@ model_list:
         try {
           const completion = await client.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'hi' }], user: 'outage-customer' });
           accepted.push(completion.id);
-        } catch {
+        } catch (e) {
+          if (refused < 3) process.stderr.write(`REFUSED ${Date.now()} ${(e as { status?: number }).status} ${(e as Error).message}\n`);
           refused++;
         }
       }
