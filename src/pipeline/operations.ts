@@ -193,6 +193,25 @@ function unsupported(label: string, deployment: Deployment): never {
 const noReply = (): undefined => undefined;
 const noEstimate = (): CallEstimate => ({ promptTokens: 0, replyTokens: 0 });
 
+/**
+ * An operation that carries no text for guardrails and reserves nothing ahead (files, batches, stored responses,
+ * realtime sessions): admitted and recorded like any call, priced from what it reports, if anything.
+ */
+function textless(name: OperationName, callType: string, idPrefix: string, rest: Partial<Operation> = {}): Operation {
+  return {
+    name,
+    callType,
+    idPrefix,
+    routerOperation: 'completion',
+    guardrailOperation: 'pass_through',
+    streams: false,
+    text: () => null,
+    replyText: noReply,
+    estimate: noEstimate,
+    ...rest,
+  };
+}
+
 export const CHAT: Operation = {
   name: 'chat',
   callType: 'acompletion',
@@ -359,37 +378,19 @@ export const RERANK: Operation = {
   },
 };
 
-export const CREATE_FILE: Operation = {
-  name: 'create_file',
-  callType: 'acreate_file',
-  idPrefix: 'file-',
-  routerOperation: 'completion',
-  guardrailOperation: 'pass_through',
-  streams: false,
-  text: () => null,
-  replyText: noReply,
-  estimate: noEstimate,
+export const CREATE_FILE = textless('create_file', 'acreate_file', 'file-', {
   invoke: async (adapter, input, deployment, signal) => {
     if (!adapter.createFile || !input.upload) unsupported('files', deployment);
     return binaryAnswer(await adapter.createFile(input.upload, deployment, signal));
   },
-};
+});
 
-export const FILE_REQUEST: Operation = {
-  name: 'file_request',
-  callType: 'afile_request',
-  idPrefix: 'file-',
-  routerOperation: 'completion',
-  guardrailOperation: 'pass_through',
-  streams: false,
-  text: () => null,
-  replyText: noReply,
-  estimate: noEstimate,
+export const FILE_REQUEST = textless('file_request', 'afile_request', 'file-', {
   invoke: async (adapter, input, deployment, signal) => {
     if (!adapter.fileRequest || !input.fileRequest) unsupported('files', deployment);
     return binaryAnswer(await adapter.fileRequest(input.fileRequest.method, input.fileRequest.path, deployment, signal));
   },
-};
+});
 
 /** The text of Responses items (message contents, function call outputs), for the reservation's estimate. */
 function itemsText(items: readonly unknown[]): string {
@@ -448,23 +449,9 @@ export const RESPONSES: Operation = {
  * Reads and deletes of stored responses (`GET/DELETE /v1/responses/{id}`, `…/input_items`): answered from
  * Tollgate's own store through a fixed target, admitted and recorded like any call (LiteLLM's call types).
  */
-function storedResponseOperation(name: OperationName, callType: string, idPrefix: string): Operation {
-  return {
-    name,
-    callType,
-    idPrefix,
-    routerOperation: 'completion',
-    guardrailOperation: 'pass_through',
-    streams: false,
-    text: () => null,
-    replyText: noReply,
-    estimate: noEstimate,
-  };
-}
-
-export const GET_RESPONSE = storedResponseOperation('get_response', 'aget_responses', 'respget-');
-export const DELETE_RESPONSE = storedResponseOperation('delete_response', 'adelete_responses', 'respdel-');
-export const LIST_RESPONSE_INPUT_ITEMS = storedResponseOperation('list_response_input_items', 'alist_input_items', 'respitems-');
+export const GET_RESPONSE = textless('get_response', 'aget_responses', 'respget-');
+export const DELETE_RESPONSE = textless('delete_response', 'adelete_responses', 'respdel-');
+export const LIST_RESPONSE_INPUT_ITEMS = textless('list_response_input_items', 'alist_input_items', 'respitems-');
 
 /**
  * A batch object is relayed without charging it: a batch's own `usage` (newer API versions report it) is charged
@@ -475,68 +462,32 @@ function batchObjectAnswer(result: BinaryResult): ProviderAnswer {
   return answer.kind === 'raw' ? { ...answer, usage: null } : answer;
 }
 
-export const CREATE_BATCH: Operation = {
-  name: 'create_batch',
-  callType: 'acreate_batch',
-  idPrefix: 'batch_req_',
-  routerOperation: 'completion',
-  guardrailOperation: 'pass_through',
-  streams: false,
-  text: () => null,
-  replyText: noReply,
-  estimate: noEstimate,
+export const CREATE_BATCH = textless('create_batch', 'acreate_batch', 'batch_req_', {
   invoke: async (adapter, input, deployment, signal) => {
     if (!adapter.batchRequest || !input.batchRequest) unsupported('batches', deployment);
     return batchObjectAnswer(await adapter.batchRequest('POST', 'batches', input.batchRequest.body, deployment, signal));
   },
-};
+});
 
-export const BATCH_REQUEST: Operation = {
-  name: 'batch_request',
-  callType: 'abatch_request',
-  idPrefix: 'batch_req_',
-  routerOperation: 'completion',
-  guardrailOperation: 'pass_through',
-  streams: false,
-  text: () => null,
-  replyText: noReply,
-  estimate: noEstimate,
+export const BATCH_REQUEST = textless('batch_request', 'abatch_request', 'batch_req_', {
   invoke: async (adapter, input, deployment, signal) => {
     if (!adapter.batchRequest || !input.batchRequest) unsupported('batches', deployment);
     const { method, path, body } = input.batchRequest;
     return batchObjectAnswer(await adapter.batchRequest(method, path, body, deployment, signal));
   },
-};
+});
 
 /** The spend of a completed batch, charged once from its output file's usage (`CallPipeline.chargeOnce`). */
-export const BATCH_USAGE: Operation = {
-  name: 'batch_usage',
-  callType: 'batch',
-  idPrefix: 'batch_',
-  routerOperation: 'completion',
-  guardrailOperation: 'pass_through',
-  streams: false,
-  text: () => null,
-  replyText: noReply,
-  estimate: noEstimate,
-};
+export const BATCH_USAGE = textless('batch_usage', 'batch', 'batch_');
 
 /** A realtime websocket session: admitted at connect, charged per `response.done` (`CallPipeline.openSession`). */
-export const REALTIME: Operation = {
-  name: 'realtime',
-  callType: 'realtime',
-  idPrefix: 'rt_',
+export const REALTIME = textless('realtime', 'realtime', 'rt_', {
   routerOperation: 'chat',
-  guardrailOperation: 'pass_through',
-  streams: false,
-  text: () => null,
-  replyText: noReply,
-  estimate: noEstimate,
   connect: (adapter, deployment, signal) => {
     if (!adapter.openRealtime) unsupported('realtime', deployment);
     return adapter.openRealtime(deployment, signal);
   },
-};
+});
 
 export const PASS_THROUGH: Operation = {
   name: 'pass_through',
