@@ -65,12 +65,29 @@ model_list:
         }
       }
     };
+    const chat = (apiKey: string) =>
+      fetch(`${gateway!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'priced', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    // A wrong key is remembered as unknown before the outage.
+    expect((await chat('sk-wrong-before-outage')).status).toBe(401);
+
     const load = Promise.all([worker(), worker(), worker(), worker()]);
     await sleep(1_000);
     stopServer();
     const acceptedBeforeOutage = accepted.length;
-    await sleep(3_000);
+    // Longer than the 5 s an unknown end user or key is remembered: the database is asked again during the outage,
+    // and the answer it last gave has to stand.
+    await sleep(6_000);
     const acceptedDuringOutage = accepted.length - acceptedBeforeOutage;
+    expect((await chat('sk-wrong-before-outage')).status).toBe(401);
+    // A key never seen cannot be checked without the database: a retryable 503, not a 500.
+    const unseen = await chat('sk-never-seen-before');
+    expect(unseen.status).toBe(503);
+    expect(unseen.headers.get('retry-after')).toBe('1');
+    expect(((await unseen.json()) as { error: { type: string } }).error.type).toBe('service_unavailable_error');
     const metrics = await (await fetch(`${gateway!.url}/metrics`)).text();
     expect(Number(/^tollgate_spend_ledger_queued_rows (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     expect(Number(/^tollgate_spend_ledger_outage_seconds ([\d.]+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);

@@ -1,3 +1,5 @@
+import { MissMemory } from './miss-memory';
+
 export interface RecordCacheOptions {
   /** How long "no such id" is remembered, so calls naming unknown ids do not each reach the database. */
   missTtlMs?: number;
@@ -13,15 +15,12 @@ export interface RecordCacheOptions {
  */
 export class RecordCache<T> {
   private readonly records = new Map<string, T>();
-  private readonly misses = new Map<string, number>();
-  private readonly missTtlMs: number;
-  private readonly maxMisses: number;
+  private readonly misses: MissMemory;
   private readonly maxRecords: number;
   private mutations = 0;
 
   constructor(options: RecordCacheOptions = {}) {
-    this.missTtlMs = options.missTtlMs ?? 5_000;
-    this.maxMisses = options.maxMisses ?? 10_000;
+    this.misses = new MissMemory({ ttlMs: options.missTtlMs, maxEntries: options.maxMisses });
     this.maxRecords = options.maxRecords ?? 100_000;
   }
 
@@ -52,7 +51,7 @@ export class RecordCache<T> {
     this.records.delete(id);
     while (this.records.size >= this.maxRecords) this.records.delete(this.records.keys().next().value as string);
     this.records.set(id, record);
-    this.misses.delete(id);
+    this.misses.forget(id);
   }
 
   /** Stores a created or changed record: the answer callers get from now on. */
@@ -64,7 +63,7 @@ export class RecordCache<T> {
   evict(id: string): void {
     this.mutations++;
     this.records.delete(id);
-    this.misses.delete(id);
+    this.misses.forget(id);
   }
 
   /** Evicts every record matching `predicate`. */
@@ -75,15 +74,16 @@ export class RecordCache<T> {
   }
 
   isKnownMiss(id: string, now: number): boolean {
-    const until = this.misses.get(id);
-    if (until === undefined) return false;
-    if (until > now) return true;
-    this.misses.delete(id);
-    return false;
+    return this.misses.isKnown(id, now);
   }
 
   forgetMiss(id: string): void {
-    this.misses.delete(id);
+    this.misses.forget(id);
+  }
+
+  /** See MissMemory.heldThroughOutage: true when `id` stays a miss because the database cannot be reached. */
+  missHeldThroughOutage(id: string, error: unknown, now: number): boolean {
+    return this.misses.heldThroughOutage(id, error, now);
   }
 
   /** Every cached record, for changes that must reach all records sharing something (e.g. a budget). */
@@ -92,8 +92,6 @@ export class RecordCache<T> {
   }
 
   rememberMiss(id: string, now: number): void {
-    this.misses.delete(id);
-    while (this.misses.size >= this.maxMisses) this.misses.delete(this.misses.keys().next().value as string);
-    this.misses.set(id, now + this.missTtlMs);
+    this.misses.remember(id, now);
   }
 }

@@ -380,7 +380,13 @@ export class CustomersService implements OnApplicationShutdown {
   /** Reads an end user from the database; caches the answer unless a mutation raced the read. */
   private async load(userId: string, attempt = 0): Promise<EndUserRecord | null> {
     const epoch = this.cache.epoch;
-    const entity = await this.repository.findEndUser(userId);
+    let entity: EndUserEntity | null;
+    try {
+      entity = await this.repository.findEndUser(userId);
+    } catch (error) {
+      if (this.cache.missHeldThroughOutage(userId, error, Date.now())) return null;
+      throw error;
+    }
     if (this.cache.epoch !== epoch && attempt < STALE_READ_RETRIES) return this.load(userId, attempt + 1);
     const cacheable = this.cache.epoch === epoch;
     const now = Date.now();

@@ -1,4 +1,5 @@
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
+import { MissMemory } from '../common/miss-memory';
 
 export interface GraceEntry {
   activeToken: string;
@@ -20,17 +21,14 @@ export interface KeyCacheOptions {
  */
 export class KeyCache {
   private readonly records = new Map<string, VirtualKeyRecord>();
-  private readonly misses = new Map<string, number>();
+  private readonly misses: MissMemory;
   private readonly graces = new Map<string, GraceEntry>();
   private readonly forwards = new Map<string, string>();
-  private readonly missTtlMs: number;
-  private readonly maxMisses: number;
   private readonly maxForwards: number;
   private mutations = 0;
 
   constructor(options: KeyCacheOptions = {}) {
-    this.missTtlMs = options.missTtlMs ?? 5_000;
-    this.maxMisses = options.maxMisses ?? 10_000;
+    this.misses = new MissMemory({ ttlMs: options.missTtlMs, maxEntries: options.maxMisses });
     this.maxForwards = options.maxForwards ?? 10_000;
   }
 
@@ -51,7 +49,7 @@ export class KeyCache {
   /** Caches a record read from the database (no mutation: the epoch stays). */
   adopt(record: VirtualKeyRecord): void {
     this.records.set(record.token, record);
-    this.misses.delete(record.token);
+    this.misses.forget(record.token);
   }
 
   /** Stores a created or changed key; the answer callers get from now on. */
@@ -77,7 +75,7 @@ export class KeyCache {
     for (const grace of this.graces.values()) if (grace.activeToken === oldToken) grace.activeToken = record.token;
     if (graceUntil) {
       this.graces.set(oldToken, { activeToken: record.token, revokeAt: graceUntil });
-      this.misses.delete(oldToken);
+      this.misses.forget(oldToken);
     } else {
       this.rememberMiss(oldToken, now);
     }
@@ -94,7 +92,7 @@ export class KeyCache {
   evict(token: string): void {
     this.mutations++;
     this.records.delete(token);
-    this.misses.delete(token);
+    this.misses.forget(token);
     this.graces.delete(token);
     for (const [old, grace] of this.graces) if (grace.activeToken === token) this.graces.delete(old);
   }
@@ -125,17 +123,15 @@ export class KeyCache {
   }
 
   isKnownMiss(token: string, now: number): boolean {
-    const until = this.misses.get(token);
-    if (until === undefined) return false;
-    if (until > now) return true;
-    this.misses.delete(token);
-    return false;
+    return this.misses.isKnown(token, now);
   }
 
   rememberMiss(token: string, now: number): void {
-    this.misses.delete(token);
-    // Oldest first: Map iteration order is insertion order.
-    while (this.misses.size >= this.maxMisses) this.misses.delete(this.misses.keys().next().value as string);
-    this.misses.set(token, now + this.missTtlMs);
+    this.misses.remember(token, now);
+  }
+
+  /** See MissMemory.heldThroughOutage: an unknown key stays unknown (401, not 500) while the database is down. */
+  missHeldThroughOutage(token: string, error: unknown, now: number): boolean {
+    return this.misses.heldThroughOutage(token, error, now);
   }
 }

@@ -21,7 +21,7 @@ import { assertCanWrite, assertWithinGrant, canModify, canRead, KeyCaller, resol
 import { abbreviateKey, hashKey, isTokenHash, maskKey, newSecretKey, toTokenHash } from './key-secret';
 import { applyGenerateDefaults, enforceUpperbounds, KeySettings, readKeySettings } from './key-settings';
 import { InvalidKeyRequestError, KeyAccessDeniedError, KeyAliasTakenError, KeyFieldNotSupportedError, KeyNotFoundError } from './keys.errors';
-import { KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
+import { type DeprecatedKey, KeysRepository, KeySortColumn, NewVirtualKey, VirtualKeyChanges } from './keys.repository';
 import { SerialQueue } from '../common/serial-queue';
 import { UnitOfWork } from '../database/unit-of-work';
 import { SecretsService } from '../secrets/secrets.service';
@@ -375,8 +375,15 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   /** Reads a key (or a rotated-out hash) from the database; caches the answer unless a mutation raced the read. */
   private async load(token: string, attempt = 0): Promise<VirtualKeyRecord | null> {
     const epoch = this.cache.epoch;
-    const entity = await this.repository.findByToken(token);
-    const grace = entity ? null : await this.repository.findDeprecated(token);
+    let entity: VirtualKeyEntity | null;
+    let grace: DeprecatedKey | null;
+    try {
+      entity = await this.repository.findByToken(token);
+      grace = entity ? null : await this.repository.findDeprecated(token);
+    } catch (error) {
+      if (this.cache.missHeldThroughOutage(token, error, Date.now())) return null;
+      throw error;
+    }
     if (this.cache.epoch !== epoch && attempt < STALE_READ_RETRIES) return this.load(token, attempt + 1);
     const cacheable = this.cache.epoch === epoch;
     const now = Date.now();

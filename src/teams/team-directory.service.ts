@@ -165,14 +165,20 @@ export class TeamDirectory {
     let load = this.loading.get(loadingKey) as Promise<T | null> | undefined;
     if (!load) {
       const epoch = cache.epoch;
-      const started = read().then((record) => {
-        if (cache.epoch !== epoch) return record;
-        const raced = cache.get(id);
-        if (raced !== undefined) return raced;
-        if (record === null) cache.rememberMiss(id, now);
-        else cache.adopt(id, record);
-        return record;
-      });
+      const started = read().then(
+        (record) => {
+          if (cache.epoch !== epoch) return record;
+          const raced = cache.get(id);
+          if (raced !== undefined) return raced;
+          if (record === null) cache.rememberMiss(id, now);
+          else cache.adopt(id, record);
+          return record;
+        },
+        (error: unknown) => {
+          if (cache.missHeldThroughOutage(id, error, Date.now())) return null;
+          throw error;
+        },
+      );
       load = started.finally(() => {
         if (this.loading.get(loadingKey) === load) this.loading.delete(loadingKey);
       });

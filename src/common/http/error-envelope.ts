@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { isConnectionFailure } from '../errors/connection-failure';
 import { DomainError, type ErrorCode } from '../errors/domain-error';
 
 export interface OpenAiErrorBody {
@@ -67,6 +68,16 @@ export function renderError(error: unknown): RenderedError {
   }
   const fastifyError = fastifyErrorOf(error);
   if (fastifyError) return fastifyError;
+  if (isConnectionFailure(error)) {
+    // Not the client's fault and not a bug: the database went away (restart, failover). Clients retry a 503.
+    return {
+      status: 503,
+      internalCode: 'GW_BACKEND_UNREACHABLE',
+      body: envelope(503, 'The gateway cannot reach its database or another backing service right now. Retry shortly.', 'service_unavailable_error', null),
+      headers: { 'retry-after': '1' },
+      unexpected: true,
+    };
+  }
   return {
     status: 500,
     internalCode: 'GW_INTERNAL',

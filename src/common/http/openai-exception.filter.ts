@@ -54,8 +54,8 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
 export function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): number {
   const rendered = renderError(exception);
   if (rendered.unexpected) {
-    // Name and message only: stacks and driver errors may carry SQL, paths or secrets.
-    const name = exception instanceof Error ? exception.name : typeof exception;
+    // Kind and code only: stacks and driver messages may carry SQL, paths or secrets.
+    const name = errorKind(exception);
     // The route template, not the URL: paths and query strings can carry keys (/key/sk-…/regenerate).
     logger.error(`request ${request.id} ${request.method} ${request.routeOptions.url ?? 'unmatched'} failed: ${rendered.internalCode} ${name}`);
   }
@@ -71,4 +71,16 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, exceptio
     .type('application/json')
     .send(rendersAnthropicErrors(request) ? anthropicErrorBody(rendered) : rendered.body);
   return rendered.status;
+}
+
+/**
+ * What was thrown, without its message: the class name (which survives a realm boundary where `instanceof Error`
+ * does not) and a driver or system error code such as ECONNREFUSED or 57P01 when there is one.
+ */
+export function errorKind(exception: unknown): string {
+  if (typeof exception !== 'object' || exception === null) return typeof exception;
+  const className = (exception as { constructor?: { name?: unknown } }).constructor?.name;
+  const code = (exception as { code?: unknown }).code;
+  const kind = typeof className === 'string' && className !== '' ? className : 'object';
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/i.test(code) ? `${kind} ${code}` : kind;
 }
