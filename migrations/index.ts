@@ -11,6 +11,7 @@ import { InstanceHeartbeats1764780000000 } from './1764780000000-instance-heartb
 import { TeamDeprecatedMembers1764800000000 } from './1764800000000-team-deprecated-members';
 import { CreateResponses1764860000000 } from './1764860000000-create-responses';
 import { CreateLlmObjectOwners1764870000000 } from './1764870000000-create-llm-object-owners';
+import { SpendTagDays1764880000000 } from './1764880000000-spend-tag-days';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   TeamDeprecatedMembers1764800000000,
   CreateResponses1764860000000,
   CreateLlmObjectOwners1764870000000,
+  SpendTagDays1764880000000,
 ];

@@ -53,7 +53,22 @@ describe('spend log row mapping', () => {
       requester_ip_address: '10.0.0.1',
       cache_hit: 'False',
       status: 'failure',
-      metadata: {},
+      // Nothing stored: LiteLLM's metadata comes from the columns alone.
+      metadata: {
+        user_api_key: RECORD.api_key,
+        user_api_key_alias: null,
+        user_api_key_team_id: 'team-1',
+        user_api_key_team_alias: null,
+        user_api_key_org_id: null,
+        user_api_key_user_id: 'alice',
+        user_api_key_end_user_id: 'cust-1',
+        spend_logs_metadata: null,
+        requester_ip_address: '10.0.0.1',
+        status: 'failure',
+        applied_guardrails: [],
+        error_information: null,
+        stream: false,
+      },
     });
   });
 

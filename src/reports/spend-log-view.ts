@@ -1,4 +1,4 @@
-import type { SpendLogMetadata } from '../spend/spend-log-row';
+import { expandSpendLogMetadata, type SpendLogMetadata } from '../spend/spend-log-row';
 
 /**
  * A `tollgate_spend_logs` row as the database driver returns it: timestamps as Date (pg) or string,
@@ -28,7 +28,7 @@ export interface SpendLogRecord {
   requester_ip_address: string | null;
   cache_hit: boolean;
   status: 'success' | 'failure';
-  metadata: SpendLogMetadata | Record<string, unknown> | null;
+  metadata: Record<string, unknown> | null;
 }
 
 /** One spend log as `/spend/logs` and the export return it: LiteLLM's `LiteLLM_SpendLogs` field names. */
@@ -125,7 +125,7 @@ export function toSpendLogView(row: SpendLogRecord): SpendLogView {
     requester_ip_address: row.requester_ip_address,
     cache_hit: row.cache_hit ? 'True' : 'False',
     status: row.status,
-    metadata: row.metadata ?? {},
+    metadata: expandSpendLogMetadata(row, row.metadata),
   };
 }
 

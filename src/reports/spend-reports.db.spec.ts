@@ -155,8 +155,13 @@ describe('Spend reports on the real schema (PGlite)', () => {
         JSON.stringify(log.metadata ?? { user_api_key: log.api_key ?? '', spend_logs_metadata: { hello: 'world' } }),
       ],
     );
+    // What the ledger keeps beside the row: per-tag totals of its UTC day.
     for (const tag of log.request_tags ?? []) {
-      await pg.query(`INSERT INTO tollgate_spend_log_tags (tag, start_time, request_id, spend) VALUES ($1, $2, $3, $4)`, [tag, log.start_time, log.request_id, spend]);
+      await pg.query(
+        `INSERT INTO tollgate_spend_tag_days (day, tag, spend, log_count) VALUES (($1::timestamptz AT TIME ZONE 'UTC')::date, $2, $3, 1)
+         ON CONFLICT (day, tag) DO UPDATE SET spend = tollgate_spend_tag_days.spend + EXCLUDED.spend, log_count = tollgate_spend_tag_days.log_count + 1`,
+        [log.start_time, tag, spend],
+      );
     }
   }
 
@@ -188,7 +193,22 @@ describe('Spend reports on the real schema (PGlite)', () => {
         requester_ip_address: null,
         cache_hit: 'True',
         status: 'success',
-        metadata: { user_api_key: HASH_B, spend_logs_metadata: { hello: 'world' } },
+        // LiteLLM's whole metadata object: the row's columns, then what the row stored.
+        metadata: {
+          user_api_key: HASH_B,
+          user_api_key_alias: null,
+          user_api_key_team_id: null,
+          user_api_key_team_alias: null,
+          user_api_key_org_id: null,
+          user_api_key_user_id: 'bob',
+          user_api_key_end_user_id: null,
+          spend_logs_metadata: { hello: 'world' },
+          requester_ip_address: null,
+          status: 'success',
+          applied_guardrails: [],
+          error_information: null,
+          stream: false,
+        },
       });
     });
 
@@ -248,7 +268,7 @@ describe('Spend reports on the real schema (PGlite)', () => {
       ]);
     });
 
-    it('should count a date range from the per-tag rows', async () => {
+    it('should count a date range from the per-day tag totals', async () => {
       expect(await reports.tagSpend({ kind: 'all' }, range('2024-05-01', '2024-05-01'))).toEqual([
         { individual_request_tag: 'prod', log_count: 2, total_spend: 0.75 },
         { individual_request_tag: 'app-x', log_count: 1, total_spend: 0.5 },
@@ -455,7 +475,7 @@ describe('Spend reports on the real schema (PGlite)', () => {
       const first = Object.fromEntries(SPEND_LOG_FIELDS.map((field, index) => [field, body[0][index]]));
       expect(first).toMatchObject({ request_id: 'r1', spend: '0.5', cache_hit: 'False', request_tags: '["prod","app-x"]', team_id: 'team-1', completionStartTime: '' });
       const bulk = body.find((record) => record[0] === 'bulk-000002') as string[];
-      expect(JSON.parse(bulk[SPEND_LOG_FIELDS.indexOf('metadata')])).toEqual({ note: 'say "hi",\ntwice', n: 2 });
+      expect(JSON.parse(bulk[SPEND_LOG_FIELDS.indexOf('metadata')])).toMatchObject({ note: 'say "hi",\ntwice', n: 2, status: 'success' });
       expect(JSON.parse(bulk[SPEND_LOG_FIELDS.indexOf('request_tags')])).toEqual(['bulk', 'a,b']);
     }, 60_000);
 

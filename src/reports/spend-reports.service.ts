@@ -149,34 +149,44 @@ export class SpendReportsService {
   }
 
   /**
-   * Spend per request tag, highest first. With a range it is counted from the per-tag rows (an index range scan);
-   * without one, the whole proxy's totals come from the ledger's per-tag counters, and a scoped caller's from
-   * their own rows.
+   * Spend per request tag, highest first. The whole proxy's totals come from the ledger's counters: per tag for all
+   * time, per tag and UTC day for a range. A scoped caller's come from their own rows and the tags on them.
    */
   async tagSpend(scope: SpendScope, range: DayRange | null): Promise<TagSpend[]> {
-    if (!range && scope.kind === 'all') {
-      const rows = await this.sql.query<{ tag: string; log_count: number | string; spend: number | string }>(
-        `SELECT "tag", "log_count"::float8 AS "log_count", "spend"::float8 AS "spend" FROM "tollgate_tag_spend"
-         WHERE "log_count" > 0 ORDER BY "spend" DESC, "tag"`,
-      );
+    if (scope.kind === 'all') {
+      const rows = range
+        ? await this.tagDays(range, null)
+        : await this.sql.query<{ tag: string; log_count: number | string; spend: number | string }>(
+            `SELECT "tag", "log_count"::float8 AS "log_count", "spend"::float8 AS "spend" FROM "tollgate_tag_spend"
+             WHERE "log_count" > 0 ORDER BY "spend" DESC, "tag"`,
+          );
       return rows.map((row) => ({ individual_request_tag: row.tag, log_count: toNumber(row.log_count), total_spend: toNumber(row.spend) }));
     }
     const params: unknown[] = [];
     const where: string[] = [];
-    if (range) {
-      where.push(`t."start_time" >= $${params.push(range.start)}`, `t."start_time" < $${params.push(range.endExclusive)}`);
-    }
-    const scoped = scope.kind !== 'all';
-    if (scoped) addScopeCondition(scope, 'sl', where, params);
+    if (range) where.push(`sl."start_time" >= $${params.push(range.start)}`, `sl."start_time" < $${params.push(range.endExclusive)}`);
+    addScopeCondition(scope, 'sl', where, params);
     const rows = await this.sql.query<{ tag: string; log_count: number | string; spend: number | string }>(
-      `SELECT t."tag", COUNT(*)::float8 AS "log_count", COALESCE(SUM(t."spend"), 0)::float8 AS "spend"
-       FROM "tollgate_spend_log_tags" t
-       ${scoped ? 'JOIN "tollgate_spend_logs" sl ON sl."request_id" = t."request_id"' : ''}
+      `SELECT t."tag", COUNT(*)::float8 AS "log_count", COALESCE(SUM(sl."spend"), 0)::float8 AS "spend"
+       FROM "tollgate_spend_logs" sl CROSS JOIN LATERAL unnest(sl."request_tags") AS t("tag")
        ${whereClause(where)}
        GROUP BY t."tag" ORDER BY 3 DESC, 1`,
       params,
     );
     return rows.map((row) => ({ individual_request_tag: row.tag, log_count: toNumber(row.log_count), total_spend: toNumber(row.spend) }));
+  }
+
+  /** Per-tag totals of the UTC days of `range` from the ledger's day counters, all tags or the listed ones. */
+  private tagDays(range: DayRange, tags: readonly string[] | null): Promise<{ tag: string; log_count: number | string; spend: number | string }[]> {
+    const params: unknown[] = [range.start, range.endExclusive];
+    const where = ['"day" >= ($1::timestamptz AT TIME ZONE \'UTC\')::date', '"day" < ($2::timestamptz AT TIME ZONE \'UTC\')::date'];
+    if (tags) where.push(`"tag" = ANY($${params.push(tags)}::text[])`);
+    return this.sql.query(
+      `SELECT "tag", SUM("log_count")::float8 AS "log_count", SUM("spend")::float8 AS "spend"
+       FROM "tollgate_spend_tag_days" ${whereClause(where)}
+       GROUP BY "tag" HAVING SUM("log_count") > 0 ORDER BY 3 DESC, 1`,
+      params,
+    );
   }
 
   /** `/global/spend/report` grouped by team alias or by customer: per day, per group, spend per (model, key). */
@@ -267,15 +277,7 @@ export class SpendReportsService {
 
   /** Spend per tag in the range, all tags or the listed ones (`all-tags` means all), in LiteLLM's UI shape. */
   async tagSpendForUi(range: DayRange, tags: readonly string[] | null): Promise<GlobalTagSpend> {
-    const params: unknown[] = [range.start, range.endExclusive];
-    const where = ['t."start_time" >= $1', 't."start_time" < $2'];
-    if (tags && !tags.includes('all-tags')) where.push(`t."tag" = ANY($${params.push(tags)}::text[])`);
-    const rows = await this.sql.query<{ tag: string; spend: number | string; log_count: number | string }>(
-      `SELECT t."tag", COALESCE(SUM(t."spend"), 0)::float8 AS "spend", COUNT(*)::float8 AS "log_count"
-       FROM "tollgate_spend_log_tags" t ${whereClause(where)}
-       GROUP BY 1 ORDER BY 2 DESC, 1`,
-      params,
-    );
+    const rows = await this.tagDays(range, tags && !tags.includes('all-tags') ? tags : null);
     return { spend_per_tag: rows.map((row) => ({ name: row.tag, spend: toNumber(row.spend), log_count: toNumber(row.log_count) })) };
   }
 

@@ -66,22 +66,22 @@ const COUNTER_UPDATES = `
     INSERT INTO "tollgate_tag_spend" AS c ("tag", "spend", "log_count")
     SELECT t.tag, sum(a."spend"), count(*) FROM applied a CROSS JOIN LATERAL unnest(a."request_tags") AS t(tag) GROUP BY t.tag
     ON CONFLICT ("tag") DO UPDATE SET "spend" = c."spend" + EXCLUDED."spend", "log_count" = c."log_count" + EXCLUDED."log_count", "updated_at" = now()),
+  tag_days AS (
+    INSERT INTO "tollgate_spend_tag_days" AS d ("day", "tag", "spend", "log_count")
+    SELECT (a."start_time" AT TIME ZONE 'UTC')::date, t.tag, sum(a."spend"), count(*) FROM applied a CROSS JOIN LATERAL unnest(a."request_tags") AS t(tag) GROUP BY 1, 2
+    ON CONFLICT ("day", "tag") DO UPDATE SET "spend" = d."spend" + EXCLUDED."spend", "log_count" = d."log_count" + EXCLUDED."log_count"),
   global AS (
     INSERT INTO "tollgate_budget_counters" AS g ("entity_type", "entity_id", "spend")
     SELECT 'user', 'litellm-proxy-budget', sum("spend") FROM applied HAVING sum("spend") > 0
     ON CONFLICT ("entity_type", "entity_id") DO UPDATE SET "spend" = g."spend" + EXCLUDED."spend", "updated_at" = now())`;
 
-/** Rows that are kept: the log row itself and one index row per tag. */
+/** The row that is kept: the log row itself (its tags are counted per day with the other counters). */
 const STORE_ROWS = `
   inserted AS (
     INSERT INTO "tollgate_spend_logs" (${quoted}) SELECT ${quoted} FROM input
     ON CONFLICT ("request_id") DO NOTHING
     RETURNING ${quoted}),
-  applied AS (SELECT * FROM inserted),
-  tags AS (
-    INSERT INTO "tollgate_spend_log_tags" ("tag", "start_time", "request_id", "spend")
-    SELECT t.tag, a."start_time", a."request_id", a."spend" FROM applied a CROSS JOIN LATERAL unnest(a."request_tags") AS t(tag)
-    ON CONFLICT DO NOTHING),`;
+  applied AS (SELECT * FROM inserted),`;
 
 /** `disable_spend_logs`: nothing per call is kept but the request id, so counters still apply exactly once. */
 const APPLY_ONLY = `

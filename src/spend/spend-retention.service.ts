@@ -14,8 +14,8 @@ const APPLIED_RECORDS_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 const JOB_NAME = 'spend-log-retention';
 
 /**
- * `general_settings.maximum_spend_logs_retention_period`: a scheduled job deletes spend rows (and their tag
- * index rows) older than the period, in small batches. Counters keep their totals; only the per-call detail goes.
+ * `general_settings.maximum_spend_logs_retention_period`: a scheduled job deletes spend rows older than the period,
+ * in small batches. Counters and the per-day tag totals stay; only the per-call detail goes.
  */
 @Injectable()
 export class SpendRetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -57,10 +57,6 @@ export class SpendRetentionService implements OnApplicationBootstrap, OnApplicat
       );
       if (this.retentionMs === undefined) return 0;
       const cutoff = new Date(now.getTime() - this.retentionMs);
-      await this.deleteInBatches(
-        `DELETE FROM "tollgate_spend_log_tags" WHERE ctid IN (SELECT ctid FROM "tollgate_spend_log_tags" WHERE "start_time" < $1 LIMIT ${DELETE_BATCH})`,
-        cutoff,
-      );
       deleted = await this.deleteInBatches(
         `DELETE FROM "tollgate_spend_logs" WHERE "request_id" IN (SELECT "request_id" FROM "tollgate_spend_logs" WHERE "start_time" < $1 LIMIT ${DELETE_BATCH})`,
         cutoff,

@@ -1,4 +1,5 @@
 import { buildSpendRow, mergeSpendLogsMetadata, mergeTags, type SpendCallFacts } from './spend-row.builder';
+import { expandSpendLogMetadata } from './spend-log-row';
 
 function facts(overrides: Partial<SpendCallFacts> = {}): SpendCallFacts {
   return {
@@ -27,7 +28,7 @@ function facts(overrides: Partial<SpendCallFacts> = {}): SpendCallFacts {
     clientIp: '10.0.0.8',
     providerResponseId: 'chatcmpl-upstream',
     failure: null,
-    appliedGuardrails: [],
+    appliedGuardrails: ['hide_secrets'],
     ...overrides,
   };
 }
@@ -59,16 +60,28 @@ describe(buildSpendRow.name, () => {
       status: 'success',
       provider_response_id: 'chatcmpl-upstream',
     });
-    expect(row.metadata).toMatchObject({
+    // Stored: only what no column holds.
+    expect(row.metadata).toEqual({
+      user_api_key_alias: 'app',
+      user_api_key_team_alias: 'Team One',
+      spend_logs_metadata: { source: 'request', owner: 'alice', cost_center: 42 },
+      applied_guardrails: ['hide_secrets'],
+    });
+    // Shown: LiteLLM's whole object, from the columns and what was stored.
+    expect(expandSpendLogMetadata(row, row.metadata)).toEqual({
       user_api_key: 'hash-of-key',
       user_api_key_alias: 'app',
       user_api_key_team_id: 'team-1',
       user_api_key_team_alias: 'Team One',
       user_api_key_org_id: 'org-1',
       user_api_key_user_id: 'alice',
+      user_api_key_end_user_id: row.end_user,
       spend_logs_metadata: { source: 'request', owner: 'alice', cost_center: 42 },
+      requester_ip_address: '10.0.0.8',
       status: 'success',
+      applied_guardrails: ['hide_secrets'],
       error_information: null,
+      stream: false,
     });
   });
 
@@ -87,9 +100,15 @@ describe(buildSpendRow.name, () => {
   });
 
   it('should charge master-key calls to no key and log the caller as the user', () => {
-    const row = buildSpendRow(facts({ key: null, team: null, callerUserId: 'default_user_id', requestMetadata: null, headerTags: [] }));
+    const row = buildSpendRow(facts({ key: null, team: null, callerUserId: 'default_user_id', requestMetadata: null, headerTags: [], appliedGuardrails: [] }));
     expect(row).toMatchObject({ key_id: null, user: 'default_user_id', team_id: null, request_tags: [] });
-    expect(row.metadata.spend_logs_metadata).toBeNull();
+    expect(row.metadata).toEqual({});
+    expect(expandSpendLogMetadata(row, row.metadata)).toMatchObject({
+      user_api_key: 'hash-of-key',
+      user_api_key_user_id: 'default_user_id',
+      spend_logs_metadata: null,
+      applied_guardrails: [],
+    });
   });
 
   it('should take total tokens as at least prompt plus completion', () => {

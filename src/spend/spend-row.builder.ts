@@ -1,4 +1,4 @@
-import type { SpendLogMetadata, SpendLogRow } from './spend-log-row';
+import { type SpendLogRow, storedSpendLogMetadata } from './spend-log-row';
 
 /** Most tags one row keeps; more are refused at the edge (request-validation) so nothing is silently dropped. */
 export const MAX_TAGS_PER_ROW = 64;
@@ -54,21 +54,14 @@ export function buildSpendRow(facts: SpendCallFacts): SpendLogRow {
   const userId = key?.userId ?? facts.callerUserId;
   const teamId = team?.teamId ?? key?.teamId ?? null;
   const status = facts.failure ? 'failure' : 'success';
-  const metadata: SpendLogMetadata = {
-    user_api_key: facts.apiKeyHash,
+  const metadata = storedSpendLogMetadata({
     user_api_key_alias: key?.keyAlias ?? null,
-    user_api_key_team_id: teamId,
     user_api_key_team_alias: team?.teamAlias ?? null,
-    user_api_key_org_id: team?.organizationId ?? null,
-    user_api_key_user_id: userId,
-    user_api_key_end_user_id: facts.endUserId,
     spend_logs_metadata: mergeSpendLogsMetadata(key?.metadata, team?.metadata, facts.requestMetadata),
-    requester_ip_address: facts.clientIp,
-    status,
     applied_guardrails: [...facts.appliedGuardrails],
     error_information: facts.failure ? { error_class: facts.failure.errorClass, error_code: facts.failure.errorCode, error_message: facts.failure.message } : null,
     stream: facts.stream,
-  };
+  });
   return {
     request_id: facts.requestId,
     call_type: facts.callType,
