@@ -12,6 +12,7 @@ import { TeamDeprecatedMembers1764800000000 } from './1764800000000-team-depreca
 import { CreateResponses1764860000000 } from './1764860000000-create-responses';
 import { CreateLlmObjectOwners1764870000000 } from './1764870000000-create-llm-object-owners';
 import { SpendTagDays1764880000000 } from './1764880000000-spend-tag-days';
+import { PartitionSpendLogs1764890000000 } from './1764890000000-partition-spend-logs';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   CreateResponses1764860000000,
   CreateLlmObjectOwners1764870000000,
   SpendTagDays1764880000000,
+  PartitionSpendLogs1764890000000,
 ];

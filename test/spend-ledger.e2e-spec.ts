@@ -3,6 +3,7 @@ import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/ch
 import { DataSource } from 'typeorm';
 import { SpendLedgerService } from '../src/spend/spend-ledger.service';
 import { SpendRetentionService } from '../src/spend/spend-retention.service';
+import { monthStart, partitionName, SpendPartitions } from '../src/spend/spend-partitions';
 import { apiClient } from './support/api-client';
 import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
@@ -257,5 +258,26 @@ model_list:
     // Per-day tag totals are not per-call detail: they stay.
     expect(await scalar(`SELECT sum(log_count) AS value FROM tollgate_spend_tag_days WHERE tag = 'retention-tag'`)).toBe(2);
     expect(await scalar(`SELECT spend AS value FROM tollgate_tag_spend WHERE tag = 'retention-tag'`)).toBe(0.75);
+  });
+
+  it('should drop a month partition whole once the month is past the retention period, and keep the current month', async () => {
+    const partitions = new SpendPartitions(gateway.app.get(DataSource));
+    await partitions.ensure(new Date('2025-01-15T00:00:00Z'));
+    const old = spendRow({ start_time: '2025-01-10T12:00:00.000Z', end_time: '2025-01-10T12:00:01.000Z', spend: 0.5 });
+    const now = spendRow({ spend: 0.25 });
+    ledger.record(old);
+    ledger.record(now);
+    await ledger.flush();
+    const partitionOf = async (requestId: string) =>
+      ((await db.query('SELECT tableoid::regclass::text AS name FROM tollgate_spend_logs WHERE request_id = $1', [requestId])) as { name: string }[])[0]?.name;
+    expect(await partitionOf(old.request_id)).toBe('tollgate_spend_logs_y2025m01');
+    expect(await partitionOf(now.request_id)).toBe(partitionName(monthStart(new Date())));
+
+    expect(await gateway.app.get(SpendRetentionService).runOnce()).toBeGreaterThanOrEqual(1);
+    expect(await scalar(`SELECT count(*) AS value FROM pg_class WHERE relname = 'tollgate_spend_logs_y2025m01'`)).toBe(0);
+    expect(await partitionOf(old.request_id)).toBeUndefined();
+    expect(await partitionOf(now.request_id)).toBe(partitionName(monthStart(new Date())));
+    // The months ahead are there before their first call.
+    expect(await scalar(`SELECT count(*) AS value FROM pg_class WHERE relname = $1`, [partitionName(monthStart(new Date(), 2))])).toBe(1);
   });
 });

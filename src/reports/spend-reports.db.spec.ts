@@ -103,7 +103,8 @@ describe('Spend reports on the real schema (PGlite)', () => {
 
   beforeAll(async () => {
     pg = new PGlite();
-    const runner = { query: (text: string, params?: unknown[]) => pg.query(text, params) } as unknown as QueryRunner;
+    // As TypeORM's runner answers: the rows.
+    const runner = { query: async (text: string, params?: unknown[]) => (await pg.query(text, params)).rows } as unknown as QueryRunner;
     for (const Migration of MIGRATIONS) await new Migration().up(runner);
     queries = 0;
     sql = {

@@ -79,7 +79,7 @@ const COUNTER_UPDATES = `
 const STORE_ROWS = `
   inserted AS (
     INSERT INTO "tollgate_spend_logs" (${quoted}) SELECT ${quoted} FROM input
-    ON CONFLICT ("request_id") DO NOTHING
+    ON CONFLICT ("request_id", "start_time") DO NOTHING
     RETURNING ${quoted}),
   applied AS (SELECT * FROM inserted),`;
 
