@@ -152,7 +152,8 @@ type LabelValues = Record<string, string>;
  * every scrape without limit. Known sets keep updating. O(labels) per update: a string key and a Set lookup.
  */
 class BoundedMetric {
-  private readonly seen = new Set<string>();
+  /** The label sets recorded so far, by their key: a known set is reused, not rebuilt, on every update. */
+  private readonly series = new Map<string, LabelValues>();
 
   constructor(
     readonly spec: MetricSpec,
@@ -164,20 +165,17 @@ class BoundedMetric {
 
   /** The labels of this metric from every label the call has; undefined when a new set is over the cap. */
   private pick(values: LabelValues): LabelValues | undefined {
-    const picked: LabelValues = {};
     let key = '';
-    for (const name of this.labelNames) {
-      const value = values[name] ?? NONE;
-      picked[name] = value;
-      key += `${value}\u0000`;
+    for (const name of this.labelNames) key += `${values[name] ?? NONE}\u0000`;
+    const known = this.series.get(key);
+    if (known) return known;
+    if (this.series.size >= this.cap) {
+      this.dropped.inc({ metric: exposedName(this.spec) });
+      return undefined;
     }
-    if (!this.seen.has(key)) {
-      if (this.seen.size >= this.cap) {
-        this.dropped.inc({ metric: exposedName(this.spec) });
-        return undefined;
-      }
-      this.seen.add(key);
-    }
+    const picked: LabelValues = {};
+    for (const name of this.labelNames) picked[name] = values[name] ?? NONE;
+    this.series.set(key, picked);
     return picked;
   }
 
@@ -288,7 +286,20 @@ export class LitellmMetrics implements CallObserver {
       requested_model: call.requestedModel || NONE,
       route: call.route ?? NONE,
     };
-    const labels: LabelValues = { ...caller, ...deploymentLabels(deployment), model: deployment?.upstreamModel ?? NONE, status_code: String(call.status), ...exception };
+    // One object of one shape with every label of the call: spreading five objects into one per call cost more
+    // than all the metric updates it fed.
+    const labels: LabelValues = {
+      ...caller,
+      litellm_model_name: deployment?.upstreamModel ?? NONE,
+      model_id: deployment?.id ?? NONE,
+      api_base: deployment ? (deployment.apiBase ?? NONE) : NONE,
+      api_provider: deployment ? (deployment.customLlmProvider ?? deployment.provider) : NONE,
+      model_group: deployment?.modelName ?? NONE,
+      model: deployment?.upstreamModel ?? NONE,
+      status_code: String(call.status),
+      exception_status: exception?.exception_status ?? NONE,
+      exception_class: exception?.exception_class ?? NONE,
+    };
 
     this.inc('litellm_proxy_total_requests_metric', labels);
     if (failure !== null) {
@@ -320,16 +331,18 @@ export class LitellmMetrics implements CallObserver {
     }
     if (call.streaming && call.timeToFirstTokenMs !== null) this.metric('litellm_llm_api_time_to_first_token_metric')?.observe(labels, call.timeToFirstTokenMs / 1000);
 
-    this.recordAttempts(call, caller);
+    this.recordAttempts(call, caller, labels);
     this.recordFallbacks(call, caller, exception);
     this.recordLimits(call, labels);
     for (const budget of call.budgets) this.trackBudget(budget, caller);
   }
 
   /** Per-deployment counts and state, one per upstream attempt (a retried call counts each try). */
-  private recordAttempts(call: SettledCall, caller: LabelValues): void {
+  private recordAttempts(call: SettledCall, caller: LabelValues, callLabels: LabelValues): void {
     for (const attempt of call.attempts) {
-      const labels: LabelValues = { ...caller, ...deploymentLabels(attempt.deployment) };
+      // The deployment metrics read the caller and deployment labels only: the call's own object serves the
+      // attempt that went to the call's deployment (nearly every call has just that one).
+      const labels: LabelValues = attempt.deployment === call.deployment ? callLabels : { ...caller, ...deploymentLabels(attempt.deployment) };
       this.inc('litellm_deployment_total_requests', labels);
       if (attempt.failure === undefined) {
         this.inc('litellm_deployment_success_responses', labels);
@@ -346,7 +359,8 @@ export class LitellmMetrics implements CallObserver {
     const served = call.failure === null || call.failure === undefined ? call.attempts.at(-1) : undefined;
     const output = call.usage?.completion_tokens ?? 0;
     if (served && call.upstreamMs !== null && output > 0) {
-      this.metric('litellm_deployment_latency_per_output_token')?.observe({ ...caller, ...deploymentLabels(served.deployment) }, call.upstreamMs / 1000 / output);
+      const labels = served.deployment === call.deployment ? callLabels : { ...caller, ...deploymentLabels(served.deployment) };
+      this.metric('litellm_deployment_latency_per_output_token')?.observe(labels, call.upstreamMs / 1000 / output);
     }
   }
 
