@@ -63,7 +63,10 @@ async function main() {
     const gateway = start([process.execPath, 'bin/tollgate.js', '--config', 'bench/enterprise.yaml', '--port', String(port)], env);
     children.push(gateway);
     for (let waited = 0; ; waited += 200) {
-      const healthy = await request(`${origin}/health/liveliness`).then((res) => res.statusCode === 200, () => false);
+      const healthy = await request(`${origin}/health/liveliness`).then(
+        (res) => res.statusCode === 200,
+        () => false,
+      );
       if (healthy) break;
       if (waited > 120_000 || gateway.child.exitCode !== null) throw new Error(`the gateway did not start:\n${gateway.output}`);
       await sleep(200);

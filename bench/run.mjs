@@ -6,13 +6,17 @@
 //                      [--scenarios chat,chat-stream,embeddings] [--quick] [--stores memory,redis]
 //                      [--mock-latency 0] [--chunk-delay 0] [--no-pin] [--out bench/out/latest.json]
 //
-// Starts test/support/mock-upstream.mjs and the built gateway (bin/tollgate.js --config
-// bench/bench.yaml) as child processes, then drives closed-loop load with an undici Pool:
-// every scenario × concurrency is measured direct-to-mock and through the gateway, back to back. With
-// redis-server installed, a second gateway counts limits, budgets and router state in Redis (Debian's
-// redis-server on a free port, beside the mock) instead of in memory: the Redis-store column is what the
-// shared store costs per call against the in-memory one.
-// Prints markdown tables and writes bench/out/latest.json. Node built-ins + undici only.
+// Starts test/support/mock-upstream.mjs and the targets as child processes, then drives closed-loop load with an
+// undici Pool: every scenario × concurrency is measured direct-to-mock and through each target, back to back.
+// Targets (--targets):
+//   floor       bench/nest-floor.mjs: NestJS + Fastify doing only the JSON work every gateway must do (the floor)
+//   gateway     bin/tollgate.js --config bench/bench.yaml, called with the master key (the shortest path)
+//   enterprise  bin/tollgate.js --config bench/enterprise.yaml, called with a virtual key that has a budget, under a
+//               global max_budget, hide_secrets on every call, audit and Prometheus metrics on, embedded database
+// With redis-server installed, one more gateway counts limits, budgets and router state in Redis (Debian's
+// redis-server on a free port, beside the mock) instead of in memory: the Redis-store table is what the shared
+// store costs per call against the in-memory one.
+// Prints markdown tables and writes bench/out/latest.json. Node built-ins, undici and the project's NestJS.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -27,6 +31,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MOCK_SCRIPT = path.join(ROOT, 'test/support/mock-upstream.mjs');
 let GATEWAY_BIN = path.join(ROOT, 'bin/tollgate.js');
 const BENCH_CONFIG = path.join(ROOT, 'bench/bench.yaml');
+const ENTERPRISE_CONFIG = path.join(ROOT, 'bench/enterprise.yaml');
+const FLOOR_SCRIPT = path.join(ROOT, 'bench/nest-floor.mjs');
+const KNOWN_TARGETS = ['floor', 'gateway', 'enterprise'];
 const MASTER_KEY = 'sk-bench-1234';
 const UPSTREAM_KEY = 'sk-upstream-bench';
 const HEALTH_PATH = '/health/liveliness';
@@ -87,6 +94,7 @@ const { values: args } = parseArgs({
     'chunk-delay': { type: 'string' },
     'no-pin': { type: 'boolean' },
     stores: { type: 'string' },
+    targets: { type: 'string' },
     out: { type: 'string' },
     verbose: { type: 'boolean' },
     'direct-only': { type: 'boolean' }, // hidden: measure only the mock (harness self-test)
@@ -97,7 +105,8 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(
     'usage: node bench/run.mjs [--duration s] [--warmup s] [--concurrency 1,16,64] [--scenarios chat,chat-stream,embeddings]\n' +
-      '                          [--quick] [--mock-latency ms] [--chunk-delay ms] [--no-pin] [--stores memory,redis] [--out file] [--verbose]',
+      '                          [--quick] [--targets floor,gateway,enterprise] [--mock-latency ms] [--chunk-delay ms] [--no-pin]\n' +
+      '                          [--stores memory,redis] [--out file] [--verbose]',
   );
   process.exit(0);
 }
@@ -127,10 +136,15 @@ const cfg = {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
+  targets: (args.targets ?? KNOWN_TARGETS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   out: path.resolve(args.out ?? path.join(ROOT, 'bench/out/latest.json')),
   verbose: !!args.verbose,
 };
 if (args['gateway-bin']) GATEWAY_BIN = path.resolve(args['gateway-bin']);
+for (const t of cfg.targets) if (!KNOWN_TARGETS.includes(t)) die(`unknown target "${t}" (known: ${KNOWN_TARGETS.join(', ')})`);
 for (const s of cfg.scenarios) if (!SCENARIOS[s]) die(`unknown scenario "${s}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
 
 function commandExists(name) {
@@ -202,19 +216,21 @@ function procTree(root) {
   for (let i = 0; i < out.length; i++) for (const k of kids.get(out[i]) || []) out.push(k);
   return out;
 }
-/** CPU µs and RSS (kB) summed over a process tree. */
+/** CPU µs and RSS (kB) summed over a process tree; rootCpuUs is the root process alone (the gateway without its embedded database). */
 function snapshot(pid) {
-  if (!pid) return { cpuUs: 0, rssKb: 0, hwmKb: 0 };
+  if (!pid) return { cpuUs: 0, rootCpuUs: 0, rssKb: 0, hwmKb: 0 };
   let ticks = 0;
+  let rootTicks = 0;
   let rssKb = 0;
   let hwmKb = 0;
   for (const p of procTree(pid)) {
     const st = readStat(p);
     if (st) ticks += st.ticks;
+    if (st && p === pid) rootTicks = st.ticks;
     rssKb += readStatusKb(p, 'VmRSS');
     hwmKb += readStatusKb(p, 'VmHWM');
   }
-  return { cpuUs: (ticks * 1e6) / CLK_TCK, rssKb, hwmKb };
+  return { cpuUs: (ticks * 1e6) / CLK_TCK, rootCpuUs: (rootTicks * 1e6) / CLK_TCK, rssKb, hwmKb };
 }
 
 // ------------------------------------------------------------------ processes
@@ -385,7 +401,7 @@ async function startRedis() {
   return rec;
 }
 
-async function startGateway(mock, { name = 'gateway', redisUrl } = {}) {
+async function startGateway(mock, { name = 'gateway', redisUrl, config = BENCH_CONFIG } = {}) {
   if (!fs.existsSync(GATEWAY_BIN)) throw new Error(`${path.relative(ROOT, GATEWAY_BIN)} not found — build the gateway first (npm run build)`);
   const port = await freePort();
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-bench-'));
@@ -394,7 +410,7 @@ async function startGateway(mock, { name = 'gateway', redisUrl } = {}) {
   delete env.LITELLM_MASTER_KEY;
   for (const name of ['REDIS_URL', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINEL_NODES']) delete env[name];
   if (redisUrl) env.REDIS_URL = redisUrl;
-  const argv = [process.execPath, GATEWAY_BIN, '--config', BENCH_CONFIG, '--port', String(port)];
+  const argv = [process.execPath, GATEWAY_BIN, '--config', config, '--port', String(port)];
   const rec = startChild(name, argv, { cpu: 1, env });
   rec.port = port;
   rec.origin = `http://127.0.0.1:${port}`;
@@ -425,6 +441,42 @@ async function startGateway(mock, { name = 'gateway', redisUrl } = {}) {
   }
   rec.bootMs = Date.now() - t0;
   return rec;
+}
+
+/** The floor on the gateway's CPU: NestJS + Fastify doing only the JSON work, nothing Tollgate adds. */
+async function startFloor(mock) {
+  const port = await freePort();
+  const argv = [process.execPath, FLOOR_SCRIPT, '--port', String(port), '--upstream', mock.origin, '--upstream-key', UPSTREAM_KEY];
+  const rec = startChild('floor', argv, { cpu: 1 });
+  rec.origin = `http://127.0.0.1:${port}`;
+  rec.cmd = `bench/nest-floor.mjs --upstream ${mock.origin}`;
+  const t0 = Date.now();
+  for (;;) {
+    if (rec.exited) throw new Error(`floor exited during boot (${rec.exitCode})\n${tail(rec.stderr)}${tail(rec.stdout)}`);
+    if (Date.now() - t0 > 30_000) throw new Error(`floor not listening after 30 s\n${tail(rec.stderr)}`);
+    try {
+      const res = await request(`${rec.origin}/v1/health`, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
+      await res.body.text();
+      if (res.statusCode === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  rec.bootMs = Date.now() - t0;
+  return rec;
+}
+
+/** A virtual key as a tenant would hold one: a budget of its own and the two bench models. */
+async function createVirtualKey(gateway) {
+  const res = await request(`${gateway.origin}/key/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER_KEY}` },
+    body: JSON.stringify({ key_alias: 'bench-tenant', max_budget: 1_000_000, models: ['gpt-4o-mini', 'text-embedding-3-small'] }),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${gateway.name}: /key/generate answered ${res.statusCode}: ${text.slice(0, 500)}`);
+  return JSON.parse(text).key;
 }
 
 async function mockStats(mock) {
@@ -605,6 +657,9 @@ async function runLoad(target, scenario, concurrency, mock, gatewayPid, redisPid
     const gwUs = endSnap.gw.cpuUs - startSnap.gw.cpuUs;
     out.gatewayCpuPct = round((gwUs / 1e6 / wallS) * 100, 1);
     out.gatewayCpuUsPerReq = n > 0 ? round(gwUs / n, 1) : null;
+    // The embedded PostgreSQL runs as the gateway's children: what they spend is the database's share of the call.
+    const childUs = gwUs - (endSnap.gw.rootCpuUs - startSnap.gw.rootCpuUs);
+    out.childCpuUsPerReq = n > 0 ? round(childUs / n, 1) : null;
     out.gatewayRssKb = endSnap.gw.rssKb;
   }
   if (redisPid) {
@@ -627,13 +682,14 @@ function table(header, rows) {
 
 function compare(results) {
   const out = [];
-  for (const gw of results.filter((r) => r.target === 'gateway')) {
+  for (const gw of results.filter((r) => r.target !== 'direct')) {
     const d = results.find((r) => r.target === 'direct' && r.scenario === gw.scenario && r.concurrency === gw.concurrency);
     if (!d) continue;
     const sub = (a, b) => (a === null || b === null ? null : round(a - b));
     out.push({
       scenario: gw.scenario,
       concurrency: gw.concurrency,
+      target: gw.target,
       rpsDirect: d.rps,
       rpsGateway: gw.rps,
       rpsRatio: d.rps > 0 ? round(gw.rps / d.rps, 3) : null,
@@ -651,6 +707,43 @@ function compare(results) {
     });
   }
   return out;
+}
+
+/**
+ * The headline: each target against the floor on the same core. Chat at the highest concurrency for throughput,
+ * CPU and tail; chat at the lowest for the latency added to one call; the stream's first byte at the lowest.
+ */
+function againstFloor(results, processes) {
+  const cHigh = Math.max(...cfg.concurrency);
+  const cLow = Math.min(...cfg.concurrency);
+  const find = (target, scenario, c) => results.find((r) => r.target === target && r.scenario === scenario && r.concurrency === c);
+  const floor = find('floor', 'chat', cHigh);
+  const added = (target, scenario, pick) => {
+    const mine = find(target, scenario, cLow);
+    const direct = find('direct', scenario, cLow);
+    return mine && direct && pick(mine) !== undefined && pick(direct) !== undefined ? round(pick(mine) - pick(direct)) : null;
+  };
+  return processes
+    .map((p) => {
+      const high = find(p.target, 'chat', cHigh);
+      if (!high) return null;
+      return {
+        target: p.target,
+        cHigh,
+        cLow,
+        rps: high.rps,
+        rpsVsFloor: floor?.rps ? round(high.rps / floor.rps, 2) : null,
+        cpuUsPerReq: high.gatewayCpuUsPerReq ?? null,
+        childCpuUsPerReq: high.childCpuUsPerReq ?? null,
+        addedP50LowMs: added(p.target, 'chat', (r) => r.latencyMs.p50),
+        p99HighMs: high.latencyMs.p99,
+        p99VsFloor: floor?.latencyMs.p99 ? round(high.latencyMs.p99 / floor.latencyMs.p99, 1) : null,
+        addedTtfbLowMs: added(p.target, 'chat-stream', (r) => r.ttfbMs?.p50),
+        rssBootKb: p.rssBootKb,
+        rssPeakKb: p.rssPeakKb,
+      };
+    })
+    .filter(Boolean);
 }
 
 /** The shared store's cost per call: the Redis-store gateway against the in-memory one, same scenario and c. */
@@ -690,22 +783,46 @@ function report(doc) {
       `${m.durationS} s measured after ${m.warmupS} s warm-up per cell; mock latency ${m.mockLatencyMs} ms, chunk delay ${m.chunkDelayMs} ms` +
       (m.directOnly ? '; **direct only** (no gateway)' : ''),
   );
-  if (doc.gateway) {
-    const g = doc.gateway;
+  for (const p of doc.processes) {
     lines.push('');
-    lines.push(`Gateway: \`${g.cmd}\`, healthy after ${g.bootMs} ms; RSS ${mb(g.rssBootKb)} at rest after boot, ${mb(g.rssAfterKb)} after the run (peak ${mb(g.rssPeakKb)}).`);
+    lines.push(`${p.target}: \`${p.cmd}\`, ready after ${p.bootMs} ms; RSS ${mb(p.rssBootKb)} at rest after boot, ${mb(p.rssAfterKb)} after the run (peak ${mb(p.rssPeakKb)}).`);
+  }
+  if (doc.againstFloor.length) {
+    const f = doc.againstFloor[0];
+    lines.push('');
+    lines.push(`### Against the floor (chat at c=${f.cHigh} and c=${f.cLow}, first streamed byte at c=${f.cLow}; RSS of the whole process tree)`);
+    lines.push('');
+    lines.push(
+      table(
+        ['target', 'rps', '× floor', 'CPU µs/req', 'of which child processes', `+p50 c=${f.cLow}`, 'p99', '× floor p99', '+first SSE byte', 'RSS rest', 'RSS peak'],
+        doc.againstFloor.map((r) => [
+          r.target,
+          fmt(r.rps, 0),
+          fmt(r.rpsVsFloor, 2),
+          fmt(r.cpuUsPerReq, 0),
+          fmt(r.childCpuUsPerReq, 0),
+          signed(r.addedP50LowMs),
+          fmt(r.p99HighMs),
+          fmt(r.p99VsFloor, 1),
+          signed(r.addedTtfbLowMs),
+          mb(r.rssBootKb),
+          mb(r.rssPeakKb),
+        ]),
+      ),
+    );
   }
   if (doc.comparison.length) {
     lines.push('');
-    lines.push('### Gateway vs direct (latency in ms, added = gateway − direct)');
+    lines.push('### Each target vs direct (latency in ms, added = target − direct)');
     lines.push('');
     lines.push(
       table(
         [
           'scenario',
           'c',
+          'target',
           'rps direct',
-          'rps gateway',
+          'rps target',
           'gw/direct',
           'p50 direct',
           'p50 gw',
@@ -721,6 +838,7 @@ function report(doc) {
         doc.comparison.map((c) => [
           c.scenario,
           c.concurrency,
+          c.target,
           fmt(c.rpsDirect, 0),
           fmt(c.rpsGateway, 0),
           fmt(c.rpsRatio, 2),
@@ -822,25 +940,36 @@ async function main() {
   }
   log(`mock: starting ${path.relative(ROOT, MOCK_SCRIPT)}${pinned ? ' (CPU 0)' : ''}`);
   const mock = await startMock();
-  let gateway = null;
-  if (!cfg.directOnly) {
-    log(`gateway: starting ${path.relative(ROOT, GATEWAY_BIN)} --config bench/bench.yaml${pinned ? ' (CPU 1)' : ''}`);
-    gateway = await startGateway(mock);
-    log(`gateway: healthy after ${gateway.bootMs} ms on ${gateway.origin}`);
-  }
+  // Every target runs alone on the gateway's core while it is measured; the others sit idle.
+  const targets = [{ name: 'direct', origin: mock.origin, auth: `Bearer ${UPSTREAM_KEY}`, process: null }];
   let redis = null;
-  let redisGateway = null;
-  if (!cfg.directOnly && cfg.stores.includes('redis')) {
-    redis = await startRedis();
-    log(`gateway-redis: starting the same gateway with REDIS_URL=${redis.url}${pinned ? ' (CPU 1; redis-server on CPU 0)' : ''}`);
-    redisGateway = await startGateway(mock, { name: 'gateway-redis', redisUrl: redis.url });
-    log(`gateway-redis: healthy after ${redisGateway.bootMs} ms on ${redisGateway.origin}`);
+  if (!cfg.directOnly) {
+    if (cfg.targets.includes('floor')) {
+      log(`floor: starting bench/nest-floor.mjs${pinned ? ' (CPU 1)' : ''}`);
+      const floor = await startFloor(mock);
+      targets.push({ name: 'floor', origin: floor.origin, auth: 'Bearer client-key-the-floor-swaps', process: floor });
+    }
+    if (cfg.targets.includes('gateway')) {
+      log(`gateway: starting ${path.relative(ROOT, GATEWAY_BIN)} --config bench/bench.yaml${pinned ? ' (CPU 1)' : ''}`);
+      const gateway = await startGateway(mock);
+      log(`gateway: healthy after ${gateway.bootMs} ms on ${gateway.origin}`);
+      targets.push({ name: 'gateway', origin: gateway.origin, auth: `Bearer ${MASTER_KEY}`, process: gateway });
+    }
+    if (cfg.targets.includes('enterprise')) {
+      log(`enterprise: starting ${path.relative(ROOT, GATEWAY_BIN)} --config bench/enterprise.yaml${pinned ? ' (CPU 1)' : ''}`);
+      const enterprise = await startGateway(mock, { name: 'enterprise', config: ENTERPRISE_CONFIG });
+      log(`enterprise: healthy after ${enterprise.bootMs} ms on ${enterprise.origin}`);
+      targets.push({ name: 'enterprise', origin: enterprise.origin, auth: `Bearer ${await createVirtualKey(enterprise)}`, process: enterprise });
+    }
+    if (cfg.stores.includes('redis')) {
+      redis = await startRedis();
+      log(`gateway-redis: starting the bench.yaml gateway with REDIS_URL=${redis.url}${pinned ? ' (CPU 1; redis-server on CPU 0)' : ''}`);
+      const redisGateway = await startGateway(mock, { name: 'gateway-redis', redisUrl: redis.url });
+      log(`gateway-redis: healthy after ${redisGateway.bootMs} ms on ${redisGateway.origin}`);
+      targets.push({ name: 'gateway-redis', origin: redisGateway.origin, auth: `Bearer ${MASTER_KEY}`, process: redisGateway });
+    }
   }
-
-  const targets = [{ name: 'direct', origin: mock.origin, auth: `Bearer ${UPSTREAM_KEY}` }];
-  if (gateway) targets.push({ name: 'gateway', origin: gateway.origin, auth: `Bearer ${MASTER_KEY}` });
-  if (redisGateway) targets.push({ name: 'gateway-redis', origin: redisGateway.origin, auth: `Bearer ${MASTER_KEY}` });
-  const pidOf = (name) => (name === 'gateway' ? gateway.pid : name === 'gateway-redis' ? redisGateway.pid : 0);
+  const measured = targets.filter((t) => t.process);
 
   for (const scenario of cfg.scenarios) {
     for (const t of targets) {
@@ -850,27 +979,26 @@ async function main() {
       if (after.requests - before.requests < 1) throw new Error(`preflight ${scenario} → ${t.name}: the request never reached the mock upstream`);
     }
   }
-  let rssBootKb = 0;
-  let rssPeakKb = 0;
-  if (gateway) {
-    await sleep(1000);
-    rssBootKb = snapshot(gateway.pid).rssKb;
+  await sleep(1000);
+  for (const t of measured) {
+    t.rssBootKb = snapshot(t.process.pid).rssKb;
+    t.rssPeakKb = t.rssBootKb;
   }
 
   const results = [];
   for (const scenario of cfg.scenarios) {
     for (const c of cfg.concurrency) {
       for (const t of targets) {
-        for (const g of [gateway, redisGateway]) if (g && g.exited) throw new Error(`${g.name} exited (${g.exitCode})\n${tail(g.stderr)}`);
+        for (const m of measured) if (m.process.exited) throw new Error(`${m.name} exited (${m.process.exitCode})\n${tail(m.process.stderr)}`);
         log(`${scenario} c=${c} → ${t.name} (${cfg.warmupS}+${cfg.durationS} s)`);
-        const r = await runLoad(t, scenario, c, mock, pidOf(t.name), t.name === 'gateway-redis' ? redis.pid : 0);
+        const r = await runLoad(t, scenario, c, mock, t.process?.pid ?? 0, t.name === 'gateway-redis' ? redis.pid : 0);
         results.push(r);
-        if (t.name === 'gateway') rssPeakKb = Math.max(rssPeakKb, r.gatewayRssKb || 0);
+        if (t.process) t.rssPeakKb = Math.max(t.rssPeakKb, r.gatewayRssKb || 0);
         log(
           `  ${r.requests} req, ${fmt(r.rps, 0)} rps, p50 ${fmt(r.latencyMs.p50)} ms, p99 ${fmt(r.latencyMs.p99)} ms` +
             (r.ttfbMs ? `, TTFB p50 ${fmt(r.ttfbMs.p50)} ms` : '') +
             `, errors ${r.errors}` +
-            (r.gatewayCpuUsPerReq !== undefined ? `, gw ${fmt(r.gatewayCpuUsPerReq, 0)} µs CPU/req` : '') +
+            (r.gatewayCpuUsPerReq !== undefined ? `, ${fmt(r.gatewayCpuUsPerReq, 0)} µs CPU/req` : '') +
             (r.redisCpuUsPerReq !== undefined ? `, redis-server ${fmt(r.redisCpuUsPerReq, 0)} µs CPU/req` : ''),
         );
         await sleep(300);
@@ -878,19 +1006,19 @@ async function main() {
     }
   }
 
-  let gatewayInfo = null;
-  if (gateway) {
-    await sleep(1000);
-    const s = snapshot(gateway.pid);
-    gatewayInfo = {
-      cmd: gateway.cmd,
-      pid: gateway.pid,
-      bootMs: gateway.bootMs,
-      rssBootKb,
+  await sleep(1000);
+  const processes = measured.map((t) => {
+    const s = snapshot(t.process.pid);
+    return {
+      target: t.name,
+      cmd: t.process.cmd,
+      pid: t.process.pid,
+      bootMs: t.process.bootMs,
+      rssBootKb: t.rssBootKb,
       rssAfterKb: s.rssKb,
-      rssPeakKb: Math.max(rssPeakKb, s.hwmKb, s.rssKb),
+      rssPeakKb: Math.max(t.rssPeakKb, s.hwmKb, s.rssKb),
     };
-  }
+  });
 
   const cpus = os.cpus();
   const doc = {
@@ -910,9 +1038,11 @@ async function main() {
       chunkDelayMs: cfg.chunkDelayMs,
       directOnly: cfg.directOnly,
       stores: cfg.stores,
+      targets: cfg.targets,
       bodies: Object.fromEntries(cfg.scenarios.map((s) => [s, SCENARIOS[s].body])),
     },
-    gateway: gatewayInfo,
+    processes,
+    againstFloor: againstFloor(results, processes),
     comparison: compare(results),
     storeCost: storeCost(results),
     results,

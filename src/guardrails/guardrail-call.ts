@@ -35,8 +35,23 @@ class HookTimedOut extends Error {
 
 const ALLOW: AllowVerdict = Object.freeze({ action: 'allow' });
 
+/** The abort reason a hook's signal carries once its verdict is in: made once, not per hook. */
+const HOOK_SETTLED = Object.freeze(new DOMException('the guardrail hook has settled; its answer is no longer awaited', 'AbortError'));
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A frozen copy of JSON-shaped data (a parsed request's messages and metadata) in one pass: what structuredClone
+ * and a freeze walk did in two, at a fraction of the cost on the per-call path.
+ */
+function frozenCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = frozenCopy((value as Record<string, unknown>)[key]);
+  return Object.freeze(copy) as T;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -192,41 +207,53 @@ export class GuardrailCall {
 
   private snapshot(messages: readonly ChatMessage[]): GuardrailInput {
     const metadata = isRecord(this.body.metadata) ? this.body.metadata : {};
-    return deepFreeze({
+    return Object.freeze({
       operation: this.operation,
       model: typeof this.body.model === 'string' ? this.body.model : '',
-      messages: structuredClone(messages) as ChatMessage[],
+      messages: frozenCopy(messages) as ChatMessage[],
       user: typeof this.body.user === 'string' ? this.body.user : undefined,
-      metadata: structuredClone(metadata),
+      metadata: frozenCopy(metadata),
     });
   }
 
-  /** One hook under the instance's time budget; failures become `on_error` outcomes. */
+  /**
+   * One hook under the instance's time budget; failures become `on_error` outcomes. The hook's abort signal is made
+   * only when the hook reads it (`signal`, `fetch`, `models`): most hooks never do, and a controller, its abort
+   * event and the DOMException an abort without a reason builds cost more than the redaction they surround.
+   */
   private async run(instance: GuardrailInstance, phase: GuardrailPhase, invoke: (ctx: GuardrailContext) => MaybePromise<unknown>, allowed: readonly string[]): Promise<Verdict> {
-    const budget = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      budget.abort(new HookTimedOut());
-    }, instance.timeoutMs);
-    const signal = budget.signal;
+    let budget: AbortController | undefined;
+    const signal = (): AbortSignal => (budget ??= new AbortController()).signal;
+    const models = this.models;
+    const caller = this.caller;
     const ctx: GuardrailContext = {
-      requestId: this.caller.requestId,
-      keyId: this.caller.keyId,
-      teamId: this.caller.teamId,
+      requestId: caller.requestId,
+      keyId: caller.keyId,
+      teamId: caller.teamId,
       guardrailName: instance.name,
-      signal,
+      get signal() {
+        return signal();
+      },
       logger: instance.logger,
-      fetch: (resource, init) => fetch(resource, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+      fetch: (resource, init) => fetch(resource, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal()]) : signal() }),
       callState: this.stateOf(instance),
-      models: this.models ? bindModels(this.models, { guardrailName: instance.name, requestId: this.caller.requestId, signal }) : undefined,
+      get models() {
+        return models ? bindModels(models, { guardrailName: instance.name, requestId: caller.requestId, signal: signal() }) : undefined;
+      },
     };
     const started = performance.now();
     const report = (outcome: GuardrailOutcome): void => this.observer?.observe(instance.name, phase, outcome, (performance.now() - started) / 1000);
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
     let verdict: unknown;
     try {
       verdict = await new Promise<unknown>((resolve, reject) => {
-        signal.addEventListener('abort', () => reject(new HookTimedOut()), { once: true });
+        timer = setTimeout(() => {
+          timedOut = true;
+          const reason = new HookTimedOut();
+          budget?.abort(reason);
+          reject(reason);
+        }, instance.timeoutMs);
         Promise.resolve()
           .then(() => invoke(ctx))
           .then(resolve, reject);
@@ -237,7 +264,7 @@ export class GuardrailCall {
     } finally {
       clearTimeout(timer);
       // Tells a plugin still working (e.g. on a request) that its answer is no longer wanted.
-      if (!signal.aborted) budget.abort();
+      if (budget && !budget.signal.aborted) budget.abort(HOOK_SETTLED);
     }
     if (!isVerdict(verdict, allowed)) {
       report('invalid_verdict');
