@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AuditDenialRecorder } from './audit/audit-denials';
 import { OpenedResources } from './common/opened-resources';
-import { QuietBootLogger } from './common/quiet-boot-logger';
+import { carryLogContext } from './common/logging/request-log-context';
+import { TollgateLogger } from './common/logging/tollgate-logger';
 import { answerClientError } from './common/http/client-error';
 import { answerFrameworkError } from './common/http/framework-error';
 import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './common/http/json-body';
@@ -46,7 +47,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
   // A failed boot must leave nothing open (embedded database, data-directory lock), or the process never exits.
   const opened = new OpenedResources();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opened), adapter, {
-    logger: options.logLevels === false ? false : new QuietBootLogger(options.logLevels ?? ['log', 'warn', 'error']),
+    logger: options.logLevels === false ? false : new TollgateLogger(options.logLevels ?? ['log', 'warn', 'error'], { json: config.jsonLogs === true }),
     bufferLogs: false,
     abortOnError: false,
   }).catch(async (error: unknown) => {
@@ -81,6 +82,7 @@ export async function createApp(config: TollgateConfig, options: CreateAppOption
     reply.headers(securityHeadersFor(request.url, docsPath));
     done();
   });
+  if (config.jsonLogs === true) carryLogContext(fastify);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();

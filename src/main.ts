@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory';
+import { TollgateLogger } from './common/logging/tollgate-logger';
 import { TOLLGATE_VERSION } from './common/version';
 import { CLI_USAGE, parseCliArgs } from './config/cli-args';
 import { ConfigError } from './config/config.errors';
+import { DEFAULT_DOCS } from './config/observability-settings';
 import { loadConfigWithSecrets } from './secrets/config-secrets.loader';
 import { exportKmsDecryptedEnvironment } from './secrets/kms-boot-decryption';
 import { DatabaseService } from './database/database.service';
@@ -35,6 +37,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     const config = await loadConfigWithSecrets({ configPath: cli.configPath, env });
     // LiteLLM exports `environment_variables` for the providers and libraries it loads; so do we.
     for (const [name, value] of Object.entries(config.environment_variables)) env[name] = value;
+    // From here on every line is in the configured shape, boot warnings included (the app's logger takes over later).
+    if (config.jsonLogs === true) Logger.overrideLogger(new TollgateLogger(['log', 'warn', 'error'], { json: true }));
     for (const warning of config.warnings) logger.warn(warning);
     if (cli.migrate) {
       // Opening the database runs the migrations (serialised across instances by an advisory lock).
@@ -47,7 +51,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await app.listen(cli.port, cli.host);
     const shownHost = cli.host === '0.0.0.0' || cli.host === '::' ? 'localhost' : cli.host;
-    logger.log(`Tollgate ${TOLLGATE_VERSION} listening on http://${shownHost}:${cli.port} (docs at /docs)`);
+    const docs = config.docs ?? DEFAULT_DOCS;
+    logger.log(`Tollgate ${TOLLGATE_VERSION} listening on http://${shownHost}:${cli.port}${docs.enabled ? ` (docs at ${docs.url})` : ''}`);
     if (config.configPath) logger.log(`config: ${config.configPath}, ${config.model_list.length} deployment(s)`);
     return app;
   } catch (error) {

@@ -73,4 +73,62 @@ describe('tollgate CLI (e2e)', () => {
       await app?.close();
     }
   });
+
+  it('should write one JSON object per line with JSON_LOGS, naming the request and call a line belongs to', async () => {
+    if (!process.env.DATABASE_URL) cpSync(TEMPLATE_DIR, dir, { recursive: true, filter: (source) => !source.endsWith('/ready') });
+    const configPath = join(dir, 'json.yaml');
+    writeFileSync(
+      configPath,
+      [
+        'general_settings: { master_key: sk-json-logs }',
+        'model_list:',
+        '  - model_name: demo',
+        '    litellm_params: { model: mock/demo }',
+        'router_settings:',
+        '  num_retries: 0',
+        '  fallbacks: [{ demo: [ghost-model] }]',
+      ].join('\n'),
+    );
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let app;
+    try {
+      app = await runCli(['--config', configPath, '--port', '0', '--host', '127.0.0.1'], {
+        JSON_LOGS: 'True',
+        TOLLGATE_DATA_DIR: dir,
+        ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+      });
+      expect(app).toBeDefined();
+      const address = app?.getHttpServer().address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      // The primary fails on purpose and its fallback is not configured: the router warns while serving the call.
+      const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-json-logs', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content: 'secret prompt text' }], mock_testing_fallbacks: true }),
+      });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      const callId = response.headers.get('x-litellm-call-id');
+      const requestId = response.headers.get('x-request-id');
+      expect(callId).toBeTruthy();
+      await app?.close();
+      app = undefined;
+      const lines = [...stdout.mock.calls, ...stderr.mock.calls]
+        .map((call) => String(call[0]))
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '');
+      expect(lines.length).toBeGreaterThan(2);
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const warning = records.find((record) => String(record.message).includes('ghost-model'));
+      expect(warning).toMatchObject({ level: 'warn', request_id: requestId, call_id: callId });
+      const listening = records.find((record) => String(record.message).includes('listening on'));
+      expect(listening).toMatchObject({ level: 'log', context: 'Tollgate' });
+      expect(listening).not.toHaveProperty('request_id');
+      expect(lines.join('\n')).not.toContain('secret prompt text');
+      expect(lines.join('\n')).not.toContain('sk-json-logs');
+    } finally {
+      stdout.mockRestore();
+      await app?.close();
+    }
+  });
 });

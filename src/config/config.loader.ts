@@ -10,7 +10,7 @@ import { ConfigFileDto, isPostgresUrl } from './config.schema';
 import { readResponseCache, readSharedState } from './shared-state-settings';
 import type { TollgateConfig } from './config.types';
 import { guardrailEnvOf } from './guardrail-env';
-import { readDocsSettings, readPrometheusSettings } from './observability-settings';
+import { readDocsSettings, readJsonLogs, readPrometheusSettings } from './observability-settings';
 import { PROVIDER_ENV_NAMES } from './provider-env';
 
 export interface LoadConfigOptions {
@@ -144,6 +144,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     responseCache,
     prometheus,
     docs,
+    jsonLogs: readJsonLogs(litellmSettings, env),
     warnings,
   };
 }

@@ -314,6 +314,7 @@ export class LitellmSettingsDto implements LitellmSettings {
   @Bool() prometheus_emit_end_user?: boolean;
   @Bool() turn_off_message_logging?: boolean;
   @Bool() redact_user_api_key_info?: boolean;
+  @Bool() json_logs?: boolean;
 }
 
 /** One of `general_settings.pass_through_endpoints`. */

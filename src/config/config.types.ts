@@ -223,6 +223,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   prometheus?: PrometheusSettings;
   /** Swagger branding from the environment (`DOCS_TITLE` …); absent means Tollgate's defaults. */
   docs?: DocsSettings;
+  /** One JSON object per log line (`litellm_settings.json_logs: true` or `JSON_LOGS=True`); absent means text. */
+  jsonLogs?: boolean;
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
   /** The configured secret manager (src/secrets), when `key_management_system` names one. */

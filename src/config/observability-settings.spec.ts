@@ -1,4 +1,4 @@
-import { DEFAULT_DOCS, DEFAULT_MAX_SERIES_PER_METRIC, readDocsSettings, readPrometheusSettings } from './observability-settings';
+import { DEFAULT_DOCS, DEFAULT_MAX_SERIES_PER_METRIC, readDocsSettings, readJsonLogs, readPrometheusSettings } from './observability-settings';
 
 describe('readPrometheusSettings', () => {
   it('should be on when any callback list names prometheus, with end users unlabelled by default', () => {
@@ -71,5 +71,14 @@ describe('readDocsSettings', () => {
     expect(problems).toHaveLength(4);
     expect(readDocsSettings({ ROOT_REDIRECT_URL: '/ui' }, []).rootRedirectUrl).toBe('/ui');
     expect(readDocsSettings({ ROOT_REDIRECT_URL: 'https://portal.example.com' }, []).rootRedirectUrl).toBe('https://portal.example.com');
+  });
+});
+
+describe('readJsonLogs', () => {
+  it('should be on with litellm_settings.json_logs or a true JSON_LOGS, and off otherwise', () => {
+    expect(readJsonLogs({ json_logs: true }, {})).toBe(true);
+    for (const flag of ['True', 'true', '1', 'yes']) expect(readJsonLogs({}, { JSON_LOGS: flag })).toBe(true);
+    expect(readJsonLogs({}, {})).toBe(false);
+    expect(readJsonLogs({ json_logs: false }, { JSON_LOGS: 'False' })).toBe(false);
   });
 });

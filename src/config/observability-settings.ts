@@ -66,6 +66,11 @@ function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
+/** LiteLLM's structured logs: `litellm_settings.json_logs: true`, or its `JSON_LOGS=True` environment switch. */
+export function readJsonLogs(litellm: LitellmSettingsDto, env: Env): boolean {
+  return litellm.json_logs === true || envFlag(env.JSON_LOGS);
+}
+
 /** The docs as Tollgate brands them when the environment says nothing. */
 export const DEFAULT_DOCS: Readonly<DocsSettings> = Object.freeze({
   title: 'Tollgate',

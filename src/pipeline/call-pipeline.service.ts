@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { renderError } from '../common/http/error-envelope';
+import { nameCallInLogs } from '../common/logging/log-context';
 import { TOLLGATE_VERSION } from '../common/version';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
@@ -103,6 +104,7 @@ export class CallPipeline {
     const log = newCallLog();
     // Set first, so error responses name the call too and a client can find its (failure) row.
     call.headers['x-litellm-call-id'] = call.requestId;
+    nameCallInLogs(call.requestId);
     let streamOwnsRecord = false;
     try {
       const outcome = await this.execute(operation, call, log);
@@ -258,6 +260,7 @@ export class CallPipeline {
   async openSession(operation: Operation, call: CallRequest): Promise<CallSession> {
     const log = newCallLog();
     call.headers['x-litellm-call-id'] = call.requestId;
+    nameCallInLogs(call.requestId);
     const key = call.caller?.key;
     let admission: Admission | undefined;
     try {
