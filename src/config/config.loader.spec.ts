@@ -139,6 +139,7 @@ guardrails:
       responseCache: undefined,
       prometheus: { enabled: false, emitEndUser: false, maxSeriesPerMetric: 10_000, metricsConfig: null },
       docs: { title: 'Tollgate', description: expect.any(String), filtered: false, url: '/docs', enabled: true },
+      jsonLogs: false,
       warnings: [],
     });
   });
