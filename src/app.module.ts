@@ -12,6 +12,7 @@ import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { MessagesModule } from './messages/messages.module';
+import { ModelHubModule } from './model-hub/model-hub.module';
 import { ModelsModule } from './models/models.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PassThroughModule } from './pass-through/pass-through.module';
@@ -44,6 +45,7 @@ export class AppModule {
         GatewayModule,
         MessagesModule,
         ModelsModule,
+        ModelHubModule,
         PassThroughModule,
         ResponsesModule,
         DocsModule,

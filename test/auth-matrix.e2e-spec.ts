@@ -24,6 +24,9 @@ const POLICY: Record<string, Policy> = {
   'GET /metrics': 'public',
   'GET /routes': 'public',
   'GET /robots.txt': 'public',
+  'GET /public/model_hub': 'public',
+  'GET /public/model_hub/info': 'public',
+  'GET /ui/model_hub_table': 'public',
 
   'POST /chat/completions': 'llm',
   'POST /v1/chat/completions': 'llm',
@@ -199,6 +202,7 @@ describe('Auth matrix: every route × every kind of caller against a hand-writte
 general_settings:
   master_key: ${MASTER_KEY}
   block_robots: true
+  enable_public_model_hub: true
 model_list:
   - model_name: demo
     litellm_params: { model: mock/demo }

@@ -23,9 +23,28 @@ export interface ModelPrice {
   mode?: string;
   /** LiteLLM provider name (`openai`, `azure`, `anthropic`, `bedrock`, …). */
   provider?: string;
+  /** The `supports_*` capabilities LiteLLM's map states for the model (`supports_vision: true`, …); absent = none stated. */
+  capabilities?: ModelCapabilities;
   /** `deployment`: custom prices in `litellm_params`; `catalog`: the price map; `unknown`: free, like LiteLLM. */
   source: 'deployment' | 'catalog' | 'unknown';
 }
+
+/** LiteLLM's capability flags, by their model-map names. */
+export const CAPABILITY_FLAGS = [
+  'supports_function_calling',
+  'supports_parallel_function_calling',
+  'supports_tool_choice',
+  'supports_vision',
+  'supports_response_schema',
+  'supports_system_messages',
+  'supports_prompt_caching',
+  'supports_audio_input',
+  'supports_audio_output',
+  'supports_reasoning',
+  'supports_web_search',
+] as const;
+export type CapabilityFlag = (typeof CAPABILITY_FLAGS)[number];
+export type ModelCapabilities = Readonly<Partial<Record<CapabilityFlag, boolean>>>;
 
 /** Rates (USD per token) that apply to the whole call once its prompt exceeds `above` tokens (long-context pricing). */
 export interface RateTier {
@@ -58,6 +77,7 @@ interface LitellmEntry {
   readonly output_cost_per_audio_token?: unknown;
   readonly input_cost_per_token_batches?: unknown;
   readonly output_cost_per_token_batches?: unknown;
+  readonly [flag: `supports_${string}`]: unknown;
 }
 
 const SNAPSHOT: Readonly<Record<string, LitellmEntry | undefined>> = litellmSnapshot;
@@ -194,6 +214,7 @@ function fromGenai(calc: PriceCalculation, lite: LitellmEntry | undefined, provi
     maxOutputTokens: num(lite?.max_output_tokens),
     mode,
     provider: provider ?? calc.provider.id,
+    ...capabilitiesOf(lite),
     // Realtime and audio models: genai-prices' audio rates, where LiteLLM's map has none.
     ...definedOnly({ inputCostPerAudioToken: rateAt(prices.input_audio_mtok, 0), outputCostPerAudioToken: rateAt(prices.output_audio_mtok, 0) }),
     ...audioAndBatchPrices(lite),
@@ -222,9 +243,24 @@ function fromSnapshot(lite: LitellmEntry, provider: string | undefined): Catalog
     maxOutputTokens: num(lite.max_output_tokens),
     mode: str(lite.mode),
     provider: provider ?? str(lite.litellm_provider),
+    ...capabilitiesOf(lite),
     ...audioAndBatchPrices(lite),
   });
   return { price, tiers: [] };
+}
+
+/** The flags the map states, true or false; nothing when it states none. */
+function capabilitiesOf(lite: LitellmEntry | undefined): Pick<ModelPrice, 'capabilities'> {
+  if (!lite) return {};
+  const stated: Partial<Record<CapabilityFlag, boolean>> = {};
+  let any = false;
+  for (const flag of CAPABILITY_FLAGS) {
+    const value = lite[flag];
+    if (typeof value !== 'boolean') continue;
+    stated[flag] = value;
+    any = true;
+  }
+  return any ? { capabilities: Object.freeze(stated) } : {};
 }
 
 function definedOnly(fields: Partial<ModelPrice>): Partial<ModelPrice> {
@@ -253,6 +289,7 @@ function selfHosted(provider: string, lite: LitellmEntry | undefined): CatalogEn
     maxOutputTokens: num(lite?.max_output_tokens),
     mode: str(lite?.mode),
     provider,
+    ...capabilitiesOf(lite),
   });
   return { price, tiers: [] };
 }

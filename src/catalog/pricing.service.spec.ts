@@ -24,6 +24,13 @@ describe(PricingService.name, () => {
   });
 
   describe('lookup', () => {
+    it("should carry the capabilities LiteLLM's map states, and none where it states none", () => {
+      expect(sut.lookup('gpt-4o')?.capabilities).toMatchObject({ supports_vision: true, supports_function_calling: true });
+      expect(sut.lookup('mock/gpt-4o')?.capabilities?.supports_vision).toBe(true);
+      expect(sut.lookup('gpt-3.5-turbo')?.capabilities?.supports_vision).toBeUndefined();
+      expect(sut.lookup('text-embedding-3-small')?.capabilities).toBeUndefined();
+    });
+
     it.each([
       ['gpt-4o', 128_000],
       ['gpt-4', 8_000],

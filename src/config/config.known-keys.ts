@@ -123,6 +123,8 @@ export const LITELLM_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'prometheus_metrics_config',
   'set_verbose',
   'json_logs',
+  'public_model_groups',
+  'public_model_groups_links',
   'force_ipv4',
   'ssl_verify',
 ]);

@@ -149,6 +149,11 @@ const StringMap = (): PropertyDecorator =>
     IsOptional(),
     check('stringMap', (v) => isMapping(v) && Object.values(v).every((item) => typeof item === 'string'), 'must be a mapping of names to names'),
   );
+const HttpUrlMap = (): PropertyDecorator =>
+  compose(
+    IsOptional(),
+    check('httpUrlMap', (v) => isMapping(v) && Object.values(v).every(isHttpUrl), 'must be a mapping of titles to http(s) URLs'),
+  );
 const OneOf = (values: readonly string[]): PropertyDecorator =>
   compose(
     IsOptional(),
@@ -315,6 +320,8 @@ export class LitellmSettingsDto implements LitellmSettings {
   @Bool() turn_off_message_logging?: boolean;
   @Bool() redact_user_api_key_info?: boolean;
   @Bool() json_logs?: boolean;
+  @StringList() public_model_groups?: string[];
+  @HttpUrlMap() public_model_groups_links?: Record<string, string>;
 }
 
 /** One of `general_settings.pass_through_endpoints`. */
@@ -402,6 +409,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @IpList() trusted_proxies?: string[];
   @StringList() enforced_params?: string[];
   @Bool() block_robots?: boolean;
+  @Bool() enable_public_model_hub?: boolean;
   @OneOf(KEY_MANAGEMENT_SYSTEMS) key_management_system?: KeyManagementSystem;
   @Nested(() => KeyManagementSettingsDto) key_management_settings?: KeyManagementSettingsDto;
   @Bool() enable_jwt_auth?: boolean;

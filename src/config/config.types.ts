@@ -66,6 +66,10 @@ export interface LitellmSettings {
   num_retries?: number;
   request_timeout?: number;
   drop_params?: boolean;
+  /** The model groups the public model hub lists (`/public/model_hub`); none when unset. */
+  public_model_groups?: string[];
+  /** Links the hub shows beside its models (title → http(s) URL). */
+  public_model_groups_links?: Record<string, string>;
   [extra: string]: unknown;
 }
 
@@ -88,6 +92,8 @@ export interface GeneralSettings {
   trusted_proxies?: string[];
   enforced_params?: string[];
   block_robots?: boolean;
+  /** Serve the model hub page (`/ui/model_hub_table`) without a key. */
+  enable_public_model_hub?: boolean;
   max_parallel_requests?: number;
   global_max_parallel_requests?: number;
   litellm_key_header_name?: string;

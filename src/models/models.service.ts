@@ -10,6 +10,7 @@ import { ModelDeploymentDto } from '../config/config.schema';
 import type { LitellmParams, ModelDeploymentConfig, ModelInfo, TollgateConfig } from '../config/config.types';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
 import { resolveModelForKey, type AccessGroups } from '../auth/model-access';
+import { CAPABILITY_FLAGS, type CapabilityFlag } from '../catalog/price-catalog';
 import { PricingService } from '../catalog/pricing.service';
 import { ModelRegistry, splitProviderModel, type RegisteredModel } from '../routing/model-registry.service';
 import type { TeamRecord } from '../teams/team';
@@ -44,6 +45,17 @@ export interface ModelGroupInfo {
   tpm: number | null;
   rpm: number | null;
   supported_openai_params: string[] | null;
+  supports_function_calling: boolean;
+  supports_parallel_function_calling: boolean;
+  supports_tool_choice: boolean;
+  supports_vision: boolean;
+  supports_response_schema: boolean;
+  supports_system_messages: boolean;
+  supports_prompt_caching: boolean;
+  supports_audio_input: boolean;
+  supports_audio_output: boolean;
+  supports_reasoning: boolean;
+  supports_web_search: boolean;
 }
 
 export interface StoredModelView extends ModelInfoEntry {
@@ -281,6 +293,7 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
             input_cost_per_token: price?.inputCostPerToken ?? null,
             output_cost_per_token: price?.outputCostPerToken ?? null,
             litellm_provider: provider,
+            ...price?.capabilities,
           },
         },
       ]);
@@ -305,6 +318,7 @@ export class ModelsService implements OnApplicationBootstrap, OnModuleDestroy {
         input_cost_per_token: price?.inputCostPerToken ?? null,
         output_cost_per_token: price?.outputCostPerToken ?? null,
         litellm_provider: price?.provider ?? provider,
+        ...price?.capabilities,
         ...(entry.model_info ?? {}),
       },
     };
@@ -419,7 +433,15 @@ function groupInfo(name: string, entries: ModelInfoEntry[]): ModelGroupInfo {
     tpm: sum('tpm'),
     rpm: sum('rpm'),
     supported_openai_params: mode === 'chat' || mode === 'completion' ? CHAT_PARAMS : null,
+    ...groupCapabilities(infos),
   };
+}
+
+/** A group supports what any of its deployments supports (as LiteLLM reports it); unstated means false. */
+function groupCapabilities(infos: readonly ModelInfo[]): Record<CapabilityFlag, boolean> {
+  const flags = {} as Record<CapabilityFlag, boolean>;
+  for (const flag of CAPABILITY_FLAGS) flags[flag] = infos.some((info) => info[flag] === true);
+  return flags;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

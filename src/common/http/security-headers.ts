@@ -23,6 +23,18 @@ const DOCS_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * A server-rendered page without scripts (the model hub): only its own stylesheets, named by hash, an empty
+ * data: icon (so browsers do not ask for /favicon.ico) and forms posting back to Tollgate. `styleHashes` are the base64 SHA-256 digests of the page's `<style>` texts.
+ */
+export function scriptFreePageHeaders(styleHashes: readonly string[]): Readonly<Record<string, string>> {
+  const styles = styleHashes.map((hash) => `'sha256-${hash}'`).join(' ');
+  return {
+    ...API_HEADERS,
+    'content-security-policy': `default-src 'none'; style-src ${styles}; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  };
+}
+
+/**
  * The security headers for a request URL (path and query); `docsPath` is where the Swagger UI is served
  * (`DOCS_URL`, `/docs` by default), the one place its page and assets get the page policy.
  */

@@ -51,6 +51,17 @@ export class ModelGroupInfoDto implements ModelGroupInfo {
   @ApiProperty({ type: Number, nullable: true, description: 'Sum over the deployments' }) tpm!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Sum over the deployments' }) rpm!: number | null;
   @ApiProperty({ type: [String], nullable: true, description: 'For chat and completion groups' }) supported_openai_params!: string[] | null;
+  @ApiProperty() supports_function_calling!: boolean;
+  @ApiProperty() supports_parallel_function_calling!: boolean;
+  @ApiProperty() supports_tool_choice!: boolean;
+  @ApiProperty() supports_vision!: boolean;
+  @ApiProperty() supports_response_schema!: boolean;
+  @ApiProperty() supports_system_messages!: boolean;
+  @ApiProperty() supports_prompt_caching!: boolean;
+  @ApiProperty() supports_audio_input!: boolean;
+  @ApiProperty() supports_audio_output!: boolean;
+  @ApiProperty() supports_reasoning!: boolean;
+  @ApiProperty() supports_web_search!: boolean;
 }
 
 export class ModelGroupInfoResponseDto {

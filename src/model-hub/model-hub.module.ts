@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ModelsModule } from '../models/models.module';
+import { ModelHubController } from './model-hub.controller';
+import { ModelHubService } from './model-hub.service';
+
+/** The public model hub (`/public/model_hub`, its info and page): the model groups an admin chose to show. */
+@Module({
+  imports: [ModelsModule],
+  controllers: [ModelHubController],
+  providers: [ModelHubService],
+})
+export class ModelHubModule {}
