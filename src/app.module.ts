@@ -8,6 +8,7 @@ import type { TollgateConfig } from './config/config.types';
 import type { OpenedResources } from './common/opened-resources';
 import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
+import { EmailModule } from './email/email.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
@@ -39,6 +40,7 @@ export class AppModule {
         AuthModule,
         AuditModule,
         KeysModule,
+        EmailModule,
         CustomersModule,
         TeamsModule,
         HealthModule,

@@ -9,6 +9,7 @@ import { GENERAL_SETTINGS_KEYS, LITELLM_SETTINGS_KEYS, MODEL_ENTRY_KEYS, ROUTER_
 import { ConfigFileDto, isPostgresUrl } from './config.schema';
 import { readResponseCache, readSharedState } from './shared-state-settings';
 import type { TollgateConfig } from './config.types';
+import { readEmailSettings } from './email-settings';
 import { guardrailEnvOf } from './guardrail-env';
 import { readDocsSettings, readJsonLogs, readPrometheusSettings } from './observability-settings';
 import { PROVIDER_ENV_NAMES } from './provider-env';
@@ -118,6 +119,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const responseCache = readResponseCache(litellmSettings, sharedState, problems, warnings);
   const prometheus = readPrometheusSettings(litellmSettings, problems);
   const docs = readDocsSettings(env, problems);
+  const email = readEmailSettings(generalSettings.alerting, docs.title, env, problems);
 
   if (problems.length > 0) {
     throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
@@ -144,6 +146,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     responseCache,
     prometheus,
     docs,
+    email,
     jsonLogs: readJsonLogs(litellmSettings, env),
     warnings,
   };

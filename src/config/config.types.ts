@@ -229,6 +229,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   prometheus?: PrometheusSettings;
   /** Swagger branding from the environment (`DOCS_TITLE` …); absent means Tollgate's defaults. */
   docs?: DocsSettings;
+  /** Mails (`alerting: ["email"]` with an SMTP server); absent means none are sent. */
+  email?: EmailSettings;
   /** One JSON object per log line (`litellm_settings.json_logs: true` or `JSON_LOGS=True`); absent means text. */
   jsonLogs?: boolean;
   /** Non-fatal findings (unknown keys …) to log at boot. */
@@ -328,6 +330,28 @@ export interface PrometheusMetricsGroup {
 }
 
 /** The Swagger UI and OpenAPI document as LiteLLM's environment brands them. */
+/** Where and how Tollgate sends mail (src/config/email-settings.ts reads it from LiteLLM's environment). */
+export interface EmailSettings {
+  readonly smtp: {
+    readonly host: string;
+    readonly port: number;
+    readonly username?: string;
+    readonly password?: string;
+    /** Require STARTTLS (`SMTP_TLS`, default true); port 465 speaks TLS from the start instead. */
+    readonly startTls: boolean;
+  };
+  /** `SMTP_SENDER_EMAIL`: the From address. */
+  readonly sender: string;
+  /** The product name mails carry (`DOCS_TITLE`, else Tollgate). */
+  readonly brand: string;
+  readonly logoUrl?: string;
+  readonly supportContact?: string;
+  /** `PROXY_BASE_URL`: what the mails tell clients to call. */
+  readonly baseUrl: string;
+  /** `EMAIL_INCLUDE_API_KEY` (default true, as LiteLLM): the new key's secret is in the mail. */
+  readonly includeApiKey: boolean;
+}
+
 export interface DocsSettings {
   title: string;
   description: string;

@@ -41,8 +41,26 @@ type KeyOperation = 'update' | 'regenerate' | 'block' | 'unblock' | 'delete';
  * service and updates the in-process cache before it answers, so a revoked key is refused by the very next
  * request. Spend is not the record's: it lives in the counter store, which every response reads.
  */
+/** A key just committed, with its secret: what a mail to its owner needs (only in-process listeners see it). */
+export interface CreatedKey {
+  /** `/key/generate`, or `/user/new` making the new user's first key. */
+  readonly origin: 'key_generate' | 'user_new';
+  /** The request's `send_invite_email`. */
+  readonly sendInviteEmail: boolean;
+  readonly userId: string | null;
+  readonly key: string;
+  readonly keyAlias: string | null;
+  readonly maxBudget: number | null;
+  readonly budgetDuration: string | null;
+  readonly models: readonly string[];
+  readonly expires: Date | null;
+}
+
+export type KeyCreatedListener = (created: CreatedKey) => void;
+
 @Injectable()
 export class KeysService implements OnModuleInit, OnApplicationShutdown {
+  private readonly createdListeners: KeyCreatedListener[] = [];
   private readonly logger = new Logger('Keys');
   private readonly settings: KeySettings;
   private readonly cache = new KeyCache();
@@ -108,7 +126,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
    * POST /key/generate.
    * @throws AdminOnlyRouteError, KeyAccessDeniedError, InvalidKeyRequestError, KeyUpperboundError, KeyAliasTakenError
    */
-  async generate(auth: AuthContext | null, body: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
+  async generate(auth: AuthContext | null, body: GenerateKeyDto, origin: CreatedKey['origin'] = 'key_generate'): Promise<GenerateKeyResponseDto> {
     const caller = resolveCaller(auth, '/key/generate');
     assertCanWrite(caller, '/key/generate');
     rejectUnsupported(body);
@@ -150,7 +168,31 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     });
     // key_management_settings.store_virtual_keys: src/secrets decides whether and where a copy goes.
     await this.secrets?.storeVirtualKey(entity.keyAlias ?? entity.token, key);
+    if (this.createdListeners.length > 0) {
+      const created: CreatedKey = {
+        origin,
+        sendInviteEmail: body.send_invite_email === true,
+        userId: entity.userId,
+        key,
+        keyAlias: entity.keyAlias,
+        maxBudget: entity.maxBudget,
+        budgetDuration: entity.budgetDuration,
+        models: entity.models,
+        expires: entity.expires,
+      };
+      // Once the request's unit of work committed: a key that was rolled back is never announced.
+      const notify = (): void => {
+        for (const listener of this.createdListeners) listener(created);
+      };
+      if (this.db) this.db.afterCommit(notify);
+      else notify();
+    }
     return response;
+  }
+
+  /** Calls `listener` after each key created (its secret included); listeners must not throw or wait. */
+  onKeyCreated(listener: KeyCreatedListener): void {
+    this.createdListeners.push(listener);
   }
 
   /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CapabilityFlag } from '../catalog/price-catalog';
 import type { ModelGroupInfo } from '../models/models.service';
 import type { ModelHubInfo } from './model-hub.service';
+import { escapeHtml } from '../common/html';
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7fb}
@@ -54,15 +55,15 @@ export function renderModelHubPage(page: ModelHubPage): string {
   const links = Object.entries(page.info.useful_links);
   const rows = shown.map(
     (model) => `<tr>
-<td><code>${escape(model.model_group)}</code></td>
-<td>${escape(model.providers.join(', '))}</td>
-<td>${escape(model.mode ?? '')}</td>
+<td><code>${escapeHtml(model.model_group)}</code></td>
+<td>${escapeHtml(model.providers.join(', '))}</td>
+<td>${escapeHtml(model.mode ?? '')}</td>
 <td class="num">${tokens(model.max_input_tokens)}</td>
 <td class="num">${tokens(model.max_output_tokens)}</td>
 <td class="num">${perMillion(model.input_cost_per_token)}</td>
 <td class="num">${perMillion(model.output_cost_per_token)}</td>
 <td>${capabilities(model)
-      .map((label) => `<span class="badge">${escape(label)}</span>`)
+      .map((label) => `<span class="badge">${escapeHtml(label)}</span>`)
       .join('')}</td>
 </tr>`,
   );
@@ -74,31 +75,31 @@ export function renderModelHubPage(page: ModelHubPage): string {
 ${rows.join('\n')}
 </tbody>
 </table>`
-      : `<p class="empty">${page.models.length === 0 ? 'No models are public yet.' : `No public model matches “${escape(page.query)}”.`}</p>`;
+      : `<p class="empty">${page.models.length === 0 ? 'No models are public yet.' : `No public model matches “${escapeHtml(page.query)}”.`}</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<title>${escape(page.info.docs_title)} · Model Hub</title>
+<title>${escapeHtml(page.info.docs_title)} · Model Hub</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
-<h1>${escape(page.info.docs_title)} · Model Hub</h1>
-${page.info.custom_docs_description ? `<p>${escape(page.info.custom_docs_description)}</p>` : ''}
+<h1>${escapeHtml(page.info.docs_title)} · Model Hub</h1>
+${page.info.custom_docs_description ? `<p>${escapeHtml(page.info.custom_docs_description)}</p>` : ''}
 </header>
 <main>
-${links.length > 0 ? `<nav><ul>${links.map(([title, url]) => `<li><a href="${escape(url)}" rel="noopener noreferrer">${escape(title)}</a></li>`).join('')}</ul></nav>` : ''}
+${links.length > 0 ? `<nav><ul>${links.map(([title, url]) => `<li><a href="${escapeHtml(url)}" rel="noopener noreferrer">${escapeHtml(title)}</a></li>`).join('')}</ul></nav>` : ''}
 <form method="get" role="search">
-<input type="search" name="q" value="${escape(page.query)}" placeholder="Search models, providers, capabilities" aria-label="Search models">
+<input type="search" name="q" value="${escapeHtml(page.query)}" placeholder="Search models, providers, capabilities" aria-label="Search models">
 <button type="submit">Search</button>
 </form>
 <p>${shown.length} of ${page.models.length} model${page.models.length === 1 ? '' : 's'}. Call them with any OpenAI SDK at <code>/v1/chat/completions</code> and a key from your administrator.</p>
 ${body}
 </main>
-<footer>Tollgate ${escape(page.info.litellm_version)} · <a href="/public/model_hub">JSON</a></footer>
+<footer>Tollgate ${escapeHtml(page.info.litellm_version)} · <a href="/public/model_hub">JSON</a></footer>
 </body>
 </html>
 `;
@@ -119,10 +120,4 @@ function tokens(count: number | null): string {
 function perMillion(costPerToken: number | null): string {
   if (costPerToken === null) return '–';
   return `$${(costPerToken * 1_000_000).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 4 })}`;
-}
-
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ENTITIES[char]);
 }

@@ -91,14 +91,19 @@ export class UsersService {
     });
     const row = toUserRow(saved, saved.spend, saved.budgetResetAt);
     if (body.auto_create_key === false) return { ...row, key: null };
-    const generated = await this.keys.generate(adminContext(auth), {
-      user_id: saved.userId,
-      team_id: body.team_id ?? null,
-      models: body.models ?? [],
-      duration: body.duration ?? null,
-      aliases: body.aliases ?? null,
-      key_alias: body.key_alias ?? null,
-    } as GenerateKeyDto);
+    const generated = await this.keys.generate(
+      adminContext(auth),
+      {
+        user_id: saved.userId,
+        team_id: body.team_id ?? null,
+        models: body.models ?? [],
+        duration: body.duration ?? null,
+        aliases: body.aliases ?? null,
+        key_alias: body.key_alias ?? null,
+        send_invite_email: body.send_invite_email ?? null,
+      } as GenerateKeyDto,
+      'user_new',
+    );
     return { ...row, key: generated.key, key_name: generated.key_name, key_alias: generated.key_alias, expires: generated.expires, token: generated.token_id };
   }
 

@@ -83,7 +83,7 @@ export class KeyParamsDto {
   @OptionalBoolean('A blocked key is refused on every route')
   blocked?: boolean | null;
 
-  @OptionalBoolean('Accepted for compatibility; Tollgate sends no email')
+  @OptionalBoolean('Mail the key to its user (needs alerting: ["email"] and SMTP_*)')
   send_invite_email?: boolean | null;
 
   @OptionalBoolean('Automatic rotation (not supported yet: only false/null accepted)')

@@ -31,7 +31,7 @@ export class NewUserDto extends UserFieldsDto {
   @OptionalStringList('Team ids the user joins (as `user`)') teams?: string[] | null;
   @OptionalString('A team the user joins; the generated key belongs to it') team_id?: string | null;
   @OptionalBoolean('Generate a key for the user (default true)') auto_create_key?: boolean | null;
-  @OptionalBoolean('Accepted for compatibility; no email is sent') send_invite_email?: boolean | null;
+  @OptionalBoolean('Mail the new user an invitation with their key (needs alerting: ["email"] and SMTP_*)') send_invite_email?: boolean | null;
   @OptionalString('Lifetime of the generated key') duration?: string | null;
   @OptionalObject('Model aliases of the generated key') aliases?: Record<string, unknown> | null;
   @OptionalString('Alias of the generated key') key_alias?: string | null;
