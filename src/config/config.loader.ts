@@ -11,7 +11,7 @@ import { readResponseCache, readSharedState } from './shared-state-settings';
 import type { TollgateConfig } from './config.types';
 import { readEmailSettings } from './email-settings';
 import { guardrailEnvOf } from './guardrail-env';
-import { readDocsSettings, readJsonLogs, readPrometheusSettings } from './observability-settings';
+import { readDocsSettings, readJsonLogs, readOtelSettings, readPrometheusSettings } from './observability-settings';
 import { PROVIDER_ENV_NAMES } from './provider-env';
 
 export interface LoadConfigOptions {
@@ -118,6 +118,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const sharedState = readSharedState(routerSettings, litellmSettings, generalSettings, env, problems);
   const responseCache = readResponseCache(litellmSettings, sharedState, problems, warnings);
   const prometheus = readPrometheusSettings(litellmSettings, problems);
+  const otel = readOtelSettings(litellmSettings, env, problems);
   const docs = readDocsSettings(env, problems);
   const email = readEmailSettings(generalSettings.alerting, docs.title, env, problems);
 
@@ -145,6 +146,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     sharedState,
     responseCache,
     prometheus,
+    otel,
     docs,
     email,
     jsonLogs: readJsonLogs(litellmSettings, env),

@@ -229,6 +229,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   prometheus?: PrometheusSettings;
   /** Swagger branding from the environment (`DOCS_TITLE` …); absent means Tollgate's defaults. */
   docs?: DocsSettings;
+  /** OpenTelemetry traces (`callbacks: ["otel"]`); absent means none are made. */
+  otel?: OtelSettings;
   /** Mails (`alerting: ["email"]` with an SMTP server); absent means none are sent. */
   email?: EmailSettings;
   /** One JSON object per log line (`litellm_settings.json_logs: true` or `JSON_LOGS=True`); absent means text. */
@@ -330,6 +332,17 @@ export interface PrometheusMetricsGroup {
 }
 
 /** The Swagger UI and OpenAPI document as LiteLLM's environment brands them. */
+/** Where traces go (OTLP over HTTP) and what they may carry. */
+export interface OtelSettings {
+  /** The OTLP/HTTP traces URL (`…/v1/traces`). */
+  readonly endpoint: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** `OTEL_SERVICE_NAME`, `tollgate` by default. */
+  readonly serviceName: string;
+  /** Prompts and replies as span events (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`). */
+  readonly captureMessageContent: boolean;
+}
+
 /** Where and how Tollgate sends mail (src/config/email-settings.ts reads it from LiteLLM's environment). */
 export interface EmailSettings {
   readonly smtp: {

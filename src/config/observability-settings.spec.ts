@@ -1,4 +1,4 @@
-import { DEFAULT_DOCS, DEFAULT_MAX_SERIES_PER_METRIC, readDocsSettings, readJsonLogs, readPrometheusSettings } from './observability-settings';
+import { DEFAULT_DOCS, DEFAULT_MAX_SERIES_PER_METRIC, readDocsSettings, readJsonLogs, readOtelSettings, readPrometheusSettings } from './observability-settings';
 
 describe('readPrometheusSettings', () => {
   it('should be on when any callback list names prometheus, with end users unlabelled by default', () => {
@@ -80,5 +80,43 @@ describe('readJsonLogs', () => {
     for (const flag of ['True', 'true', '1', 'yes']) expect(readJsonLogs({}, { JSON_LOGS: flag })).toBe(true);
     expect(readJsonLogs({}, {})).toBe(false);
     expect(readJsonLogs({ json_logs: false }, { JSON_LOGS: 'False' })).toBe(false);
+  });
+});
+
+describe('readOtelSettings', () => {
+  it('should be off unless a callback list names otel', () => {
+    expect(readOtelSettings({ callbacks: ['prometheus'] }, { OTEL_ENDPOINT: 'http://c:4318/v1/traces' }, [])).toBeUndefined();
+  });
+
+  it('should take the traces endpoint from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_ENDPOINT, then OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces', () => {
+    const on = { success_callback: ['otel'] };
+    expect(readOtelSettings(on, {}, [])?.endpoint).toBe('http://localhost:4318/v1/traces');
+    expect(readOtelSettings(on, { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318/' }, [])?.endpoint).toBe('https://collector:4318/v1/traces');
+    expect(readOtelSettings(on, { OTEL_ENDPOINT: 'http://litellm-style:4318/v1/traces', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x' }, [])?.endpoint).toBe(
+      'http://litellm-style:4318/v1/traces',
+    );
+    expect(readOtelSettings(on, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://exact/path', OTEL_ENDPOINT: 'http://y' }, [])?.endpoint).toBe('http://exact/path');
+  });
+
+  it('should read headers and service name, capture content only when asked and never with turn_off_message_logging', () => {
+    const settings = readOtelSettings(
+      { callbacks: ['otel'] },
+      { OTEL_HEADERS: 'api-key=a%3Db, x-team = core', OTEL_SERVICE_NAME: 'gw', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' },
+      [],
+    );
+    expect(settings).toEqual({ endpoint: 'http://localhost:4318/v1/traces', headers: { 'api-key': 'a=b', 'x-team': 'core' }, serviceName: 'gw', captureMessageContent: true });
+    expect(
+      readOtelSettings({ callbacks: ['otel'], turn_off_message_logging: true }, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' }, [])?.captureMessageContent,
+    ).toBe(false);
+  });
+
+  it('should refuse gRPC and malformed values, naming them', () => {
+    const problems: string[] = [];
+    readOtelSettings({ callbacks: ['otel'] }, { OTEL_EXPORTER: 'otlp_grpc', OTEL_ENDPOINT: 'collector:4317', OTEL_HEADERS: 'novalue' }, problems);
+    expect(problems).toEqual([
+      "OTEL_EXPORTER: 'otlp_grpc' is not supported; Tollgate exports traces over OTLP/HTTP (otlp_http, port 4318)",
+      'OTEL_EXPORTER_OTLP_ENDPOINT: the traces endpoint must be an http(s) URL',
+      'OTEL_EXPORTER_OTLP_HEADERS: must be name=value pairs separated by commas',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import type { LitellmSettingsDto } from './config.schema';
-import type { DocsSettings, PrometheusMetricsGroup, PrometheusSettings } from './config.types';
+import type { DocsSettings, OtelSettings, PrometheusMetricsGroup, PrometheusSettings } from './config.types';
 
 type Env = Record<string, string | undefined>;
 
@@ -64,6 +64,43 @@ function readMetricsConfig(value: unknown, problems: string[]): PrometheusMetric
 
 function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/**
+ * OpenTelemetry traces: on when `otel` is among the callbacks. The endpoint is OpenTelemetry's
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (as is), LiteLLM's `OTEL_ENDPOINT` (as is), or
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`; headers from `OTEL_EXPORTER_OTLP_TRACES_HEADERS`,
+ * `OTEL_EXPORTER_OTLP_HEADERS` or LiteLLM's `OTEL_HEADERS` (`name=value,name=value`). Only OTLP over HTTP is
+ * spoken: LiteLLM's `OTEL_EXPORTER=otlp_grpc` is refused with a clear message. Message content goes into spans only
+ * with `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`, and never with `turn_off_message_logging`.
+ */
+export function readOtelSettings(litellm: LitellmSettingsDto, env: Env, problems: string[]): OtelSettings | undefined {
+  const named = [litellm.callbacks, litellm.success_callback, litellm.failure_callback].some((list) => Array.isArray(list) && list.includes('otel'));
+  if (!named) return undefined;
+  const exporter = present(env.OTEL_EXPORTER)?.toLowerCase();
+  if (exporter !== undefined && exporter !== 'otlp_http' && exporter !== 'otlp' && exporter !== 'http/protobuf' && exporter !== 'http/json') {
+    problems.push(`OTEL_EXPORTER: '${exporter}' is not supported; Tollgate exports traces over OTLP/HTTP (otlp_http, port 4318)`);
+  }
+  const base = present(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const endpoint =
+    present(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ?? present(env.OTEL_ENDPOINT) ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces');
+  if (!/^https?:\/\//i.test(endpoint)) problems.push('OTEL_EXPORTER_OTLP_ENDPOINT: the traces endpoint must be an http(s) URL');
+  const headers: Record<string, string> = {};
+  const headerText = present(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) ?? present(env.OTEL_EXPORTER_OTLP_HEADERS) ?? present(env.OTEL_HEADERS);
+  for (const pair of headerText?.split(',') ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      problems.push('OTEL_EXPORTER_OTLP_HEADERS: must be name=value pairs separated by commas');
+      break;
+    }
+    headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return {
+    endpoint,
+    headers,
+    serviceName: present(env.OTEL_SERVICE_NAME) ?? 'tollgate',
+    captureMessageContent: envFlag(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) && litellm.turn_off_message_logging !== true,
+  };
 }
 
 /** LiteLLM's structured logs: `litellm_settings.json_logs: true`, or its `JSON_LOGS=True` environment switch. */

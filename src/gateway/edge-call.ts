@@ -78,6 +78,8 @@ export class EdgeCall {
       receivedAt: performance.now(),
       route: http.routeOptions.url,
       target: parts.target,
+      traceParent: singleHeader(http.headers.traceparent),
+      traceState: singleHeader(http.headers.tracestate),
     };
     this.sse = parts.sse ?? OPENAI_SSE;
     reply.raw.once('close', this.onClose);
@@ -175,4 +177,8 @@ function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<v
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

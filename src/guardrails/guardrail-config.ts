@@ -48,26 +48,14 @@ const GUARDRAIL_CALLBACKS = new Set([
   'aim',
 ]);
 
-/** Callbacks another module serves (`prometheus` turns on LiteLLM's metric set in src/observability), so naming them needs no warning. */
-const SERVED_CALLBACKS = new Set(['prometheus']);
+/**
+ * Callbacks another module serves (`prometheus` turns on LiteLLM's metric set in src/observability, `otel` the
+ * traces in src/tracing), so naming them needs no warning.
+ */
+const SERVED_CALLBACKS = new Set(['prometheus', 'otel']);
 
 /** Logging integrations LiteLLM has and Tollgate does not; named in config, they are warned about and skipped. */
-const LOGGING_CALLBACKS = new Set([
-  'otel',
-  'langfuse',
-  'datadog',
-  's3',
-  'gcs_bucket',
-  'langsmith',
-  'lunary',
-  'helicone',
-  'sentry',
-  'slack',
-  'arize',
-  'braintrust',
-  'mlflow',
-  'opik',
-]);
+const LOGGING_CALLBACKS = new Set(['langfuse', 'datadog', 's3', 'gcs_bucket', 'langsmith', 'lunary', 'helicone', 'sentry', 'slack', 'arize', 'braintrust', 'mlflow', 'opik']);
 
 const PHASE_OF_MODE: Record<string, GuardrailPhase> = {
   pre_call: 'pre_call',

@@ -21,6 +21,7 @@ import { Router, routingFactsOf, routingHeaders, type FallbackTry, type RouteOut
 import { withFirstBatch } from '../routing/stream-start';
 import { ClientDisconnected } from '../routing/upstream-abort';
 import { SpendLedgerService } from '../spend/spend-ledger.service';
+import { CallTracer, type CallTrace } from '../tracing/call-tracer.service';
 import { buildSpendRow, type SpendCallFacts } from '../spend/spend-row.builder';
 import type { TeamRecord } from '../teams/team';
 import { BudgetExceededError } from '../limits/limits.errors';
@@ -62,6 +63,8 @@ interface CallLog {
   firstTokenMs: number | null;
   attempts: readonly UpstreamAttempt[];
   fallbacks: readonly FallbackTry[];
+  /** The call's OpenTelemetry trace; null when tracing is off. */
+  trace: CallTrace | null;
 }
 
 /**
@@ -91,6 +94,7 @@ export class CallPipeline {
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly cache: ResponseCache,
     @Inject(CALL_OBSERVER) private readonly observer: CallObserver,
+    private readonly tracer: CallTracer,
   ) {
     this.allowClientSideCredentials = config.general_settings.allow_client_side_credentials === true;
   }
@@ -105,6 +109,7 @@ export class CallPipeline {
     // Set first, so error responses name the call too and a client can find its (failure) row.
     call.headers['x-litellm-call-id'] = call.requestId;
     nameCallInLogs(call.requestId);
+    if (this.tracer.enabled) log.trace = this.traceOf(operation, call);
     let streamOwnsRecord = false;
     try {
       const outcome = await this.execute(operation, call, log);
@@ -132,7 +137,7 @@ export class CallPipeline {
       log.appliedGuardrails = guard.applied;
       call.headers['x-litellm-applied-guardrails'] = guard.applied.join(',');
     }
-    await guard?.preCall();
+    if (guard) await this.traced(log, 'guardrails.pre_call', () => guard.preCall());
 
     // Admission: blocked parties, model access, then every limit and budget of every charged subject.
     if (parties.team?.blocked) throw new TeamBlockedError(parties.team.teamId);
@@ -153,7 +158,7 @@ export class CallPipeline {
     const subjects = this.parties.subjectsOf(parties, log.deployment?.modelName ?? '');
     log.subjects = subjects;
     const estimatedCost = budgetApplies(subjects) ? this.estimateCost(operation, input, log.deployment, key) : 0;
-    const admission = await this.limits.admit({ subjects, estimatedCost });
+    const admission = await this.traced(log, 'admission', () => this.limits.admit({ subjects, estimatedCost }));
     Object.assign(call.headers, admission.headers);
     call.headers['x-litellm-version'] = TOLLGATE_VERSION;
 
@@ -190,7 +195,7 @@ export class CallPipeline {
         // Guardrails during_call run beside the provider; a block cancels the running attempt (no retry, no
         // fallback), and a stream holds its first byte until every verdict is in.
         const [done] = await Promise.all([
-          this.router.execute(route, ({ deployment, signal: attempt }) => this.invoke(operation, input, deployment, attempt, call.streaming)),
+          this.router.execute(route, ({ deployment, signal: attempt }) => this.invoke(operation, input, deployment, attempt, call.streaming, log.trace)),
           during,
         ]);
         routed = done;
@@ -218,7 +223,7 @@ export class CallPipeline {
       this.replyLengths.observe(key, answer.usage);
       routed?.finish(answer.usage?.completion_tokens);
       // Guardrails post_call on the whole reply; the call is charged either way (the provider did the work).
-      await guard?.postCall(operation.replyText(answer));
+      if (guard) await this.traced(log, 'guardrails.post_call', () => guard.postCall(operation.replyText(answer)));
       if (cachePlan && !log.cacheHit) this.cache.remember(cachePlan, answer);
       call.headers['x-litellm-response-cost'] = String(log.cost);
       call.headers['x-litellm-response-duration-ms'] = (finished - call.receivedAt).toFixed(3);
@@ -379,9 +384,50 @@ export class CallPipeline {
   }
 
   /** One upstream attempt; a stream waits for its first events, so a failure before them is still retryable. */
-  private async invoke(operation: Operation, input: CallInput, deployment: Deployment, signal: AbortSignal, streaming: boolean): Promise<ProviderAnswer> {
-    const answer = await operation.invoke!(this.providers.get(deployment.provider), input, deployment, signal, streaming);
-    return answer.kind === 'stream' ? { kind: 'stream', stream: await withFirstBatch(answer.stream) } : answer;
+  private async invoke(operation: Operation, input: CallInput, deployment: Deployment, signal: AbortSignal, streaming: boolean, trace: CallTrace | null): Promise<ProviderAnswer> {
+    const attempt = trace?.attempt(deployment);
+    const send = async (): Promise<ProviderAnswer> => {
+      const answer = await operation.invoke!(this.providers.get(deployment.provider), input, deployment, signal, streaming);
+      return answer.kind === 'stream' ? { kind: 'stream', stream: await withFirstBatch(answer.stream) } : answer;
+    };
+    if (!attempt) return send();
+    try {
+      const answer = await attempt.run(send);
+      attempt.end();
+      return answer;
+    } catch (error) {
+      attempt.end(error);
+      throw error;
+    }
+  }
+
+  /** The call's trace, a child of the client's when it sent a `traceparent`. */
+  private traceOf(operation: Operation, call: CallRequest): CallTrace | null {
+    return this.tracer.start({
+      callId: call.requestId,
+      operation: operation.name,
+      requestedModel: call.model,
+      streaming: call.streaming,
+      traceParent: call.traceParent,
+      traceState: call.traceState,
+      body: call.input.body,
+    });
+  }
+
+  /** Runs a stage of the call inside its own span when the call is traced (untraced: just the stage). */
+  private traced<T>(log: CallLog, stage: string, work: () => Promise<T>): Promise<T> {
+    const span = log.trace?.stage(stage);
+    if (!span) return work();
+    return work().then(
+      (result) => {
+        span.end();
+        return result;
+      },
+      (error: unknown) => {
+        span.end(error);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -516,6 +562,7 @@ export class CallPipeline {
   /** The spend row of the call: every call that reached the pipeline has exactly one, failed or not. */
   private record(operation: Operation, call: CallRequest, log: CallLog): void {
     let tags: readonly string[] = [];
+    const ledgerSpan = log.trace?.stage('spend.record');
     try {
       const caller = call.caller;
       const key = caller?.key ?? null;
@@ -558,11 +605,34 @@ export class CallPipeline {
       });
       tags = row.request_tags;
       this.ledger.record(row);
+      ledgerSpan?.end();
     } catch (error) {
+      ledgerSpan?.end(error);
       // Never let bookkeeping replace the call's own outcome; the log names the call so it can be reconciled.
       this.logger.error(`spend row for ${call.requestId} not recorded: ${error instanceof Error ? error.name : typeof error}`);
     }
+    if (log.trace) this.endTrace(log.trace, call, log);
     this.observe(call, log, tags);
+  }
+
+  private endTrace(trace: CallTrace, call: CallRequest, log: CallLog): void {
+    try {
+      const parties = log.parties;
+      trace.end({
+        deployment: log.attempts.at(-1)?.deployment ?? log.deployment,
+        usage: log.usage,
+        cost: log.cost,
+        failure: log.failure ?? null,
+        status: log.failure === null || log.failure === undefined ? 200 : renderError(log.failure).status,
+        providerResponseId: log.providerResponseId,
+        cacheHit: log.cacheHit,
+        keyAlias: parties?.key?.keyAlias ?? null,
+        teamId: parties?.team?.teamId ?? null,
+        userId: parties?.userId ?? call.caller?.userId ?? null,
+      });
+    } catch (error) {
+      this.logger.error(`trace of ${call.requestId} not ended: ${error instanceof Error ? error.name : typeof error}`);
+    }
   }
 
   /** Tells the observers (metrics) how the call went, once it has settled and its row is recorded. */
@@ -629,6 +699,7 @@ function newCallLog(): CallLog {
     firstTokenMs: null,
     attempts: [],
     fallbacks: [],
+    trace: null,
   };
 }
 

@@ -33,6 +33,9 @@ export interface CallRequest {
   readonly target?: FixedTarget;
   /** A call the gateway makes itself (a guardrail's judge model): no guardrails run on it. */
   readonly internal?: boolean;
+  /** The client's W3C trace context (`traceparent`, `tracestate` headers), for the call's trace. */
+  readonly traceParent?: string;
+  readonly traceState?: string;
 }
 
 /** A configured upstream outside the router (a pass-through endpoint): called as it is, once. */

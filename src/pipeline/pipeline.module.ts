@@ -8,6 +8,7 @@ import { RoutingModule } from '../routing/routing.module';
 import { SpendModule } from '../spend/spend.module';
 import { StoreModule } from '../store/store.module';
 import { TeamsModule } from '../teams/teams.module';
+import { TracingModule } from '../tracing/tracing.module';
 import { CallPipeline } from './call-pipeline.service';
 import { ChargedPartiesLookup } from './charged-parties';
 import { GuardrailModelCalls } from './guardrail-model-calls';
@@ -15,7 +16,7 @@ import { ResponseCache } from './response-cache';
 
 /** The one governed call every LLM edge hands its calls to. */
 @Module({
-  imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule, StoreModule, ObservabilityModule],
+  imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule, StoreModule, ObservabilityModule, TracingModule],
   providers: [ChargedPartiesLookup, ResponseCache, CallPipeline, GuardrailModelCalls],
   exports: [CallPipeline],
 })

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, Dispatcher } from 'undici';
+import { currentTraceHeaders } from '../common/trace-headers';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import type { Deployment } from './deployment';
@@ -95,12 +96,14 @@ export class UpstreamHttp implements OnApplicationShutdown {
     idleTimeoutMs: number,
     caller: UpstreamCaller,
   ): Promise<UpstreamResponse> {
+    // A traced attempt's context goes to operator-configured upstreams only: a request-chosen host learns nothing.
+    const traced = caller.clientSupplied === true ? undefined : currentTraceHeaders();
     try {
       const response = await (caller.clientSupplied === true ? this.guardedAgent : this.agent).request({
         origin: endpoint.origin,
         path: endpoint.path,
         method,
-        headers,
+        headers: traced ? { ...headers, ...traced } : headers,
         body,
         signal,
         bodyTimeout: idleTimeoutMs,
