@@ -365,7 +365,7 @@ model_list:
   });
 
   it('should warn, not stop, on callbacks that are not guardrails', async () => {
-    expect(await bootError(`${base}litellm_settings:\n  callbacks: ["prometheus", "langfuse", "custom_callbacks.proxy_handler_instance"]\n`)).toBe('booted');
+    expect(await bootError(`${base}litellm_settings:\n  callbacks: ["prometheus", "datadog", "custom_callbacks.proxy_handler_instance"]\n`)).toBe('booted');
   });
 });
 

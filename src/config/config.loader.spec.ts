@@ -90,10 +90,11 @@ guardrails:
       mode: [pre_call, post_call]
       default_on: true
 `,
-      { TOLLGATE_DATA_DIR: '/var/lib/tollgate' },
+      { TOLLGATE_DATA_DIR: '/var/lib/tollgate', LANGFUSE_PUBLIC_KEY: 'pk-lf', LANGFUSE_SECRET_KEY: 'sk-lf' },
     );
 
     expect(config.warnings).toEqual([]);
+    expect(config.loggingCallbacks?.sinks).toEqual([{ kind: 'langfuse', on: ['success'], host: 'https://cloud.langfuse.com', publicKey: 'pk-lf', secretKey: 'sk-lf' }]);
     expect(config.model_list).toHaveLength(3);
     expect(config.model_list[0]).toEqual({
       model_name: 'gpt-4o',

@@ -10,6 +10,7 @@ import { ConfigFileDto, isPostgresUrl } from './config.schema';
 import { readResponseCache, readSharedState } from './shared-state-settings';
 import type { TollgateConfig } from './config.types';
 import { readEmailSettings } from './email-settings';
+import { readLoggingCallbacks } from './logging-callback-settings';
 import { guardrailEnvOf } from './guardrail-env';
 import { readDocsSettings, readJsonLogs, readOtelSettings, readPrometheusSettings } from './observability-settings';
 import { PROVIDER_ENV_NAMES } from './provider-env';
@@ -119,6 +120,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const responseCache = readResponseCache(litellmSettings, sharedState, problems, warnings);
   const prometheus = readPrometheusSettings(litellmSettings, problems);
   const otel = readOtelSettings(litellmSettings, env, problems);
+  const loggingCallbacks = readLoggingCallbacks(litellmSettings, env, problems);
   const docs = readDocsSettings(env, problems);
   const email = readEmailSettings(generalSettings.alerting, docs.title, env, problems);
 
@@ -147,6 +149,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     responseCache,
     prometheus,
     otel,
+    loggingCallbacks,
     docs,
     email,
     jsonLogs: readJsonLogs(litellmSettings, env),

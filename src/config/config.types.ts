@@ -229,6 +229,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   prometheus?: PrometheusSettings;
   /** Swagger branding from the environment (`DOCS_TITLE` …); absent means Tollgate's defaults. */
   docs?: DocsSettings;
+  /** Logging callbacks (`generic_api`, `langfuse`); absent means no payload leaves. */
+  loggingCallbacks?: LoggingCallbackSettings;
   /** OpenTelemetry traces (`callbacks: ["otel"]`); absent means none are made. */
   otel?: OtelSettings;
   /** Mails (`alerting: ["email"]` with an SMTP server); absent means none are sent. */
@@ -332,6 +334,25 @@ export interface PrometheusMetricsGroup {
 }
 
 /** The Swagger UI and OpenAPI document as LiteLLM's environment brands them. */
+export type LoggingSinkTrigger = 'success' | 'failure';
+
+/** One logging destination and the calls it gets. */
+export type LoggingSinkSettings =
+  | { readonly kind: 'generic_api'; readonly on: readonly LoggingSinkTrigger[]; readonly endpoint: string; readonly headers: Readonly<Record<string, string>> }
+  | { readonly kind: 'langfuse'; readonly on: readonly LoggingSinkTrigger[]; readonly host: string; readonly publicKey: string; readonly secretKey: string };
+
+export interface LoggingCallbackSettings {
+  readonly sinks: readonly LoggingSinkSettings[];
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly maxQueued: number;
+  /** `turn_off_message_logging`: payloads carry no messages and no response. */
+  readonly redactMessages: boolean;
+  /** `redact_user_api_key_info`: payloads carry no key hash, alias, user, team or organisation. */
+  readonly redactKeyInfo: boolean;
+  readonly langfuseDefaultTags: readonly string[];
+}
+
 /** Where traces go (OTLP over HTTP) and what they may carry. */
 export interface OtelSettings {
   /** The OTLP/HTTP traces URL (`…/v1/traces`). */

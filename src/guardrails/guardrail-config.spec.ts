@@ -7,7 +7,7 @@ describe(collectGuardrails.name, () => {
     const { instances, warnings, problems } = collectGuardrails({
       ...empty,
       litellm_settings: {
-        callbacks: ['hide_secrets', 'banned_keywords', 'prometheus', 'langfuse', 'custom_callbacks.proxy_handler_instance', 'mystery'],
+        callbacks: ['hide_secrets', 'banned_keywords', 'prometheus', 'datadog', 'custom_callbacks.proxy_handler_instance', 'mystery'],
         banned_keywords_list: ['hello'],
       },
     });
@@ -18,7 +18,7 @@ describe(collectGuardrails.name, () => {
     ]);
     expect(instances[1].config).toEqual({ banned_keywords_list: ['hello'] });
     expect(warnings).toEqual([
-      "litellm_settings.callbacks[3]: the 'langfuse' logging integration is not supported by Tollgate; ignored",
+      "litellm_settings.callbacks[3]: the 'datadog' logging integration is not supported by Tollgate; ignored",
       expect.stringContaining("custom Python callback 'custom_callbacks.proxy_handler_instance' cannot run in Tollgate"),
       "litellm_settings.callbacks[5]: unknown callback 'mystery'; ignored",
     ]);

@@ -20,6 +20,7 @@ import { ProviderRegistry } from '../routing/providers/provider-registry.service
 import { Router, routingFactsOf, routingHeaders, type FallbackTry, type RouteOutcome, type RouteRequest, type UpstreamAttempt } from '../routing/router.service';
 import { withFirstBatch } from '../routing/stream-start';
 import { ClientDisconnected } from '../routing/upstream-abort';
+import { CallLogging } from '../call-logging/call-logging.service';
 import { SpendLedgerService } from '../spend/spend-ledger.service';
 import { CallTracer, type CallTrace } from '../tracing/call-tracer.service';
 import { buildSpendRow, type SpendCallFacts } from '../spend/spend-row.builder';
@@ -65,6 +66,8 @@ interface CallLog {
   fallbacks: readonly FallbackTry[];
   /** The call's OpenTelemetry trace; null when tracing is off. */
   trace: CallTrace | null;
+  /** The reply the client got (JSON answers), kept only for logging callbacks. */
+  reply: unknown;
 }
 
 /**
@@ -95,6 +98,7 @@ export class CallPipeline {
     private readonly cache: ResponseCache,
     @Inject(CALL_OBSERVER) private readonly observer: CallObserver,
     private readonly tracer: CallTracer,
+    private readonly callLogging: CallLogging,
   ) {
     this.allowClientSideCredentials = config.general_settings.allow_client_side_credentials === true;
   }
@@ -231,6 +235,7 @@ export class CallPipeline {
       call.headers['x-litellm-overhead-duration-ms'] = (upstreamStarted - call.receivedAt + (performance.now() - finished)).toFixed(3);
       if (answer.kind === 'json') {
         if (operation.streams) answer.body.id = call.requestId;
+        if (this.callLogging.active) log.reply = answer.body;
         return { kind: 'json', status: 200, body: answer.body };
       }
       return { kind: 'raw', status: answer.status, contentType: answer.contentType, payload: answer.payload };
@@ -606,6 +611,8 @@ export class CallPipeline {
       tags = row.request_tags;
       this.ledger.record(row);
       ledgerSpan?.end();
+      if (this.callLogging.active)
+        this.callLogging.logged(row, { messages: body.messages ?? body.input ?? body.prompt ?? null, response: log.reply, modelParameters: modelParametersOf(body) });
     } catch (error) {
       ledgerSpan?.end(error);
       // Never let bookkeeping replace the call's own outcome; the log names the call so it can be reconciled.
@@ -700,6 +707,7 @@ function newCallLog(): CallLog {
     attempts: [],
     fallbacks: [],
     trace: null,
+    reply: null,
   };
 }
 
@@ -749,3 +757,26 @@ export function isUsable(key: VirtualKeyRecord, model: string, team: TeamRecord 
     return false;
   }
 }
+
+/** The request's sampling parameters, as LiteLLM's `model_parameters` lists them. */
+function modelParametersOf(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const parameters: Record<string, unknown> = {};
+  for (const name of MODEL_PARAMETERS) if (body[name] !== undefined) parameters[name] = body[name];
+  return parameters;
+}
+
+const MODEL_PARAMETERS = [
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'n',
+  'stop',
+  'presence_penalty',
+  'frequency_penalty',
+  'seed',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'user',
+];

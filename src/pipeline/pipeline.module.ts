@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CallLoggingModule } from '../call-logging/call-logging.module';
 import { CustomersModule } from '../customers/customers.module';
 import { GuardrailsModule } from '../guardrails/guardrails.module';
 import { LimitsModule } from '../limits/limits.module';
@@ -16,7 +17,19 @@ import { ResponseCache } from './response-cache';
 
 /** The one governed call every LLM edge hands its calls to. */
 @Module({
-  imports: [TeamsModule, CustomersModule, GuardrailsModule, LimitsModule, RoutingModule, PricingModule, SpendModule, StoreModule, ObservabilityModule, TracingModule],
+  imports: [
+    TeamsModule,
+    CustomersModule,
+    GuardrailsModule,
+    LimitsModule,
+    RoutingModule,
+    PricingModule,
+    SpendModule,
+    StoreModule,
+    ObservabilityModule,
+    TracingModule,
+    CallLoggingModule,
+  ],
   providers: [ChargedPartiesLookup, ResponseCache, CallPipeline, GuardrailModelCalls],
   exports: [CallPipeline],
 })

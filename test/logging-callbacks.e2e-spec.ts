@@ -1,0 +1,210 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+
+interface Received {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+}
+
+/** An HTTP endpoint that records what it is sent, refusing the first `refuse` requests with a 503. */
+async function startReceiver(
+  reply: (path: string) => { status: number; body: unknown } = () => ({ status: 200, body: {} }),
+): Promise<{ url: string; received: Received[]; refuse: (n: number) => void; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  let refusals = 0;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (refusals > 0) {
+        refusals -= 1;
+        response.writeHead(503).end();
+        return;
+      }
+      received.push({ path: request.url ?? '', headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      const { status, body } = reply(request.url ?? '');
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    refuse: (n) => {
+      refusals = n;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface Payload {
+  id: string;
+  status: string;
+  call_type: string;
+  model: string;
+  model_group: string;
+  messages: unknown;
+  response: unknown;
+  response_cost: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  startTime: number;
+  endTime: number;
+  request_tags: string[];
+  metadata: Record<string, unknown>;
+  model_parameters: Record<string, unknown>;
+  error_information: { error_class: string } | null;
+}
+
+const MASTER_KEY = 'sk-callbacks-master';
+const CONFIG = (extra = ''): string => `
+general_settings:
+  master_key: ${MASTER_KEY}
+model_list:
+  - model_name: gpt-4o
+    litellm_params: { model: mock/gpt-4o }
+litellm_settings:
+  success_callback: ["generic_api", "langfuse"]
+  failure_callback: ["generic_api"]
+  langfuse_default_tags: ["tollgate-e2e"]
+${extra}`;
+
+describe('logging callbacks: generic_api and langfuse (e2e)', () => {
+  let generic: Awaited<ReturnType<typeof startReceiver>>;
+  let langfuse: Awaited<ReturnType<typeof startReceiver>>;
+
+  beforeAll(async () => {
+    generic = await startReceiver();
+    langfuse = await startReceiver(() => ({ status: 207, body: { successes: [], errors: [] } }));
+  });
+  afterAll(async () => {
+    await Promise.all([generic?.close(), langfuse?.close()]);
+  });
+
+  const env = (): Record<string, string> => ({
+    GENERIC_LOGGER_ENDPOINT: `${generic.url}/ingest`,
+    GENERIC_LOGGER_HEADERS: 'Authorization=Bearer ingest-token,X-Source=tollgate',
+    LANGFUSE_PUBLIC_KEY: 'pk-lf-test',
+    LANGFUSE_SECRET_KEY: 'sk-lf-test',
+    LANGFUSE_HOST: langfuse.url,
+    DEFAULT_FLUSH_INTERVAL_SECONDS: '0.2',
+  });
+
+  describe('with message logging on', () => {
+    let gateway: TestGateway;
+    beforeAll(async () => {
+      gateway = await startGateway(CONFIG(), { env: env() });
+    });
+    afterAll(async () => {
+      await gateway?.close();
+      if (gateway) discardStorage(gateway.storage);
+    });
+
+    it("should send a success's StandardLoggingPayload to the endpoint (retrying a 503) and a trace and generation to Langfuse", async () => {
+      generic.refuse(1);
+      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1` });
+      const { data, response } = await client.chat.completions
+        .create({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'log me' }],
+          temperature: 0.3,
+          metadata: { tags: ['billing'] },
+        } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming)
+        .withResponse();
+      const callId = response.headers.get('x-litellm-call-id')!;
+      const payloadOf = (): Payload | undefined => generic.received.flatMap((r) => r.body as Payload[]).find((p) => p.id === callId);
+      await until(() => payloadOf() !== undefined);
+      const payload = payloadOf()!;
+      const delivery = generic.received.find((r) => (r.body as Payload[]).some((p) => p.id === callId))!;
+      expect(delivery.path).toBe('/ingest');
+      expect(delivery.headers.authorization).toBe('Bearer ingest-token');
+      expect(delivery.headers['x-source']).toBe('tollgate');
+      expect(payload).toMatchObject({
+        status: 'success',
+        call_type: 'acompletion',
+        model_group: 'gpt-4o',
+        messages: [{ role: 'user', content: 'log me' }],
+        prompt_tokens: data.usage!.prompt_tokens,
+        completion_tokens: data.usage!.completion_tokens,
+        request_tags: ['billing'],
+        model_parameters: { temperature: 0.3 },
+        error_information: null,
+      });
+      expect((payload.response as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe(data.choices[0].message.content);
+      expect(payload.response_cost).toBeGreaterThan(0);
+      expect(payload.endTime).toBeGreaterThanOrEqual(payload.startTime);
+      expect(payload.metadata.user_api_key_hash).toEqual(expect.any(String));
+
+      await until(() => langfuse.received.some((r) => JSON.stringify(r.body).includes(callId)));
+      const ingestion = langfuse.received.find((r) => JSON.stringify(r.body).includes(callId))!;
+      expect(ingestion.path).toBe('/api/public/ingestion');
+      expect(ingestion.headers.authorization).toBe(`Basic ${Buffer.from('pk-lf-test:sk-lf-test').toString('base64')}`);
+      const events = (ingestion.body as { batch: { type: string; body: Record<string, unknown> }[] }).batch.filter((e) => e.body.id === callId || e.body.traceId === callId);
+      expect(events.map((e) => e.type)).toEqual(['trace-create', 'generation-create']);
+      expect(events[0].body.tags).toEqual(['tollgate-e2e', 'billing']);
+      expect(events[1].body).toMatchObject({
+        model: payload.model,
+        usage: { input: payload.prompt_tokens, output: payload.completion_tokens, unit: 'TOKENS' },
+        costDetails: { total: payload.response_cost },
+        level: 'DEFAULT',
+      });
+    });
+
+    it('should send failures to the failure callbacks only', async () => {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'fail me' }], mock_testing_fallbacks: true }),
+      });
+      expect(response.status).toBeGreaterThanOrEqual(500);
+      const callId = response.headers.get('x-litellm-call-id')!;
+      await until(() => generic.received.some((r) => (r.body as Payload[]).some((p) => p.id === callId)));
+      const payload = generic.received.flatMap((r) => r.body as Payload[]).find((p) => p.id === callId)!;
+      expect(payload.status).toBe('failure');
+      expect(payload.error_information?.error_class).toEqual(expect.any(String));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(langfuse.received.some((r) => JSON.stringify(r.body).includes(callId))).toBe(false);
+    });
+  });
+
+  describe('with turn_off_message_logging and redact_user_api_key_info', () => {
+    let gateway: TestGateway;
+    beforeAll(async () => {
+      gateway = await startGateway(CONFIG('  turn_off_message_logging: true\n  redact_user_api_key_info: true\n'), { env: env() });
+    });
+    afterAll(async () => {
+      await gateway?.close();
+      if (gateway) discardStorage(gateway.storage);
+    });
+
+    it('should send no messages, no response and no key identity', async () => {
+      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1` });
+      const { response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'private words' }] }).withResponse();
+      const callId = response.headers.get('x-litellm-call-id')!;
+      await until(() => generic.received.some((r) => (r.body as Payload[]).some((p) => p.id === callId)));
+      await until(() => langfuse.received.some((r) => JSON.stringify(r.body).includes(callId)));
+      const payload = generic.received.flatMap((r) => r.body as Payload[]).find((p) => p.id === callId)!;
+      expect(payload.messages).toBe('redacted-by-litellm');
+      expect(payload.response).toBe('redacted-by-litellm');
+      expect(payload.metadata).not.toHaveProperty('user_api_key_hash');
+      expect(payload.metadata).not.toHaveProperty('user_api_key_user_id');
+      const everything = JSON.stringify([...generic.received, ...langfuse.received].map((r) => r.body));
+      expect(everything).not.toContain('private words');
+    });
+  });
+
+  it('should refuse to boot when a named callback has no destination', async () => {
+    await expect(startGateway(CONFIG(), { env: { ...env(), GENERIC_LOGGER_ENDPOINT: '' } })).rejects.toThrow(/GENERIC_LOGGER_ENDPOINT must be set/);
+  });
+});
