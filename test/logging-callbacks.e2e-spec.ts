@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
+import { FakeServer } from './support/fakes/fake-server';
+import { verifySigV4 } from './support/fakes/sigv4';
 import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 interface Received {
@@ -201,6 +203,84 @@ describe('logging callbacks: generic_api and langfuse (e2e)', () => {
       expect(payload.metadata).not.toHaveProperty('user_api_key_user_id');
       const everything = JSON.stringify([...generic.received, ...langfuse.received].map((r) => r.body));
       expect(everything).not.toContain('private words');
+    });
+  });
+
+  describe('s3 (an S3-compatible store that checks SigV4)', () => {
+    const credentials = { accessKeyId: 'AKIALOGSTEST', secretAccessKey: 's3-secret-key-for-tests' };
+    const objects = new Map<string, string>();
+    let store: FakeServer;
+    let gateway: TestGateway;
+    let refusals = 0;
+
+    beforeAll(async () => {
+      store = new FakeServer((request, body, response) => {
+        const refused = verifySigV4(request, body, { credentials, region: 'eu-west-1', service: 's3' });
+        if (refused) {
+          response.writeHead(403, { 'content-type': 'application/xml' }).end(`<Error><Code>SignatureDoesNotMatch</Code><Message>${refused.message}</Message></Error>`);
+          return;
+        }
+        if (refusals > 0) {
+          refusals -= 1;
+          response.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code><Message>slow down</Message></Error>');
+          return;
+        }
+        if (request.method !== 'PUT') return void response.writeHead(405).end();
+        objects.set(decodeURIComponent(new URL(request.url ?? '/', 'http://s3').pathname), body.toString('utf8'));
+        response.writeHead(200, { etag: '"1"' }).end();
+      });
+      await store.start();
+      const yaml = `
+general_settings:
+  master_key: ${MASTER_KEY}
+model_list:
+  - model_name: gpt-4o
+    litellm_params: { model: mock/gpt-4o }
+litellm_settings:
+  callbacks: ["s3"]
+  s3_callback_params:
+    s3_bucket_name: tollgate-logs
+    s3_region_name: eu-west-1
+    s3_endpoint_url: ${store.url}
+    s3_aws_access_key_id: ${credentials.accessKeyId}
+    s3_aws_secret_access_key: os.environ/TEST_S3_SECRET
+    s3_path: gateway/calls
+    s3_use_team_prefix: true
+`;
+      gateway = await startGateway(yaml, { env: { TEST_S3_SECRET: credentials.secretAccessKey, DEFAULT_FLUSH_INTERVAL_SECONDS: '0.2' } });
+    });
+    afterAll(async () => {
+      await gateway?.close();
+      await store?.stop();
+      if (gateway) discardStorage(gateway.storage);
+    });
+
+    it("should write each call's payload as one object under the path, the team and the day, retrying a 503", async () => {
+      const team = await (
+        await fetch(`${gateway.url}/team/new`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ team_alias: 'data science' }),
+        })
+      ).json();
+      const key = await (
+        await fetch(`${gateway.url}/key/generate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ team_id: (team as { team_id: string }).team_id }),
+        })
+      ).json();
+      refusals = 1;
+      const client = new OpenAI({ apiKey: (key as { key: string }).key, baseURL: `${gateway.url}/v1` });
+      const { response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'to the bucket' }] }).withResponse();
+      const callId = response.headers.get('x-litellm-call-id')!;
+      await until(() => [...objects.keys()].some((name) => name.endsWith(`_${callId}.json`)));
+      const [name, text] = [...objects].find(([objectName]) => objectName.endsWith(`_${callId}.json`))!;
+      const day = new Date().toISOString().slice(0, 10);
+      expect(name).toMatch(new RegExp(`^/tollgate-logs/gateway/calls/data_science/${day}/time-\\d{2}-\\d{2}-\\d{2}\\.\\d{3}_${callId}\\.json$`));
+      const payload = JSON.parse(text) as Payload;
+      expect(payload).toMatchObject({ id: callId, status: 'success', model_group: 'gpt-4o', messages: [{ role: 'user', content: 'to the bucket' }] });
+      expect(payload.metadata.user_api_key_team_alias).toBe('data science');
     });
   });
 

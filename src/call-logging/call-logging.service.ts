@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
-import type { LoggingCallbackSettings, LoggingSinkTrigger, TollgateConfig } from '../config/config.types';
+import type { LoggingCallbackSettings, LoggingSinkSettings, LoggingSinkTrigger, TollgateConfig } from '../config/config.types';
 import type { SpendLogRow } from '../spend/spend-log-row';
-import type { BatchingSink } from './batching-sink';
+import type { BatchingOptions, BatchingSink } from './batching-sink';
 import { GenericApiSink } from './generic-api.sink';
 import { LangfuseSink } from './langfuse.sink';
+import { S3Sink } from './s3.sink';
 import { standardLoggingPayload, type CallContent } from './standard-logging-payload';
 
 /** How long a shutdown waits for the queued payloads. */
@@ -36,10 +37,7 @@ export class CallLogging implements OnApplicationShutdown {
     const options = { batchSize: settings.batchSize, flushIntervalMs: settings.flushIntervalMs, maxQueued: settings.maxQueued };
     this.destinations = settings.sinks.map((sink) => ({
       on: new Set(sink.on),
-      sink:
-        sink.kind === 'generic_api'
-          ? new GenericApiSink(sink.endpoint, sink.headers, options)
-          : new LangfuseSink(sink.host, sink.publicKey, sink.secretKey, settings.langfuseDefaultTags, options),
+      sink: sinkFor(sink, settings, options),
     }));
   }
 
@@ -69,5 +67,16 @@ export class CallLogging implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.destinations.map(({ sink }) => sink.close(DRAIN_ON_SHUTDOWN_MS)));
+  }
+}
+
+function sinkFor(sink: LoggingSinkSettings, settings: LoggingCallbackSettings, options: BatchingOptions): BatchingSink {
+  switch (sink.kind) {
+    case 'generic_api':
+      return new GenericApiSink(sink.endpoint, sink.headers, options);
+    case 'langfuse':
+      return new LangfuseSink(sink.host, sink.publicKey, sink.secretKey, settings.langfuseDefaultTags, options);
+    case 's3':
+      return new S3Sink(sink, options);
   }
 }

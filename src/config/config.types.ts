@@ -339,7 +339,21 @@ export type LoggingSinkTrigger = 'success' | 'failure';
 /** One logging destination and the calls it gets. */
 export type LoggingSinkSettings =
   | { readonly kind: 'generic_api'; readonly on: readonly LoggingSinkTrigger[]; readonly endpoint: string; readonly headers: Readonly<Record<string, string>> }
-  | { readonly kind: 'langfuse'; readonly on: readonly LoggingSinkTrigger[]; readonly host: string; readonly publicKey: string; readonly secretKey: string };
+  | { readonly kind: 'langfuse'; readonly on: readonly LoggingSinkTrigger[]; readonly host: string; readonly publicKey: string; readonly secretKey: string }
+  | {
+      readonly kind: 's3';
+      readonly on: readonly LoggingSinkTrigger[];
+      readonly bucket: string;
+      readonly region: string;
+      /** An S3-compatible store (MinIO, Ceph, R2 …); path-style addressing. */
+      readonly endpoint?: string;
+      /** Object key prefix (`s3_path`), without slashes at its ends. */
+      readonly path: string;
+      /** Absent: the AWS SDK's default chain (instance role, profile …). */
+      readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+      readonly useTeamPrefix: boolean;
+      readonly useKeyPrefix: boolean;
+    };
 
 export interface LoggingCallbackSettings {
   readonly sinks: readonly LoggingSinkSettings[];

@@ -39,4 +39,30 @@ describe('readLoggingCallbacks', () => {
       'DEFAULT_BATCH_SIZE: must be a positive number',
     ]);
   });
+
+  it("should read s3_callback_params, with the AWS environment's credentials when the params have none", () => {
+    const problems: string[] = [];
+    const settings = readLoggingCallbacks(
+      { success_callback: ['s3'], s3_callback_params: { s3_bucket_name: 'logs', s3_endpoint_url: 'http://minio:9000', s3_path: '/a/b/', s3_use_key_prefix: true } },
+      { AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'eu-central-1' },
+      problems,
+    )!;
+    expect(problems).toEqual([]);
+    expect(settings.sinks).toEqual([
+      {
+        kind: 's3',
+        on: ['success'],
+        bucket: 'logs',
+        region: 'eu-central-1',
+        endpoint: 'http://minio:9000',
+        path: 'a/b',
+        credentials: { accessKeyId: 'AKIA', secretAccessKey: 'secret', sessionToken: undefined },
+        useTeamPrefix: false,
+        useKeyPrefix: true,
+      },
+    ]);
+    const missing: string[] = [];
+    readLoggingCallbacks({ callbacks: ['s3'] }, {}, missing);
+    expect(missing).toEqual(['callback s3: litellm_settings.s3_callback_params.s3_bucket_name is required']);
+  });
 });

@@ -25,7 +25,7 @@ export function readLoggingCallbacks(litellm: LitellmSettingsDto, env: Env, prob
     if (!Array.isArray(list)) return;
     for (const name of list) {
       if (typeof name !== 'string') continue;
-      const kind = GENERIC_NAMES.has(name) ? 'generic_api' : name === 'langfuse' ? 'langfuse' : undefined;
+      const kind = GENERIC_NAMES.has(name) ? 'generic_api' : name === 'langfuse' || name === 's3' ? name : undefined;
       if (!kind) continue;
       const set = triggers.get(kind) ?? new Set<LoggingSinkTrigger>();
       for (const trigger of on) set.add(trigger);
@@ -52,6 +52,11 @@ export function readLoggingCallbacks(litellm: LitellmSettingsDto, env: Env, prob
     else if (!/^https?:\/\//i.test(host)) problems.push('LANGFUSE_HOST: must be an http(s) URL');
     else sinks.push({ kind: 'langfuse', on: [...langfuse], host, publicKey, secretKey });
   }
+  const s3 = triggers.get('s3');
+  if (s3) {
+    const s3Sink = readS3Params(litellm.s3_callback_params, [...s3], env, problems);
+    if (s3Sink) sinks.push(s3Sink);
+  }
   return {
     sinks,
     batchSize: positive(env.DEFAULT_BATCH_SIZE, 'DEFAULT_BATCH_SIZE', DEFAULT_LOG_BATCH_SIZE, problems),
@@ -60,6 +65,38 @@ export function readLoggingCallbacks(litellm: LitellmSettingsDto, env: Env, prob
     redactMessages: litellm.turn_off_message_logging === true,
     redactKeyInfo: litellm.redact_user_api_key_info === true,
     langfuseDefaultTags: Array.isArray(litellm.langfuse_default_tags) ? litellm.langfuse_default_tags.filter((tag): tag is string => typeof tag === 'string') : [],
+  };
+}
+
+/**
+ * LiteLLM's `s3_callback_params` (any S3-compatible store with `s3_endpoint_url`): bucket required; region, path
+ * prefix, team/key prefixes; credentials from the params, else the AWS environment (or the SDK's default chain).
+ */
+function readS3Params(params: unknown, on: LoggingSinkTrigger[], env: Env, problems: string[]): LoggingSinkSettings | undefined {
+  const record = typeof params === 'object' && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : {};
+  const text = (name: string): string | undefined => (typeof record[name] === 'string' ? present(record[name]) : undefined);
+  const bucket = text('s3_bucket_name');
+  if (!bucket) {
+    problems.push('callback s3: litellm_settings.s3_callback_params.s3_bucket_name is required');
+    return undefined;
+  }
+  const endpoint = text('s3_endpoint_url');
+  if (endpoint !== undefined && !/^https?:\/\//i.test(endpoint)) {
+    problems.push('litellm_settings.s3_callback_params.s3_endpoint_url: must be an http(s) URL');
+    return undefined;
+  }
+  const accessKeyId = text('s3_aws_access_key_id') ?? present(env.AWS_ACCESS_KEY_ID);
+  const secretAccessKey = text('s3_aws_secret_access_key') ?? present(env.AWS_SECRET_ACCESS_KEY);
+  return {
+    kind: 's3',
+    on,
+    bucket,
+    region: text('s3_region_name') ?? present(env.AWS_REGION_NAME) ?? present(env.AWS_REGION) ?? 'us-east-1',
+    endpoint,
+    path: (text('s3_path') ?? '').replace(/^\/+|\/+$/g, ''),
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: text('s3_aws_session_token') ?? present(env.AWS_SESSION_TOKEN) } : undefined,
+    useTeamPrefix: record.s3_use_team_prefix === true,
+    useKeyPrefix: record.s3_use_key_prefix === true,
   };
 }
 
