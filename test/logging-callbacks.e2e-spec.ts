@@ -1,9 +1,12 @@
+import { generateKeyPairSync, verify } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { FakeServer } from './support/fakes/fake-server';
 import { verifySigV4 } from './support/fakes/sigv4';
-import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { discardStorage, freshStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 interface Received {
   readonly path: string;
@@ -281,6 +284,85 @@ litellm_settings:
       const payload = JSON.parse(text) as Payload;
       expect(payload).toMatchObject({ id: callId, status: 'success', model_group: 'gpt-4o', messages: [{ role: 'user', content: 'to the bucket' }] });
       expect(payload.metadata.user_api_key_team_alias).toBe('data science');
+    });
+  });
+
+  describe("gcs_bucket (Cloud Storage JSON API, a service account's signed JWT)", () => {
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const objects = new Map<string, string>();
+    let google: FakeServer;
+    let gateway: TestGateway;
+    let tokensChecked = 0;
+
+    beforeAll(async () => {
+      google = new FakeServer((request, body, response) => {
+        const url = new URL(request.url ?? '/', 'http://google');
+        // A service account's self-signed JWT, as Google checks it: RS256 by the account's key, its scope, not expired.
+        const [header, claims, signature] = String(request.headers.authorization ?? '')
+          .replace(/^Bearer /, '')
+          .split('.');
+        const signed = verify('RSA-SHA256', Buffer.from(`${header}.${claims}`), keys.publicKey, Buffer.from(signature ?? '', 'base64url'));
+        const claimSet = signed ? (JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as { iss?: string; scope?: string; exp?: number }) : {};
+        if (
+          !signed ||
+          claimSet.iss !== 'logger@tollgate-test.iam.gserviceaccount.com' ||
+          claimSet.scope !== 'https://www.googleapis.com/auth/devstorage.read_write' ||
+          (claimSet.exp ?? 0) * 1000 < Date.now()
+        ) {
+          return void response.writeHead(401).end();
+        }
+        tokensChecked += 1;
+        const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
+        if (request.method === 'POST' && upload && url.searchParams.get('uploadType') === 'media') {
+          objects.set(`${decodeURIComponent(upload[1])}/${url.searchParams.get('name')}`, body.toString('utf8'));
+          response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+          return;
+        }
+        response.writeHead(404).end();
+      });
+      await google.start();
+      const storage = await freshStorage();
+      const keyFile = join(storage.dataDir, 'gcs-service-account.json');
+      writeFileSync(
+        keyFile,
+        JSON.stringify({
+          type: 'service_account',
+          project_id: 'tollgate-test',
+          private_key_id: 'k1',
+          private_key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+          client_email: 'logger@tollgate-test.iam.gserviceaccount.com',
+          client_id: '1',
+          token_uri: 'https://oauth2.googleapis.com/token',
+        }),
+      );
+      gateway = await startGateway(
+        CONFIG().replace('success_callback: ["generic_api", "langfuse"]', 'success_callback: ["gcs_bucket"]').replace('failure_callback: ["generic_api"]', ''),
+        {
+          storage,
+          env: {
+            GCS_BUCKET_NAME: 'acme-llm-logs',
+            GCS_PATH_SERVICE_ACCOUNT: keyFile,
+            GCS_PATH: 'tollgate',
+            STORAGE_EMULATOR_HOST: google.url,
+            DEFAULT_FLUSH_INTERVAL_SECONDS: '0.2',
+          },
+        },
+      );
+    });
+    afterAll(async () => {
+      await gateway?.close();
+      await google?.stop();
+      if (gateway) discardStorage(gateway.storage);
+    });
+
+    it("should upload each call's payload as an object named by path, day and call id", async () => {
+      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1` });
+      const { response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'to gcs' }] }).withResponse();
+      const callId = response.headers.get('x-litellm-call-id')!;
+      const name = `acme-llm-logs/tollgate/${new Date().toISOString().slice(0, 10)}/${callId}`;
+      await until(() => objects.has(name));
+      expect(JSON.parse(objects.get(name)!)).toMatchObject({ id: callId, status: 'success', messages: [{ role: 'user', content: 'to gcs' }] });
+      expect(tokensChecked).toBeGreaterThan(0);
     });
   });
 

@@ -3,6 +3,7 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { LoggingCallbackSettings, LoggingSinkSettings, LoggingSinkTrigger, TollgateConfig } from '../config/config.types';
 import type { SpendLogRow } from '../spend/spend-log-row';
 import type { BatchingOptions, BatchingSink } from './batching-sink';
+import { GcsSink } from './gcs.sink';
 import { GenericApiSink } from './generic-api.sink';
 import { LangfuseSink } from './langfuse.sink';
 import { S3Sink } from './s3.sink';
@@ -78,5 +79,7 @@ function sinkFor(sink: LoggingSinkSettings, settings: LoggingCallbackSettings, o
       return new LangfuseSink(sink.host, sink.publicKey, sink.secretKey, settings.langfuseDefaultTags, options);
     case 's3':
       return new S3Sink(sink, options);
+    case 'gcs_bucket':
+      return new GcsSink(sink, options);
   }
 }

@@ -353,6 +353,17 @@ export type LoggingSinkSettings =
       readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
       readonly useTeamPrefix: boolean;
       readonly useKeyPrefix: boolean;
+    }
+  | {
+      readonly kind: 'gcs_bucket';
+      readonly on: readonly LoggingSinkTrigger[];
+      readonly bucket: string;
+      /** The service account key file (`GCS_PATH_SERVICE_ACCOUNT`); absent: Application Default Credentials. */
+      readonly keyFile?: string;
+      /** Object name prefix (`GCS_PATH`), without slashes at its ends. */
+      readonly path: string;
+      /** `STORAGE_EMULATOR_HOST` (an emulator or a private endpoint); Google's API otherwise. */
+      readonly apiBase: string;
     };
 
 export interface LoggingCallbackSettings {

@@ -65,4 +65,20 @@ describe('readLoggingCallbacks', () => {
     readLoggingCallbacks({ callbacks: ['s3'] }, {}, missing);
     expect(missing).toEqual(['callback s3: litellm_settings.s3_callback_params.s3_bucket_name is required']);
   });
+
+  it('should read the gcs_bucket environment, an emulator host included', () => {
+    const settings = readLoggingCallbacks(
+      { callbacks: ['gcs_bucket'] },
+      { GCS_BUCKET_NAME: 'logs', GCS_PATH_SERVICE_ACCOUNT: '/etc/sa.json', GCS_PATH: '/llm/', STORAGE_EMULATOR_HOST: 'localhost:4443' },
+      [],
+    )!;
+    expect(settings.sinks).toEqual([{ kind: 'gcs_bucket', on: ['success', 'failure'], bucket: 'logs', keyFile: '/etc/sa.json', path: 'llm', apiBase: 'http://localhost:4443' }]);
+    expect(readLoggingCallbacks({ callbacks: ['gcs_bucket'] }, { GCS_BUCKET_NAME: 'logs' }, [])!.sinks[0]).toMatchObject({
+      apiBase: 'https://storage.googleapis.com',
+      keyFile: undefined,
+    });
+    const problems: string[] = [];
+    readLoggingCallbacks({ callbacks: ['gcs_bucket'] }, {}, problems);
+    expect(problems).toEqual(['callback gcs_bucket: GCS_BUCKET_NAME must be set']);
+  });
 });

@@ -15,7 +15,8 @@ const GENERIC_NAMES = new Set(['generic_api', 'generic']);
 
 /**
  * LiteLLM's logging callbacks Tollgate serves: `generic_api` (also the legacy `generic`: `GENERIC_LOGGER_ENDPOINT`,
- * `GENERIC_LOGGER_HEADERS`) and `langfuse` (`LANGFUSE_PUBLIC_KEY`, `LANGFUSE_SECRET_KEY`, `LANGFUSE_HOST`).
+ * `GENERIC_LOGGER_HEADERS`), `langfuse` (`LANGFUSE_PUBLIC_KEY`, `LANGFUSE_SECRET_KEY`, `LANGFUSE_HOST`), `s3`
+ * (`s3_callback_params`) and `gcs_bucket` (`GCS_BUCKET_NAME`, `GCS_PATH_SERVICE_ACCOUNT`, `GCS_PATH`).
  * `success_callback` logs successes, `failure_callback` failures, `callbacks` both. A named callback without its
  * endpoint or keys stops boot naming the variable.
  */
@@ -25,7 +26,7 @@ export function readLoggingCallbacks(litellm: LitellmSettingsDto, env: Env, prob
     if (!Array.isArray(list)) return;
     for (const name of list) {
       if (typeof name !== 'string') continue;
-      const kind = GENERIC_NAMES.has(name) ? 'generic_api' : name === 'langfuse' || name === 's3' ? name : undefined;
+      const kind = GENERIC_NAMES.has(name) ? 'generic_api' : name === 'langfuse' || name === 's3' || name === 'gcs_bucket' ? name : undefined;
       if (!kind) continue;
       const set = triggers.get(kind) ?? new Set<LoggingSinkTrigger>();
       for (const trigger of on) set.add(trigger);
@@ -56,6 +57,22 @@ export function readLoggingCallbacks(litellm: LitellmSettingsDto, env: Env, prob
   if (s3) {
     const s3Sink = readS3Params(litellm.s3_callback_params, [...s3], env, problems);
     if (s3Sink) sinks.push(s3Sink);
+  }
+  const gcs = triggers.get('gcs_bucket');
+  if (gcs) {
+    const bucket = present(env.GCS_BUCKET_NAME);
+    const emulator = present(env.STORAGE_EMULATOR_HOST);
+    const apiBase = (emulator ? (/^https?:\/\//i.test(emulator) ? emulator : `http://${emulator}`) : 'https://storage.googleapis.com').replace(/\/+$/, '');
+    if (!bucket) problems.push('callback gcs_bucket: GCS_BUCKET_NAME must be set');
+    else
+      sinks.push({
+        kind: 'gcs_bucket',
+        on: [...gcs],
+        bucket,
+        keyFile: present(env.GCS_PATH_SERVICE_ACCOUNT),
+        path: (present(env.GCS_PATH) ?? '').replace(/^\/+|\/+$/g, ''),
+        apiBase,
+      });
   }
   return {
     sinks,

@@ -52,10 +52,10 @@ const GUARDRAIL_CALLBACKS = new Set([
  * Callbacks another module serves (`prometheus` turns on LiteLLM's metric set in src/observability, `otel` the
  * traces in src/tracing, `generic_api` and `langfuse` the payloads in src/call-logging), so naming them needs no warning.
  */
-const SERVED_CALLBACKS = new Set(['prometheus', 'otel', 'generic_api', 'generic', 'langfuse', 's3']);
+const SERVED_CALLBACKS = new Set(['prometheus', 'otel', 'generic_api', 'generic', 'langfuse', 's3', 'gcs_bucket']);
 
 /** Logging integrations LiteLLM has and Tollgate does not; named in config, they are warned about and skipped. */
-const LOGGING_CALLBACKS = new Set(['datadog', 'gcs_bucket', 'langsmith', 'lunary', 'helicone', 'sentry', 'slack', 'arize', 'braintrust', 'mlflow', 'opik']);
+const LOGGING_CALLBACKS = new Set(['datadog', 'langsmith', 'lunary', 'helicone', 'sentry', 'slack', 'arize', 'braintrust', 'mlflow', 'opik']);
 
 const PHASE_OF_MODE: Record<string, GuardrailPhase> = {
   pre_call: 'pre_call',
