@@ -11,6 +11,7 @@ import { readResponseCache, readSharedState } from './shared-state-settings';
 import type { TollgateConfig } from './config.types';
 import { guardrailEnvOf } from './guardrail-env';
 import { readDocsSettings, readJsonLogs, readPrometheusSettings } from './observability-settings';
+import { readAlertingSettings } from './alerting-settings';
 import { PROVIDER_ENV_NAMES } from './provider-env';
 
 export interface LoadConfigOptions {
@@ -118,6 +119,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const responseCache = readResponseCache(litellmSettings, sharedState, problems, warnings);
   const prometheus = readPrometheusSettings(litellmSettings, problems);
   const docs = readDocsSettings(env, problems);
+  const alerting = readAlertingSettings(generalSettings, routerSettings, env, problems, warnings);
 
   if (problems.length > 0) {
     throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
@@ -145,6 +147,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     prometheus,
     docs,
     jsonLogs: readJsonLogs(litellmSettings, env),
+    alerting,
     warnings,
   };
 }

@@ -225,6 +225,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   docs?: DocsSettings;
   /** One JSON object per log line (`litellm_settings.json_logs: true` or `JSON_LOGS=True`); absent means text. */
   jsonLogs?: boolean;
+  /** LiteLLM's alerting (`general_settings.alerting`); absent means off (configs built in tests). */
+  alerting?: AlertingSettings;
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
   /** The configured secret manager (src/secrets), when `key_management_system` names one. */
@@ -333,4 +335,27 @@ export interface DocsSettings {
   enabled: boolean;
   /** `ROOT_REDIRECT_URL`: where `/` sends browsers instead of the docs (a path or an http(s) URL). */
   rootRedirectUrl?: string;
+}
+
+/** The alert types Tollgate builds, by LiteLLM's `AlertType` names. */
+export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment';
+
+/**
+ * `general_settings.alerting` and its companions, resolved: where each alert type goes and which are on. An
+ * alert type with no destination is simply not sent.
+ */
+export interface AlertingSettings {
+  /** True when any channel has a destination and any built alert type is on. */
+  readonly enabled: boolean;
+  readonly types: readonly BuiltAlertType[];
+  /** Slack incoming-webhook URLs per alert type (`alert_to_webhook_url`, else `SLACK_WEBHOOK_URL`); empty: none. */
+  readonly slack: Readonly<Record<BuiltAlertType, readonly string[]>>;
+  /** The generic webhook (`WEBHOOK_URL`), which receives LiteLLM's WebhookEvent JSON; null: none. */
+  readonly webhookUrl: string | null;
+  /** Percentages of a max budget that alert once per budget window (Tollgate's `budget_alert_thresholds`). */
+  readonly budgetThresholds: readonly number[];
+  /** `alerting_threshold` (seconds): accepted for LiteLLM's slow-request alerts, which are not built. */
+  readonly slowRequestSeconds: number;
+  /** `router_settings.cooldown_time` (ms): at most one cooldown alert per deployment in this period. */
+  readonly cooldownAlertIntervalMs: number;
 }

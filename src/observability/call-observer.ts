@@ -36,6 +36,8 @@ export interface SettledCallBudget {
   /** The spend account (src/spend's SpendSubject). */
   readonly account: string;
   readonly max: number | null;
+  /** A key's `soft_budget` (alerts only, never refuses); null for teams and users. */
+  readonly soft?: number | null;
   readonly windowMs: number | null;
 }
 

@@ -565,7 +565,7 @@ export class CallPipeline {
     this.observe(call, log, tags);
   }
 
-  /** Tells the observers (metrics) how the call went, once it has settled and its row is recorded. */
+  /** Tells the observers (metrics, alerting) how the call went, once it has settled and its row is recorded. */
   private observe(call: CallRequest, log: CallLog, tags: readonly string[]): void {
     if (!this.observer.active) return;
     try {
@@ -574,7 +574,13 @@ export class CallPipeline {
       const budgets: SettledCallBudget[] = [];
       for (const subject of log.subjects) {
         if (subject.type !== 'key' && subject.type !== 'team' && subject.type !== 'user') continue;
-        budgets.push({ kind: subject.type, account: subject.ns, max: subject.budget?.max ?? null, windowMs: subject.budget?.windowMs ?? null });
+        budgets.push({
+          kind: subject.type,
+          account: subject.ns,
+          max: subject.budget?.max ?? null,
+          soft: subject.budget?.soft ?? null,
+          windowMs: subject.budget?.windowMs ?? null,
+        });
       }
       this.observer.settled({
         route: call.route ?? null,
