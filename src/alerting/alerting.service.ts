@@ -1,0 +1,287 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { AlertingSettings, TollgateConfig } from '../config/config.types';
+import type { CallObserver, SettledCall, SettledCallBudget, SettledCallParties } from '../observability/call-observer';
+import { CallObservers } from '../observability/call-observers';
+import type { Deployment } from '../routing/deployment';
+import { LiveSpendService } from '../spend/live-spend.service';
+import type { Alert, AlertEventGroup, WebhookEvent } from './alert';
+import { AlertSender } from './alert-sender';
+import { BoundedQueue } from './bounded-queue';
+import { crossedThresholds } from './budget-thresholds';
+import { SentAlerts } from './sent-alerts';
+
+/** Settled calls waiting for the worker; beyond it calls are not checked for alerts (and counted). */
+export const ALERT_QUEUE_CAPACITY = 10_000;
+/** Items the worker takes per round (one batched spend read for all their budgets). */
+const BATCH = 500;
+/** Budgets whose last seen spend is remembered (for crossings between two rounds); cleared past it. */
+const MAX_REMEMBERED = 100_000;
+
+interface BudgetCheck {
+  readonly kind: 'budget';
+  readonly budget: SettledCallBudget;
+  readonly cost: number;
+  readonly parties: SettledCallParties;
+}
+
+interface CooldownNotice {
+  readonly kind: 'cooldown';
+  readonly deployment: Deployment;
+  readonly status: number | null;
+}
+
+type Queued = BudgetCheck | CooldownNotice;
+
+const GROUP: Record<SettledCallBudget['kind'], AlertEventGroup> = { key: 'key', team: 'team', user: 'internal_user' };
+const NAME: Record<SettledCallBudget['kind'], string> = { key: 'Key', team: 'Team', user: 'User' };
+
+/**
+ * LiteLLM's alerting (`general_settings.alerting`): budget alerts (`budget_alerts`: a key's, team's or user's spend
+ * crossing a percentage of its max budget, or a key's soft budget) and deployment cooldowns
+ * (`cooldown_deployment`). The pipeline tells it of each settled call through CALL_OBSERVER; `settled` only queues
+ * (O(1), no await). A background worker reads the budgets' live spend in one batch, works out which thresholds
+ * the spend crossed, claims each alert in the database (one per budget, threshold and budget window across all
+ * instances) and sends what it claimed.
+ */
+@Injectable()
+export class AlertingService implements CallObserver, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Alerting');
+  private readonly settings: AlertingSettings | undefined;
+  private readonly budgetsOn: boolean;
+  private readonly cooldownsOn: boolean;
+  readonly queue = new BoundedQueue<Queued>(ALERT_QUEUE_CAPACITY);
+  /** Spend seen at the last round, per account, with the window it was in. */
+  private readonly lastSeen = new Map<string, { spend: number; windowStart: number }>();
+  /** When each deployment's last cooldown alert went out (per instance). */
+  private readonly cooldownSentAt = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    private readonly observers: CallObservers,
+    private readonly liveSpend: LiveSpendService,
+    private readonly sentAlerts: SentAlerts,
+    private readonly sender: AlertSender,
+  ) {
+    this.settings = config.alerting?.enabled ? config.alerting : undefined;
+    this.budgetsOn = this.settings?.types.includes('budget_alerts') ?? false;
+    this.cooldownsOn = this.settings?.types.includes('cooldown_deployment') ?? false;
+  }
+
+  get active(): boolean {
+    return this.budgetsOn || this.cooldownsOn;
+  }
+
+  onModuleInit(): void {
+    this.observers.register(this);
+  }
+
+  settled(call: SettledCall): void {
+    if (this.stopped) return;
+    let queued = false;
+    if (this.budgetsOn && call.cost > 0) {
+      for (const budget of call.budgets) {
+        if (budget.max === null && (budget.soft ?? null) === null) continue;
+        queued = this.queue.push({ kind: 'budget', budget, cost: call.cost, parties: call.parties }) || queued;
+      }
+    }
+    if (this.cooldownsOn) {
+      for (const attempt of call.attempts) {
+        if (attempt.cooledDown) queued = this.queue.push({ kind: 'cooldown', deployment: attempt.deployment, status: statusOf(attempt.failure) }) || queued;
+      }
+    }
+    if (queued) this.schedule();
+  }
+
+  /** Calls not checked for alerts because the queue was full. */
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  /** Runs the worker now and resolves when the queue is empty (tests; shutdown). */
+  async flush(): Promise<void> {
+    while (this.queue.size > 0 || this.draining) await this.drain();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.draining) return;
+    // One timer per round, not per call: calls settling meanwhile join the round.
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.drain();
+    }, 20);
+    this.timer.unref();
+  }
+
+  private drain(): Promise<void> {
+    if (!this.draining) {
+      this.draining = this.work().finally(() => {
+        this.draining = undefined;
+        if (this.queue.size > 0 && !this.stopped) this.schedule();
+      });
+    }
+    return this.draining;
+  }
+
+  private async work(): Promise<void> {
+    while (this.queue.size > 0) {
+      const batch = this.queue.take(BATCH);
+      try {
+        const alerts = [...(await this.budgetAlerts(batch.filter((item): item is BudgetCheck => item.kind === 'budget'))), ...this.cooldownAlerts(batch)];
+        for (const alert of alerts) await this.deliver(alert);
+      } catch (error) {
+        this.logger.error(`alert round of ${batch.length} settled call(s) failed: ${error instanceof Error ? error.message : typeof error}`);
+      }
+    }
+  }
+
+  private async deliver(alert: Alert): Promise<void> {
+    try {
+      if (alert.key !== null && !(await this.sentAlerts.claim(alert.key))) return;
+      await this.sender.send(alert);
+    } catch (error) {
+      this.logger.error(`${alert.type} alert (${alert.event.event}) not sent: ${error instanceof Error ? error.message : typeof error}`);
+    }
+  }
+
+  /**
+   * The budget thresholds crossed by a round's calls. Spend after is read once per budget (after the calls were
+   * settled, so it includes them); spend before is that minus the round's costs for the budget, or the spend seen
+   * at the previous round when lower (a call of another instance may have moved it meanwhile), in the same window.
+   */
+  private async budgetAlerts(checks: readonly BudgetCheck[]): Promise<Alert[]> {
+    if (checks.length === 0 || !this.settings) return [];
+    const byAccount = new Map<string, { budget: SettledCallBudget; parties: SettledCallParties; cost: number }>();
+    for (const check of checks) {
+      const known = byAccount.get(check.budget.account);
+      if (known) byAccount.set(check.budget.account, { budget: check.budget, parties: check.parties, cost: known.cost + check.cost });
+      else byAccount.set(check.budget.account, { budget: check.budget, parties: check.parties, cost: check.cost });
+    }
+    const entries = [...byAccount.values()];
+    const readings = await this.liveSpend.of(entries.map(({ budget }) => ({ account: budget.account, windowMs: budget.windowMs })));
+    if (this.lastSeen.size > MAX_REMEMBERED) this.lastSeen.clear();
+    const alerts: Alert[] = [];
+    entries.forEach(({ budget, parties, cost }, index) => {
+      const reading = readings[index];
+      const after = reading.spend;
+      const windowStart = reading.resetAt !== null && budget.windowMs !== null ? reading.resetAt - budget.windowMs : 0;
+      const seen = this.lastSeen.get(budget.account);
+      const before = seen && seen.windowStart === windowStart ? Math.min(after - cost, seen.spend) : after - cost;
+      this.lastSeen.set(budget.account, { spend: after, windowStart });
+      const soft = budget.soft ?? null;
+      const crossed = crossedThresholds(before, after, budget.max, soft, this.settings!.budgetThresholds);
+      for (const percent of crossed.percents) alerts.push(budgetAlert(budget, parties, after, windowStart, percent));
+      if (crossed.soft) alerts.push(budgetAlert(budget, parties, after, windowStart, 'soft'));
+    });
+    return alerts;
+  }
+
+  /** One cooldown alert per deployment per `max(cooldown_time, 60 s)` on this instance. */
+  private cooldownAlerts(batch: readonly Queued[]): Alert[] {
+    const alerts: Alert[] = [];
+    const now = Date.now();
+    for (const item of batch) {
+      if (item.kind !== 'cooldown' || !this.settings) continue;
+      const { deployment } = item;
+      const last = this.cooldownSentAt.get(deployment.id);
+      if (last !== undefined && now - last < this.settings.cooldownAlertIntervalMs) continue;
+      this.cooldownSentAt.set(deployment.id, now);
+      const message = `Deployment ${deployment.id} of model group ${deployment.modelName} (${deployment.upstreamModel}) was cooled down${item.status === null ? '' : ` after an HTTP ${item.status} failure`}`;
+      alerts.push({
+        type: 'cooldown_deployment',
+        key: null,
+        text: `:warning: ${message}`,
+        event: {
+          ...EMPTY_CALL_INFO,
+          event: 'cooldown_deployment',
+          event_group: 'proxy',
+          event_message: message,
+          alert_type: 'cooldown_deployment',
+          threshold: null,
+          model_id: deployment.id,
+          model_group: deployment.modelName,
+        },
+      });
+    }
+    return alerts;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // What is already being sent finishes (the sender gives up its retries once it is closed).
+    await this.draining;
+  }
+}
+
+const EMPTY_CALL_INFO = {
+  spend: 0,
+  max_budget: null,
+  soft_budget: null,
+  token: null,
+  customer_id: null,
+  user_id: null,
+  team_id: null,
+  team_alias: null,
+  user_email: null,
+  key_alias: null,
+  projected_exceeded_date: null,
+  projected_spend: null,
+} as const;
+
+function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spend: number, windowStart: number, threshold: number | 'soft'): Alert {
+  const who = describe(budget, parties);
+  const money = (value: number): string => `$${Number(value.toPrecision(6))}`;
+  const max = budget.max;
+  const event = threshold === 'soft' ? 'soft_budget_crossed' : threshold >= 100 ? 'budget_crossed' : 'threshold_crossed';
+  const message =
+    threshold === 'soft'
+      ? `${who} crossed its soft budget: spend ${money(spend)}, soft budget ${money(budget.soft ?? 0)}`
+      : threshold >= 100
+        ? `${who} crossed its budget: spend ${money(spend)}, max budget ${money(max ?? 0)}`
+        : `${who} crossed ${threshold}% of its budget: spend ${money(spend)}, max budget ${money(max ?? 0)}`;
+  const webhookEvent: WebhookEvent = {
+    ...EMPTY_CALL_INFO,
+    spend,
+    max_budget: max,
+    soft_budget: budget.soft ?? null,
+    token: parties.apiKeyHash,
+    user_id: parties.userId,
+    team_id: parties.teamId,
+    team_alias: parties.teamAlias,
+    user_email: parties.userEmail,
+    key_alias: parties.keyAlias,
+    event,
+    event_group: GROUP[budget.kind],
+    event_message: message,
+    alert_type: 'budget_alerts',
+    threshold: threshold === 'soft' ? null : threshold,
+  };
+  return {
+    type: 'budget_alerts',
+    key: { alertType: 'budget_alerts', subject: budget.account, threshold: String(threshold), windowStart: new Date(windowStart) },
+    event: webhookEvent,
+    text: `${threshold === 'soft' || threshold < 100 ? ':warning:' : ':rotating_light:'} Budget alert: ${message}`,
+  };
+}
+
+/** The budget's owner as alerts name it: key alias and hash prefix, team alias or id, user id. Never the key. */
+function describe(budget: SettledCallBudget, parties: SettledCallParties): string {
+  if (budget.kind === 'key') {
+    const hash = parties.apiKeyHash ? `hash ${parties.apiKeyHash.slice(0, 12)}…` : null;
+    const alias = parties.keyAlias ? `"${parties.keyAlias}"` : null;
+    return `${NAME.key} ${[alias, hash].filter(Boolean).join(' ') || budget.account}`;
+  }
+  if (budget.kind === 'team') return `${NAME.team} ${parties.teamAlias ? `"${parties.teamAlias}" (${parties.teamId})` : (parties.teamId ?? budget.account)}`;
+  return `${NAME.user} ${parties.userId ?? budget.account}`;
+}
+
+function statusOf(failure: unknown): number | null {
+  if (typeof failure !== 'object' || failure === null) return null;
+  const status = (failure as { status?: unknown }).status;
+  return typeof status === 'number' ? status : null;
+}
