@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI, { APIError } from 'openai';
+import { DataSource } from 'typeorm';
+import type { WebhookEvent } from '../src/alerting/alert';
+import { AlertingService } from '../src/alerting/alerting.service';
+import { SentAlerts } from '../src/alerting/sent-alerts';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+
+const MASTER_KEY = 'sk-alerts-master';
+/** Only completion tokens cost money: a call costs exactly 16 × 1e-4 = 0.0016. */
+const OUTPUT_PRICE = 0.0001;
+const COMPLETION_TOKENS = 16;
+const CALL_COST = COMPLETION_TOKENS * OUTPUT_PRICE;
+/** 50 % is crossed by call 5, 80 % by call 8, 95 % by call 9 and the budget by call 10: one threshold per call. */
+const MAX_BUDGET = 0.015;
+
+/** A plain HTTP receiver standing in for the operator's webhook: records every JSON body it is sent. */
+interface Receiver {
+  url: string;
+  events: WebhookEvent[];
+  /** POSTs received, failed ones included. */
+  posts: number;
+  close(): Promise<void>;
+}
+
+async function startReceiver(failFirst: number): Promise<Receiver> {
+  const events: WebhookEvent[] = [];
+  const receiver = { events, posts: 0 } as Receiver;
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      receiver.posts++;
+      // The first deliveries fail: the sender must retry them, and still deliver each alert once.
+      if (receiver.posts <= failFirst) {
+        res.writeHead(503).end();
+        return;
+      }
+      if (req.method === 'POST' && req.url === '/hook' && req.headers['content-type'] === 'application/json') events.push(JSON.parse(body) as WebhookEvent);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  receiver.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return receiver;
+}
+
+/** Polls until `check` holds (or fails with what it last saw at the deadline). */
+async function eventually<T>(read: () => T, check: (value: T) => boolean, what: string, deadlineMs = 15_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const value = read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function config(mock: MockUpstreamProcess): string {
+  return `
+general_settings:
+  master_key: ${MASTER_KEY}
+  alerting: ["webhook"]
+model_list:
+  - model_name: priced
+    litellm_params: { model: openai/gpt-4o-mini, api_base: ${mock.baseUrl}, api_key: sk-upstream, input_cost_per_token: 0, output_cost_per_token: ${OUTPUT_PRICE} }
+    model_info: { id: priced-1 }
+  - model_name: broken
+    litellm_params: { model: openai/500, api_base: ${mock.baseUrl}, api_key: sk-upstream }
+    model_info: { id: broken-1 }
+router_settings:
+  num_retries: 0
+  allowed_fails: 1
+  cooldown_time: 30
+`;
+}
+
+describe('Alerting (e2e): budget and cooldown alerts to a webhook, once each', () => {
+  let mock: MockUpstreamProcess;
+  let receiver: Receiver;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    mock = await startMockUpstreamProcess(['--completion-tokens', String(COMPLETION_TOKENS)]);
+    receiver = await startReceiver(1);
+    gateway = await startGateway(config(mock), { env: { WEBHOOK_URL: receiver.url } });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await receiver?.close();
+    await mock?.close();
+    if (gateway) discardStorage(gateway.storage);
+  });
+
+  const client = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+
+  async function generateKey(body: Record<string, unknown>): Promise<string> {
+    const response = await fetch(`${gateway.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { key: string }).key;
+  }
+
+  it('should send threshold_crossed at 50, 80 and 95 % and budget_crossed at 100 %, each exactly once', async () => {
+    const key = await generateKey({ max_budget: MAX_BUDGET, key_alias: 'alerts-e2e' });
+    let calls = 0;
+    let refused: APIError | undefined;
+    while (!refused && calls < 14) {
+      try {
+        await client(key).chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'hi' }], max_tokens: COMPLETION_TOKENS });
+        calls++;
+      } catch (error) {
+        if (!(error instanceof APIError)) throw error;
+        refused = error;
+      }
+    }
+    expect(refused?.status).toBe(400);
+    expect(calls).toBe(10);
+
+    const budgetEvents = () => receiver.events.filter((event) => event.alert_type === 'budget_alerts');
+    await eventually(budgetEvents, (events) => events.length >= 4, 'four budget alerts');
+    // Everything the calls queued has been handled: nothing more may arrive.
+    await gateway.app.get(AlertingService).flush();
+    const events = budgetEvents();
+    expect(events.map((event) => [event.event, event.threshold])).toEqual([
+      ['threshold_crossed', 50],
+      ['threshold_crossed', 80],
+      ['threshold_crossed', 95],
+      ['budget_crossed', 100],
+    ]);
+    const token = createHash('sha256').update(key).digest('hex');
+    for (const event of events) {
+      expect(event).toMatchObject({ max_budget: MAX_BUDGET, token, key_alias: 'alerts-e2e', event_group: 'key', user_id: null, team_id: null, projected_spend: null });
+      expect(event.spend).toBeGreaterThanOrEqual(((event.threshold ?? 0) / 100) * MAX_BUDGET - 1e-9);
+      expect(event.event_message).toContain('alerts-e2e');
+      // The key itself never leaves the gateway.
+      expect(JSON.stringify(event)).not.toContain(key);
+    }
+    expect(events.at(-1)?.spend).toBeCloseTo(10 * CALL_COST, 10);
+    // The first POST was answered 503 and retried: five POSTs delivered… at least one more than the alerts.
+    expect(receiver.posts).toBeGreaterThan(receiver.events.length);
+
+    // The database holds one row per threshold, and a second claim (another instance's) does not take.
+    const rows: { threshold: string }[] = await gateway.app
+      .get(DataSource)
+      .query(`SELECT "threshold" FROM "tollgate_sent_alerts" WHERE "alert_type" = 'budget_alerts' ORDER BY "sent_at", "threshold"`);
+    expect(rows.map((row) => row.threshold).sort()).toEqual(['100', '50', '80', '95']);
+    const [{ subject, window_start }]: { subject: string; window_start: Date }[] = await gateway.app
+      .get(DataSource)
+      .query(`SELECT "subject", "window_start" FROM "tollgate_sent_alerts" WHERE "threshold" = '50'`);
+    expect(await gateway.app.get(SentAlerts).claim({ alertType: 'budget_alerts', subject, threshold: '50', windowStart: window_start })).toBe(false);
+    // The same threshold in a new budget window is a new alert.
+    expect(await gateway.app.get(SentAlerts).claim({ alertType: 'budget_alerts', subject, threshold: '50', windowStart: new Date(window_start.getTime() + 86_400_000) })).toBe(
+      true,
+    );
+  });
+
+  it('should send one cooldown_deployment alert when a deployment is cooled down', async () => {
+    let failures = 0;
+    const cooldowns = () => receiver.events.filter((event) => event.alert_type === 'cooldown_deployment');
+    // allowed_fails: 1, so the second failure in the minute cools the deployment down; later calls find no deployment.
+    while (cooldowns().length === 0 && failures < 4) {
+      await client(MASTER_KEY)
+        .chat.completions.create({ model: 'broken', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((error: unknown) => expect(error).toBeInstanceOf(APIError));
+      failures++;
+      await gateway.app.get(AlertingService).flush();
+    }
+    await eventually(cooldowns, (events) => events.length >= 1, 'a cooldown alert');
+    await client(MASTER_KEY)
+      .chat.completions.create({ model: 'broken', messages: [{ role: 'user', content: 'hi' }] })
+      .catch(() => undefined);
+    await gateway.app.get(AlertingService).flush();
+    expect(cooldowns()).toHaveLength(1);
+    expect(cooldowns()[0]).toMatchObject({ event: 'cooldown_deployment', event_group: 'proxy', model_id: 'broken-1', model_group: 'broken' });
+    expect(cooldowns()[0].event_message).toContain('broken-1');
+  });
+});
