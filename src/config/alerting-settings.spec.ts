@@ -32,9 +32,9 @@ describe('alerting settings (general_settings.alerting …)', () => {
   };
 
   it('should be off without general_settings.alerting', () => {
-    const { alerting } = load('  master_key: sk-1', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
-    expect(alerting?.enabled).toBe(false);
-    expect(alerting?.webhookUrl).toBeNull();
+    const { alerting, warnings } = load('  master_key: sk-1', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
+    expect(alerting).toBeUndefined();
+    expect(warnings).toEqual([]);
   });
 
   it("should send every built type to WEBHOOK_URL with LiteLLM's defaults", () => {

@@ -57,9 +57,9 @@ const isHttpUrl = (value: string): boolean => {
  * skipped with a warning), `alert_types` (default: every type Tollgate builds), `alert_to_webhook_url` (alert type →
  * Slack webhook URL or list of URLs, `os.environ/NAME` already resolved), `alerting_threshold` (seconds), and the
  * environment's `SLACK_WEBHOOK_URL` and `WEBHOOK_URL`. Tollgate adds `budget_alert_thresholds` (percentages).
- * URLs are never echoed into problems or warnings: a Slack webhook URL is a credential.
+ * URLs are never echoed into problems or warnings: a Slack webhook URL is a credential. Undefined without `alerting`.
  */
-export function readAlertingSettings(general: GeneralSettingsDto, router: RouterSettingsDto, env: Env, problems: string[], warnings: string[]): AlertingSettings {
+export function readAlertingSettings(general: GeneralSettingsDto, router: RouterSettingsDto, env: Env, problems: string[], warnings: string[]): AlertingSettings | undefined {
   const channels = new Set<string>();
   for (const name of general.alerting ?? []) {
     if (CHANNELS.has(name)) channels.add(name);
@@ -86,6 +86,8 @@ export function readAlertingSettings(general: GeneralSettingsDto, router: Router
   const webhookUrl = channels.has('webhook') ? (webhook ?? null) : null;
   if (channels.has('webhook') && webhookUrl === null) warnings.push('general_settings.alerting: webhook is on but WEBHOOK_URL is not set: webhook alerts are skipped');
 
+  // Without `alerting` nothing is sent (as in LiteLLM); the companions above were still checked for typos.
+  if (general.alerting === undefined || general.alerting === null) return undefined;
   const cooldownSeconds = typeof router.cooldown_time === 'number' && router.cooldown_time >= 0 ? router.cooldown_time : DEFAULT_COOLDOWN_SECONDS;
   const enabled = types.length > 0 && (webhookUrl !== null || types.some((type) => slack[type].length > 0));
   return {
