@@ -79,7 +79,7 @@ router_settings:
 `;
 }
 
-describe('Alerting (e2e): budget and cooldown alerts to a webhook, once each', () => {
+describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook, once each', () => {
   let mock: MockUpstreamProcess;
   let receiver: Receiver;
   let gateway: TestGateway;
@@ -145,8 +145,12 @@ describe('Alerting (e2e): budget and cooldown alerts to a webhook, once each', (
       expect(JSON.stringify(event)).not.toContain(key);
     }
     expect(events.at(-1)?.spend).toBeCloseTo(10 * CALL_COST, 10);
-    // The first POST was answered 503 and retried: five POSTs delivered… at least one more than the alerts.
-    expect(receiver.posts).toBeGreaterThan(receiver.events.length);
+    // The first POST (the key_created event) was answered 503 and retried: one POST more than events received.
+    expect(receiver.posts).toBe(receiver.events.length + 1);
+    // new_virtual_key_created: LiteLLM's key_created event, once, with the hash.
+    expect(receiver.events.filter((event) => event.alert_type === 'new_virtual_key_created')).toEqual([
+      expect.objectContaining({ event: 'key_created', event_group: 'key', token, key_alias: 'alerts-e2e', max_budget: MAX_BUDGET, spend: 0 }),
+    ]);
 
     // The database holds one row per threshold, and a second claim (another instance's) does not take.
     const rows: { threshold: string }[] = await gateway.app

@@ -2,6 +2,7 @@ import type { AlertingSettings, TollgateConfig } from '../config/config.types';
 import type { SettledCall, SettledCallBudget } from '../observability/call-observer';
 import { CallObservers } from '../observability/call-observers';
 import type { LitellmMetrics } from '../observability/litellm-metrics';
+import type { KeyCreated, KeysService } from '../keys/keys.service';
 import type { Deployment } from '../routing/deployment';
 import type { LiveSpendService, SpendAccount } from '../spend/live-spend.service';
 import type { BudgetReading } from '../store/counter-store';
@@ -23,8 +24,8 @@ const deployment: Deployment = {
 
 const SETTINGS: AlertingSettings = {
   enabled: true,
-  types: ['budget_alerts', 'cooldown_deployment'],
-  slack: { budget_alerts: [], cooldown_deployment: [] },
+  types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created'],
+  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [] },
   webhookUrl: 'http://127.0.0.1:9/hook',
   budgetThresholds: [50, 80, 95, 100],
   slowRequestSeconds: 300,
@@ -87,12 +88,22 @@ function aCall(overrides: Partial<SettledCall> = {}): SettledCall {
   };
 }
 
+/** KeysService's listener contract: told synchronously of each generated key. */
+class FakeKeys {
+  readonly listeners: ((event: KeyCreated) => void)[] = [];
+  readonly service = { onKeyCreated: (listener: (event: KeyCreated) => void) => this.listeners.push(listener) } as unknown as KeysService;
+  create(event: KeyCreated): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
 function instance(spend: FakeSpend, sent = new FakeSentAlerts(), settings: AlertingSettings = SETTINGS) {
   const sender = new FakeSender();
+  const keys = new FakeKeys();
   const observers = new CallObservers({ active: false, settled: () => undefined } as unknown as LitellmMetrics);
-  const service = new AlertingService({ alerting: settings } as TollgateConfig, observers, spend.service, sent.service, sender.service);
+  const service = new AlertingService({ alerting: settings } as TollgateConfig, observers, spend.service, sent.service, sender.service, keys.service);
   service.onModuleInit();
-  return { service, sender, observers, sent };
+  return { service, sender, observers, sent, keys };
 }
 
 /** Settles a call the way the pipeline does: the store is charged first, then observers are told. */
@@ -274,5 +285,28 @@ describe(AlertingService.name, () => {
     service.settled(aCall({ cost: 0, attempts: [{ deployment, durationMs: 5, cooledDown: true }] }));
     await service.flush();
     expect(sender.sent).toEqual([]);
+  });
+
+  it('should send key_created for a generated key, with its hash and never the key', async () => {
+    const spend = new FakeSpend();
+    const { service, sender, keys } = instance(spend);
+    keys.create({ token: 'b'.repeat(64), keyAlias: 'ci-bot', userId: 'u1', teamId: null, maxBudget: 5, softBudget: null, createdBy: 'admin' });
+    await service.flush();
+    expect(sender.sent).toHaveLength(1);
+    expect(sender.sent[0].event).toMatchObject({
+      event: 'key_created',
+      event_group: 'key',
+      alert_type: 'new_virtual_key_created',
+      token: 'b'.repeat(64),
+      key_alias: 'ci-bot',
+      max_budget: 5,
+      user_id: 'u1',
+    });
+    expect(sender.sent[0].text).toContain('ci-bot');
+  });
+
+  it('should not listen for new keys when alert_types leaves them out', () => {
+    const { keys } = instance(new FakeSpend(), undefined, { ...SETTINGS, types: ['budget_alerts'] });
+    expect(keys.listeners).toHaveLength(0);
   });
 });

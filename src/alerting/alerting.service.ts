@@ -3,6 +3,7 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { AlertingSettings, TollgateConfig } from '../config/config.types';
 import type { CallObserver, SettledCall, SettledCallBudget, SettledCallParties } from '../observability/call-observer';
 import { CallObservers } from '../observability/call-observers';
+import { type KeyCreated, KeysService } from '../keys/keys.service';
 import type { Deployment } from '../routing/deployment';
 import { LiveSpendService } from '../spend/live-spend.service';
 import type { Alert, AlertEventGroup, WebhookEvent } from './alert';
@@ -31,7 +32,12 @@ interface CooldownNotice {
   readonly status: number | null;
 }
 
-type Queued = BudgetCheck | CooldownNotice;
+interface KeyNotice {
+  readonly kind: 'key_created';
+  readonly key: KeyCreated;
+}
+
+type Queued = BudgetCheck | CooldownNotice | KeyNotice;
 
 const GROUP: Record<SettledCallBudget['kind'], AlertEventGroup> = { key: 'key', team: 'team', user: 'internal_user' };
 const NAME: Record<SettledCallBudget['kind'], string> = { key: 'Key', team: 'Team', user: 'User' };
@@ -50,6 +56,7 @@ export class AlertingService implements CallObserver, OnModuleInit, OnApplicatio
   private readonly settings: AlertingSettings | undefined;
   private readonly budgetsOn: boolean;
   private readonly cooldownsOn: boolean;
+  private readonly keysOn: boolean;
   readonly queue = new BoundedQueue<Queued>(ALERT_QUEUE_CAPACITY);
   /** Spend seen at the last round, per account, with the window it was in. */
   private readonly lastSeen = new Map<string, { spend: number; windowStart: number }>();
@@ -65,10 +72,12 @@ export class AlertingService implements CallObserver, OnModuleInit, OnApplicatio
     private readonly liveSpend: LiveSpendService,
     private readonly sentAlerts: SentAlerts,
     private readonly sender: AlertSender,
+    private readonly keys: KeysService,
   ) {
     this.settings = config.alerting?.enabled ? config.alerting : undefined;
     this.budgetsOn = this.settings?.types.includes('budget_alerts') ?? false;
     this.cooldownsOn = this.settings?.types.includes('cooldown_deployment') ?? false;
+    this.keysOn = this.settings?.types.includes('new_virtual_key_created') ?? false;
   }
 
   get active(): boolean {
@@ -77,6 +86,11 @@ export class AlertingService implements CallObserver, OnModuleInit, OnApplicatio
 
   onModuleInit(): void {
     this.observers.register(this);
+    if (this.keysOn) {
+      this.keys.onKeyCreated((key) => {
+        if (!this.stopped && this.queue.push({ kind: 'key_created', key })) this.schedule();
+      });
+    }
   }
 
   settled(call: SettledCall): void {
@@ -130,7 +144,11 @@ export class AlertingService implements CallObserver, OnModuleInit, OnApplicatio
     while (this.queue.size > 0) {
       const batch = this.queue.take(BATCH);
       try {
-        const alerts = [...(await this.budgetAlerts(batch.filter((item): item is BudgetCheck => item.kind === 'budget'))), ...this.cooldownAlerts(batch)];
+        const alerts = [
+          ...(await this.budgetAlerts(batch.filter((item): item is BudgetCheck => item.kind === 'budget'))),
+          ...this.cooldownAlerts(batch),
+          ...batch.flatMap((item) => (item.kind === 'key_created' ? [keyCreatedAlert(item.key)] : [])),
+        ];
         for (const alert of alerts) await this.deliver(alert);
       } catch (error) {
         this.logger.error(`alert round of ${batch.length} settled call(s) failed: ${error instanceof Error ? error.message : typeof error}`);
@@ -232,6 +250,32 @@ const EMPTY_CALL_INFO = {
   projected_exceeded_date: null,
   projected_spend: null,
 } as const;
+
+/** LiteLLM's `key_created` webhook event and `new_virtual_key_created` Slack alert: the key's hash, never the key. */
+function keyCreatedAlert(key: KeyCreated): Alert {
+  const name = key.keyAlias ? `"${key.keyAlias}" (hash ${key.token.slice(0, 12)}…)` : `hash ${key.token.slice(0, 12)}…`;
+  const owner = [key.userId ? `user ${key.userId}` : null, key.teamId ? `team ${key.teamId}` : null].filter(Boolean).join(', ');
+  const message = `Virtual key ${name} created${owner ? ` for ${owner}` : ''}${key.maxBudget === null ? '' : `, max budget $${key.maxBudget}`}${key.createdBy ? ` by ${key.createdBy}` : ''}`;
+  return {
+    type: 'new_virtual_key_created',
+    key: null,
+    text: `:key: ${message}`,
+    event: {
+      ...EMPTY_CALL_INFO,
+      max_budget: key.maxBudget,
+      soft_budget: key.softBudget,
+      token: key.token,
+      user_id: key.userId,
+      team_id: key.teamId,
+      key_alias: key.keyAlias,
+      event: 'key_created',
+      event_group: 'key',
+      event_message: message,
+      alert_type: 'new_virtual_key_created',
+      threshold: null,
+    },
+  };
+}
 
 function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spend: number, windowStart: number, threshold: number | 'soft'): Alert {
   const who = describe(budget, parties);

@@ -41,7 +41,7 @@ describe('alerting settings (general_settings.alerting …)', () => {
     const { alerting, warnings } = load('  alerting: ["webhook"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
     expect(alerting).toMatchObject({
       enabled: true,
-      types: ['budget_alerts', 'cooldown_deployment'],
+      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created'],
       webhookUrl: 'http://127.0.0.1:1/hook',
       budgetThresholds: [50, 80, 95, 100],
       slowRequestSeconds: 300,
@@ -57,7 +57,11 @@ describe('alerting settings (general_settings.alerting …)', () => {
   alerting_threshold: 120`,
       { FINANCE_SLACK: 'https://hooks.slack.test/finance', SLACK_WEBHOOK_URL: 'https://hooks.slack.test/ops' },
     );
-    expect(alerting?.slack).toEqual({ budget_alerts: ['https://hooks.slack.test/finance'], cooldown_deployment: ['https://hooks.slack.test/ops'] });
+    expect(alerting?.slack).toEqual({
+      budget_alerts: ['https://hooks.slack.test/finance'],
+      cooldown_deployment: ['https://hooks.slack.test/ops'],
+      new_virtual_key_created: ['https://hooks.slack.test/ops'],
+    });
     expect(alerting?.slowRequestSeconds).toBe(120);
   });
 

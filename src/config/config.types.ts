@@ -338,7 +338,7 @@ export interface DocsSettings {
 }
 
 /** The alert types Tollgate builds, by LiteLLM's `AlertType` names. */
-export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment';
+export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created';
 
 /**
  * `general_settings.alerting` and its companions, resolved: where each alert type goes and which are on. An

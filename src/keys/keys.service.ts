@@ -36,6 +36,17 @@ const STALE_READ_RETRIES = 3;
 
 type KeyOperation = 'update' | 'regenerate' | 'block' | 'unblock' | 'delete';
 
+/** A key made by /key/generate, as listeners (alerting) are told of it: its hash, never the key. */
+export interface KeyCreated {
+  readonly token: string;
+  readonly keyAlias: string | null;
+  readonly userId: string | null;
+  readonly teamId: string | null;
+  readonly maxBudget: number | null;
+  readonly softBudget: number | null;
+  readonly createdBy: string | null;
+}
+
 /**
  * Virtual keys: the management API's operations and the hot-path lookups. Every mutation goes through this
  * service and updates the in-process cache before it answers, so a revoked key is refused by the very next
@@ -48,6 +59,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly cache = new KeyCache();
   /** Writes to keys, one at a time: a budget reset never races a rotation or delete of the same key. */
   private readonly writes = new SerialQueue();
+  /** Told of each generated key after it is stored; they must not block or throw (see onKeyCreated). */
+  private keyCreatedListeners: ((event: KeyCreated) => void)[] = [];
   private readonly loading = new Map<string, Promise<VirtualKeyRecord | null>>();
   private pruneTimer?: NodeJS.Timeout;
 
@@ -79,6 +92,11 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.pruneTimer);
     await this.writes.drain();
+  }
+
+  /** Registers a listener told (synchronously, after the key is stored) of every key /key/generate makes. */
+  onKeyCreated(listener: (event: KeyCreated) => void): void {
+    this.keyCreatedListeners = [...this.keyCreatedListeners, listener];
   }
 
   /**
@@ -150,7 +168,29 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     });
     // key_management_settings.store_virtual_keys: src/secrets decides whether and where a copy goes.
     await this.secrets?.storeVirtualKey(entity.keyAlias ?? entity.token, key);
+    this.announceCreated(entity);
     return response;
+  }
+
+  private announceCreated(entity: NewVirtualKey): void {
+    if (this.keyCreatedListeners.length === 0) return;
+    const event: KeyCreated = {
+      token: entity.token,
+      keyAlias: entity.keyAlias,
+      userId: entity.userId,
+      teamId: entity.teamId,
+      maxBudget: entity.maxBudget,
+      softBudget: entity.softBudget,
+      createdBy: entity.createdBy,
+    };
+    for (const listener of this.keyCreatedListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // The key exists and its creator gets it; a listener's failure is only logged.
+        this.logger.error(`key_created listener failed: ${error instanceof Error ? error.name : typeof error}`);
+      }
+    }
   }
 
   /**
