@@ -21,6 +21,8 @@ const MAX_BUDGET = 0.015;
 interface Receiver {
   url: string;
   events: WebhookEvent[];
+  /** Slack incoming-webhook bodies (`{"text": …}`), received on /slack/…. */
+  slack: { text: string }[];
   /** POSTs received, failed ones included. */
   posts: number;
   close(): Promise<void>;
@@ -28,7 +30,7 @@ interface Receiver {
 
 async function startReceiver(failFirst: number): Promise<Receiver> {
   const events: WebhookEvent[] = [];
-  const receiver = { events, posts: 0 } as Receiver;
+  const receiver = { events, slack: [], posts: 0 } as unknown as Receiver;
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -39,12 +41,14 @@ async function startReceiver(failFirst: number): Promise<Receiver> {
         res.writeHead(503).end();
         return;
       }
-      if (req.method === 'POST' && req.url === '/hook' && req.headers['content-type'] === 'application/json') events.push(JSON.parse(body) as WebhookEvent);
+      const json = req.method === 'POST' && req.headers['content-type'] === 'application/json';
+      if (json && req.url === '/hook') events.push(JSON.parse(body) as WebhookEvent);
+      if (json && req.url === '/slack/T0/B0/secret') receiver.slack.push(JSON.parse(body) as { text: string });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   receiver.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return receiver;
 }
@@ -64,7 +68,7 @@ function config(mock: MockUpstreamProcess): string {
   return `
 general_settings:
   master_key: ${MASTER_KEY}
-  alerting: ["webhook"]
+  alerting: ["webhook", "slack"]
 model_list:
   - model_name: priced
     litellm_params: { model: openai/gpt-4o-mini, api_base: ${mock.baseUrl}, api_key: sk-upstream, input_cost_per_token: 0, output_cost_per_token: ${OUTPUT_PRICE} }
@@ -79,7 +83,7 @@ router_settings:
 `;
 }
 
-describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook, once each', () => {
+describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and Slack, once each', () => {
   let mock: MockUpstreamProcess;
   let receiver: Receiver;
   let gateway: TestGateway;
@@ -87,7 +91,7 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook, once
   beforeAll(async () => {
     mock = await startMockUpstreamProcess(['--completion-tokens', String(COMPLETION_TOKENS)]);
     receiver = await startReceiver(1);
-    gateway = await startGateway(config(mock), { env: { WEBHOOK_URL: receiver.url } });
+    gateway = await startGateway(config(mock), { env: { WEBHOOK_URL: `${receiver.url}/hook`, SLACK_WEBHOOK_URL: `${receiver.url}/slack/T0/B0/secret` } });
   });
 
   afterAll(async () => {
@@ -145,8 +149,16 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook, once
       expect(JSON.stringify(event)).not.toContain(key);
     }
     expect(events.at(-1)?.spend).toBeCloseTo(10 * CALL_COST, 10);
-    // The first POST (the key_created event) was answered 503 and retried: one POST more than events received.
-    expect(receiver.posts).toBe(receiver.events.length + 1);
+    // The first POST (of the key_created alert) was answered 503 and retried: one POST more than bodies received.
+    expect(receiver.posts).toBe(receiver.events.length + receiver.slack.length + 1);
+    // Slack got the same alerts as text.
+    const slackBudget = receiver.slack.filter(({ text }) => text.startsWith(':warning: Budget alert') || text.startsWith(':rotating_light: Budget alert'));
+    expect(slackBudget.map(({ text }) => /crossed (\d+%|its budget)/.exec(text)?.[1])).toEqual(['50%', '80%', '95%', 'its budget']);
+    expect(slackBudget.every(({ text }) => text.includes('alerts-e2e') && !text.includes(key))).toBe(true);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/^tollgate_alerts_sent_total\{alert_type="budget_alerts",channel="webhook"\} 4$/m);
+    expect(metrics).toMatch(/^tollgate_alerts_sent_total\{alert_type="budget_alerts",channel="slack"\} 4$/m);
+    expect(metrics).toMatch(/^tollgate_alert_queue_dropped_total 0$/m);
     // new_virtual_key_created: LiteLLM's key_created event, once, with the hash.
     expect(receiver.events.filter((event) => event.alert_type === 'new_virtual_key_created')).toEqual([
       expect.objectContaining({ event: 'key_created', event_group: 'key', token, key_alias: 'alerts-e2e', max_budget: MAX_BUDGET, spend: 0 }),

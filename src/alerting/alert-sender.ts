@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Agent } from 'undici';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { AlertingSettings, TollgateConfig } from '../config/config.types';
-import { EgressPolicy } from '../routing/egress-policy';
+import { EgressPolicy, egressRefusalOf } from '../routing/egress-policy';
 import type { Alert } from './alert';
 
 /** How long one POST may take, how often it is tried, and the first wait between tries (doubled each time). */
@@ -28,6 +28,8 @@ export class AlertSender implements OnApplicationShutdown {
   private readonly settings: AlertingSettings | undefined;
   private readonly options: DeliveryOptions;
   private closed = false;
+  /** Deliveries by outcome, per `alert_type|channel`. */
+  private readonly counts = { sent: new Map<string, number>(), failed: new Map<string, number>() };
 
   constructor(@Inject(TOLLGATE_CONFIG) config: TollgateConfig, @Inject(ALERT_DELIVERY) options: Partial<DeliveryOptions> | null) {
     this.settings = config.alerting;
@@ -46,7 +48,26 @@ export class AlertSender implements OnApplicationShutdown {
     return results.filter(Boolean).length;
   }
 
+  /** Deliveries so far with one outcome, as metric labels and counts. */
+  *deliveries(outcome: 'sent' | 'failed'): Iterable<[{ alert_type: string; channel: string }, number]> {
+    for (const [key, count] of this.counts[outcome]) {
+      const [alertType, channel] = key.split('|');
+      yield [{ alert_type: alertType, channel }, count];
+    }
+  }
+
+  private count(outcome: 'sent' | 'failed', alert: Alert, channel: string): void {
+    const key = `${alert.type}|${channel}`;
+    this.counts[outcome].set(key, (this.counts[outcome].get(key) ?? 0) + 1);
+  }
+
   private async post(channel: 'slack' | 'webhook', url: string, body: string, alert: Alert): Promise<boolean> {
+    const delivered = await this.attempt(channel, url, body, alert);
+    this.count(delivered ? 'sent' : 'failed', alert, channel);
+    return delivered;
+  }
+
+  private async attempt(channel: 'slack' | 'webhook', url: string, body: string, alert: Alert): Promise<boolean> {
     const target = new URL(url);
     const where = `${channel} (${target.origin})`;
     let last = '';
@@ -68,6 +89,12 @@ export class AlertSender implements OnApplicationShutdown {
         // The receiver refused this body: sending it again would be refused again.
         if (response.statusCode < 500 && response.statusCode !== 429 && response.statusCode !== 408) break;
       } catch (error) {
+        const refusal = egressRefusalOf(error);
+        if (refusal) {
+          // The same dial would be refused again: the operator's egress_policy forbids this destination.
+          last = refusal.message;
+          break;
+        }
         last = error instanceof Error ? error.name : typeof error;
       }
       if (attempt < this.options.attempts) await new Promise((resolve) => setTimeout(resolve, this.options.backoffMs * 2 ** (attempt - 1)).unref());

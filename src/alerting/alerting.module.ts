@@ -3,6 +3,7 @@ import { ObservabilityModule } from '../observability/observability.module';
 import { KeysModule } from '../keys/keys.module';
 import { SpendModule } from '../spend/spend.module';
 import { ALERT_DELIVERY, AlertSender } from './alert-sender';
+import { AlertingMetrics } from './alerting.metrics';
 import { AlertingService } from './alerting.service';
 import { SentAlerts } from './sent-alerts';
 
@@ -13,7 +14,7 @@ import { SentAlerts } from './sent-alerts';
  */
 @Module({
   imports: [ObservabilityModule, SpendModule, KeysModule],
-  providers: [{ provide: ALERT_DELIVERY, useValue: null }, AlertSender, SentAlerts, AlertingService],
+  providers: [{ provide: ALERT_DELIVERY, useValue: null }, AlertSender, SentAlerts, AlertingService, AlertingMetrics],
   exports: [AlertingService],
 })
 export class AlertingModule {}
