@@ -309,4 +309,15 @@ describe(AlertingService.name, () => {
     const { keys } = instance(new FakeSpend(), undefined, { ...SETTINGS, types: ['budget_alerts'] });
     expect(keys.listeners).toHaveLength(0);
   });
+
+  it('should send the alerts of the last calls at shutdown, and take no more after it', async () => {
+    const spend = new FakeSpend();
+    const { service, sender } = instance(spend);
+    charge(spend, service, 6);
+    await service.beforeApplicationShutdown();
+    expect(sender.sent.map(({ event }) => event.threshold)).toEqual([50]);
+    await service.onApplicationShutdown();
+    charge(spend, service, 3);
+    expect(service.queue.size).toBe(0);
+  });
 });

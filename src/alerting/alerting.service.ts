@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { AlertingSettings, TollgateConfig } from '../config/config.types';
 import type { CallObserver, SettledCall, SettledCallBudget, SettledCallParties } from '../observability/call-observer';
@@ -18,6 +18,8 @@ export const ALERT_QUEUE_CAPACITY = 10_000;
 const BATCH = 500;
 /** Budgets whose last seen spend is remembered (for crossings between two rounds); cleared past it. */
 const MAX_REMEMBERED = 100_000;
+/** How long shutdown waits for the alerts of the last calls (a stuck receiver must not hold it longer). */
+const SHUTDOWN_FLUSH_MS = 3_000;
 
 interface BudgetCheck {
   readonly kind: 'budget';
@@ -51,7 +53,7 @@ const NAME: Record<SettledCallBudget['kind'], string> = { key: 'Key', team: 'Tea
  * instances) and sends what it claimed.
  */
 @Injectable()
-export class AlertingService implements CallObserver, OnModuleInit, OnApplicationShutdown {
+export class AlertingService implements CallObserver, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Alerting');
   private readonly settings: AlertingSettings | undefined;
   private readonly budgetsOn: boolean;
@@ -117,7 +119,7 @@ export class AlertingService implements CallObserver, OnModuleInit, OnApplicatio
 
   /** Runs the worker now and resolves when the queue is empty (tests; shutdown). */
   async flush(): Promise<void> {
-    while (this.queue.size > 0 || this.draining) await this.drain();
+    while ((this.queue.size > 0 && !this.stopped) || this.draining) await this.drain();
   }
 
   private schedule(): void {
@@ -141,7 +143,7 @@ export class AlertingService implements CallObserver, OnModuleInit, OnApplicatio
   }
 
   private async work(): Promise<void> {
-    while (this.queue.size > 0) {
+    while (this.queue.size > 0 && !this.stopped) {
       const batch = this.queue.take(BATCH);
       try {
         const alerts = [
@@ -225,6 +227,18 @@ export class AlertingService implements CallObserver, OnModuleInit, OnApplicatio
       });
     }
     return alerts;
+  }
+
+  /** The alerts of the last calls go out while the database and the store are still open (they close on shutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    let timeout: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timeout = setTimeout(resolve, SHUTDOWN_FLUSH_MS)));
+    await Promise.race([this.flush(), deadline]);
+    clearTimeout(timeout);
+    this.stopped = true;
+    if (this.queue.size > 0) this.logger.warn(`${this.queue.size} settled call(s) or event(s) not checked for alerts at shutdown`);
   }
 
   async onApplicationShutdown(): Promise<void> {
