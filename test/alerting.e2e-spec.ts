@@ -69,10 +69,14 @@ function config(mock: MockUpstreamProcess): string {
 general_settings:
   master_key: ${MASTER_KEY}
   alerting: ["webhook", "slack"]
+  alerting_threshold: 0.25
 model_list:
   - model_name: priced
     litellm_params: { model: openai/gpt-4o-mini, api_base: ${mock.baseUrl}, api_key: sk-upstream, input_cost_per_token: 0, output_cost_per_token: ${OUTPUT_PRICE} }
     model_info: { id: priced-1 }
+  - model_name: slow
+    litellm_params: { model: openai/slow-400, api_base: ${mock.baseUrl}, api_key: sk-upstream }
+    model_info: { id: slow-1 }
   - model_name: broken
     litellm_params: { model: openai/500, api_base: ${mock.baseUrl}, api_key: sk-upstream }
     model_info: { id: broken-1 }
@@ -152,8 +156,9 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     // The first POST (of the key_created alert) was answered 503 and retried: one POST more than bodies received.
     expect(receiver.posts).toBe(receiver.events.length + receiver.slack.length + 1);
     // Slack got the same alerts as text.
-    const slackBudget = receiver.slack.filter(({ text }) => text.startsWith(':warning: Budget alert') || text.startsWith(':rotating_light: Budget alert'));
+    const slackBudget = receiver.slack.filter(({ text }) => text.startsWith('Alert type: `budget_alerts`'));
     expect(slackBudget.map(({ text }) => /crossed (\d+%|its budget)/.exec(text)?.[1])).toEqual(['50%', '80%', '95%', 'its budget']);
+    expect(slackBudget.map(({ text }) => /Level: `(\w+)`/.exec(text)?.[1])).toEqual(['Medium', 'Medium', 'Medium', 'High']);
     expect(slackBudget.every(({ text }) => text.includes('alerts-e2e') && !text.includes(key))).toBe(true);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/^tollgate_alerts_sent_total\{alert_type="budget_alerts",channel="webhook"\} 4$/m);
@@ -198,5 +203,16 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     expect(cooldowns()).toHaveLength(1);
     expect(cooldowns()[0]).toMatchObject({ event: 'cooldown_deployment', event_group: 'proxy', model_id: 'broken-1', model_group: 'broken' });
     expect(cooldowns()[0].event_message).toContain('broken-1');
+  });
+
+  it('should send llm_too_slow once for calls slower than alerting_threshold', async () => {
+    const slow = () => receiver.events.filter((event) => event.alert_type === 'llm_too_slow' && event.model_id === 'slow-1');
+    for (let i = 0; i < 2; i++) await client(MASTER_KEY).chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'hi' }] });
+    await eventually(slow, (events) => events.length >= 1, 'a slow-response alert');
+    await gateway.app.get(AlertingService).flush();
+    expect(slow()).toHaveLength(1);
+    expect(slow()[0]).toMatchObject({ event: 'llm_too_slow', event_group: 'proxy', model_group: 'slow' });
+    expect(slow()[0].event_message).toMatch(/Responses are slow - 0\.\d+s response time > Alerting threshold: 0\.25s/);
+    expect(receiver.slack.filter(({ text }) => text.startsWith('Alert type: `llm_too_slow`') && text.includes('slow-1'))).toHaveLength(1);
   });
 });

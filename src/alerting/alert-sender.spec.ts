@@ -79,7 +79,7 @@ describe(AlertSender.name, () => {
     const hook = await receiver([]);
     const sender = senderFor({
       webhookUrl: `${hook.url}/hook`,
-      slack: { budget_alerts: [`${hook.url}/slack/T000/B000/secret`], cooldown_deployment: [], new_virtual_key_created: [] },
+      slack: { budget_alerts: [`${hook.url}/slack/T000/B000/secret`], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [] },
     });
     try {
       expect(await sender.send(alert)).toBe(2);
@@ -161,7 +161,7 @@ function senderSettings(): AlertingSettings {
   return {
     enabled: true,
     types: ['budget_alerts'],
-    slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [] },
+    slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [] },
     webhookUrl: null,
     budgetThresholds: [50],
     slowRequestSeconds: 300,

@@ -1,7 +1,7 @@
 import type { BuiltAlertType } from '../config/config.types';
 
 /** LiteLLM's `WebhookEvent.event` values Tollgate sends, plus its own for deployment cooldowns. */
-export type AlertEvent = 'threshold_crossed' | 'budget_crossed' | 'soft_budget_crossed' | 'key_created' | 'cooldown_deployment';
+export type AlertEvent = 'threshold_crossed' | 'budget_crossed' | 'soft_budget_crossed' | 'key_created' | 'cooldown_deployment' | 'llm_too_slow';
 
 /** LiteLLM's `WebhookEvent.event_group` (Litellm_EntityType) values Tollgate sends. */
 export type AlertEventGroup = 'key' | 'team' | 'internal_user' | 'proxy';
@@ -31,7 +31,7 @@ export interface WebhookEvent {
   readonly alert_type: BuiltAlertType;
   /** Tollgate's: the percentage of max_budget crossed (budget events; `soft_budget_crossed` has null). */
   readonly threshold: number | null;
-  /** Tollgate's, cooldown events: the deployment (`model_info.id`) and its model group. */
+  /** Tollgate's, cooldown and slow-response events: the deployment (`model_info.id`) and its model group. */
   readonly model_id?: string;
   readonly model_group?: string;
 }
@@ -54,4 +54,15 @@ export interface Alert {
   readonly event: WebhookEvent;
   /** Slack's `text`. */
   readonly text: string;
+}
+
+/** LiteLLM's alert levels, shown in the Slack text. */
+export type AlertLevel = 'Low' | 'Medium' | 'High';
+
+/**
+ * The Slack text in LiteLLM's layout (alert type, level, UTC time, message), so channels fed by LiteLLM read the
+ * same: "Alert type: `budget_alerts`\nLevel: `Medium`\nTimestamp: `14:03:07`\n\nMessage: …".
+ */
+export function slackText(type: BuiltAlertType, level: AlertLevel, message: string, at = new Date()): string {
+  return `Alert type: \`${type}\`\nLevel: \`${level}\`\nTimestamp: \`${at.toISOString().slice(11, 19)}\`\n\nMessage: ${message}`;
 }

@@ -24,8 +24,8 @@ const deployment: Deployment = {
 
 const SETTINGS: AlertingSettings = {
   enabled: true,
-  types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created'],
-  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [] },
+  types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow'],
+  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [] },
   webhookUrl: 'http://127.0.0.1:9/hook',
   budgetThresholds: [50, 80, 95, 100],
   slowRequestSeconds: 300,
@@ -318,6 +318,25 @@ describe(AlertingService.name, () => {
     expect(sender.sent.map(({ event }) => event.threshold)).toEqual([50]);
     await service.onApplicationShutdown();
     charge(spend, service, 3);
+    expect(service.queue.size).toBe(0);
+  });
+
+  it('should send llm_too_slow for a successful call slower than alerting_threshold, once per deployment per interval', async () => {
+    const spend = new FakeSpend();
+    const { service, sender } = instance(spend, undefined, { ...SETTINGS, slowRequestSeconds: 2 });
+    service.settled(aCall({ cost: 0, totalMs: 1_900 }));
+    service.settled(aCall({ cost: 0, totalMs: 2_500, failure: new Error('timeout'), status: 504 }));
+    service.settled(aCall({ cost: 0, totalMs: 2_345 }));
+    service.settled(aCall({ cost: 0, totalMs: 9_000 }));
+    await service.flush();
+    expect(sender.sent.map(({ event }) => [event.event, event.model_id, event.key_alias])).toEqual([['llm_too_slow', 'dep-1', 'billing-bot']]);
+    expect(sender.sent[0].event.event_message).toContain('Responses are slow - 2.35s response time > Alerting threshold: 2s');
+    expect(sender.sent[0].text).toMatch(/^Alert type: `llm_too_slow`\nLevel: `Low`\nTimestamp: `\d\d:\d\d:\d\d`\n\nMessage: /);
+  });
+
+  it('should not time calls when llm_too_slow is left out of alert_types', () => {
+    const { service } = instance(new FakeSpend(), undefined, { ...SETTINGS, types: ['cooldown_deployment'], slowRequestSeconds: 1 });
+    service.settled(aCall({ cost: 0, totalMs: 60_000 }));
     expect(service.queue.size).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { CallObservers } from '../observability/call-observers';
 import { type KeyCreated, KeysService } from '../keys/keys.service';
 import type { Deployment } from '../routing/deployment';
 import { LiveSpendService } from '../spend/live-spend.service';
-import type { Alert, AlertEventGroup, WebhookEvent } from './alert';
+import { type Alert, type AlertEventGroup, slackText, type WebhookEvent } from './alert';
 import { AlertSender } from './alert-sender';
 import { BoundedQueue } from './bounded-queue';
 import { crossedThresholds } from './budget-thresholds';
@@ -34,12 +34,20 @@ interface CooldownNotice {
   readonly status: number | null;
 }
 
+interface SlowResponse {
+  readonly kind: 'slow';
+  readonly deployment: Deployment;
+  readonly requestedModel: string;
+  readonly seconds: number;
+  readonly parties: SettledCallParties;
+}
+
 interface KeyNotice {
   readonly kind: 'key_created';
   readonly key: KeyCreated;
 }
 
-type Queued = BudgetCheck | CooldownNotice | KeyNotice;
+type Queued = BudgetCheck | CooldownNotice | KeyNotice | SlowResponse;
 
 const GROUP: Record<SettledCallBudget['kind'], AlertEventGroup> = { key: 'key', team: 'team', user: 'internal_user' };
 const NAME: Record<SettledCallBudget['kind'], string> = { key: 'Key', team: 'Team', user: 'User' };
@@ -59,11 +67,15 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
   private readonly budgetsOn: boolean;
   private readonly cooldownsOn: boolean;
   private readonly keysOn: boolean;
+  /** `alerting_threshold` in ms when `llm_too_slow` is on, else infinite. */
+  private readonly slowMs: number;
   readonly queue = new BoundedQueue<Queued>(ALERT_QUEUE_CAPACITY);
   /** Spend seen at the last round, per account, with the window it was in. */
   private readonly lastSeen = new Map<string, { spend: number; windowStart: number }>();
   /** When each deployment's last cooldown alert went out (per instance). */
   private readonly cooldownSentAt = new Map<string, number>();
+  /** When each deployment's last slow-response alert went out (per instance). */
+  private readonly slowSentAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private stopped = false;
@@ -80,10 +92,11 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     this.budgetsOn = this.settings?.types.includes('budget_alerts') ?? false;
     this.cooldownsOn = this.settings?.types.includes('cooldown_deployment') ?? false;
     this.keysOn = this.settings?.types.includes('new_virtual_key_created') ?? false;
+    this.slowMs = this.settings?.types.includes('llm_too_slow') ? this.settings.slowRequestSeconds * 1000 : Number.POSITIVE_INFINITY;
   }
 
   get active(): boolean {
-    return this.budgetsOn || this.cooldownsOn;
+    return this.budgetsOn || this.cooldownsOn || this.slowMs !== Number.POSITIVE_INFINITY;
   }
 
   onModuleInit(): void {
@@ -108,6 +121,10 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
       for (const attempt of call.attempts) {
         if (attempt.cooledDown) queued = this.queue.push({ kind: 'cooldown', deployment: attempt.deployment, status: statusOf(attempt.failure) }) || queued;
       }
+    }
+    // LiteLLM times a successful call from start to end; a failed one is an exception, not a slow response.
+    if (call.totalMs > this.slowMs && call.failure === null && call.deployment !== null) {
+      queued = this.queue.push({ kind: 'slow', deployment: call.deployment, requestedModel: call.requestedModel, seconds: call.totalMs / 1000, parties: call.parties }) || queued;
     }
     if (queued) this.schedule();
   }
@@ -149,6 +166,7 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
         const alerts = [
           ...(await this.budgetAlerts(batch.filter((item): item is BudgetCheck => item.kind === 'budget'))),
           ...this.cooldownAlerts(batch),
+          ...this.slowAlerts(batch),
           ...batch.flatMap((item) => (item.kind === 'key_created' ? [keyCreatedAlert(item.key)] : [])),
         ];
         for (const alert of alerts) await this.deliver(alert);
@@ -213,7 +231,7 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
       alerts.push({
         type: 'cooldown_deployment',
         key: null,
-        text: `:warning: ${message}`,
+        text: slackText('cooldown_deployment', 'Medium', message),
         event: {
           ...EMPTY_CALL_INFO,
           event: 'cooldown_deployment',
@@ -239,6 +257,45 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     clearTimeout(timeout);
     this.stopped = true;
     if (this.queue.size > 0) this.logger.warn(`${this.queue.size} settled call(s) or event(s) not checked for alerts at shutdown`);
+  }
+
+  /** One `llm_too_slow` alert per deployment per `max(cooldown_time, 60 s)` on this instance (LiteLLM sends each). */
+  private slowAlerts(batch: readonly Queued[]): Alert[] {
+    const alerts: Alert[] = [];
+    const now = Date.now();
+    for (const item of batch) {
+      if (item.kind !== 'slow' || !this.settings) continue;
+      const { deployment, parties } = item;
+      const last = this.slowSentAt.get(deployment.id);
+      if (last !== undefined && now - last < this.settings.cooldownAlertIntervalMs) continue;
+      this.slowSentAt.set(deployment.id, now);
+      const caller = [parties.keyAlias ? `key ${parties.keyAlias}` : null, parties.teamAlias ? `team ${parties.teamAlias}` : null].filter(Boolean).join(', ');
+      const message =
+        `\`Responses are slow - ${Math.round(item.seconds * 100) / 100}s response time > Alerting threshold: ${this.settings.slowRequestSeconds}s\`` +
+        `\nRequest Model: \`${item.requestedModel}\`\nDeployment: \`${deployment.id}\` (${deployment.upstreamModel})${caller ? `\nCaller: ${caller}` : ''}`;
+      alerts.push({
+        type: 'llm_too_slow',
+        key: null,
+        text: slackText('llm_too_slow', 'Low', message),
+        event: {
+          ...EMPTY_CALL_INFO,
+          token: parties.apiKeyHash,
+          user_id: parties.userId,
+          team_id: parties.teamId,
+          team_alias: parties.teamAlias,
+          user_email: parties.userEmail,
+          key_alias: parties.keyAlias,
+          event: 'llm_too_slow',
+          event_group: 'proxy',
+          event_message: message,
+          alert_type: 'llm_too_slow',
+          threshold: null,
+          model_id: deployment.id,
+          model_group: deployment.modelName,
+        },
+      });
+    }
+    return alerts;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -273,7 +330,7 @@ function keyCreatedAlert(key: KeyCreated): Alert {
   return {
     type: 'new_virtual_key_created',
     key: null,
-    text: `:key: ${message}`,
+    text: slackText('new_virtual_key_created', 'Low', message),
     event: {
       ...EMPTY_CALL_INFO,
       max_budget: key.maxBudget,
@@ -323,7 +380,7 @@ function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spe
     type: 'budget_alerts',
     key: { alertType: 'budget_alerts', subject: budget.account, threshold: String(threshold), windowStart: new Date(windowStart) },
     event: webhookEvent,
-    text: `${threshold === 'soft' || threshold < 100 ? ':warning:' : ':rotating_light:'} Budget alert: ${message}`,
+    text: slackText('budget_alerts', threshold === 'soft' ? 'Low' : threshold < 100 ? 'Medium' : 'High', message),
   };
 }
 

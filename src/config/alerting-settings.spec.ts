@@ -41,7 +41,7 @@ describe('alerting settings (general_settings.alerting …)', () => {
     const { alerting, warnings } = load('  alerting: ["webhook"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
     expect(alerting).toMatchObject({
       enabled: true,
-      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created'],
+      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow'],
       webhookUrl: 'http://127.0.0.1:1/hook',
       budgetThresholds: [50, 80, 95, 100],
       slowRequestSeconds: 300,
@@ -61,15 +61,16 @@ describe('alerting settings (general_settings.alerting …)', () => {
       budget_alerts: ['https://hooks.slack.test/finance'],
       cooldown_deployment: ['https://hooks.slack.test/ops'],
       new_virtual_key_created: ['https://hooks.slack.test/ops'],
+      llm_too_slow: ['https://hooks.slack.test/ops'],
     });
     expect(alerting?.slowRequestSeconds).toBe(120);
   });
 
   it('should accept email and types it does not build, with warnings, and skip them', () => {
-    const { alerting, warnings } = load('  alerting: ["email", "webhook"]\n  alert_types: ["budget_alerts", "llm_too_slow"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
+    const { alerting, warnings } = load('  alerting: ["email", "webhook"]\n  alert_types: ["budget_alerts", "llm_requests_hanging"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
     expect(alerting?.types).toEqual(['budget_alerts']);
     expect(warnings.join('\n')).toContain('email alerts are not built');
-    expect(warnings.join('\n')).toContain('llm_too_slow not built');
+    expect(warnings.join('\n')).toContain('llm_requests_hanging not built');
   });
 
   it('should take budget_alert_thresholds (Tollgate) sorted and deduplicated', () => {

@@ -338,7 +338,7 @@ export interface DocsSettings {
 }
 
 /** The alert types Tollgate builds, by LiteLLM's `AlertType` names. */
-export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created';
+export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created' | 'llm_too_slow';
 
 /**
  * `general_settings.alerting` and its companions, resolved: where each alert type goes and which are on. An
@@ -354,8 +354,8 @@ export interface AlertingSettings {
   readonly webhookUrl: string | null;
   /** Percentages of a max budget that alert once per budget window (Tollgate's `budget_alert_thresholds`). */
   readonly budgetThresholds: readonly number[];
-  /** `alerting_threshold` (seconds): accepted for LiteLLM's slow-request alerts, which are not built. */
+  /** `alerting_threshold` (seconds): a successful call slower than this sends `llm_too_slow`. */
   readonly slowRequestSeconds: number;
-  /** `router_settings.cooldown_time` (ms): at most one cooldown alert per deployment in this period. */
+  /** `max(router_settings.cooldown_time, 60 s)` (ms): at most one cooldown or slow alert per deployment in it. */
   readonly cooldownAlertIntervalMs: number;
 }
