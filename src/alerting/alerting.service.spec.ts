@@ -251,7 +251,7 @@ describe(AlertingService.name, () => {
     expect(spend.reads).toBe(0);
   });
 
-  it('should keep working after a failed spend read', async () => {
+  it('should keep working after a failed spend read, and send the other alerts of the round', async () => {
     const spend = new FakeSpend();
     const { service, sender } = instance(spend);
     const of = spend.service.of.bind(spend.service);
@@ -259,7 +259,10 @@ describe(AlertingService.name, () => {
       throw new Error('redis down');
     };
     charge(spend, service, 6);
+    service.settled(aCall({ cost: 0, attempts: [{ deployment, durationMs: 5, cooledDown: true }] }));
     await service.flush();
+    expect(sender.sent.map(({ event }) => event.event)).toEqual(['cooldown_deployment']);
+    sender.sent.length = 0;
     spend.service.of = of;
     charge(spend, service, 3);
     await service.flush();
