@@ -177,11 +177,15 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     const [{ subject, window_start }]: { subject: string; window_start: Date }[] = await gateway.app
       .get(DataSource)
       .query(`SELECT "subject", "window_start" FROM "tollgate_sent_alerts" WHERE "threshold" = '50'`);
-    expect(await gateway.app.get(SentAlerts).claim({ alertType: 'budget_alerts', subject, threshold: '50', windowStart: window_start })).toBe(false);
-    // The same threshold in a new budget window is a new alert.
-    expect(await gateway.app.get(SentAlerts).claim({ alertType: 'budget_alerts', subject, threshold: '50', windowStart: new Date(window_start.getTime() + 86_400_000) })).toBe(
-      true,
-    );
+    const sentAlerts = gateway.app.get(SentAlerts);
+    expect(await sentAlerts.claim({ alertType: 'budget_alerts', subject, threshold: '50', windowStart: window_start, windowEnd: null })).toBe(false);
+    // The same threshold in another budget window is another alert; rows of windows over for a day are pruned.
+    const day = 86_400_000;
+    const ended = { alertType: 'budget_alerts', subject, threshold: '50', windowStart: new Date(Date.now() - 3 * day), windowEnd: new Date(Date.now() - 2 * day) } as const;
+    expect(await sentAlerts.claim(ended)).toBe(true);
+    expect(await sentAlerts.runOnce()).toBe(1);
+    const left: { count: string }[] = await gateway.app.get(DataSource).query(`SELECT count(*) FROM "tollgate_sent_alerts" WHERE "alert_type" = 'budget_alerts'`);
+    expect(Number(left[0].count)).toBe(4);
   });
 
   it('should send one cooldown_deployment alert when a deployment is cooled down', async () => {

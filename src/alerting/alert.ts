@@ -45,6 +45,8 @@ export interface AlertKey {
   readonly threshold: string;
   /** Start of the budget window (epoch for a budget that never resets). */
   readonly windowStart: Date;
+  /** When the window ends (null: never); its row is deleted a day after. */
+  readonly windowEnd: Date | null;
 }
 
 export interface Alert {

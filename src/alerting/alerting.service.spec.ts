@@ -207,7 +207,10 @@ describe(AlertingService.name, () => {
     charge(spend, service, 5, budget);
     await service.flush();
     expect(sender.sent.map(({ event }) => event.threshold)).toEqual([50, 50]);
-    expect(sender.sent.map((alert) => alert.key?.windowStart.getTime())).toEqual([999 * 86_400_000, 1_000 * 86_400_000]);
+    expect(sender.sent.map((alert) => [alert.key?.windowStart.getTime(), alert.key?.windowEnd?.getTime()])).toEqual([
+      [999 * 86_400_000, 1_000 * 86_400_000],
+      [1_000 * 86_400_000, 1_001 * 86_400_000],
+    ]);
   });
 
   it('should send soft_budget_crossed once for a key with a soft budget', async () => {

@@ -203,14 +203,15 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     entries.forEach(({ budget, parties, cost }, index) => {
       const reading = readings[index];
       const after = reading.spend;
-      const windowStart = reading.resetAt !== null && budget.windowMs !== null ? reading.resetAt - budget.windowMs : 0;
+      const windowed = reading.resetAt !== null && budget.windowMs !== null;
+      const window = { start: windowed ? reading.resetAt! - budget.windowMs! : 0, end: windowed ? reading.resetAt : null };
       const seen = this.lastSeen.get(budget.account);
-      const before = seen && seen.windowStart === windowStart ? Math.min(after - cost, seen.spend) : after - cost;
-      this.lastSeen.set(budget.account, { spend: after, windowStart });
+      const before = seen && seen.windowStart === window.start ? Math.min(after - cost, seen.spend) : after - cost;
+      this.lastSeen.set(budget.account, { spend: after, windowStart: window.start });
       const soft = budget.soft ?? null;
       const crossed = crossedThresholds(before, after, budget.max, soft, this.settings!.budgetThresholds);
-      for (const percent of crossed.percents) alerts.push(budgetAlert(budget, parties, after, windowStart, percent));
-      if (crossed.soft) alerts.push(budgetAlert(budget, parties, after, windowStart, 'soft'));
+      for (const percent of crossed.percents) alerts.push(budgetAlert(budget, parties, after, window, percent));
+      if (crossed.soft) alerts.push(budgetAlert(budget, parties, after, window, 'soft'));
     });
     return alerts;
   }
@@ -346,7 +347,7 @@ function keyCreatedAlert(key: KeyCreated): Alert {
   };
 }
 
-function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spend: number, windowStart: number, threshold: number | 'soft'): Alert {
+function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spend: number, window: { start: number; end: number | null }, threshold: number | 'soft'): Alert {
   const who = describe(budget, parties);
   const money = (value: number): string => `$${Number(value.toPrecision(6))}`;
   const max = budget.max;
@@ -376,7 +377,13 @@ function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spe
   };
   return {
     type: 'budget_alerts',
-    key: { alertType: 'budget_alerts', subject: budget.account, threshold: String(threshold), windowStart: new Date(windowStart) },
+    key: {
+      alertType: 'budget_alerts',
+      subject: budget.account,
+      threshold: String(threshold),
+      windowStart: new Date(window.start),
+      windowEnd: window.end === null ? null : new Date(window.end),
+    },
     event: webhookEvent,
     text: slackText('budget_alerts', threshold === 'soft' ? 'Low' : threshold < 100 ? 'Medium' : 'High', message),
   };
