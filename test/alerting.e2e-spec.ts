@@ -148,6 +148,8 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     for (const event of events) {
       expect(event).toMatchObject({ max_budget: MAX_BUDGET, token, key_alias: 'alerts-e2e', event_group: 'key', user_id: null, team_id: null, projected_spend: null });
       expect(event.spend).toBeGreaterThanOrEqual(((event.threshold ?? 0) / 100) * MAX_BUDGET - 1e-9);
+      // The spend the store returned at the crossing call's own charge: calls 5, 8, 9 and 10.
+      expect(event.spend / CALL_COST).toBeCloseTo({ 50: 5, 80: 8, 95: 9, 100: 10 }[event.threshold ?? 0] ?? NaN, 6);
       expect(event.event_message).toContain('alerts-e2e');
       // The key itself never leaves the gateway.
       expect(JSON.stringify(event)).not.toContain(key);

@@ -345,4 +345,47 @@ describe(AlertingService.name, () => {
     service.settled(aCall({ cost: 0, totalMs: 60_000 }));
     expect(service.queue.size).toBe(0);
   });
+
+  describe('with the spend the store returned at each charge (spendAfter)', () => {
+    const exact = (cost: number, spendAfter: number, budget = keyBudget(10)): SettledCall => aCall({ cost, budgets: [{ ...budget, spendAfter }] });
+
+    it('should find the crossing from the charges themselves, even when spend moved on before the worker read it', async () => {
+      const spend = new FakeSpend();
+      const sent = new FakeSentAlerts();
+      const a = instance(spend, sent);
+      const b = instance(spend, sent);
+      // Three calls on two instances: 2 → 4 (a), 4 → 6 (b, crosses 50 %), 6 → 8 (b, crosses 80 %). Reading now says 8
+      // for all: from it alone, a and b would each see 6 → 8 and 50 % would be lost.
+      spend.spend.set('key:k1', 8);
+      a.service.settled(exact(2, 4));
+      b.service.settled(exact(2, 6));
+      b.service.settled(exact(2, 8));
+      await Promise.all([a.service.flush(), b.service.flush()]);
+      expect(a.sender.sent).toEqual([]);
+      expect(b.sender.sent.map(({ event }) => [event.threshold, event.spend])).toEqual([
+        [50, 6],
+        [80, 8],
+      ]);
+    });
+
+    it('should not read the store for a budget that never resets', async () => {
+      const spend = new FakeSpend();
+      const { service, sender } = instance(spend);
+      service.settled(exact(6, 6));
+      service.settled(exact(3, 9.6));
+      await service.flush();
+      expect(spend.reads).toBe(0);
+      expect(sender.sent.map(({ event }) => event.threshold)).toEqual([50, 80, 95]);
+    });
+
+    it('should read only the window of a windowed budget, and key its alerts by it', async () => {
+      const spend = new FakeSpend();
+      const { service, sender } = instance(spend);
+      spend.resetAt = 5 * 3_600_000;
+      service.settled(exact(6, 6, keyBudget(10, null, 3_600_000)));
+      await service.flush();
+      expect(spend.reads).toBe(1);
+      expect(sender.sent.map((alert) => alert.key?.windowStart.getTime())).toEqual([4 * 3_600_000]);
+    });
+  });
 });

@@ -184,35 +184,71 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
   }
 
   /**
-   * The budget thresholds crossed by a round's calls. Spend after is read once per budget (after the calls were
-   * settled, so it includes them); spend before is that minus the round's costs for the budget, or the spend seen
-   * at the previous round when lower (a call of another instance may have moved it meanwhile), in the same window.
+   * The budget thresholds crossed by a round's calls. Exact when the store told the pipeline the spend right after
+   * each charge (its atomic increment): a call moved the budget over `(after - cost, after]`, and those intervals
+   * never overlap, across instances too. Otherwise (the store could not say) spend is read once per budget after
+   * the calls settled, and spend before is that minus the round's costs, or the spend seen at this instance's
+   * previous round when lower (another instance may have moved it meanwhile), in the same window. The window is
+   * read for windowed budgets only.
    */
   private async budgetAlerts(checks: readonly BudgetCheck[]): Promise<Alert[]> {
     if (checks.length === 0 || !this.settings) return [];
-    const byAccount = new Map<string, { budget: SettledCallBudget; parties: SettledCallParties; cost: number }>();
+    const thresholds = this.settings.budgetThresholds;
+    interface Account {
+      budget: SettledCallBudget;
+      parties: SettledCallParties;
+      cost: number;
+      /** Each call's exact move, or null once a call of the round had no spendAfter. */
+      moves: { before: number; after: number; parties: SettledCallParties }[] | null;
+    }
+    const byAccount = new Map<string, Account>();
     for (const check of checks) {
+      const after = check.budget.spendAfter;
+      const move = typeof after === 'number' ? { before: after - check.cost, after, parties: check.parties } : null;
       const known = byAccount.get(check.budget.account);
-      if (known) byAccount.set(check.budget.account, { budget: check.budget, parties: check.parties, cost: known.cost + check.cost });
-      else byAccount.set(check.budget.account, { budget: check.budget, parties: check.parties, cost: check.cost });
+      if (!known) byAccount.set(check.budget.account, { budget: check.budget, parties: check.parties, cost: check.cost, moves: move ? [move] : null });
+      else {
+        known.budget = check.budget;
+        known.parties = check.parties;
+        known.cost += check.cost;
+        known.moves = known.moves && move ? [...known.moves, move] : null;
+      }
     }
     const entries = [...byAccount.values()];
-    const readings = await this.liveSpend.of(entries.map(({ budget }) => ({ account: budget.account, windowMs: budget.windowMs })));
+    const toRead = entries.filter(({ budget, moves }) => moves === null || budget.windowMs !== null);
+    const readings = toRead.length === 0 ? [] : await this.liveSpend.of(toRead.map(({ budget }) => ({ account: budget.account, windowMs: budget.windowMs })));
+    const readingOf = new Map(toRead.map((entry, index) => [entry, readings[index]]));
     if (this.lastSeen.size > MAX_REMEMBERED) this.lastSeen.clear();
     const alerts: Alert[] = [];
-    entries.forEach(({ budget, parties, cost }, index) => {
-      const reading = readings[index];
-      const after = reading.spend;
-      const windowed = reading.resetAt !== null && budget.windowMs !== null;
+    for (const entry of entries) {
+      const { budget, parties, cost, moves } = entry;
+      const reading = readingOf.get(entry);
+      const windowed = reading !== undefined && reading.resetAt !== null && budget.windowMs !== null;
       const window = { start: windowed ? reading.resetAt! - budget.windowMs! : 0, end: windowed ? reading.resetAt : null };
+      const soft = budget.soft ?? null;
+      if (moves !== null) {
+        // Each threshold once per round even if two of its calls report it (a store answer never overlaps, but be safe).
+        const sent = new Set<number | 'soft'>();
+        for (const move of moves) {
+          const crossed = crossedThresholds(move.before, move.after, budget.max, soft, thresholds);
+          for (const threshold of [...crossed.percents, ...(crossed.soft ? (['soft'] as const) : [])]) {
+            if (sent.has(threshold)) continue;
+            sent.add(threshold);
+            alerts.push(budgetAlert(budget, move.parties, move.after, window, threshold));
+          }
+        }
+        const last = Math.max(...moves.map((move) => move.after));
+        this.lastSeen.set(budget.account, { spend: Math.max(last, reading?.spend ?? last), windowStart: window.start });
+        continue;
+      }
+      const after = reading!.spend;
       const seen = this.lastSeen.get(budget.account);
       const before = seen && seen.windowStart === window.start ? Math.min(after - cost, seen.spend) : after - cost;
       this.lastSeen.set(budget.account, { spend: after, windowStart: window.start });
-      const soft = budget.soft ?? null;
-      const crossed = crossedThresholds(before, after, budget.max, soft, this.settings!.budgetThresholds);
+      const crossed = crossedThresholds(before, after, budget.max, soft, thresholds);
       for (const percent of crossed.percents) alerts.push(budgetAlert(budget, parties, after, window, percent));
       if (crossed.soft) alerts.push(budgetAlert(budget, parties, after, window, 'soft'));
-    });
+    }
     return alerts;
   }
 
