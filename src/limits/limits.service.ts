@@ -184,9 +184,9 @@ export class LimitsService {
     const charges = charged.map((subject) => ({ key: subject.ns, windowMs: subject.budget!.windowMs, amount: cost }));
     const { spendAfter } = await this.book.store.settle(hold, { charges, windows });
     if (!spendAfter) return null;
-    const after = new Map<string, number>();
-    charged.forEach((subject, i) => after.set(subject.ns, spendAfter[i]));
-    if (!(cost > 0)) return after;
+    const spendOf = new Map<string, number>();
+    charged.forEach((subject, i) => spendOf.set(subject.ns, spendAfter[i]));
+    if (!(cost > 0)) return spendOf;
     charged.forEach((subject, i) => {
       const soft = subject.budget!.soft;
       const after = spendAfter[i];
@@ -200,7 +200,7 @@ export class LimitsService {
         this.logger.error(`soft_budget_crossed listener failed: ${(error as Error).name}`);
       }
     });
-    return after;
+    return spendOf;
   }
 }
 
