@@ -54,11 +54,11 @@ const NAME: Record<SettledCallBudget['kind'], string> = { key: 'Key', team: 'Tea
 
 /**
  * LiteLLM's alerting (`general_settings.alerting`): budget alerts (`budget_alerts`: a key's, team's or user's spend
- * crossing a percentage of its max budget, or a key's soft budget) and deployment cooldowns
- * (`cooldown_deployment`). The pipeline tells it of each settled call through CALL_OBSERVER; `settled` only queues
- * (O(1), no await). A background worker reads the budgets' live spend in one batch, works out which thresholds
- * the spend crossed, claims each alert in the database (one per budget, threshold and budget window across all
- * instances) and sends what it claimed.
+ * crossing a percentage of its max budget, or a key's soft budget), deployment cooldowns (`cooldown_deployment`),
+ * slow responses (`llm_too_slow`) and new keys (`new_virtual_key_created`). The pipeline tells it of each settled
+ * call through CALL_OBSERVER, KeysService of each new key; both only queue (O(1), no await). A background worker
+ * works out which thresholds each charge crossed, claims each budget alert in the database (one per budget,
+ * threshold and budget window across all instances) and sends what it claimed.
  */
 @Injectable()
 export class AlertingService implements CallObserver, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
