@@ -6,8 +6,13 @@ import { DataSource } from 'typeorm';
 import type { WebhookEvent } from '../src/alerting/alert';
 import { AlertingService } from '../src/alerting/alerting.service';
 import { SentAlerts } from '../src/alerting/sent-alerts';
-import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { discardStorage, freshStorage, startGateway, type TestGateway, type TestStorage } from './support/gateway-harness';
 import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
+import { redisServerAvailable, startRedisServer, type TestRedis } from './support/redis-server';
 
 const MASTER_KEY = 'sk-alerts-master';
 /** Only completion tokens cost money: a call costs exactly 16 × 1e-4 = 0.0016. */
@@ -220,5 +225,83 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     expect(slow()[0]).toMatchObject({ event: 'llm_too_slow', event_group: 'proxy', model_group: 'slow' });
     expect(slow()[0].event_message).toMatch(/Responses are slow - 0\.\d+s response time > Alerting threshold: 0\.25s/);
     expect(receiver.slack.filter(({ text }) => text.startsWith('Alert type: `llm_too_slow`') && text.includes('slow-1'))).toHaveLength(1);
+  });
+});
+
+/**
+ * Two gateways on one Redis and one PostgreSQL (a server when DATABASE_URL is set, else an embedded cluster this
+ * suite starts itself and both connect to), calls to one key spread over both at once: each threshold is crossed by
+ * exactly one charge, on one instance or the other, and claimed once.
+ */
+const describeShared = redisServerAvailable() ? describe : describe.skip;
+
+describeShared('Alerting (e2e) on two instances sharing Redis and PostgreSQL', () => {
+  let mock: MockUpstreamProcess;
+  let receiver: Receiver;
+  let redis: TestRedis;
+  let database: TestStorage;
+  let embedded: EmbeddedPostgresHandle | undefined;
+  const gateways: TestGateway[] = [];
+
+  beforeAll(async () => {
+    mock = await startMockUpstreamProcess(['--completion-tokens', String(COMPLETION_TOKENS)]);
+    receiver = await startReceiver(0);
+    redis = await startRedisServer();
+    database = await freshStorage();
+    if (!database.databaseUrl) {
+      embedded = await startEmbeddedPostgres(database.dataDir);
+      database = { ...database, databaseUrl: embedded.url };
+    }
+    const yaml = `
+general_settings:
+  master_key: ${MASTER_KEY}
+  alerting: ["webhook"]
+  alert_types: ["budget_alerts"]
+router_settings:
+  redis_url: ${redis.url}
+model_list:
+  - model_name: priced
+    litellm_params: { model: openai/gpt-4o-mini, api_base: ${mock.baseUrl}, api_key: sk-upstream, input_cost_per_token: 0, output_cost_per_token: ${OUTPUT_PRICE} }
+`;
+    for (let i = 0; i < 2; i++) {
+      const storage = { dataDir: mkdtempSync(join(tmpdir(), 'tollgate-e2e-alerts-')), databaseUrl: database.databaseUrl };
+      gateways.push(await startGateway(yaml, { env: { WEBHOOK_URL: `${receiver.url}/hook` }, storage }));
+    }
+  });
+
+  afterAll(async () => {
+    for (const gateway of gateways) {
+      await gateway.close();
+      discardStorage(gateway.storage);
+    }
+    await embedded?.stop();
+    if (database) discardStorage(database);
+    await redis?.stop();
+    await receiver?.close();
+    await mock?.close();
+  });
+
+  it('should send each threshold of a key spent through both instances exactly once', async () => {
+    const response = await fetch(`${gateways[0].url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ max_budget: MAX_BUDGET, key_alias: 'shared-e2e' }),
+    });
+    const { key } = (await response.json()) as { key: string };
+    const ask = (gateway: TestGateway) =>
+      new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 }).chat.completions
+        .create({ model: 'priced', messages: [{ role: 'user', content: 'hi' }], max_tokens: COMPLETION_TOKENS })
+        .then(
+          () => 'ok',
+          (error: unknown) => (error instanceof APIError && error.status === 400 ? 'refused' : Promise.reject(error)),
+        );
+    let outcomes: string[] = [];
+    for (let round = 0; round < 8 && !outcomes.includes('refused'); round++) outcomes = await Promise.all(gateways.map(ask));
+    expect(outcomes).toContain('refused');
+    await Promise.all(gateways.map((gateway) => gateway.app.get(AlertingService).flush()));
+    const budgetEvents = receiver.events.filter((event) => event.alert_type === 'budget_alerts' && event.key_alias === 'shared-e2e');
+    expect(budgetEvents.map((event) => event.threshold).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([50, 80, 95, 100]);
+    const rows: { count: string }[] = await gateways[1].app.get(DataSource).query(`SELECT count(*) FROM "tollgate_sent_alerts"`);
+    expect(Number(rows[0].count)).toBe(4);
   });
 });
