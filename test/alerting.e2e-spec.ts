@@ -75,6 +75,7 @@ general_settings:
   master_key: ${MASTER_KEY}
   alerting: ["webhook", "slack"]
   alerting_threshold: 0.25
+  alerting_args: { minor_outage_alert_threshold: 2, major_outage_alert_threshold: 50 }
 model_list:
   - model_name: priced
     litellm_params: { model: openai/gpt-4o-mini, api_base: ${mock.baseUrl}, api_key: sk-upstream, input_cost_per_token: 0, output_cost_per_token: ${OUTPUT_PRICE} }
@@ -195,7 +196,7 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     expect(Number(left[0].count)).toBe(4);
   });
 
-  it('should send one cooldown_deployment alert when a deployment is cooled down', async () => {
+  it('should send one cooldown_deployment alert and one minor outage alert when a deployment fails and is cooled down', async () => {
     let failures = 0;
     const cooldowns = () => receiver.events.filter((event) => event.alert_type === 'cooldown_deployment');
     // allowed_fails: 1, so the second failure in the minute cools the deployment down; later calls find no deployment.
@@ -214,6 +215,10 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     expect(cooldowns()).toHaveLength(1);
     expect(cooldowns()[0]).toMatchObject({ event: 'cooldown_deployment', event_group: 'proxy', model_id: 'broken-1', model_group: 'broken' });
     expect(cooldowns()[0].event_message).toContain('broken-1');
+    // The two 500s that cooled it down are also a (minor) outage at minor_outage_alert_threshold: 2.
+    const outages = receiver.events.filter((event) => event.alert_type === 'outage_alerts');
+    expect(outages).toEqual([expect.objectContaining({ event: 'outage_alerts', event_group: 'proxy', model_id: 'broken-1' })]);
+    expect(outages[0].event_message).toMatch(/^Minor Service Outage: .*2 errors .*HTTP 500 ×2/);
   });
 
   it('should send llm_too_slow once for calls slower than alerting_threshold', async () => {

@@ -79,7 +79,7 @@ describe(AlertSender.name, () => {
     const hook = await receiver([]);
     const sender = senderFor({
       webhookUrl: `${hook.url}/hook`,
-      slack: { budget_alerts: [`${hook.url}/slack/T000/B000/secret`], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [] },
+      slack: { budget_alerts: [`${hook.url}/slack/T000/B000/secret`], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
     });
     try {
       expect(await sender.send(alert)).toBe(2);
@@ -161,10 +161,11 @@ function senderSettings(): AlertingSettings {
   return {
     enabled: true,
     types: ['budget_alerts'],
-    slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [] },
+    slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
     webhookUrl: null,
     budgetThresholds: [50],
     slowRequestSeconds: 300,
     cooldownAlertIntervalMs: 60_000,
+    outage: { ttlMs: 60_000, minor: 5, major: 10 },
   };
 }

@@ -1,7 +1,7 @@
 import type { BuiltAlertType } from '../config/config.types';
 
 /** LiteLLM's `WebhookEvent.event` values Tollgate sends, plus its own for deployment cooldowns. */
-export type AlertEvent = 'threshold_crossed' | 'budget_crossed' | 'soft_budget_crossed' | 'key_created' | 'cooldown_deployment' | 'llm_too_slow';
+export type AlertEvent = 'threshold_crossed' | 'budget_crossed' | 'soft_budget_crossed' | 'key_created' | 'cooldown_deployment' | 'llm_too_slow' | 'outage_alerts';
 
 /** LiteLLM's `WebhookEvent.event_group` (Litellm_EntityType) values Tollgate sends. */
 export type AlertEventGroup = 'key' | 'team' | 'internal_user' | 'proxy';

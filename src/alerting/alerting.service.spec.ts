@@ -4,6 +4,7 @@ import { CallObservers } from '../observability/call-observers';
 import type { LitellmMetrics } from '../observability/litellm-metrics';
 import type { KeyCreated, KeysService } from '../keys/keys.service';
 import type { Deployment } from '../routing/deployment';
+import { UpstreamError } from '../routing/routing.errors';
 import type { LiveSpendService, SpendAccount } from '../spend/live-spend.service';
 import type { BudgetReading } from '../store/counter-store';
 import type { Alert, AlertKey } from './alert';
@@ -24,12 +25,13 @@ const deployment: Deployment = {
 
 const SETTINGS: AlertingSettings = {
   enabled: true,
-  types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow'],
-  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [] },
+  types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'],
+  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
   webhookUrl: 'http://127.0.0.1:9/hook',
   budgetThresholds: [50, 80, 95, 100],
   slowRequestSeconds: 300,
   cooldownAlertIntervalMs: 60_000,
+  outage: { ttlMs: 60_000, minor: 5, major: 10 },
 };
 
 /** The spend store as the worker reads it: what each account holds now, and when its window ends. */
@@ -386,6 +388,44 @@ describe(AlertingService.name, () => {
       await service.flush();
       expect(spend.reads).toBe(1);
       expect(sender.sent.map((alert) => alert.key?.windowStart.getTime())).toEqual([4 * 3_600_000]);
+    });
+  });
+
+  describe('outage_alerts', () => {
+    const failing = (status: number, kind: 'upstream' | 'bad_request' | 'timeout' = 'upstream'): SettledCall =>
+      aCall({ cost: 0, status, attempts: [{ deployment, durationMs: 5, cooledDown: false, failure: new UpstreamError(kind, status, 'OpenAI', 'boom') }] });
+
+    it('should send a minor alert at the 5th provider error of a window and a major one at the 10th, once each', async () => {
+      const spend = new FakeSpend();
+      const { service, sender } = instance(spend, undefined, { ...SETTINGS, types: ['outage_alerts'] });
+      for (let i = 0; i < 4; i++) service.settled(failing(500));
+      // The caller's own mistakes are not an outage.
+      for (let i = 0; i < 6; i++) service.settled(failing(400, 'bad_request'));
+      await service.flush();
+      expect(sender.sent).toEqual([]);
+      service.settled(failing(503));
+      await service.flush();
+      for (let i = 0; i < 7; i++) service.settled(failing(500, i % 2 === 0 ? 'upstream' : 'timeout'));
+      await service.flush();
+      expect(sender.sent.map(({ event }) => event.event_message.split(':')[0])).toEqual(['Minor Service Outage', 'Major Service Outage']);
+      expect(sender.sent[0].event).toMatchObject({ event: 'outage_alerts', event_group: 'proxy', model_id: 'dep-1', alert_type: 'outage_alerts' });
+      expect(sender.sent[0].event.event_message).toContain('5 errors');
+      expect(sender.sent[0].event.event_message).toContain('500 ×4, 503 ×1');
+      expect(sender.sent[1].text).toContain('Level: `High`');
+    });
+
+    it('should count again in a new window once the outage window has passed', async () => {
+      const spend = new FakeSpend();
+      const { service, sender } = instance(spend, undefined, { ...SETTINGS, types: ['outage_alerts'], outage: { ttlMs: 50, minor: 2, major: 100 } });
+      service.settled(failing(500));
+      await service.flush();
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      service.settled(failing(500));
+      await service.flush();
+      expect(sender.sent).toEqual([]);
+      service.settled(failing(500));
+      await service.flush();
+      expect(sender.sent).toHaveLength(1);
     });
   });
 });

@@ -5,6 +5,7 @@ import type { CallObserver, SettledCall, SettledCallBudget, SettledCallParties }
 import { CallObservers } from '../observability/call-observers';
 import { type KeyCreated, KeysService } from '../keys/keys.service';
 import type { Deployment } from '../routing/deployment';
+import { UpstreamError } from '../routing/routing.errors';
 import { LiveSpendService } from '../spend/live-spend.service';
 import { type Alert, type AlertEventGroup, slackText, type WebhookEvent } from './alert';
 import { AlertSender } from './alert-sender';
@@ -42,12 +43,18 @@ interface SlowResponse {
   readonly parties: SettledCallParties;
 }
 
+interface ProviderError {
+  readonly kind: 'provider_error';
+  readonly deployment: Deployment;
+  readonly status: number;
+}
+
 interface KeyNotice {
   readonly kind: 'key_created';
   readonly key: KeyCreated;
 }
 
-type Queued = BudgetCheck | CooldownNotice | KeyNotice | SlowResponse;
+type Queued = BudgetCheck | CooldownNotice | KeyNotice | SlowResponse | ProviderError;
 
 const GROUP: Record<SettledCallBudget['kind'], AlertEventGroup> = { key: 'key', team: 'team', user: 'internal_user' };
 const NAME: Record<SettledCallBudget['kind'], string> = { key: 'Key', team: 'Team', user: 'User' };
@@ -67,6 +74,9 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
   private readonly budgetsOn: boolean;
   private readonly cooldownsOn: boolean;
   private readonly keysOn: boolean;
+  private readonly outagesOn: boolean;
+  /** Provider errors per deployment in its current outage window (per instance). */
+  private readonly outages = new Map<string, { start: number; errors: number; statuses: Map<number, number>; minorSent: boolean; majorSent: boolean }>();
   /** `alerting_threshold` in ms when `llm_too_slow` is on, else infinite. */
   private readonly slowMs: number;
   readonly queue = new BoundedQueue<Queued>(ALERT_QUEUE_CAPACITY);
@@ -92,11 +102,12 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     this.budgetsOn = this.settings?.types.includes('budget_alerts') ?? false;
     this.cooldownsOn = this.settings?.types.includes('cooldown_deployment') ?? false;
     this.keysOn = this.settings?.types.includes('new_virtual_key_created') ?? false;
+    this.outagesOn = this.settings?.types.includes('outage_alerts') ?? false;
     this.slowMs = this.settings?.types.includes('llm_too_slow') ? this.settings.slowRequestSeconds * 1000 : Number.POSITIVE_INFINITY;
   }
 
   get active(): boolean {
-    return this.budgetsOn || this.cooldownsOn || this.slowMs !== Number.POSITIVE_INFINITY;
+    return this.budgetsOn || this.cooldownsOn || this.outagesOn || this.slowMs !== Number.POSITIVE_INFINITY;
   }
 
   onModuleInit(): void {
@@ -117,9 +128,12 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
         queued = this.queue.push({ kind: 'budget', budget, cost: call.cost, parties: call.parties }) || queued;
       }
     }
-    if (this.cooldownsOn) {
+    if (this.cooldownsOn || this.outagesOn) {
       for (const attempt of call.attempts) {
-        if (attempt.cooledDown) queued = this.queue.push({ kind: 'cooldown', deployment: attempt.deployment, status: statusOf(attempt.failure) }) || queued;
+        if (this.cooldownsOn && attempt.cooledDown) queued = this.queue.push({ kind: 'cooldown', deployment: attempt.deployment, status: statusOf(attempt.failure) }) || queued;
+        if (this.outagesOn && isProviderOutage(attempt.failure)) {
+          queued = this.queue.push({ kind: 'provider_error', deployment: attempt.deployment, status: attempt.failure.status }) || queued;
+        }
       }
     }
     // LiteLLM times a successful call from start to end; a failed one is an exception, not a slow response.
@@ -163,7 +177,12 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     while (this.queue.size > 0 && !this.stopped) {
       const batch = this.queue.take(BATCH);
       const checks = batch.filter((item): item is BudgetCheck => item.kind === 'budget');
-      const alerts = [...this.cooldownAlerts(batch), ...this.slowAlerts(batch), ...batch.flatMap((item) => (item.kind === 'key_created' ? [keyCreatedAlert(item.key)] : []))];
+      const alerts = [
+        ...this.cooldownAlerts(batch),
+        ...this.outageAlerts(batch),
+        ...this.slowAlerts(batch),
+        ...batch.flatMap((item) => (item.kind === 'key_created' ? [keyCreatedAlert(item.key)] : [])),
+      ];
       try {
         alerts.push(...(await this.budgetAlerts(checks)));
       } catch (error) {
@@ -333,6 +352,53 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     return alerts;
   }
 
+  /**
+   * LiteLLM's `outage_alerts` per deployment: provider errors (timeouts, unreachable, 408, 5xx) counted from the
+   * first one for `outage_alert_ttl`; a minor alert at `minor_outage_alert_threshold` errors and a major one at
+   * `major_outage_alert_threshold`, each once per window (per instance).
+   */
+  private outageAlerts(batch: readonly Queued[]): Alert[] {
+    if (!this.settings) return [];
+    const { ttlMs, minor, major } = this.settings.outage;
+    const alerts: Alert[] = [];
+    const now = Date.now();
+    for (const item of batch) {
+      if (item.kind !== 'provider_error') continue;
+      const { deployment } = item;
+      let outage = this.outages.get(deployment.id);
+      if (!outage || now - outage.start > ttlMs) {
+        outage = { start: now, errors: 0, statuses: new Map(), minorSent: false, majorSent: false };
+        this.outages.set(deployment.id, outage);
+      }
+      outage.errors++;
+      outage.statuses.set(item.status, (outage.statuses.get(item.status) ?? 0) + 1);
+      const level = !outage.majorSent && outage.errors >= major ? 'Major' : !outage.minorSent && outage.errors >= minor ? 'Minor' : null;
+      if (level === null) continue;
+      if (level === 'Major') outage.majorSent = true;
+      outage.minorSent = true;
+      const codes = [...outage.statuses].map(([status, count]) => `${status} ×${count}`).join(', ');
+      const message =
+        `${level} Service Outage: deployment \`${deployment.id}\` of model group \`${deployment.modelName}\` ` +
+        `(${deployment.customLlmProvider ?? deployment.provider}/${deployment.upstreamModel}): ${outage.errors} errors in ${Math.round((now - outage.start) / 1000)}s (HTTP ${codes})`;
+      alerts.push({
+        type: 'outage_alerts',
+        key: null,
+        text: slackText('outage_alerts', level === 'Major' ? 'High' : 'Medium', message),
+        event: {
+          ...EMPTY_CALL_INFO,
+          event: 'outage_alerts',
+          event_group: 'proxy',
+          event_message: message,
+          alert_type: 'outage_alerts',
+          threshold: null,
+          model_id: deployment.id,
+          model_group: deployment.modelName,
+        },
+      });
+    }
+    return alerts;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -434,6 +500,11 @@ function describe(budget: SettledCallBudget, parties: SettledCallParties): strin
   }
   if (budget.kind === 'team') return `${NAME.team} ${parties.teamAlias ? `"${parties.teamAlias}" (${parties.teamId})` : (parties.teamId ?? budget.account)}`;
   return `${NAME.user} ${parties.userId ?? budget.account}`;
+}
+
+/** A provider-side failure (LiteLLM counts 408 and 5xx, timeouts and unreachable ones too), not the caller's. */
+function isProviderOutage(failure: unknown): failure is UpstreamError {
+  return failure instanceof UpstreamError && (failure.kind === 'timeout' || failure.kind === 'unreachable' || failure.status === 408 || failure.status >= 500);
 }
 
 function statusOf(failure: unknown): number | null {

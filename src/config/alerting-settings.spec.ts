@@ -41,10 +41,11 @@ describe('alerting settings (general_settings.alerting …)', () => {
     const { alerting, warnings } = load('  alerting: ["webhook"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
     expect(alerting).toMatchObject({
       enabled: true,
-      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow'],
+      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'],
       webhookUrl: 'http://127.0.0.1:1/hook',
       budgetThresholds: [50, 80, 95, 100],
       slowRequestSeconds: 300,
+      outage: { ttlMs: 60_000, minor: 5, major: 10 },
     });
     expect(warnings).toEqual([]);
   });
@@ -62,6 +63,7 @@ describe('alerting settings (general_settings.alerting …)', () => {
       cooldown_deployment: ['https://hooks.slack.test/ops'],
       new_virtual_key_created: ['https://hooks.slack.test/ops'],
       llm_too_slow: ['https://hooks.slack.test/ops'],
+      outage_alerts: ['https://hooks.slack.test/ops'],
     });
     expect(alerting?.slowRequestSeconds).toBe(120);
   });
@@ -104,5 +106,21 @@ describe('alerting settings (general_settings.alerting …)', () => {
       ]),
     );
     expect(problems.join('\n')).not.toContain('secret');
+  });
+
+  it("should read LiteLLM's alerting_args for outage alerts, and accept the others it does not use", () => {
+    const { alerting, warnings } = load(
+      '  alerting: ["webhook"]\n  alerting_args: { outage_alert_ttl: 120, minor_outage_alert_threshold: 3, major_outage_alert_threshold: 6, daily_report_frequency: 43200 }',
+      { WEBHOOK_URL: 'http://127.0.0.1:1/hook' },
+    );
+    expect(alerting?.outage).toEqual({ ttlMs: 120_000, minor: 3, major: 6 });
+    expect(warnings.join('\n')).toContain('alerting_args.daily_report_frequency: not used');
+    expect(problemsOf('  alerting_args: { minor_outage_alert_threshold: 0, major_outage_alert_threshold: 2.5 }')).toEqual([
+      'general_settings.alerting_args.minor_outage_alert_threshold: must be a positive integer',
+      'general_settings.alerting_args.major_outage_alert_threshold: must be a positive integer',
+    ]);
+    expect(problemsOf('  alerting_args: { minor_outage_alert_threshold: 8, major_outage_alert_threshold: 4 }')).toEqual([
+      'general_settings.alerting_args: major_outage_alert_threshold must not be below minor_outage_alert_threshold',
+    ]);
   });
 });

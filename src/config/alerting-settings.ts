@@ -30,7 +30,7 @@ export const LITELLM_ALERT_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** What Tollgate sends; the default of `alert_types`. */
-export const BUILT_ALERT_TYPES: readonly BuiltAlertType[] = ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow'];
+export const BUILT_ALERT_TYPES: readonly BuiltAlertType[] = ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'];
 
 /** 50, 80 and 95 % warn; 100 % is the budget crossed (LiteLLM's `budget_crossed`). */
 export const DEFAULT_BUDGET_ALERT_THRESHOLDS: readonly number[] = [50, 80, 95, 100];
@@ -39,6 +39,17 @@ export const DEFAULT_BUDGET_ALERT_THRESHOLDS: readonly number[] = [50, 80, 95, 1
 export const DEFAULT_ALERTING_THRESHOLD_SECONDS = 300;
 
 const CHANNELS = new Set(['slack', 'webhook', 'email']);
+/** LiteLLM's `alerting_args` defaults for outage alerts (SlackAlertingArgs). */
+const DEFAULT_OUTAGE = { outage_alert_ttl: 60, minor_outage_alert_threshold: 5, major_outage_alert_threshold: 10 } as const;
+/** The other `alerting_args` LiteLLM knows: accepted, not used (their reports and digests are not built). */
+const UNUSED_ALERTING_ARGS = new Set([
+  'daily_report_frequency',
+  'report_check_interval',
+  'budget_alert_ttl',
+  'region_outage_alert_ttl',
+  'max_outage_alert_list_size',
+  'log_to_console',
+]);
 const MIN_COOLDOWN_ALERT_INTERVAL_MS = 60_000;
 const DEFAULT_COOLDOWN_SECONDS = 5;
 
@@ -70,6 +81,7 @@ export function readAlertingSettings(general: GeneralSettingsDto, router: Router
   const types = readAlertTypes(general.alert_types, warnings, problems);
   const byType = readAlertToWebhookUrl(general.alert_to_webhook_url, problems);
   const budgetThresholds = readThresholds(general.budget_alert_thresholds, problems);
+  const outage = readOutageArgs(general.alerting_args, problems, warnings);
 
   const slackDefault = present(env.SLACK_WEBHOOK_URL);
   if (slackDefault !== undefined && !isHttpUrl(slackDefault)) problems.push('SLACK_WEBHOOK_URL: must be an http(s) URL');
@@ -98,7 +110,29 @@ export function readAlertingSettings(general: GeneralSettingsDto, router: Router
     budgetThresholds,
     slowRequestSeconds: general.alerting_threshold ?? DEFAULT_ALERTING_THRESHOLD_SECONDS,
     cooldownAlertIntervalMs: Math.max(MIN_COOLDOWN_ALERT_INTERVAL_MS, cooldownSeconds * 1000),
+    outage,
   };
+}
+
+function readOutageArgs(value: unknown, problems: string[], warnings: string[]): AlertingSettings['outage'] {
+  const args: Record<string, number> = { ...DEFAULT_OUTAGE };
+  if (value !== undefined && value !== null) {
+    const path = 'general_settings.alerting_args';
+    if (typeof value !== 'object' || Array.isArray(value)) problems.push(`${path}: must be a mapping`);
+    else {
+      for (const [name, item] of Object.entries(value as Record<string, unknown>)) {
+        if (name in DEFAULT_OUTAGE) {
+          if (typeof item === 'number' && Number.isInteger(item) && item > 0) args[name] = item;
+          else problems.push(`${path}.${name}: must be a positive integer`);
+        } else if (UNUSED_ALERTING_ARGS.has(name)) warnings.push(`${path}.${name}: not used by Tollgate (the alert it tunes is not built)`);
+        else warnings.push(`unknown key ${path}.${name} (ignored)`);
+      }
+    }
+  }
+  if (args.major_outage_alert_threshold < args.minor_outage_alert_threshold) {
+    problems.push('general_settings.alerting_args: major_outage_alert_threshold must not be below minor_outage_alert_threshold');
+  }
+  return { ttlMs: args.outage_alert_ttl * 1000, minor: args.minor_outage_alert_threshold, major: args.major_outage_alert_threshold };
 }
 
 function readAlertTypes(value: string[] | undefined, warnings: string[], problems: string[]): BuiltAlertType[] {

@@ -338,7 +338,7 @@ export interface DocsSettings {
 }
 
 /** The alert types Tollgate builds, by LiteLLM's `AlertType` names. */
-export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created' | 'llm_too_slow';
+export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created' | 'llm_too_slow' | 'outage_alerts';
 
 /**
  * `general_settings.alerting` and its companions, resolved: where each alert type goes and which are on. An
@@ -358,4 +358,9 @@ export interface AlertingSettings {
   readonly slowRequestSeconds: number;
   /** `max(router_settings.cooldown_time, 60 s)` (ms): at most one cooldown or slow alert per deployment in it. */
   readonly cooldownAlertIntervalMs: number;
+  /**
+   * `general_settings.alerting_args` (LiteLLM's): a deployment with `minor` (then `major`) provider errors within
+   * `ttlMs` of its first one sends a minor (then major) `outage_alerts`.
+   */
+  readonly outage: { readonly ttlMs: number; readonly minor: number; readonly major: number };
 }
