@@ -13,6 +13,7 @@ import { CreateResponses1764860000000 } from './1764860000000-create-responses';
 import { CreateLlmObjectOwners1764870000000 } from './1764870000000-create-llm-object-owners';
 import { SpendTagDays1764880000000 } from './1764880000000-spend-tag-days';
 import { PartitionSpendLogs1764890000000 } from './1764890000000-partition-spend-logs';
+import { CreateSentAlerts1764900000000 } from './1764900000000-create-sent-alerts';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   CreateLlmObjectOwners1764870000000,
   SpendTagDays1764880000000,
   PartitionSpendLogs1764890000000,
+  CreateSentAlerts1764900000000,
 ];

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AlertingModule } from './alerting/alerting.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
@@ -37,6 +38,7 @@ export class AppModule {
         SpendModule,
         SpendReportsModule,
         ObservabilityModule,
+        AlertingModule,
         AuthModule,
         AuditModule,
         KeysModule,

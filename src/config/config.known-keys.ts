@@ -171,6 +171,9 @@ export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'alert_types',
   'alert_to_webhook_url',
   'alerting_threshold',
+  'alerting_args',
+  // Tollgate's own: percentages of a max budget that send a budget alert (default 50, 80, 95, 100).
+  'budget_alert_thresholds',
   'spend_report_frequency',
   'pass_through_endpoints',
   'proxy_batch_write_at',

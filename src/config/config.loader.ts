@@ -13,6 +13,7 @@ import { readEmailSettings } from './email-settings';
 import { readLoggingCallbacks } from './logging-callback-settings';
 import { guardrailEnvOf } from './guardrail-env';
 import { readDocsSettings, readJsonLogs, readOtelSettings, readPrometheusSettings } from './observability-settings';
+import { readAlertingSettings } from './alerting-settings';
 import { PROVIDER_ENV_NAMES } from './provider-env';
 
 export interface LoadConfigOptions {
@@ -123,6 +124,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const loggingCallbacks = readLoggingCallbacks(litellmSettings, env, problems);
   const docs = readDocsSettings(env, problems);
   const email = readEmailSettings(generalSettings.alerting, docs.title, env, problems);
+  const alerting = readAlertingSettings(generalSettings, routerSettings, env, problems, warnings);
 
   if (problems.length > 0) {
     throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
@@ -153,6 +155,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     docs,
     email,
     jsonLogs: readJsonLogs(litellmSettings, env),
+    alerting,
     warnings,
   };
 }

@@ -422,6 +422,8 @@ export class GeneralSettingsDto implements GeneralSettings {
   @PositiveNumber() health_check_interval?: number;
   @Bool() health_check_details?: boolean;
   @StringList() alerting?: string[];
+  @StringList() alert_types?: string[];
+  @PositiveNumber() alerting_threshold?: number;
   @NestedList(() => PassThroughEndpointDto) pass_through_endpoints?: PassThroughEndpointDto[];
   @PositiveNumber() proxy_batch_write_at?: number;
   @PositiveNumber() proxy_budget_rescheduler_min_time?: number;

@@ -237,6 +237,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   email?: EmailSettings;
   /** One JSON object per log line (`litellm_settings.json_logs: true` or `JSON_LOGS=True`); absent means text. */
   jsonLogs?: boolean;
+  /** LiteLLM's alerting (`general_settings.alerting`); absent means off (configs built in tests). */
+  alerting?: AlertingSettings;
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
   /** The configured secret manager (src/secrets), when `key_management_system` names one. */
@@ -422,4 +424,32 @@ export interface DocsSettings {
   enabled: boolean;
   /** `ROOT_REDIRECT_URL`: where `/` sends browsers instead of the docs (a path or an http(s) URL). */
   rootRedirectUrl?: string;
+}
+
+/** The alert types Tollgate builds, by LiteLLM's `AlertType` names. */
+export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created' | 'llm_too_slow' | 'outage_alerts';
+
+/**
+ * `general_settings.alerting` and its companions, resolved: where each alert type goes and which are on. An
+ * alert type with no destination is simply not sent.
+ */
+export interface AlertingSettings {
+  /** True when any channel has a destination and any built alert type is on. */
+  readonly enabled: boolean;
+  readonly types: readonly BuiltAlertType[];
+  /** Slack incoming-webhook URLs per alert type (`alert_to_webhook_url`, else `SLACK_WEBHOOK_URL`); empty: none. */
+  readonly slack: Readonly<Record<BuiltAlertType, readonly string[]>>;
+  /** The generic webhook (`WEBHOOK_URL`), which receives LiteLLM's WebhookEvent JSON; null: none. */
+  readonly webhookUrl: string | null;
+  /** Percentages of a max budget that alert once per budget window (Tollgate's `budget_alert_thresholds`). */
+  readonly budgetThresholds: readonly number[];
+  /** `alerting_threshold` (seconds): a successful call slower than this sends `llm_too_slow`. */
+  readonly slowRequestSeconds: number;
+  /** `max(router_settings.cooldown_time, 60 s)` (ms): at most one cooldown or slow alert per deployment in it. */
+  readonly cooldownAlertIntervalMs: number;
+  /**
+   * `general_settings.alerting_args` (LiteLLM's): a deployment with `minor` (then `major`) provider errors within
+   * `ttlMs` of its first one sends a minor (then major) `outage_alerts`.
+   */
+  readonly outage: { readonly ttlMs: number; readonly minor: number; readonly major: number };
 }

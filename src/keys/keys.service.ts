@@ -37,20 +37,23 @@ const STALE_READ_RETRIES = 3;
 type KeyOperation = 'update' | 'regenerate' | 'block' | 'unblock' | 'delete';
 
 /**
- * Virtual keys: the management API's operations and the hot-path lookups. Every mutation goes through this
- * service and updates the in-process cache before it answers, so a revoked key is refused by the very next
- * request. Spend is not the record's: it lives in the counter store, which every response reads.
+ * A key just committed, as in-process listeners are told of it (mail to its owner, the `new_virtual_key_created`
+ * alert). `key` is the secret: a listener that sends anything elsewhere but the owner's mailbox uses `token`.
  */
-/** A key just committed, with its secret: what a mail to its owner needs (only in-process listeners see it). */
 export interface CreatedKey {
   /** `/key/generate`, or `/user/new` making the new user's first key. */
   readonly origin: 'key_generate' | 'user_new';
   /** The request's `send_invite_email`. */
   readonly sendInviteEmail: boolean;
-  readonly userId: string | null;
+  /** The key's hash. */
+  readonly token: string;
   readonly key: string;
   readonly keyAlias: string | null;
+  readonly userId: string | null;
+  readonly teamId: string | null;
+  readonly createdBy: string | null;
   readonly maxBudget: number | null;
+  readonly softBudget: number | null;
   readonly budgetDuration: string | null;
   readonly models: readonly string[];
   readonly expires: Date | null;
@@ -58,6 +61,11 @@ export interface CreatedKey {
 
 export type KeyCreatedListener = (created: CreatedKey) => void;
 
+/**
+ * Virtual keys: the management API's operations and the hot-path lookups. Every mutation goes through this
+ * service and updates the in-process cache before it answers, so a revoked key is refused by the very next
+ * request. Spend is not the record's: it lives in the counter store, which every response reads.
+ */
 @Injectable()
 export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly createdListeners: KeyCreatedListener[] = [];
@@ -172,17 +180,28 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       const created: CreatedKey = {
         origin,
         sendInviteEmail: body.send_invite_email === true,
-        userId: entity.userId,
+        token: entity.token,
         key,
         keyAlias: entity.keyAlias,
+        userId: entity.userId,
+        teamId: entity.teamId,
+        createdBy: entity.createdBy,
         maxBudget: entity.maxBudget,
+        softBudget: entity.softBudget,
         budgetDuration: entity.budgetDuration,
         models: entity.models,
         expires: entity.expires,
       };
       // Once the request's unit of work committed: a key that was rolled back is never announced.
       const notify = (): void => {
-        for (const listener of this.createdListeners) listener(created);
+        for (const listener of this.createdListeners) {
+          try {
+            listener(created);
+          } catch (error) {
+            // The key exists and its creator gets it; a listener's failure is only logged.
+            this.logger.error(`key_created listener failed: ${error instanceof Error ? error.name : typeof error}`);
+          }
+        }
       };
       if (this.db) this.db.afterCommit(notify);
       else notify();

@@ -31,6 +31,23 @@ describe(LimitsService.name, () => {
 
   afterEach(() => store.close());
 
+  it('should answer a settlement with each charged budget’s spend right after it (alerting’s exact crossings)', async () => {
+    seeded.set('key:k-1', 0.5);
+    const key = subject({ budget: { max: 1, windowMs: null } });
+    const team = subject({ ns: 'team:t-1', type: 'team', budget: { max: null, windowMs: null }, describesCaller: false });
+    const first = await sut.admit({ subjects: [key, team, subject({ ns: 'global', type: 'proxy', budget: null })], estimatedCost: 0 });
+    expect(await first.settle(0.25, {})).toEqual(
+      new Map([
+        ['key:k-1', 0.75],
+        ['team:t-1', 0.25],
+      ]),
+    );
+    // Settling twice charges once, and the second answer says nothing.
+    expect(await first.settle(0.25, {})).toBeNull();
+    const second = await sut.admit({ subjects: [key], estimatedCost: 0 });
+    expect((await second.settle(0.1, {}))?.get('key:k-1')).toBeCloseTo(0.85, 10);
+  });
+
   it('should seed a budget from its source and refuse once committed spend reaches it, with LiteLLM’s text', async () => {
     seeded.set('key:k-1', 0.75);
     const key = subject({ budget: { max: 1, windowMs: null } });

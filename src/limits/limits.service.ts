@@ -4,7 +4,7 @@ import { BudgetBook } from '../store/budget-book';
 import { STORE_HEALTH, type AdmissionCheck, type BudgetReading, type Hold, type StoreHealth } from '../store/counter-store';
 import { SharedStoreUnavailableError } from '../store/store.errors';
 import { STORE_SETTINGS, type StoreSettings } from '../store/store.tokens';
-import { Admission, type SettledUsage } from './admission';
+import { Admission, type SettledUsage, type SpendAfter } from './admission';
 import { BudgetExceededError, RateLimitedError } from './limits.errors';
 
 const MINUTE_MS = 60_000;
@@ -147,8 +147,8 @@ export class LimitsService {
       noHold,
       {},
       async (cost) => {
-        if (!(cost > 0)) return;
-        for (const subject of subjects) if (subject.budget) this.chargedUnchecked.add(subject.ns);
+        if (cost > 0) for (const subject of subjects) if (subject.budget) this.chargedUnchecked.add(subject.ns);
+        return null;
       },
       true,
     );
@@ -171,7 +171,7 @@ export class LimitsService {
     return this.book.read(accounts.map((account) => ({ key: account.ns, windowMs: account.windowMs })));
   }
 
-  private async settle(hold: Hold, subjects: readonly LimitSubject[], cost: number, usage: SettledUsage): Promise<void> {
+  private async settle(hold: Hold, subjects: readonly LimitSubject[], cost: number, usage: SettledUsage): Promise<SpendAfter | null> {
     const tokens = usage.total_tokens ?? 0;
     const windows: { key: string; windowMs: number; delta: number }[] = [];
     if (tokens > 0) {
@@ -183,7 +183,10 @@ export class LimitsService {
     const charged = subjects.filter((subject) => subject.budget !== null);
     const charges = charged.map((subject) => ({ key: subject.ns, windowMs: subject.budget!.windowMs, amount: cost }));
     const { spendAfter } = await this.book.store.settle(hold, { charges, windows });
-    if (!spendAfter || !(cost > 0)) return;
+    if (!spendAfter) return null;
+    const spendOf = new Map<string, number>();
+    charged.forEach((subject, i) => spendOf.set(subject.ns, spendAfter[i]));
+    if (!(cost > 0)) return spendOf;
     charged.forEach((subject, i) => {
       const soft = subject.budget!.soft;
       const after = spendAfter[i];
@@ -197,6 +200,7 @@ export class LimitsService {
         this.logger.error(`soft_budget_crossed listener failed: ${(error as Error).name}`);
       }
     });
+    return spendOf;
   }
 }
 

@@ -36,7 +36,11 @@ export interface SettledCallBudget {
   /** The spend account (src/spend's SpendSubject). */
   readonly account: string;
   readonly max: number | null;
+  /** A key's `soft_budget` (alerts only, never refuses); null for teams and users. */
+  readonly soft?: number | null;
   readonly windowMs: number | null;
+  /** The budget's committed spend right after this call's charge (the store's atomic answer); null when unknown. */
+  readonly spendAfter?: number | null;
 }
 
 export interface SettledCall {

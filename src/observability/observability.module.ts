@@ -9,6 +9,7 @@ import { StoreModule } from '../store/store.module';
 import { SharedStoreMetrics } from './shared-store.metrics';
 import { LitellmMetrics } from './litellm-metrics';
 import { CALL_OBSERVER } from './call-observer';
+import { CallObservers } from './call-observers';
 
 @Module({
   imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: true } }), SpendModule, StoreModule, LimitsModule],
@@ -24,8 +25,9 @@ import { CALL_OBSERVER } from './call-observer';
     SpendLedgerMetrics,
     SharedStoreMetrics,
     LitellmMetrics,
-    { provide: CALL_OBSERVER, useExisting: LitellmMetrics },
+    CallObservers,
+    { provide: CALL_OBSERVER, useExisting: CallObservers },
   ],
-  exports: [HttpMetrics, CALL_OBSERVER],
+  exports: [HttpMetrics, CALL_OBSERVER, CallObservers],
 })
 export class ObservabilityModule {}

@@ -8,7 +8,7 @@ import type { TollgateConfig } from '../config/config.types';
 import type { GuardrailCall } from '../guardrails/guardrail-call';
 import { GuardrailsService } from '../guardrails/guardrails.service';
 import type { VirtualKeyRecord } from '../common/access/virtual-key';
-import type { Admission } from '../limits/admission';
+import type { Admission, SpendAfter } from '../limits/admission';
 import { LimitsService, type LimitSubject } from '../limits/limits.service';
 import { PricingService } from '../catalog/pricing.service';
 import { countChatPromptTokens, countTextTokens } from '../catalog/token-counter';
@@ -56,6 +56,8 @@ interface CallLog {
   cacheHit: boolean;
   /** The subjects admission checked, for the observers' budget gauges. */
   subjects: readonly LimitSubject[];
+  /** The charged budgets' spend right after the settlement, when the store said (alerting's exact crossings). */
+  spendAfter: SpendAfter | null;
   /** `performance.now()` when the provider (or the cache, or a fixed target) was first asked; null before. */
   upstreamStarted: number | null;
   /** How long the provider took, once known. */
@@ -223,7 +225,7 @@ export class CallPipeline {
       log.providerResponseId = answer.providerResponseId;
       log.answeredModel = answer.kind === 'raw' ? (answer.model ?? null) : null;
       log.cost = this.costOf(log, finished - upstreamStarted);
-      await admission.settle(log.cost, answer.usage);
+      log.spendAfter = await admission.settle(log.cost, answer.usage);
       this.replyLengths.observe(key, answer.usage);
       routed?.finish(answer.usage?.completion_tokens);
       // Guardrails post_call on the whole reply; the call is charged either way (the provider did the work).
@@ -335,9 +337,9 @@ export class CallPipeline {
       charge: async (usage, providerResponseId) => {
         const cost = this.pricing.costOf(deployment, usage);
         const charged = await this.limits.admit({ subjects: subjects.map(chargeOnly), estimatedCost: 0 });
-        await charged.settle(cost, usage);
+        const spendAfter = await charged.settle(cost, usage);
         const now = new Date();
-        const row: CallLog = { ...log, startTime: lastEnd, completionStartTime: null, usage, cost, providerResponseId, failure: null };
+        const row: CallLog = { ...log, startTime: lastEnd, completionStartTime: null, usage, cost, providerResponseId, failure: null, spendAfter };
         lastEnd = now;
         responses += 1;
         this.record(operation, { ...call, requestId: `${call.requestId}_${responses}` }, row);
@@ -379,7 +381,7 @@ export class CallPipeline {
     const subjects = this.parties.subjectsOf(parties, deployment.modelName);
     try {
       const admission = await this.limits.admit({ subjects: subjects.map(chargeOnly), estimatedCost: 0 });
-      await admission.settle(cost, charge.usage);
+      log.spendAfter = await admission.settle(cost, charge.usage);
     } catch (error) {
       await charge.unclaim();
       throw error;
@@ -510,7 +512,7 @@ export class CallPipeline {
       log.providerResponseId = outcome.providerResponseId ?? null;
       log.upstreamMs = performance.now() - held.upstreamStarted;
       log.cost = this.costOf(log, log.upstreamMs);
-      await held.admission.settle(log.cost, usage);
+      log.spendAfter = await held.admission.settle(log.cost, usage);
       this.replyLengths.observe(call.caller?.key, usage);
     } catch (error) {
       this.logger.error(`stream ${call.requestId} could not be settled: ${error instanceof Error ? error.name : typeof error}`);
@@ -642,7 +644,7 @@ export class CallPipeline {
     }
   }
 
-  /** Tells the observers (metrics) how the call went, once it has settled and its row is recorded. */
+  /** Tells the observers (metrics, alerting) how the call went, once it has settled and its row is recorded. */
   private observe(call: CallRequest, log: CallLog, tags: readonly string[]): void {
     if (!this.observer.active) return;
     try {
@@ -651,7 +653,14 @@ export class CallPipeline {
       const budgets: SettledCallBudget[] = [];
       for (const subject of log.subjects) {
         if (subject.type !== 'key' && subject.type !== 'team' && subject.type !== 'user') continue;
-        budgets.push({ kind: subject.type, account: subject.ns, max: subject.budget?.max ?? null, windowMs: subject.budget?.windowMs ?? null });
+        budgets.push({
+          kind: subject.type,
+          account: subject.ns,
+          max: subject.budget?.max ?? null,
+          soft: subject.budget?.soft ?? null,
+          windowMs: subject.budget?.windowMs ?? null,
+          spendAfter: log.spendAfter?.get(subject.ns) ?? null,
+        });
       }
       this.observer.settled({
         route: call.route ?? null,
@@ -701,6 +710,7 @@ function newCallLog(): CallLog {
     failure: null,
     cacheHit: false,
     subjects: [],
+    spendAfter: null,
     upstreamStarted: null,
     upstreamMs: null,
     firstTokenMs: null,
