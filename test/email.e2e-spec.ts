@@ -8,9 +8,12 @@ const CONFIG = `
 general_settings:
   master_key: ${MASTER_KEY}
   alerting: ["email"]
+  alert_types: ["budget_alerts"]
 model_list:
   - model_name: demo
     litellm_params: { model: mock/demo }
+  - model_name: priced
+    litellm_params: { model: mock/gpt-4o, input_cost_per_token: 0.001, output_cost_per_token: 0.001 }
 `;
 
 /** LiteLLM's send_invite_email over a real SMTP server, with the seed's email branding. */
@@ -86,6 +89,25 @@ describe('email: invitations and new keys over SMTP (e2e)', () => {
     await api.post('/user/new', { user_id: 'erin', user_email: 'erin@acme.example', send_invite_email: true });
     await smtp.waitFor((m) => m.envelopeTo.includes('erin@acme.example'), 15_000);
     expect(smtp.mails.filter((m) => m.envelopeTo.includes('erin@acme.example'))).toHaveLength(1);
+  });
+
+  it("should mail a key's owner once per budget threshold its calls cross", async () => {
+    await api.post('/user/new', { user_id: 'fay', user_email: 'fay@acme.example', auto_create_key: false });
+    // A priced mock call costs about $0.03 (8 prompt + ~21 completion tokens at $0.001): a $0.05 budget crosses 50 % on the first call.
+    const key = await api.post<{ key: string }>('/key/generate', { user_id: 'fay', key_alias: 'fay-app', max_budget: 0.05 });
+    const client = new OpenAI({ apiKey: key.body.key, baseURL: `${gateway.url}/v1` });
+    await client.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'hi' }] });
+    const mail = await smtp.waitFor((m) => m.envelopeTo.includes('fay@acme.example') && /budget/.test(m.parsed.subject ?? ''), 15_000);
+    expect(mail.parsed.subject).toMatch(/^Acme LLM Gateway: key fay-app has used (50|80|95)% of its budget$|^Acme LLM Gateway: key fay-app has reached its budget$/);
+    expect(mail.parsed.text).toContain('of $0.05');
+    expect(mail.parsed.text).not.toContain(key.body.key);
+    const first = smtp.mails.filter((m) => m.envelopeTo.includes('fay@acme.example')).length;
+    // The next call is refused or crosses later thresholds only: no threshold is mailed twice.
+    await client.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'hi' }] }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const subjects = smtp.mails.filter((m) => m.envelopeTo.includes('fay@acme.example')).map((m) => m.parsed.subject);
+    expect(new Set(subjects).size).toBe(subjects.length);
+    expect(subjects.length).toBeGreaterThanOrEqual(first);
   });
 
   it('should refuse to boot with email alerting and no SMTP server named', async () => {

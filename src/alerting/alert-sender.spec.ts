@@ -163,6 +163,7 @@ function senderSettings(): AlertingSettings {
     types: ['budget_alerts'],
     slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
     webhookUrl: null,
+    email: false,
     budgetThresholds: [50],
     slowRequestSeconds: 300,
     cooldownAlertIntervalMs: 60_000,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ObservabilityModule } from '../observability/observability.module';
+import { EmailModule } from '../email/email.module';
 import { KeysModule } from '../keys/keys.module';
 import { SpendModule } from '../spend/spend.module';
 import { ALERT_DELIVERY, AlertSender } from './alert-sender';
@@ -13,7 +14,7 @@ import { SentAlerts } from './sent-alerts';
  * observability and keys import nothing of it.
  */
 @Module({
-  imports: [ObservabilityModule, SpendModule, KeysModule],
+  imports: [ObservabilityModule, SpendModule, KeysModule, EmailModule],
   providers: [{ provide: ALERT_DELIVERY, useValue: null }, AlertSender, SentAlerts, AlertingService, AlertingMetrics],
   exports: [AlertingService],
 })

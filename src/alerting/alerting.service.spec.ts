@@ -1,3 +1,4 @@
+import { Mailer } from '../email/mailer.service';
 import type { AlertingSettings, TollgateConfig } from '../config/config.types';
 import type { SettledCall, SettledCallBudget } from '../observability/call-observer';
 import { CallObservers } from '../observability/call-observers';
@@ -28,6 +29,7 @@ const SETTINGS: AlertingSettings = {
   types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'],
   slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
   webhookUrl: 'http://127.0.0.1:9/hook',
+  email: false,
   budgetThresholds: [50, 80, 95, 100],
   slowRequestSeconds: 300,
   cooldownAlertIntervalMs: 60_000,
@@ -103,7 +105,15 @@ function instance(spend: FakeSpend, sent = new FakeSentAlerts(), settings: Alert
   const sender = new FakeSender();
   const keys = new FakeKeys();
   const observers = new CallObservers({ active: false, settled: () => undefined } as unknown as LitellmMetrics);
-  const service = new AlertingService({ alerting: settings } as TollgateConfig, observers, spend.service, sent.service, sender.service, keys.service);
+  const service = new AlertingService(
+    { alerting: settings } as TollgateConfig,
+    observers,
+    spend.service,
+    sent.service,
+    sender.service,
+    keys.service,
+    new Mailer({} as TollgateConfig),
+  );
   service.onModuleInit();
   return { service, sender, observers, sent, keys };
 }

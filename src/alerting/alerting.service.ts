@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
-import type { AlertingSettings, TollgateConfig } from '../config/config.types';
+import type { AlertingSettings, EmailSettings, TollgateConfig } from '../config/config.types';
 import type { CallObserver, SettledCall, SettledCallBudget, SettledCallParties } from '../observability/call-observer';
 import { CallObservers } from '../observability/call-observers';
 import { type CreatedKey, KeysService } from '../keys/keys.service';
@@ -9,6 +9,8 @@ import { UpstreamError } from '../routing/routing.errors';
 import { LiveSpendService } from '../spend/live-spend.service';
 import { type Alert, type AlertEventGroup, slackText, type WebhookEvent } from './alert';
 import { AlertSender } from './alert-sender';
+import { budgetAlertEmail } from '../email/email-templates';
+import { Mailer } from '../email/mailer.service';
 import { BoundedQueue } from './bounded-queue';
 import { crossedThresholds } from './budget-thresholds';
 import { SentAlerts } from './sent-alerts';
@@ -89,6 +91,8 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private stopped = false;
+  /** The SMTP server and branding, when mail is configured. */
+  private readonly emailSettings: EmailSettings | undefined;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
@@ -97,7 +101,9 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     private readonly sentAlerts: SentAlerts,
     private readonly sender: AlertSender,
     private readonly keys: KeysService,
+    private readonly mailer: Mailer,
   ) {
+    this.emailSettings = config.email;
     this.settings = config.alerting?.enabled ? config.alerting : undefined;
     this.budgetsOn = this.settings?.types.includes('budget_alerts') ?? false;
     this.cooldownsOn = this.settings?.types.includes('cooldown_deployment') ?? false;
@@ -196,10 +202,28 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
   private async deliver(alert: Alert): Promise<void> {
     try {
       if (alert.key !== null && !(await this.sentAlerts.claim(alert.key))) return;
+      this.mail(alert);
       await this.sender.send(alert);
     } catch (error) {
       this.logger.error(`${alert.type} alert (${alert.event.event}) not sent: ${error instanceof Error ? error.message : typeof error}`);
     }
+  }
+
+  /**
+   * `alerting: ["email"]`: a key's or user's budget alert goes to that user's `user_email` (LiteLLM mails the
+   * budget's owner); team budgets have no single owner to mail and go to Slack and the webhook only.
+   */
+  private mail(alert: Alert): void {
+    const email = this.emailSettings;
+    const event = alert.event;
+    if (!this.settings?.email || !email || !event.user_email || (event.event_group !== 'key' && event.event_group !== 'internal_user')) return;
+    if (event.event !== 'threshold_crossed' && event.event !== 'budget_crossed' && event.event !== 'soft_budget_crossed') return;
+    const limit = event.event === 'soft_budget_crossed' ? event.soft_budget : event.max_budget;
+    if (limit === null || limit <= 0) return;
+    const name = event.event_group === 'key' ? `key ${event.key_alias ?? (event.token ? `${event.token.slice(0, 8)}…` : '')}` : `user ${event.user_id ?? ''}`;
+    const percent = event.threshold ?? Math.floor((event.spend / limit) * 100);
+    const mail = budgetAlertEmail(email, { recipient: event.user_email, subject: name.trim(), spend: event.spend, maxBudget: limit, percent });
+    this.mailer.send({ ...mail, to: event.user_email, kind: 'budget_alert' });
   }
 
   /**

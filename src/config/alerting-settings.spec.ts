@@ -68,10 +68,15 @@ describe('alerting settings (general_settings.alerting …)', () => {
     expect(alerting?.slowRequestSeconds).toBe(120);
   });
 
-  it('should accept email and types it does not build, with warnings, and skip them', () => {
-    const { alerting, warnings } = load('  alerting: ["email", "webhook"]\n  alert_types: ["budget_alerts", "llm_requests_hanging"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
+  it('should take email as a channel, and accept types it does not build with a warning', () => {
+    const { alerting, warnings } = load('  alerting: ["email", "webhook"]\n  alert_types: ["budget_alerts", "llm_requests_hanging"]', {
+      WEBHOOK_URL: 'http://127.0.0.1:1/hook',
+      SMTP_HOST: 'smtp.example',
+      SMTP_SENDER_EMAIL: 'gw@example.com',
+    });
     expect(alerting?.types).toEqual(['budget_alerts']);
-    expect(warnings.join('\n')).toContain('email alerts are not built');
+    expect(alerting?.email).toBe(true);
+    expect(warnings.join('\n')).not.toContain('email');
     expect(warnings.join('\n')).toContain('llm_requests_hanging not built');
   });
 

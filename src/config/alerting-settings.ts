@@ -64,8 +64,8 @@ const isHttpUrl = (value: string): boolean => {
 };
 
 /**
- * LiteLLM's alerting settings: `general_settings.alerting` (channels `slack`, `webhook`; `email` is accepted and
- * skipped with a warning), `alert_types` (default: every type Tollgate builds), `alert_to_webhook_url` (alert type →
+ * LiteLLM's alerting settings: `general_settings.alerting` (channels `slack`, `webhook`, `email`: budget alerts to
+ * the key's or user's `user_email`, over the SMTP server src/config/email-settings.ts reads), `alert_types` (default: every type Tollgate builds), `alert_to_webhook_url` (alert type →
  * Slack webhook URL or list of URLs, `os.environ/NAME` already resolved), `alerting_threshold` (seconds), and the
  * environment's `SLACK_WEBHOOK_URL` and `WEBHOOK_URL`. Tollgate adds `budget_alert_thresholds` (percentages).
  * URLs are never echoed into problems or warnings: a Slack webhook URL is a credential. Undefined without `alerting`.
@@ -76,7 +76,6 @@ export function readAlertingSettings(general: GeneralSettingsDto, router: Router
     if (CHANNELS.has(name)) channels.add(name);
     else problems.push(`general_settings.alerting: unknown channel ${JSON.stringify(name)} (slack, webhook or email)`);
   }
-  if (channels.has('email')) warnings.push('general_settings.alerting: email alerts are not built in Tollgate; they are skipped');
 
   const types = readAlertTypes(general.alert_types, warnings, problems);
   const byType = readAlertToWebhookUrl(general.alert_to_webhook_url, problems);
@@ -101,12 +100,14 @@ export function readAlertingSettings(general: GeneralSettingsDto, router: Router
   // Without `alerting` nothing is sent (as in LiteLLM); the companions above were still checked for typos.
   if (general.alerting === undefined || general.alerting === null) return undefined;
   const cooldownSeconds = typeof router.cooldown_time === 'number' && router.cooldown_time >= 0 ? router.cooldown_time : DEFAULT_COOLDOWN_SECONDS;
-  const enabled = types.length > 0 && (webhookUrl !== null || types.some((type) => slack[type].length > 0));
+  const email = channels.has('email');
+  const enabled = types.length > 0 && (webhookUrl !== null || email || types.some((type) => slack[type].length > 0));
   return {
     enabled,
     types,
     slack,
     webhookUrl,
+    email,
     budgetThresholds,
     slowRequestSeconds: general.alerting_threshold ?? DEFAULT_ALERTING_THRESHOLD_SECONDS,
     cooldownAlertIntervalMs: Math.max(MIN_COOLDOWN_ALERT_INTERVAL_MS, cooldownSeconds * 1000),

@@ -441,6 +441,8 @@ export interface AlertingSettings {
   readonly slack: Readonly<Record<BuiltAlertType, readonly string[]>>;
   /** The generic webhook (`WEBHOOK_URL`), which receives LiteLLM's WebhookEvent JSON; null: none. */
   readonly webhookUrl: string | null;
+  /** `alerting: ["email"]`: budget alerts are mailed to the key's or user's `user_email` (src/email). */
+  readonly email: boolean;
   /** Percentages of a max budget that alert once per budget window (Tollgate's `budget_alert_thresholds`). */
   readonly budgetThresholds: readonly number[];
   /** `alerting_threshold` (seconds): a successful call slower than this sends `llm_too_slow`. */
