@@ -306,21 +306,7 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
       if (last !== undefined && now - last < this.settings.cooldownAlertIntervalMs) continue;
       this.cooldownSentAt.set(deployment.id, now);
       const message = `Deployment ${deployment.id} of model group ${deployment.modelName} (${deployment.upstreamModel}) was cooled down${item.status === null ? '' : ` after an HTTP ${item.status} failure`}`;
-      alerts.push({
-        type: 'cooldown_deployment',
-        key: null,
-        text: slackText('cooldown_deployment', 'Medium', message),
-        event: {
-          ...EMPTY_CALL_INFO,
-          event: 'cooldown_deployment',
-          event_group: 'proxy',
-          event_message: message,
-          alert_type: 'cooldown_deployment',
-          threshold: null,
-          model_id: deployment.id,
-          model_group: deployment.modelName,
-        },
-      });
+      alerts.push(deploymentAlert('cooldown_deployment', 'Medium', message, deployment));
     }
     return alerts;
   }
@@ -351,27 +337,16 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
       const message =
         `\`Responses are slow - ${Math.round(item.seconds * 100) / 100}s response time > Alerting threshold: ${this.settings.slowRequestSeconds}s\`` +
         `\nRequest Model: \`${item.requestedModel}\`\nDeployment: \`${deployment.id}\` (${deployment.upstreamModel})${caller ? `\nCaller: ${caller}` : ''}`;
-      alerts.push({
-        type: 'llm_too_slow',
-        key: null,
-        text: slackText('llm_too_slow', 'Low', message),
-        event: {
-          ...EMPTY_CALL_INFO,
+      alerts.push(
+        deploymentAlert('llm_too_slow', 'Low', message, deployment, {
           token: parties.apiKeyHash,
           user_id: parties.userId,
           team_id: parties.teamId,
           team_alias: parties.teamAlias,
           user_email: parties.userEmail,
           key_alias: parties.keyAlias,
-          event: 'llm_too_slow',
-          event_group: 'proxy',
-          event_message: message,
-          alert_type: 'llm_too_slow',
-          threshold: null,
-          model_id: deployment.id,
-          model_group: deployment.modelName,
-        },
-      });
+        }),
+      );
     }
     return alerts;
   }
@@ -404,21 +379,7 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
       const message =
         `${level} Service Outage: deployment \`${deployment.id}\` of model group \`${deployment.modelName}\` ` +
         `(${deployment.customLlmProvider ?? deployment.provider}/${deployment.upstreamModel}): ${outage.errors} errors in ${Math.round((now - outage.start) / 1000)}s (HTTP ${codes})`;
-      alerts.push({
-        type: 'outage_alerts',
-        key: null,
-        text: slackText('outage_alerts', level === 'Major' ? 'High' : 'Medium', message),
-        event: {
-          ...EMPTY_CALL_INFO,
-          event: 'outage_alerts',
-          event_group: 'proxy',
-          event_message: message,
-          alert_type: 'outage_alerts',
-          threshold: null,
-          model_id: deployment.id,
-          model_group: deployment.modelName,
-        },
-      });
+      alerts.push(deploymentAlert('outage_alerts', level === 'Major' ? 'High' : 'Medium', message, deployment));
     }
     return alerts;
   }
@@ -535,4 +496,30 @@ function statusOf(failure: unknown): number | null {
   if (typeof failure !== 'object' || failure === null) return null;
   const status = (failure as { status?: unknown }).status;
   return typeof status === 'number' ? status : null;
+}
+
+/** An alert about a deployment (cooldown, outage, slow responses): proxy-level, never claimed in the database. */
+function deploymentAlert(
+  type: 'cooldown_deployment' | 'llm_too_slow' | 'outage_alerts',
+  level: Parameters<typeof slackText>[1],
+  message: string,
+  deployment: Deployment,
+  caller: Partial<WebhookEvent> = {},
+): Alert {
+  return {
+    type,
+    key: null,
+    text: slackText(type, level, message),
+    event: {
+      ...EMPTY_CALL_INFO,
+      ...caller,
+      event: type,
+      event_group: 'proxy',
+      event_message: message,
+      alert_type: type,
+      threshold: null,
+      model_id: deployment.id,
+      model_group: deployment.modelName,
+    },
+  };
 }
