@@ -366,6 +366,70 @@ litellm_settings:
     });
   });
 
+  describe("team-based logging (a team's metadata.logging)", () => {
+    let gateway: TestGateway;
+    let teamReceiver: Awaited<ReturnType<typeof startReceiver>>;
+    const admin = (path: string, body: unknown): Promise<Response> =>
+      fetch(`${gateway.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    beforeAll(async () => {
+      teamReceiver = await startReceiver();
+      // No proxy-wide callback at all: only the team's destination logs.
+      gateway = await startGateway(`general_settings:\n  master_key: ${MASTER_KEY}\nmodel_list:\n  - model_name: gpt-4o\n    litellm_params: { model: mock/gpt-4o }\n`, {
+        env: { DEFAULT_FLUSH_INTERVAL_SECONDS: '0.2' },
+      });
+    });
+    afterAll(async () => {
+      await gateway?.close();
+      await teamReceiver?.close();
+      if (gateway) discardStorage(gateway.storage);
+    });
+
+    it("should send a team's calls to its own destination only, show its secrets masked and keep them on a masked write-back", async () => {
+      const logging = [
+        {
+          callback_name: 'generic_api',
+          callback_type: 'success',
+          callback_vars: { generic_logger_endpoint: `${teamReceiver.url}/team-a`, generic_logger_headers: { authorization: 'Bearer team-a-secret' } },
+        },
+      ];
+      const teamA = (await (await admin('/team/new', { team_alias: 'a', metadata: { logging } })).json()) as { team_id: string };
+      const teamB = (await (await admin('/team/new', { team_alias: 'b' })).json()) as { team_id: string };
+      const keyA = ((await (await admin('/key/generate', { team_id: teamA.team_id })).json()) as { key: string }).key;
+      const keyB = ((await (await admin('/key/generate', { team_id: teamB.team_id })).json()) as { key: string }).key;
+      const call = async (key: string): Promise<string> =>
+        (
+          await new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1` }).chat.completions
+            .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'team call' }] })
+            .withResponse()
+        ).response.headers.get('x-litellm-call-id')!;
+      const fromA = await call(keyA);
+      const fromB = await call(keyB);
+      await until(() => teamReceiver.received.some((r) => (r.body as Payload[]).some((p) => p.id === fromA)));
+      const delivery = teamReceiver.received.find((r) => (r.body as Payload[]).some((p) => p.id === fromA))!;
+      expect(delivery.path).toBe('/team-a');
+      expect(delivery.headers.authorization).toBe('Bearer team-a-secret');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(teamReceiver.received.some((r) => (r.body as Payload[]).some((p) => p.id === fromB))).toBe(false);
+
+      const info = (await (await fetch(`${gateway.url}/team/info?team_id=${teamA.team_id}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as {
+        team_info: { metadata: { logging: { callback_vars: Record<string, unknown> }[] } };
+      };
+      expect(JSON.stringify(info)).not.toContain('team-a-secret');
+      // Written back as read (masked), the destination keeps its secret.
+      expect((await admin('/team/update', { team_id: teamA.team_id, metadata: info.team_info.metadata })).status).toBe(200);
+      const again = await call(keyA);
+      await until(() => teamReceiver.received.some((r) => (r.body as Payload[]).some((p) => p.id === again)));
+      expect(teamReceiver.received.find((r) => (r.body as Payload[]).some((p) => p.id === again))!.headers.authorization).toBe('Bearer team-a-secret');
+    });
+
+    it('should refuse an unusable metadata.logging with a 400 naming the field', async () => {
+      const response = await admin('/team/new', { metadata: { logging: [{ callback_name: 'generic_api', callback_vars: { generic_logger_endpoint: 'gopher://x' } }] } });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { param: string } }).error.param).toBe('metadata.logging[0].callback_vars.generic_logger_endpoint');
+    });
+  });
+
   it('should refuse to boot when a named callback has no destination', async () => {
     await expect(startGateway(CONFIG(), { env: { ...env(), GENERIC_LOGGER_ENDPOINT: '' } })).rejects.toThrow(/GENERIC_LOGGER_ENDPOINT must be set/);
   });

@@ -237,7 +237,7 @@ export class CallPipeline {
       call.headers['x-litellm-overhead-duration-ms'] = (upstreamStarted - call.receivedAt + (performance.now() - finished)).toFixed(3);
       if (answer.kind === 'json') {
         if (operation.streams) answer.body.id = call.requestId;
-        if (this.callLogging.active) log.reply = answer.body;
+        if (this.callLogging.wants(parties.team?.metadata)) log.reply = answer.body;
         return { kind: 'json', status: 200, body: answer.body };
       }
       return { kind: 'raw', status: answer.status, contentType: answer.contentType, payload: answer.payload };
@@ -613,8 +613,10 @@ export class CallPipeline {
       tags = row.request_tags;
       this.ledger.record(row);
       ledgerSpan?.end();
-      if (this.callLogging.active)
-        this.callLogging.logged(row, { messages: body.messages ?? body.input ?? body.prompt ?? null, response: log.reply, modelParameters: modelParametersOf(body) });
+      if (this.callLogging.wants(team?.metadata)) {
+        const content = { messages: body.messages ?? body.input ?? body.prompt ?? null, response: log.reply, modelParameters: modelParametersOf(body) };
+        this.callLogging.logged(row, content, team?.metadata);
+      }
     } catch (error) {
       ledgerSpan?.end(error);
       // Never let bookkeeping replace the call's own outcome; the log names the call so it can be reconciled.

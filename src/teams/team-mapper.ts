@@ -3,6 +3,7 @@ import type { MembershipRow } from './teams.repository';
 import type { OrganizationRecord, TeamMembershipRecord, TeamRecord, UserRecord } from './team';
 import type { OrganizationRowDto } from './dto/organization-response.dto';
 import type { TeamMembershipRowDto, TeamRowDto, UserRowDto } from './dto/team-response.dto';
+import { maskTeamLogging } from '../call-logging/team-logging';
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 export function toTeamRecord(entity: TeamEntity): TeamRecord {
@@ -55,7 +56,8 @@ export function toTeamRow(entity: TeamEntity, spend: number, budgetResetAt: Date
     // The deprecated list as given to /team/new (LiteLLM's); members added later are in members_with_roles only.
     members: entity.members,
     members_with_roles: entity.membersWithRoles.map((member: StoredMember) => ({ role: member.role, user_id: member.user_id, user_email: member.user_email })),
-    metadata: entity.metadata,
+    // Members read the team: its logging destinations' secrets are never shown.
+    metadata: maskTeamLogging(entity.metadata),
     tpm_limit: entity.tpmLimit,
     rpm_limit: entity.rpmLimit,
     max_parallel_requests: entity.maxParallelRequests,

@@ -5,6 +5,7 @@ import type { TeamFieldsDto } from './dto/team-request.dto';
 import type { StoredMember } from './entities';
 import { isMemberRole, type MemberInput } from './members';
 import { InvalidTeamRequestError, TeamsAccessDeniedError } from './teams.errors';
+import { parseTeamLogging, TeamLoggingError } from '../call-logging/team-logging';
 
 export function windowOf(duration: string | null): number | null {
   return duration ? (parseDuration(duration) ?? null) : null;
@@ -61,8 +62,19 @@ export function validateBudget(fields: { max_budget?: number | null; budget_dura
 
 export function validateTeamFields(fields: TeamFieldsDto): void {
   validateBudget(fields);
+  assertTeamLogging(fields.metadata);
   if (isSet(fields.model_aliases) && !Object.values(fields.model_aliases).every((target) => typeof target === 'string')) {
     throw new InvalidTeamRequestError('model_aliases must map alias names to model names', 'model_aliases');
+  }
+}
+
+/** Team-based logging is checked when written, so a call never finds an unusable destination. */
+export function assertTeamLogging(metadata: Readonly<Record<string, unknown>> | null | undefined): void {
+  try {
+    parseTeamLogging(metadata?.logging);
+  } catch (error) {
+    if (error instanceof TeamLoggingError) throw new InvalidTeamRequestError(error.message, error.field);
+    throw error;
   }
 }
 

@@ -25,7 +25,8 @@ import {
 } from './teams.errors';
 import { TeamChanges, TeamsRepository } from './teams.repository';
 import { TeamViews } from './team-views.service';
-import { isSet, pythonList, windowEnd, parseMembers, validateTeamFields, stringMap, withTagsAndGuardrails, seesEverything, asTeamViewer } from './team-rules';
+import { isSet, pythonList, windowEnd, parseMembers, validateTeamFields, stringMap, withTagsAndGuardrails, seesEverything, asTeamViewer, assertTeamLogging } from './team-rules';
+import { keepMaskedSecrets } from '../call-logging/team-logging';
 
 /**
  * Teams: the management API's `/team/*` operations (members are MembershipsService's). Every change tells the
@@ -52,6 +53,9 @@ export class TeamsService {
     if (byOrganizationAdmin && !(await this.views.isOrganizationAdmin(auth, body.organization_id ?? null))) {
       throw new TeamsAccessDeniedError('Only proxy admins, or org admins inside their organization, may create teams.');
     }
+    // Logging destinations receive every call of the team (and its prompts): a proxy admin's decision.
+    if (byOrganizationAdmin && body.metadata?.logging !== undefined)
+      throw new TeamsAccessDeniedError("Only proxy admins may set a team's logging destinations (metadata.logging).");
     const given = [
       ...parseMembers(body.members_with_roles ?? [], 'members_with_roles', 'user'),
       ...(body.admins ?? []).map((userId): StoredMember => ({ role: 'admin', user_id: userId, user_email: null })),
@@ -106,7 +110,8 @@ export class TeamsService {
    * @throws TeamNotFoundForUpdateError (400), InvalidTeamRequestError, UnknownOrganizationError
    */
   async updateTeam(body: UpdateTeamDto): Promise<UpdateTeamResponseDto> {
-    validateTeamFields(body);
+    // metadata.logging is checked once masked secrets are restored from the stored team (below).
+    validateTeamFields({ ...body, metadata: undefined });
     return this.views.writes.run(async () => {
       const saved = await this.repository.transaction(async (manager) => {
         const existing = await this.repository.findTeam(body.team_id, manager);
@@ -126,7 +131,10 @@ export class TeamsService {
           changes.budgetDuration = body.budget_duration;
           changes.budgetResetAt = windowEnd(body.budget_duration, new Date());
         }
-        if (isSet(body.metadata) || isSet(body.tags) || isSet(body.guardrails)) changes.metadata = withTagsAndGuardrails(body.metadata ?? existing.metadata, body);
+        if (isSet(body.metadata) || isSet(body.tags) || isSet(body.guardrails)) {
+          changes.metadata = withTagsAndGuardrails(body.metadata ? keepMaskedSecrets(body.metadata, existing.metadata) : existing.metadata, body);
+          assertTeamLogging(changes.metadata);
+        }
         await this.repository.updateTeam(manager, body.team_id, changes);
         const updated = (await this.repository.findTeam(body.team_id, manager))!;
         await this.views.auditTeam('updated', existing, updated);
