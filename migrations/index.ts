@@ -14,6 +14,7 @@ import { CreateLlmObjectOwners1764870000000 } from './1764870000000-create-llm-o
 import { SpendTagDays1764880000000 } from './1764880000000-spend-tag-days';
 import { PartitionSpendLogs1764890000000 } from './1764890000000-partition-spend-logs';
 import { CreateSentAlerts1764900000000 } from './1764900000000-create-sent-alerts';
+import { CreateProxySettings1764910000000 } from './1764910000000-create-proxy-settings';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   SpendTagDays1764880000000,
   PartitionSpendLogs1764890000000,
   CreateSentAlerts1764900000000,
+  CreateProxySettings1764910000000,
 ];

@@ -206,6 +206,7 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
       '/model/new': async () => ({ body: { model_name: fresh('model'), litellm_params: { model: 'mock/demo', api_key: 'sk-provider-secret-in-model' } } }),
       '/model/update': async () => ({ body: { model_id: await newModel(), litellm_params: { rpm: 10 } } }),
       '/model/delete': async () => ({ body: { id: await newModel() } }),
+      '/model_group/make_public': async () => ({ body: { model_groups: ['demo'] } }),
     };
     const missingRecipes = mutating.map((route) => route.path).filter((path) => !recipes[path]);
     expect(missingRecipes).toEqual([]);

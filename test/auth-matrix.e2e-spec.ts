@@ -27,6 +27,7 @@ const POLICY: Record<string, Policy> = {
   'GET /public/model_hub': 'public',
   'GET /public/model_hub/info': 'public',
   'GET /ui/model_hub_table': 'public',
+  'POST /model_group/make_public': 'admin',
 
   'POST /chat/completions': 'llm',
   'POST /v1/chat/completions': 'llm',

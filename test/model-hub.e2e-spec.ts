@@ -12,6 +12,7 @@ model_list:
   - model_name: internal-only
     litellm_params: { model: mock/internal-only }
 litellm_settings:
+  store_audit_logs: true
   public_model_groups: [gpt-4o, house-model, not-served]
   public_model_groups_links: { "Getting started": "https://wiki.acme.example/llm" }
 `;
@@ -60,6 +61,37 @@ describe('public model hub (e2e)', () => {
         litellm_version: expect.any(String),
         useful_links: { 'Getting started': 'https://wiki.acme.example/llm' },
       });
+    });
+
+    it('should let a proxy admin choose the public groups at runtime, audited, and refuse unknown groups and other callers', async () => {
+      const post = (body: unknown, key = 'sk-hub-master'): Promise<Response> =>
+        fetch(`${gateway.url}/model_group/make_public`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await post({ model_groups: ['nope'] })).status).toBe(400);
+      expect((await post({ model_groups: 'gpt-4o' })).status).toBe(400);
+      const user = (await (
+        await fetch(`${gateway.url}/key/generate`, { method: 'POST', headers: { authorization: 'Bearer sk-hub-master', 'content-type': 'application/json' }, body: '{}' })
+      ).json()) as { key: string };
+      expect((await post({ model_groups: ['internal-only'] }, user.key)).status).toBe(401);
+      const made = await post({ model_groups: ['internal-only', 'gpt-4o'] });
+      expect(made.status).toBe(200);
+      expect(await made.json()).toMatchObject({ public_model_groups: ['internal-only', 'gpt-4o'] });
+      const listed = (await (await fetch(`${gateway.url}/public/model_hub`)).json()) as HubModel[];
+      expect(listed.map((model) => model.model_group)).toEqual(['gpt-4o', 'internal-only']);
+      const audit = (await (await fetch(`${gateway.url}/audit?table_name=LiteLLM_Config`, { headers: { authorization: 'Bearer sk-hub-master' } })).json()) as {
+        audit_logs: { object_id: string; action: string; updated_values: unknown }[];
+      };
+      expect(audit.audit_logs.map((row) => [row.object_id, row.action])).toContainEqual(['public_model_groups', 'updated']);
+      // Another instance on the same database (a restart here) serves the stored choice, not the config's.
+      await gateway.close();
+      gateway = await startGateway(HUB, { storage: gateway.storage, env: { DOCS_TITLE: 'Acme LLM Gateway' } });
+      const after = (await (await fetch(`${gateway.url}/public/model_hub`)).json()) as HubModel[];
+      expect(after.map((model) => model.model_group)).toEqual(['gpt-4o', 'internal-only']);
+      // Back to what the other tests expect.
+      expect((await post({ model_groups: ['gpt-4o', 'house-model'] })).status).toBe(200);
     });
 
     it('should not serve the page unless enable_public_model_hub is set', async () => {

@@ -15,6 +15,7 @@ const OBJECT_ID_FIELDS: Record<AuditedTable, readonly string[]> = {
   LiteLLM_EndUserTable: ['user_id', 'user_ids', 'end_user_id'],
   LiteLLM_BudgetTable: ['budget_id', 'id'],
   LiteLLM_ProxyModelTable: ['model_id', 'id'],
+  LiteLLM_Config: ['param_name'],
 };
 
 /**

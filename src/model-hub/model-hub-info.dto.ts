@@ -8,3 +8,13 @@ export class ModelHubInfoDto implements ModelHubInfo {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'litellm_settings.public_model_groups_links' })
   useful_links!: Record<string, string>;
 }
+
+export class MakePublicDto {
+  @ApiProperty({ type: [String], example: ['gpt-4o'], description: 'Model groups the gateway serves; replaces the public list' })
+  model_groups!: string[];
+}
+
+export class MakePublicResponseDto {
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: [String] }) public_model_groups!: string[];
+}

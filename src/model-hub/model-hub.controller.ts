@@ -1,15 +1,20 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
-import { Route } from '../common/access/route.decorator';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { NotFoundError } from '../common/errors/http-errors';
 import { scriptFreePageHeaders } from '../common/http/security-headers';
 import { ModelGroupInfoDto } from '../models/dto/model-response.dto';
 import type { ModelGroupInfo } from '../models/models.service';
-import { ModelHubInfoDto } from './model-hub-info.dto';
+import { MakePublicDto, MakePublicResponseDto, ModelHubInfoDto } from './model-hub-info.dto';
 import { MODEL_HUB_STYLE_HASH, renderModelHubPage } from './model-hub.page';
 import { ModelHubService, type ModelHubInfo } from './model-hub.service';
+
+/** Checked by the service, which names what is wrong (the DTO only documents the shape). */
+interface MakePublicBody {
+  model_groups?: unknown;
+}
 
 const PAGE_HEADERS = scriptFreePageHeaders([MODEL_HUB_STYLE_HASH]);
 /** A search longer than any model name finds nothing; the bound keeps the echoed text small. */
@@ -35,6 +40,17 @@ export class ModelHubController {
   @ApiOkResponse({ type: ModelHubInfoDto })
   info(): ModelHubInfo {
     return this.hub.hubInfo();
+  }
+
+  @Post('/model_group/make_public')
+  @Audited('LiteLLM_Config')
+  @Route(RouteClass.AdminOnly, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Choose the model groups the public model hub shows (replaces the list; every instance serves it at once)' })
+  @ApiBody({ type: MakePublicDto })
+  @ApiOkResponse({ type: MakePublicResponseDto })
+  makePublic(@Req() request: FastifyRequest, @Body() body: MakePublicBody | undefined): Promise<MakePublicResponseDto> {
+    return this.hub.makePublic(request.auth, body?.model_groups);
   }
 
   /**

@@ -31,6 +31,8 @@ export const InvalidationTopic = {
   customers: 'customers',
   models: 'models',
   guardrails: 'guardrails',
+  /** A runtime setting (tollgate_proxy_settings) changed: read it again. */
+  settings: 'settings',
 } as const;
 
 /** One instance: nobody else to tell. */

@@ -41,7 +41,9 @@ export type AuditedTable =
   | 'LiteLLM_OrganizationTable'
   | 'LiteLLM_EndUserTable'
   | 'LiteLLM_BudgetTable'
-  | 'LiteLLM_ProxyModelTable';
+  | 'LiteLLM_ProxyModelTable'
+  /** Settings changed at runtime (public model groups …); Tollgate's table is `tollgate_proxy_settings`. */
+  | 'LiteLLM_Config';
 
 export interface RouteDeclaration {
   routeClass: RouteClass;
