@@ -79,7 +79,14 @@ describe(AlertSender.name, () => {
     const hook = await receiver([]);
     const sender = senderFor({
       webhookUrl: `${hook.url}/hook`,
-      slack: { budget_alerts: [`${hook.url}/slack/T000/B000/secret`], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
+      slack: {
+        budget_alerts: [`${hook.url}/slack/T000/B000/secret`],
+        cooldown_deployment: [],
+        new_virtual_key_created: [],
+        llm_too_slow: [],
+        llm_requests_hanging: [],
+        outage_alerts: [],
+      },
     });
     try {
       expect(await sender.send(alert)).toBe(2);
@@ -161,7 +168,7 @@ function senderSettings(): AlertingSettings {
   return {
     enabled: true,
     types: ['budget_alerts'],
-    slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
+    slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], llm_requests_hanging: [], outage_alerts: [] },
     webhookUrl: null,
     email: false,
     budgetThresholds: [50],

@@ -30,7 +30,14 @@ export const LITELLM_ALERT_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** What Tollgate sends; the default of `alert_types`. */
-export const BUILT_ALERT_TYPES: readonly BuiltAlertType[] = ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'];
+export const BUILT_ALERT_TYPES: readonly BuiltAlertType[] = [
+  'budget_alerts',
+  'cooldown_deployment',
+  'new_virtual_key_created',
+  'llm_too_slow',
+  'llm_requests_hanging',
+  'outage_alerts',
+];
 
 /** 50, 80 and 95 % warn; 100 % is the budget crossed (LiteLLM's `budget_crossed`). */
 export const DEFAULT_BUDGET_ALERT_THRESHOLDS: readonly number[] = [50, 80, 95, 100];
