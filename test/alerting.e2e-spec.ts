@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { WebhookEvent } from '../src/alerting/alert';
 import { AlertingService } from '../src/alerting/alerting.service';
 import { SentAlerts } from '../src/alerting/sent-alerts';
+import { SpendReports } from '../src/alerting/spend-report';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,6 +234,24 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     expect(slow()[0]).toMatchObject({ event: 'llm_too_slow', event_group: 'proxy', model_group: 'slow' });
     expect(slow()[0].event_message).toMatch(/Responses are slow - 0\.\d+s response time > Alerting threshold: 0\.25s/);
     expect(receiver.slack.filter(({ text }) => text.startsWith('Alert type: `llm_too_slow`') && text.includes('slow-1'))).toHaveLength(1);
+  });
+
+  it("should send one spend report per period, ranking the spend logs' keys and models", async () => {
+    // The report job checks soon after boot: this period's report went out once.
+    const reports = () => receiver.events.filter((event) => event.alert_type === 'spend_reports');
+    await eventually(reports, (events) => events.length >= 1, 'the spend report of this period');
+    expect(reports()[0]).toMatchObject({ event: 'spend_report', event_group: 'proxy', token: null });
+    expect(await gateway.app.get(SpendReports).runOnce()).toBe(false);
+    // The report's queries against the real spend logs: the budget test's key spent 10 calls.
+    const deadline = Date.now() + 15_000;
+    let read = await gateway.app.get(SpendReports).summary(new Date(Date.now() - 86_400_000), new Date(Date.now() + 60_000));
+    while (!read.keys.some(({ name }) => name === 'alerts-e2e') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      read = await gateway.app.get(SpendReports).summary(new Date(Date.now() - 86_400_000), new Date(Date.now() + 60_000));
+    }
+    expect(read.keys.find(({ name }) => name === 'alerts-e2e')?.spend).toBeCloseTo(10 * CALL_COST, 6);
+    expect(read.total).toBeGreaterThanOrEqual(10 * CALL_COST - 1e-9);
+    expect(read.models.length).toBeGreaterThan(0);
   });
 
   it('should send llm_requests_hanging while a call is still unanswered past alerting_threshold', async () => {

@@ -10,7 +10,8 @@ export type AlertEvent =
   | 'cooldown_deployment'
   | 'llm_too_slow'
   | 'llm_requests_hanging'
-  | 'outage_alerts';
+  | 'outage_alerts'
+  | 'spend_report';
 
 /** LiteLLM's `WebhookEvent.event_group` (Litellm_EntityType) values Tollgate sends. */
 export type AlertEventGroup = 'key' | 'team' | 'internal_user' | 'proxy';

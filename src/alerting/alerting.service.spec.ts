@@ -27,13 +27,14 @@ const deployment: Deployment = {
 const SETTINGS: AlertingSettings = {
   enabled: true,
   types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'],
-  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], llm_requests_hanging: [], outage_alerts: [] },
+  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], llm_requests_hanging: [], outage_alerts: [], spend_reports: [] },
   webhookUrl: 'http://127.0.0.1:9/hook',
   email: false,
   budgetThresholds: [50, 80, 95, 100],
   slowRequestSeconds: 300,
   cooldownAlertIntervalMs: 60_000,
   outage: { ttlMs: 60_000, minor: 5, major: 10 },
+  spendReport: { intervalMs: 86_400_000, emails: [] },
 };
 
 /** The spend store as the worker reads it: what each account holds now, and when its window ends. */

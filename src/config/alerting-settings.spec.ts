@@ -41,11 +41,12 @@ describe('alerting settings (general_settings.alerting …)', () => {
     const { alerting, warnings } = load('  alerting: ["webhook"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
     expect(alerting).toMatchObject({
       enabled: true,
-      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'llm_requests_hanging', 'outage_alerts'],
+      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'llm_requests_hanging', 'outage_alerts', 'spend_reports'],
       webhookUrl: 'http://127.0.0.1:1/hook',
       budgetThresholds: [50, 80, 95, 100],
       slowRequestSeconds: 300,
       outage: { ttlMs: 60_000, minor: 5, major: 10 },
+      spendReport: { intervalMs: 7 * 86_400_000, emails: [] },
     });
     expect(warnings).toEqual([]);
   });
@@ -65,6 +66,7 @@ describe('alerting settings (general_settings.alerting …)', () => {
       llm_too_slow: ['https://hooks.slack.test/ops'],
       llm_requests_hanging: ['https://hooks.slack.test/ops'],
       outage_alerts: ['https://hooks.slack.test/ops'],
+      spend_reports: ['https://hooks.slack.test/ops'],
     });
     expect(alerting?.slowRequestSeconds).toBe(120);
   });
@@ -79,6 +81,14 @@ describe('alerting settings (general_settings.alerting …)', () => {
     expect(alerting?.email).toBe(true);
     expect(warnings.join('\n')).not.toContain('email');
     expect(warnings.join('\n')).toContain('fallback_reports not built');
+  });
+
+  it('should take spend_report_frequency (LiteLLM) and spend_report_emails (Tollgate), and refuse bad ones', () => {
+    const { alerting } = load('  alerting: ["webhook"]\n  spend_report_frequency: "1d"\n  spend_report_emails: ["fin@example.com", "fin@example.com"]', {
+      WEBHOOK_URL: 'http://127.0.0.1:1/hook',
+    });
+    expect(alerting?.spendReport).toEqual({ intervalMs: 86_400_000, emails: ['fin@example.com'] });
+    expect(() => load('  alerting: ["webhook"]\n  spend_report_emails: ["not-an-address"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' })).toThrow(/spend_report_emails/);
   });
 
   it('should take budget_alert_thresholds (Tollgate) sorted and deduplicated', () => {
