@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { WebhookEvent } from '../src/alerting/alert';
 import { AlertingService } from '../src/alerting/alerting.service';
 import { SentAlerts } from '../src/alerting/sent-alerts';
+import { SpendReports } from '../src/alerting/spend-report';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,9 @@ model_list:
   - model_name: slow
     litellm_params: { model: openai/slow-400, api_base: ${mock.baseUrl}, api_key: sk-upstream }
     model_info: { id: slow-1 }
+  - model_name: hang
+    litellm_params: { model: openai/slow-2500, api_base: ${mock.baseUrl}, api_key: sk-upstream }
+    model_info: { id: hang-1 }
   - model_name: broken
     litellm_params: { model: openai/500, api_base: ${mock.baseUrl}, api_key: sk-upstream }
     model_info: { id: broken-1 }
@@ -230,6 +234,36 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     expect(slow()[0]).toMatchObject({ event: 'llm_too_slow', event_group: 'proxy', model_group: 'slow' });
     expect(slow()[0].event_message).toMatch(/Responses are slow - 0\.\d+s response time > Alerting threshold: 0\.25s/);
     expect(receiver.slack.filter(({ text }) => text.startsWith('Alert type: `llm_too_slow`') && text.includes('slow-1'))).toHaveLength(1);
+  });
+
+  it("should send one spend report per period, ranking the spend logs' keys and models", async () => {
+    // The report job checks soon after boot: this period's report went out once.
+    const reports = () => receiver.events.filter((event) => event.alert_type === 'spend_reports');
+    await eventually(reports, (events) => events.length >= 1, 'the spend report of this period');
+    expect(reports()[0]).toMatchObject({ event: 'spend_report', event_group: 'proxy', token: null });
+    expect(await gateway.app.get(SpendReports).runOnce()).toBe(false);
+    // The report's queries against the real spend logs: the budget test's key spent 10 calls.
+    const deadline = Date.now() + 15_000;
+    let read = await gateway.app.get(SpendReports).summary(new Date(Date.now() - 86_400_000), new Date(Date.now() + 60_000));
+    while (!read.keys.some(({ name }) => name === 'alerts-e2e') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      read = await gateway.app.get(SpendReports).summary(new Date(Date.now() - 86_400_000), new Date(Date.now() + 60_000));
+    }
+    expect(read.keys.find(({ name }) => name === 'alerts-e2e')?.spend).toBeCloseTo(10 * CALL_COST, 6);
+    expect(read.total).toBeGreaterThanOrEqual(10 * CALL_COST - 1e-9);
+    expect(read.models.length).toBeGreaterThan(0);
+  });
+
+  it('should send llm_requests_hanging while a call is still unanswered past alerting_threshold', async () => {
+    const hanging = () => receiver.events.filter((event) => event.alert_type === 'llm_requests_hanging' && event.model_group === 'hang');
+    // The call takes 2.5 s; the check runs every second, so it finds the call unanswered well before it ends.
+    const call = client(MASTER_KEY).chat.completions.create({ model: 'hang', messages: [{ role: 'user', content: 'hi' }] });
+    const [event] = await eventually(hanging, (events) => events.length >= 1, 'a hanging-request alert');
+    expect(event).toMatchObject({ event: 'llm_requests_hanging', event_group: 'proxy', token: null });
+    expect(event.event_message).toContain('Requests are hanging - 0.25s+ request time');
+    await call;
+    await gateway.app.get(AlertingService).flush();
+    expect(hanging()).toHaveLength(1);
   });
 });
 

@@ -79,7 +79,15 @@ describe(AlertSender.name, () => {
     const hook = await receiver([]);
     const sender = senderFor({
       webhookUrl: `${hook.url}/hook`,
-      slack: { budget_alerts: [`${hook.url}/slack/T000/B000/secret`], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
+      slack: {
+        budget_alerts: [`${hook.url}/slack/T000/B000/secret`],
+        cooldown_deployment: [],
+        new_virtual_key_created: [],
+        llm_too_slow: [],
+        llm_requests_hanging: [],
+        outage_alerts: [],
+        spend_reports: [],
+      },
     });
     try {
       expect(await sender.send(alert)).toBe(2);
@@ -161,12 +169,13 @@ function senderSettings(): AlertingSettings {
   return {
     enabled: true,
     types: ['budget_alerts'],
-    slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
+    slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], llm_requests_hanging: [], outage_alerts: [], spend_reports: [] },
     webhookUrl: null,
     email: false,
     budgetThresholds: [50],
     slowRequestSeconds: 300,
     cooldownAlertIntervalMs: 60_000,
     outage: { ttlMs: 60_000, minor: 5, major: 10 },
+    spendReport: { intervalMs: 86_400_000, emails: [] },
   };
 }

@@ -1,7 +1,17 @@
 import type { BuiltAlertType } from '../config/config.types';
 
 /** LiteLLM's `WebhookEvent.event` values Tollgate sends, plus its own for deployment cooldowns. */
-export type AlertEvent = 'threshold_crossed' | 'budget_crossed' | 'soft_budget_crossed' | 'key_created' | 'cooldown_deployment' | 'llm_too_slow' | 'outage_alerts';
+export type AlertEvent =
+  | 'threshold_crossed'
+  | 'budget_crossed'
+  | 'soft_budget_crossed'
+  | 'projected_limit_exceeded'
+  | 'key_created'
+  | 'cooldown_deployment'
+  | 'llm_too_slow'
+  | 'llm_requests_hanging'
+  | 'outage_alerts'
+  | 'spend_report';
 
 /** LiteLLM's `WebhookEvent.event_group` (Litellm_EntityType) values Tollgate sends. */
 export type AlertEventGroup = 'key' | 'team' | 'internal_user' | 'proxy';
@@ -22,7 +32,9 @@ export interface WebhookEvent {
   readonly team_alias: string | null;
   readonly user_email: string | null;
   readonly key_alias: string | null;
+  /** `projected_limit_exceeded`: when spend reaches max_budget at the window's rate so far (ISO 8601 date-time). */
   readonly projected_exceeded_date: string | null;
+  /** `projected_limit_exceeded`: the window's spend projected at its rate so far. */
   readonly projected_spend: number | null;
   readonly event: AlertEvent;
   readonly event_group: AlertEventGroup;
@@ -41,7 +53,7 @@ export interface AlertKey {
   readonly alertType: BuiltAlertType;
   /** The budget's spend account, or the deployment id. */
   readonly subject: string;
-  /** `50`, `100`, `soft`, `cooldown`. */
+  /** `50`, `100`, `soft`, `projected`, `cooldown`. */
   readonly threshold: string;
   /** Start of the budget window (epoch for a budget that never resets). */
   readonly windowStart: Date;

@@ -38,6 +38,16 @@ function registerMetrics(): void {
       this.inc(total);
     },
   });
+  new Counter({
+    name: 'tollgate_alert_calls_unwatched_total',
+    help: 'Calls not watched for llm_requests_hanging because the bound of calls in flight was reached',
+    collect() {
+      this.reset();
+      let total = 0;
+      for (const metrics of live) total += metrics.alerting.unwatchedCalls;
+      this.inc(total);
+    },
+  });
   new Gauge({
     name: 'tollgate_alert_queue_size',
     help: 'Settled calls and events waiting for the alert worker',

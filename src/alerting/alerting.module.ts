@@ -7,6 +7,7 @@ import { ALERT_DELIVERY, AlertSender } from './alert-sender';
 import { AlertingMetrics } from './alerting.metrics';
 import { AlertingService } from './alerting.service';
 import { SentAlerts } from './sent-alerts';
+import { SpendReports } from './spend-report';
 
 /**
  * LiteLLM-compatible alerting (`general_settings.alerting`). It registers itself with observability's
@@ -15,7 +16,7 @@ import { SentAlerts } from './sent-alerts';
  */
 @Module({
   imports: [ObservabilityModule, SpendModule, KeysModule, EmailModule],
-  providers: [{ provide: ALERT_DELIVERY, useValue: null }, AlertSender, SentAlerts, AlertingService, AlertingMetrics],
+  providers: [{ provide: ALERT_DELIVERY, useValue: null }, AlertSender, SentAlerts, AlertingService, AlertingMetrics, SpendReports],
   exports: [AlertingService],
 })
 export class AlertingModule {}

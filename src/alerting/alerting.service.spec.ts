@@ -10,7 +10,7 @@ import type { LiveSpendService, SpendAccount } from '../spend/live-spend.service
 import type { BudgetReading } from '../store/counter-store';
 import type { Alert, AlertKey } from './alert';
 import type { AlertSender } from './alert-sender';
-import { ALERT_QUEUE_CAPACITY, AlertingService } from './alerting.service';
+import { ALERT_QUEUE_CAPACITY, AlertingService, MAX_CALLS_IN_FLIGHT } from './alerting.service';
 import type { SentAlerts } from './sent-alerts';
 
 const deployment: Deployment = {
@@ -27,13 +27,14 @@ const deployment: Deployment = {
 const SETTINGS: AlertingSettings = {
   enabled: true,
   types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'],
-  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], outage_alerts: [] },
+  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], llm_requests_hanging: [], outage_alerts: [], spend_reports: [] },
   webhookUrl: 'http://127.0.0.1:9/hook',
   email: false,
   budgetThresholds: [50, 80, 95, 100],
   slowRequestSeconds: 300,
   cooldownAlertIntervalMs: 60_000,
   outage: { ttlMs: 60_000, minor: 5, major: 10 },
+  spendReport: { intervalMs: 86_400_000, emails: [] },
 };
 
 /** The spend store as the worker reads it: what each account holds now, and when its window ends. */
@@ -71,6 +72,7 @@ const keyBudget = (max: number | null, soft: number | null = null, windowMs: num
 
 function aCall(overrides: Partial<SettledCall> = {}): SettledCall {
   return {
+    callId: 'call-1',
     route: '/v1/chat/completions',
     requestedModel: 'gpt-group',
     deployment,
@@ -225,6 +227,67 @@ describe(AlertingService.name, () => {
     ]);
   });
 
+  describe('projected_limit_exceeded', () => {
+    const DAY = 86_400_000;
+
+    it('should send one projected_limit_exceeded per window when the pace would overrun the budget, with the projection', async () => {
+      const spend = new FakeSpend();
+      const { service, sender, sent } = instance(spend);
+      const budget = keyBudget(10, null, DAY);
+      // A quarter of the window has passed: $3 so far projects to $12 by its end.
+      const windowStart = Date.now() - DAY / 4;
+      spend.resetAt = windowStart + DAY;
+      charge(spend, service, 3, budget);
+      await service.flush();
+      charge(spend, service, 1, budget);
+      await service.flush();
+      expect(sender.sent).toHaveLength(1);
+      const [alert] = sender.sent;
+      expect(alert.event).toMatchObject({ event: 'projected_limit_exceeded', event_group: 'key', alert_type: 'budget_alerts', threshold: null, spend: 3, max_budget: 10 });
+      expect(alert.event.projected_spend).toBeGreaterThan(11.9);
+      expect(alert.event.projected_spend).toBeLessThan(12.01);
+      // $10 at $3 per quarter day: 10/3 of a quarter day into the window.
+      const exceeded = Date.parse(alert.event.projected_exceeded_date ?? '');
+      expect(Math.abs(exceeded - (windowStart + (DAY / 4) * (10 / 3)))).toBeLessThan(60_000);
+      expect(alert.text).toContain('Level: `Medium`');
+      expect(alert.key).toMatchObject({ threshold: 'projected', subject: 'key:k1', windowStart: new Date(windowStart) });
+      expect([...sent.rows].filter((row) => row.includes('|projected|'))).toHaveLength(1);
+    });
+
+    it('should send it once across instances (the database claim decides)', async () => {
+      const spend = new FakeSpend();
+      const shared = new FakeSentAlerts();
+      const a = instance(spend, shared);
+      const b = instance(spend, shared);
+      spend.resetAt = Date.now() - DAY / 2 + DAY;
+      charge(spend, a.service, 6, keyBudget(10, null, DAY));
+      charge(spend, b.service, 0.5, keyBudget(10, null, DAY));
+      await Promise.all([a.service.flush(), b.service.flush()]);
+      expect([...a.sender.sent, ...b.sender.sent].filter(({ event }) => event.event === 'projected_limit_exceeded')).toHaveLength(1);
+    });
+
+    it('should not project in the first tenth of a window, nor a budget that never resets', async () => {
+      const spend = new FakeSpend();
+      const { service, sender } = instance(spend);
+      spend.resetAt = Date.now() - DAY * 0.05 + DAY;
+      charge(spend, service, 1, keyBudget(10, null, DAY));
+      charge(spend, service, 1, { ...keyBudget(10), account: 'key:forever' });
+      await service.flush();
+      expect(sender.sent).toEqual([]);
+    });
+
+    it('should project from the spend the store returned at the charge', async () => {
+      const spend = new FakeSpend();
+      const { service, sender } = instance(spend);
+      // 40 % of the window has passed: $4.50 (the store's answer; the reading lags at 0) projects to $11.25.
+      spend.resetAt = Date.now() - DAY * 0.4 + DAY;
+      service.settled(aCall({ cost: 0.5, budgets: [{ ...keyBudget(10, null, DAY), spendAfter: 4.5 }] }));
+      await service.flush();
+      expect(sender.sent.map(({ event }) => event.event)).toEqual(['projected_limit_exceeded']);
+      expect(sender.sent[0].event.projected_spend).toBeCloseTo(11.25, 1);
+    });
+  });
+
   it('should send soft_budget_crossed once for a key with a soft budget', async () => {
     const spend = new FakeSpend();
     const { service, sender } = instance(spend);
@@ -371,6 +434,79 @@ describe(AlertingService.name, () => {
     const { service } = instance(new FakeSpend(), undefined, { ...SETTINGS, types: ['cooldown_deployment'], slowRequestSeconds: 1 });
     service.settled(aCall({ cost: 0, totalMs: 60_000 }));
     expect(service.queue.size).toBe(0);
+  });
+
+  describe('llm_requests_hanging', () => {
+    const HANGING: AlertingSettings = { ...SETTINGS, types: ['llm_requests_hanging'], slowRequestSeconds: 300 };
+
+    it('should alert once for a call still unanswered alerting_threshold after it started, never for a settled one', async () => {
+      const { service, sender } = instance(new FakeSpend(), undefined, HANGING);
+      const start = Date.now();
+      service.started('call-1', 'gpt-group');
+      service.started('call-2', 'gpt-group');
+      service.settled(aCall({ callId: 'call-2', cost: 0 }));
+      service.checkHanging(start + 299_000);
+      await service.flush();
+      expect(sender.sent).toEqual([]);
+      service.checkHanging(start + 301_000);
+      service.checkHanging(start + 900_000);
+      await service.flush();
+      expect(sender.sent).toHaveLength(1);
+      expect(sender.sent[0].event).toMatchObject({
+        event: 'llm_requests_hanging',
+        event_group: 'proxy',
+        alert_type: 'llm_requests_hanging',
+        model_group: 'gpt-group',
+        spend: 0,
+        token: null,
+      });
+      expect(sender.sent[0].event.event_message).toContain('Requests are hanging - 300s+ request time');
+      expect(sender.sent[0].event.event_message).toContain('Unanswered calls: 1');
+      expect(sender.sent[0].text).toMatch(/^Alert type: `llm_requests_hanging`\nLevel: `Medium`/);
+      await service.onApplicationShutdown();
+    });
+
+    it('should send one alert per model group per interval, counting its hanging calls', async () => {
+      const { service, sender } = instance(new FakeSpend(), undefined, HANGING);
+      const start = Date.now();
+      for (const [callId, model] of [
+        ['a1', 'model-a'],
+        ['a2', 'model-a'],
+        ['b1', 'model-b'],
+      ])
+        service.started(callId, model);
+      service.checkHanging(start + 301_000);
+      await service.flush();
+      // Another model-a call hangs within the interval: rate-limited like llm_too_slow.
+      service.started('a3', 'model-a');
+      service.checkHanging(Date.now() + 301_000);
+      await service.flush();
+      expect(sender.sent.map(({ event }) => [event.model_group, /Unanswered calls: (\d+)/.exec(event.event_message)?.[1]])).toEqual([
+        ['model-a', '2'],
+        ['model-b', '1'],
+      ]);
+      await service.onApplicationShutdown();
+    });
+
+    it('should find hanging calls on its own timer', async () => {
+      const { service, sender } = instance(new FakeSpend(), undefined, { ...HANGING, slowRequestSeconds: 1 });
+      service.started('call-1', 'gpt-group');
+      const deadline = Date.now() + 10_000;
+      while (sender.sent.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sender.sent.map(({ event }) => event.event)).toEqual(['llm_requests_hanging']);
+      await service.onApplicationShutdown();
+    });
+
+    it('should not watch calls when llm_requests_hanging is left out of alert_types, and watch a bounded number', async () => {
+      const off = instance(new FakeSpend(), undefined, { ...SETTINGS, slowRequestSeconds: 1 });
+      off.service.started('call-1', 'gpt-group');
+      off.service.checkHanging(Date.now() + 60_000);
+      expect(off.service.queue.size).toBe(0);
+      const { service } = instance(new FakeSpend(), undefined, HANGING);
+      for (let index = 0; index <= MAX_CALLS_IN_FLIGHT; index++) service.started(`call-${index}`, 'gpt-group');
+      expect(service.unwatchedCalls).toBe(1);
+      await service.onApplicationShutdown();
+    });
   });
 
   describe('with the spend the store returned at each charge (spendAfter)', () => {

@@ -12,7 +12,7 @@ import { AlertSender } from './alert-sender';
 import { budgetAlertEmail } from '../email/email-templates';
 import { Mailer } from '../email/mailer.service';
 import { BoundedQueue } from './bounded-queue';
-import { crossedThresholds } from './budget-thresholds';
+import { crossedThresholds, projectedOverrun, type SpendProjection } from './budget-thresholds';
 import { SentAlerts } from './sent-alerts';
 
 /** Settled calls waiting for the worker; beyond it calls are not checked for alerts (and counted). */
@@ -21,6 +21,10 @@ export const ALERT_QUEUE_CAPACITY = 10_000;
 const BATCH = 500;
 /** Budgets whose last seen spend is remembered (for crossings between two rounds); cleared past it. */
 const MAX_REMEMBERED = 100_000;
+/** Calls in flight remembered for `llm_requests_hanging`; beyond it new calls are not watched (and counted). */
+export const MAX_CALLS_IN_FLIGHT = 10_000;
+/** The hanging-call check runs every half `alerting_threshold`, but not more often than this. */
+const MIN_HANGING_CHECK_MS = 1_000;
 /** How long shutdown waits for the alerts of the last calls (a stuck receiver must not hold it longer). */
 const SHUTDOWN_FLUSH_MS = 3_000;
 
@@ -56,15 +60,24 @@ interface KeyNotice {
   readonly key: CreatedKey;
 }
 
-type Queued = BudgetCheck | CooldownNotice | KeyNotice | SlowResponse | ProviderError;
+interface HangingCalls {
+  readonly kind: 'hanging';
+  readonly requestedModel: string;
+  /** Calls of the model found unanswered past `alerting_threshold` in one check. */
+  readonly calls: number;
+  readonly longestSeconds: number;
+}
+
+type Queued = BudgetCheck | CooldownNotice | KeyNotice | SlowResponse | ProviderError | HangingCalls;
 
 const GROUP: Record<SettledCallBudget['kind'], AlertEventGroup> = { key: 'key', team: 'team', user: 'internal_user' };
 const NAME: Record<SettledCallBudget['kind'], string> = { key: 'Key', team: 'Team', user: 'User' };
 
 /**
  * LiteLLM's alerting (`general_settings.alerting`): budget alerts (`budget_alerts`: a key's, team's or user's spend
- * crossing a percentage of its max budget, or a key's soft budget), deployment cooldowns (`cooldown_deployment`),
- * slow responses (`llm_too_slow`) and new keys (`new_virtual_key_created`). The pipeline tells it of each settled
+ * crossing a percentage of its max budget, or a key's soft budget, or a windowed budget's pace projecting it over its
+ * max), deployment cooldowns (`cooldown_deployment`), slow responses (`llm_too_slow`), calls unanswered past
+ * `alerting_threshold` (`llm_requests_hanging`), outages and new keys (`new_virtual_key_created`). The pipeline tells it of each settled
  * call through CALL_OBSERVER, KeysService of each new key; both only queue (O(1), no await). A background worker
  * works out which thresholds each charge crossed, claims each budget alert in the database (one per budget,
  * threshold and budget window across all instances) and sends what it claimed.
@@ -81,9 +94,19 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
   private readonly outages = new Map<string, { start: number; errors: number; statuses: Map<number, number>; minorSent: boolean; majorSent: boolean }>();
   /** `alerting_threshold` in ms when `llm_too_slow` is on, else infinite. */
   private readonly slowMs: number;
+  /** `alerting_threshold` in ms when `llm_requests_hanging` is on, else infinite. */
+  private readonly hangingMs: number;
+  /** Calls started and not yet settled (`llm_requests_hanging`): when each started and the model it asked for. */
+  private readonly inFlight = new Map<string, { startedAt: number; requestedModel: string }>();
+  private unwatched = 0;
+  /** When each model group's last hanging-requests alert went out (per instance). */
+  private readonly hangingSentAt = new Map<string, number>();
+  private hangingTimer: NodeJS.Timeout | undefined;
   readonly queue = new BoundedQueue<Queued>(ALERT_QUEUE_CAPACITY);
   /** Spend seen at the last round, per account, with the window it was in. */
   private readonly lastSeen = new Map<string, { spend: number; windowStart: number }>();
+  /** Budget windows whose projected overrun this instance has claimed already (saves a claim per later round). */
+  private readonly projectedClaimed = new Set<string>();
   /** When each deployment's last cooldown alert went out (per instance). */
   private readonly cooldownSentAt = new Map<string, number>();
   /** When each deployment's last slow-response alert went out (per instance). */
@@ -110,14 +133,20 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     this.keysOn = this.settings?.types.includes('new_virtual_key_created') ?? false;
     this.outagesOn = this.settings?.types.includes('outage_alerts') ?? false;
     this.slowMs = this.settings?.types.includes('llm_too_slow') ? this.settings.slowRequestSeconds * 1000 : Number.POSITIVE_INFINITY;
+    this.hangingMs = this.settings?.types.includes('llm_requests_hanging') ? this.settings.slowRequestSeconds * 1000 : Number.POSITIVE_INFINITY;
   }
 
   get active(): boolean {
-    return this.budgetsOn || this.cooldownsOn || this.outagesOn || this.slowMs !== Number.POSITIVE_INFINITY;
+    return this.budgetsOn || this.cooldownsOn || this.outagesOn || this.slowMs !== Number.POSITIVE_INFINITY || this.hangingMs !== Number.POSITIVE_INFINITY;
   }
 
   onModuleInit(): void {
     this.observers.register(this);
+    if (this.hangingMs !== Number.POSITIVE_INFINITY) {
+      // Half the threshold: a call is found at most 1.5 × alerting_threshold after it started.
+      this.hangingTimer = setInterval(() => this.checkHanging(), Math.max(MIN_HANGING_CHECK_MS, this.hangingMs / 2));
+      this.hangingTimer.unref();
+    }
     if (this.keysOn) {
       this.keys.onKeyCreated((key) => {
         if (!this.stopped && this.queue.push({ kind: 'key_created', key })) this.schedule();
@@ -125,8 +154,43 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     }
   }
 
+  /** `llm_requests_hanging`: remembers the call until it settles (O(1); bounded). */
+  started(callId: string, requestedModel: string): void {
+    if (this.hangingMs === Number.POSITIVE_INFINITY || this.stopped) return;
+    if (this.inFlight.size >= MAX_CALLS_IN_FLIGHT) {
+      this.unwatched++;
+      return;
+    }
+    this.inFlight.set(callId, { startedAt: Date.now(), requestedModel });
+  }
+
+  /**
+   * Queues one `llm_requests_hanging` notice per model group for the calls still unanswered `alerting_threshold`
+   * after they started; each call is reported once (it is forgotten here, its settle then finds nothing). Runs on a
+   * timer, off the request path; public for tests.
+   */
+  checkHanging(now = Date.now()): void {
+    if (this.stopped) return;
+    const byModel = new Map<string, { calls: number; longestMs: number }>();
+    for (const [callId, { startedAt, requestedModel }] of this.inFlight) {
+      const runningMs = now - startedAt;
+      if (runningMs < this.hangingMs) continue;
+      this.inFlight.delete(callId);
+      const model = byModel.get(requestedModel) ?? { calls: 0, longestMs: 0 };
+      model.calls++;
+      model.longestMs = Math.max(model.longestMs, runningMs);
+      byModel.set(requestedModel, model);
+    }
+    let queued = false;
+    for (const [requestedModel, { calls, longestMs }] of byModel) {
+      queued = this.queue.push({ kind: 'hanging', requestedModel, calls, longestSeconds: longestMs / 1000 }) || queued;
+    }
+    if (queued) this.schedule();
+  }
+
   settled(call: SettledCall): void {
     if (this.stopped) return;
+    if (this.hangingMs !== Number.POSITIVE_INFINITY) this.inFlight.delete(call.callId);
     let queued = false;
     if (this.budgetsOn && call.cost > 0) {
       for (const budget of call.budgets) {
@@ -147,6 +211,11 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
       queued = this.queue.push({ kind: 'slow', deployment: call.deployment, requestedModel: call.requestedModel, seconds: call.totalMs / 1000, parties: call.parties }) || queued;
     }
     if (queued) this.schedule();
+  }
+
+  /** Calls not watched for `llm_requests_hanging` because MAX_CALLS_IN_FLIGHT were in flight. */
+  get unwatchedCalls(): number {
+    return this.unwatched;
   }
 
   /** Calls not checked for alerts because the queue was full. */
@@ -187,6 +256,7 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
         ...this.cooldownAlerts(batch),
         ...this.outageAlerts(batch),
         ...this.slowAlerts(batch),
+        ...this.hangingAlerts(batch),
         ...batch.flatMap((item) => (item.kind === 'key_created' ? [keyCreatedAlert(item.key)] : [])),
       ];
       try {
@@ -262,7 +332,9 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     const readings = toRead.length === 0 ? [] : await this.liveSpend.of(toRead.map(({ budget }) => ({ account: budget.account, windowMs: budget.windowMs })));
     const readingOf = new Map(toRead.map((entry, index) => [entry, readings[index]]));
     if (this.lastSeen.size > MAX_REMEMBERED) this.lastSeen.clear();
+    if (this.projectedClaimed.size > MAX_REMEMBERED) this.projectedClaimed.clear();
     const alerts: Alert[] = [];
+    const now = Date.now();
     for (const entry of entries) {
       const { budget, parties, cost, moves } = entry;
       const reading = readingOf.get(entry);
@@ -281,7 +353,9 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
           }
         }
         const last = Math.max(...moves.map((move) => move.after));
-        this.lastSeen.set(budget.account, { spend: Math.max(last, reading?.spend ?? last), windowStart: window.start });
+        const latest = Math.max(last, reading?.spend ?? last);
+        this.lastSeen.set(budget.account, { spend: latest, windowStart: window.start });
+        if (windowed) alerts.push(...this.projectedAlert(budget, moves[moves.length - 1].parties, latest, window, now));
         continue;
       }
       const after = reading!.spend;
@@ -291,8 +365,22 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
       const crossed = crossedThresholds(before, after, budget.max, soft, thresholds);
       for (const percent of crossed.percents) alerts.push(budgetAlert(budget, parties, after, window, percent));
       if (crossed.soft) alerts.push(budgetAlert(budget, parties, after, window, 'soft'));
+      if (windowed) alerts.push(...this.projectedAlert(budget, parties, after, window, now));
     }
     return alerts;
+  }
+
+  /**
+   * LiteLLM's `projected_limit_exceeded` for a windowed budget (see projectedOverrun): at most one per budget window,
+   * claimed like the thresholds (threshold `projected`); remembered here so later rounds of the window skip the claim.
+   */
+  private projectedAlert(budget: SettledCallBudget, parties: SettledCallParties, spend: number, window: { start: number; end: number | null }, now: number): Alert[] {
+    const remembered = `${budget.account}|${window.start}`;
+    if (budget.windowMs === null || this.projectedClaimed.has(remembered)) return [];
+    const projection = projectedOverrun(spend, budget.max, { start: window.start, ms: budget.windowMs }, now);
+    if (projection === null) return [];
+    this.projectedClaimed.add(remembered);
+    return [budgetAlert(budget, parties, spend, window, 'projected', projection)];
   }
 
   /** One cooldown alert per deployment per `max(cooldown_time, 60 s)` on this instance. */
@@ -307,6 +395,39 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
       this.cooldownSentAt.set(deployment.id, now);
       const message = `Deployment ${deployment.id} of model group ${deployment.modelName} (${deployment.upstreamModel}) was cooled down${item.status === null ? '' : ` after an HTTP ${item.status} failure`}`;
       alerts.push(deploymentAlert('cooldown_deployment', 'Medium', message, deployment));
+    }
+    return alerts;
+  }
+
+  /**
+   * One `llm_requests_hanging` alert per model group per `max(cooldown_time, 60 s)` on this instance, like
+   * `llm_too_slow`; per model group, not deployment: a call is not routed yet when it starts.
+   */
+  private hangingAlerts(batch: readonly Queued[]): Alert[] {
+    const alerts: Alert[] = [];
+    const now = Date.now();
+    for (const item of batch) {
+      if (item.kind !== 'hanging' || !this.settings) continue;
+      const last = this.hangingSentAt.get(item.requestedModel);
+      if (last !== undefined && now - last < this.settings.cooldownAlertIntervalMs) continue;
+      this.hangingSentAt.set(item.requestedModel, now);
+      const message =
+        `\`Requests are hanging - ${this.settings.slowRequestSeconds}s+ request time\`` +
+        `\nRequest Model: \`${item.requestedModel || 'unknown'}\`\nUnanswered calls: ${item.calls} (longest ${Math.round(item.longestSeconds * 10) / 10}s so far)`;
+      alerts.push({
+        type: 'llm_requests_hanging',
+        key: null,
+        text: slackText('llm_requests_hanging', 'Medium', message),
+        event: {
+          ...EMPTY_CALL_INFO,
+          event: 'llm_requests_hanging',
+          event_group: 'proxy',
+          event_message: message,
+          alert_type: 'llm_requests_hanging',
+          threshold: null,
+          model_group: item.requestedModel,
+        },
+      });
     }
     return alerts;
   }
@@ -386,6 +507,8 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.hangingTimer);
+    this.inFlight.clear();
     clearTimeout(this.timer);
     this.timer = undefined;
     // What is already being sent finishes (the sender gives up its retries once it is closed).
@@ -434,17 +557,27 @@ function keyCreatedAlert(key: CreatedKey): Alert {
   };
 }
 
-function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spend: number, window: { start: number; end: number | null }, threshold: number | 'soft'): Alert {
+function budgetAlert(
+  budget: SettledCallBudget,
+  parties: SettledCallParties,
+  spend: number,
+  window: { start: number; end: number | null },
+  threshold: number | 'soft' | 'projected',
+  projection: SpendProjection | null = null,
+): Alert {
   const who = describe(budget, parties);
   const money = (value: number): string => `$${Number(value.toPrecision(6))}`;
   const max = budget.max;
-  const event = threshold === 'soft' ? 'soft_budget_crossed' : threshold >= 100 ? 'budget_crossed' : 'threshold_crossed';
+  const event = threshold === 'projected' ? 'projected_limit_exceeded' : threshold === 'soft' ? 'soft_budget_crossed' : threshold >= 100 ? 'budget_crossed' : 'threshold_crossed';
+  const exceededDate = projection === null ? null : new Date(projection.exceededAt).toISOString();
   const message =
-    threshold === 'soft'
-      ? `${who} crossed its soft budget: spend ${money(spend)}, soft budget ${money(budget.soft ?? 0)}`
-      : threshold >= 100
-        ? `${who} crossed its budget: spend ${money(spend)}, max budget ${money(max ?? 0)}`
-        : `${who} crossed ${threshold}% of its budget: spend ${money(spend)}, max budget ${money(max ?? 0)}`;
+    threshold === 'projected'
+      ? `${who} is projected to exceed its budget: spend ${money(spend)}, projected ${money(projection?.projectedSpend ?? spend)} by the end of its window, max budget ${money(max ?? 0)}, reached around ${exceededDate ?? '?'}`
+      : threshold === 'soft'
+        ? `${who} crossed its soft budget: spend ${money(spend)}, soft budget ${money(budget.soft ?? 0)}`
+        : threshold >= 100
+          ? `${who} crossed its budget: spend ${money(spend)}, max budget ${money(max ?? 0)}`
+          : `${who} crossed ${threshold}% of its budget: spend ${money(spend)}, max budget ${money(max ?? 0)}`;
   const webhookEvent: WebhookEvent = {
     ...EMPTY_CALL_INFO,
     spend,
@@ -460,7 +593,9 @@ function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spe
     event_group: GROUP[budget.kind],
     event_message: message,
     alert_type: 'budget_alerts',
-    threshold: threshold === 'soft' ? null : threshold,
+    threshold: typeof threshold === 'number' ? threshold : null,
+    projected_spend: projection?.projectedSpend ?? null,
+    projected_exceeded_date: exceededDate,
   };
   return {
     type: 'budget_alerts',
@@ -472,7 +607,7 @@ function budgetAlert(budget: SettledCallBudget, parties: SettledCallParties, spe
       windowEnd: window.end === null ? null : new Date(window.end),
     },
     event: webhookEvent,
-    text: slackText('budget_alerts', threshold === 'soft' ? 'Low' : threshold < 100 ? 'Medium' : 'High', message),
+    text: slackText('budget_alerts', threshold === 'soft' ? 'Low' : threshold === 'projected' || threshold < 100 ? 'Medium' : 'High', message),
   };
 }
 

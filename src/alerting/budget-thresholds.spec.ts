@@ -1,5 +1,5 @@
 import { DEFAULT_BUDGET_ALERT_THRESHOLDS } from '../config/alerting-settings';
-import { crossedThresholds } from './budget-thresholds';
+import { crossedThresholds, projectedOverrun } from './budget-thresholds';
 
 const DEFAULTS = DEFAULT_BUDGET_ALERT_THRESHOLDS;
 
@@ -69,5 +69,40 @@ describe('crossedThresholds over a run of calls', () => {
       }
       expect(crossed).toEqual([50, 80, 95, 100]);
     }
+  });
+});
+
+describe(projectedOverrun.name, () => {
+  const DAY = 86_400_000;
+  const window = { start: 10 * DAY, ms: DAY };
+
+  it('should project the window from the rate so far: $6 in a quarter of a day is $24 a day, over a $10 budget', () => {
+    const projection = projectedOverrun(6, 10, window, window.start + DAY / 4);
+    expect(projection?.projectedSpend).toBeCloseTo(24);
+    // $10 at $6 per quarter day: 10/6 of a quarter day into the window.
+    expect(projection?.exceededAt).toBeCloseTo(window.start + (DAY / 4) * (10 / 6));
+  });
+
+  it('should not project a budget whose pace stays within it', () => {
+    expect(projectedOverrun(2, 10, window, window.start + DAY / 4)).toBeNull();
+    expect(projectedOverrun(2.5, 10, window, window.start + DAY / 4)).toBeNull();
+  });
+
+  it('should not project before a tenth of the window has passed (a first call is not a rate)', () => {
+    expect(projectedOverrun(1, 10, window, window.start + DAY * 0.09)).toBeNull();
+    expect(projectedOverrun(1.5, 10, window, window.start + DAY * 0.09)).toBeNull();
+    expect(projectedOverrun(1.5, 10, window, window.start + DAY * 0.1)?.projectedSpend).toBeCloseTo(15);
+  });
+
+  it('should not project once spend reached the budget (budget_crossed says so), nor without a max or spend', () => {
+    expect(projectedOverrun(10, 10, window, window.start + DAY / 2)).toBeNull();
+    expect(projectedOverrun(12, 10, window, window.start + DAY / 2)).toBeNull();
+    expect(projectedOverrun(6, null, window, window.start + DAY / 2)).toBeNull();
+    expect(projectedOverrun(0, 10, window, window.start + DAY / 2)).toBeNull();
+  });
+
+  it('should not project from a reading of another window', () => {
+    expect(projectedOverrun(6, 10, window, window.start + 2 * DAY)).toBeNull();
+    expect(projectedOverrun(6, 10, window, window.start - 1)).toBeNull();
   });
 });

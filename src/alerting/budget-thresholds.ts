@@ -24,3 +24,31 @@ export function crossedThresholds(before: number, after: number, max: number | n
   }
   return { percents, soft: soft !== null && soft > 0 && before < soft && soft <= after };
 }
+
+/**
+ * How much of a budget window must have passed before its spend is projected: early in a window a single call is
+ * most of the spend so far, and `spend / elapsed` would project almost any first call over the budget.
+ */
+export const MIN_PROJECTION_ELAPSED_FRACTION = 0.1;
+
+/** A windowed budget's spend projected to the end of its window at the rate spent so far. */
+export interface SpendProjection {
+  /** `spend / elapsed * windowMs`. */
+  readonly projectedSpend: number;
+  /** When spend reaches the max budget at that rate (epoch ms), before the window ends. */
+  readonly exceededAt: number;
+}
+
+/**
+ * LiteLLM's `projected_limit_exceeded`: the window's spend projected linearly from the spend so far and the time
+ * elapsed, when that projection is above `max` while spend is still below it. Null when it is not, before
+ * MIN_PROJECTION_ELAPSED_FRACTION of the window has passed, or when `now` lies outside the window (a stale reading).
+ */
+export function projectedOverrun(spend: number, max: number | null, window: { start: number; ms: number }, now: number): SpendProjection | null {
+  if (max === null || !(max > 0) || !(spend > 0) || spend >= max || !(window.ms > 0)) return null;
+  const elapsed = now - window.start;
+  if (elapsed < window.ms * MIN_PROJECTION_ELAPSED_FRACTION || elapsed > window.ms) return null;
+  const projectedSpend = (spend / elapsed) * window.ms;
+  if (!(projectedSpend > max)) return null;
+  return { projectedSpend, exceededAt: window.start + (elapsed * max) / spend };
+}

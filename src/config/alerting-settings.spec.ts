@@ -41,11 +41,12 @@ describe('alerting settings (general_settings.alerting …)', () => {
     const { alerting, warnings } = load('  alerting: ["webhook"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
     expect(alerting).toMatchObject({
       enabled: true,
-      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'],
+      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'llm_requests_hanging', 'outage_alerts', 'spend_reports'],
       webhookUrl: 'http://127.0.0.1:1/hook',
       budgetThresholds: [50, 80, 95, 100],
       slowRequestSeconds: 300,
       outage: { ttlMs: 60_000, minor: 5, major: 10 },
+      spendReport: { intervalMs: 7 * 86_400_000, emails: [] },
     });
     expect(warnings).toEqual([]);
   });
@@ -63,13 +64,15 @@ describe('alerting settings (general_settings.alerting …)', () => {
       cooldown_deployment: ['https://hooks.slack.test/ops'],
       new_virtual_key_created: ['https://hooks.slack.test/ops'],
       llm_too_slow: ['https://hooks.slack.test/ops'],
+      llm_requests_hanging: ['https://hooks.slack.test/ops'],
       outage_alerts: ['https://hooks.slack.test/ops'],
+      spend_reports: ['https://hooks.slack.test/ops'],
     });
     expect(alerting?.slowRequestSeconds).toBe(120);
   });
 
   it('should take email as a channel, and accept types it does not build with a warning', () => {
-    const { alerting, warnings } = load('  alerting: ["email", "webhook"]\n  alert_types: ["budget_alerts", "llm_requests_hanging"]', {
+    const { alerting, warnings } = load('  alerting: ["email", "webhook"]\n  alert_types: ["budget_alerts", "fallback_reports"]', {
       WEBHOOK_URL: 'http://127.0.0.1:1/hook',
       SMTP_HOST: 'smtp.example',
       SMTP_SENDER_EMAIL: 'gw@example.com',
@@ -77,7 +80,15 @@ describe('alerting settings (general_settings.alerting …)', () => {
     expect(alerting?.types).toEqual(['budget_alerts']);
     expect(alerting?.email).toBe(true);
     expect(warnings.join('\n')).not.toContain('email');
-    expect(warnings.join('\n')).toContain('llm_requests_hanging not built');
+    expect(warnings.join('\n')).toContain('fallback_reports not built');
+  });
+
+  it('should take spend_report_frequency (LiteLLM) and spend_report_emails (Tollgate), and refuse bad ones', () => {
+    const { alerting } = load('  alerting: ["webhook"]\n  spend_report_frequency: "1d"\n  spend_report_emails: ["fin@example.com", "fin@example.com"]', {
+      WEBHOOK_URL: 'http://127.0.0.1:1/hook',
+    });
+    expect(alerting?.spendReport).toEqual({ intervalMs: 86_400_000, emails: ['fin@example.com'] });
+    expect(() => load('  alerting: ["webhook"]\n  spend_report_emails: ["not-an-address"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' })).toThrow(/spend_report_emails/);
   });
 
   it('should take budget_alert_thresholds (Tollgate) sorted and deduplicated', () => {

@@ -1,4 +1,5 @@
 import type { GeneralSettingsDto, RouterSettingsDto } from './config.schema';
+import { parseDuration } from '../common/duration';
 import type { AlertingSettings, BuiltAlertType } from './config.types';
 
 type Env = Record<string, string | undefined>;
@@ -30,10 +31,21 @@ export const LITELLM_ALERT_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** What Tollgate sends; the default of `alert_types`. */
-export const BUILT_ALERT_TYPES: readonly BuiltAlertType[] = ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'];
+export const BUILT_ALERT_TYPES: readonly BuiltAlertType[] = [
+  'budget_alerts',
+  'cooldown_deployment',
+  'new_virtual_key_created',
+  'llm_too_slow',
+  'llm_requests_hanging',
+  'outage_alerts',
+  'spend_reports',
+];
 
 /** 50, 80 and 95 % warn; 100 % is the budget crossed (LiteLLM's `budget_crossed`). */
 export const DEFAULT_BUDGET_ALERT_THRESHOLDS: readonly number[] = [50, 80, 95, 100];
+
+/** LiteLLM's default `spend_report_frequency` (its weekly spend report). */
+export const DEFAULT_SPEND_REPORT_FREQUENCY = '7d';
 
 /** LiteLLM's default `alerting_threshold` (seconds). */
 export const DEFAULT_ALERTING_THRESHOLD_SECONDS = 300;
@@ -81,6 +93,7 @@ export function readAlertingSettings(general: GeneralSettingsDto, router: Router
   const byType = readAlertToWebhookUrl(general.alert_to_webhook_url, problems);
   const budgetThresholds = readThresholds(general.budget_alert_thresholds, problems);
   const outage = readOutageArgs(general.alerting_args, problems, warnings);
+  const spendReport = readSpendReport(general, problems);
 
   const slackDefault = present(env.SLACK_WEBHOOK_URL);
   if (slackDefault !== undefined && !isHttpUrl(slackDefault)) problems.push('SLACK_WEBHOOK_URL: must be an http(s) URL');
@@ -112,7 +125,22 @@ export function readAlertingSettings(general: GeneralSettingsDto, router: Router
     slowRequestSeconds: general.alerting_threshold ?? DEFAULT_ALERTING_THRESHOLD_SECONDS,
     cooldownAlertIntervalMs: Math.max(MIN_COOLDOWN_ALERT_INTERVAL_MS, cooldownSeconds * 1000),
     outage,
+    spendReport,
   };
+}
+
+/** LiteLLM's `spend_report_frequency` (`1d`, `7d` …; the schema checked its shape) and Tollgate's `spend_report_emails`. */
+function readSpendReport(general: GeneralSettingsDto, problems: string[]): AlertingSettings['spendReport'] {
+  const intervalMs = parseDuration(general.spend_report_frequency ?? DEFAULT_SPEND_REPORT_FREQUENCY) ?? parseDuration(DEFAULT_SPEND_REPORT_FREQUENCY)!;
+  if (intervalMs < 3_600_000) problems.push('general_settings.spend_report_frequency: must be at least 1h');
+  const value: unknown = general.spend_report_emails;
+  if (value === undefined || value === null) return { intervalMs, emails: [] };
+  const valid = Array.isArray(value) && value.every((item) => typeof item === 'string' && /^[^@\s]+@[^@\s]+$/.test(item.trim()));
+  if (!valid) {
+    problems.push('general_settings.spend_report_emails: must be a list of email addresses');
+    return { intervalMs, emails: [] };
+  }
+  return { intervalMs, emails: [...new Set((value as string[]).map((item) => item.trim()))] };
 }
 
 function readOutageArgs(value: unknown, problems: string[], warnings: string[]): AlertingSettings['outage'] {

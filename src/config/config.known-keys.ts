@@ -175,6 +175,8 @@ export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   // Tollgate's own: percentages of a max budget that send a budget alert (default 50, 80, 95, 100).
   'budget_alert_thresholds',
   'spend_report_frequency',
+  // Tollgate's own: addresses the spend_reports summary is mailed to (alerting: ["email"]).
+  'spend_report_emails',
   'pass_through_endpoints',
   'proxy_batch_write_at',
   'proxy_budget_rescheduler_min_time',

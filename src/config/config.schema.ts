@@ -424,6 +424,7 @@ export class GeneralSettingsDto implements GeneralSettings {
   @StringList() alerting?: string[];
   @StringList() alert_types?: string[];
   @PositiveNumber() alerting_threshold?: number;
+  @DurationText() spend_report_frequency?: string;
   @NestedList(() => PassThroughEndpointDto) pass_through_endpoints?: PassThroughEndpointDto[];
   @PositiveNumber() proxy_batch_write_at?: number;
   @PositiveNumber() proxy_budget_rescheduler_min_time?: number;

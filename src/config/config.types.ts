@@ -427,7 +427,7 @@ export interface DocsSettings {
 }
 
 /** The alert types Tollgate builds, by LiteLLM's `AlertType` names. */
-export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created' | 'llm_too_slow' | 'outage_alerts';
+export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created' | 'llm_too_slow' | 'llm_requests_hanging' | 'outage_alerts' | 'spend_reports';
 
 /**
  * `general_settings.alerting` and its companions, resolved: where each alert type goes and which are on. An
@@ -445,8 +445,10 @@ export interface AlertingSettings {
   readonly email: boolean;
   /** Percentages of a max budget that alert once per budget window (Tollgate's `budget_alert_thresholds`). */
   readonly budgetThresholds: readonly number[];
-  /** `alerting_threshold` (seconds): a successful call slower than this sends `llm_too_slow`. */
+  /** `alerting_threshold` (seconds): a successful call slower than this sends `llm_too_slow`; one unanswered this long, `llm_requests_hanging`. */
   readonly slowRequestSeconds: number;
+  /** `spend_reports`: how often the spend summary goes out (LiteLLM's `spend_report_frequency`, ms) and to whom by mail. */
+  readonly spendReport: { readonly intervalMs: number; readonly emails: readonly string[] };
   /** `max(router_settings.cooldown_time, 60 s)` (ms): at most one cooldown or slow alert per deployment in it. */
   readonly cooldownAlertIntervalMs: number;
   /**

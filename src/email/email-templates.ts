@@ -51,6 +51,15 @@ export interface BudgetAlertFacts {
   readonly percent: number;
 }
 
+/** `spend_reports` by mail: the same lines as the Slack report, one paragraph each. */
+export function spendReportEmail(branding: EmailBranding, recipient: string, title: string, lines: readonly string[]): RenderedEmail {
+  return {
+    subject: `${branding.brand}: ${title}`,
+    html: layout(branding, recipient, lines.map((line) => `<p style="margin:0 0 12px">${escapeHtml(line)}</p>`).join('')),
+    text: textLayout(branding, recipient, lines),
+  };
+}
+
 export function budgetAlertEmail(branding: EmailBranding, facts: BudgetAlertFacts): RenderedEmail {
   const reached = facts.percent >= 100 ? 'has reached its budget' : `has used ${facts.percent}% of its budget`;
   const lines = [`${capitalise(facts.subject)} ${reached}.`, `Spend: ${usd(facts.spend)} of ${usd(facts.maxBudget)}.`];

@@ -10,6 +10,12 @@ import type { FallbackTry, UpstreamAttempt } from '../routing/router.service';
 export interface CallObserver {
   /** False when nothing listens (no `prometheus` callback): the pipeline then builds no SettledCall at all. */
   readonly active: boolean;
+  /**
+   * A request/response call started (the pipeline's `run()`, before admission and routing; realtime sessions are not
+   * told). Runs on the request path: O(1) in-memory work only, no await, never throws. Optional: only observers that
+   * watch calls in flight (alerting's `llm_requests_hanging`) implement it; `settled` with the same `callId` ends it.
+   */
+  started?(callId: string, requestedModel: string): void;
   /** Runs on the request path's tail: O(1) in-memory work only, no await, never throws. */
   settled(call: SettledCall): void;
 }
@@ -44,6 +50,8 @@ export interface SettledCallBudget {
 }
 
 export interface SettledCall {
+  /** The call's id (`x-litellm-call-id`), as `started` was told it. */
+  readonly callId: string;
   /** The route template that served it (`/v1/chat/completions`), when an HTTP edge did. */
   readonly route: string | null;
   /** The model the client asked for. */

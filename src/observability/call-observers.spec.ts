@@ -49,4 +49,22 @@ describe(CallObservers.name, () => {
     expect(() => observers.settled(call)).not.toThrow();
     expect(seen).toHaveLength(1);
   });
+
+  it('should tell started calls to the observers that watch them only, and survive one that throws', () => {
+    const started: string[] = [];
+    const watcher = (fail: boolean): CallObserver => ({
+      active: true,
+      started: (callId, requestedModel) => {
+        if (fail) throw new Error('observer bug');
+        started.push(`${callId}:${requestedModel}`);
+      },
+      settled: () => undefined,
+    });
+    const observers = new CallObservers(observer(true, []) as LitellmMetrics);
+    observers.register(watcher(true));
+    observers.register(watcher(false));
+    observers.register({ ...watcher(false), active: false });
+    expect(() => observers.started('call-1', 'gpt-group')).not.toThrow();
+    expect(started).toEqual(['call-1:gpt-group']);
+  });
 });

@@ -24,6 +24,7 @@ function metricsWith(prometheus: Partial<PrometheusSettings>, live = new InMemor
 
 function aCall(overrides: Partial<SettledCall> = {}): SettledCall {
   return {
+    callId: 'call-1',
     route: '/v1/chat/completions',
     requestedModel: 'gpt-group',
     deployment,

@@ -115,6 +115,7 @@ export class CallPipeline {
     // Set first, so error responses name the call too and a client can find its (failure) row.
     call.headers['x-litellm-call-id'] = call.requestId;
     nameCallInLogs(call.requestId);
+    if (this.observer.active) this.observer.started?.(call.requestId, call.model ?? '');
     if (this.tracer.enabled) log.trace = this.traceOf(operation, call);
     let streamOwnsRecord = false;
     try {
@@ -665,6 +666,7 @@ export class CallPipeline {
         });
       }
       this.observer.settled({
+        callId: call.requestId,
         route: call.route ?? null,
         requestedModel: call.model ?? log.answeredModel ?? '',
         // A failed routed call's row keeps the deployment it was priced on; its metrics name the last one tried.
