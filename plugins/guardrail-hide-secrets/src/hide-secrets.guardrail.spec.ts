@@ -83,9 +83,11 @@ describe('hide-secrets guardrail', () => {
       'keywords with colons': 'password: '.repeat(100_000),
     };
 
-    it.each(Object.keys(inputs))('should never block the event loop for 50 ms on %s', async (name) => {
+    // A backtracking pattern on 1 MB blocks for seconds; a slice here takes a few ms. The bound leaves room for a
+    // loaded two-core CI machine (50 ms failed there under parallel suites) while still catching the regression.
+    it.each(Object.keys(inputs))('should never block the event loop for 200 ms on %s', async (name) => {
       const text = inputs[name];
-      expect(await bestOf(3, () => longestBlockingMs(() => redactSecretsInSlices(text)))).toBeLessThan(50);
+      expect(await bestOf(3, () => longestBlockingMs(() => redactSecretsInSlices(text)))).toBeLessThan(200);
     });
 
     it('should never cut a private key block between two slices', async () => {
