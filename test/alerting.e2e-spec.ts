@@ -225,6 +225,22 @@ describe('Alerting (e2e): budget, new key and cooldown alerts to a webhook and S
     expect(outages[0].event_message).toMatch(/^Minor Service Outage: .*2 errors .*HTTP 500 ×2/);
   });
 
+  it('should send new_internal_user_created once for a user /user/new creates', async () => {
+    const response = await fetch(`${gateway.url}/user/new`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'alerts-new-user', user_email: 'new-user@acme.example', max_budget: 7, auto_create_key: false }),
+    });
+    expect(response.status).toBe(200);
+    const created = () => receiver.events.filter((event) => event.alert_type === 'new_internal_user_created');
+    await eventually(created, (events) => events.length >= 1, 'a new-user alert');
+    await gateway.app.get(AlertingService).flush();
+    expect(created()).toEqual([
+      expect.objectContaining({ event: 'internal_user_created', event_group: 'internal_user', user_id: 'alerts-new-user', user_email: 'new-user@acme.example', max_budget: 7 }),
+    ]);
+    expect(receiver.slack.filter(({ text }) => text.startsWith('Alert type: `new_internal_user_created`') && text.includes('alerts-new-user'))).toHaveLength(1);
+  });
+
   it('should send llm_too_slow once for calls slower than alerting_threshold', async () => {
     const slow = () => receiver.events.filter((event) => event.alert_type === 'llm_too_slow' && event.model_id === 'slow-1');
     for (let i = 0; i < 2; i++) await client(MASTER_KEY).chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'hi' }] });

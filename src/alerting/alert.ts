@@ -7,6 +7,7 @@ export type AlertEvent =
   | 'soft_budget_crossed'
   | 'projected_limit_exceeded'
   | 'key_created'
+  | 'internal_user_created'
   | 'cooldown_deployment'
   | 'llm_too_slow'
   | 'llm_requests_hanging'

@@ -3,6 +3,7 @@ import { ObservabilityModule } from '../observability/observability.module';
 import { EmailModule } from '../email/email.module';
 import { KeysModule } from '../keys/keys.module';
 import { SpendModule } from '../spend/spend.module';
+import { TeamsModule } from '../teams/teams.module';
 import { ALERT_DELIVERY, AlertSender } from './alert-sender';
 import { AlertingMetrics } from './alerting.metrics';
 import { AlertingService } from './alerting.service';
@@ -15,7 +16,7 @@ import { SpendReports } from './spend-report';
  * observability and keys import nothing of it.
  */
 @Module({
-  imports: [ObservabilityModule, SpendModule, KeysModule, EmailModule],
+  imports: [ObservabilityModule, SpendModule, KeysModule, EmailModule, TeamsModule],
   providers: [{ provide: ALERT_DELIVERY, useValue: null }, AlertSender, SentAlerts, AlertingService, AlertingMetrics, SpendReports],
   exports: [AlertingService],
 })

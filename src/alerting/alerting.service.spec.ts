@@ -27,7 +27,16 @@ const deployment: Deployment = {
 const SETTINGS: AlertingSettings = {
   enabled: true,
   types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'outage_alerts'],
-  slack: { budget_alerts: [], cooldown_deployment: [], new_virtual_key_created: [], llm_too_slow: [], llm_requests_hanging: [], outage_alerts: [], spend_reports: [] },
+  slack: {
+    budget_alerts: [],
+    cooldown_deployment: [],
+    new_virtual_key_created: [],
+    new_internal_user_created: [],
+    llm_too_slow: [],
+    llm_requests_hanging: [],
+    outage_alerts: [],
+    spend_reports: [],
+  },
   webhookUrl: 'http://127.0.0.1:9/hook',
   email: false,
   budgetThresholds: [50, 80, 95, 100],

@@ -1,9 +1,10 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Optional, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { AlertingSettings, EmailSettings, TollgateConfig } from '../config/config.types';
 import type { CallObserver, SettledCall, SettledCallBudget, SettledCallParties } from '../observability/call-observer';
 import { CallObservers } from '../observability/call-observers';
 import { type CreatedKey, KeysService } from '../keys/keys.service';
+import { type CreatedUser, UsersService } from '../teams/users.service';
 import type { Deployment } from '../routing/deployment';
 import { UpstreamError } from '../routing/routing.errors';
 import { LiveSpendService } from '../spend/live-spend.service';
@@ -60,6 +61,11 @@ interface KeyNotice {
   readonly key: CreatedKey;
 }
 
+interface UserNotice {
+  readonly kind: 'user_created';
+  readonly user: CreatedUser;
+}
+
 interface HangingCalls {
   readonly kind: 'hanging';
   readonly requestedModel: string;
@@ -68,7 +74,7 @@ interface HangingCalls {
   readonly longestSeconds: number;
 }
 
-type Queued = BudgetCheck | CooldownNotice | KeyNotice | SlowResponse | ProviderError | HangingCalls;
+type Queued = BudgetCheck | CooldownNotice | KeyNotice | UserNotice | SlowResponse | ProviderError | HangingCalls;
 
 const GROUP: Record<SettledCallBudget['kind'], AlertEventGroup> = { key: 'key', team: 'team', user: 'internal_user' };
 const NAME: Record<SettledCallBudget['kind'], string> = { key: 'Key', team: 'Team', user: 'User' };
@@ -89,6 +95,7 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
   private readonly budgetsOn: boolean;
   private readonly cooldownsOn: boolean;
   private readonly keysOn: boolean;
+  private readonly usersOn: boolean;
   private readonly outagesOn: boolean;
   /** Provider errors per deployment in its current outage window (per instance). */
   private readonly outages = new Map<string, { start: number; errors: number; statuses: Map<number, number>; minorSent: boolean; majorSent: boolean }>();
@@ -125,12 +132,14 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     private readonly sender: AlertSender,
     private readonly keys: KeysService,
     private readonly mailer: Mailer,
+    @Optional() private readonly users?: UsersService,
   ) {
     this.emailSettings = config.email;
     this.settings = config.alerting?.enabled ? config.alerting : undefined;
     this.budgetsOn = this.settings?.types.includes('budget_alerts') ?? false;
     this.cooldownsOn = this.settings?.types.includes('cooldown_deployment') ?? false;
     this.keysOn = this.settings?.types.includes('new_virtual_key_created') ?? false;
+    this.usersOn = this.settings?.types.includes('new_internal_user_created') ?? false;
     this.outagesOn = this.settings?.types.includes('outage_alerts') ?? false;
     this.slowMs = this.settings?.types.includes('llm_too_slow') ? this.settings.slowRequestSeconds * 1000 : Number.POSITIVE_INFINITY;
     this.hangingMs = this.settings?.types.includes('llm_requests_hanging') ? this.settings.slowRequestSeconds * 1000 : Number.POSITIVE_INFINITY;
@@ -150,6 +159,11 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
     if (this.keysOn) {
       this.keys.onKeyCreated((key) => {
         if (!this.stopped && this.queue.push({ kind: 'key_created', key })) this.schedule();
+      });
+    }
+    if (this.usersOn) {
+      this.users?.onUserCreated((user) => {
+        if (!this.stopped && this.queue.push({ kind: 'user_created', user })) this.schedule();
       });
     }
   }
@@ -258,6 +272,7 @@ export class AlertingService implements CallObserver, OnModuleInit, BeforeApplic
         ...this.slowAlerts(batch),
         ...this.hangingAlerts(batch),
         ...batch.flatMap((item) => (item.kind === 'key_created' ? [keyCreatedAlert(item.key)] : [])),
+        ...batch.flatMap((item) => (item.kind === 'user_created' ? [userCreatedAlert(item.user)] : [])),
       ];
       try {
         alerts.push(...(await this.budgetAlerts(checks)));
@@ -552,6 +567,29 @@ function keyCreatedAlert(key: CreatedKey): Alert {
       event_group: 'key',
       event_message: message,
       alert_type: 'new_virtual_key_created',
+      threshold: null,
+    },
+  };
+}
+
+/** LiteLLM's `internal_user_created` webhook event and `new_internal_user_created` Slack alert. */
+function userCreatedAlert(user: CreatedUser): Alert {
+  const message = `Internal user ${user.userId}${user.userEmail ? ` (${user.userEmail})` : ''} created with role ${user.userRole}${
+    user.maxBudget === null ? '' : `, max budget $${user.maxBudget}`
+  }${user.createdBy ? ` by ${user.createdBy}` : ''}`;
+  return {
+    type: 'new_internal_user_created',
+    key: null,
+    text: slackText('new_internal_user_created', 'Low', message),
+    event: {
+      ...EMPTY_CALL_INFO,
+      max_budget: user.maxBudget,
+      user_id: user.userId,
+      user_email: user.userEmail,
+      event: 'internal_user_created',
+      event_group: 'internal_user',
+      event_message: message,
+      alert_type: 'new_internal_user_created',
       threshold: null,
     },
   };

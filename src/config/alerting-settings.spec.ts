@@ -41,7 +41,16 @@ describe('alerting settings (general_settings.alerting …)', () => {
     const { alerting, warnings } = load('  alerting: ["webhook"]', { WEBHOOK_URL: 'http://127.0.0.1:1/hook' });
     expect(alerting).toMatchObject({
       enabled: true,
-      types: ['budget_alerts', 'cooldown_deployment', 'new_virtual_key_created', 'llm_too_slow', 'llm_requests_hanging', 'outage_alerts', 'spend_reports'],
+      types: [
+        'budget_alerts',
+        'cooldown_deployment',
+        'new_virtual_key_created',
+        'new_internal_user_created',
+        'llm_too_slow',
+        'llm_requests_hanging',
+        'outage_alerts',
+        'spend_reports',
+      ],
       webhookUrl: 'http://127.0.0.1:1/hook',
       budgetThresholds: [50, 80, 95, 100],
       slowRequestSeconds: 300,
@@ -63,6 +72,7 @@ describe('alerting settings (general_settings.alerting …)', () => {
       budget_alerts: ['https://hooks.slack.test/finance'],
       cooldown_deployment: ['https://hooks.slack.test/ops'],
       new_virtual_key_created: ['https://hooks.slack.test/ops'],
+      new_internal_user_created: ['https://hooks.slack.test/ops'],
       llm_too_slow: ['https://hooks.slack.test/ops'],
       llm_requests_hanging: ['https://hooks.slack.test/ops'],
       outage_alerts: ['https://hooks.slack.test/ops'],

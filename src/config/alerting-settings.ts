@@ -35,6 +35,7 @@ export const BUILT_ALERT_TYPES: readonly BuiltAlertType[] = [
   'budget_alerts',
   'cooldown_deployment',
   'new_virtual_key_created',
+  'new_internal_user_created',
   'llm_too_slow',
   'llm_requests_hanging',
   'outage_alerts',

@@ -427,7 +427,8 @@ export interface DocsSettings {
 }
 
 /** The alert types Tollgate builds, by LiteLLM's `AlertType` names. */
-export type BuiltAlertType = 'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created' | 'llm_too_slow' | 'llm_requests_hanging' | 'outage_alerts' | 'spend_reports';
+export type BuiltAlertType =
+  'budget_alerts' | 'cooldown_deployment' | 'new_virtual_key_created' | 'new_internal_user_created' | 'llm_too_slow' | 'llm_requests_hanging' | 'outage_alerts' | 'spend_reports';
 
 /**
  * `general_settings.alerting` and its companions, resolved: where each alert type goes and which are on. An

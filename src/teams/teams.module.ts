@@ -29,6 +29,6 @@ import { StoreModule } from '../store/store.module';
   ],
   controllers: [TeamsController, UsersController, OrganizationsController],
   providers: [TeamsRepository, TeamViews, TeamsService, MembershipsService, UsersService, OrganizationsService, TeamDirectory],
-  exports: [TeamDirectory],
+  exports: [TeamDirectory, UsersService],
 })
 export class TeamsModule {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../common/access/caller';
 import type { GenerateKeyDto } from '../keys/dto/key-params.dto';
@@ -19,6 +19,7 @@ import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { TollgateConfig } from '../config/config.types';
 import { InvalidTeamRequestError, TeamNotFoundForUpdateError, UserNotFoundError, TeamsAccessDeniedError } from './teams.errors';
 import { TeamsRepository, UserChanges } from './teams.repository';
+import { UnitOfWork } from '../database/unit-of-work';
 import { TeamViews } from './team-views.service';
 import { windowOf, instant, adminContext, isSet, pythonList, windowEnd, validateBudget, seesEverything } from './team-rules';
 
@@ -26,10 +27,22 @@ import { windowOf, instant, adminContext, isSet, pythonList, windowEnd, validate
  * Internal users: `/user/*`. A user created with `/user/new` gets a key of its own unless asked not to; the proxy's
  * global budget is shown as LiteLLM's user `litellm-proxy-budget`.
  */
+/** A user just committed by `/user/new`, as in-process listeners (the `new_internal_user_created` alert) are told of it. */
+export interface CreatedUser {
+  readonly userId: string;
+  readonly userEmail: string | null;
+  readonly userRole: string;
+  readonly maxBudget: number | null;
+  /** The caller who created it (`default_user_id` for the master key). */
+  readonly createdBy: string | null;
+}
+
 @Injectable()
 export class UsersService {
   /** `litellm_settings.max_budget`: LiteLLM shows the proxy's global spend as the user `litellm-proxy-budget`. */
   private readonly proxyBudget: { max: number | null; duration: string | null; windowMs: number | null };
+  private readonly createdListeners: ((user: CreatedUser) => void)[] = [];
+  private readonly logger = new Logger('Users');
 
   constructor(
     private readonly repository: TeamsRepository,
@@ -38,6 +51,7 @@ export class UsersService {
     private readonly views: TeamViews,
     private readonly directory: TeamDirectory,
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
+    @Optional() private readonly db?: UnitOfWork,
   ) {
     const duration = config.litellm_settings.budget_duration ?? null;
     this.proxyBudget = { max: config.litellm_settings.max_budget ?? null, duration, windowMs: windowOf(duration) };
@@ -89,6 +103,7 @@ export class UsersService {
       await this.liveSpend.reset(SpendSubject.user(entity.userId), entity.spend, entity.budgetResetAt);
       return entity;
     });
+    this.announceCreated({ userId: saved.userId, userEmail: saved.userEmail, userRole: saved.userRole, maxBudget: saved.maxBudget, createdBy: auth?.userId ?? null });
     const row = toUserRow(saved, saved.spend, saved.budgetResetAt);
     if (body.auto_create_key === false) return { ...row, key: null };
     const generated = await this.keys.generate(
@@ -105,6 +120,26 @@ export class UsersService {
       'user_new',
     );
     return { ...row, key: generated.key, key_name: generated.key_name, key_alias: generated.key_alias, expires: generated.expires, token: generated.token_id };
+  }
+
+  /** Calls `listener` after each user `/user/new` creates, once committed; listeners must not throw or wait. */
+  onUserCreated(listener: (user: CreatedUser) => void): void {
+    this.createdListeners.push(listener);
+  }
+
+  private announceCreated(user: CreatedUser): void {
+    if (this.createdListeners.length === 0) return;
+    const notify = (): void => {
+      for (const listener of this.createdListeners) {
+        try {
+          listener(user);
+        } catch (error) {
+          this.logger.error(`user_created listener failed: ${error instanceof Error ? error.name : typeof error}`);
+        }
+      }
+    };
+    if (this.db) this.db.afterCommit(notify);
+    else notify();
   }
 
   /**
