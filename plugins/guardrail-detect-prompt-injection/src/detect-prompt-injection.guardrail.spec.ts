@@ -49,10 +49,12 @@ describe('detect-prompt-injection guardrail', () => {
     expect((await scoreInjectionInSlices(text)).score).toBeGreaterThanOrEqual(1);
   });
 
-  it('should never block the event loop for 50 ms on a 1 MB prompt and adversarial repeats', async () => {
+  // A backtracking pattern on 1 MB blocks for seconds; a slice takes a few ms. 50 ms failed on the two-core CI machine
+  // (90 ms, a GC pause), so the bound leaves room for that while still catching the regression.
+  it('should never block the event loop for 200 ms on a 1 MB prompt and adversarial repeats', async () => {
     const sut = await detectPromptInjection.create({}, init);
     for (const text of ['ignore '.repeat(150_000), 'a'.repeat(1_000_000), 'ignore all previous '.repeat(50_000)]) {
-      expect(await bestOf(3, () => longestBlockingMs(async () => sut.preCall!(userInput(text), testContext())))).toBeLessThan(50);
+      expect(await bestOf(3, () => longestBlockingMs(async () => sut.preCall!(userInput(text), testContext())))).toBeLessThan(200);
     }
   });
 });
