@@ -18,6 +18,22 @@ const LOCAL = '^(src|plugins|migrations|test)/';
 module.exports = {
   forbidden: [
     {
+      name: 'ui-is-only-a-client',
+      comment:
+        'The admin UI (ui/) is a browser app that talks to the gateway over HTTP, typed by the generated ' +
+        'ui/src/api/schema.d.ts: it imports nothing from src/, plugins/ or migrations/ (and src/ nothing from ui/).',
+      severity: 'error',
+      from: { path: '^ui/' },
+      to: { path: '^(src|plugins|migrations|test)/' },
+    },
+    {
+      name: 'gateway-never-imports-the-ui',
+      comment: 'src/ui serves the built files of ui/dist; no gateway code imports the UI sources.',
+      severity: 'error',
+      from: { path: '^(src|plugins|migrations)/' },
+      to: { path: '^ui/' },
+    },
+    {
       name: 'plugins-see-only-the-sdk',
       comment:
         'DESIGN, Guardrail packages and Module contracts/Guardrails: "every guardrail is its own package under plugins/ ' +

@@ -8,9 +8,9 @@ import tseslint from 'typescript-eslint';
 const tests = ['**/*.spec.ts', 'test/**'];
 
 export default defineConfig(
-  globalIgnores(['**/node_modules/', '**/dist/', 'coverage/', 'bench/out/', '.tollgate/', '**/.api-report/']),
+  globalIgnores(['**/node_modules/', '**/dist/', 'coverage/', 'bench/out/', '.tollgate/', '**/.api-report/', 'test-output/', 'ui/src/api/schema.d.ts']),
   {
-    files: ['**/*.{ts,js,mjs,cjs}'],
+    files: ['**/*.{ts,tsx,js,mjs,cjs}'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     languageOptions: { globals: globals.node },
@@ -24,6 +24,7 @@ export default defineConfig(
     // consistent-type-imports needs it too: with emitDecoratorMetadata on, a class that only types a Nest
     // constructor parameter is a value import, and the rule knows that only from the program.
     files: ['**/*.ts'],
+    ignores: ['ui/**'],
     languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -51,6 +52,16 @@ export default defineConfig(
     ignores: ['src/config/**', ...tests],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/config reads process.env (DESIGN, Module contracts).' }],
+    },
+  },
+  {
+    // The admin UI (ui/): browser code, bundled by Vite, typed by its own tsconfig (ui/tsconfig.json). The
+    // recommended rules above apply as they are, the house import style too.
+    files: ['ui/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-explicit-any': 'error',
     },
   },
   {

@@ -24,6 +24,7 @@ import { SecretsModule } from './secrets/secrets.module';
 import { SpendModule } from './spend/spend.module';
 import { SpendReportsModule } from './reports/spend-reports.module';
 import { TeamsModule } from './teams/teams.module';
+import { UiModule } from './ui/ui.module';
 
 @Module({})
 export class AppModule {
@@ -54,6 +55,7 @@ export class AppModule {
         ResponsesModule,
         DocsModule,
         RobotsModule,
+        UiModule,
       ],
     };
   }

@@ -1,0 +1,119 @@
+import { Button, Menu } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap } from '../api/client';
+import type { components } from '../api/schema';
+import { DataTable } from '../components/DataTable';
+import { EntityForm, type Field } from '../components/EntityForm';
+import { money, PageHeader, pageSlice, StatusBadge, useAction } from '../components/common';
+import { useSession } from '../session';
+
+type Customer = components['schemas']['CustomerRowDto'];
+type NewCustomer = components['schemas']['NewCustomerDto'];
+type UpdateCustomer = components['schemas']['UpdateCustomerDto'];
+
+const PAGE_SIZE = 25;
+
+const CUSTOMER_FIELDS: readonly Field<keyof NewCustomer>[] = [
+  { name: 'user_id', label: 'End-user id', kind: 'text', required: true, createOnly: true },
+  { name: 'alias', label: 'Alias', kind: 'text' },
+  { name: 'default_model', label: 'Default model', kind: 'text' },
+  { name: 'allowed_model_region', label: 'Allowed region', kind: 'select', options: ['eu', 'us'] },
+  { name: 'budget_id', label: 'Budget id', kind: 'text' },
+  { name: 'max_budget', label: 'Max budget (USD)', kind: 'number', min: 0 },
+  { name: 'soft_budget', label: 'Soft budget (USD)', kind: 'number', min: 0 },
+  { name: 'budget_duration', label: 'Budget duration', kind: 'text' },
+  { name: 'tpm_limit', label: 'TPM limit', kind: 'number', min: 0, decimals: false },
+  { name: 'rpm_limit', label: 'RPM limit', kind: 'number', min: 0, decimals: false },
+  { name: 'max_parallel_requests', label: 'Max parallel requests', kind: 'number', min: 0, decimals: false },
+];
+
+export function CustomersPage() {
+  const session = useSession();
+  const act = useAction();
+  const [page, setPage] = useState(1);
+  const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Customer | null>(null);
+  const customers = useQuery({ queryKey: ['customers'], queryFn: async () => unwrap(await api.GET('/customer/list')) });
+  const shown = pageSlice(customers.data, page, PAGE_SIZE);
+  const block = (row: Customer) =>
+    act(row.blocked ? 'End user unblocked' : 'End user blocked', async () =>
+      row.blocked
+        ? unwrap(await api.POST('/customer/unblock', { body: { user_ids: [row.user_id] } }))
+        : unwrap(await api.POST('/customer/block', { body: { user_ids: [row.user_id] } })),
+    );
+
+  return (
+    <>
+      <PageHeader title="End users">{session.isAdmin && <Button onClick={() => setCreating(true)}>Create end user</Button>}</PageHeader>
+      <DataTable
+        label="customers"
+        rows={shown.rows}
+        rowKey={(row) => row.user_id}
+        loading={customers.isFetching}
+        page={page}
+        totalPages={shown.totalPages}
+        total={shown.total}
+        onPage={setPage}
+        columns={[
+          { key: 'id', label: 'End-user id', render: (row) => row.user_id },
+          { key: 'alias', label: 'Alias', render: (row) => row.alias ?? '—' },
+          { key: 'region', label: 'Region', render: (row) => row.allowed_model_region ?? 'any' },
+          { key: 'spend', label: 'Spend / budget', render: (row) => `${money(row.spend)} / ${money(row.litellm_budget_table?.max_budget)}` },
+          { key: 'status', label: 'Status', render: (row) => <StatusBadge blocked={row.blocked} /> },
+          {
+            key: 'actions',
+            label: '',
+            render: (row) =>
+              session.isAdmin && (
+                <Menu>
+                  <Menu.Target>
+                    <Button size="xs" variant="default">
+                      Actions
+                    </Button>
+                  </Menu.Target>
+                  <Menu.Dropdown>
+                    <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
+                    <Menu.Item onClick={() => void block(row)}>{row.blocked ? 'Unblock' : 'Block'}</Menu.Item>
+                    <Menu.Item
+                      color="red"
+                      onClick={() => void act('End user deleted', async () => unwrap(await api.POST('/customer/delete', { body: { user_ids: [row.user_id] } })))}
+                    >
+                      Delete
+                    </Menu.Item>
+                  </Menu.Dropdown>
+                </Menu>
+              ),
+          },
+        ]}
+      />
+      {creating && (
+        <EntityForm
+          title="Create end user"
+          opened
+          onClose={() => setCreating(false)}
+          fields={CUSTOMER_FIELDS}
+          submitLabel="Create"
+          onSubmit={async (body) => {
+            unwrap(await api.POST('/customer/new', { body: body as NewCustomer }));
+            await act('End user created', async () => undefined);
+          }}
+        />
+      )}
+      {editing && (
+        <EntityForm
+          title={`Edit ${editing.alias ?? editing.user_id}`}
+          opened
+          editing
+          onClose={() => setEditing(null)}
+          fields={CUSTOMER_FIELDS}
+          initial={{ ...editing, ...editing.litellm_budget_table }}
+          onSubmit={async (body) => {
+            unwrap(await api.POST('/customer/update', { body: { ...(body as UpdateCustomer), user_id: editing.user_id } }));
+            await act('End user saved', async () => undefined);
+          }}
+        />
+      )}
+    </>
+  );
+}
