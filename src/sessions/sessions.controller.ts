@@ -8,7 +8,7 @@ import { requestValidationPipe } from '../common/http/request-validation.pipe';
 import { LoginDto, LogoutResponseDto, SessionInfoDto } from './dto/session.dto';
 import { clearedSessionCookie, sessionCookie } from './session-cookie';
 import { sameSecret } from './session-tokens';
-import { CrossSiteLoginError, CsrfTokenError, SessionExpiredError } from './sessions.errors';
+import { CrossSiteLoginError, CsrfTokenError, NotLoggedInError } from './sessions.errors';
 import { UiSessions, type SessionInfo } from './ui-sessions.service';
 
 /** Where LiteLLM's form login sends the browser. */
@@ -29,7 +29,10 @@ export class SessionsController {
   @UsePipes(requestValidationPipe())
   @ApiOperation({ summary: 'Log in to the Admin UI; sets the HttpOnly session cookie (tollgate_session) and returns the csrf token' })
   @ApiBody({ type: LoginDto })
-  @ApiOkResponse({ type: SessionInfoDto, headers: { 'set-cookie': { description: 'tollgate_session=…; Path=/; HttpOnly; SameSite=Strict (+ Secure over TLS)', schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    type: SessionInfoDto,
+    headers: { 'set-cookie': { description: 'tollgate_session=…; Path=/; HttpOnly; SameSite=Strict (+ Secure over TLS)', schema: { type: 'string' } } },
+  })
   async loginJson(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: LoginDto): Promise<SessionInfo> {
     assertSameOrigin(request);
     const { sessionId, info } = await this.sessions.logIn(body.username, body.password, request.clientIp ?? request.ip ?? null);
@@ -60,7 +63,7 @@ export class SessionsController {
   @ApiOkResponse({ type: SessionInfoDto })
   async info(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionInfo> {
     const found = await this.sessions.sessionOf(request);
-    if (!found) throw new SessionExpiredError();
+    if (!found) throw new NotLoggedInError();
     reply.header('cache-control', 'no-store');
     return this.sessions.describe(found.session);
   }

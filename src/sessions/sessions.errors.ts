@@ -25,6 +25,13 @@ export class SessionExpiredError extends DomainError {
   }
 }
 
+/** `/session/info` without a live session: the UI shows its login page. */
+export class NotLoggedInError extends DomainError {
+  constructor() {
+    super('GW_AUTH_INVALID_KEY', 'Not logged in to the UI, or the session has ended: log in with POST /v2/login.', { status: 401, type: 'auth_error' });
+  }
+}
+
 /** An unsafe request authenticated by the session cookie without the session's `x-csrf-token`. */
 export class CsrfTokenError extends DomainError {
   constructor() {

@@ -31,7 +31,7 @@ export class UserFieldsDto {
     writeOnly: true,
     minLength: 1,
     maxLength: 1024,
-    description: 'Admin UI login password (stored hashed, never returned); setting it ends the user\'s open UI sessions',
+    description: "Admin UI login password (stored hashed, never returned); setting it ends the user's open UI sessions",
   })
   @IsOptional()
   @IsString()
