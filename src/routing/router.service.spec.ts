@@ -6,6 +6,7 @@ import { PricingService } from '../catalog/pricing.service';
 import type { Deployment } from './deployment';
 import { ModelRegistry } from './model-registry.service';
 import { Router, routingFactsOf, type Attempt, type RouteRequest } from './router.service';
+import { RouterPolicyHolder, routerPolicyOf } from './router-policy';
 import { NoDeploymentsAvailableError, NoEligibleDeploymentError, UpstreamError } from './routing.errors';
 import { InMemoryCounterStore } from '../store/in-memory-counter-store';
 import { StoreRouterState } from './state/store-router-state';
@@ -30,7 +31,7 @@ function seeded(seed = 42): () => number {
   };
 }
 
-function routerFor(yaml: string): { sut: Router; clock: FakeClock; state: StoreRouterState; delays: number[] } {
+function routerFor(yaml: string): { sut: Router; clock: FakeClock; state: StoreRouterState; delays: number[]; policies: RouterPolicyHolder } {
   const dir = mkdtempSync(join(tmpdir(), 'router-spec-'));
   writeFileSync(join(dir, 'config.yaml'), yaml);
   const config = loadConfig({ configPath: join(dir, 'config.yaml'), env: {} });
@@ -38,14 +39,15 @@ function routerFor(yaml: string): { sut: Router; clock: FakeClock; state: StoreR
   const store = new InMemoryCounterStore(clock);
   store.close();
   const state = new StoreRouterState(store, clock);
-  const sut = new Router(new ModelRegistry(config), new PricingService(), state, clock, config);
+  const policies = new RouterPolicyHolder(routerPolicyOf(config));
+  const sut = new Router(new ModelRegistry(config, policies), new PricingService(), state, clock, policies);
   sut.random = seeded();
   const delays: number[] = [];
   sut.sleep = async (ms) => {
     delays.push(ms);
     clock.advance(ms);
   };
-  return { sut, clock, state, delays };
+  return { sut, clock, state, delays, policies };
 }
 
 function request(model: string, extra: Partial<RouteRequest> = {}, body: Record<string, unknown> = {}): RouteRequest {
