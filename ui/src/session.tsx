@@ -1,7 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useContext, type ReactNode } from 'react';
 import { api, setCsrfToken, unwrap } from './api/client';
-import type { SessionInfo, UserRole } from './api/contract';
+import type { components } from './api/schema';
+
+type SessionInfo = components['schemas']['SessionInfoDto'];
+type UserRole = SessionInfo['user_role'];
 
 export interface Session extends SessionInfo {
   /** May change anything the proxy admin may (the server still checks every call). */

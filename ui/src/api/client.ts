@@ -28,9 +28,14 @@ const session: Middleware = {
     if (csrfToken && UNSAFE.has(request.method)) request.headers.set('x-csrf-token', csrfToken);
     return request;
   },
-  onResponse({ request, response }) {
+  async onResponse({ request, response }) {
     const path = new URL(request.url).pathname;
-    if (response.status === 401 && !SESSION_PATHS.includes(path)) onUnauthorized();
+    // The API answers 401 both for "no session" and (as LiteLLM does) for a role that may not make a change: only
+    // the first sends the user to the login page.
+    if (response.status === 401 && !SESSION_PATHS.includes(path)) {
+      const session = await fetch('/session/info', { credentials: 'same-origin' });
+      if (session.status === 401) onUnauthorized();
+    }
     return response;
   },
 };

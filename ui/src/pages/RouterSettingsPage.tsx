@@ -1,13 +1,13 @@
 import { Alert, Card, List, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api, messageOf, unwrap } from '../api/client';
-import type { RouterSettingsField } from '../api/contract';
+import type { components } from '../api/schema';
 import { EntityForm, type Field } from '../components/EntityForm';
 import { JsonBlock, PageHeader, useAction } from '../components/common';
 import { useSession } from '../session';
 
 /** An input for one router setting, from the type /router/settings reports. */
-function inputFor(setting: RouterSettingsField): Field {
+function inputFor(setting: components['schemas']['RouterSettingsFieldDto']): Field {
   const base = { name: setting.field_name, label: setting.field_name, description: setting.field_description };
   const type = setting.field_type.toLowerCase();
   if (setting.options && setting.options.length > 0) return { ...base, kind: 'select', options: setting.options };
