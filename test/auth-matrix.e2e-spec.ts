@@ -59,6 +59,7 @@ const POLICY: Record<string, Policy> = {
   'GET /v2/model/info': 'llm',
   'GET /model_group/info': 'llm',
   'GET /health/readiness/details': 'llm',
+  'GET /guardrails/list': 'llm',
 
   'GET /health': 'admin',
   'POST /model/new': 'admin',

@@ -280,6 +280,20 @@ describe('Guardrails (e2e, openai SDK → gateway → mock upstream)', () => {
       const { data } = await ask('hi there', {}, key);
       expect(data.choices[0].message.content).toContain('hi there');
     });
+
+    it('should list the loaded guardrails to any key, without their vendor settings', async () => {
+      const key = await keyWith({});
+      const listed = await apiClient(() => gateway.url, key).get<{ guardrails: { guardrail_name: string; litellm_params: Body; guardrail_info: Body }[] }>('/guardrails/list');
+      expect(listed.status).toBe(200);
+      const byName = new Map(listed.body.guardrails.map((entry) => [entry.guardrail_name, entry]));
+      expect([...byName.keys()]).toEqual(expect.arrayContaining(['hide_secrets', 'banned_keywords', 'output-keywords', 'flaky-open']));
+      expect(byName.get('output-keywords')?.litellm_params).toEqual({ guardrail: 'banned-keywords', mode: expect.arrayContaining(['post_call']), default_on: false });
+      expect(byName.get('output-keywords')?.litellm_params.mode).not.toContain('pre_call');
+      expect(byName.get('hide_secrets')?.litellm_params).toMatchObject({ default_on: true });
+      expect(byName.get('flaky-open')?.guardrail_info).toMatchObject({ package_name: 'tollgate-guardrail-flaky', on_error: 'fail_open', config_form: 'guardrails' });
+      expect(JSON.stringify(listed.body)).not.toContain('forbidden-word');
+      expect(JSON.stringify(listed.body)).not.toContain('behavior');
+    });
   });
 
   describe('plugins that misbehave', () => {

@@ -6,9 +6,11 @@ import { GUARDRAIL_CHECK_DURATION, GUARDRAIL_CHECKS_TOTAL, GuardrailMetrics } fr
 import { GuardrailRegistry } from './guardrail-registry';
 import { GUARDRAIL_REGISTRY } from './guardrails.tokens';
 import { GuardrailsService } from './guardrails.service';
+import { GuardrailsController } from './guardrails.controller';
 
 /** Loads the configured guardrail plugins at boot (a bad one stops boot) and runs them for the gateway. */
 @Module({
+  controllers: [GuardrailsController],
   providers: [
     {
       provide: GUARDRAIL_REGISTRY,
