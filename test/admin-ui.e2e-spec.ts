@@ -24,6 +24,9 @@ model_list:
 litellm_settings:
   store_audit_logs: true
   public_model_groups: [gpt-4o]
+guardrails:
+  - guardrail_name: no-secrets-out
+    litellm_params: { guardrail: hide-secrets, mode: post_call, default_on: false }
 `;
 
 interface Problems {
@@ -292,8 +295,17 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
       await page.waitForLoadState('networkidle');
       await shoot(name);
     }
+    // The loaded guardrail, where it applies.
+    expect(await page.getByRole('row', { name: /no-secrets-out/ }).textContent()).toContain('hide-secrets');
     await page.goto(`${gateway.url}/ui/models`);
     await page.getByRole('tab', { name: 'Analytics' }).click();
+    // Per-model analytics from the ledger: the calls made above, with their latency, and a daily chart.
+    const gpt = page.getByRole('table', { name: 'model-analytics' }).getByRole('row', { name: /^gpt-4o/ });
+    await gpt.waitFor();
+    expect(Number((await gpt.locator('td').nth(1).textContent()) ?? '0')).toBeGreaterThanOrEqual(1);
+    await page.getByRole('combobox', { name: 'Daily figures for' }).click();
+    await page.getByRole('option', { name: 'gpt-4o', exact: true }).click();
+    await page.getByText('gpt-4o: requests and failures per day').waitFor();
     await page.waitForLoadState('networkidle');
     await shoot('15-model-analytics');
   });

@@ -1,9 +1,5 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { ContractPaths } from './contract';
 import type { paths } from './schema';
-
-/** The generated schema, plus the contract's routes it does not have yet (contract.d.ts). */
-export type ApiPaths = Omit<ContractPaths, keyof paths> & paths;
 
 /** The session's CSRF token (from POST /v2/login or GET /session/info), sent on every unsafe request. */
 let csrfToken: string | null = null;
@@ -41,7 +37,7 @@ const session: Middleware = {
 };
 
 /** The typed client: every path, body and answer comes from the gateway's /openapi.json (schema.d.ts). */
-export const api = createClient<ApiPaths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
+export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
 api.use(session);
 
 /** The OpenAI error envelope every failing route answers with. */

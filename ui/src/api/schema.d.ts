@@ -890,6 +890,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/guardrails/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The loaded guardrails: name, plugin, phases, default_on and failure mode (vendor settings are never shown) */
+        get: operations["getGuardrailsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1230,6 +1247,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/model/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per model group: requests, failures, average latency and latency per output token, spend, tokens (default: the last 30 days) */
+        get: operations["getModelAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/model/analytics/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per day (every day of the range): requests, failures, latency, latency per output token, spend; one model group or all */
+        get: operations["getModelAnalyticsDaily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/model/delete": {
         parameters: {
             query?: never;
@@ -1256,6 +1307,23 @@ export interface paths {
         };
         /** Deployments the caller may use, credentials stripped (one with ?litellm_model_id=) */
         get: operations["getModelInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/model/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** LiteLLM's model metrics: average seconds per output token per day and deployment (default: the last 30 days) */
+        get: operations["getModelMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3563,6 +3631,47 @@ export interface components {
             /** @description Highest spend first */
             spend_per_tag: components["schemas"]["TagSpendEntryDto"][];
         };
+        GuardrailListDto: {
+            guardrails: components["schemas"]["GuardrailListEntryDto"][];
+        };
+        GuardrailListEntryDto: {
+            guardrail_info: components["schemas"]["GuardrailListInfoDto"];
+            /** @example output-secrets */
+            guardrail_name: string;
+            litellm_params: components["schemas"]["GuardrailListParamsDto"];
+        };
+        GuardrailListInfoDto: {
+            /** @description What switches it on: always, by request, by key or team */
+            activation: string;
+            /**
+             * @description Which config form declared it
+             * @enum {string}
+             */
+            config_form: "callbacks" | "legacy" | "guardrails";
+            /** @enum {string} */
+            on_error: "fail_closed" | "fail_open";
+            /** @example @tollgate/guardrail-hide-secrets */
+            package_name: string;
+            priority: number;
+            /** @description How long one check may take */
+            timeout_ms: number;
+        };
+        GuardrailListParamsDto: {
+            /** @description Runs on every request unless switched off */
+            default_on: boolean;
+            /**
+             * @description The plugin's id
+             * @example hide-secrets
+             */
+            guardrail: string;
+            /**
+             * @description The phases it runs in
+             * @example [
+             *       "pre_call"
+             *     ]
+             */
+            mode: string[];
+        };
         ImageDto: {
             /** @description With response_format=b64_json */
             b64_json?: string;
@@ -3867,6 +3976,40 @@ export interface components {
             user_email?: string | null;
             user_id?: string | null;
         };
+        ModelAnalyticsDailyDto: {
+            /** @description Every day of the range, oldest first */
+            data: components["schemas"]["ModelAnalyticsDayDto"][];
+        };
+        ModelAnalyticsDayDto: {
+            /** @description Milliseconds; null when no successful uncached call measured it */
+            avg_latency_ms: number | null;
+            /** @description Milliseconds; null when no successful uncached call measured it */
+            avg_latency_per_output_token_ms: number | null;
+            /** @example 2024-05-01 */
+            date: string;
+            failures: number;
+            requests: number;
+            /** @description USD */
+            spend: number;
+        };
+        ModelAnalyticsDto: {
+            data: components["schemas"]["ModelAnalyticsEntryDto"][];
+        };
+        ModelAnalyticsEntryDto: {
+            /** @description Milliseconds; null when no successful uncached call measured it */
+            avg_latency_ms: number | null;
+            /** @description Average over calls with output tokens of latency ÷ completion tokens, ms */
+            avg_latency_per_output_token_ms: number | null;
+            completion_tokens: number;
+            /** @description Calls that ended in an error */
+            failures: number;
+            /** @description The model name callers send (a proxy model group, or the requested model when none matched) */
+            model_group: string;
+            prompt_tokens: number;
+            requests: number;
+            /** @description USD */
+            spend: number;
+        };
         ModelCardDto: {
             created: number;
             id: string;
@@ -3960,6 +4103,15 @@ export interface components {
             data: components["schemas"]["ModelCardDto"][];
             /** @example list */
             object: string;
+        };
+        ModelMetricsDto: {
+            all_api_bases: string[];
+            /** @description One entry per day: `date` and, per deployment (its api base when a URL, else its model), average seconds per output token */
+            data: ({
+                date?: string;
+            } & {
+                [key: string]: number | string;
+            })[];
         };
         ModelSpendDetailDto: {
             model: string;
@@ -7522,6 +7674,34 @@ export interface operations {
             };
         };
     };
+    getGuardrailsList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refused: the OpenAI error envelope, HTTP status = int(error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuardrailListDto"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: {
@@ -8167,6 +8347,74 @@ export interface operations {
             };
         };
     };
+    getModelAnalytics: {
+        parameters: {
+            query?: {
+                /** @description Last day, YYYY-MM-DD (UTC), inclusive */
+                end_date?: string;
+                /** @description First day, YYYY-MM-DD (UTC) */
+                start_date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refused: the OpenAI error envelope, HTTP status = int(error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelAnalyticsDto"];
+                };
+            };
+        };
+    };
+    getModelAnalyticsDaily: {
+        parameters: {
+            query?: {
+                /** @description Last day, YYYY-MM-DD (UTC), inclusive */
+                end_date?: string;
+                /** @description The model group (the model name callers send); all groups together when absent */
+                model_group?: string;
+                /** @description First day, YYYY-MM-DD (UTC) */
+                start_date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refused: the OpenAI error envelope, HTTP status = int(error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelAnalyticsDailyDto"];
+                };
+            };
+        };
+    };
     postModelDelete: {
         parameters: {
             query?: never;
@@ -8225,6 +8473,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelInfoResponseDto"];
+                };
+            };
+        };
+    };
+    getModelMetrics: {
+        parameters: {
+            query?: {
+                /** @description Only this model group */
+                _selected_model_group?: string;
+                /** @description Last day, inclusive: YYYY-MM-DD or an ISO-8601 instant (its UTC day); default today */
+                endTime?: string;
+                /** @description First day: YYYY-MM-DD or an ISO-8601 instant (its UTC day); default 30 days ago */
+                startTime?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refused: the OpenAI error envelope, HTTP status = int(error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelMetricsDto"];
                 };
             };
         };

@@ -33,8 +33,9 @@ export function money(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `$${value.toFixed(value < 1 ? 4 : 2)}`;
 }
 
-export function listOf(values: readonly (string | null)[] | null | undefined): ReactNode {
-  if (!values || values.length === 0) return <Text c="dimmed">all</Text>;
+/** Badges for a list; `empty` says what no entry means (for models and routes: every one). */
+export function listOf(values: readonly (string | null)[] | null | undefined, empty = 'all'): ReactNode {
+  if (!values || values.length === 0) return <Text c="dimmed">{empty}</Text>;
   return (
     <Group gap={4}>
       {values.map((value) => (
