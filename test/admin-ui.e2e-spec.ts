@@ -272,10 +272,17 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
       ['LiteLLM_Config', 'updated'],
     ] as const) {
       await page.getByLabel('table_name').fill(tableName);
-      await table.getByRole('row', { name: new RegExp(`${tableName}.*${action}`) }).first().waitFor();
+      await table
+        .getByRole('row', { name: new RegExp(`${tableName}.*${action}`) })
+        .first()
+        .waitFor();
     }
     await page.getByLabel('table_name').fill('LiteLLM_VerificationToken');
-    await table.getByRole('row', { name: /LiteLLM_VerificationToken/ }).first().getByRole('button', { name: 'Detail' }).click();
+    await table
+      .getByRole('row', { name: /LiteLLM_VerificationToken/ })
+      .first()
+      .getByRole('button', { name: 'Detail' })
+      .click();
     const detail = page.getByTestId('audit-detail');
     await detail.waitFor();
     expect(await detail.textContent()).toContain('ui-made-key');
@@ -339,7 +346,7 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
     });
     // 401 as LiteLLM answers a role that may not change this (the session itself stays valid), or 403.
     expect(refused.every((status) => status === 401 || status === 403)).toBe(true);
-    expect((await page.evaluate(async () => (await fetch('/session/info')).status))).toBe(200);
+    expect(await page.evaluate(async () => (await fetch('/session/info')).status)).toBe(200);
     const router = await api.get<{ current_values: Record<string, unknown> }>('/router/settings');
     expect(router.body.current_values.routing_strategy).toBe('least-busy');
   });
