@@ -4,10 +4,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The guardrail packages are npm workspaces: npm ci links them into node_modules/@tollgate.
 COPY plugins ./plugins
+# So is the admin UI (ui/): its package.json before npm ci, its sources before the build (which writes ui/dist).
+COPY ui/package.json ./ui/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
+COPY ui ./ui
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -16,6 +19,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/plugins ./plugins
+COPY --from=build /app/ui/package.json ./ui/
+COPY --from=build /app/ui/dist ./ui/dist
 COPY package.json ./
 COPY bin ./bin
 COPY config/demo.yaml ./config/config.yaml
