@@ -27,6 +27,10 @@ const POLICY: Record<string, Policy> = {
   'GET /public/model_hub': 'public',
   'GET /public/model_hub/info': 'public',
   'GET /ui/model_hub_table': 'public',
+  // The admin UI's page and assets (its data comes from the API, with the caller's own rights).
+  'GET /ui': 'public',
+  'GET /ui/*': 'public',
+  'GET /ui/assets/{name}': 'public',
   'POST /model_group/make_public': 'admin',
   // Admin UI login: public routes that check credentials or the session cookie themselves.
   'POST /v2/login': 'public',
