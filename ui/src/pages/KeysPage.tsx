@@ -93,7 +93,7 @@ export function KeysPage() {
     <>
       <PageHeader title="Keys">{session.canEditKeys && <Button onClick={() => setCreating(true)}>Create key</Button>}</PageHeader>
       <Group mb="sm">
-        <TextInput placeholder="Search by alias" aria-label="Search by alias" value={alias} onChange={(event) => filter(setAlias)(event.currentTarget.value)} />
+        <TextInput placeholder="Alias (exact)" aria-label="Search by alias" value={alias} onChange={(event) => filter(setAlias)(event.currentTarget.value)} />
         <TextInput placeholder="Team id" aria-label="Filter by team" value={team} onChange={(event) => filter(setTeam)(event.currentTarget.value)} />
         <TextInput placeholder="User id" aria-label="Filter by user" value={user} onChange={(event) => filter(setUser)(event.currentTarget.value)} />
       </Group>
