@@ -12,8 +12,9 @@ const TIMED = `"status" = 'success' AND NOT "cache_hit"`;
  * Latency sums count only calls the model answered (successes that were not cache hits); the per-output-token
  * sum only those among them with completion tokens, as LiteLLM's `/model/metrics` averages it.
  *
- * Indexes for the Admin UI's list pages at 500,000 keys (alias and key-name search, newest-first paging) and
- * for the audit log's newest-first page.
+ * `tollgate_spend_team_days` does the same per team (`''` for calls without one) for the daily team chart.
+ *
+ * Also indexes for the Admin UI's list pages in the order they page (end users and users, oldest first).
  */
 export class SpendModelDays1764940000000 implements MigrationInterface {
   name = 'SpendModelDays1764940000000';
@@ -41,9 +42,26 @@ export class SpendModelDays1764940000000 implements MigrationInterface {
       INSERT INTO "tollgate_spend_model_days" ("day", "model_group", "model", "api_base", "requests", "failures", "timed_requests",
         "latency_ms_sum", "token_timed_requests", "latency_per_token_ms_sum", "spend", "prompt_tokens", "completion_tokens")
       SELECT ${MODEL_DAY_AGGREGATES} FROM "tollgate_spend_logs" GROUP BY 1, 2, 3, 4`);
+    await queryRunner.query(`
+      CREATE TABLE "tollgate_spend_team_days" (
+        "day" DATE NOT NULL,
+        "team_id" TEXT NOT NULL,
+        "spend" DOUBLE PRECISION NOT NULL DEFAULT 0,
+        "requests" BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY ("day", "team_id")
+      )`);
+    await queryRunner.query(`
+      INSERT INTO "tollgate_spend_team_days" ("day", "team_id", "spend", "requests")
+      SELECT ("start_time" AT TIME ZONE 'UTC')::date, COALESCE("team_id", ''), sum("spend"), count(*) FROM "tollgate_spend_logs" GROUP BY 1, 2`);
+    // /customer/list and /user/list page oldest first: an index in that order reads one page, not every row.
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "tollgate_end_users_created_at" ON "tollgate_end_users" ("created_at", "user_id")`);
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "tollgate_users_created_at" ON "tollgate_users" ("created_at", "user_id")`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX IF EXISTS "tollgate_users_created_at"`);
+    await queryRunner.query(`DROP INDEX IF EXISTS "tollgate_end_users_created_at"`);
+    await queryRunner.query(`DROP TABLE "tollgate_spend_team_days"`);
     await queryRunner.query(`DROP TABLE "tollgate_spend_model_days"`);
   }
 }

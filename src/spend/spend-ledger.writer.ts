@@ -98,6 +98,10 @@ const COUNTER_UPDATES = `
       "latency_per_token_ms_sum" = d."latency_per_token_ms_sum" + EXCLUDED."latency_per_token_ms_sum",
       "spend" = d."spend" + EXCLUDED."spend", "prompt_tokens" = d."prompt_tokens" + EXCLUDED."prompt_tokens",
       "completion_tokens" = d."completion_tokens" + EXCLUDED."completion_tokens"),
+  team_days AS (
+    INSERT INTO "tollgate_spend_team_days" AS d ("day", "team_id", "spend", "requests")
+    SELECT ("start_time" AT TIME ZONE 'UTC')::date, COALESCE("team_id", ''), sum("spend"), count(*) FROM applied GROUP BY 1, 2
+    ON CONFLICT ("day", "team_id") DO UPDATE SET "spend" = d."spend" + EXCLUDED."spend", "requests" = d."requests" + EXCLUDED."requests"),
   global AS (
     INSERT INTO "tollgate_budget_counters" AS g ("entity_type", "entity_id", "spend")
     SELECT 'user', 'litellm-proxy-budget', sum("spend") FROM applied HAVING sum("spend") > 0
