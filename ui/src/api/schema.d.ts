@@ -469,7 +469,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List every customer, oldest first */
+        /** List every customer, oldest first; or one page of them with page / page_size */
         get: operations["getCustomerList"];
         put?: never;
         post?: never;
@@ -605,7 +605,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List every customer, oldest first */
+        /** List every customer, oldest first; or one page of them with page / page_size */
         get: operations["getEndUserList"];
         put?: never;
         post?: never;
@@ -6771,7 +6771,12 @@ export interface operations {
     };
     getCustomerList: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page number, from 1 (with page_size: one page instead of every customer) */
+                page?: number;
+                /** @description Customers per page (default 50 when page is given) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7029,7 +7034,12 @@ export interface operations {
     };
     getEndUserList: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page number, from 1 (with page_size: one page instead of every customer) */
+                page?: number;
+                /** @description Customers per page (default 50 when page is given) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
