@@ -50,6 +50,8 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
   let createdKey = '';
 
   const shoot = async (name: string): Promise<void> => {
+    // From the top, or the fixed header is drawn where the page was scrolled to.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   };
   const open = async (path: string, heading: string): Promise<void> => {
@@ -277,6 +279,12 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
         .first()
         .waitFor();
     }
+    await page.getByLabel('table_name').fill('');
+    await table
+      .getByRole('row', { name: /LiteLLM_Config/ })
+      .first()
+      .waitFor();
+    await shoot('08-audit');
     await page.getByLabel('table_name').fill('LiteLLM_VerificationToken');
     await table
       .getByRole('row', { name: /LiteLLM_VerificationToken/ })
@@ -286,7 +294,7 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
     const detail = page.getByTestId('audit-detail');
     await detail.waitFor();
     expect(await detail.textContent()).toContain('ui-made-key');
-    await shoot('08-audit');
+    await shoot('08-audit-detail');
   });
 
   it('should photograph the other pages with their data', async () => {

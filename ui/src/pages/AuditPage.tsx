@@ -107,14 +107,14 @@ export function AuditPage() {
         {detail.isFetching && <Loader />}
         {detail.data && (
           <Stack data-testid="audit-detail">
-            <Text size="sm">
+            <Text size="sm" style={{ wordBreak: 'break-all' }}>
               #{detail.data.seq} · {detail.data.table_name} · {detail.data.action} · {detail.data.object_id} · by {detail.data.changed_by ?? '—'}
             </Text>
             <Text fw={600}>Before</Text>
             <JsonBlock value={detail.data.before_value} />
             <Text fw={600}>After</Text>
             <JsonBlock value={detail.data.updated_values} />
-            <Text size="xs" c="dimmed">
+            <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
               row hash {detail.data.row_hash} · previous {detail.data.prev_hash}
             </Text>
           </Stack>
