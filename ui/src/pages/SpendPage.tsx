@@ -3,10 +3,15 @@ import { BarChart } from '@mantine/charts';
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { api, messageOf, unwrap } from '../api/client';
-import { PageHeader } from '../components/common';
+import type { components } from '../api/schema';
+import { DataTable } from '../components/DataTable';
+import { money, PageHeader } from '../components/common';
 import { daysAgo, today } from '../dates';
 
 const TOP = 10;
+const PAGE_SIZE = 25;
+
+type SpendLog = components['schemas']['SpendLogDto'];
 
 function ChartCard({ title, children, error }: { title: string; children: ReactNode; error?: unknown }) {
   return (
@@ -24,6 +29,7 @@ const usd = (value: number) => `$${value.toFixed(4)}`;
 export function SpendPage() {
   const [start, setStart] = useState(daysAgo(30));
   const [end, setEnd] = useState(today());
+  const [page, setPage] = useState(1);
   const range = { start_date: start, end_date: end };
 
   const byDay = useQuery({
@@ -38,6 +44,13 @@ export function SpendPage() {
     queryKey: ['spend-end-user', start, end],
     queryFn: async () => unwrap(await api.GET('/global/spend/end_users', { params: { query: { startTime: start, endTime: end } } })),
   });
+
+  // Without dates /spend/logs answers the calls themselves, newest first, a page at a time.
+  const logs = useQuery({
+    queryKey: ['spend-logs', page],
+    queryFn: async () => unwrap(await api.GET('/spend/logs', { params: { query: { page, limit: PAGE_SIZE } } })),
+  });
+  const calls = (logs.data ?? []).filter((row): row is SpendLog => 'request_id' in row);
 
   const days = (byDay.data ?? []).map((day) => {
     const teams = 'teams' in day ? day.teams : [];
@@ -95,6 +108,31 @@ export function SpendPage() {
             />
           </ChartCard>
         </SimpleGrid>
+        <Card withBorder>
+          <Text fw={600} mb="sm">
+            Recent calls
+          </Text>
+          {logs.error && <Alert color="red">{messageOf(logs.error)}</Alert>}
+          <DataTable
+            label="spend-logs"
+            rows={calls}
+            rowKey={(row) => row.request_id}
+            loading={logs.isFetching}
+            page={page}
+            totalPages={calls.length === PAGE_SIZE ? page + 1 : page}
+            onPage={setPage}
+            columns={[
+              { key: 'when', label: 'When', render: (row) => new Date(row.startTime).toLocaleString() },
+              { key: 'model', label: 'Model group', render: (row) => row.model_group ?? row.model },
+              { key: 'status', label: 'Status', render: (row) => row.status },
+              { key: 'tokens', label: 'Tokens in / out', render: (row) => `${row.prompt_tokens} / ${row.completion_tokens}` },
+              { key: 'spend', label: 'Spend', render: (row) => money(row.spend) },
+              { key: 'team', label: 'Team', render: (row) => row.team_id ?? '—' },
+              { key: 'user', label: 'End user', render: (row) => row.end_user ?? '—' },
+              { key: 'tags', label: 'Tags', render: (row) => row.request_tags.join(', ') },
+            ]}
+          />
+        </Card>
       </Stack>
     </>
   );
