@@ -257,7 +257,11 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
     expect(await page.getByTestId('chart-By key').textContent()).toContain('ui-made-key');
     await page.getByTestId('chart-Spend by day').locator('.recharts-bar-rectangle, .recharts-rectangle').first().waitFor();
     // The calls themselves, a server page at a time.
-    await page.getByRole('table', { name: 'spend-logs' }).getByRole('row', { name: /gpt-4o.*success/ }).first().waitFor();
+    await page
+      .getByRole('table', { name: 'spend-logs' })
+      .getByRole('row', { name: /gpt-4o.*success/ })
+      .first()
+      .waitFor();
     await shoot('07-spend');
     const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
     const csv = await page.evaluate(async (url) => (await fetch(url!)).text(), href);
