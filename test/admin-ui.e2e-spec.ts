@@ -303,6 +303,38 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
     await shoot('08-audit-detail');
   });
 
+  it('should search keys on the server, and create a team with a member and a role', async () => {
+    await open('/keys', 'Keys');
+    await page.getByLabel('Search by alias').fill('ui-made-key');
+    await page.getByRole('row', { name: /ui-made-key/ }).waitFor();
+    await page.getByLabel('Search by alias').fill('no-such-alias');
+    await page.getByText('Nothing here yet.').waitFor();
+
+    await open('/teams', 'Teams');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    const form = page.getByRole('form', { name: 'Create team' });
+    await form.getByLabel('Team id', { exact: true }).fill('ui-team');
+    await form.getByLabel('Alias', { exact: true }).fill('UI Team');
+    await form.getByLabel('Max budget (USD)', { exact: true }).fill('100');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await saved('Team created');
+    await page
+      .getByRole('row', { name: /UI Team/ })
+      .getByRole('button', { name: 'Actions' })
+      .click();
+    await page.getByRole('menuitem', { name: 'Add member' }).click();
+    const member = page.getByRole('form', { name: 'Add a member to UI Team' });
+    await member.getByLabel('User id', { exact: true }).fill('ui-viewer-teammate');
+    await member.getByRole('combobox', { name: /Role/ }).click();
+    await page.getByRole('option', { name: 'admin' }).click();
+    await member.getByRole('button', { name: 'Add' }).click();
+    await saved('Member added');
+    await page.getByRole('row', { name: /ui-viewer-teammate \(admin\)/ }).waitFor();
+    const team = await api.get<{ team_info: { members_with_roles: { user_id: string; role: string }[]; max_budget: number } }>('/team/info?team_id=ui-team');
+    expect(team.body.team_info.max_budget).toBe(100);
+    expect(team.body.team_info.members_with_roles).toContainEqual(expect.objectContaining({ user_id: 'ui-viewer-teammate', role: 'admin' }));
+  });
+
   it('should photograph the other pages with their data', async () => {
     for (const [path, heading, name] of [
       ['/teams', 'Teams', '09-teams'],
