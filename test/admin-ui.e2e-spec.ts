@@ -51,7 +51,7 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
 
   const shoot = async (name: string): Promise<void> => {
     // From the top, or the fixed header is drawn where the page was scrolled to.
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   };
   const open = async (path: string, heading: string): Promise<void> => {
