@@ -10,7 +10,7 @@ export function setCsrfToken(token: string | null): void {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Answers that are about the session itself: a 401 there is the answer, not a reason to leave the page. */
-const SESSION_PATHS = ['/v2/login', '/session/info', '/logout'];
+const SESSION_PATHS = ['/v2/login', '/login', '/session/info', '/logout'];
 
 /** What to do when the gateway says the session is gone (set by the app: go to the login page). */
 let onUnauthorized: () => void = () => undefined;
