@@ -132,6 +132,16 @@ litellm_settings:
       expect(match).not.toBeNull();
       const info = await withCookie(url(), 'GET', '/session/info', `tollgate_session=${match![1]}`);
       expect(JSON.parse(info.text)).toMatchObject({ user_id: 'default_user_id', user_role: 'proxy_admin' });
+      // A script that asks for JSON gets the session instead of the redirect.
+      const scripted = await fetch(`${url()}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'x-forwarded-for': '198.51.100.2' },
+        body: new URLSearchParams({ username: 'admin', password: MASTER_KEY }).toString(),
+        redirect: 'manual',
+      });
+      expect(scripted.status).toBe(200);
+      expect(scripted.headers.get('set-cookie')).toMatch(COOKIE);
+      expect(await scripted.json()).toMatchObject({ user_id: 'default_user_id', user_role: 'proxy_admin', csrf_token: expect.any(String) });
     });
 
     it('should refuse wrong credentials with one generic 401, whichever part was wrong', async () => {
