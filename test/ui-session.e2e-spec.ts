@@ -1,4 +1,7 @@
 import { apiClient } from './support/api-client';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-ui-session-master';
@@ -132,6 +135,16 @@ litellm_settings:
       expect(match).not.toBeNull();
       const info = await withCookie(url(), 'GET', '/session/info', `tollgate_session=${match![1]}`);
       expect(JSON.parse(info.text)).toMatchObject({ user_id: 'default_user_id', user_role: 'proxy_admin' });
+      // A script that asks for JSON gets the session instead of the redirect.
+      const scripted = await fetch(`${url()}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'x-forwarded-for': '198.51.100.2' },
+        body: new URLSearchParams({ username: 'admin', password: MASTER_KEY }).toString(),
+        redirect: 'manual',
+      });
+      expect(scripted.status).toBe(200);
+      expect(scripted.headers.get('set-cookie')).toMatch(COOKIE);
+      expect(await scripted.json()).toMatchObject({ user_id: 'default_user_id', user_role: 'proxy_admin', csrf_token: expect.any(String) });
     });
 
     it('should refuse wrong credentials with one generic 401, whichever part was wrong', async () => {
@@ -369,6 +382,63 @@ general_settings:
       }
       await sleep(Math.max(0, end - Date.now()) + 100);
       expect((await withCookie(url(), 'GET', '/key/list', session.cookie)).status).toBe(401);
+    });
+  });
+
+  /**
+   * Two instances on one PostgreSQL server (its LISTEN/NOTIFY is the invalidation bus without Redis): a logout or a
+   * new password on A ends the session on B at once. Needs a server (DATABASE_URL, as CI's server run sets it).
+   */
+  const describeShared = process.env.DATABASE_URL ? describe : describe.skip;
+  describeShared('on two instances sharing the database', () => {
+    let a: TestGateway;
+    let b: TestGateway;
+    let secondDir: string;
+
+    beforeAll(async () => {
+      const yaml = `
+general_settings:
+  master_key: ${MASTER_KEY}
+`;
+      a = await startGateway(yaml);
+      secondDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-b-'));
+      b = await startGateway(yaml, { storage: { dataDir: secondDir, databaseUrl: a.storage.databaseUrl } });
+    });
+    afterAll(async () => {
+      await b?.close();
+      await a?.close();
+      if (a) discardStorage(a.storage);
+      if (secondDir) rmSync(secondDir, { recursive: true, force: true });
+    });
+
+    /** Polls `gateway` with the cookie until it is refused; the time it took, or Infinity after `withinMs`. */
+    async function refusedWithin(gateway: TestGateway, cookie: string, withinMs: number): Promise<number> {
+      const started = Date.now();
+      while (Date.now() - started < withinMs) {
+        if ((await withCookie(gateway.url, 'GET', '/user/list', cookie)).status === 401) return Date.now() - started;
+        await sleep(20);
+      }
+      return Number.POSITIVE_INFINITY;
+    }
+
+    it('should end on B a session logged out on A, and a user session whose password changed on A', async () => {
+      const admin = await login(a.url, 'admin', MASTER_KEY);
+      expect((await withCookie(b.url, 'GET', '/user/list', admin.cookie)).status).toBe(200);
+      expect((await withCookie(b.url, 'POST', '/logout', admin.cookie, { csrf: admin.body.csrf_token })).status).toBe(200);
+      expect(await refusedWithin(a, admin.cookie, 1_000)).toBeLessThan(1_000);
+
+      const second = await login(b.url, 'admin', MASTER_KEY);
+      expect((await withCookie(a.url, 'GET', '/user/list', second.cookie)).status).toBe(200);
+      expect((await withCookie(a.url, 'POST', '/logout', second.cookie, { csrf: second.body.csrf_token })).status).toBe(200);
+      expect(await refusedWithin(b, second.cookie, 1_000)).toBeLessThan(1_000);
+
+      const master = (path: string, body: unknown): Promise<Response> =>
+        fetch(`${a.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await master('/user/new', { user_id: 'shared-user', user_role: 'proxy_admin_viewer', password: 'shared-password-1', auto_create_key: false })).status).toBe(200);
+      const user = await login(a.url, 'shared-user', 'shared-password-1');
+      expect((await withCookie(b.url, 'GET', '/user/list', user.cookie)).status).toBe(200);
+      expect((await master('/user/update', { user_id: 'shared-user', password: 'shared-password-2' })).status).toBe(200);
+      expect(await refusedWithin(b, user.cookie, 1_000)).toBeLessThan(1_000);
     });
   });
 });

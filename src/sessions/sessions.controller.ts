@@ -43,18 +43,22 @@ export class SessionsController {
 
   @Post('/login')
   @Route(RouteClass.Public, 'public_routes')
-  @HttpCode(303)
-  @ApiOperation({ summary: "LiteLLM's login form: opens the same session and redirects (303) to /ui/" })
+  @ApiOperation({ summary: "LiteLLM's login form: opens the same session; a browser is redirected (303) to /ui/, a client that accepts only JSON gets the session" })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ type: LoginDto })
+  @ApiOkResponse({ type: SessionInfoDto, description: 'Logged in, for a client whose Accept asks for JSON and not HTML: the session cookie is set' })
   @ApiResponse({ status: 303, description: 'Logged in: the session cookie is set and Location is /ui/' })
-  async loginForm(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async loginForm(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     assertSameOrigin(request);
     const { username, password } = formCredentials(request.body);
-    const { sessionId } = await this.sessions.logIn(username, password, request.clientIp ?? request.ip ?? null);
+    const { sessionId, info } = await this.sessions.logIn(username, password, request.clientIp ?? request.ip ?? null);
     reply.header('set-cookie', sessionCookie(sessionId, isTls(request)));
     reply.header('cache-control', 'no-store');
-    reply.header('location', UI_HOME);
+    if (wantsJson(request)) {
+      await reply.code(200).send(info);
+      return;
+    }
+    await reply.code(303).header('location', UI_HOME).send();
   }
 
   @Get('/session/info')
@@ -83,6 +87,12 @@ export class SessionsController {
     reply.header('set-cookie', clearedSessionCookie(isTls(request)));
     return { message: 'Logged out' };
   }
+}
+
+/** A script (Accept: application/json, no text/html) rather than a browser navigating. */
+function wantsJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
 }
 
 function isTls(request: FastifyRequest): boolean {
