@@ -1,8 +1,9 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RuntimeSettingsService } from '../src/settings/runtime-settings.service';
 import { startBuiltGateway, type BuiltGateway } from './support/built-gateway';
-import { discardStorage, freshStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
 import { type MockUpstreamProcess, startMockUpstreamProcess } from './support/mock-upstream.process';
 
 const MASTER_KEY = 'sk-settings-master-0000000000001234';
@@ -268,7 +269,7 @@ describe('Runtime settings (e2e): /config/update and friends over config.yaml, a
     let other: TestGateway | undefined;
     if (serverUrl) {
       // Two instances side by side: the second hears of the next change on the invalidation bus.
-      other = await startGateway(config(mock.baseUrl), { storage: { dataDir: (await freshStorage()).dataDir, databaseUrl: gateway.storage.databaseUrl } });
+      other = await startGateway(config(mock.baseUrl), { storage: { dataDir: mkdtempSync(join(tmpdir(), 'tollgate-settings-')), databaseUrl: gateway.storage.databaseUrl } });
       try {
         expect(currentValues(await call(other.url, 'GET', '/router/settings'))).toMatchObject({ max_fallbacks: 4, timeout: 120, num_retries: 1 });
         expect((await call(url, 'POST', '/config/update', { router_settings: { max_fallbacks: 2 } })).status).toBe(200);
