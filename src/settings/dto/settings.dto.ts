@@ -2,16 +2,16 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CONFIG_TYPES, type ConfigType } from '../runtime-fields';
 
 const SECTION = { type: 'object', additionalProperties: true } as const;
-/** A setting's value: whatever JSON the field takes (a number, a strategy name, a fallback list, a policy mapping). */
+/** A setting's value: whatever JSON the field takes; null (unset) on the string branch, where OpenAPI 3.0 wants it. */
 const JSON_VALUE = {
   oneOf: [
-    { type: 'string' },
+    { type: 'string', nullable: true },
     { type: 'number' },
     { type: 'boolean' },
     { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }] } },
     { type: 'object', additionalProperties: true },
   ],
-} as const;
+};
 
 export class ConfigUpdateDto {
   @ApiPropertyOptional({
