@@ -524,4 +524,41 @@ model_list:
     await sut.execute(request('g', { timeoutHeader: '3' }), run);
     expect(seen).toEqual([7000, 2000, 3000]);
   });
+
+  it('should follow a swapped policy from the next call: fallbacks, retries and deadlines without a new Router', async () => {
+    const yaml = `
+model_list:
+  - { model_name: broken, litellm_params: { model: mock/b }, model_info: { id: b } }
+  - { model_name: spare, litellm_params: { model: mock/s }, model_info: { id: s } }
+  - { model_name: timed, litellm_params: { model: mock/t, timeout: 9 }, model_info: { id: t } }
+  - { model_name: plain, litellm_params: { model: mock/p }, model_info: { id: p } }
+router_settings: { allowed_fails: 100 }
+`;
+    const { sut, policies } = routerFor(yaml);
+    const attempts: string[] = [];
+    const run = ({ deployment }: Attempt): Promise<string> => {
+      attempts.push(deployment.id);
+      if (deployment.id === 'b') failWith('upstream', 500)();
+      return Promise.resolve(deployment.id);
+    };
+    await expect(sut.execute(request('broken'), run)).rejects.toBeInstanceOf(UpstreamError);
+    expect(attempts).toEqual(['b']);
+
+    const dir = mkdtempSync(join(tmpdir(), 'router-spec-'));
+    writeFileSync(join(dir, 'config.yaml'), yaml);
+    const changed = loadConfig({ configPath: join(dir, 'config.yaml'), env: {} }).withOverrides?.({
+      router_settings: { num_retries: 2, fallbacks: [{ broken: ['spare'] }], timeout: 30 },
+    });
+    if (!changed) throw new Error('loadConfig gives withOverrides');
+    const before = sut.policy;
+    policies.swap(routerPolicyOf(changed));
+    expect(sut.policy).not.toBe(before);
+    attempts.length = 0;
+    const outcome = await sut.execute(request('broken'), run);
+    expect(attempts).toEqual(['b', 'b', 'b', 's']);
+    expect(outcome).toMatchObject({ value: 's', attemptedRetries: 2, attemptedFallbacks: 1 });
+    // The new default deadline reaches deployments without their own; one with its own timeout keeps it.
+    expect((await sut.execute(request('plain'), ok)).timeoutMs).toBe(30_000);
+    expect((await sut.execute(request('timed'), ok)).timeoutMs).toBe(9_000);
+  });
 });

@@ -9,11 +9,11 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
- * A copy of `value` safe to return or audit: every value under a secret-looking key is replaced by a mask keeping at
- * most the last four characters of a long string, and the user:password part of any URL is masked wherever it is.
+ * A copy of `value` safe to return or audit: every value under a secret-looking key is replaced by a mask (a long key
+ * or token keeps its last four characters), and the user:password part of any URL is masked wherever it is.
  */
 export function maskSecrets(value: unknown, key = ''): unknown {
-  if (key !== '' && isSecretName(key)) return maskValue(value);
+  if (key !== '' && isSecretName(key)) return maskValue(value, /key|token/i.test(key));
   if (typeof value === 'string') return value.replace(URL_WITH_CREDENTIALS, `$1${MASK}@`);
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item));
   if (typeof value === 'object' && value !== null) {
@@ -22,8 +22,9 @@ export function maskSecrets(value: unknown, key = ''): unknown {
   return value;
 }
 
-function maskValue(value: unknown): unknown {
+/** Keys and tokens keep a hint of four characters (which key is set); a password keeps none of its few characters. */
+function maskValue(value: unknown, hint: boolean): unknown {
   if (value === null || value === undefined || value === '') return value;
-  if (typeof value === 'string') return value.length >= 16 ? `${MASK}${value.slice(-4)}` : MASK;
+  if (typeof value === 'string') return hint && value.length >= 16 ? `${MASK}${value.slice(-4)}` : MASK;
   return MASK;
 }

@@ -64,7 +64,7 @@ export class SettingsController {
   @Get('/config/field/info')
   @Route(RouteClass.Management, 'management_routes', 'info_routes')
   @ApiOperation({ summary: 'One field: the value in force (secrets masked), and whether it is stored in the database' })
-  @ApiQuery({ name: 'field_name', required: true })
+  @ApiQuery({ name: 'field_name', required: true, type: String })
   @ApiQuery({ name: 'config_type', required: true, enum: CONFIG_TYPES })
   @ApiOkResponse({ type: ConfigFieldInfoDto })
   fieldInfo(@Query('field_name') fieldName: unknown, @Query('config_type') configType: unknown): ConfigFieldInfo {

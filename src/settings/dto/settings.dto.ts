@@ -2,6 +2,16 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CONFIG_TYPES, type ConfigType } from '../runtime-fields';
 
 const SECTION = { type: 'object', additionalProperties: true } as const;
+/** A setting's value: whatever JSON the field takes; null (unset) on the string branch, where OpenAPI 3.0 wants it. */
+const JSON_VALUE = {
+  oneOf: [
+    { type: 'string', nullable: true },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }] } },
+    { type: 'object', additionalProperties: true },
+  ],
+};
 
 export class ConfigUpdateDto {
   @ApiPropertyOptional({
@@ -26,7 +36,7 @@ export class ConfigUpdateResponseDto {
 
 export class ConfigFieldUpdateDto {
   @ApiProperty({ example: 'num_retries' }) field_name!: string;
-  @ApiProperty({ description: 'Any JSON value the field takes', example: 3 }) field_value!: unknown;
+  @ApiProperty({ ...JSON_VALUE, description: 'Any JSON value the field takes (e.g. 3)' }) field_value!: unknown;
   @ApiProperty({ enum: CONFIG_TYPES }) config_type!: ConfigType;
 }
 
@@ -37,10 +47,10 @@ export class ConfigFieldDeleteDto {
 
 export class ConfigFieldInfoDto {
   @ApiProperty() field_name!: string;
-  @ApiProperty({ description: 'The value in force (secrets masked); null when unset' }) field_value!: unknown;
+  @ApiProperty({ ...JSON_VALUE, description: 'The value in force (secrets masked); null when unset' }) field_value!: unknown;
   @ApiProperty({ description: 'Stored in the database over config.yaml' }) stored_in_db!: boolean;
   @ApiProperty({ enum: CONFIG_TYPES }) config_type!: ConfigType;
-  @ApiProperty({ nullable: true }) field_default_value!: unknown;
+  @ApiProperty({ ...JSON_VALUE }) field_default_value!: unknown;
   @ApiProperty({ description: 'Whether a change applies without a restart' }) applied_at_runtime!: boolean;
 }
 
@@ -48,9 +58,9 @@ export class ConfigListItemDto {
   @ApiProperty() field_name!: string;
   @ApiProperty({ enum: ['String', 'Integer', 'Float', 'Boolean', 'Dict', 'List', 'Unknown'] }) field_type!: string;
   @ApiProperty() field_description!: string;
-  @ApiProperty({ nullable: true }) field_value!: unknown;
+  @ApiProperty({ ...JSON_VALUE }) field_value!: unknown;
   @ApiProperty() stored_in_db!: boolean;
-  @ApiProperty({ nullable: true }) field_default_value!: unknown;
+  @ApiProperty({ ...JSON_VALUE }) field_default_value!: unknown;
   @ApiProperty() applied_at_runtime!: boolean;
 }
 
@@ -58,9 +68,9 @@ export class RouterSettingsFieldDto {
   @ApiProperty() field_name!: string;
   @ApiProperty({ enum: ['String', 'Integer', 'Float', 'Boolean', 'Dict', 'List'] }) field_type!: string;
   @ApiProperty() field_description!: string;
-  @ApiProperty({ nullable: true, description: 'The value in force (router_settings, else the litellm_settings equivalent); null when unset' })
+  @ApiProperty({ ...JSON_VALUE, description: 'The value in force (router_settings, else the litellm_settings equivalent); null when unset' })
   field_value!: unknown;
-  @ApiProperty({ nullable: true }) field_default_value!: unknown;
+  @ApiProperty({ ...JSON_VALUE }) field_default_value!: unknown;
   @ApiPropertyOptional({ type: [String] }) options?: string[];
 }
 
