@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     days: { type: 'string', default: '60' },
     repeat: { type: 'string', default: '7' },
     reuse: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'timeout-seconds': { type: 'string', default: '60' },
     out: { type: 'string', default: path.join(ROOT, 'bench/out/ui-scale.json') },
     help: { type: 'boolean', default: false },
   },
@@ -66,6 +68,7 @@ const N = {
   days: Number(args.days),
 };
 const REPEAT = Number(args.repeat);
+const TIMEOUT_MS = Number(args['timeout-seconds']) * 1000;
 const databaseUrl = new URL(args['database-url']);
 const databaseName = databaseUrl.pathname.slice(1);
 
@@ -326,7 +329,8 @@ async function timeRoutes() {
   const gateway = await startGateway();
   const results = [];
   try {
-    for (const [template, method] of routes()) {
+    const only = args.only?.split(',');
+    for (const [template, method] of routes().filter(([route]) => !only || only.some((prefix) => route.startsWith(prefix)))) {
       const route = template.replace(/__HASH__(sk-[\w-]+)/, (_, key) => createHash('sha256').update(key).digest('hex'));
       const samples = [];
       let repeats = REPEAT;
@@ -334,18 +338,35 @@ async function timeRoutes() {
       let bytes = 0;
       for (let i = 0; i <= REPEAT; i++) {
         const started = process.hrtime.bigint();
-        const response = await fetch(`${gateway.origin}${route}`, { method, headers: { authorization: `Bearer ${MASTER_KEY}` } });
-        const body = await response.arrayBuffer();
+        try {
+          const response = await fetch(`${gateway.origin}${route}`, {
+            method,
+            headers: { authorization: `Bearer ${MASTER_KEY}` },
+            signal: AbortSignal.timeout(TIMEOUT_MS),
+          });
+          bytes = (await response.arrayBuffer()).byteLength;
+          status = response.status;
+        } catch (error) {
+          if (error.name !== 'TimeoutError') throw error;
+          status = 'timeout';
+          samples.push(TIMEOUT_MS);
+          break;
+        }
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        status = response.status;
-        bytes = body.byteLength;
         if (i > 0) samples.push(ms); // the first request warms caches and the connection pool
         // A route that takes seconds is timed once more, not REPEAT times: the table is about which ones are slow.
         if (i === 0 && ms > SLOW_MS) repeats = 1;
         if (i > 0 && samples.length >= repeats) break;
       }
       samples.sort((a, b) => a - b);
-      const row = { route: template.replace('__HASH__', 'sha256:'), status, bytes, p50: samples[Math.floor(samples.length / 2)], max: samples[samples.length - 1] };
+      const row = {
+        timedOut: status === 'timeout',
+        route: template.replace('__HASH__', 'sha256:'),
+        status,
+        bytes,
+        p50: samples[Math.floor(samples.length / 2)],
+        max: samples[samples.length - 1],
+      };
       results.push(row);
       log(`${row.route} ${status} ${row.p50.toFixed(1)} ms (max ${row.max.toFixed(1)})`);
     }
