@@ -1171,7 +1171,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** LiteLLM's login form: opens the same session and redirects (303) to /ui/ */
+        /** LiteLLM's login form: opens the same session; a browser is redirected (303) to /ui/, a client that accepts only JSON gets the session */
         post: operations["postLogin"];
         delete?: never;
         options?: never;
@@ -3090,10 +3090,18 @@ export interface components {
             applied_at_runtime: boolean;
             /** @enum {string} */
             config_type: "general_settings" | "router_settings" | "litellm_settings";
-            field_default_value: Record<string, never> | null;
+            field_default_value: (string | null) | number | boolean | (string | {
+                [key: string]: unknown;
+            })[] | {
+                [key: string]: unknown;
+            };
             field_name: string;
             /** @description The value in force (secrets masked); null when unset */
-            field_value: Record<string, never>;
+            field_value: (string | null) | number | boolean | (string | {
+                [key: string]: unknown;
+            })[] | {
+                [key: string]: unknown;
+            };
             /** @description Stored in the database over config.yaml */
             stored_in_db: boolean;
         };
@@ -3102,20 +3110,29 @@ export interface components {
             config_type: "general_settings" | "router_settings" | "litellm_settings";
             /** @example num_retries */
             field_name: string;
-            /**
-             * @description Any JSON value the field takes
-             * @example 3
-             */
-            field_value: Record<string, never>;
+            /** @description Any JSON value the field takes (e.g. 3) */
+            field_value: (string | null) | number | boolean | (string | {
+                [key: string]: unknown;
+            })[] | {
+                [key: string]: unknown;
+            };
         };
         ConfigListItemDto: {
             applied_at_runtime: boolean;
-            field_default_value: Record<string, never> | null;
+            field_default_value: (string | null) | number | boolean | (string | {
+                [key: string]: unknown;
+            })[] | {
+                [key: string]: unknown;
+            };
             field_description: string;
             field_name: string;
             /** @enum {string} */
             field_type: "String" | "Integer" | "Float" | "Boolean" | "Dict" | "List" | "Unknown";
-            field_value: Record<string, never> | null;
+            field_value: (string | null) | number | boolean | (string | {
+                [key: string]: unknown;
+            })[] | {
+                [key: string]: unknown;
+            };
             stored_in_db: boolean;
         };
         ConfigUpdateDto: {
@@ -4791,13 +4808,21 @@ export interface components {
             total_tokens: number;
         };
         RouterSettingsFieldDto: {
-            field_default_value: Record<string, never> | null;
+            field_default_value: (string | null) | number | boolean | (string | {
+                [key: string]: unknown;
+            })[] | {
+                [key: string]: unknown;
+            };
             field_description: string;
             field_name: string;
             /** @enum {string} */
             field_type: "String" | "Integer" | "Float" | "Boolean" | "Dict" | "List";
             /** @description The value in force (router_settings, else the litellm_settings equivalent); null when unset */
-            field_value: Record<string, never> | null;
+            field_value: (string | null) | number | boolean | (string | {
+                [key: string]: unknown;
+            })[] | {
+                [key: string]: unknown;
+            };
             options?: string[];
         };
         RouterSettingsResponseDto: {
@@ -6553,7 +6578,7 @@ export interface operations {
         parameters: {
             query: {
                 config_type: "general_settings" | "router_settings" | "litellm_settings";
-                field_name: unknown;
+                field_name: string;
             };
             header?: never;
             path?: never;
@@ -8227,6 +8252,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description Logged in, for a client whose Accept asks for JSON and not HTML: the session cookie is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfoDto"];
                 };
             };
             /** @description Logged in: the session cookie is set and Location is /ui/ */
