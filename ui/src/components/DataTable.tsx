@@ -1,4 +1,5 @@
-import { Center, Group, Loader, Pagination, ScrollArea, Table, Text } from '@mantine/core';
+import { Alert, Center, Group, Loader, Pagination, ScrollArea, Table, Text } from '@mantine/core';
+import { messageOf } from '../api/client';
 import type { ReactNode } from 'react';
 
 export interface Column<Row> {
@@ -14,6 +15,8 @@ export interface DataTableProps<Row> {
   rows: readonly Row[] | undefined;
   rowKey: (row: Row) => string;
   loading?: boolean;
+  /** Why the rows could not be read (a role that may not see them, say). */
+  error?: unknown;
   /** Server paging: the page shown (1-based), the page count the server reported, and how to go to another. */
   page?: number;
   totalPages?: number;
@@ -23,7 +26,7 @@ export interface DataTableProps<Row> {
 }
 
 /** The one table of the app: rows of one server page, and a pager that asks the server for another. */
-export function DataTable<Row>({ label, columns, rows, rowKey, loading, page, totalPages, total, onPage, empty }: DataTableProps<Row>) {
+export function DataTable<Row>({ label, columns, rows, rowKey, loading, error, page, totalPages, total, onPage, empty }: DataTableProps<Row>) {
   return (
     <>
       <ScrollArea>
@@ -51,7 +54,12 @@ export function DataTable<Row>({ label, columns, rows, rowKey, loading, page, to
           <Loader size="sm" />
         </Center>
       )}
-      {!loading && rows?.length === 0 && (
+      {error ? (
+        <Alert color="red" mt="sm">
+          {messageOf(error)}
+        </Alert>
+      ) : null}
+      {!loading && !error && rows?.length === 0 && (
         <Text c="dimmed" p="md">
           {empty ?? 'Nothing here yet.'}
         </Text>

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Drawer, Group, Loader, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Drawer, Group, Loader, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, messageOf, unwrap } from '../api/client';
@@ -74,12 +74,12 @@ export function AuditPage() {
         <TextInput type="date" label="From" value={start} onChange={(event) => setStart(event.currentTarget.value)} />
         <TextInput type="date" label="To" value={end} onChange={(event) => setEnd(event.currentTarget.value)} />
       </Group>
-      {logs.error && <Alert color="red">{messageOf(logs.error)}</Alert>}
       <DataTable
         label="audit"
         rows={logs.data?.audit_logs}
         rowKey={(row) => row.id}
         loading={logs.isFetching}
+        error={logs.error}
         page={page}
         totalPages={logs.data?.total_pages}
         total={logs.data?.total}

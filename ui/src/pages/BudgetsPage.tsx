@@ -41,6 +41,7 @@ export function BudgetsPage() {
         rows={shown.rows}
         rowKey={(row) => row.budget_id}
         loading={budgets.isFetching}
+        error={budgets.error}
         page={page}
         totalPages={shown.totalPages}
         total={shown.total}

@@ -56,6 +56,7 @@ export function CustomersPage() {
         rows={rows}
         rowKey={(row) => row.user_id}
         loading={customers.isFetching}
+        error={customers.error}
         page={page}
         totalPages={totalPages}
         onPage={setPage}

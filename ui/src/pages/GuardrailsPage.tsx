@@ -15,12 +15,12 @@ export function GuardrailsPage() {
     <>
       <PageHeader title="Guardrails" />
       <Stack>
-        {guardrails.error && <Alert color="red">{messageOf(guardrails.error)}</Alert>}
         <DataTable
           label="guardrails"
           rows={guardrails.data?.guardrails}
           rowKey={(row) => row.guardrail_name}
           loading={guardrails.isFetching}
+          error={guardrails.error}
           empty="No guardrail is configured (config.yaml, guardrails:)."
           columns={[
             { key: 'name', label: 'Name', render: (row) => row.guardrail_name },

@@ -102,6 +102,7 @@ export function KeysPage() {
         rows={rows}
         rowKey={(row) => row.token}
         loading={keys.isFetching}
+        error={keys.error}
         page={page}
         totalPages={keys.data?.total_pages}
         total={keys.data?.total_count}

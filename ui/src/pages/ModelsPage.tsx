@@ -119,6 +119,7 @@ function Deployments() {
         rows={models.data?.data}
         rowKey={(row) => row.model_info?.id ?? row.model_name}
         loading={models.isFetching}
+        error={models.error}
         columns={[
           { key: 'group', label: 'Model group', render: (row) => row.model_name },
           { key: 'model', label: 'Provider model', render: (row) => row.litellm_params?.model ?? '—' },
@@ -217,12 +218,12 @@ function Analytics() {
         <TextInput type="date" label="From" value={start} onChange={(event) => setStart(event.currentTarget.value)} />
         <TextInput type="date" label="To" value={end} onChange={(event) => setEnd(event.currentTarget.value)} />
       </Group>
-      {summary.error && <Alert color="red">{messageOf(summary.error)}</Alert>}
       <DataTable
         label="model-analytics"
         rows={summary.data?.data}
         rowKey={(row) => row.model_group}
         loading={summary.isFetching}
+        error={summary.error}
         empty="No calls in this range."
         columns={[
           { key: 'group', label: 'Model group', render: (row) => row.model_group },

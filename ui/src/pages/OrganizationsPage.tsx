@@ -52,6 +52,7 @@ export function OrganizationsPage() {
         rows={shown.rows}
         rowKey={(row) => row.organization_id}
         loading={organizations.isFetching}
+        error={organizations.error}
         page={page}
         totalPages={shown.totalPages}
         total={shown.total}

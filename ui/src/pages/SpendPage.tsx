@@ -112,12 +112,12 @@ export function SpendPage() {
           <Text fw={600} mb="sm">
             Recent calls
           </Text>
-          {logs.error && <Alert color="red">{messageOf(logs.error)}</Alert>}
           <DataTable
             label="spend-logs"
             rows={calls}
             rowKey={(row) => row.request_id}
             loading={logs.isFetching}
+            error={logs.error}
             page={page}
             totalPages={calls.length === PAGE_SIZE ? page + 1 : page}
             onPage={setPage}

@@ -60,6 +60,7 @@ export function TeamsPage() {
         rows={shown.rows}
         rowKey={(row) => row.team_id}
         loading={teams.isFetching}
+        error={teams.error}
         page={page}
         totalPages={shown.totalPages}
         total={shown.total}

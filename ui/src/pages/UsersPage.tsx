@@ -65,6 +65,7 @@ export function UsersPage() {
         rows={users.data?.users}
         rowKey={(row) => row.user_id}
         loading={users.isFetching}
+        error={users.error}
         page={page}
         totalPages={users.data?.total_pages}
         total={users.data?.total}
