@@ -363,6 +363,31 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
     await shoot('15-model-analytics');
   });
 
+  it('should let an internal user manage their own keys only', async () => {
+    const made = await api.post('/user/new', { user_id: 'ui-internal', user_role: 'internal_user', password: 'internal-password-1', auto_create_key: false });
+    expect(made.status).toBe(200);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await login('ui-internal', 'internal-password-1');
+    expect(await page.getByTestId('role').textContent()).toBe('internal_user');
+    // The admin's key is not theirs: not listed. Their own is, once made here.
+    await page.getByText('Nothing here yet.').waitFor();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const form = page.getByRole('form', { name: 'Create key' });
+    await form.getByLabel('Alias', { exact: true }).fill('internal-own-key');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId('new-key').waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('row', { name: /internal-own-key/ }).waitFor();
+    expect(await page.getByRole('row', { name: /ui-made-key/ }).count()).toBe(0);
+    const keys = await api.get<{ keys: { key_alias: string | null; user_id: string | null }[] }>('/key/list?return_full_object=true&user_id=ui-internal');
+    expect(keys.body.keys.map((key) => key.key_alias)).toEqual(['internal-own-key']);
+    // No team to create for them.
+    await open('/teams', 'Teams');
+    expect(await page.getByRole('button', { name: 'Create team' }).count()).toBe(0);
+    await shoot('16-internal-user-teams');
+  });
+
   it('should show a viewer no edit controls, and the server refuses the edit the viewer tries anyway', async () => {
     const made = await api.post('/user/new', { user_id: 'ui-viewer', user_email: 'viewer@example.com', user_role: 'proxy_admin_viewer', password: 'viewer-password-1' });
     expect(made.status).toBe(200);
@@ -377,7 +402,7 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
     await open('/router', 'Router settings');
     await page.getByText('Read-only: only a proxy admin changes router settings.').waitFor();
     expect(await page.getByRole('button', { name: 'Save router settings' }).count()).toBe(0);
-    await shoot('16-viewer-router-settings');
+    await shoot('17-viewer-router-settings');
 
     // The edit the page hides, sent anyway with the viewer's session and CSRF token: the server refuses it.
     const refused = await page.evaluate(async () => {
