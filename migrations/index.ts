@@ -15,6 +15,7 @@ import { SpendTagDays1764880000000 } from './1764880000000-spend-tag-days';
 import { PartitionSpendLogs1764890000000 } from './1764890000000-partition-spend-logs';
 import { CreateSentAlerts1764900000000 } from './1764900000000-create-sent-alerts';
 import { CreateProxySettings1764910000000 } from './1764910000000-create-proxy-settings';
+import { CreateUiSessions1764920000000 } from './1764920000000-create-ui-sessions';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -38,4 +39,5 @@ export const MIGRATIONS = [
   PartitionSpendLogs1764890000000,
   CreateSentAlerts1764900000000,
   CreateProxySettings1764910000000,
+  CreateUiSessions1764920000000,
 ];

@@ -28,6 +28,11 @@ const POLICY: Record<string, Policy> = {
   'GET /public/model_hub/info': 'public',
   'GET /ui/model_hub_table': 'public',
   'POST /model_group/make_public': 'admin',
+  // Admin UI login: public routes that check credentials or the session cookie themselves.
+  'POST /v2/login': 'public',
+  'POST /login': 'public',
+  'GET /session/info': 'public',
+  'POST /logout': 'public',
 
   'POST /chat/completions': 'llm',
   'POST /v1/chat/completions': 'llm',

@@ -6,10 +6,11 @@ import { AuthenticationGuard, CallerAuthenticator } from './authentication.guard
 import { jwtAuthenticatorProvider } from './jwt/jwt.provider';
 import { RouteCatalog } from './route-catalog.service';
 import { RouteClassGuard } from './route-class.guard';
+import { SessionsModule } from '../sessions/sessions.module';
 
 /** The global guard chain, in DESIGN.md's order; later checks (IP, enforced params, limits) slot in here. */
 @Module({
-  imports: [DiscoveryModule, KeysModule, TeamsModule],
+  imports: [DiscoveryModule, KeysModule, TeamsModule, SessionsModule],
   providers: [
     RouteCatalog,
     CallerAuthenticator,

@@ -16,9 +16,11 @@ import { TeamDirectory } from '../teams/team-directory.service';
 import { MasterKeyMatcher } from './master-key';
 import { RouteClass, type RouteDeclaration } from '../common/access/route-class';
 import { RouteCatalog } from './route-catalog.service';
+import { UiSessions } from '../sessions/ui-sessions.service';
 
 /**
- * Establishes who is calling (`request.auth`) — master key, virtual key, JWT, or an open proxy — or refuses with
+ * Establishes who is calling (`request.auth`) — master key, virtual key, JWT, Admin UI session cookie, or an open
+ * proxy — or refuses with
  * LiteLLM's texts, after the IP allow-list and the config's route lists. Keys come from KeysService, whose cache
  * is updated by every revocation before it is acknowledged, so a blocked, deleted or rotated-out key is refused
  * at once. Used by the first guard of the chain and by routes served outside Nest (pass-through endpoints).
@@ -36,6 +38,7 @@ export class CallerAuthenticator {
     private readonly keys: KeysService,
     private readonly teams: TeamDirectory,
     @Inject(JWT_AUTHENTICATOR) private readonly jwt: JwtAuthenticator | null,
+    private readonly sessions: UiSessions,
   ) {
     if (config.masterKey) {
       this.masterKey = new MasterKeyMatcher(config.masterKey);
@@ -72,7 +75,11 @@ export class CallerAuthenticator {
       return true;
     }
     const extracted = extractApiKey(request.headers, keyHeader ?? this.customHeader);
-    if ('problem' in extracted) throw extracted.problem === 'missing' ? new MissingApiKeyError() : new MalformedApiKeyError();
+    if ('problem' in extracted) {
+      // An Admin UI session cookie counts only when no key is presented at all: a key header always wins.
+      if (extracted.problem === 'missing' && UiSessions.presentsSession(request)) return this.authenticateSession(request);
+      throw extracted.problem === 'missing' ? new MissingApiKeyError() : new MalformedApiKeyError();
+    }
     if (this.jwt && JwtAuthenticator.looksLikeJwt(extracted.key)) {
       return this.jwt.authenticate(extracted.key, { path: pathOf(request), template: templateOf(request), declaration }).then((auth) => {
         request.auth = auth;
@@ -85,6 +92,11 @@ export class CallerAuthenticator {
       return true;
     }
     return this.authenticateVirtualKey(request, extracted.key);
+  }
+
+  private async authenticateSession(request: FastifyRequest): Promise<true> {
+    request.auth = await this.sessions.authenticate(request);
+    return true;
   }
 
   private async authenticateVirtualKey(request: FastifyRequest, presented: string): Promise<true> {

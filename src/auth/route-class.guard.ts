@@ -50,7 +50,9 @@ export class RouteClassGuard implements CanActivate {
     if (routeClass === RouteClass.Management && groups.includes('internal_user_routes')) {
       if (role === 'internal_user' || role === 'org_admin') return true;
       // Any key may read about itself (e.g. GET /key/info); the service limits what it sees to its own.
-      if (readsOnly && (request.auth?.method === 'virtual_key' || request.auth?.method === 'jwt')) return true;
+      // A user's UI session is that user's own key by another way in.
+      const method = request.auth?.method;
+      if (readsOnly && (method === 'virtual_key' || method === 'jwt' || method === 'session')) return true;
     }
     throw new AdminOnlyRouteError(route);
   }

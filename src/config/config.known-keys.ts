@@ -190,6 +190,9 @@ export const GENERAL_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   'responses_retention_period',
   'litellm_key_header_name',
   'ui_access_mode',
+  // Tollgate's own: Admin UI session timeouts.
+  'ui_session_idle_timeout',
+  'ui_session_max_age',
   'enable_public_model_hub',
   'completion_model',
   'embedding_model',

@@ -141,8 +141,21 @@ guardrails:
       prometheus: { enabled: false, emitEndUser: false, maxSeriesPerMetric: 10_000, metricsConfig: null },
       docs: { title: 'Tollgate', description: expect.any(String), filtered: false, url: '/docs', enabled: true },
       jsonLogs: false,
+      uiLogin: { username: 'admin', password: undefined, idleTimeoutMs: 1_800_000, maxAgeMs: 43_200_000 },
       warnings: [],
     });
+  });
+
+  it('should read the Admin UI login from UI_USERNAME / UI_PASSWORD and the session timeouts, and refuse a bad timeout', () => {
+    const config = loadConfig({
+      configPath: writeConfig('general_settings:\n  master_key: sk-m\n  ui_session_idle_timeout: 15m\n  ui_session_max_age: 3600\n'),
+      env: { UI_USERNAME: 'ops', UI_PASSWORD: 'pw' },
+    });
+    expect(config.uiLogin).toEqual({ username: 'ops', password: 'pw', idleTimeoutMs: 900_000, maxAgeMs: 3_600_000 });
+    expect(config.warnings).toEqual([]);
+    expect(() => loadConfig({ configPath: writeConfig('general_settings:\n  ui_session_max_age: 0\n'), env: {} })).toThrow(
+      /general_settings.ui_session_max_age: must be a positive duration such as 30m or 12h, or a number of seconds/,
+    );
   });
 
   describe('Redis and the response cache', () => {

@@ -15,6 +15,7 @@ import { guardrailEnvOf } from './guardrail-env';
 import { readDocsSettings, readJsonLogs, readOtelSettings, readPrometheusSettings } from './observability-settings';
 import { readAlertingSettings } from './alerting-settings';
 import { PROVIDER_ENV_NAMES } from './provider-env';
+import { readUiLoginSettings } from './ui-login-settings';
 
 export interface LoadConfigOptions {
   /** Path of a LiteLLM-style `config.yaml`; falls back to `CONFIG_FILE_PATH`. Without either the config is empty. */
@@ -125,6 +126,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const docs = readDocsSettings(env, problems);
   const email = readEmailSettings(generalSettings.alerting, docs.title, env, problems);
   const alerting = readAlertingSettings(generalSettings, routerSettings, env, problems, warnings);
+  const uiLogin = readUiLoginSettings(generalSettings, env, masterKey, problems);
 
   if (problems.length > 0) {
     throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
@@ -156,6 +158,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     email,
     jsonLogs: readJsonLogs(litellmSettings, env),
     alerting,
+    uiLogin,
     warnings,
   };
 }

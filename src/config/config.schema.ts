@@ -117,6 +117,16 @@ const DurationText = (): PropertyDecorator =>
     toText(),
     check('duration', (v) => typeof v === 'string' && /^\s*\d+\s*(s|m|h|d|w|mo)?\s*$/.test(v), 'must be a duration such as 30d, 12h or 1mo'),
   );
+/** A duration in LiteLLM's style or a positive number of seconds. */
+const DurationOrSeconds = (): PropertyDecorator =>
+  compose(
+    IsOptional(),
+    check(
+      'durationOrSeconds',
+      (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0) || (typeof v === 'string' && /^\s*[1-9]\d*\s*(s|m|h|d|w|mo)?\s*$/.test(v)),
+      'must be a positive duration such as 30m or 12h, or a number of seconds',
+    ),
+  );
 const Bool = (): PropertyDecorator =>
   compose(
     IsOptional(),
@@ -437,6 +447,8 @@ export class GeneralSettingsDto implements GeneralSettings {
   @DurationText() maximum_spend_logs_retention_interval?: string;
   @DurationText() responses_retention_period?: string;
   @Text() litellm_key_header_name?: string;
+  @DurationOrSeconds() ui_session_idle_timeout?: string | number;
+  @DurationOrSeconds() ui_session_max_age?: string | number;
   @StringList() guardrail_packages?: string[];
   @OneOf(['fail_closed', 'fail_open']) redis_failure_mode?: string;
   @PositiveNumber() redis_lease_seconds?: number;

@@ -97,6 +97,10 @@ export interface GeneralSettings {
   max_parallel_requests?: number;
   global_max_parallel_requests?: number;
   litellm_key_header_name?: string;
+  /** Admin UI sessions end after this long unused (`30m`, or seconds); default 30 minutes. */
+  ui_session_idle_timeout?: string | number;
+  /** Admin UI sessions end this long after login (`12h`, or seconds); default 12 hours. */
+  ui_session_max_age?: string | number;
   /** Routes forwarded as they are to a fixed target, with server-side headers. */
   pass_through_endpoints?: PassThroughEndpoint[];
   key_management_system?: KeyManagementSystem;
@@ -239,6 +243,8 @@ export interface TollgateConfig extends TollgateConfigFile {
   jsonLogs?: boolean;
   /** LiteLLM's alerting (`general_settings.alerting`); absent means off (configs built in tests). */
   alerting?: AlertingSettings;
+  /** Admin UI login (`UI_USERNAME` / `UI_PASSWORD`) and session timeouts; absent means the defaults (configs built in tests). */
+  uiLogin?: UiLoginSettings;
   /** Non-fatal findings (unknown keys …) to log at boot. */
   warnings: string[];
   /** The configured secret manager (src/secrets), when `key_management_system` names one. */
@@ -434,6 +440,18 @@ export type BuiltAlertType =
  * `general_settings.alerting` and its companions, resolved: where each alert type goes and which are on. An
  * alert type with no destination is simply not sent.
  */
+/** Admin UI login (`/v2/login`, `/login`) and the sessions it opens. */
+export interface UiLoginSettings {
+  /** `UI_USERNAME`, LiteLLM's default `admin`. */
+  readonly username: string;
+  /** `UI_PASSWORD`, else the master key (LiteLLM's default); undefined: nobody logs in as the UI admin. */
+  readonly password?: string;
+  /** `general_settings.ui_session_idle_timeout` (default 30 minutes): a session unused this long ends. */
+  readonly idleTimeoutMs: number;
+  /** `general_settings.ui_session_max_age` (default 12 hours): a session ends this long after login, used or not. */
+  readonly maxAgeMs: number;
+}
+
 export interface AlertingSettings {
   /** True when any channel has a destination and any built alert type is on. */
   readonly enabled: boolean;

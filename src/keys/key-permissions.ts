@@ -20,7 +20,8 @@ export type KeyCaller =
 export function resolveCaller(auth: AuthContext | null, route: string): KeyCaller {
   if (auth?.role === 'proxy_admin') return { kind: 'admin', userId: auth.userId };
   if (auth?.role === 'proxy_admin_viewer') return { kind: 'viewer', userId: auth.userId };
-  if (auth?.method === 'virtual_key' && auth.key) {
+  // A user's UI session carries a record standing for the user's own key: it may do what that key may.
+  if ((auth?.method === 'virtual_key' || auth?.method === 'session') && auth.key) {
     return { kind: 'key', key: auth.key, userId: auth.key.userId ?? auth.userId, readOnly: auth.role?.endsWith('_viewer') ?? false };
   }
   throw new AdminOnlyRouteError(route);

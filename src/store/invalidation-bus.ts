@@ -33,6 +33,8 @@ export const InvalidationTopic = {
   guardrails: 'guardrails',
   /** A runtime setting (tollgate_proxy_settings) changed: read it again. */
   settings: 'settings',
+  /** Admin UI sessions ended (logout, revocation): every instance forgets them at once. */
+  uiSessions: 'ui_sessions',
 } as const;
 
 /** One instance: nobody else to tell. */

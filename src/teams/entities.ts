@@ -52,6 +52,11 @@ export class UserEntity {
   @Column({ name: 'rpm_limit', type: 'bigint', nullable: true, transformer: bigintAsNumber }) rpmLimit!: number | null;
   @Column({ type: 'jsonb' }) metadata!: Record<string, unknown>;
   @Column({ name: 'organization_id', type: 'text', nullable: true }) organizationId!: string | null;
+  /**
+   * The Admin UI login password, scrypt-hashed (src/teams/password.ts). Never selected unless asked for by name
+   * (`findUserCredentials`), so no row, response or audit entry built from an entity can carry it.
+   */
+  @Column({ type: 'text', nullable: true, select: false }) password?: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

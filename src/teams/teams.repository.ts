@@ -12,6 +12,13 @@ export type UserChanges = Partial<Omit<UserEntity, 'userId' | 'createdAt' | 'upd
 export type NewOrganization = Omit<OrganizationEntity, 'createdAt' | 'updatedAt'>;
 export type OrganizationChanges = Partial<Omit<OrganizationEntity, 'organizationId' | 'createdAt' | 'updatedAt' | 'createdBy'>>;
 
+/** What a login is checked against. */
+export interface UserCredentials {
+  userId: string;
+  /** The scrypt hash, or null for a user who has no password (and cannot log in). */
+  passwordHash: string | null;
+}
+
 /** A membership row with the max_budget of its budget row. */
 export interface MembershipRow {
   teamId: string;
@@ -175,6 +182,27 @@ export class TeamsRepository {
       if (pgCode(error) === '23505') throw new UserExistsError(`user_email=${changes.userEmail ?? ''}`);
       throw error;
     }
+  }
+
+  /**
+   * The user a login names, by user_id, else by user_email (case-insensitive, as LiteLLM's login), with its
+   * password hash: the one read that selects the password.
+   */
+  async findUserCredentials(login: string): Promise<UserCredentials | null> {
+    const rows = (await this.db.query(
+      `SELECT "user_id", "password" FROM "tollgate_users" WHERE "user_id" = $1 OR lower("user_email") = lower($1)
+       ORDER BY ("user_id" = $1) DESC, "created_at" LIMIT 1`,
+      [login],
+    )) as { user_id: string; password: string | null }[];
+    return rows.length ? { userId: rows[0].user_id, passwordHash: rows[0].password } : null;
+  }
+
+  /** Sets (or with null clears) a user's password hash and ends the user's Admin UI sessions, in `manager`'s transaction. */
+  async setPassword(manager: EntityManager, userId: string, passwordHash: string | null): Promise<void> {
+    await manager.query(`UPDATE "tollgate_users" SET "password" = $2, "updated_at" = now() WHERE "user_id" = $1`, [userId, passwordHash]);
+    // The sessions table belongs to src/sessions; ending a user's sessions with the credential they were opened by
+    // is part of changing that credential, so it commits (or rolls back) with it.
+    await manager.query(`DELETE FROM "tollgate_ui_sessions" WHERE "user_id" = $1`, [userId]);
   }
 
   /** Deletes users; their memberships go with them, and they leave the members_with_roles of their teams. */

@@ -22,6 +22,7 @@ import { TeamsRepository, UserChanges } from './teams.repository';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TeamViews } from './team-views.service';
 import { windowOf, instant, adminContext, isSet, pythonList, windowEnd, validateBudget, seesEverything } from './team-rules';
+import { hashPassword, verifyAgainstNobody, verifyPassword } from './password';
 
 /**
  * Internal users: `/user/*`. A user created with `/user/new` gets a key of its own unless asked not to; the proxy's
@@ -66,6 +67,7 @@ export class UsersService {
     if (isSet(body.spend) && body.spend < 0) throw new InvalidTeamRequestError(`spend must be non-negative. Received: ${body.spend}`, 'spend');
     const userId = body.user_id ?? randomUUID();
     const teamIds = [...new Set([...(body.teams ?? []), ...(isSet(body.team_id) ? [body.team_id] : [])])];
+    const passwordHash = isSet(body.password) ? await hashPassword(body.password) : null;
     const saved = await this.views.writes.run(async () => {
       const entity = await this.repository.transaction(async (manager) => {
         await this.views.assertOrganization(manager, body.organization_id);
@@ -84,6 +86,7 @@ export class UsersService {
           rpmLimit: body.rpm_limit ?? null,
           metadata: body.metadata ?? {},
           organizationId: body.organization_id ?? null,
+          password: passwordHash,
         });
         for (const teamId of teamIds) {
           const team = await this.repository.findTeam(teamId, manager);
@@ -179,6 +182,7 @@ export class UsersService {
     validateBudget(body);
     if (isSet(body.spend) && body.spend < 0) throw new InvalidTeamRequestError(`spend must be non-negative. Received: ${body.spend}`, 'spend');
     if (!isSet(body.user_id) && !isSet(body.user_email)) throw new InvalidTeamRequestError('Either user_id or user_email needs to be passed in', 'user_id');
+    const passwordHash = isSet(body.password) ? await hashPassword(body.password) : null;
     return this.views.writes.run(async () => {
       const saved = await this.repository.transaction(async (manager) => {
         const existing = isSet(body.user_id) ? await this.repository.findUser(body.user_id, manager) : await this.repository.findUserByEmail(body.user_email!, manager);
@@ -201,6 +205,7 @@ export class UsersService {
             rpmLimit: body.rpm_limit ?? null,
             metadata: body.metadata ?? {},
             organizationId: body.organization_id ?? null,
+            password: passwordHash,
           });
           const created = (await this.repository.findUser(body.user_id, manager))!;
           await this.views.auditUser('created', null, created);
@@ -222,6 +227,8 @@ export class UsersService {
           changes.budgetResetAt = windowEnd(body.budget_duration, now);
         }
         await this.repository.updateUser(manager, existing.userId, changes);
+        // A new password ends the sessions opened with the old one (the directory's change below tells every instance).
+        if (passwordHash !== null) await this.repository.setPassword(manager, existing.userId, passwordHash);
         const updated = (await this.repository.findUser(existing.userId, manager))!;
         await this.views.auditUser('updated', existing, updated);
         return updated;
@@ -257,6 +264,16 @@ export class UsersService {
       for (const user of found) for (const teamId of user.teams) this.directory.teamChanged(teamId);
       return { deleted_users: deleted, message: `Successfully deleted users with ids: ${pythonList(deleted)}` };
     });
+  }
+
+  /**
+   * The Admin UI login of an internal user, by user_id or user_email: the user id when `password` is theirs, else
+   * null. Costs one scrypt derivation whether the user exists, has a password or not, so timing tells nothing.
+   */
+  async verifyCredentials(login: string, password: string): Promise<string | null> {
+    const credentials = await this.repository.findUserCredentials(login);
+    if (!credentials?.passwordHash) return verifyAgainstNobody(password).then(() => null);
+    return (await verifyPassword(password, credentials.passwordHash)) ? credentials.userId : null;
   }
 
   /** GET /user/list, oldest first, paginated as LiteLLM's newer API. */

@@ -5,13 +5,19 @@ export type UserRole = 'proxy_admin' | 'proxy_admin_viewer' | 'org_admin' | 'int
 
 /** Who is calling, established once per request by the authentication guard. */
 export interface AuthContext {
-  /** How the caller got in: the master key, no key on a public route, or an open proxy (no master key set). */
-  readonly method: 'master_key' | 'virtual_key' | 'jwt' | 'public' | 'open';
+  /**
+   * How the caller got in: the master key, a virtual key, a JWT, an Admin UI session cookie, no key on a public
+   * route, or an open proxy (no master key set).
+   */
+  readonly method: 'master_key' | 'virtual_key' | 'jwt' | 'session' | 'public' | 'open';
   readonly role: UserRole | null;
   readonly userId: string | null;
   /** sha256 of the presented key, never the key itself. */
   readonly apiKeyHash: string | null;
-  /** The virtual key record when `method` is `virtual_key`; for a team or user JWT, a record standing for it. */
+  /**
+   * The virtual key record when `method` is `virtual_key`; for a team or user JWT, or a user's UI session, a record
+   * standing for it (the user's own key, with no limits of its own).
+   */
   readonly key?: VirtualKeyRecord;
   /** The end user a JWT names (`end_user_id_jwt_field`), used when the request has no `user`. */
   readonly endUserId?: string;

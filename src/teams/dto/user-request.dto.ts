@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { OptionalBoolean, OptionalPage, OptionalCount, OptionalNumber, OptionalObject, OptionalString, OptionalStringList } from '../../common/dto/dto-decorators';
 import { USER_ROLES } from '../team';
 import { MAX_INTEGER_COUNT } from '../../common/column-bounds';
@@ -23,6 +23,21 @@ export class UserFieldsDto {
   @OptionalCount() rpm_limit?: number | null;
   @OptionalCount(undefined, undefined, MAX_INTEGER_COUNT) max_parallel_requests?: number | null;
   @OptionalObject() metadata?: Record<string, unknown> | null;
+
+  /** Write-only: stored scrypt-hashed, never returned, never in an audit row or a log line. */
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    writeOnly: true,
+    minLength: 1,
+    maxLength: 1024,
+    description: "Admin UI login password (stored hashed, never returned); setting it ends the user's open UI sessions",
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password?: string | null;
 }
 
 export class NewUserDto extends UserFieldsDto {
