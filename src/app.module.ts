@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { MessagesModule } from './messages/messages.module';
 import { ModelHubModule } from './model-hub/model-hub.module';
+import { SettingsModule } from './settings/settings.module';
 import { ModelsModule } from './models/models.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PassThroughModule } from './pass-through/pass-through.module';
@@ -50,6 +51,7 @@ export class AppModule {
         MessagesModule,
         ModelsModule,
         ModelHubModule,
+        SettingsModule,
         PassThroughModule,
         ResponsesModule,
         DocsModule,

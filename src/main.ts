@@ -10,6 +10,7 @@ import { DEFAULT_DOCS } from './config/observability-settings';
 import { loadConfigWithSecrets } from './secrets/config-secrets.loader';
 import { exportKmsDecryptedEnvironment } from './secrets/kms-boot-decryption';
 import { DatabaseService } from './database/database.service';
+import { RuntimeSettingsService } from './settings/runtime-settings.service';
 
 /**
  * `tollgate --config <file> [--port 4000] [--host 0.0.0.0]`: exits non-zero with one clear message on bad config.
@@ -49,6 +50,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     }
     app = await createApp(config);
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    reloadConfigOnHangup(app);
     await app.listen(cli.port, cli.host);
     const shownHost = cli.host === '0.0.0.0' || cli.host === '::' ? 'localhost' : cli.host;
     const docs = config.docs ?? DEFAULT_DOCS;
@@ -64,4 +66,17 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     await app?.close().catch(() => undefined);
     return undefined;
   }
+}
+
+/**
+ * `kill -HUP <pid>`: the config file is read again with the boot's validation; a bad file is refused (logged) and the
+ * running config kept. Without this listener SIGHUP would end the process.
+ */
+function reloadConfigOnHangup(app: NestFastifyApplication): void {
+  const settings = app.get(RuntimeSettingsService);
+  const onHangup = (): void => {
+    settings.reloadFile();
+  };
+  process.on('SIGHUP', onHangup);
+  app.getHttpServer().once('close', () => process.off('SIGHUP', onHangup));
 }

@@ -151,6 +151,7 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
     const newOrganization = async (): Promise<string> => (await post<{ organization_id: string }>('/organization/new', { organization_alias: fresh('org') })).body.organization_id;
 
     /** A valid call of each route on objects made for it; the expected table comes from the route's declaration. */
+    let settingsChanges = 0;
     const recipes: Record<string, () => Promise<{ path?: string; body: Json }>> = {
       '/key/generate': async () => ({ body: {} }),
       '/key/update': async () => ({ body: { key: await newKey(), max_budget: 3 } }),
@@ -207,6 +208,13 @@ describe('Audit logs: one chained row per change, in its transaction; denials, r
       '/model/update': async () => ({ body: { model_id: await newModel(), litellm_params: { rpm: 10 } } }),
       '/model/delete': async () => ({ body: { id: await newModel() } }),
       '/model_group/make_public': async () => ({ body: { model_groups: ['demo'] } }),
+      // Each recipe changes the stored value (an unchanged setting writes no row).
+      '/config/update': async () => ({ body: { router_settings: { num_retries: ++settingsChanges } } }),
+      '/config/field/update': async () => ({ body: { field_name: 'cooldown_time', field_value: ++settingsChanges, config_type: 'router_settings' } }),
+      '/config/field/delete': async () => {
+        expect((await call('POST', '/config/field/update', { field_name: 'max_fallbacks', field_value: ++settingsChanges, config_type: 'router_settings' })).status).toBe(200);
+        return { body: { field_name: 'max_fallbacks', config_type: 'router_settings' } };
+      },
     };
     const missingRecipes = mutating.map((route) => route.path).filter((path) => !recipes[path]);
     expect(missingRecipes).toEqual([]);

@@ -8,7 +8,7 @@ import { ConfigError } from './config.errors';
 import { GENERAL_SETTINGS_KEYS, LITELLM_SETTINGS_KEYS, MODEL_ENTRY_KEYS, ROUTER_SETTINGS_KEYS, TOP_LEVEL_KEYS } from './config.known-keys';
 import { ConfigFileDto, isPostgresUrl } from './config.schema';
 import { readResponseCache, readSharedState } from './shared-state-settings';
-import type { TollgateConfig } from './config.types';
+import type { SettingsOverrides, TollgateConfig } from './config.types';
 import { readEmailSettings } from './email-settings';
 import { readLoggingCallbacks } from './logging-callback-settings';
 import { guardrailEnvOf } from './guardrail-env';
@@ -30,6 +30,11 @@ export interface LoadConfigOptions {
   secretValues?: Readonly<Record<string, string>>;
   /** Told of every `os.environ/NAME` answered from `secretValues`, so src/secrets can keep that value live. */
   onSecretReference?: (reference: SecretReference) => void;
+  /**
+   * Runtime settings stored in the database (src/settings): each field replaces the file's field of the same name in
+   * its section before anything is resolved or validated, so a stored value passes exactly the checks a file value does.
+   */
+  overrides?: SettingsOverrides;
 }
 
 /** Where in the resolved config a manager-held value landed (`model_list[0].litellm_params.api_key`). */
@@ -68,10 +73,18 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
   const rawPath = present(options.configPath) ?? present(options.env.CONFIG_FILE_PATH);
   const configPath = rawPath === undefined ? undefined : resolve(rawPath);
   const warnings: string[] = [];
-  const problems: string[] = [];
-
   const file = configPath === undefined ? {} : readConfigFile(configPath, warnings);
-  warnUnknownKeys(file, warnings);
+  return buildConfig(file, configPath, options, warnings);
+}
+
+/**
+ * The one place a config is resolved and validated: at boot, for a `SIGHUP` reload (`reloadFile`), and for runtime
+ * settings (`withOverrides`, which reuses the file text read here, so an edited but not yet reloaded file is not seen).
+ */
+function buildConfig(source: Mapping, configPath: string | undefined, options: LoadConfigOptions, warnings: string[]): TollgateConfig {
+  const problems: string[] = [];
+  warnUnknownKeys(source, warnings);
+  const file = withOverrides(source, options.overrides);
 
   const secretValues = options.secretValues ?? {};
   const environmentVariables = readEnvironmentVariables(file.environment_variables, { ...options.env, ...secretValues }, problems);
@@ -132,7 +145,7 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     throw new ConfigError(configPath === undefined ? 'Invalid configuration:' : `Invalid configuration in ${configPath}:`, problems);
   }
 
-  return {
+  const config: TollgateConfig = {
     model_list: dto.model_list ?? [],
     router_settings: routerSettings,
     litellm_settings: litellmSettings,
@@ -161,6 +174,26 @@ export function loadConfig(options: LoadConfigOptions): TollgateConfig {
     uiLogin,
     warnings,
   };
+  // Later loads answer `os.environ/NAME` from the same environment and secret values; nobody keeps their references
+  // live. Not enumerable: the config stays plain data to whoever copies or compares it.
+  const later: LoadConfigOptions = { ...options, onSecretReference: undefined };
+  Object.defineProperties(config, {
+    withOverrides: { value: (overrides: SettingsOverrides) => buildConfig(source, configPath, { ...later, overrides }, []) },
+    reloadFile: { value: (overrides: SettingsOverrides) => loadConfig({ ...later, overrides }) },
+  });
+  return config;
+}
+
+/** The file's sections with each stored field in place of the file's (a copy; the file mapping is kept as read). */
+function withOverrides(file: Mapping, overrides: SettingsOverrides | undefined): Mapping {
+  if (overrides === undefined) return file;
+  const merged: Mapping = { ...file };
+  for (const [section, fields] of Object.entries(overrides)) {
+    if (fields === undefined || Object.keys(fields).length === 0) continue;
+    const base = isMapping(file[section]) ? file[section] : {};
+    merged[section] = { ...base, ...fields };
+  }
+  return merged;
 }
 
 /**

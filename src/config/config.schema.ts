@@ -267,6 +267,8 @@ export class RouterSettingsDto implements RouterSettings {
   @NonNegativeInt() default_max_parallel_requests?: number;
   @Mapping() routing_strategy_args?: Record<string, unknown>;
   @Mapping() default_litellm_params?: Record<string, unknown>;
+  @Mapping() model_group_retry_policy?: Record<string, unknown>;
+  @NonNegativeNumber() retry_after?: number;
 }
 
 /** `litellm_settings.cache_params` (LiteLLM's names): the response cache, and where its Redis is. */
@@ -316,7 +318,9 @@ export class LitellmSettingsDto implements LitellmSettings {
   @NonNegativeInt() num_retries?: number;
   @PositiveNumber() request_timeout?: number;
   @Bool() drop_params?: boolean;
+  @List() fallbacks?: unknown[];
   @List() context_window_fallbacks?: unknown[];
+  @List() content_policy_fallbacks?: unknown[];
   @StringList() default_fallbacks?: string[];
   @Mapping() default_key_generate_params?: Record<string, unknown>;
   @Mapping() upperbound_key_generate_params?: Record<string, unknown>;

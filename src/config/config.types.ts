@@ -249,6 +249,16 @@ export interface TollgateConfig extends TollgateConfigFile {
   warnings: string[];
   /** The configured secret manager (src/secrets), when `key_management_system` names one. */
   secretManager?: ConfiguredSecretManager;
+  /**
+   * This config's file with runtime settings in place of the file's fields, resolved and validated as at boot.
+   * @throws ConfigError naming every invalid field
+   */
+  withOverrides?: (overrides: SettingsOverrides) => TollgateConfig;
+  /**
+   * Reads the config file again (`SIGHUP`), with runtime settings over it, validated as at boot.
+   * @throws ConfigError when the file cannot be read or any value is invalid
+   */
+  reloadFile?: (overrides: SettingsOverrides) => TollgateConfig;
 }
 
 /**
@@ -475,4 +485,11 @@ export interface AlertingSettings {
    * `ttlMs` of its first one sends a minor (then major) `outage_alerts`.
    */
   readonly outage: { readonly ttlMs: number; readonly minor: number; readonly major: number };
+}
+
+/** Runtime settings (src/settings) stored over the file: section → field → value, as a config file would hold it. */
+export interface SettingsOverrides {
+  router_settings?: Record<string, unknown>;
+  litellm_settings?: Record<string, unknown>;
+  general_settings?: Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { TOLLGATE_CONFIG } from '../config/config.tokens';
 import type { LitellmParams, ModelDeploymentConfig, TollgateConfig } from '../config/config.types';
@@ -7,8 +7,8 @@ import { presetDefaults, presetOf } from './providers/openai-compatible/presets'
 import { vertexDefaults } from './providers/vertex/vertex-credentials';
 import type { Deployment, ProviderId } from './deployment';
 import { UnknownModelError, UnsupportedProviderError } from './routing.errors';
+import { deploymentTimeoutMs, RouterPolicyHolder, routerPolicyOf } from './router-policy';
 
-const DEFAULT_TIMEOUT_SECONDS = 600;
 /** Wildcard expansions are memoised per requested name; clients choose the names, so the memo is bounded. */
 const MAX_WILDCARD_EXPANSIONS = 1000;
 
@@ -65,8 +65,14 @@ export class ModelRegistry {
   private readonly configEntries: readonly ModelDeploymentConfig[];
   private storedEntries: readonly { id: string; entry: ModelDeploymentConfig }[] = [];
   private catalogue: Catalogue;
+  /** Deadlines follow the router policy of the moment (`timeout`, `stream_timeout` change at runtime). */
+  private readonly policies: RouterPolicyHolder;
 
-  constructor(@Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig) {
+  constructor(
+    @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
+    @Optional() policies?: RouterPolicyHolder,
+  ) {
+    this.policies = policies ?? new RouterPolicyHolder(routerPolicyOf(config));
     this.aliases = config.router_settings.model_group_alias ?? {};
     this.configEntries = config.model_list;
     this.catalogue = this.build();
@@ -203,9 +209,7 @@ export class ModelRegistry {
 
   private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, customLlmProvider: string, upstreamModel: string): Deployment {
     const params = this.paramsWithDefaults(entry.litellm_params, provider, customLlmProvider);
-    const defaultTimeout = this.config.router_settings.timeout ?? this.config.litellm_settings.request_timeout ?? DEFAULT_TIMEOUT_SECONDS;
-    const timeoutSeconds = params.timeout ?? defaultTimeout;
-    const streamTimeoutSeconds = params.stream_timeout ?? this.config.router_settings.stream_timeout ?? timeoutSeconds;
+    const policies = this.policies;
     return {
       id,
       modelName: entry.model_name,
@@ -219,8 +223,12 @@ export class ModelRegistry {
       },
       apiVersion: params.api_version,
       organization: params.organization,
-      timeoutMs: timeoutSeconds * 1000,
-      streamTimeoutMs: streamTimeoutSeconds * 1000,
+      get timeoutMs() {
+        return deploymentTimeoutMs(params, policies.current, false);
+      },
+      get streamTimeoutMs() {
+        return deploymentTimeoutMs(params, policies.current, true);
+      },
       region: params.region_name,
       mode: entry.model_info?.mode ?? 'chat',
       baseModel: entry.model_info?.base_model,
@@ -257,7 +265,7 @@ export class ModelRegistry {
     const prefix = wildcard.name.slice(0, wildcard.name.indexOf('*'));
     const matched = requested.slice(prefix.length);
     const expanded = wildcard.templates.map((template) =>
-      template.upstreamModel.includes('*') ? { ...template, modelName: requested, upstreamModel: template.upstreamModel.replace('*', matched) } : template,
+      template.upstreamModel.includes('*') ? renamed(template, requested, template.upstreamModel.replace('*', matched)) : template,
     );
     // Same object per name, so per-deployment caches (prices, headers) stay warm.
     if (catalogue.expansions.size < MAX_WILDCARD_EXPANSIONS) catalogue.expansions.set(requested, expanded);
@@ -338,4 +346,17 @@ function withDefaults(params: LitellmParams, defaults: Readonly<Record<string, s
         ...Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined && value !== null && value !== '')),
       } as LitellmParams)
     : params;
+}
+
+/** A copy of a wildcard template under the requested names, keeping its live getters (api key, deadlines). */
+function renamed(template: Deployment, modelName: string, upstreamModel: string): Deployment {
+  const descriptors = Object.getOwnPropertyDescriptors(template);
+  return Object.defineProperties(
+    {},
+    {
+      ...descriptors,
+      modelName: { value: modelName, enumerable: true },
+      upstreamModel: { value: upstreamModel, enumerable: true },
+    },
+  ) as Deployment;
 }

@@ -6,7 +6,10 @@ export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
 type PerClass = Partial<Record<RouterErrorClass, number>>;
 
-/** `router_settings` (and the `litellm_settings` keys LiteLLM also reads), parsed once at boot. */
+/**
+ * `router_settings` (and the `litellm_settings` keys LiteLLM also reads), parsed at boot and again whenever the runtime
+ * settings or the config file change (src/settings swaps it in through the `RouterPolicyHolder`).
+ */
 export interface RouterPolicy {
   readonly strategy: RoutingStrategy;
   readonly numRetries: number;
@@ -29,6 +32,33 @@ export interface RouterPolicy {
   readonly lowestLatencyBuffer: number;
   /** Shortest wait before retrying on the same deployment(s) (`retry_after`, seconds in config). */
   readonly minRetryDelayMs: number;
+  /** A deployment's deadline when it sets no `timeout` of its own (`timeout`, else `request_timeout`, else 600 s). */
+  readonly defaultTimeoutMs: number;
+  /** A stream's first-byte deadline when the deployment sets no `stream_timeout` (`stream_timeout`); else its timeout. */
+  readonly defaultStreamTimeoutMs?: number;
+}
+
+/** LiteLLM's `request_timeout` default. */
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+
+/**
+ * The policy the Router follows now. Every call reads `current` (one property read, no lock, no I/O); src/settings
+ * replaces it whole, so a call sees either the old policy or the new one, never a mix of fields.
+ */
+export class RouterPolicyHolder {
+  private policy: RouterPolicy;
+
+  constructor(initial: RouterPolicy) {
+    this.policy = initial;
+  }
+
+  get current(): RouterPolicy {
+    return this.policy;
+  }
+
+  swap(next: RouterPolicy): void {
+    this.policy = Object.freeze(next);
+  }
 }
 
 /** LiteLLM's default: 3 failures in a minute are allowed; the next one cools the deployment down. */
@@ -82,7 +112,28 @@ export function routerPolicyOf(config: Pick<TollgateConfig, 'router_settings' | 
     defaultMaxParallelRequests: nonNegative(router.default_max_parallel_requests),
     lowestLatencyBuffer: nonNegative(args.lowest_latency_buffer) ?? 0,
     minRetryDelayMs: (nonNegative(router.retry_after) ?? 0) * 1000,
+    defaultTimeoutMs: (positive(router.timeout) ?? positive(litellm.request_timeout) ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    defaultStreamTimeoutMs: optionalMs(positive(router.stream_timeout)),
   };
+}
+
+/**
+ * A deployment's deadline under `policy`: its own `timeout` / `stream_timeout`, else the policy's defaults, so a
+ * runtime change of `router_settings.timeout` reaches every deployment that did not set one.
+ */
+export function deploymentTimeoutMs(params: { timeout?: unknown; stream_timeout?: unknown }, policy: RouterPolicy, streaming: boolean): number {
+  const timeoutMs = optionalMs(positive(params.timeout)) ?? policy.defaultTimeoutMs;
+  if (!streaming) return timeoutMs;
+  return optionalMs(positive(params.stream_timeout)) ?? policy.defaultStreamTimeoutMs ?? timeoutMs;
+}
+
+function optionalMs(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : seconds * 1000;
+}
+
+function positive(value: unknown): number | undefined {
+  const number = nonNegative(value);
+  return number !== undefined && number > 0 ? number : undefined;
 }
 
 /** `[{"gpt-3.5-turbo": ["gpt-4"]}, {"*": ["fallback"]}]` → group → fallback groups. */

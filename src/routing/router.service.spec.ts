@@ -6,6 +6,7 @@ import { PricingService } from '../catalog/pricing.service';
 import type { Deployment } from './deployment';
 import { ModelRegistry } from './model-registry.service';
 import { Router, routingFactsOf, type Attempt, type RouteRequest } from './router.service';
+import { RouterPolicyHolder, routerPolicyOf } from './router-policy';
 import { NoDeploymentsAvailableError, NoEligibleDeploymentError, UpstreamError } from './routing.errors';
 import { InMemoryCounterStore } from '../store/in-memory-counter-store';
 import { StoreRouterState } from './state/store-router-state';
@@ -30,7 +31,7 @@ function seeded(seed = 42): () => number {
   };
 }
 
-function routerFor(yaml: string): { sut: Router; clock: FakeClock; state: StoreRouterState; delays: number[] } {
+function routerFor(yaml: string): { sut: Router; clock: FakeClock; state: StoreRouterState; delays: number[]; policies: RouterPolicyHolder } {
   const dir = mkdtempSync(join(tmpdir(), 'router-spec-'));
   writeFileSync(join(dir, 'config.yaml'), yaml);
   const config = loadConfig({ configPath: join(dir, 'config.yaml'), env: {} });
@@ -38,14 +39,15 @@ function routerFor(yaml: string): { sut: Router; clock: FakeClock; state: StoreR
   const store = new InMemoryCounterStore(clock);
   store.close();
   const state = new StoreRouterState(store, clock);
-  const sut = new Router(new ModelRegistry(config), new PricingService(), state, clock, config);
+  const policies = new RouterPolicyHolder(routerPolicyOf(config));
+  const sut = new Router(new ModelRegistry(config, policies), new PricingService(), state, clock, policies);
   sut.random = seeded();
   const delays: number[] = [];
   sut.sleep = async (ms) => {
     delays.push(ms);
     clock.advance(ms);
   };
-  return { sut, clock, state, delays };
+  return { sut, clock, state, delays, policies };
 }
 
 function request(model: string, extra: Partial<RouteRequest> = {}, body: Record<string, unknown> = {}): RouteRequest {
@@ -521,5 +523,42 @@ model_list:
     await sut.execute(request('g', {}, { timeout: 2 }), run);
     await sut.execute(request('g', { timeoutHeader: '3' }), run);
     expect(seen).toEqual([7000, 2000, 3000]);
+  });
+
+  it('should follow a swapped policy from the next call: fallbacks, retries and deadlines without a new Router', async () => {
+    const yaml = `
+model_list:
+  - { model_name: broken, litellm_params: { model: mock/b }, model_info: { id: b } }
+  - { model_name: spare, litellm_params: { model: mock/s }, model_info: { id: s } }
+  - { model_name: timed, litellm_params: { model: mock/t, timeout: 9 }, model_info: { id: t } }
+  - { model_name: plain, litellm_params: { model: mock/p }, model_info: { id: p } }
+router_settings: { allowed_fails: 100 }
+`;
+    const { sut, policies } = routerFor(yaml);
+    const attempts: string[] = [];
+    const run = ({ deployment }: Attempt): Promise<string> => {
+      attempts.push(deployment.id);
+      if (deployment.id === 'b') failWith('upstream', 500)();
+      return Promise.resolve(deployment.id);
+    };
+    await expect(sut.execute(request('broken'), run)).rejects.toBeInstanceOf(UpstreamError);
+    expect(attempts).toEqual(['b']);
+
+    const dir = mkdtempSync(join(tmpdir(), 'router-spec-'));
+    writeFileSync(join(dir, 'config.yaml'), yaml);
+    const changed = loadConfig({ configPath: join(dir, 'config.yaml'), env: {} }).withOverrides?.({
+      router_settings: { num_retries: 2, fallbacks: [{ broken: ['spare'] }], timeout: 30 },
+    });
+    if (!changed) throw new Error('loadConfig gives withOverrides');
+    const before = sut.policy;
+    policies.swap(routerPolicyOf(changed));
+    expect(sut.policy).not.toBe(before);
+    attempts.length = 0;
+    const outcome = await sut.execute(request('broken'), run);
+    expect(attempts).toEqual(['b', 'b', 'b', 's']);
+    expect(outcome).toMatchObject({ value: 's', attemptedRetries: 2, attemptedFallbacks: 1 });
+    // The new default deadline reaches deployments without their own; one with its own timeout keeps it.
+    expect((await sut.execute(request('plain'), ok)).timeoutMs).toBe(30_000);
+    expect((await sut.execute(request('timed'), ok)).timeoutMs).toBe(9_000);
   });
 });

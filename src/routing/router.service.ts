@@ -1,13 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { TOLLGATE_CONFIG } from '../config/config.tokens';
-import type { TollgateConfig } from '../config/config.types';
 import { PricingService } from '../catalog/pricing.service';
 import { estimateChatPromptTokens, estimateTextTokens } from '../catalog/token-counter';
 import type { Deployment } from './deployment';
 import { ModelRegistry, type ResolvedModel } from './model-registry.service';
 import type { LlmOperation } from './openai.types';
 import { policyClassOf, retryAfterMs, type UpstreamFailureKind } from './provider-errors';
-import { RouterPolicy, routerPolicyOf } from './router-policy';
+import { RouterPolicyHolder, type RouterPolicy } from './router-policy';
 import { NoDeploymentsAvailableError, NoEligibleDeploymentError, UpstreamError } from './routing.errors';
 import { choose, type SelectionFacts } from './strategies';
 import { ROUTER_CLOCK, ROUTER_STATE_STORE, type Clock, type RouterStateStore } from './state/router-state.store';
@@ -103,7 +101,6 @@ type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 @Injectable()
 export class Router {
   private readonly logger = new Logger('Router');
-  readonly policy: RouterPolicy;
   /** Injectable for distribution tests. */
   random: () => number = Math.random;
   sleep: Sleep = sleepUnlessAborted;
@@ -113,9 +110,12 @@ export class Router {
     private readonly pricing: PricingService,
     @Inject(ROUTER_STATE_STORE) private readonly state: RouterStateStore,
     @Inject(ROUTER_CLOCK) private readonly clock: Clock,
-    @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
-  ) {
-    this.policy = routerPolicyOf(config);
+    private readonly policies: RouterPolicyHolder,
+  ) {}
+
+  /** The policy in force now (src/settings swaps it at runtime); an attempt reads it once where it decides. */
+  get policy(): RouterPolicy {
+    return this.policies.current;
   }
 
   /**

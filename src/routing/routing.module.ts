@@ -9,6 +9,9 @@ import { OpenAiCompatibleAdapter } from './providers/openai-compatible/openai-co
 import { PROVIDER_ADAPTERS } from './providers/provider-adapter';
 import { ProviderRegistry } from './providers/provider-registry.service';
 import { Router } from './router.service';
+import { RouterPolicyHolder, routerPolicyOf } from './router-policy';
+import { TOLLGATE_CONFIG } from '../config/config.tokens';
+import type { TollgateConfig } from '../config/config.types';
 import { COUNTER_STORE, STORE_CLOCK, type Clock, type CounterStore } from '../store/counter-store';
 import { StoreModule } from '../store/store.module';
 import { STORE_SETTINGS, type StoreSettings } from '../store/store.tokens';
@@ -31,6 +34,7 @@ import { UpstreamHttp } from './upstream-http.service';
       inject: [OpenAiAdapter, OpenAiCompatibleAdapter, AzureOpenAiAdapter, MockAdapter, ...NATIVE_PROVIDER_ADAPTERS],
     },
     ProviderRegistry,
+    { provide: RouterPolicyHolder, useFactory: (config: TollgateConfig) => new RouterPolicyHolder(routerPolicyOf(config)), inject: [TOLLGATE_CONFIG] },
     ModelRegistry,
     { provide: ROUTER_CLOCK, useExisting: STORE_CLOCK },
     {
@@ -40,6 +44,6 @@ import { UpstreamHttp } from './upstream-http.service';
     },
     Router,
   ],
-  exports: [ModelRegistry, ProviderRegistry, Router],
+  exports: [ModelRegistry, ProviderRegistry, Router, RouterPolicyHolder],
 })
 export class RoutingModule {}
