@@ -16,6 +16,7 @@ import { PartitionSpendLogs1764890000000 } from './1764890000000-partition-spend
 import { CreateSentAlerts1764900000000 } from './1764900000000-create-sent-alerts';
 import { CreateProxySettings1764910000000 } from './1764910000000-create-proxy-settings';
 import { CreateUiSessions1764920000000 } from './1764920000000-create-ui-sessions';
+import { SpendModelDays1764940000000 } from './1764940000000-spend-model-days';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the same list runs from
@@ -40,4 +41,5 @@ export const MIGRATIONS = [
   CreateSentAlerts1764900000000,
   CreateProxySettings1764910000000,
   CreateUiSessions1764920000000,
+  SpendModelDays1764940000000,
 ];

@@ -241,6 +241,25 @@ describe('Customers and budgets: LiteLLM end-user API (e2e)', () => {
     expect(await customers.findEndUser('changer')).toBeNull();
   });
 
+  it('should list every customer without paging parameters, or one page of them in the same order', async () => {
+    for (const id of ['page-a', 'page-b', 'page-c']) expect((await post('/customer/new', { user_id: id })).status).toBe(200);
+    const all = await get<Row[]>('/customer/list');
+    expect(all.status).toBe(200);
+    const ids = all.body.map((row) => row.user_id);
+    expect(ids).toEqual(expect.arrayContaining(['page-a', 'page-b', 'page-c']));
+    const pages: unknown[] = [];
+    for (let page = 1; page <= Math.ceil(ids.length / 2); page++) {
+      const { status, body } = await get<Row[]>(`/end_user/list?page=${page}&page_size=2`);
+      expect(status).toBe(200);
+      expect(body.length).toBeLessThanOrEqual(2);
+      pages.push(...body.map((row) => row.user_id));
+    }
+    expect(pages).toEqual(ids);
+    expect((await get<Row[]>('/customer/list?page_size=1')).body).toEqual([all.body[0]]);
+    expect((await get('/customer/list?page_size=0')).status).toBe(400);
+    expect((await get('/customer/list?page_size=1001')).status).toBe(400);
+  });
+
   it('should refuse every customer and budget route to a non-admin virtual key', async () => {
     const generated = await post<{ key: string }>('/key/generate', { user_id: 'internal-user' });
     expect(generated.status).toBe(200);

@@ -4,10 +4,12 @@ import type { FastifyRequest } from 'fastify';
 import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { CustomerIdsDto } from './dto/budget-request.dto';
-import { CustomerInfoQueryDto, NewCustomerDto, UpdateCustomerDto } from './dto/customer-request.dto';
+import { CustomerInfoQueryDto, CustomerListQueryDto, NewCustomerDto, UpdateCustomerDto } from './dto/customer-request.dto';
 import { BlockCustomersResponseDto, CustomerRowDto, DeleteCustomersResponseDto, UnblockCustomersResponseDto } from './dto/customer-response.dto';
 import { CustomersService } from './customers.service';
 import { requestValidationPipe } from '../common/http/request-validation.pipe';
+
+const DEFAULT_CUSTOMER_PAGE_SIZE = 50;
 
 /** LiteLLM's customer (end user) API, under `/customer/*` and its older name `/end_user/*`. Proxy admins only. */
 @ApiTags('Customers')
@@ -60,10 +62,11 @@ export class CustomersController {
 
   @Get(['/customer/list', '/end_user/list'])
   @Route(RouteClass.AdminOnly, 'management_routes', 'info_routes')
-  @ApiOperation({ summary: 'List every customer, oldest first' })
+  @ApiOperation({ summary: 'List every customer, oldest first; or one page of them with page / page_size' })
   @ApiOkResponse({ type: [CustomerRowDto] })
-  listCustomers(): Promise<CustomerRowDto[]> {
-    return this.customers.listCustomers();
+  listCustomers(@Query() query: CustomerListQueryDto): Promise<CustomerRowDto[]> {
+    const paged = query.page !== undefined || query.page_size !== undefined;
+    return this.customers.listCustomers(paged ? { page: query.page ?? 1, size: query.page_size ?? DEFAULT_CUSTOMER_PAGE_SIZE } : null);
   }
 
   // /user/block and /user/unblock are LiteLLM's legacy spellings for end users, still in its docs.

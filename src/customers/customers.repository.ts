@@ -45,8 +45,11 @@ export class CustomersRepository {
       .getMany();
   }
 
-  listEndUsers(): Promise<EndUserEntity[]> {
-    return this.endUsersWithBudget().orderBy('u.created_at', 'ASC').addOrderBy('u.user_id', 'ASC').getMany();
+  /** Oldest first (index `tollgate_end_users_created_at`), all of them or one page. */
+  listEndUsers(page: { page: number; size: number } | null = null): Promise<EndUserEntity[]> {
+    const query = this.endUsersWithBudget().orderBy('u.created_at', 'ASC').addOrderBy('u.user_id', 'ASC');
+    if (page) query.offset((page.page - 1) * page.size).limit(page.size);
+    return query.getMany();
   }
 
   /**

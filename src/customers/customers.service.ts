@@ -222,8 +222,9 @@ export class CustomersService implements OnApplicationShutdown {
   }
 
   /** GET /customer/list: every customer, oldest first. */
-  async listCustomers(): Promise<CustomerRowDto[]> {
-    return this.rows(await this.repository.listEndUsers());
+  /** Every customer oldest first, or one page of them. */
+  async listCustomers(page: { page: number; size: number } | null): Promise<CustomerRowDto[]> {
+    return this.rows(await this.repository.listEndUsers(page));
   }
 
   /** POST /customer/block: upserts the rows with blocked=true; calls with these users are refused from the next request on. */

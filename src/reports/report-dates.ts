@@ -89,3 +89,10 @@ export function parseBound(value: unknown, param: string, edge: 'lower' | 'upper
   if (Number.isNaN(instant.getTime())) throw new InvalidReportDateError(param);
   return instant;
 }
+
+/** The last `days` UTC days up to and including the day of `now`. */
+export function recentDays(days: number, now: Date): DayRange {
+  const endExclusive = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS);
+  const start = new Date(endExclusive.getTime() - days * DAY_MS);
+  return { start, endExclusive, firstDay: start.toISOString().slice(0, 10), lastDay: new Date(endExclusive.getTime() - DAY_MS).toISOString().slice(0, 10) };
+}

@@ -190,18 +190,22 @@ interface DayGroups {
   groups: { name: string | null; total: number; lines: SpendReportLine[] }[];
 }
 
+/** Groups in first-seen order per day; looked up by name in a map (a day can have 50,000 end users). */
 function groupByDay(rows: readonly GroupedSpendRow[]): DayGroups[] {
   const days: DayGroups[] = [];
+  let byName = new Map<string | null, DayGroups['groups'][number]>();
   for (const row of rows) {
     let day = days[days.length - 1];
     if (!day || day.day !== row.day) {
       day = { day: row.day, groups: [] };
       days.push(day);
+      byName = new Map();
     }
-    let group = day.groups.find((candidate) => candidate.name === row.group_name);
+    let group = byName.get(row.group_name);
     if (!group) {
       group = { name: row.group_name, total: 0, lines: [] };
       day.groups.push(group);
+      byName.set(row.group_name, group);
     }
     const line: SpendReportLine = { model: row.model, api_key: row.api_key, spend: toNumber(row.spend), total_tokens: toNumber(row.total_tokens) };
     group.lines.push(line);

@@ -353,11 +353,27 @@ describe('Spend reports on the real schema (PGlite)', () => {
     // These windows are "the last 30 days": move two rows into it for the duration of the test.
     beforeAll(async () => {
       await pg.query(`UPDATE tollgate_spend_logs SET start_time = now() - interval '1 day' WHERE request_id IN ('r1', 'r4')`);
+      await recountDayCounters();
     });
     afterAll(async () => {
       await pg.query(`UPDATE tollgate_spend_logs SET start_time = '2024-05-01T08:00:00Z' WHERE request_id = 'r1'`);
       await pg.query(`UPDATE tollgate_spend_logs SET start_time = '2024-05-04T00:00:00Z' WHERE request_id = 'r4'`);
+      await recountDayCounters();
     });
+
+    /** The ledger's per-day model and team counters as they would be for the rows now there (the ledger keeps them as it writes). */
+    async function recountDayCounters(): Promise<void> {
+      await pg.query(`DELETE FROM tollgate_spend_model_days`);
+      await pg.query(
+        `INSERT INTO tollgate_spend_model_days (day, model_group, model, api_base, requests, spend)
+         SELECT (start_time AT TIME ZONE 'UTC')::date, COALESCE(model_group, ''), model, COALESCE(api_base, ''), count(*), sum(spend) FROM tollgate_spend_logs GROUP BY 1, 2, 3, 4`,
+      );
+      await pg.query(`DELETE FROM tollgate_spend_team_days`);
+      await pg.query(
+        `INSERT INTO tollgate_spend_team_days (day, team_id, spend, requests)
+         SELECT (start_time AT TIME ZONE 'UTC')::date, COALESCE(team_id, ''), sum(spend), count(*) FROM tollgate_spend_logs GROUP BY 1, 2`,
+      );
+    }
 
     it('should list top keys with alias and name, top models and team spend over the last 30 days', async () => {
       expect(await reports.topKeys(10)).toEqual([

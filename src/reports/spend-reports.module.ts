@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PricingModule } from '../catalog/pricing.module';
 import { RoutingModule } from '../routing/routing.module';
+import { ModelAnalyticsController } from './model-analytics.controller';
+import { ModelAnalyticsService } from './model-analytics.service';
 import { SpendCalculatorService } from './spend-calculator.service';
 import { SpendExportService } from './spend-export.service';
 import { SpendReportsController } from './spend-reports.controller';
@@ -10,11 +12,11 @@ import { SPEND_REPORTS_SQL, type SqlRunner } from './sql-runner';
 
 /**
  * The read side of the spend ledger: LiteLLM's `/spend/*` and `/global/spend/*` reports, `/spend/calculate`,
- * and the streaming `/spend/logs/export`. Reads the ledger's tables only; exports nothing.
+ * the streaming `/spend/logs/export`, and per-model analytics (`/model/analytics`, `/model/metrics`). Reads the ledger's tables only; exports nothing.
  */
 @Module({
   imports: [PricingModule, RoutingModule],
-  controllers: [SpendReportsController],
+  controllers: [SpendReportsController, ModelAnalyticsController],
   providers: [
     {
       provide: SPEND_REPORTS_SQL,
@@ -24,6 +26,7 @@ import { SPEND_REPORTS_SQL, type SqlRunner } from './sql-runner';
       inject: [DataSource],
     },
     SpendReportsService,
+    ModelAnalyticsService,
     SpendExportService,
     SpendCalculatorService,
   ],

@@ -36,6 +36,23 @@ const COLUMNS: readonly [name: string, type: string][] = [
 const quoted = COLUMNS.map(([name]) => `"${name}"`).join(', ');
 const recordType = COLUMNS.map(([name, type]) => `"${name}" ${type}`).join(', ');
 
+/** Latency of a call in milliseconds, never negative (clock steps). */
+const LATENCY_MS = `GREATEST(0, EXTRACT(EPOCH FROM ("end_time" - "start_time")) * 1000)`;
+/** Calls whose latency describes the model: answered by it (not a failure, not served from the cache). */
+const TIMED = `"status" = 'success' AND NOT "cache_hit"`;
+
+/**
+ * One `tollgate_spend_model_days` row per (UTC day, model group, model, api base) of the rows in `applied`,
+ * grouped by the first four; the same select list as migration 1764940000000's backfill.
+ */
+const MODEL_DAY_AGGREGATES = `
+  ("start_time" AT TIME ZONE 'UTC')::date, COALESCE("model_group", ''), "model", COALESCE("api_base", ''),
+  count(*), count(*) FILTER (WHERE "status" = 'failure'),
+  count(*) FILTER (WHERE ${TIMED}), COALESCE(sum(${LATENCY_MS}) FILTER (WHERE ${TIMED}), 0),
+  count(*) FILTER (WHERE ${TIMED} AND "completion_tokens" > 0),
+  COALESCE(sum(${LATENCY_MS} / NULLIF("completion_tokens", 0)) FILTER (WHERE ${TIMED} AND "completion_tokens" > 0), 0),
+  COALESCE(sum("spend"), 0), COALESCE(sum("prompt_tokens"), 0), COALESCE(sum("completion_tokens"), 0)`;
+
 /** Adds the spend of the rows in `applied` to every counter; each a statement of the same CTE chain. */
 const COUNTER_UPDATES = `
   keys AS (
@@ -70,6 +87,21 @@ const COUNTER_UPDATES = `
     INSERT INTO "tollgate_spend_tag_days" AS d ("day", "tag", "spend", "log_count")
     SELECT (a."start_time" AT TIME ZONE 'UTC')::date, t.tag, sum(a."spend"), count(*) FROM applied a CROSS JOIN LATERAL unnest(a."request_tags") AS t(tag) GROUP BY 1, 2
     ON CONFLICT ("day", "tag") DO UPDATE SET "spend" = d."spend" + EXCLUDED."spend", "log_count" = d."log_count" + EXCLUDED."log_count"),
+  model_days AS (
+    INSERT INTO "tollgate_spend_model_days" AS d ("day", "model_group", "model", "api_base", "requests", "failures", "timed_requests",
+      "latency_ms_sum", "token_timed_requests", "latency_per_token_ms_sum", "spend", "prompt_tokens", "completion_tokens")
+    SELECT ${MODEL_DAY_AGGREGATES} FROM applied GROUP BY 1, 2, 3, 4
+    ON CONFLICT ("day", "model_group", "model", "api_base") DO UPDATE SET
+      "requests" = d."requests" + EXCLUDED."requests", "failures" = d."failures" + EXCLUDED."failures",
+      "timed_requests" = d."timed_requests" + EXCLUDED."timed_requests", "latency_ms_sum" = d."latency_ms_sum" + EXCLUDED."latency_ms_sum",
+      "token_timed_requests" = d."token_timed_requests" + EXCLUDED."token_timed_requests",
+      "latency_per_token_ms_sum" = d."latency_per_token_ms_sum" + EXCLUDED."latency_per_token_ms_sum",
+      "spend" = d."spend" + EXCLUDED."spend", "prompt_tokens" = d."prompt_tokens" + EXCLUDED."prompt_tokens",
+      "completion_tokens" = d."completion_tokens" + EXCLUDED."completion_tokens"),
+  team_days AS (
+    INSERT INTO "tollgate_spend_team_days" AS d ("day", "team_id", "spend", "requests")
+    SELECT ("start_time" AT TIME ZONE 'UTC')::date, COALESCE("team_id", ''), sum("spend"), count(*) FROM applied GROUP BY 1, 2
+    ON CONFLICT ("day", "team_id") DO UPDATE SET "spend" = d."spend" + EXCLUDED."spend", "requests" = d."requests" + EXCLUDED."requests"),
   global AS (
     INSERT INTO "tollgate_budget_counters" AS g ("entity_type", "entity_id", "spend")
     SELECT 'user', 'litellm-proxy-budget', sum("spend") FROM applied HAVING sum("spend") > 0

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString } from 'class-validator';
-import { OptionalBoolean, OptionalNumber, OptionalString } from '../../common/dto/dto-decorators';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { OptionalBoolean, OptionalNumber, OptionalPage, OptionalString } from '../../common/dto/dto-decorators';
 import { BudgetFieldsDto } from './budget-request.dto';
 
 export const MODEL_REGIONS = ['eu', 'us'] as const;
@@ -47,4 +48,23 @@ export class CustomerInfoQueryDto {
   @IsOptional()
   @IsString()
   end_user_id?: string;
+}
+
+export const MAX_CUSTOMER_PAGE_SIZE = 1000;
+
+/**
+ * `/customer/list` paging (a Tollgate extension): without `page`/`page_size` every customer is listed, as LiteLLM
+ * does; with either, one page of them in the same order (oldest first), so a UI never loads 50,000 rows at once.
+ */
+export class CustomerListQueryDto {
+  @OptionalPage('Page number, from 1 (with page_size: one page instead of every customer)')
+  page?: number;
+
+  @ApiPropertyOptional({ description: 'Customers per page (default 50 when page is given)', minimum: 1, maximum: MAX_CUSTOMER_PAGE_SIZE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CUSTOMER_PAGE_SIZE)
+  page_size?: number;
 }
