@@ -75,6 +75,7 @@ const POLICY: Record<string, Policy> = {
 
   'GET /health': 'admin',
   'POST /model/new': 'admin',
+  'POST /health/test_connection': 'admin',
   'POST /model/update': 'admin',
   'POST /model/delete': 'admin',
   'POST /images/generations': 'llm',

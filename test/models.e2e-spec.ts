@@ -66,6 +66,32 @@ describe('Model management (e2e)', () => {
     expect(rows[0].params).toContain('tollgate:v1:');
   });
 
+  it('should test a deployment definition before it is added, never echoing its key', async () => {
+    const before = (await mock.requests()).length;
+    const ok = await admin<{ status: string; result: Record<string, string> }>('/health/test_connection', {
+      litellm_params: { model: 'openai/gpt-4o-mini', api_base: mock.baseUrl, api_key: UPSTREAM_SECRET },
+      mode: 'chat',
+    });
+    expect(ok).toEqual({ status: 200, json: { status: 'success', result: { model: 'openai/gpt-4o-mini', mode: 'chat' } } });
+    const seen = (await mock.requests()).slice(before);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].headers.authorization).toBe(`Bearer ${UPSTREAM_SECRET}`);
+
+    const failing = await admin<{ status: string; message: string }>('/health/test_connection', {
+      litellm_params: { model: 'openai/401', api_base: mock.baseUrl, api_key: UPSTREAM_SECRET },
+    });
+    expect(failing.status).toBe(200);
+    expect(failing.json.status).toBe('error');
+    expect(failing.json.message).toBeTruthy();
+    expect(JSON.stringify(failing.json)).not.toContain(UPSTREAM_SECRET);
+
+    expect((await admin('/health/test_connection', { litellm_params: { model: ['openai/x'] } })).status).toBe(400);
+    expect((await admin('/health/test_connection', { litellm_params: {} })).status).toBe(400);
+    expect((await admin('/health/test_connection', { litellm_params: { model: 'openai/x' }, mode: 'rerank' })).status).toBe(400);
+    // Nothing was added: the tried definition serves no calls.
+    expect((await admin<{ data: { model_name: string }[] }>('/model/info')).json.data.map((model) => model.model_name)).not.toContain('test_connection');
+  });
+
   it('should describe deployments and groups without credentials', async () => {
     const info = await admin<{ data: { model_name: string; litellm_params: Record<string, unknown>; model_info: Record<string, unknown> }[] }>('/v1/model/info');
     expect(info.status).toBe(200);

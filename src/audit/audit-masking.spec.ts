@@ -18,7 +18,7 @@ describe('maskSecrets', () => {
       token: hash,
       key_alias: 'team-a',
       key_name: 'sk-...1234',
-      metadata: { api_key: '...9876', nested: [{ password: '...ter2' }], note: 'sk-...abcd' },
+      metadata: { api_key: '...9876', nested: [{ password: '***' }], note: 'sk-...abcd' },
       litellm_params: { aws_secret_access_key: '...DENG', vertex_credentials: '..."x"}' },
       models: ['gpt-4o'],
       max_budget: 2,
@@ -35,5 +35,13 @@ describe('maskSecrets', () => {
 describe('changedValues', () => {
   it('should keep only what changed, and name what was cleared', () => {
     expect(changedValues({ a: 1, b: [1], c: 'x', d: 'gone' }, { a: 1, b: [1, 2], c: 'y' })).toEqual({ b: [1, 2], c: 'y', d: null });
+  });
+
+  it('should keep no character of a password, however long', () => {
+    expect(maskSecrets({ password: 'correct-horse-battery-staple', user_passwd: 'abcdefghijklmnop', passphrase: 'x' })).toEqual({
+      password: '***',
+      user_passwd: '***',
+      passphrase: '***',
+    });
   });
 });

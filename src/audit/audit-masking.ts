@@ -1,6 +1,8 @@
 /** Field names whose string values are credentials wherever they appear in an audited object. */
 const SECRET_FIELD =
   /(^|_)(key|api_key|apikey|token|password|passwd|secret|client_secret|master_key|credentials?|private_key|access_key(_id)?|secret_access_key|session_token|authorization)$/i;
+/** Fields that are never useful partially: a password's last characters narrow it down, so none are kept. */
+const PASSWORD_FIELD = /(^|_)(password|passwd|passphrase)$/i;
 /** A sha256 hex digest: key hashes are identifiers, not secrets, and audit queries filter on them. */
 const TOKEN_HASH = /^[0-9a-f]{64}$/;
 /** Provider and virtual keys recognisable by their prefix, in any field. */
@@ -19,6 +21,7 @@ export function maskSecret(value: string): string {
  */
 export function maskSecrets(value: unknown, fieldName = ''): unknown {
   if (typeof value === 'string') {
+    if (PASSWORD_FIELD.test(fieldName)) return value === '' ? value : '***';
     if (TOKEN_HASH.test(value)) return value;
     // `sk-...abcd` (a key_name) is already masked.
     if (value.includes('...')) return value;

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { ModelDeploymentConfig } from '../config/config.types';
 import { DomainError } from '../common/errors/domain-error';
 import type { Deployment } from '../routing/deployment';
 import { ModelRegistry, type RegisteredModel } from '../routing/model-registry.service';
@@ -16,6 +18,16 @@ export interface EndpointHealth {
   api_base?: string;
   mode: string;
   error?: string;
+}
+
+/** `model_info.mode`: which minimal call a check makes. */
+export type DeploymentMode = NonNullable<NonNullable<ModelDeploymentConfig['model_info']>['mode']>;
+
+/** LiteLLM's answer to `/health/test_connection`. */
+export interface ConnectionTestResult {
+  status: 'success' | 'error';
+  result: Record<string, string>;
+  message?: string;
 }
 
 export interface DeploymentHealthReport {
@@ -45,15 +57,35 @@ export class DeploymentHealthService {
     return { healthy_endpoints: healthy, unhealthy_endpoints: unhealthy, healthy_count: healthy.length, unhealthy_count: unhealthy.length };
   }
 
+  /**
+   * `POST /health/test_connection`: one minimal call to a deployment that is not registered yet, so an admin can try
+   * a definition before adding it. The definition's own credentials are used and never echoed.
+   */
+  async testConnection(entry: ModelDeploymentConfig, mode: DeploymentMode): Promise<ConnectionTestResult> {
+    const deployment = this.models.trialDeployment({ ...entry, model_info: { ...entry.model_info, mode } }, `test-${randomUUID()}`);
+    const report = deployment
+      ? await this.checkDeployment(entry, deployment.id, deployment, mode)
+      : { error: `provider of ${entry.litellm_params.model} is not supported by this Tollgate version` };
+    if (!report) return { status: 'error', result: {}, message: 'a wildcard model needs model_info.health_check_model to be tested' };
+    return report.error === undefined ? { status: 'success', result: { model: entry.litellm_params.model, mode } } : { status: 'error', result: {}, message: report.error };
+  }
+
   /** Undefined for a wildcard deployment without `model_info.health_check_model`: there is no concrete model to ask. */
-  private async checkOne(model: RegisteredModel): Promise<EndpointHealth | undefined> {
+  private checkOne(model: RegisteredModel): Promise<EndpointHealth | undefined> {
     const { entry } = model;
+    if (!model.deployment) {
+      const report: EndpointHealth = { model: entry.litellm_params.model, model_name: entry.model_name, model_id: model.id, mode: entry.model_info?.mode ?? 'chat' };
+      if (entry.litellm_params.api_base) report.api_base = entry.litellm_params.api_base;
+      return Promise.resolve({ ...report, error: `provider of ${entry.litellm_params.model} is not supported by this Tollgate version` });
+    }
+    return this.checkDeployment(entry, model.id, model.deployment, entry.model_info?.mode ?? 'chat');
+  }
+
+  private async checkDeployment(entry: ModelDeploymentConfig, id: string, registered: Deployment, mode: string): Promise<EndpointHealth | undefined> {
     const info = entry.model_info ?? {};
-    const mode = info.mode ?? 'chat';
-    const report: EndpointHealth = { model: entry.litellm_params.model, model_name: entry.model_name, model_id: model.id, mode };
+    const report: EndpointHealth = { model: entry.litellm_params.model, model_name: entry.model_name, model_id: id, mode };
     if (entry.litellm_params.api_base) report.api_base = entry.litellm_params.api_base;
-    if (!model.deployment) return { ...report, error: `provider of ${entry.litellm_params.model} is not supported by this Tollgate version` };
-    let deployment: Deployment = model.deployment;
+    let deployment = registered;
     if (deployment.upstreamModel.includes('*')) {
       const healthModel = info.health_check_model;
       if (typeof healthModel !== 'string') return undefined;

@@ -10,5 +10,6 @@ import { HealthService } from './health.service';
   imports: [TerminusModule.forRoot({ logger: false }), RoutingModule, StoreModule],
   controllers: [HealthController],
   providers: [HealthService, DeploymentHealthService],
+  exports: [DeploymentHealthService],
 })
 export class HealthModule {}

@@ -5,9 +5,11 @@ import { Audited, Route } from '../common/access/route.decorator';
 import { RouteClass } from '../common/access/route-class';
 import { TeamDirectory } from '../teams/team-directory.service';
 import type { TeamRecord } from '../teams/team';
-import { DeleteModelDto, NewModelDto, UpdateModelDto } from './dto/model-request.dto';
+import { DeleteModelDto, NewModelDto, TestConnectionDto, TestConnectionResponseDto, UpdateModelDto } from './dto/model-request.dto';
 import { DeleteModelResponseDto, ModelGroupInfoResponseDto, ModelInfoResponseDto, StoredModelDto } from './dto/model-response.dto';
-import { ModelChangeBody, ModelGroupInfo, ModelInfoEntry, ModelsService, StoredModelView } from './models.service';
+import { ModelChangeBody, ModelGroupInfo, ModelInfoEntry, ModelsService, StoredModelView, validated } from './models.service';
+import { BadRequestError } from '../common/errors/http-errors';
+import { DeploymentHealthService, type ConnectionTestResult, type DeploymentMode } from '../health/deployment-health.service';
 
 /** LiteLLM's model API: deployment and group info for any key, changes for proxy admins. */
 @ApiTags('Models')
@@ -16,6 +18,7 @@ export class ModelsController {
   constructor(
     private readonly models: ModelsService,
     private readonly teams: TeamDirectory,
+    private readonly health: DeploymentHealthService,
   ) {}
 
   @Get(['/model/info', '/v1/model/info', '/v2/model/info'])
@@ -34,6 +37,19 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelGroupInfoResponseDto })
   async modelGroupInfo(@Req() request: FastifyRequest, @Query('model_group') group?: string): Promise<{ data: ModelGroupInfo[] }> {
     return this.models.modelGroupInfo(request.auth?.key, await this.teamOf(request), group || undefined);
+  }
+
+  @Post('/health/test_connection')
+  @Route(RouteClass.AdminOnly, 'management_routes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Try a deployment definition with one minimal call before adding it (LiteLLM: "Test Connect" in the UI)' })
+  @ApiBody({ type: TestConnectionDto })
+  @ApiOkResponse({ type: TestConnectionResponseDto })
+  testConnection(@Body() body: { litellm_params?: unknown; mode?: unknown } | undefined): Promise<ConnectionTestResult> {
+    const mode = body?.mode ?? 'chat';
+    if (mode !== 'chat' && mode !== 'completion' && mode !== 'embedding') throw new BadRequestError('mode must be one of chat, completion, embedding', 'mode');
+    const entry = validated({ model_name: 'test_connection', litellm_params: body?.litellm_params ?? {}, model_info: {} });
+    return this.health.testConnection(entry, mode satisfies DeploymentMode);
   }
 
   @Post('/model/new')

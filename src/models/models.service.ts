@@ -369,7 +369,8 @@ function modelIdOf(body: ModelChangeBody): string {
 }
 
 /** The body validated with the same rules as a `model_list` entry of config.yaml. */
-function validated(body: Record<string, unknown>): ModelDeploymentConfig {
+/** A deployment definition checked as config.yaml's `model_list` entries are. @throws BadRequestError naming the field */
+export function validated(body: Record<string, unknown>): ModelDeploymentConfig {
   // class-transformer takes an object's `constructor` member for its class and throws on `{"constructor": 1}`:
   // the shapes it would descend into are checked first.
   if (typeof body.model_name !== 'string') throw new BadRequestError('Invalid model: model_name must be a string', 'model_name');
@@ -384,7 +385,8 @@ function validated(body: Record<string, unknown>): ModelDeploymentConfig {
   }
   const problems = problemsOf(validateSync(dto, { stopAtFirstError: true, forbidUnknownValues: false }));
   if (problems.length > 0) throw new BadRequestError(`Invalid model: ${problems.map((problem) => problem.text).join('; ')}`, problems[0].field);
-  const entry = body as unknown as ModelDeploymentConfig;
+  // The checked instance, not the body: the schema turns YAML-style scalars into text (`model: 7` is "7"), as at boot.
+  const entry = JSON.parse(JSON.stringify(dto)) as ModelDeploymentConfig;
   const references = Object.entries(entry.litellm_params).filter(([, value]) => typeof value === 'string' && value.startsWith('os.environ/'));
   if (references.length > 0) {
     throw new BadRequestError(`litellm_params.${references[0][0]}: os.environ/ references are resolved from config.yaml only; pass the value itself (it is stored encrypted)`);

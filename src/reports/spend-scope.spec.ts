@@ -29,6 +29,12 @@ describe('spend scope', () => {
     expect(spendScopeOf(keyCaller(), '/spend/logs')).toEqual({ kind: 'key', apiKeyHash: 'h'.repeat(64) });
   });
 
+  it("should give a UI session its user's rows, whatever its role below admin", () => {
+    expect(spendScopeOf(keyCaller({ method: 'session', role: 'internal_user', userId: 'u3' }), '/spend/logs')).toEqual({ kind: 'user', userId: 'u3' });
+    expect(spendScopeOf(keyCaller({ method: 'session', role: 'org_admin', userId: 'u4' }), '/spend/logs')).toEqual({ kind: 'user', userId: 'u4' });
+    expect(spendScopeOf({ method: 'session', role: 'proxy_admin', userId: 'default_user_id', apiKeyHash: null }, '/spend/logs')).toEqual({ kind: 'all' });
+  });
+
   it('should refuse callers without identity and non-admins on whole-proxy reports', () => {
     expect(() => spendScopeOf(null, '/spend/logs')).toThrow(expect.objectContaining({ status: 401, type: 'auth_error' }));
     expect(() => spendScopeOf({ method: 'public', role: null, userId: null, apiKeyHash: null }, '/spend/logs')).toThrow(expect.objectContaining({ status: 401 }));

@@ -20,6 +20,8 @@ export function spendScopeOf(auth: AuthContext | null, route: string): SpendScop
   if (!auth) throw new SpendAccessDeniedError(route);
   if (auth.method === 'master_key' || auth.method === 'open') return { kind: 'all' };
   if (auth.role !== null && ADMIN_ROLES.has(auth.role)) return { kind: 'all' };
+  // A UI session is its user: it reads that user's spend, as the user's own key would.
+  if (auth.method === 'session' && auth.userId) return { kind: 'user', userId: auth.userId };
   if (auth.method !== 'virtual_key') throw new SpendAccessDeniedError(route);
   if (auth.key?.permissions.get_spend_routes === true) return { kind: 'all' };
   if (auth.role !== null && USER_SCOPED_ROLES.has(auth.role) && auth.userId) return { kind: 'user', userId: auth.userId };

@@ -197,6 +197,16 @@ export class ModelRegistry {
     appendTo(catalogue.byUpstreamName, entry.litellm_params.model, deployment);
   }
 
+  /**
+   * A deployment built from a definition that is not registered (what `/health/test_connection` tries before an admin
+   * adds it); undefined when its provider is not supported.
+   */
+  trialDeployment(entry: ModelDeploymentConfig, id: string): Deployment | undefined {
+    const { provider, upstreamModel } = splitProviderModel(entry.litellm_params.model);
+    const providerId = toProviderId(provider);
+    return providerId ? this.deploymentOf(entry, id, providerId, provider, upstreamModel) : undefined;
+  }
+
   private deploymentOf(entry: ModelDeploymentConfig, id: string, provider: ProviderId, customLlmProvider: string, upstreamModel: string): Deployment {
     const params = this.paramsWithDefaults(entry.litellm_params, provider, customLlmProvider);
     const policies = this.policies;

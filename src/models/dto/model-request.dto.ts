@@ -51,3 +51,16 @@ export class DeleteModelDto {
   @ApiPropertyOptional({ description: 'The deployment to delete (or model_id)' }) id?: string;
   @ApiPropertyOptional({ description: 'Same as id' }) model_id?: string;
 }
+
+export class TestConnectionDto {
+  @ApiProperty({ type: LitellmParamsDto, description: 'The deployment to try, as it would be added (credentials included; never echoed)' })
+  litellm_params!: LitellmParamsDto;
+  @ApiPropertyOptional({ enum: ['chat', 'completion', 'embedding'], default: 'chat', description: 'Which minimal call to make' })
+  mode?: 'chat' | 'completion' | 'embedding';
+}
+
+export class TestConnectionResponseDto {
+  @ApiProperty({ enum: ['success', 'error'] }) status!: 'success' | 'error';
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'The model and mode tried (empty on error)' }) result!: Record<string, string>;
+  @ApiPropertyOptional({ description: "Why the call failed, in the provider error's redacted words" }) message?: string;
+}
