@@ -195,6 +195,9 @@ describeInBrowser('Admin UI in Chromium (e2e)', () => {
     await form.getByLabel('API key', { exact: true }).fill('sk-upstream-secret-from-ui');
     await form.getByLabel('RPM', { exact: true }).fill('60');
     await form.getByLabel(/^Retry policy/).fill('{"RateLimitErrorRetries": 4, "TimeoutErrorRetries": 1}');
+    // Tried before it is saved: one minimal call to the deployment as typed.
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    expect(await form.getByTestId('form-check').textContent()).toContain('Connection works');
     await form.getByRole('button', { name: 'Add' }).click();
     await saved('Model added');
     const row = page.getByRole('row', { name: /ui-model/ });

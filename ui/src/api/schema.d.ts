@@ -992,6 +992,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health/test_connection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Try a deployment definition with one minimal call before adding it (LiteLLM: "Test Connect" in the UI) */
+        post: operations["postHealthTestConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/images/generations": {
         parameters: {
             query?: never;
@@ -5135,6 +5152,26 @@ export interface components {
             team_id: string;
             total_spend: number;
         };
+        TestConnectionDto: {
+            /** @description The deployment to try, as it would be added (credentials included; never echoed) */
+            litellm_params: components["schemas"]["LitellmParamsDto"];
+            /**
+             * @description Which minimal call to make
+             * @default chat
+             * @enum {string}
+             */
+            mode: "chat" | "completion" | "embedding";
+        };
+        TestConnectionResponseDto: {
+            /** @description Why the call failed, in the provider error's redacted words */
+            message?: string;
+            /** @description The model and mode tried (empty on error) */
+            result: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            status: "success" | "error";
+        };
         TextChoiceDto: {
             /** @example stop */
             finish_reason: string | null;
@@ -7894,6 +7931,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReadinessDetailsDto"];
+                };
+            };
+        };
+    };
+    postHealthTestConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestConnectionDto"];
+            };
+        };
+        responses: {
+            /** @description Refused: the OpenAI error envelope, HTTP status = int(error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestConnectionResponseDto"];
                 };
             };
         };

@@ -76,15 +76,18 @@ export interface EntityFormProps {
   submitLabel?: string;
   /** On the page itself rather than in a modal (settings pages). */
   inline?: boolean;
+  /** A check of what was typed, without saving it (a model's "Test connection"); answers a line to show. */
+  check?: { label: string; run: (body: Record<string, unknown>) => Promise<{ ok: boolean; message: string }> };
   onSubmit: (body: Record<string, unknown>) => Promise<unknown>;
 }
 
 /** The one form pattern of the app: a modal of typed inputs, the server's message on failure. */
-export function EntityForm({ title, opened, onClose, fields, initial, editing, submitLabel, inline, onSubmit }: EntityFormProps) {
+export function EntityForm({ title, opened, onClose, fields, initial, editing, submitLabel, inline, check, onSubmit }: EntityFormProps) {
   const shown = fields.filter((field) => !(editing && field.createOnly));
   const [values, setValues] = useState<Values>(() => toInputs(shown, initial));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [checked, setChecked] = useState<{ ok: boolean; message: string } | null>(null);
   const set = (name: string, value: string | boolean) => setValues((previous) => ({ ...previous, [name]: value }));
 
   const submit = async (event: FormEvent) => {
@@ -96,6 +99,19 @@ export function EntityForm({ title, opened, onClose, fields, initial, editing, s
       if (!inline) onClose();
     } catch (failure) {
       setError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const runCheck = async () => {
+    if (!check) return;
+    setChecked(null);
+    setBusy(true);
+    try {
+      setChecked(await check.run(toBody(shown, values)));
+    } catch (failure) {
+      setChecked({ ok: false, message: messageOf(failure) });
     } finally {
       setBusy(false);
     }
@@ -114,7 +130,17 @@ export function EntityForm({ title, opened, onClose, fields, initial, editing, s
             {error}
           </Alert>
         )}
+        {checked && (
+          <Alert color={checked.ok ? 'green' : 'red'} data-testid="form-check">
+            {checked.message}
+          </Alert>
+        )}
         <Group justify="flex-end">
+          {check && (
+            <Button variant="light" onClick={() => void runCheck()} loading={busy}>
+              {check.label}
+            </Button>
+          )}
           {!inline && (
             <Button variant="default" onClick={onClose}>
               Cancel

@@ -52,6 +52,23 @@ function nest(flat: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+type TestMode = components['schemas']['TestConnectionDto']['mode'];
+const TEST_MODES: readonly TestMode[] = ['chat', 'completion', 'embedding'];
+
+/** One minimal call to the deployment as typed, before it is saved (POST /health/test_connection). */
+const testConnection = {
+  label: 'Test connection',
+  run: async (flat: Record<string, unknown>) => {
+    const body = nest(flat) as NewModel;
+    const mode = TEST_MODES.find((candidate) => candidate === body.model_info?.mode) ?? 'chat';
+    const answer = unwrap(await api.POST('/health/test_connection', { body: { litellm_params: body.litellm_params, mode } }));
+    return {
+      ok: answer.status === 'success',
+      message: answer.status === 'success' ? 'Connection works: the deployment answered.' : (answer.message ?? 'The deployment did not answer.'),
+    };
+  },
+};
+
 function flatten(entry: ModelEntry, retryPolicy: unknown): Record<string, unknown> {
   const flat: Record<string, unknown> = { model_name: entry.model_name, retry_policy: retryPolicy };
   for (const [name, value] of Object.entries(entry.litellm_params ?? {})) if (name !== 'api_key') flat[`litellm_params.${name}`] = value;
@@ -169,6 +186,7 @@ function Deployments() {
           opened
           onClose={() => setCreating(false)}
           fields={MODEL_FIELDS}
+          check={testConnection}
           submitLabel="Add"
           onSubmit={async ({ retry_policy, ...flat }) => {
             const body = nest(flat) as NewModel;
@@ -185,6 +203,7 @@ function Deployments() {
           editing
           onClose={() => setEditing(null)}
           fields={MODEL_FIELDS}
+          check={testConnection}
           initial={flatten(editing, groupPolicies[editing.model_name])}
           onSubmit={async ({ retry_policy, ...flat }) => {
             const body = nest(flat) as NewModel;
