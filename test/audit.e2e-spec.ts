@@ -39,8 +39,11 @@ interface Verification {
   first_bad_row: { id: string | null; seq: number | null; reason: string } | null;
 }
 
-/** POST routes of the management API that only read. Every other non-GET management route must be `@Audited`. */
-const READ_ONLY_POSTS = new Set(['/v2/key/info', '/budget/info', '/organization/info', '/spend/calculate', '/global/spend/end_users']);
+/**
+ * POST routes of the management API that change nothing (lookups, calculations, a connection test of a deployment
+ * that is not stored). Every other non-GET management route must be `@Audited`.
+ */
+const READ_ONLY_POSTS = new Set(['/v2/key/info', '/budget/info', '/organization/info', '/spend/calculate', '/global/spend/end_users', '/health/test_connection']);
 
 describe('Audit logs: one chained row per change, in its transaction; denials, retention, tamper evidence (e2e)', () => {
   let gateway: TestGateway;

@@ -1,4 +1,4 @@
-import { Badge, Button, Code, CopyButton, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Code, CopyButton, Group, Menu, Modal, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
@@ -10,6 +10,20 @@ export function PageHeader({ title, children }: { title: string; children?: Reac
       <Title order={2}>{title}</Title>
       <Group>{children}</Group>
     </Group>
+  );
+}
+
+/** A row's "Actions" menu; the children are its `Menu.Item`s. */
+export function RowActions({ label, children }: { label?: string; children: ReactNode }) {
+  return (
+    <Menu>
+      <Menu.Target>
+        <Button size="xs" variant="default" aria-label={label}>
+          Actions
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>{children}</Menu.Dropdown>
+    </Menu>
   );
 }
 

@@ -3,9 +3,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
+import { CreateAndEditForms } from '../components/CreateAndEditForms';
 import { DataTable } from '../components/DataTable';
-import { EntityForm, type Field } from '../components/EntityForm';
-import { money, PageHeader, pageSlice, useAction } from '../components/common';
+import type { Field } from '../components/EntityForm';
+import { money, PageHeader, pageSlice, useAction, RowActions } from '../components/common';
 import { useSession } from '../session';
 
 type Budget = components['schemas']['BudgetRowDto'];
@@ -57,50 +58,31 @@ export function BudgetsPage() {
             label: '',
             render: (row) =>
               session.isAdmin && (
-                <Menu>
-                  <Menu.Target>
-                    <Button size="xs" variant="default">
-                      Actions
-                    </Button>
-                  </Menu.Target>
-                  <Menu.Dropdown>
-                    <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
-                    <Menu.Item color="red" onClick={() => void act('Budget deleted', async () => unwrap(await api.POST('/budget/delete', { body: { id: row.budget_id } })))}>
-                      Delete
-                    </Menu.Item>
-                  </Menu.Dropdown>
-                </Menu>
+                <RowActions>
+                  <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
+                  <Menu.Item color="red" onClick={() => void act('Budget deleted', async () => unwrap(await api.POST('/budget/delete', { body: { id: row.budget_id } })))}>
+                    Delete
+                  </Menu.Item>
+                </RowActions>
               ),
           },
         ]}
       />
-      {creating && (
-        <EntityForm
-          title="Create budget"
-          opened
-          onClose={() => setCreating(false)}
-          fields={BUDGET_FIELDS}
-          submitLabel="Create"
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/budget/new', { body: body as NewBudget }));
-            await act('Budget created', async () => undefined);
-          }}
-        />
-      )}
-      {editing && (
-        <EntityForm
-          title={`Edit ${editing.budget_id}`}
-          opened
-          editing
-          onClose={() => setEditing(null)}
-          fields={BUDGET_FIELDS}
-          initial={editing}
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/budget/update', { body: { ...body, budget_id: editing.budget_id } }));
-            await act('Budget saved', async () => undefined);
-          }}
-        />
-      )}
+      <CreateAndEditForms
+        noun="budget"
+        fields={BUDGET_FIELDS}
+        creating={creating}
+        editing={editing}
+        nameOf={(row) => row.budget_id}
+        onCloseCreate={() => setCreating(false)}
+        onCloseEdit={() => setEditing(null)}
+        create={async (body) => {
+          unwrap(await api.POST('/budget/new', { body: body as NewBudget }));
+        }}
+        update={async (row, body) => {
+          unwrap(await api.POST('/budget/update', { body: { ...body, budget_id: row.budget_id } }));
+        }}
+      />
     </>
   );
 }

@@ -3,9 +3,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
+import { CreateAndEditForms } from '../components/CreateAndEditForms';
 import { DataTable } from '../components/DataTable';
-import { EntityForm, type Field } from '../components/EntityForm';
-import { money, PageHeader, StatusBadge, useAction } from '../components/common';
+import type { Field } from '../components/EntityForm';
+import { money, PageHeader, StatusBadge, useAction, RowActions } from '../components/common';
 import { useSession } from '../session';
 
 type Customer = components['schemas']['CustomerRowDto'];
@@ -71,54 +72,36 @@ export function CustomersPage() {
             label: '',
             render: (row) =>
               session.isAdmin && (
-                <Menu>
-                  <Menu.Target>
-                    <Button size="xs" variant="default">
-                      Actions
-                    </Button>
-                  </Menu.Target>
-                  <Menu.Dropdown>
-                    <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
-                    <Menu.Item onClick={() => void block(row)}>{row.blocked ? 'Unblock' : 'Block'}</Menu.Item>
-                    <Menu.Item
-                      color="red"
-                      onClick={() => void act('End user deleted', async () => unwrap(await api.POST('/customer/delete', { body: { user_ids: [row.user_id] } })))}
-                    >
-                      Delete
-                    </Menu.Item>
-                  </Menu.Dropdown>
-                </Menu>
+                <RowActions>
+                  <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
+                  <Menu.Item onClick={() => void block(row)}>{row.blocked ? 'Unblock' : 'Block'}</Menu.Item>
+                  <Menu.Item
+                    color="red"
+                    onClick={() => void act('End user deleted', async () => unwrap(await api.POST('/customer/delete', { body: { user_ids: [row.user_id] } })))}
+                  >
+                    Delete
+                  </Menu.Item>
+                </RowActions>
               ),
           },
         ]}
       />
-      {creating && (
-        <EntityForm
-          title="Create end user"
-          opened
-          onClose={() => setCreating(false)}
-          fields={CUSTOMER_FIELDS}
-          submitLabel="Create"
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/customer/new', { body: body as NewCustomer }));
-            await act('End user created', async () => undefined);
-          }}
-        />
-      )}
-      {editing && (
-        <EntityForm
-          title={`Edit ${editing.alias ?? editing.user_id}`}
-          opened
-          editing
-          onClose={() => setEditing(null)}
-          fields={CUSTOMER_FIELDS}
-          initial={{ ...editing, ...editing.litellm_budget_table }}
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/customer/update', { body: { ...(body as UpdateCustomer), user_id: editing.user_id } }));
-            await act('End user saved', async () => undefined);
-          }}
-        />
-      )}
+      <CreateAndEditForms
+        noun="end user"
+        fields={CUSTOMER_FIELDS}
+        creating={creating}
+        editing={editing}
+        nameOf={(row) => row.alias ?? row.user_id}
+        initialOf={(row) => ({ ...row, ...row.litellm_budget_table })}
+        onCloseCreate={() => setCreating(false)}
+        onCloseEdit={() => setEditing(null)}
+        create={async (body) => {
+          unwrap(await api.POST('/customer/new', { body: body as NewCustomer }));
+        }}
+        update={async (row, body) => {
+          unwrap(await api.POST('/customer/update', { body: { ...(body as UpdateCustomer), user_id: row.user_id } }));
+        }}
+      />
     </>
   );
 }

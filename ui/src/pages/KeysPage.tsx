@@ -5,7 +5,7 @@ import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { DataTable } from '../components/DataTable';
 import { EntityForm, type Field } from '../components/EntityForm';
-import { listOf, money, PageHeader, SecretOnce, StatusBadge, useAction } from '../components/common';
+import { listOf, money, PageHeader, SecretOnce, StatusBadge, useAction, RowActions } from '../components/common';
 import { useSession } from '../session';
 
 type KeyRow = components['schemas']['KeyRowDto'];
@@ -122,29 +122,22 @@ export function KeysPage() {
             label: '',
             render: (row) =>
               session.canEditKeys && (
-                <Menu>
-                  <Menu.Target>
-                    <Button size="xs" variant="default" aria-label={`Actions for ${row.key_alias ?? row.key_name}`}>
-                      Actions
-                    </Button>
-                  </Menu.Target>
-                  <Menu.Dropdown>
-                    <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
-                    <Menu.Item onClick={() => setRotating(row)}>Regenerate</Menu.Item>
-                    <Menu.Item
-                      onClick={() =>
-                        void act(row.blocked ? 'Key unblocked' : 'Key blocked', async () =>
-                          unwrap(await (row.blocked ? api.POST('/key/unblock', { body: { key: row.token } }) : api.POST('/key/block', { body: { key: row.token } }))),
-                        )
-                      }
-                    >
-                      {row.blocked ? 'Unblock' : 'Block'}
-                    </Menu.Item>
-                    <Menu.Item color="red" onClick={() => void act('Key deleted', async () => unwrap(await api.POST('/key/delete', { body: { keys: [row.token] } })))}>
-                      Delete
-                    </Menu.Item>
-                  </Menu.Dropdown>
-                </Menu>
+                <RowActions label={`Actions for ${row.key_alias ?? row.key_name}`}>
+                  <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
+                  <Menu.Item onClick={() => setRotating(row)}>Regenerate</Menu.Item>
+                  <Menu.Item
+                    onClick={() =>
+                      void act(row.blocked ? 'Key unblocked' : 'Key blocked', async () =>
+                        unwrap(await (row.blocked ? api.POST('/key/unblock', { body: { key: row.token } }) : api.POST('/key/block', { body: { key: row.token } }))),
+                      )
+                    }
+                  >
+                    {row.blocked ? 'Unblock' : 'Block'}
+                  </Menu.Item>
+                  <Menu.Item color="red" onClick={() => void act('Key deleted', async () => unwrap(await api.POST('/key/delete', { body: { keys: [row.token] } })))}>
+                    Delete
+                  </Menu.Item>
+                </RowActions>
               ),
           },
         ]}

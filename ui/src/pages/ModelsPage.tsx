@@ -6,7 +6,7 @@ import { api, messageOf, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { DataTable } from '../components/DataTable';
 import { EntityForm, type Field } from '../components/EntityForm';
-import { JsonBlock, money, PageHeader, useAction } from '../components/common';
+import { JsonBlock, money, PageHeader, useAction, RowActions } from '../components/common';
 import { daysAgo, today } from '../dates';
 import { useSession } from '../session';
 
@@ -148,22 +148,15 @@ function Deployments() {
             key: 'actions',
             label: '',
             render: (row) => (
-              <Menu>
-                <Menu.Target>
-                  <Button size="xs" variant="default" aria-label={`Actions for ${row.model_name}`}>
-                    Actions
-                  </Button>
-                </Menu.Target>
-                <Menu.Dropdown>
-                  <Menu.Item onClick={() => void checkHealth(row.model_name)}>Check health</Menu.Item>
-                  {session.isAdmin && row.model_info?.db_model && <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>}
-                  {session.isAdmin && row.model_info?.db_model && (
-                    <Menu.Item color="red" onClick={() => void act('Model deleted', async () => unwrap(await api.POST('/model/delete', { body: { id: row.model_info?.id } })))}>
-                      Delete
-                    </Menu.Item>
-                  )}
-                </Menu.Dropdown>
-              </Menu>
+              <RowActions label={`Actions for ${row.model_name}`}>
+                <Menu.Item onClick={() => void checkHealth(row.model_name)}>Check health</Menu.Item>
+                {session.isAdmin && row.model_info?.db_model && <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>}
+                {session.isAdmin && row.model_info?.db_model && (
+                  <Menu.Item color="red" onClick={() => void act('Model deleted', async () => unwrap(await api.POST('/model/delete', { body: { id: row.model_info?.id } })))}>
+                    Delete
+                  </Menu.Item>
+                )}
+              </RowActions>
             ),
           },
         ]}

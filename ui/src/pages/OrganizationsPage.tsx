@@ -3,9 +3,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
+import { CreateAndEditForms } from '../components/CreateAndEditForms';
 import { DataTable } from '../components/DataTable';
 import { EntityForm, type Field } from '../components/EntityForm';
-import { listOf, money, PageHeader, pageSlice, useAction } from '../components/common';
+import { listOf, money, PageHeader, pageSlice, useAction, RowActions } from '../components/common';
 import { useSession } from '../session';
 
 type Organization = components['schemas']['OrganizationRowDto'];
@@ -68,56 +69,37 @@ export function OrganizationsPage() {
             label: '',
             render: (row) =>
               session.isAdmin && (
-                <Menu>
-                  <Menu.Target>
-                    <Button size="xs" variant="default">
-                      Actions
-                    </Button>
-                  </Menu.Target>
-                  <Menu.Dropdown>
-                    <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
-                    <Menu.Item onClick={() => setAdding(row)}>Add member</Menu.Item>
-                    <Menu.Item
-                      color="red"
-                      onClick={() =>
-                        void act('Organization deleted', async () => unwrap(await api.POST('/organization/delete', { body: { organization_ids: [row.organization_id] } })))
-                      }
-                    >
-                      Delete
-                    </Menu.Item>
-                  </Menu.Dropdown>
-                </Menu>
+                <RowActions>
+                  <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
+                  <Menu.Item onClick={() => setAdding(row)}>Add member</Menu.Item>
+                  <Menu.Item
+                    color="red"
+                    onClick={() =>
+                      void act('Organization deleted', async () => unwrap(await api.POST('/organization/delete', { body: { organization_ids: [row.organization_id] } })))
+                    }
+                  >
+                    Delete
+                  </Menu.Item>
+                </RowActions>
               ),
           },
         ]}
       />
-      {creating && (
-        <EntityForm
-          title="Create organization"
-          opened
-          onClose={() => setCreating(false)}
-          fields={ORGANIZATION_FIELDS}
-          submitLabel="Create"
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/organization/new', { body: body as NewOrganization }));
-            await act('Organization created', async () => undefined);
-          }}
-        />
-      )}
-      {editing && (
-        <EntityForm
-          title={`Edit ${editing.organization_alias ?? editing.organization_id}`}
-          opened
-          editing
-          onClose={() => setEditing(null)}
-          fields={ORGANIZATION_FIELDS}
-          initial={editing}
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/organization/update', { body: { ...(body as UpdateOrganization), organization_id: editing.organization_id } }));
-            await act('Organization saved', async () => undefined);
-          }}
-        />
-      )}
+      <CreateAndEditForms
+        noun="organization"
+        fields={ORGANIZATION_FIELDS}
+        creating={creating}
+        editing={editing}
+        nameOf={(row) => row.organization_alias ?? row.organization_id}
+        onCloseCreate={() => setCreating(false)}
+        onCloseEdit={() => setEditing(null)}
+        create={async (body) => {
+          unwrap(await api.POST('/organization/new', { body: body as NewOrganization }));
+        }}
+        update={async (row, body) => {
+          unwrap(await api.POST('/organization/update', { body: { ...(body as UpdateOrganization), organization_id: row.organization_id } }));
+        }}
+      />
       {adding && (
         <EntityForm
           title={`Add a member to ${adding.organization_alias ?? adding.organization_id}`}

@@ -3,9 +3,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
+import { CreateAndEditForms } from '../components/CreateAndEditForms';
 import { DataTable } from '../components/DataTable';
 import { EntityForm, type Field } from '../components/EntityForm';
-import { listOf, money, PageHeader, pageSlice, StatusBadge, useAction } from '../components/common';
+import { listOf, money, PageHeader, pageSlice, StatusBadge, useAction, RowActions } from '../components/common';
 import { useSession } from '../session';
 
 type Team = components['schemas']['TeamRowDto'];
@@ -82,60 +83,41 @@ export function TeamsPage() {
             label: '',
             render: (row) =>
               session.isAdmin && (
-                <Menu>
-                  <Menu.Target>
-                    <Button size="xs" variant="default">
-                      Actions
-                    </Button>
-                  </Menu.Target>
-                  <Menu.Dropdown>
-                    <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
-                    <Menu.Item onClick={() => setAdding(row)}>Add member</Menu.Item>
-                    <Menu.Item
-                      onClick={() =>
-                        void act(row.blocked ? 'Team unblocked' : 'Team blocked', async () =>
-                          unwrap(await (row.blocked ? api.POST('/team/unblock', { body: { team_id: row.team_id } }) : api.POST('/team/block', { body: { team_id: row.team_id } }))),
-                        )
-                      }
-                    >
-                      {row.blocked ? 'Unblock' : 'Block'}
-                    </Menu.Item>
-                    <Menu.Item color="red" onClick={() => void act('Team deleted', async () => unwrap(await api.POST('/team/delete', { body: { team_ids: [row.team_id] } })))}>
-                      Delete
-                    </Menu.Item>
-                  </Menu.Dropdown>
-                </Menu>
+                <RowActions>
+                  <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
+                  <Menu.Item onClick={() => setAdding(row)}>Add member</Menu.Item>
+                  <Menu.Item
+                    onClick={() =>
+                      void act(row.blocked ? 'Team unblocked' : 'Team blocked', async () =>
+                        unwrap(await (row.blocked ? api.POST('/team/unblock', { body: { team_id: row.team_id } }) : api.POST('/team/block', { body: { team_id: row.team_id } }))),
+                      )
+                    }
+                  >
+                    {row.blocked ? 'Unblock' : 'Block'}
+                  </Menu.Item>
+                  <Menu.Item color="red" onClick={() => void act('Team deleted', async () => unwrap(await api.POST('/team/delete', { body: { team_ids: [row.team_id] } })))}>
+                    Delete
+                  </Menu.Item>
+                </RowActions>
               ),
           },
         ]}
       />
-      {creating && (
-        <EntityForm
-          title="Create team"
-          opened
-          onClose={() => setCreating(false)}
-          fields={TEAM_FIELDS}
-          submitLabel="Create"
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/team/new', { body: body as NewTeam }));
-            await act('Team created', async () => undefined);
-          }}
-        />
-      )}
-      {editing && (
-        <EntityForm
-          title={`Edit ${editing.team_alias ?? editing.team_id}`}
-          opened
-          editing
-          onClose={() => setEditing(null)}
-          fields={TEAM_FIELDS}
-          initial={editing}
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/team/update', { body: { ...(body as UpdateTeam), team_id: editing.team_id } }));
-            await act('Team saved', async () => undefined);
-          }}
-        />
-      )}
+      <CreateAndEditForms
+        noun="team"
+        fields={TEAM_FIELDS}
+        creating={creating}
+        editing={editing}
+        nameOf={(row) => row.team_alias ?? row.team_id}
+        onCloseCreate={() => setCreating(false)}
+        onCloseEdit={() => setEditing(null)}
+        create={async (body) => {
+          unwrap(await api.POST('/team/new', { body: body as NewTeam }));
+        }}
+        update={async (row, body) => {
+          unwrap(await api.POST('/team/update', { body: { ...(body as UpdateTeam), team_id: row.team_id } }));
+        }}
+      />
       {adding && (
         <EntityForm
           title={`Add a member to ${adding.team_alias ?? adding.team_id}`}

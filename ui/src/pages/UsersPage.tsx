@@ -3,9 +3,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
+import { CreateAndEditForms } from '../components/CreateAndEditForms';
 import { DataTable } from '../components/DataTable';
-import { EntityForm, type Field } from '../components/EntityForm';
-import { listOf, money, PageHeader, SecretOnce, useAction } from '../components/common';
+import type { Field } from '../components/EntityForm';
+import { listOf, money, PageHeader, SecretOnce, useAction, RowActions } from '../components/common';
 import { useSession } from '../session';
 
 type User = components['schemas']['UserRowDto'];
@@ -81,51 +82,32 @@ export function UsersPage() {
             label: '',
             render: (row) =>
               session.isAdmin && (
-                <Menu>
-                  <Menu.Target>
-                    <Button size="xs" variant="default">
-                      Actions
-                    </Button>
-                  </Menu.Target>
-                  <Menu.Dropdown>
-                    <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
-                    <Menu.Item color="red" onClick={() => void act('User deleted', async () => unwrap(await api.POST('/user/delete', { body: { user_ids: [row.user_id] } })))}>
-                      Delete
-                    </Menu.Item>
-                  </Menu.Dropdown>
-                </Menu>
+                <RowActions>
+                  <Menu.Item onClick={() => setEditing(row)}>Edit</Menu.Item>
+                  <Menu.Item color="red" onClick={() => void act('User deleted', async () => unwrap(await api.POST('/user/delete', { body: { user_ids: [row.user_id] } })))}>
+                    Delete
+                  </Menu.Item>
+                </RowActions>
               ),
           },
         ]}
       />
-      {creating && (
-        <EntityForm
-          title="Create user"
-          opened
-          onClose={() => setCreating(false)}
-          fields={USER_FIELDS}
-          submitLabel="Create"
-          onSubmit={async (body) => {
-            const created = unwrap(await api.POST('/user/new', { body: body as NewUser }));
-            if (created.key) setSecret(created.key);
-            await act('User created', async () => undefined);
-          }}
-        />
-      )}
-      {editing && (
-        <EntityForm
-          title={`Edit ${editing.user_email ?? editing.user_id}`}
-          opened
-          editing
-          onClose={() => setEditing(null)}
-          fields={USER_FIELDS}
-          initial={editing}
-          onSubmit={async (body) => {
-            unwrap(await api.POST('/user/update', { body: { ...(body as UpdateUser), user_id: editing.user_id } }));
-            await act('User saved', async () => undefined);
-          }}
-        />
-      )}
+      <CreateAndEditForms
+        noun="user"
+        fields={USER_FIELDS}
+        creating={creating}
+        editing={editing}
+        nameOf={(row) => row.user_email ?? row.user_id}
+        onCloseCreate={() => setCreating(false)}
+        onCloseEdit={() => setEditing(null)}
+        create={async (body) => {
+          const created = unwrap(await api.POST('/user/new', { body: body as NewUser }));
+          if (created.key) setSecret(created.key);
+        }}
+        update={async (row, body) => {
+          unwrap(await api.POST('/user/update', { body: { ...(body as UpdateUser), user_id: row.user_id } }));
+        }}
+      />
       <SecretOnce secret={secret} onClose={() => setSecret(null)} />
     </>
   );
