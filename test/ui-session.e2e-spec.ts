@@ -2,7 +2,8 @@ import { apiClient } from './support/api-client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discardStorage, startGateway, type TestGateway } from './support/gateway-harness';
+import { DataSource } from 'typeorm';
+import { discardStorage, freshStorage, startGateway, type TestGateway } from './support/gateway-harness';
 
 const MASTER_KEY = 'sk-ui-session-master';
 const COOKIE = /^tollgate_session=([A-Za-z0-9_-]{43}); Path=\/; HttpOnly; SameSite=Strict$/;
@@ -387,28 +388,43 @@ general_settings:
 
   /**
    * Two instances on one PostgreSQL server (its LISTEN/NOTIFY is the invalidation bus without Redis): a logout or a
-   * new password on A ends the session on B at once. Needs a server (DATABASE_URL, as CI's server run sets it).
+   * new password on A ends the session on B at once. CI's server run gives them a database on its server; the
+   * embedded run gives them the embedded engine of a third gateway, reached over TCP as a server is.
    */
-  const describeShared = process.env.DATABASE_URL ? describe : describe.skip;
-  describeShared('on two instances sharing the database', () => {
+  describe('on two instances sharing the database', () => {
+    let host: TestGateway | undefined;
     let a: TestGateway;
     let b: TestGateway;
-    let secondDir: string;
+    const dirs: string[] = [];
 
     beforeAll(async () => {
       const yaml = `
 general_settings:
   master_key: ${MASTER_KEY}
 `;
-      a = await startGateway(yaml);
-      secondDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-b-'));
-      b = await startGateway(yaml, { storage: { dataDir: secondDir, databaseUrl: a.storage.databaseUrl } });
+      let databaseUrl: string | undefined;
+      if (!process.env.DATABASE_URL) {
+        host = await startGateway(yaml);
+        databaseUrl = (host.app.get(DataSource).options as { url?: string }).url;
+      }
+      const storageFor = async (): Promise<{ dataDir: string; databaseUrl?: string }> => {
+        if (!databaseUrl) return freshStorage();
+        const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-shared-'));
+        dirs.push(dataDir);
+        return { dataDir, databaseUrl };
+      };
+      a = await startGateway(yaml, { storage: await storageFor() });
+      const second = mkdtempSync(join(tmpdir(), 'tollgate-e2e-b-'));
+      dirs.push(second);
+      b = await startGateway(yaml, { storage: { dataDir: second, databaseUrl: a.storage.databaseUrl } });
     });
     afterAll(async () => {
       await b?.close();
       await a?.close();
-      if (a) discardStorage(a.storage);
-      if (secondDir) rmSync(secondDir, { recursive: true, force: true });
+      await host?.close();
+      if (a && !host) discardStorage(a.storage);
+      if (host) discardStorage(host.storage);
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     });
 
     /** Polls `gateway` with the cookie until it is refused; the time it took, or Infinity after `withinMs`. */
